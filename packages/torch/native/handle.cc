@@ -204,12 +204,13 @@ Napi::Value wrapGenerator(Napi::Env env, at::Generator generator) {
   return external;
 }
 
-void throwTorchError(Napi::Env env, const char* op, const char* message) {
+void throwTorchError(const Napi::CallbackInfo& info, const char* function, const char* message) {
+  std::string op = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : function;
   std::string text(message);
   // libtorch messages can carry a long C++ frame list after the first lines; the op and the reason are what help.
   auto cut = text.find("\nException raised from");
   if (cut != std::string::npos) text.resize(cut);
-  throw Napi::Error::New(env, std::string(op) + ": " + text);
+  throw Napi::Error::New(info.Env(), op + ": " + text);
 }
 
 DIAS_FN(dispose) {

@@ -43,7 +43,8 @@ std::string deviceName(const at::Device& device);
 c10::optional<at::Generator> toGenerator(const Napi::Value& value);
 Napi::Value wrapGenerator(Napi::Env env, at::Generator generator);
 
-[[noreturn]] void throwTorchError(Napi::Env env, const char* op, const char* message);
+// Table-dispatched functions (unary, binary, reduce, ...) take the op's name first; errors carry that name.
+[[noreturn]] void throwTorchError(const Napi::CallbackInfo& info, const char* function, const char* message);
 
 // Defines a native function whose body may throw libtorch or std exceptions; they reach JavaScript as
 // `Error("<op>: <message>")` and the process goes on.
@@ -55,9 +56,9 @@ Napi::Value wrapGenerator(Napi::Env env, at::Generator generator);
     } catch (const Napi::Error&) {                                                        \
       throw;                                                                              \
     } catch (const c10::Error& e) {                                                       \
-      ::dias::throwTorchError(info.Env(), #name, e.what_without_backtrace());             \
+      ::dias::throwTorchError(info, #name, e.what_without_backtrace());                   \
     } catch (const std::exception& e) {                                                   \
-      ::dias::throwTorchError(info.Env(), #name, e.what());                               \
+      ::dias::throwTorchError(info, #name, e.what());                                     \
     }                                                                                     \
   }                                                                                       \
   static Napi::Value name##_impl(const Napi::CallbackInfo& info)

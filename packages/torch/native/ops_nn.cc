@@ -100,12 +100,12 @@ DIAS_FN(avgPool) {
   return wrap(info.Env(), at::avg_pool3d(input, kernel, stride, padding, ceil, countIncludePad, divisor));
 }
 
-// adaptivePool(kind 'avg'|'max', input, outputSize)
+// adaptivePool(kind 'adaptiveAvgPool'|'adaptiveMaxPool', input, outputSize)
 DIAS_FN(adaptivePool) {
   std::string kind = toString(info[0]);
   const at::Tensor& input = unwrap(info[1], "input");
   auto size = intList(info[2]);
-  if (kind == "avg") {
+  if (kind == "adaptiveAvgPool") {
     if (size.size() == 1) return wrap(info.Env(), at::adaptive_avg_pool1d(input, size));
     if (size.size() == 2) return wrap(info.Env(), at::adaptive_avg_pool2d(input, size));
     return wrap(info.Env(), at::adaptive_avg_pool3d(input, size));

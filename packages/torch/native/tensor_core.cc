@@ -213,6 +213,13 @@ DIAS_FN(to) {
 DIAS_FN(contiguous) { return wrap(info.Env(), unwrap(info[0]).contiguous()); }
 DIAS_FN(clone) { return wrap(info.Env(), unwrap(info[0]).clone()); }
 DIAS_FN(detach) { return wrap(info.Env(), unwrap(info[0]).detach()); }
+// setData(t, source): t now refers to source's data (shape, dtype, device), keeping its own identity and
+// autograd flags, as PyTorch's `param.data = ...` does when a module moves.
+DIAS_FN(setData) {
+  at::Tensor& t = unwrap(info[0]);
+  t.set_data(unwrap(info[1]));
+  return info.Env().Undefined();
+}
 DIAS_FN(alias) { return wrap(info.Env(), unwrap(info[0])); }
 
 // ---- autograd ----
@@ -376,6 +383,7 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
   DIAS_EXPORT(exports, clone);
   DIAS_EXPORT(exports, detach);
   DIAS_EXPORT(exports, alias);
+  DIAS_EXPORT(exports, setData);
   DIAS_EXPORT(exports, requiresGrad);
   DIAS_EXPORT(exports, setRequiresGrad);
   DIAS_EXPORT(exports, isLeaf);

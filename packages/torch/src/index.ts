@@ -1,0 +1,13 @@
+// @dias-ts/torch: libtorch for TypeScript.
+export { Tensor, isTensor, type Scalar, type TensorOrScalar, type ValuesIndices } from './tensor.js';
+export * from './dtype.js';
+export * from './creation.js';
+export { cat, stack, where, einsum, addcmul } from './ops/joining.js';
+export { scope, tidy, keep, dispose } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled, inferenceMode, grad } from './autograd.js';
+export { runtimeInfo, setNumThreads, getNumThreads, defaultThreadCount, cuda, type RuntimeInfo } from './runtime.js';
+export { autocast, GradScaler, type GradScalerOptions } from './amp.js';
+export * as F from './ops/functional.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * from './io/safetensors.js';

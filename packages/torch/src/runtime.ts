@@ -1,0 +1,57 @@
+// What libtorch runs with: its version and build, threads, CUDA devices.
+import { availableParallelism, loadavg } from 'node:os';
+import { native } from './native.js';
+
+export interface RuntimeInfo {
+  version: string;
+  cudaBuilt: boolean;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  cudnnAvailable: boolean;
+  mkldnn: boolean;
+  openmp: boolean;
+  threads: number;
+  interopThreads: number;
+  /** libtorch's own description of its parallel backend and build. */
+  parallelInfo: string;
+  config: string;
+}
+
+export function runtimeInfo(): RuntimeInfo {
+  return native.runtimeInfo();
+}
+
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: need a positive integer, got ${n}`);
+  native.setNumThreads(n);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/**
+ * The thread count to use by default: the cores not already busy with other processes (from the 1-minute load
+ * average), at least one. Oversubscribed cores cost far more than an idle one, so this errs low.
+ * DIAS_THREADS or OMP_NUM_THREADS override it.
+ */
+export function defaultThreadCount(): number {
+  const fromEnv = Number(process.env.DIAS_THREADS ?? process.env.OMP_NUM_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  const cores = availableParallelism();
+  const busy = Math.round(loadavg()[0]);
+  return Math.max(1, Math.min(cores, cores - busy));
+}
+
+export const cuda = {
+  isAvailable(): boolean {
+    return native.runtimeInfo().cudaAvailable;
+  },
+  deviceCount(): number {
+    return native.runtimeInfo().cudaDeviceCount;
+  },
+  /** Waits for all work on a device (all devices when omitted) to finish. */
+  synchronize(device?: number): void {
+    native.cudaSynchronize(device);
+  },
+};
