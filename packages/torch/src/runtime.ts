@@ -55,3 +55,6 @@ export const cuda = {
     native.cudaSynchronize(device);
   },
 };
+
+// Applied once when the engine loads; setNumThreads() changes it later.
+native.setNumThreads(defaultThreadCount());

@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// One command from a fresh clone to a working `dias`: libtorch (Debian's libtorch-dev when none is found),
+// npm packages, the native addon and the TypeScript build. Idempotent: each step is skipped when up to date.
+//   node scripts/setup.mjs              everything
+//   node scripts/setup.mjs --if-needed  same, silent when nothing is to do (used by npm test / npm run demo)
+//   node scripts/setup.mjs --build-only addon and TypeScript only
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const quiet = args.has('--if-needed');
+const log = (msg) => console.log(`[setup] ${msg}`);
+const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-openmp'];
+
+function run(cmd, argv, options = {}) {
+  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+function newestMtime(dir, filter = () => true) {
+  let newest = 0;
+  if (!existsSync(dir)) return newest;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p, filter));
+    else if (filter(p)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+async function ensureLibtorch() {
+  const { findLibtorch } = await import('../packages/torch/scripts/libtorch.mjs');
+  if (findLibtorch()) return;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !existsSync('/usr/bin/apt-get')) {
+    throw new Error(`libtorch not found. Install it with:\n  sudo apt-get install -y ${APT_PACKAGES.join(' ')}\nor point LIBTORCH at a libtorch folder (include/, lib/, share/cmake/Torch).`);
+  }
+  log(`installing ${APT_PACKAGES.join(' ')} with apt-get (Debian's PyTorch C++ library and a fast BLAS)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], { stdio: 'inherit', env });
+  if (install.status !== 0) {
+    run('apt-get', ['update'], { env });
+    run('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], { env });
+  }
+}
+
+function npmPackagesCurrent() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  return existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs;
+}
+
+function typescriptCurrent() {
+  const built = ['packages/torch', 'packages/dias'].map((p) => join(root, p, 'dist'));
+  if (!built.every(existsSync)) return false;
+  const output = Math.min(...built.map((d) => newestMtime(d)));
+  const sources = Math.max(...['packages/torch', 'packages/dias'].map((p) => newestMtime(join(root, p), (f) => /\/(src|bench|test)\//.test(f) && f.endsWith('.ts') && !f.includes('/dist/'))));
+  return output >= sources;
+}
+
+async function main() {
+  if (!args.has('--build-only')) {
+    await ensureLibtorch();
+    if (!npmPackagesCurrent()) {
+      log('installing npm packages (npm ci)');
+      run('npm', ['ci', '--no-audit', '--no-fund']);
+    }
+  }
+  const { buildNative, addonIsCurrent } = await import('../packages/torch/scripts/build-native.mjs');
+  if (!addonIsCurrent()) {
+    log('building the libtorch addon (about a minute)');
+    buildNative();
+  }
+  if (!typescriptCurrent()) {
+    if (!quiet) log('compiling TypeScript');
+    run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+  }
+  if (!quiet) log('ready: try `npx dias info`');
+}
+
+main().catch((e) => {
+  console.error(`[setup] ${e.message}`);
+  process.exit(1);
+});
