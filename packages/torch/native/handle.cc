@@ -227,6 +227,23 @@ DIAS_FN(isDisposed) { return Napi::Boolean::New(info.Env(), handleOf(info[0], "i
 
 DIAS_FN(isTensorHandle) { return Napi::Boolean::New(info.Env(), isHandle(info[0])); }
 
+// shareHandle(t) -> BigInt: a new owning reference to t's tensor, outside any JavaScript heap, for handing a
+// tensor to another thread (worker) without copying; adoptHandle(BigInt) takes it over exactly once.
+DIAS_FN(shareHandle) {
+  auto* owned = new at::Tensor(unwrap(info[0]));
+  return Napi::BigInt::New(info.Env(), static_cast<uint64_t>(reinterpret_cast<uintptr_t>(owned)));
+}
+
+DIAS_FN(adoptHandle) {
+  bool lossless = true;
+  uint64_t address = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  if (address == 0) throw std::invalid_argument("null shared tensor");
+  auto* owned = reinterpret_cast<at::Tensor*>(static_cast<uintptr_t>(address));
+  at::Tensor t = std::move(*owned);
+  delete owned;
+  return wrap(info.Env(), t);
+}
+
 DIAS_FN(newGenerator) {
   auto generator = at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(toInt(info[0])));
   return wrapGenerator(info.Env(), generator);
@@ -256,6 +273,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   DIAS_EXPORT(exports, dispose);
   DIAS_EXPORT(exports, isDisposed);
   DIAS_EXPORT(exports, isTensorHandle);
+  DIAS_EXPORT(exports, shareHandle);
+  DIAS_EXPORT(exports, adoptHandle);
   DIAS_EXPORT(exports, newGenerator);
   DIAS_EXPORT(exports, generatorSeed);
   DIAS_EXPORT(exports, generatorGetState);

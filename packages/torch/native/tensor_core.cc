@@ -43,8 +43,9 @@ at::ScalarType typedArrayDtype(napi_typedarray_type type) {
   }
 }
 
+// Per thread, as libtorch's modes are: a worker thread has its own stack.
 std::vector<std::unique_ptr<c10::InferenceMode>>& inferenceGuards() {
-  static std::vector<std::unique_ptr<c10::InferenceMode>> guards;
+  thread_local std::vector<std::unique_ptr<c10::InferenceMode>> guards;
   return guards;
 }
 
@@ -108,13 +109,21 @@ DIAS_FN(rawBytes) {
 
 // fromBytes(buffer, byteOffset, shape, dtype): a tensor from raw little-endian bytes.
 DIAS_FN(fromBytes) {
+  if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw std::invalid_argument("fromBytes needs a Uint8Array");
+  }
   auto array = info[0].As<Napi::Uint8Array>();
-  size_t offset = static_cast<size_t>(toInt(info[1]));
+  int64_t start = toInt(info[1]);
   auto shape = intList(info[2]);
   at::ScalarType dtype = toDtype(info[3]);
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(dtype));
   size_t bytes = t.numel() * t.element_size();
-  if (offset + bytes > array.ByteLength()) throw std::invalid_argument("byte range outside the buffer");
+  // Checked without overflow: a negative or huge offset must not wrap around into a read outside the buffer.
+  size_t offset = static_cast<size_t>(start);
+  if (start < 0 || offset > array.ByteLength() || bytes > array.ByteLength() - offset) {
+    throw std::invalid_argument(std::to_string(bytes) + " bytes from offset " + std::to_string(start) + " lie outside the buffer of " +
+                                std::to_string(array.ByteLength()) + " bytes");
+  }
   if (bytes > 0) std::memcpy(t.data_ptr(), array.Data() + offset, bytes);
   return wrap(info.Env(), t);
 }

@@ -11,3 +11,4 @@ export * as F from './ops/functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
+export { TensorWorker, serveInWorker, type WorkerApi } from './worker.js';
