@@ -12,3 +12,4 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
 export { TensorWorker, serveInWorker, type WorkerApi } from './worker.js';
+export { loadNpy, saveNpy, serializeNpy, deserializeNpy } from './io/npy.js';

@@ -100,7 +100,7 @@ export class BatchNorm extends NormBase {
     let factor = this.momentum ?? 0;
     const counter = this.numBatchesTracked;
     if (this.training && this.trackRunningStats && counter) {
-      noGrad(() => counter.add_(1));
+      counter.add_(1);
       if (this.momentum === null) factor = 1 / counter.item();
     }
     // Batch statistics when training, or when there are no running statistics to use.
