@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file with node's test runner through tsx. Node 20 does not find .ts files in a folder by
-// itself, so the files are listed here; extra arguments are passed on (e.g. --test-name-pattern).
+// itself, so the files are listed here; extra arguments are passed on (e.g. --test-name-pattern). The
+// 'dias-source' condition makes packages import each other's TypeScript sources, so tests never see a stale dist/.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -17,5 +18,5 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { cwd: root, stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', '--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -89,13 +89,18 @@ const std::unordered_map<std::string, Binary>& binaryOps() {
   return ops;
 }
 
+// A 0-d tensor holding b in b's own type (double, int64 or bool) on a's device.
+at::Tensor scalarTensor(const at::Scalar& b, const at::Tensor& a) {
+  return at::scalar_tensor(b, at::TensorOptions().dtype(b.type()).device(a.device()));
+}
+
 const std::unordered_map<std::string, BinaryScalar>& binaryScalarOps() {
   static const std::unordered_map<std::string, BinaryScalar> ops = {
       {"add", [](const at::Tensor& a, const at::Scalar& b) { return at::add(a, b); }},
       {"sub", [](const at::Tensor& a, const at::Scalar& b) { return at::sub(a, b); }},
       {"mul", [](const at::Tensor& a, const at::Scalar& b) { return at::mul(a, b); }},
       {"div", [](const at::Tensor& a, const at::Scalar& b) { return at::div(a, b); }},
-      {"floorDivide", [](const at::Tensor& a, const at::Scalar& b) { return at::div(a, at::scalar_tensor(b, a.options()), "floor"); }},
+      {"floorDivide", [](const at::Tensor& a, const at::Scalar& b) { return at::div(a, b, "floor"); }},
       {"remainder", [](const at::Tensor& a, const at::Scalar& b) { return at::remainder(a, b); }},
       {"fmod", [](const at::Tensor& a, const at::Scalar& b) { return at::fmod(a, b); }},
       {"pow", [](const at::Tensor& a, const at::Scalar& b) { return at::pow(a, b); }},
@@ -110,8 +115,9 @@ const std::unordered_map<std::string, BinaryScalar>& binaryScalarOps() {
       {"le", [](const at::Tensor& a, const at::Scalar& b) { return at::le(a, b); }},
       {"gt", [](const at::Tensor& a, const at::Scalar& b) { return at::gt(a, b); }},
       {"ge", [](const at::Tensor& a, const at::Scalar& b) { return at::ge(a, b); }},
-      {"logicalAnd", [](const at::Tensor& a, const at::Scalar& b) { return at::logical_and(a, at::scalar_tensor(b, a.options())); }},
-      {"logicalOr", [](const at::Tensor& a, const at::Scalar& b) { return at::logical_or(a, at::scalar_tensor(b, a.options())); }},
+      // The scalar keeps its own type: cast to a's dtype first, 0.5 would become 0 (false) for an integer tensor.
+      {"logicalAnd", [](const at::Tensor& a, const at::Scalar& b) { return at::logical_and(a, scalarTensor(b, a)); }},
+      {"logicalOr", [](const at::Tensor& a, const at::Scalar& b) { return at::logical_or(a, scalarTensor(b, a)); }},
       {"bitwiseAnd", [](const at::Tensor& a, const at::Scalar& b) { return at::bitwise_and(a, b); }},
       {"bitwiseOr", [](const at::Tensor& a, const at::Scalar& b) { return at::bitwise_or(a, b); }},
   };

@@ -2,8 +2,9 @@
 import { VERSION } from '../version.js';
 import { UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
+import { modelCommand, modelsCommand } from './models.js';
 
-const commands: Command[] = [infoCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -78,7 +78,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const list = [...(params as Iterable<Tensor | ParamGroupSpec<O>>)];
     if (list.length === 0) throw new Error(`${this.constructor.name}: got an empty parameter list`);
     if (list.every((p) => p instanceof Tensor)) {
-      this.addParamGroup({ params: list as Tensor[] } as ParamGroupSpec<O>);
+      this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupSpec<O>);
     } else if (list.every((p) => !(p instanceof Tensor))) {
       for (const g of list as ParamGroupSpec<O>[]) this.addParamGroup(g);
     } else {
@@ -99,8 +99,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const group = { ...this.defaults } as Record<string, unknown>;
     for (const [k, v] of Object.entries(spec)) if (k !== 'params' && v !== undefined) group[k] = copyHyper(v);
     group.params = params;
-    this.validateGroup(group as ParamGroup<O>);
-    this.paramGroups.push(group as ParamGroup<O>);
+    this.validateGroup(group as unknown as ParamGroup<O>);
+    this.paramGroups.push(group as unknown as ParamGroup<O>);
   }
 
   /** Checks a group's options; subclasses extend it. */
@@ -254,7 +254,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.disposeState();
     for (const [pi, s] of fresh) this.state.set(params[pi], s);
     saved.forEach((g, gi) => {
-      const group = this.paramGroups[gi] as Record<string, unknown>;
+      const group = this.paramGroups[gi] as unknown as Record<string, unknown>;
       for (const [k, v] of Object.entries(g)) if (k !== 'params') group[k] = copyHyper(v);
     });
   }
@@ -273,4 +273,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 /** a + alpha * b as a new tensor, with libtorch's fused arithmetic (torch.add(a, b, alpha=alpha)). */
 export function addScaled(a: Tensor, b: Tensor, alpha: number): Tensor {
   return a.clone().add_(b, alpha);
+}
+
+/** Drops keys whose value is undefined, so that they do not override defaults. */
+export function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
