@@ -125,6 +125,8 @@ DIAS_FN(fromBytes) {
                                 std::to_string(array.ByteLength()) + " bytes");
   }
   if (bytes > 0) std::memcpy(t.data_ptr(), array.Data() + offset, bytes);
+  // A file's bool byte may be any value; a C++ bool other than 0 or 1 is undefined behaviour, so normalise.
+  if (dtype == at::kBool) t = t.view(at::kByte).ne(0);
   return wrap(info.Env(), t);
 }
 

@@ -33,10 +33,17 @@ export function buildNative({ force = false, quiet = false } = {}) {
   if (!quiet) console.log(`building the libtorch addon against ${libtorch.source} (libtorch ${libtorch.version}${libtorch.cuda ? ', CUDA' : ''})`);
   const require = createRequire(import.meta.url);
   const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [packageDir] });
-  const args = [gyp, 'rebuild', `--jobs=${Math.max(1, cpus().length)}`];
   const dir = nodeDir();
-  if (dir) args.push(`--nodedir=${dir}`);
-  const result = spawnSync(process.execPath, args, { cwd: packageDir, stdio: quiet ? 'pipe' : 'inherit' });
+  const common = dir ? [`--nodedir=${dir}`] : [];
+  // configure + build instead of rebuild: the old addon stays in place until the new one is linked, so
+  // processes using it meanwhile keep working.
+  const configured = join(packageDir, 'build', 'config.gypi');
+  const stdio = quiet ? 'pipe' : 'inherit';
+  if (force || !existsSync(configured) || statSync(configured).mtimeMs < statSync(join(packageDir, 'binding.gyp')).mtimeMs) {
+    const configure = spawnSync(process.execPath, [gyp, 'configure', ...common], { cwd: packageDir, stdio });
+    if (configure.status !== 0) throw new Error(`configuring the addon build failed (node-gyp exit ${configure.status})`);
+  }
+  const result = spawnSync(process.execPath, [gyp, 'build', `--jobs=${Math.max(1, cpus().length)}`, ...common], { cwd: packageDir, stdio });
   if (result.status !== 0) {
     if (quiet) process.stderr.write(result.stderr ?? '');
     throw new Error(`building the addon failed (node-gyp exit ${result.status})`);

@@ -97,9 +97,9 @@ describe('safetensors round trip', () => {
     scope(() => {
       const tensors = new Map<string, Tensor>([
         ['z.last.first', arange(6).reshape(2, 3)],
-        ['10', tensor([1, 2], { dtype: 'float64' })],
+        ['layer.10', tensor([1, 2], { dtype: 'float64' })],
         ['a', tensor([true])],
-        ['2', zeros([0])],
+        ['layer.2', zeros([0])],
       ]);
       const bytes = serializeSafetensors(tensors, { k: 'v' });
       const path = join(dir, 'map.safetensors');
@@ -143,10 +143,43 @@ describe('safetensors round trip', () => {
       assert.equal(n % 8, 0);
       const header = withMeta.subarray(8, 8 + n).toString('utf8');
       assert.ok(header.startsWith('{"__metadata__":{"m":"1"}'), header);
+      // The header keeps the given order; the data puts the 8-byte elements first, so that both are aligned.
       assert.deepEqual(Object.keys(JSON.parse(header)), ['__metadata__', 'b', 'a']);
-      assert.deepEqual(JSON.parse(header).b.data_offsets, [0, 2]);
-      assert.deepEqual(JSON.parse(header).a.data_offsets, [2, 10]);
+      assert.deepEqual(JSON.parse(header).a.data_offsets, [0, 8]);
+      assert.deepEqual(JSON.parse(header).b.data_offsets, [8, 10]);
       assert.equal(withMeta.length, 8 + n + 10);
+    });
+  });
+
+  test('every tensor starts aligned to its element size; one dtype keeps the given order', () => {
+    scope(() => {
+      // Odd element counts would push later tensors off alignment if packed in the given order.
+      const mixed = {
+        u8: zeros([3], { dtype: 'uint8' }),
+        f32: zeros([3]),
+        i64: zeros([1], { dtype: 'int64' }),
+        f16: zeros([1], { dtype: 'float16' }),
+        f64: zeros([1], { dtype: 'float64' }),
+        b: zeros([1], { dtype: 'bool' }),
+        i32: zeros([1], { dtype: 'int32' }),
+      };
+      const bytes = Buffer.from(serializeSafetensors(mixed));
+      const n = Number(bytes.readBigUInt64LE(0));
+      const header = JSON.parse(bytes.subarray(8, 8 + n).toString()) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+      assert.deepEqual(Object.keys(header), Object.keys(mixed));
+      const size: Record<string, number> = { U8: 1, BOOL: 1, F16: 2, F32: 4, I32: 4, I64: 8, F64: 8 };
+      for (const [name, info] of Object.entries(header)) {
+        assert.equal((8 + n + info.data_offsets[0]) % size[info.dtype], 0, `${name} at ${info.data_offsets[0]}`);
+      }
+      const byOffset = Object.keys(header).sort((p, q) => header[p].data_offsets[0] - header[q].data_offsets[0]);
+      assert.deepEqual(byOffset, ['i64', 'f64', 'f32', 'i32', 'f16', 'u8', 'b']);
+      assert.deepEqual([...deserializeSafetensors(bytes).tensors.keys()], Object.keys(mixed));
+
+      const same = { c: zeros([3]), a: zeros([1]), b: zeros([5]) };
+      const sb = Buffer.from(serializeSafetensors(same));
+      const sn = Number(sb.readBigUInt64LE(0));
+      const sh = JSON.parse(sb.subarray(8, 8 + sn).toString());
+      assert.deepEqual([sh.c.data_offsets, sh.a.data_offsets, sh.b.data_offsets], [[0, 12], [12, 16], [16, 36]]);
     });
   });
 
@@ -190,8 +223,8 @@ describe('safetensors round trip', () => {
         assert.equal(t.get('e')!.dtype, 'bfloat16');
         assert.deepEqual(t.get('e')!.toArray(), [1, -3, 3.140625]);
         assert.deepEqual(loaded.metadata, { writer: 'other' });
-        // The Map follows the data order.
-        assert.deepEqual([...t.keys()], ['b', 'd', 'e', 'a', 'c']);
+        // The Map follows the header's order, not the data's.
+        assert.deepEqual([...t.keys()], ['e', 'd', 'c', 'b', 'a']);
       }
     });
   });
@@ -205,6 +238,10 @@ describe('safetensors round trip', () => {
         assert.deepEqual(t.tensors.get('x')!.toArray(), [5, -6]);
         assert.deepEqual(t.metadata, {});
       }
+      // BOOL bytes other than 0 and 1 are read as true (stored normalised).
+      const flags = deserializeSafetensors(assemble({ f: { dtype: 'BOOL', shape: [4], data_offsets: [0, 4] } }, Buffer.from([0, 1, 2, 255])));
+      assert.deepEqual(flags.tensors.get('f')!.toArray(), [0, 1, 1, 1]);
+      assert.deepEqual(Array.from(flags.tensors.get('f')!.rawBytes()), [0, 1, 1, 1]);
       // "__metadata__": null is what Python's json writes for None; it means no metadata.
       assert.deepEqual(deserializeSafetensors(assemble({ __metadata__: null })).metadata, {});
     });

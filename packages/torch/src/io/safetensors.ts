@@ -3,9 +3,16 @@
 // little-endian tensor bytes; offsets count from the start of that data section.
 //
 // Writing follows the reference implementation's layout: `__metadata__` first, the header padded with spaces to a
-// multiple of 8 bytes, tensors packed back to back (here in the order given). Reading accepts any conforming file:
-// header keys in any order, any or no padding, data stored in an order different from the header's, zero-size
-// tensors; and rejects, naming the file and the problem, everything the reference reader rejects.
+// multiple of 8 bytes, tensors packed back to back with every tensor aligned to its element size. The header lists
+// the tensors in the order given; the data keeps that order among tensors of one element size and puts larger
+// element sizes first (a stable sort, as the reference's by dtype): packed in the given order, an int64 after an
+// odd number of float32s would sit 4 bytes off, and readers that view the file's bytes in place as the element
+// type can refuse such a tensor (torch: "storage_offset() must be divisible by 8"). With one dtype throughout, the
+// data order is the given order.
+//
+// Reading accepts any conforming file: header keys in any order, any or no padding, data stored in an order
+// different from the header's, zero-size tensors, misaligned data; and rejects, naming the file and the problem,
+// everything the reference reader rejects.
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -50,7 +57,10 @@ const MAX_HEADER_BYTES = 100_000_000;
 export type TensorCollection = Map<string, Tensor> | Record<string, Tensor>;
 
 export interface SafetensorsContents {
-  /** In the order of the tensors' data in the file (for files written here: the order they were saved in). */
+  /**
+   * In the header's order (for files written here: the order they were saved in; JavaScript objects list names
+   * that are array indices, such as "0" or "12", first and in numeric order).
+   */
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
 }
@@ -85,8 +95,7 @@ function plan(tensors: TensorCollection, metadata: Record<string, string> | unde
     // defineProperty: a key named __proto__ is data, not the prototype.
     Object.defineProperty(header, METADATA_KEY, { value: { ...metadata }, enumerable: true, writable: true, configurable: true });
   }
-  const entries: Planned['entries'] = [];
-  let offset = 0;
+  const given: { name: string; tensor: Tensor; format: string; shape: number[]; size: number }[] = [];
   for (const [name, tensor] of entriesOf(tensors)) {
     if (name === METADATA_KEY) throw new SafetensorsError(target, `'${METADATA_KEY}' is reserved and cannot name a tensor`);
     if (!(tensor instanceof Tensor)) throw new SafetensorsError(target, `'${name}' is not a Tensor`);
@@ -94,16 +103,26 @@ function plan(tensors: TensorCollection, metadata: Record<string, string> | unde
     const dtype = tensor.dtype;
     const format = TO_FORMAT[dtype];
     if (format === undefined) throw new SafetensorsError(target, `tensor '${name}' has dtype ${dtype}, which safetensors cannot store here`);
-    const shape = tensor.shape;
-    const bytes = shape.reduce((a, b) => a * b, 1) * FORMAT_DTYPES[format].size;
-    Object.defineProperty(header, name, {
-      value: { dtype: format, shape, data_offsets: [offset, offset + bytes] },
+    given.push({ name, tensor, format, shape: tensor.shape, size: FORMAT_DTYPES[format].size });
+  }
+  // Data layout: larger elements first, the given order otherwise (Array.prototype.sort is stable). Every size
+  // divides the ones before it, so each tensor starts aligned to its element size.
+  const offsets = new Map<string, [number, number]>();
+  const entries: Planned['entries'] = [];
+  let offset = 0;
+  for (const g of [...given].sort((a, b) => b.size - a.size)) {
+    const bytes = g.shape.reduce((a, b) => a * b, 1) * g.size;
+    offsets.set(g.name, [offset, offset + bytes]);
+    entries.push({ name: g.name, tensor: g.tensor, bytes });
+    offset += bytes;
+  }
+  for (const g of given) {
+    Object.defineProperty(header, g.name, {
+      value: { dtype: g.format, shape: g.shape, data_offsets: offsets.get(g.name) },
       enumerable: true,
       writable: true,
       configurable: true,
     });
-    entries.push({ name, tensor, bytes });
-    offset += bytes;
   }
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   // Spaces up to a multiple of 8, so that the data section starts 8-byte aligned (as the reference writes it).
@@ -150,29 +169,31 @@ export function saveSafetensors(path: string, tensors: TensorCollection, metadat
   const p = plan(tensors, metadata, path);
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temporary, 'wx', 0o644);
-  let renamed = false;
+  let open = true;
   try {
     for (const piece of pieces(p, path)) {
       let written = 0;
       while (written < piece.length) written += writeSync(fd, piece, written, piece.length - written);
     }
     fsyncSync(fd);
+    open = false;
     closeSync(fd);
     renameSync(temporary, path);
-    renamed = true;
-  } finally {
-    if (!renamed) {
+  } catch (error) {
+    // Cleaning up is best effort: the error that matters is the first one.
+    if (open) {
       try {
         closeSync(fd);
       } catch {
-        // already closed
-      }
-      try {
-        unlinkSync(temporary);
-      } catch {
-        // never created or already gone
+        // nothing more to do
       }
     }
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // already gone
+    }
+    throw error;
   }
 }
 
@@ -188,6 +209,7 @@ interface Entry {
 }
 
 interface ParsedHeader {
+  /** In header order. */
   entries: Entry[];
   metadata: Record<string, string>;
   /** Where the data section starts in the file. */
@@ -294,6 +316,7 @@ function parseHeader(headerBytes: Uint8Array, headerLen: number, dataBytes: numb
   if (covered !== dataBytes) {
     throw new SafetensorsError(source, `the data section has ${dataBytes} bytes but the tensors cover ${covered}: bytes ${covered} to ${dataBytes} belong to no tensor`);
   }
+  entries.sort((a, b) => a.order - b.order);
   return { entries, metadata: Object.fromEntries(metadataEntries), dataStart: 8 + headerLen };
 }
 
