@@ -15,7 +15,7 @@
         "<!@(node scripts/libtorch.mjs include_dirs)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "<!@(node scripts/libtorch.mjs defines)"
       ],

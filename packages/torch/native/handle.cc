@@ -13,7 +13,9 @@ namespace {
 const napi_type_tag kTensorTag = {0x6469617374656e73ULL, 0x6f72686e646c3031ULL};
 const napi_type_tag kGeneratorTag = {0x6469617367656e65ULL, 0x7261746f72303031ULL};
 
-void finalizeHandle(Napi::Env env, TensorHandle* handle) {
+// A basic finalizer: it runs during garbage collection itself (it calls no JavaScript), so tensors dropped in a
+// long synchronous loop are freed without waiting for the event loop to turn.
+void finalizeHandle(Napi::BasicEnv env, TensorHandle* handle) {
   if (!handle->disposed && handle->externalBytes > 0) {
     Napi::MemoryManagement::AdjustExternalMemory(env, -handle->externalBytes);
   }
@@ -199,7 +201,7 @@ c10::optional<at::Generator> toGenerator(const Napi::Value& value) {
 
 Napi::Value wrapGenerator(Napi::Env env, at::Generator generator) {
   auto external = Napi::External<at::Generator>::New(env, new at::Generator(std::move(generator)),
-                                                      [](Napi::Env, at::Generator* g) { delete g; });
+                                                      [](Napi::BasicEnv, at::Generator* g) { delete g; });
   external.TypeTag(&kGeneratorTag);
   return external;
 }
