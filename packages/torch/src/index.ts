@@ -9,6 +9,7 @@ export { runtimeInfo, setNumThreads, getNumThreads, defaultThreadCount, cuda, ty
 export { autocast, GradScaler, type GradScalerOptions } from './amp.js';
 export * as F from './ops/functional.js';
 export * as nn from './nn/index.js';
+export { Module } from './nn/module.js';
 export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
 export { TensorWorker, serveInWorker, type WorkerApi } from './worker.js';

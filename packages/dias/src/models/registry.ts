@@ -1,8 +1,12 @@
 // Every architecture by official name and by friendly alias. Each model file exports its spec; the list is here.
 import type { Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec, SegmentationModel } from './model-spec.js';
+import { MODELS_SEQUENCE } from './zoo-sequence.js';
+import { MODELS_2D } from './zoo-2d.js';
+import { MODELS_3D } from './zoo-3d.js';
+import { MODELS_3D_TO_2D } from './zoo-3d-to-2d.js';
 
-const specs: ModelSpec[] = [];
+const specs: ModelSpec[] = [...MODELS_SEQUENCE, ...MODELS_2D, ...MODELS_3D, ...MODELS_3D_TO_2D];
 
 export function allModels(): readonly ModelSpec[] {
   return specs;

@@ -1,0 +1,182 @@
+// PSC as the official models/d3tod2/psc.py: a 3-D encoder-decoder whose skips are average-pooled along time to one
+// frame (the "pooling skip connections"), built for 8 frames, so that the bottleneck holds a single frame.
+import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import type { ModelOptions, ModelSpec } from './model-spec.js';
+import { checkModelInput } from './registry.js';
+import { initWeights } from './blocks/init-weights.js';
+import { positiveIntOption } from './blocks/model-options.js';
+import { checkInputChannels } from './blocks/frames.js';
+
+/** Two 3x3x3 convolutions with batch norm and leaky ReLU, after a 1x1x1 channel projection when in_c != out_c. */
+export class conv extends nn.Module {
+  readonly in_c: number;
+  readonly out_c: number;
+  readonly conv: nn.Sequential;
+  readonly relu: nn.LeakyReLU;
+  readonly diminsh_c: nn.Sequential | null = null;
+
+  constructor(in_c: number, out_c: number) {
+    super();
+    this.in_c = in_c;
+    this.out_c = out_c;
+    this.conv = this.registerModule('conv', new nn.Sequential(
+      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
+      new nn.BatchNorm3d(out_c),
+      new nn.LeakyReLU(0.1, { inplace: true }),
+      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
+      new nn.BatchNorm3d(out_c),
+      new nn.LeakyReLU(0.1, { inplace: true }),
+    ));
+    this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
+    if (in_c !== out_c) {
+      this.diminsh_c = this.registerModule('diminsh_c', new nn.Sequential(
+        new nn.Conv3d(in_c, out_c, 1, { padding: 0, stride: 1, bias: false }),
+        new nn.BatchNorm3d(out_c),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      ));
+    }
+  }
+
+  forward(x: Tensor): Tensor {
+    const projected = this.diminsh_c ? this.diminsh_c.forward(x) : x;
+    // The official block computes relu(conv(x) + x) but returns conv(x): the residual sum is dead code (relu is
+    // applied in place to the sum, not to conv(x)), so it is not computed here.
+    return this.conv.forward(projected);
+  }
+}
+
+/** Transposed 1x2x2 convolution (doubles height and width, keeps time), batch norm, leaky ReLU. */
+export class up extends nn.Module {
+  readonly up: nn.Sequential;
+
+  constructor(in_c: number, out_c: number) {
+    super();
+    this.up = this.registerModule('up', new nn.Sequential(
+      new nn.ConvTranspose3d(in_c, out_c, [1, 2, 2], { padding: 0, stride: [1, 2, 2], bias: false }),
+      new nn.BatchNorm3d(out_c),
+      new nn.LeakyReLU(0.1, { inplace: false }),
+    ));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.up.forward(x);
+  }
+}
+
+/** Strided 2x2x2 convolution (halves time, height and width), batch norm, leaky ReLU. */
+export class down extends nn.Module {
+  readonly down: nn.Sequential;
+
+  constructor(in_c: number, out_c: number) {
+    super();
+    this.down = this.registerModule('down', new nn.Sequential(
+      new nn.Conv3d(in_c, out_c, 2, { padding: 0, stride: 2, bias: false }),
+      new nn.BatchNorm3d(out_c),
+      new nn.LeakyReLU(0.1, { inplace: true }),
+    ));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.down.forward(x);
+  }
+}
+
+export class PSC extends nn.Module {
+  readonly options: ModelOptions;
+  readonly enconv1: conv;
+  readonly psc1: nn.AvgPool3d;
+  readonly down1: down;
+  readonly enconv2: conv;
+  readonly psc2: nn.AvgPool3d;
+  readonly down2: down;
+  readonly enconv3: conv;
+  readonly psc3: nn.AvgPool3d;
+  readonly down3: down;
+  readonly center: conv;
+  readonly up3: up;
+  readonly deconv3: conv;
+  readonly up2: up;
+  readonly deconv2: conv;
+  readonly up1: up;
+  readonly deconv1: conv;
+  readonly final: nn.Conv3d;
+
+  constructor(options: ModelOptions) {
+    super();
+    const num_channels = positiveIntOption(options, 'num_channels', 'PSC');
+    const num_classes = positiveIntOption(options, 'num_classes', 'PSC');
+    const feature_scale = positiveIntOption(options, 'feature_scale', 'PSC');
+    const filters = [64, 128, 256, 512, 1024].map((f) => Math.trunc(f / feature_scale));
+    if (filters[0] < 1) throw new Error(`PSC: feature_scale ${feature_scale} leaves no channels (at most 64)`);
+    this.options = { ...options, num_channels, num_classes, feature_scale };
+
+    this.enconv1 = this.registerModule('enconv1', new conv(num_channels, filters[0]));
+    // Each skip is pooled along time to one frame: 8 frames at level 1, 4 at level 2, 2 at level 3.
+    this.psc1 = this.registerModule('psc1', new nn.AvgPool3d([8, 1, 1], { stride: [8, 1, 1] }));
+    this.down1 = this.registerModule('down1', new down(filters[0], filters[1]));
+    this.enconv2 = this.registerModule('enconv2', new conv(filters[1], filters[1]));
+    this.psc2 = this.registerModule('psc2', new nn.AvgPool3d([4, 1, 1], { stride: [4, 1, 1] }));
+    this.down2 = this.registerModule('down2', new down(filters[1], filters[2]));
+    this.enconv3 = this.registerModule('enconv3', new conv(filters[2], filters[2]));
+    this.psc3 = this.registerModule('psc3', new nn.AvgPool3d([2, 1, 1], { stride: [2, 1, 1] }));
+    this.down3 = this.registerModule('down3', new down(filters[2], filters[3]));
+    this.center = this.registerModule('center', new conv(filters[3], filters[3]));
+
+    this.up3 = this.registerModule('up3', new up(filters[3], filters[2]));
+    this.deconv3 = this.registerModule('deconv3', new conv(filters[2] * 2, filters[2]));
+    this.up2 = this.registerModule('up2', new up(filters[2], filters[1]));
+    this.deconv2 = this.registerModule('deconv2', new conv(filters[1] * 2, filters[1]));
+    this.up1 = this.registerModule('up1', new up(filters[1], filters[0]));
+    this.deconv1 = this.registerModule('deconv1', new conv(filters[0] * 2, filters[0]));
+
+    this.final = this.registerModule('final', new nn.Conv3d(filters[0], num_classes, 1));
+    this.apply(initWeights);
+  }
+
+  forward(inputs: Tensor): Tensor {
+    checkModelInput(pscSpec, this.options, inputs);
+    checkInputChannels('PSC', inputs, Number(this.options.num_channels));
+    return scope(() => {
+      const enconv1 = this.enconv1.forward(inputs);
+      const down1 = this.down1.forward(enconv1);
+      const skip1 = this.psc1.forward(enconv1);
+
+      const enconv2 = this.enconv2.forward(down1);
+      const down2 = this.down2.forward(enconv2);
+      const skip2 = this.psc2.forward(enconv2);
+
+      const enconv3 = this.enconv3.forward(down2);
+      const down3 = this.down3.forward(enconv3);
+      const skip3 = this.psc3.forward(enconv3);
+
+      const conv4 = this.center.forward(down3);
+
+      const up3 = this.up3.forward(conv4);
+      const deconv3 = this.deconv3.forward(cat([skip3, up3], 1));
+
+      const up2 = this.up2.forward(deconv3);
+      const deconv2 = this.deconv2.forward(cat([skip2, up2], 1));
+
+      const up1 = this.up1.forward(deconv2);
+      // The official head reads up1, not deconv1: the last decoder block's output is unused, so the finest skip
+      // (enconv1) never reaches the logits. deconv1 still runs in training, where it moves its batch-norm
+      // running statistics as the official forward does; in eval it has no effect and is skipped.
+      if (this.training) this.deconv1.forward(cat([skip1, up1], 1));
+
+      return this.final.forward(up1).squeeze(2);
+    });
+  }
+}
+
+export const pscSpec: ModelSpec = {
+  name: 'PSC',
+  kind: '3d->2d',
+  aliases: ['psc', 'psc-net'],
+  summary: '3-D encoder-decoder with time-pooled skip connections (batch norm, leaky ReLU); built for 8 frames',
+  // Three time-halving stages and the 8/4/2 skip pools bring 8 frames to 1, which the final squeeze removes.
+  frames: () => 8,
+  sizeMultiple: 8,
+  defaults: { num_classes: 2, num_channels: 1, feature_scale: 2 },
+  officialDefaults: { num_channels: 1, num_classes: 1, feature_scale: 2 },
+  build: (o) => new PSC(o),
+};

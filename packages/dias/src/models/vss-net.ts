@@ -1,0 +1,314 @@
+// VSS-Net (official models/d3tod2/vss_net.py): a per-frame residual stem, four bidirectional ConvGRU sequence
+// feature extraction modules whose temporal maxima are the skips, and FR-UNet's multi-resolution decoder with the
+// mean of five heads. Input [B, C, T, H, W]; input_reduce picks the frames the model sees (official default [0, 7]).
+import { F, cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
+import type { ModelOptions, ModelSpec } from './model-spec.js';
+import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels, mapFrames } from './blocks/frames.js';
+import { initWeights } from './blocks/init-weights.js';
+import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
+import {
+  Down, Res_conv, block, feature_fuse, frUNetFilters, frUNetHead, inputReduceOption, positiveNumberOption, reduceFrames, vssBlockParts, Up,
+  type InputReduce,
+} from './blocks/fr-unet-blocks.js';
+
+export { Down, Res_conv, block, feature_fuse, Up };
+
+/** Res_conv on every frame: [B, C, T, H, W] -> [B, T, C', H, W]. */
+export class Seq_conv extends nn.Module {
+  readonly SeqConv: Res_conv;
+  private readonly is_BN: boolean;
+
+  constructor(in_channels: number, out_channels: number, dp = 0, is_BN = true) {
+    super();
+    this.is_BN = is_BN;
+    this.SeqConv = this.registerModule('SeqConv', new Res_conv(in_channels, out_channels, dp, is_BN));
+  }
+
+  forward(x: Tensor): Tensor {
+    // Training batch norm takes its statistics per call, so it must see one frame at a time; otherwise (instance
+    // norm, or batch norm's running statistics) all frames go through as one batch with the same result.
+    return scope(() => mapFrames(x, 2, (frame) => this.SeqConv.forward(frame), !(this.training && this.is_BN), 1));
+  }
+}
+
+/** Down on every frame: [B, T, C, H, W] -> [B, T, C', H/2, W/2]. */
+export class Sequence_down extends nn.Module {
+  readonly down: Down;
+  private readonly is_BN: boolean;
+
+  constructor(in_c: number, out_c: number, dp: number, is_BN = true) {
+    super();
+    this.is_BN = is_BN;
+    this.down = this.registerModule('down', new Down(in_c, out_c, dp, is_BN));
+  }
+
+  forward(x: Tensor): Tensor {
+    // As in Seq_conv: frame by frame only where training batch norm would see different statistics.
+    return scope(() => mapFrames(x, 1, (frame) => this.down.forward(frame), !(this.training && this.is_BN)));
+  }
+}
+
+/** A convolutional GRU cell (Ballas et al., ICLR 2016): reset, update and output gates over [input, hidden]. */
+export class BiConvGRUCell extends nn.Module {
+  readonly input_channels: number;
+  readonly cuda_flag: boolean;
+  readonly hidden_channels: number;
+  readonly kernel_size: number;
+  readonly reset_gate: nn.Conv2d;
+  readonly update_gate: nn.Conv2d;
+  readonly output_gate: nn.Conv2d;
+
+  constructor(input_channels: number, hidden_channels: number, kernel_size: number, cuda_flag = true) {
+    super();
+    this.input_channels = input_channels;
+    this.cuda_flag = cuda_flag;
+    this.hidden_channels = hidden_channels;
+    this.kernel_size = kernel_size;
+    const padding = Math.floor(kernel_size / 2);
+    const gate = () => new nn.Conv2d(input_channels + hidden_channels, hidden_channels, kernel_size, { padding });
+    this.reset_gate = this.registerModule('reset_gate', gate());
+    this.update_gate = this.registerModule('update_gate', gate());
+    this.output_gate = this.registerModule('output_gate', gate());
+  }
+
+  private get padding(): number {
+    return Math.floor(this.kernel_size / 2);
+  }
+
+  /** One step, as written: a null hidden state starts from zeros (on the input's device; cuda_flag is moot). */
+  forward(x: Tensor, hidden: Tensor | null): Tensor {
+    return scope(() => {
+      const h = hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
+      const inputs = cat([x, h], 1);
+      const reset = this.reset_gate.forward(inputs).sigmoid();
+      const update = this.update_gate.forward(inputs).sigmoid();
+      const candidate = this.output_gate.forward(cat([x, reset.mul(h)], 1)).tanh();
+      return update.rsub(1).mul(candidate).add(update.mul(h));
+    });
+  }
+
+  /** The input halves of the three gates' weights, stacked [reset; update; output], and their biases. */
+  inputGates(): { weight: Tensor; bias: Tensor } {
+    const c = this.input_channels;
+    const gates = [this.reset_gate, this.update_gate, this.output_gate];
+    return { weight: cat(gates.map((g) => g.weight.narrow(1, 0, c)), 0), bias: cat(gates.map((g) => g.bias!), 0) };
+  }
+
+  /**
+   * Runs the cell over a sequence given every frame's input contribution to the gates (inputGates() applied to
+   * all frames at once, [B, T, 3*hidden, H, W]): a convolution is linear, so conv([x, h]) = conv_x(x) + conv_h(h),
+   * and only the hidden halves remain in the recurrence. Returns the hidden state after each frame, by frame index.
+   */
+  scan(inputGates: Tensor, hidden: Tensor, reverse: boolean): Tensor[] {
+    return scope(() => {
+      const ch = this.hidden_channels;
+      const c = this.input_channels;
+      const padding = this.padding;
+      const resetUpdate = cat([this.reset_gate.weight.narrow(1, c, ch), this.update_gate.weight.narrow(1, c, ch)], 0);
+      const output = this.output_gate.weight.narrow(1, c, ch).contiguous();
+      const t = inputGates.size(1);
+      const states = new Array<Tensor>(t);
+      let h = hidden;
+      for (let k = 0; k < t; k++) {
+        const i = reverse ? t - 1 - k : k;
+        const prev = h;
+        h = scope(() => {
+          const g = inputGates.select(1, i);
+          const ru = F.conv2d(prev, resetUpdate, null, { padding }).add(g.narrow(1, 0, 2 * ch)).sigmoid();
+          const candidate = F.conv2d(ru.narrow(1, 0, ch).mul(prev), output, null, { padding }).add(g.narrow(1, 2 * ch, ch)).tanh();
+          // (1 - update) * candidate + update * hidden
+          return candidate.lerp(prev, ru.narrow(1, ch, ch));
+        });
+        states[i] = h;
+      }
+      return states;
+    });
+  }
+}
+
+/**
+ * A sequence feature extraction module: (for deeper ones) a weight-shared strided convolution of [raw frames
+ * resized to this width, features] per frame, a forward and a backward ConvGRU each started from its first frame's
+ * features, a tanh 3x3 fusion of the two per frame, and the temporal maximum as the skip connection.
+ */
+export class BiConvGRU extends nn.Module {
+  readonly input_channels: number;
+  readonly down: Sequence_down | null;
+  readonly convgru_forward: BiConvGRUCell;
+  readonly convgru_backward: BiConvGRUCell;
+  readonly bidirection_conv: nn.Conv2d;
+
+  constructor(input_channels: number, output_channels: number, is_down = true, dp = 0.2, is_BN = true) {
+    super();
+    this.input_channels = input_channels;
+    this.down = this.registerModule('down', is_down ? new Sequence_down(input_channels * 2, output_channels, dp, is_BN) : null);
+    this.convgru_forward = this.registerModule('convgru_forward', new BiConvGRUCell(output_channels, output_channels, 3));
+    this.convgru_backward = this.registerModule('convgru_backward', new BiConvGRUCell(output_channels, output_channels, 3));
+    this.bidirection_conv = this.registerModule('bidirection_conv', new nn.Conv2d(2 * output_channels, output_channels, 3, { stride: 1, padding: 1 }));
+  }
+
+  /** x [B, T, C, H, W] features, s [B, T, C0, H0, W0] raw frames; returns [sequences [B, T, C', H', W'], their max over T]. */
+  forward(x: Tensor, s: Tensor | null = null): [Tensor, Tensor] {
+    return scope(() => {
+      if (this.down) {
+        if (!s) throw new Error('BiConvGRU: a downsampling module needs the raw frames s');
+        const [, , , h, w] = x.shape;
+        // s is [B, T, C0, H0, W0]: trilinear over (C0, H0, W0), so the frames' channels are stretched to this width.
+        const frames = F.interpolate(s, { size: [this.input_channels, h, w], mode: 'trilinear', alignCorners: false });
+        x = this.down.forward(cat([frames, x], 2));
+      }
+      const [b, t, c, h, w] = x.shape;
+      const fwd = this.convgru_forward;
+      const bwd = this.convgru_backward;
+      const ch = fwd.hidden_channels;
+      // Both cells' gate inputs for all frames in one convolution; only the hidden halves stay in the loops.
+      const f = fwd.inputGates();
+      const r = bwd.inputGates();
+      const gates = F.conv2d(x.reshape([b * t, c, h, w]), cat([f.weight, r.weight], 0), cat([f.bias, r.bias], 0), { padding: 1 })
+        .view([b, t, 6 * ch, h, w]);
+      const forward = fwd.scan(gates.narrow(2, 0, 3 * ch), x.select(1, 0), false);
+      const backward = bwd.scan(gates.narrow(2, 3 * ch, 3 * ch), x.select(1, t - 1), true);
+      // [f0, b0, f1, b1, ...] along channels is [B, T, 2C, H, W] in memory: every frame's pair in one batch.
+      const pairs = cat(forward.flatMap((fi, i) => [fi, backward[i]]), 1).view([b * t, 2 * ch, h, w]);
+      const sequences = this.bidirection_conv.forward(pairs).tanh().view([b, t, ch, h, w]);
+      return [sequences, sequences.max(1).values];
+    });
+  }
+}
+
+export class VSS_Net extends nn.Module {
+  readonly options: ModelOptions;
+  readonly input_reduce: InputReduce;
+  readonly num_channels: number;
+  readonly out_ave: boolean;
+  readonly inc: Seq_conv;
+  readonly en1: BiConvGRU;
+  readonly en2: BiConvGRU;
+  readonly en3: BiConvGRU;
+  readonly en4: BiConvGRU;
+  readonly block1_2: block;
+  readonly block1_1: block;
+  readonly block10: block;
+  readonly block11: block;
+  readonly block12: block;
+  readonly block13: block;
+  readonly block2_2: block;
+  readonly block2_1: block;
+  readonly block20: block;
+  readonly block21: block;
+  readonly block22: block;
+  readonly block3_1: block;
+  readonly block30: block;
+  readonly block31: block;
+  readonly block40: block;
+  readonly final1: nn.Conv2d;
+  readonly final2: nn.Conv2d;
+  readonly final3: nn.Conv2d;
+  readonly final4: nn.Conv2d;
+  readonly final5: nn.Conv2d;
+  /** Registered (and initialised) but unused, as in the official model. */
+  readonly fuse: nn.Conv2d;
+
+  constructor(options: ModelOptions) {
+    super();
+    const name = 'VSS_Net';
+    this.input_reduce = inputReduceOption(options, name);
+    const num_classes = positiveIntOption(options, 'num_classes', name);
+    this.num_channels = positiveIntOption(options, 'num_channels', name);
+    const feature_scale = positiveNumberOption(options, 'feature_scale', name);
+    const dropout = probabilityOption(options, 'dropout', name);
+    const fuse = boolOption(options, 'fuse', name);
+    this.out_ave = boolOption(options, 'out_ave', name);
+    this.options = { ...options, input_reduce: this.input_reduce, num_classes, num_channels: this.num_channels, feature_scale, dropout, fuse, out_ave: this.out_ave };
+    const filters = frUNetFilters(feature_scale, name);
+
+    // The encoder uses instance norm; its downsampling keeps BiConvGRU's own dropout of 0.2, not `dropout`.
+    this.inc = this.registerModule('inc', new Seq_conv(this.num_channels, filters[0], dropout, false));
+    this.en1 = this.registerModule('en1', new BiConvGRU(filters[0], filters[0], false, 0.2, false));
+    this.en2 = this.registerModule('en2', new BiConvGRU(filters[0], filters[1], true, 0.2, false));
+    this.en3 = this.registerModule('en3', new BiConvGRU(filters[1], filters[2], true, 0.2, false));
+    this.en4 = this.registerModule('en4', new BiConvGRU(filters[2], filters[3], true, 0.2, false));
+
+    // The decoder is FR-UNet's with batch norm, and dropout in its Up and Down as well.
+    const parts = vssBlockParts(true);
+    const blk = (name: string, in_c: number, out_c: number, is_up: boolean, is_down: boolean) =>
+      this.registerModule(name, new block(in_c, out_c, dropout, is_up, is_down, fuse, parts));
+    this.block1_2 = blk('block1_2', filters[0], filters[0], false, true);
+    this.block1_1 = blk('block1_1', filters[0] * 2, filters[0], false, true);
+    this.block10 = blk('block10', filters[0] * 2, filters[0], false, true);
+    this.block11 = blk('block11', filters[0] * 2, filters[0], false, true);
+    this.block12 = blk('block12', filters[0] * 2, filters[0], false, false);
+    this.block13 = blk('block13', filters[0] * 2, filters[0], false, false);
+    this.block2_2 = blk('block2_2', filters[1], filters[1], true, false);
+    this.block2_1 = blk('block2_1', filters[1] * 2, filters[1], true, true);
+    this.block20 = blk('block20', filters[1] * 3, filters[1], true, true);
+    this.block21 = blk('block21', filters[1] * 3, filters[1], true, false);
+    this.block22 = blk('block22', filters[1] * 3, filters[1], true, false);
+    this.block3_1 = blk('block3_1', filters[2], filters[2], true, false);
+    this.block30 = blk('block30', filters[2] * 2, filters[2], true, false);
+    this.block31 = blk('block31', filters[2] * 3, filters[2], true, false);
+    this.block40 = blk('block40', filters[3], filters[3], true, false);
+    const head = (name: string) => this.registerModule(name, new nn.Conv2d(filters[0], num_classes, 1, { padding: 0, bias: true }));
+    this.final1 = head('final1');
+    this.final2 = head('final2');
+    this.final3 = head('final3');
+    this.final4 = head('final4');
+    this.final5 = head('final5');
+    this.fuse = this.registerModule('fuse', new nn.Conv2d(5, num_classes, 1, { padding: 0, bias: true }));
+    this.apply(initWeights);
+  }
+
+  forward(input: Tensor): Tensor {
+    checkInput(vssNetSpec, this.options, input);
+    checkInputChannels('VSS_Net', input, this.num_channels);
+    return scope(() => {
+      const x = reduceFrames(input, 2, this.input_reduce, 'VSS_Net');
+      const s = x.permute(0, 2, 1, 3, 4);
+      const [seq1, sc1] = this.en1.forward(this.inc.forward(x));
+      const [seq2, sc2] = this.en2.forward(seq1, s);
+      const [seq3, sc3] = this.en3.forward(seq2, s);
+      const [, sc4] = this.en4.forward(seq3, s);
+
+      const [x1_2, x_down1_2] = this.block1_2.forward(sc1);
+      const [x2_2, x_up2_2] = this.block2_2.forward(sc2);
+      const [x1_1, x_down1_1] = this.block1_1.forward(cat([x1_2, x_up2_2], 1));
+      const [x2_1, x_up2_1, x_down2_1] = this.block2_1.forward(cat([x_down1_2, x2_2], 1));
+      const [x3_1, x_up3_1] = this.block3_1.forward(sc3);
+      const [x10, x_down10] = this.block10.forward(cat([x1_1, x_up2_1], 1));
+      const [x20, x_up20, x_down20] = this.block20.forward(cat([x_down1_1, x2_1, x_up3_1], 1));
+      const [x30, x_up30] = this.block30.forward(cat([x_down2_1, x3_1], 1));
+      const [, x_up40] = this.block40.forward(sc4);
+      const [x11, x_down11] = this.block11.forward(cat([x10, x_up20], 1));
+      const [x21, x_up21] = this.block21.forward(cat([x_down10, x20, x_up30], 1));
+      const [, x_up31] = this.block31.forward(cat([x_down20, x30, x_up40], 1));
+      const [x12] = this.block12.forward(cat([x11, x_up21], 1));
+      const [, x_up22] = this.block22.forward(cat([x_down11, x21, x_up31], 1));
+      const [x13] = this.block13.forward(cat([x12, x_up22], 1));
+      return frUNetHead([this.final1, this.final2, this.final3, this.final4, this.final5], [x1_1, x10, x11, x12, x13], this.out_ave);
+    });
+  }
+}
+
+const VSS_NET_OPTIONS: ModelOptions = { num_classes: 2, num_channels: 1, feature_scale: 2, dropout: 0.2, fuse: true, out_ave: true };
+
+export const vssNetSpec: ModelSpec = {
+  name: 'VSS_Net',
+  kind: '3d->2d',
+  aliases: ['vss-net', 'vssnet'],
+  summary: 'VSS-Net: bidirectional ConvGRU sequence encoder with FR-UNet decoder; all frames by default (official: frames 0 and 7)',
+  frames: () => 'any',
+  sizeMultiple: 8,
+  defaults: { ...VSS_NET_OPTIONS, input_reduce: null },
+  officialDefaults: { ...VSS_NET_OPTIONS, input_reduce: [0, 7] },
+  build: (o) => new VSS_Net(o),
+};
+
+/** The same network fed every frame, under its own name so that its reference (input_reduce None) rebuilds. */
+export const vssNetAllSpec: ModelSpec = {
+  ...vssNetSpec,
+  name: 'VSS_Net_all',
+  aliases: ['vss-net-all', 'vssnet-all'],
+  summary: 'VSS-Net fed every frame (input_reduce null); same weights as VSS_Net',
+  officialDefaults: { ...VSS_NET_OPTIONS, input_reduce: null },
+};
