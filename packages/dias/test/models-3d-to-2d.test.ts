@@ -3,10 +3,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { nn, noGrad, scope, rand, randn, type Tensor } from '@dias-ts/torch';
+import { nn, noGrad, scope, rand, randn } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
 import { verifyReferenceModel } from '../src/models/verify.js';
-import type { ModelOptions } from '../src/models/model-spec.js';
+import type { ModelOptions, SegmentationModel } from '../src/models/model-spec.js';
 import { mapFrames } from '../src/models/blocks/frames.js';
 
 const REFERENCE = new URL('../../../../shared/reference/models', import.meta.url).pathname;
@@ -21,16 +21,9 @@ function throwsNaming(fn: () => unknown, name: string, pattern: RegExp): void {
   });
 }
 
-type Model = nn.Module & { forward(x: Tensor): Tensor };
-
-/** Builds a model with our defaults overridden by options (a Module, whatever SegmentationModel declares). */
-function build(name: string, options: ModelOptions = {}): Model {
-  return createModel(name, options) as unknown as Model;
-}
-
-/** Builds a model (eval mode), runs body without gradients, and frees it. */
-function withModel(name: string, body: (model: Model) => void, options: ModelOptions = {}): void {
-  const model = build(name, options).eval();
+/** Builds a model with our defaults overridden by options (eval mode), runs body without gradients, and frees it. */
+function withModel(name: string, body: (model: SegmentationModel) => void, options: ModelOptions = {}): void {
+  const model = createModel(name, options).eval();
   try {
     scope(() => noGrad(() => body(model)));
   } finally {
@@ -103,7 +96,7 @@ describe('3d->2d models', () => {
   });
 
   test('PSC in training mode still runs the unused last decoder block (its batch-norm statistics move)', () => {
-    const model = build('psc', { feature_scale: 8 });
+    const model = createModel('psc', { feature_scale: 8 });
     try {
       scope(() => {
         const deconv1 = model.stateDict().get('deconv1.conv.1.running_mean')!;
@@ -119,7 +112,7 @@ describe('3d->2d models', () => {
   });
 
   test('QS_UNet in training mode (frame-by-frame batch norm) gives gradients', () => {
-    const model = build('qs-unet', { dp: 0 });
+    const model = createModel('qs-unet', { dp: 0 });
     try {
       scope(() => {
         const y = model.forward(randn([2, 1, 3, 16, 16]));

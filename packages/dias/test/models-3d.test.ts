@@ -55,6 +55,7 @@ describe('3d models', () => {
           throwsNaming(() => model.forward(rand([1, 1, 4, h, w])), name, /8 frames, got 4/);
           throwsNaming(() => model.forward(rand([1, 1, 8, ...badSize])), name, new RegExp(`multiples of ${spec.sizeMultiple}`));
           throwsNaming(() => model.forward(rand([1, 8, h, w])), name, /5-D input/);
+          throwsNaming(() => model.forward(rand([1, 3, 8, h, w])), name, /1 input channel/);
         }));
       } finally {
         model.dispose();

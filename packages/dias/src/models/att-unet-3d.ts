@@ -4,6 +4,7 @@ import { cat, F, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { boolOption, positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 
 type Triple = readonly [number, number, number];
@@ -211,6 +212,7 @@ export class Att_UNet_3D extends nn.Module {
 
   forward(inputs: Tensor): Tensor {
     checkInput(attUnet3dSpec, this.options, inputs);
+    checkInputChannels('Att_UNet_3D', inputs, Number(this.options.num_channels));
     const conv1 = this.conv1.forward(inputs);
     const conv2 = this.conv2.forward(this.maxpool1.forward(conv1));
     const conv3 = this.conv3.forward(this.maxpool2.forward(conv2));

@@ -4,6 +4,7 @@ import { cat, nn, zeros, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 
 function downsample(): nn.MaxPool3d {
@@ -211,6 +212,7 @@ export class CSNet_3D extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(csnet3dSpec, this.options, x);
+    checkInputChannels('CSNet_3D', x, Number(this.options.num_channels));
     const encInput = this.enc_input.forward(x);
     // The official first pooling keeps the frames ((1, 2, 2)); the other three halve them too.
     const enc1 = this.encoder1.forward(this.downsampleV2.forward(encInput));

@@ -4,6 +4,7 @@ import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { initWeights } from './blocks/init-weights.js';
 
@@ -219,6 +220,7 @@ export class FR_UNet_3D extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(frUnet3dSpec, this.options, x);
+    checkInputChannels('FR_UNet_3D', x, Number(this.options.num_channels));
     // Named as the official forward: xA_B is a block's main output, x_upA_B / x_downA_B its branches.
     const [x1_3, x_down1_3] = split(this.block1_3.forward(x), 'down');
     const [x1_2, x_down1_2] = split(this.block1_2.forward(x1_3), 'down');

@@ -3,7 +3,7 @@
 // frames down to one, and three more 3x3x3 convolutions give the logits.
 import { F, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
-import { checkModelInput } from './registry.js';
+import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInputChannels } from './blocks/frames.js';
@@ -71,7 +71,7 @@ export class IPN extends nn.Module {
 
   /** [B, 1, T, H, W] → [B, num_classes, 64, 64]: any input is resampled to 32x64x64, so the output is always 64x64. */
   forward(x: Tensor): Tensor {
-    checkModelInput(ipnSpec, this.options, x);
+    checkInput(ipnSpec, this.options, x);
     checkInputChannels('IPN', x, 1);
     return scope(() => {
       let y = F.interpolate(x, { size: IPN_SIZE, mode: 'trilinear', alignCorners: false });

@@ -2,7 +2,7 @@
 // frame (the "pooling skip connections"), built for 8 frames, so that the bottleneck holds a single frame.
 import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
-import { checkModelInput } from './registry.js';
+import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInputChannels } from './blocks/frames.js';
@@ -134,7 +134,7 @@ export class PSC extends nn.Module {
   }
 
   forward(inputs: Tensor): Tensor {
-    checkModelInput(pscSpec, this.options, inputs);
+    checkInput(pscSpec, this.options, inputs);
     checkInputChannels('PSC', inputs, Number(this.options.num_channels));
     return scope(() => {
       const enconv1 = this.enconv1.forward(inputs);

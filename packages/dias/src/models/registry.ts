@@ -1,5 +1,4 @@
 // Every architecture by official name and by friendly alias. Each model file exports its spec; the list is here.
-import type { Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec, SegmentationModel } from './model-spec.js';
 import { MODELS_SEQUENCE } from './zoo-sequence.js';
 import { MODELS_2D } from './zoo-2d.js';
@@ -36,19 +35,5 @@ export function createOfficialModel(name: string, options: ModelOptions = {}): S
   return spec.build({ ...spec.officialDefaults, ...options });
 }
 
-/** Checks an input against what the model takes, with an error naming the model, the size and the rule. */
-export function checkModelInput(spec: ModelSpec, options: ModelOptions, x: Tensor): void {
-  const shape = x.shape;
-  const want = spec.kind === '2d' ? 4 : 5;
-  const layout = spec.kind === '2d' ? '[batch, frames, height, width]' : '[batch, channels, frames, height, width]';
-  if (shape.length !== want) throw new Error(`${spec.name} takes a ${want}-D input ${layout}, got [${shape.join(', ')}]`);
-  const frames = spec.kind === '2d' ? shape[1] : shape[2];
-  const wantFrames = spec.frames(options);
-  if (wantFrames !== 'any' && frames !== wantFrames) {
-    throw new Error(`${spec.name} is built for ${wantFrames} frames, got ${frames}`);
-  }
-  const [h, w] = shape.slice(-2);
-  if (h % spec.sizeMultiple !== 0 || w % spec.sizeMultiple !== 0) {
-    throw new Error(`${spec.name} needs height and width that are multiples of ${spec.sizeMultiple}, got ${h}x${w}`);
-  }
-}
+/** The input check every model's forward starts with (kept in blocks/ so model files need no registry import). */
+export { checkInput as checkModelInput } from './blocks/check-input.js';

@@ -4,6 +4,7 @@ import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { initWeights } from './blocks/init-weights.js';
 
@@ -130,6 +131,7 @@ export class Res_UNet_3D extends nn.Module {
 
   forward(inputs: Tensor): Tensor {
     checkInput(resUnet3dSpec, this.options, inputs);
+    checkInputChannels('Res_UNet_3D', inputs, Number(this.options.num_channels));
     const enconv1 = this.enconv1.forward(inputs);
     const enconv2 = this.enconv2.forward(this.down1.forward(enconv1));
     const enconv3 = this.enconv3.forward(this.down2.forward(enconv2));

@@ -3,7 +3,7 @@
 // pooling between levels; a 2-D U-Net decoder with bilinear (align_corners) upsampling. Any number of frames.
 import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
-import { checkModelInput } from './registry.js';
+import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInputChannels, mapFrames } from './blocks/frames.js';
 
@@ -169,7 +169,7 @@ export class ST_UNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkModelInput(stUNetSpec, this.options, x);
+    checkInput(stUNetSpec, this.options, x);
     checkInputChannels('ST_UNet', x, this.num_channels);
     const [h, w] = x.shape.slice(-2);
     // Instance norm at the deepest level (1/16) needs more than one pixel, as in PyTorch; said here by name.

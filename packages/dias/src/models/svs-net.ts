@@ -3,7 +3,7 @@
 // channel attention at each level.
 import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
-import { checkModelInput } from './registry.js';
+import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInputChannels } from './blocks/frames.js';
 
@@ -175,7 +175,7 @@ export class SVS_Net extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkModelInput(svsNetSpec, this.options, x);
+    checkInput(svsNetSpec, this.options, x);
     checkInputChannels('SVS_Net', x, Number(this.options.num_channels));
     return scope(() => {
       const en1 = this.encoder1.forward(x);

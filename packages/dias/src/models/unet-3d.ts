@@ -4,6 +4,7 @@ import { cat, F, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { boolOption, positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 
 type Stride = readonly [number, number, number];
@@ -114,6 +115,7 @@ export class UNet_3D extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(unet3dSpec, this.options, x);
+    checkInputChannels('UNet_3D', x, Number(this.options.num_channels));
     const x1 = this.inc.forward(x);
     const x2 = this.down1.forward(x1);
     const x3 = this.down2.forward(x2);

@@ -4,6 +4,7 @@ import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { boolOption, positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { initWeights } from './blocks/init-weights.js';
 
@@ -125,6 +126,7 @@ export class UNet_Nested_3D extends nn.Module {
 
   forward(inputs: Tensor): Tensor {
     checkInput(unetNested3dSpec, this.options, inputs);
+    checkInputChannels('UNet_Nested_3D', inputs, Number(this.options.num_channels));
     const X_00 = this.conv00.forward(inputs);
     const X_10 = this.conv10.forward(this.maxpoolV2.forward(X_00));
     const X_20 = this.conv20.forward(this.maxpool.forward(X_10));

@@ -4,7 +4,7 @@
 import type { Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from '../model-spec.js';
 
-/** Throws, naming the model, the size and the rule, when x is not an input the model takes (as checkModelInput). */
+/** Throws, naming the model, the size and the rule, when x is not an input the model takes (registry.ts re-exports it as checkModelInput). */
 export function checkInput(spec: ModelSpec, options: ModelOptions, x: Tensor): void {
   const shape = x.shape;
   const want = spec.kind === '2d' ? 4 : 5;

@@ -1,0 +1,90 @@
+// PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA, through fast-png. Errors name the file.
+import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { decode, encode } from 'fast-png';
+
+export interface GrayImage {
+  width: number;
+  height: number;
+  /** Row-major intensities; 0..255 for 8-bit files, 0..65535 for 16-bit ones. */
+  data: Float32Array;
+  bitDepth: 8 | 16;
+}
+
+export interface RgbImage {
+  width: number;
+  height: number;
+  /** Row-major RGB triplets, 0..255. */
+  data: Uint8Array;
+}
+
+/** Decodes a PNG to grey: colour images become their luminance (ITU-R BT.601), as PIL's convert('L'). */
+export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
+  let png;
+  try {
+    png = decode(bytes);
+  } catch (e) {
+    throw new Error(`${name}: not a readable PNG (${(e as Error).message})`);
+  }
+  const { width, height, channels } = png;
+  const depth = png.depth;
+  if (depth !== 8 && depth !== 16 && depth !== 1) throw new Error(`${name}: unsupported PNG bit depth ${depth}`);
+  if (png.palette) throw new Error(`${name}: palette PNGs are not supported; save as greyscale`);
+  const src = png.data as ArrayLike<number>;
+  const n = width * height;
+  const data = new Float32Array(n);
+  if (channels === 1 || channels === 2) {
+    for (let i = 0; i < n; i++) data[i] = src[i * channels];
+  } else if (channels === 3 || channels === 4) {
+    for (let i = 0; i < n; i++) {
+      const o = i * channels;
+      // PIL's integer formula: L = (R*299 + G*587 + B*114) / 1000, truncated.
+      data[i] = Math.floor((src[o] * 299 + src[o + 1] * 587 + src[o + 2] * 114) / 1000);
+    }
+  } else {
+    throw new Error(`${name}: unsupported PNG with ${channels} channels`);
+  }
+  if (depth === 1) for (let i = 0; i < n; i++) data[i] = data[i] ? 255 : 0;
+  return { width, height, data, bitDepth: depth === 16 ? 16 : 8 };
+}
+
+export function readGrayPng(path: string): GrayImage {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return decodeGrayPng(bytes, path);
+}
+
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Encodes 8-bit grey (values are rounded and clamped to 0..255). */
+export function encodeGrayPng(width: number, height: number, data: ArrayLike<number>): Uint8Array {
+  const pixels = new Uint8Array(width * height);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(data[i])));
+  return encode({ width, height, data: pixels, channels: 1, depth: 8 });
+}
+
+export function encodeRgbPng(image: RgbImage): Uint8Array {
+  return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
+}
+
+/** Writes 8-bit grey atomically. */
+export function writeGrayPng(path: string, width: number, height: number, data: ArrayLike<number>): void {
+  writeAtomic(path, encodeGrayPng(width, height, data));
+}
+
+/** Writes RGB atomically. */
+export function writeRgbPng(path: string, image: RgbImage): void {
+  writeAtomic(path, encodeRgbPng(image));
+}
