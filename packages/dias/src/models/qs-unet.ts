@@ -4,7 +4,7 @@
 // resized to that level. Works for any number of frames.
 import { F, cat, nn, scope, stack, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
-import { checkModelInput } from './registry.js';
+import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInputChannels, mapFrames } from './blocks/frames.js';
 
@@ -241,7 +241,7 @@ export class QS_UNet extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    checkModelInput(qsUNetSpec, this.options, x);
+    checkInput(qsUNetSpec, this.options, x);
     checkInputChannels('QS_UNet', x, this.num_channels);
     return scope(() => {
       const s = x.permute(0, 2, 1, 3, 4);

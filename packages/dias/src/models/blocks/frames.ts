@@ -1,5 +1,5 @@
 // Helpers shared by the 3d->2d models that run 2-D layers on each frame of a sequence (QS_UNet, ST_UNet), and
-// the channel check they all need (checkModelInput checks frames and size, not channels).
+// the channel check they all need (checkInput checks frames and size, not channels).
 import { stack, type Tensor } from '@dias-ts/torch';
 
 /**
