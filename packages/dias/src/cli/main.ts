@@ -3,8 +3,9 @@ import { VERSION } from '../version.js';
 import { UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
+import { benchCommand } from './bench.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

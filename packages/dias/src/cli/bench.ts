@@ -1,0 +1,59 @@
+// `dias bench train`: training-step and inference speed of a model on random patches.
+import { parseArgs } from 'node:util';
+import { benchTrainStep } from '../bench/train-step-bench.js';
+import { UsageError, type Command } from './command.js';
+import { ProgressBar } from './progress.js';
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmarks: training step and inference speed of a model',
+  usage: `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
+                        [--device cpu|cuda] [--json] [--no-progress]
+
+One warm-up step, then --steps timed training steps (forward, cross-entropy against random 0/1 targets,
+backward, AdamW lr 5e-4 weight decay 0.01, fp32) and their median; then the median of eval-mode forward passes
+of the same batch. 2D models take the frames as channels; VSS_Net_all is VSS-Net on all frames. The last line
+printed is JSON: {"model","batch","patch","frames","threads","device","train_step_ms","infer_batch_ms",
+"rss_mb_start","rss_mb_end"} (rss_mb_start after step 20 when there are more than 20 steps, else after warm-up).`,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (try: dias bench train --help)`);
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        model: { type: 'string' }, batch: { type: 'string' }, patch: { type: 'string' }, frames: { type: 'string' },
+        steps: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' },
+        'no-progress': { type: 'boolean' },
+      },
+    });
+    if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
+    const device = values.device ?? 'cpu';
+    if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${device}'`);
+    const steps = positiveInt('steps', values.steps, 20);
+    const bar = new ProgressBar(`bench ${values.model}`, steps, { enabled: !values['no-progress'], unit: 'steps' });
+    const result = benchTrainStep({
+      model: values.model,
+      batch: positiveInt('batch', values.batch, 4),
+      patch: positiveInt('patch', values.patch, 64),
+      frames: positiveInt('frames', values.frames, 8),
+      steps,
+      threads: values.threads === undefined ? undefined : positiveInt('threads', values.threads, 1),
+      device,
+      onStep: () => bar.tick(),
+    });
+    bar.finish();
+    if (!values.json) {
+      console.log(`${result.model}: training step ${result.train_step_ms} ms, eval forward ${result.infer_batch_ms} ms ` +
+        `(batch ${result.batch} of ${result.frames}x${result.patch}x${result.patch}, ${result.threads} thread(s), ${result.device}); RSS ${result.rss_mb_start} -> ${result.rss_mb_end} MB`);
+    }
+    console.log(JSON.stringify(result));
+    return 0;
+  },
+};
