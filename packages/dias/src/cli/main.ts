@@ -3,9 +3,10 @@ import { VERSION } from '../version.js';
 import { UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
+import { metricsCommand } from './metrics.js';
 import { benchCommand } from './bench.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -72,7 +72,8 @@ export class BiConvGRUCell extends nn.Module {
     this.output_gate = this.registerModule('output_gate', gate());
   }
 
-  private get padding(): number {
+  /** 'Same' padding of the gates. */
+  get padding(): number {
     return Math.floor(this.kernel_size / 2);
   }
 
@@ -88,43 +89,57 @@ export class BiConvGRUCell extends nn.Module {
     });
   }
 
-  /** The input halves of the three gates' weights, stacked [reset; update; output], and their biases. */
-  inputGates(): { weight: Tensor; bias: Tensor } {
+  /**
+   * The gates' weights split into input and hidden halves, since conv([x, h]) = conv_x(x) + conv_h(h): the input
+   * halves of all three gates stacked [reset; update; output] with their biases, the hidden halves of reset and
+   * update stacked, and the output gate's hidden half. (split rather than narrow: its gradient is one cat.)
+   */
+  splitGates(): CellWeights {
     const c = this.input_channels;
     const gates = [this.reset_gate, this.update_gate, this.output_gate];
-    return { weight: cat(gates.map((g) => g.weight.narrow(1, 0, c)), 0), bias: cat(gates.map((g) => g.bias!), 0) };
+    const halves = gates.map((g) => g.weight.split([c, this.hidden_channels], 1));
+    return {
+      input: cat(halves.map(([wx]) => wx), 0),
+      bias: cat(gates.map((g) => g.bias!), 0),
+      resetUpdate: cat([halves[0][1], halves[1][1]], 0),
+      output: halves[2][1].contiguous(),
+    };
   }
 
   /**
-   * Runs the cell over a sequence given every frame's input contribution to the gates (inputGates() applied to
-   * all frames at once, [B, T, 3*hidden, H, W]): a convolution is linear, so conv([x, h]) = conv_x(x) + conv_h(h),
-   * and only the hidden halves remain in the recurrence. Returns the hidden state after each frame, by frame index.
+   * Runs the cell over a sequence from every frame's input contribution to the gates (the input halves applied to
+   * all frames at once, [B, 3*hidden, H, W] per frame); returns the hidden state after each frame, by frame index.
    */
-  scan(inputGates: Tensor, hidden: Tensor, reverse: boolean): Tensor[] {
+  scan(inputGates: readonly Tensor[], hidden: Tensor, weights: CellWeights, reverse: boolean): Tensor[] {
     return scope(() => {
       const ch = this.hidden_channels;
-      const c = this.input_channels;
       const padding = this.padding;
-      const resetUpdate = cat([this.reset_gate.weight.narrow(1, c, ch), this.update_gate.weight.narrow(1, c, ch)], 0);
-      const output = this.output_gate.weight.narrow(1, c, ch).contiguous();
-      const t = inputGates.size(1);
+      const t = inputGates.length;
       const states = new Array<Tensor>(t);
       let h = hidden;
       for (let k = 0; k < t; k++) {
         const i = reverse ? t - 1 - k : k;
         const prev = h;
         h = scope(() => {
-          const g = inputGates.select(1, i);
-          const ru = F.conv2d(prev, resetUpdate, null, { padding }).add(g.narrow(1, 0, 2 * ch)).sigmoid();
-          const candidate = F.conv2d(ru.narrow(1, 0, ch).mul(prev), output, null, { padding }).add(g.narrow(1, 2 * ch, ch)).tanh();
+          const [gx, ox] = inputGates[i].split([2 * ch, ch], 1);
+          const [reset, update] = F.conv2d(prev, weights.resetUpdate, null, { padding }).add(gx).sigmoid().split(ch, 1);
+          const candidate = F.conv2d(reset.mul(prev), weights.output, null, { padding }).add(ox).tanh();
           // (1 - update) * candidate + update * hidden
-          return candidate.lerp(prev, ru.narrow(1, ch, ch));
+          return candidate.lerp(prev, update);
         });
         states[i] = h;
       }
       return states;
     });
   }
+}
+
+/** A cell's gate weights split for scan(). */
+export interface CellWeights {
+  input: Tensor;
+  bias: Tensor;
+  resetUpdate: Tensor;
+  output: Tensor;
 }
 
 /**
@@ -163,12 +178,14 @@ export class BiConvGRU extends nn.Module {
       const bwd = this.convgru_backward;
       const ch = fwd.hidden_channels;
       // Both cells' gate inputs for all frames in one convolution; only the hidden halves stay in the loops.
-      const f = fwd.inputGates();
-      const r = bwd.inputGates();
-      const gates = F.conv2d(x.reshape([b * t, c, h, w]), cat([f.weight, r.weight], 0), cat([f.bias, r.bias], 0), { padding: 1 })
+      const f = fwd.splitGates();
+      const r = bwd.splitGates();
+      const gates = F.conv2d(x.reshape([b * t, c, h, w]), cat([f.input, r.input], 0), cat([f.bias, r.bias], 0), { padding: fwd.padding })
         .view([b, t, 6 * ch, h, w]);
-      const forward = fwd.scan(gates.narrow(2, 0, 3 * ch), x.select(1, 0), false);
-      const backward = bwd.scan(gates.narrow(2, 3 * ch, 3 * ch), x.select(1, t - 1), true);
+      const [gatesForward, gatesBackward] = gates.split(3 * ch, 2);
+      const frames = x.unbind(1);
+      const forward = fwd.scan(gatesForward.unbind(1), frames[0], f, false);
+      const backward = bwd.scan(gatesBackward.unbind(1), frames[t - 1], r, true);
       // [f0, b0, f1, b1, ...] along channels is [B, T, 2C, H, W] in memory: every frame's pair in one batch.
       const pairs = cat(forward.flatMap((fi, i) => [fi, backward[i]]), 1).view([b * t, 2 * ch, h, w]);
       const sequences = this.bidirection_conv.forward(pairs).tanh().view([b, t, ch, h, w]);
@@ -262,6 +279,9 @@ export class VSS_Net extends nn.Module {
   forward(input: Tensor): Tensor {
     checkInput(vssNetSpec, this.options, input);
     checkInputChannels('VSS_Net', input, this.num_channels);
+    const [h, w] = input.shape.slice(-2);
+    // en4 instance-normalises each frame at 1/8 scale, which needs more than one pixel.
+    if (h < 16 || w < 16) throw new Error(`VSS_Net needs a height and width of at least 16, got ${h}x${w}`);
     return scope(() => {
       const x = reduceFrames(input, 2, this.input_reduce, 'VSS_Net');
       const s = x.permute(0, 2, 1, 3, 4);

@@ -1,0 +1,299 @@
+// The DIAS release layout: split folders, each with images/image_s{n}_i{k}.png (sequence n, frame k) and
+// labels/label_s{n}.png (0/255), scribble sets under training/, and an unlabelled pool.
+//
+// What is accepted (names case-insensitive):
+//   splits       training/ (or train/), validation/ (val/, valid/), test/ (testing/); the unlabelled pool is
+//                unlabeled/, unlabelled/ or unlabel/ at the top or inside training/ (the official semi-supervised
+//                config uses training/unlabel), with its frames in images/ or directly in the folder.
+//   frames       image_s{n}_i{k}.png; n and k are whole numbers, ordered numerically (i10 after i9); sequence ids
+//                are global (they do not restart per split).
+//   labels       labels/label_s{n}.png.
+//   scribbles    any folder under training/, one or two levels deep (training/scribbles/, training/wsl/label_luo/,
+//                ...), other than images/, labels/ and the unlabelled pool, holding PNGs whose names end in s{n}.png
+//                (label_s3.png, scribble_s3.png, s3.png). Its name is its path below training/.
+// Opening only lists names (cheap); load() reads one sequence; data-check.ts reads everything.
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readGrayPng, type GrayImage } from '../image/png.js';
+import { labelFromGray, scribbleFromGray } from './masks.js';
+import { compareNatural } from './natural-order.js';
+import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
+import type { DsaSequence } from './sequence.js';
+
+export type DiasSplit = 'training' | 'validation' | 'test' | 'unlabelled';
+export const DIAS_SPLITS: readonly DiasSplit[] = ['training', 'validation', 'test', 'unlabelled'];
+/** Raw DIAS sequences have 4 to 9 frames. */
+export const DIAS_FRAME_RANGE: readonly [number, number] = [4, 9];
+/** The frame count the authors resampled every sequence to. */
+export const DIAS_FRAMES = 8;
+
+const SPLIT_NAMES: Record<DiasSplit, string[]> = {
+  training: ['training', 'train'],
+  validation: ['validation', 'val', 'valid'],
+  test: ['test', 'testing'],
+  unlabelled: ['unlabeled', 'unlabelled', 'unlabel'],
+};
+const FRAME_NAME = /^image_s(\d+)_i(\d+)\.png$/i;
+const LABEL_NAME = /^label_s(\d+)\.png$/i;
+const SCRIBBLE_NAME = /(?:^|_)s(\d+)\.png$/i;
+
+export interface FrameRef {
+  /** k in image_s{n}_i{k}.png. */
+  index: number;
+  path: string;
+}
+
+export interface SequenceRef {
+  split: DiasSplit;
+  /** n in image_s{n}_i{k}.png. */
+  id: number;
+  /** Frames in time order. */
+  frames: FrameRef[];
+  label?: string;
+  /** Scribble file per scribble set name. */
+  scribbles: Record<string, string>;
+}
+
+export interface DatasetProblem {
+  path: string;
+  problem: string;
+}
+
+export interface DiasLoadOptions extends ResampleOptions {
+  /** Frames to resample to (default 8, as the authors), or 'native' to keep the files' count. */
+  frames?: number | 'native';
+  /** Scribble set to attach (default: the first set, in name order, that has this sequence); false for none. */
+  scribble?: string | false;
+  /** Attach the dense label when there is one (default true). */
+  label?: boolean;
+}
+
+export interface DiasDataset {
+  root: string;
+  splits: Record<DiasSplit, SequenceRef[]>;
+  /** Scribble set names found under training/. */
+  scribbleSets: string[];
+  /** Everything about the names that is wrong; file contents are checked by checkDiasDataset. */
+  problems: DatasetProblem[];
+  /** The sequence with this id (ids are unique across splits in a sound dataset). */
+  find(id: number, split?: DiasSplit): SequenceRef | undefined;
+  load(ref: SequenceRef, options?: DiasLoadOptions): DsaSequence;
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function listDir(path: string): string[] {
+  return readdirSync(path).filter((n) => !n.startsWith('.')).sort(compareNatural);
+}
+
+function childDirs(dir: string, names: string[]): string[] {
+  if (!isDir(dir)) return [];
+  const wanted = new Set(names);
+  return listDir(dir).filter((n) => wanted.has(n.toLowerCase()) && isDir(join(dir, n))).map((n) => join(dir, n));
+}
+
+/** True when dir looks like a DIAS root (has at least one split folder). */
+export function isDiasRoot(dir: string): boolean {
+  return DIAS_SPLITS.some((s) => childDirs(dir, SPLIT_NAMES[s]).length > 0);
+}
+
+/** Frame files of one folder grouped by sequence id; names that do not fit become problems. */
+function scanFrames(dir: string, problems: DatasetProblem[], skipDirs: Set<string> = new Set()): Map<number, FrameRef[]> {
+  const byId = new Map<number, FrameRef[]>();
+  for (const name of listDir(dir)) {
+    const path = join(dir, name);
+    if (skipDirs.has(name.toLowerCase()) || isDir(path)) continue;
+    const m = FRAME_NAME.exec(name);
+    if (!m) {
+      problems.push({ path, problem: 'not a frame name (expected image_s{n}_i{k}.png)' });
+      continue;
+    }
+    const id = Number(m[1]);
+    const list = byId.get(id) ?? [];
+    list.push({ index: Number(m[2]), path });
+    byId.set(id, list);
+  }
+  for (const [id, list] of byId) {
+    list.sort((a, b) => a.index - b.index || compareNatural(a.path, b.path));
+    for (let i = 1; i < list.length; i++) {
+      if (list[i].index === list[i - 1].index) problems.push({ path: list[i].path, problem: `frame i${list[i].index} of s${id} also in ${list[i - 1].path}` });
+    }
+    const indices = list.map((f) => f.index);
+    const missing: number[] = [];
+    for (let k = 0; k <= Math.max(...indices); k++) if (!indices.includes(k)) missing.push(k);
+    if (missing.length) problems.push({ path: join(dir, `image_s${id}_i*.png`), problem: `frames ${missing.map((k) => `i${k}`).join(', ')} missing (frames are numbered from i0)` });
+    const [lo, hi] = DIAS_FRAME_RANGE;
+    if (list.length < lo || list.length > hi) problems.push({ path: join(dir, `image_s${id}_i*.png`), problem: `${list.length} frames; DIAS sequences have ${lo} to ${hi}` });
+  }
+  return byId;
+}
+
+function scanIdFiles(dir: string, pattern: RegExp, what: string, problems: DatasetProblem[]): Map<number, string> {
+  const out = new Map<number, string>();
+  if (!isDir(dir)) return out;
+  for (const name of listDir(dir)) {
+    const path = join(dir, name);
+    if (isDir(path)) continue;
+    const m = pattern.exec(name);
+    if (!m) {
+      problems.push({ path, problem: `not a ${what} name` });
+      continue;
+    }
+    const id = Number(m[1]);
+    if (out.has(id)) problems.push({ path, problem: `second ${what} for s${id} (also ${out.get(id)})` });
+    else out.set(id, path);
+  }
+  return out;
+}
+
+/** Scribble sets under a training folder: folders (one or two levels) whose PNG names end in s{n}.png. */
+function findScribbleSets(trainingDir: string, exclude: Set<string>): { name: string; dir: string }[] {
+  const sets: { name: string; dir: string }[] = [];
+  const holdsScribbles = (dir: string) => listDir(dir).some((n) => SCRIBBLE_NAME.test(n) && !FRAME_NAME.test(n) && !isDir(join(dir, n)));
+  for (const a of listDir(trainingDir)) {
+    const dirA = join(trainingDir, a);
+    if (!isDir(dirA) || exclude.has(a.toLowerCase())) continue;
+    if (holdsScribbles(dirA)) sets.push({ name: a, dir: dirA });
+    for (const b of listDir(dirA)) {
+      const dirB = join(dirA, b);
+      if (isDir(dirB) && holdsScribbles(dirB)) sets.push({ name: `${a}/${b}`, dir: dirB });
+    }
+  }
+  return sets;
+}
+
+/** Lists a DIAS dataset without reading pixels. Throws only when dir is not a DIAS root at all. */
+export function openDiasDataset(dir: string): DiasDataset {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
+  if (!isDir(dir)) throw new Error(`${dir}: not a folder`);
+  if (!isDiasRoot(dir)) {
+    throw new Error(`${dir}: not a DIAS dataset (no training/, validation/, test/ or unlabelled/ folder)`);
+  }
+  const problems: DatasetProblem[] = [];
+  const splits: Record<DiasSplit, SequenceRef[]> = { training: [], validation: [], test: [], unlabelled: [] };
+  const trainingDirs = childDirs(dir, SPLIT_NAMES.training);
+  const scribbleSets = new Map<string, Map<number, string>>();
+  const seen = new Map<number, DiasSplit>();
+
+  const addSplit = (split: DiasSplit, splitDir: string) => {
+    const imagesDir = join(splitDir, 'images');
+    const labelled = split !== 'unlabelled';
+    let frames: Map<number, FrameRef[]>;
+    if (isDir(imagesDir)) frames = scanFrames(imagesDir, problems);
+    else if (!labelled) frames = scanFrames(splitDir, problems, new Set(['labels']));
+    else {
+      problems.push({ path: imagesDir, problem: 'missing (every split keeps its frames in images/)' });
+      frames = new Map();
+    }
+    const labels = scanIdFiles(join(splitDir, 'labels'), LABEL_NAME, 'label (label_s{n}.png)', problems);
+    for (const [id, path] of labels) if (!frames.has(id)) problems.push({ path, problem: `label without images (no image_s${id}_i*.png in ${imagesDir})` });
+    for (const [id, list] of [...frames].sort((a, b) => a[0] - b[0])) {
+      const label = labels.get(id);
+      if (labelled && !label) problems.push({ path: list[0].path, problem: `sequence s${id} has no label (${join(splitDir, 'labels', `label_s${id}.png`)})` });
+      const before = seen.get(id);
+      if (before !== undefined) problems.push({ path: list[0].path, problem: `sequence id s${id} is also in ${before}` });
+      else seen.set(id, split);
+      splits[split].push({ split, id, frames: list, label, scribbles: {} });
+    }
+  };
+
+  for (const split of DIAS_SPLITS) for (const d of childDirs(dir, SPLIT_NAMES[split])) addSplit(split, d);
+  for (const t of trainingDirs) for (const d of childDirs(t, SPLIT_NAMES.unlabelled)) addSplit('unlabelled', d);
+
+  const exclude = new Set(['images', 'labels', ...SPLIT_NAMES.unlabelled]);
+  for (const t of trainingDirs) {
+    for (const { name, dir: setDir } of findScribbleSets(t, exclude)) {
+      const files = scanIdFiles(setDir, SCRIBBLE_NAME, 'scribble (..._s{n}.png)', problems);
+      scribbleSets.set(name, files);
+    }
+  }
+  const setNames = [...scribbleSets.keys()].sort(compareNatural);
+  const training = new Map(splits.training.map((r) => [r.id, r]));
+  for (const name of setNames) {
+    for (const [id, path] of scribbleSets.get(name)!) {
+      const ref = training.get(id);
+      if (ref) ref.scribbles[name] = path;
+      else problems.push({ path, problem: `scribble without training images (no training sequence s${id})` });
+    }
+  }
+  for (const split of DIAS_SPLITS) splits[split].sort((a, b) => a.id - b.id);
+
+  return {
+    root: dir,
+    splits,
+    scribbleSets: setNames,
+    problems,
+    find(id, split) {
+      for (const s of split ? [split] : DIAS_SPLITS) {
+        const ref = splits[s].find((r) => r.id === id);
+        if (ref) return ref;
+      }
+      return undefined;
+    },
+    load: (ref, options) => loadDiasSequence(ref, options),
+  };
+}
+
+function sameSize(image: GrayImage, path: string, W: number, H: number, first: string): void {
+  if (image.width !== W || image.height !== H) {
+    throw new Error(`${path}: ${image.width}x${image.height}, but ${first} is ${W}x${H} (all frames, the label and scribbles of a sequence must match)`);
+  }
+}
+
+/** Reads one sequence: frames in time order, label 0/1, scribble 0/1/255; resampled to options.frames (default 8). */
+export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}): DsaSequence {
+  if (ref.frames.length === 0) throw new Error(`sequence s${ref.id} (${ref.split}): no frames`);
+  const first = ref.frames[0].path;
+  const images = ref.frames.map((f) => readGrayPng(f.path));
+  const { width: W, height: H } = images[0];
+  images.forEach((img, i) => sameSize(img, ref.frames[i].path, W, H, first));
+  const n = W * H;
+  const frames = new Float32Array(images.length * n);
+  images.forEach((img, i) => frames.set(img.data, i * n));
+  let label: Uint8Array | undefined;
+  if (ref.label && options.label !== false) {
+    const img = readGrayPng(ref.label);
+    sameSize(img, ref.label, W, H, first);
+    label = labelFromGray(img, ref.label);
+  }
+  let scribble: Uint8Array | undefined;
+  let scribbleSet: string | undefined;
+  if (options.scribble !== false) {
+    const names = Object.keys(ref.scribbles).sort(compareNatural);
+    scribbleSet = options.scribble ?? names[0];
+    const path = scribbleSet !== undefined ? ref.scribbles[scribbleSet] : undefined;
+    if (options.scribble !== undefined && path === undefined) {
+      throw new Error(`sequence s${ref.id}: no scribble in set '${options.scribble}' (sets with it: ${names.join(', ') || 'none'})`);
+    }
+    if (path) {
+      const img = readGrayPng(path);
+      sameSize(img, path, W, H, first);
+      scribble = scribbleFromGray(img, path);
+    } else scribbleSet = undefined;
+  }
+  const seq: DsaSequence = {
+    id: String(ref.id),
+    source: first.replace(/_i\d+\.png$/i, '_i*.png'),
+    frames,
+    T: images.length,
+    H,
+    W,
+    label,
+    scribble,
+    meta: {
+      split: ref.split,
+      frameIndices: ref.frames.map((f) => f.index),
+      bitDepth: images[0].bitDepth,
+      ...(scribbleSet ? { scribbleSet } : {}),
+    },
+  };
+  const target = options.frames ?? DIAS_FRAMES;
+  if (target === 'native' || target === seq.T) return seq;
+  return resampleSequence(seq, target, options);
+}

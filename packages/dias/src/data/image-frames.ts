@@ -1,0 +1,45 @@
+// Frames from one 2D image file: a PNG is one frame, a TIFF one frame per page.
+import { extname } from 'node:path';
+import { readGrayPng } from '../image/png.js';
+import { readTiff } from '../image/tiff.js';
+
+export interface ImageFrames {
+  width: number;
+  height: number;
+  frames: Float32Array[];
+  bitDepth: number;
+}
+
+const EXTENSIONS = new Set(['.png', '.tif', '.tiff']);
+
+export function isImageFile(name: string): boolean {
+  return EXTENSIONS.has(extname(name).toLowerCase());
+}
+
+export function readImageFrames(path: string): ImageFrames {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.png') {
+    const img = readGrayPng(path);
+    return { width: img.width, height: img.height, frames: [img.data], bitDepth: img.bitDepth };
+  }
+  if (ext === '.tif' || ext === '.tiff') return readTiff(path);
+  throw new Error(`${path}: not an image file this reader knows (.png, .tif, .tiff)`);
+}
+
+/** Stacks frames of several files into [T][H][W], refusing size changes with the file that breaks them. */
+export function stackFrames(parts: { path: string; image: ImageFrames }[]): { frames: Float32Array; T: number; H: number; W: number } {
+  if (!parts.length) throw new Error('no frames to stack');
+  const { width: W, height: H } = parts[0].image;
+  let T = 0;
+  for (const { path, image } of parts) {
+    if (image.width !== W || image.height !== H) {
+      throw new Error(`${path}: ${image.width}x${image.height}, but ${parts[0].path} is ${W}x${H} (frames of a sequence must share a size)`);
+    }
+    T += image.frames.length;
+  }
+  const n = W * H;
+  const frames = new Float32Array(T * n);
+  let t = 0;
+  for (const { image } of parts) for (const f of image.frames) frames.set(f, n * t++);
+  return { frames, T, H, W };
+}

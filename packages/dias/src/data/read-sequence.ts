@@ -1,0 +1,179 @@
+// One entry point for every source a sequence can come from; the format is detected from the path:
+//   a DIAS root folder (needs options.id)      -> that sequence, label and scribble attached
+//   a frame file image_s{n}_i{k}.png            -> the whole sequence n (from its DIAS root when there is one)
+//   an nnU-Net folder (needs options.id = case) -> that case
+//   any other folder                            -> its frame images in numeric order (frame-folder.ts)
+//   .npy                                        -> a (T, H, W) stack (npy-sequence.ts)
+//   .dcm, or any file with the DICM marker      -> DICOM frames (dicom.ts), optionally mask-subtracted
+//   .tif/.tiff                                  -> one frame per page
+//   .png                                        -> one frame (T = 1)
+// A single image, TIFF or .npy picks up its label from a sibling labels/ folder (images/x.png <-> labels/x.png).
+// Nothing is resampled unless options.frames asks for it.
+import { existsSync, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { readGrayPng } from '../image/png.js';
+import { DIAS_SPLITS, isDiasRoot, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
+import { readDicom } from './dicom.js';
+import { readFrameFolder } from './frame-folder.js';
+import { readImageFrames, stackFrames } from './image-frames.js';
+import { subtractMask } from './mask-subtraction.js';
+import { labelFromGray } from './masks.js';
+import { compareNatural } from './natural-order.js';
+import { isNnunetFolder, openNnunetFolder, readNnunetCase } from './nnunet-folder.js';
+import { readNpySequence } from './npy-sequence.js';
+import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
+import type { DsaSequence } from './sequence.js';
+
+export type SequenceFormat = 'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'npy' | 'dicom' | 'tiff' | 'png';
+
+export interface ReadSequenceOptions extends ResampleOptions {
+  /** The sequence in a DIAS root (a number, or 's12') or the case in an nnU-Net folder. */
+  id?: string | number;
+  /** Restricts the DIAS id lookup to one split. */
+  split?: DiasSplit;
+  /** Frames to resample to; default 'native' (as stored). */
+  frames?: number | 'native';
+  /** DICOM (or any source): turn an unsubtracted cine into DSA with this mask frame, or 'auto'. */
+  subtract?: 'auto' | number;
+  /** DIAS: scribble set to attach (default the first that has the sequence), or false. */
+  scribble?: string | false;
+}
+
+const DIAS_FRAME = /^image_s(\d+)_i(\d+)\.png$/i;
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function hasDicmMarker(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = new Uint8Array(132);
+    return readSync(fd, buf, 0, 132, 0) === 132 && String.fromCharCode(...buf.subarray(128)) === 'DICM';
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function detectFormat(path: string): SequenceFormat {
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  if (isDir(path)) {
+    if (isDiasRoot(path)) return 'dias';
+    if (isNnunetFolder(path)) return 'nnunet';
+    return 'frame-folder';
+  }
+  const ext = extname(path).toLowerCase();
+  if (ext === '.npy') return 'npy';
+  if (ext === '.dcm' || ext === '.dicom' || hasDicmMarker(path)) return 'dicom';
+  if (ext === '.tif' || ext === '.tiff') return 'tiff';
+  if (ext === '.png') return DIAS_FRAME.test(basename(path)) ? 'dias-frame' : 'png';
+  throw new Error(`${path}: unknown sequence format (expected a folder, .png, .tif, .npy or DICOM)`);
+}
+
+function parseId(id: string | number | undefined, path: string): number {
+  const m = /^s?(\d+)$/i.exec(String(id ?? ''));
+  if (!m) throw new Error(`${path}: a DIAS dataset; say which sequence (id such as 12 or s12)${id === undefined ? '' : `, not '${id}'`}`);
+  return Number(m[1]);
+}
+
+function fromDiasRoot(root: string, id: number, options: ReadSequenceOptions): DsaSequence {
+  const dataset = openDiasDataset(root);
+  const ref = dataset.find(id, options.split);
+  if (!ref) {
+    const ids = DIAS_SPLITS.flatMap((s) => dataset.splits[s].map((r) => r.id));
+    throw new Error(`${root}: no sequence s${id}${options.split ? ` in ${options.split}` : ''} (ids ${ids.length ? `${Math.min(...ids)}..${Math.max(...ids)}` : 'none'})`);
+  }
+  return loadDiasSequence(ref, { ...options, frames: 'native' });
+}
+
+/** A DIAS frame file: its dataset when one encloses it, else the frames beside it plus ../labels/label_s{n}.png. */
+function fromDiasFrame(path: string, options: ReadSequenceOptions): DsaSequence {
+  const id = Number(DIAS_FRAME.exec(basename(path))![1]);
+  let dir = dirname(path);
+  for (let up = 0; up < 3; up++) {
+    dir = dirname(dir);
+    if (isDiasRoot(dir)) {
+      const ref = openDiasDataset(dir).find(id);
+      if (ref && ref.frames.some((f) => f.path === path)) return loadDiasSequence(ref, { ...options, frames: 'native' });
+    }
+  }
+  const folder = dirname(path);
+  const frames = readdirSync(folder)
+    .map((name) => ({ name, m: DIAS_FRAME.exec(name) }))
+    .filter((x) => x.m && Number(x.m[1]) === id)
+    .sort((a, b) => Number(a.m![2]) - Number(b.m![2]))
+    .map((x) => ({ index: Number(x.m![2]), path: join(folder, x.name) }));
+  const labelPath = join(dirname(folder), 'labels', `label_s${id}.png`);
+  const ref: SequenceRef = { split: 'test', id, frames, label: existsSync(labelPath) ? labelPath : undefined, scribbles: {} };
+  const seq = loadDiasSequence(ref, { ...options, frames: 'native', scribble: false });
+  delete seq.meta.split;
+  return seq;
+}
+
+/** images/x.png -> labels/x.png (or .tif), when it exists. */
+function siblingLabel(path: string): string | undefined {
+  const stem = basename(path).replace(/\.[^.]+$/, '');
+  const labels = join(dirname(dirname(path)), 'labels');
+  for (const ext of ['.png', '.tif', '.tiff']) if (existsSync(join(labels, stem + ext))) return join(labels, stem + ext);
+  return undefined;
+}
+
+function fromImageFile(path: string): DsaSequence {
+  const image = readImageFrames(path);
+  const { frames, T, H, W } = stackFrames([{ path, image }]);
+  const labelPath = siblingLabel(path);
+  let label: Uint8Array | undefined;
+  if (labelPath) {
+    const img = readImageFrames(labelPath);
+    if (img.width !== W || img.height !== H) throw new Error(`${labelPath}: ${img.width}x${img.height}, but ${path} is ${W}x${H}`);
+    label = labelFromGray({ width: img.width, height: img.height, data: img.frames[0], bitDepth: img.bitDepth === 16 ? 16 : 8 }, labelPath);
+  }
+  return { id: basename(path).replace(/\.[^.]+$/, ''), source: path, frames, T, H, W, label, meta: { bitDepth: image.bitDepth } };
+}
+
+async function readNative(path: string, format: SequenceFormat, options: ReadSequenceOptions): Promise<DsaSequence> {
+  switch (format) {
+    case 'dias':
+      return fromDiasRoot(path, parseId(options.id, path), options);
+    case 'dias-frame':
+      return fromDiasFrame(path, options);
+    case 'nnunet': {
+      const folder = openNnunetFolder(path);
+      if (options.id === undefined) throw new Error(`${path}: an nnU-Net folder; say which case (id), e.g. ${folder.cases[0]?.name ?? 'case_000'}`);
+      return readNnunetCase(folder, String(options.id));
+    }
+    case 'frame-folder':
+      return readFrameFolder(path);
+    case 'npy':
+      return readNpySequence(path);
+    case 'dicom':
+      return readDicom(path);
+    case 'tiff':
+    case 'png':
+      return fromImageFile(path);
+  }
+}
+
+/** Reads a sequence from any supported source (see the file comment). */
+export async function readSequence(path: string, options: ReadSequenceOptions = {}): Promise<DsaSequence> {
+  let seq = await readNative(path, detectFormat(path), options);
+  if (options.subtract !== undefined) seq = subtractMask(seq, { mask: options.subtract });
+  const target = options.frames ?? 'native';
+  if (target !== 'native' && target !== seq.T) seq = resampleSequence(seq, target, options);
+  return seq;
+}
+
+/** Exposed for tests and tools that want the label rule without reading frames. */
+export function labelBeside(path: string): Uint8Array | undefined {
+  const p = siblingLabel(path);
+  return p ? labelFromGray(readGrayPng(p), p) : undefined;
+}
+
+export { compareNatural };

@@ -1,0 +1,142 @@
+// Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32, so every sequence (and every part of a
+// sequence: tree, veins, noise, text) draws from its own stream derived from (dataset seed, sequence id, purpose).
+// Changing how many numbers one part draws then never shifts another part, and a sequence does not depend on
+// which split, worker or order produced it.
+
+/** A 32-bit hash of a list of numbers and strings (murmur3-style finaliser over an FNV-like fold). */
+export function hashSeed(...parts: (number | string)[]): number {
+  let h = 0x811c9dc5;
+  const mixIn = (v: number): void => {
+    h = Math.imul(h ^ (v >>> 0), 0x01000193) >>> 0;
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d) >>> 0;
+  };
+  for (const part of parts) {
+    if (typeof part === 'number') {
+      // Integers hash by value; others by their two 32-bit halves, so 1.5 and 1 differ.
+      if (Number.isInteger(part) && Math.abs(part) < 2 ** 53) {
+        mixIn(part % 2 ** 32);
+        mixIn(Math.floor(part / 2 ** 32));
+      } else {
+        const f = new Float64Array([part]);
+        const u = new Uint32Array(f.buffer);
+        mixIn(u[0]);
+        mixIn(u[1]);
+      }
+    } else {
+      mixIn(0x9e3779b9 ^ part.length);
+      for (let i = 0; i < part.length; i++) mixIn(part.charCodeAt(i));
+    }
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function splitmix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) >>> 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare: number | null = null;
+  readonly seed: number;
+
+  constructor(seed: number) {
+    this.seed = seed >>> 0;
+    const st = { s: this.seed };
+    this.a = splitmix32(st);
+    this.b = splitmix32(st);
+    this.c = splitmix32(st);
+    this.d = splitmix32(st);
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** An independent stream for a named purpose, derived from this stream's seed (not from its position). */
+  fork(...label: (number | string)[]): Rng {
+    return new Rng(hashSeed(this.seed, ...label));
+  }
+
+  /** Next 32-bit unsigned integer (xoshiro128**). */
+  nextU32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (this.b << 9) >>> 0;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    this.a >>>= 0;
+    this.b >>>= 0;
+    this.c >>>= 0;
+    return result;
+  }
+
+  /** Uniform in [0, 1) with 32 bits of resolution. */
+  next(): number {
+    return this.nextU32() / 4294967296;
+  }
+
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** Integer uniform in [lo, hi] inclusive. */
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+
+  bool(p = 0.5): boolean {
+    return this.next() < p;
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+
+  /** Standard normal (Box-Muller, pairs cached). */
+  normal(mean = 0, sd = 1): number {
+    if (this.spare !== null) {
+      const v = this.spare;
+      this.spare = null;
+      return mean + sd * v;
+    }
+    let u = this.next();
+    while (u <= 1e-12) u = this.next();
+    const v = this.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return mean + sd * r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Fills an array with standard normals (fast path for noise images). */
+  fillNormal(out: Float32Array): Float32Array {
+    const n = out.length;
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      let u = this.next();
+      while (u <= 1e-12) u = this.next();
+      const v = this.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i] = r * Math.cos(2 * Math.PI * v);
+      out[i + 1] = r * Math.sin(2 * Math.PI * v);
+    }
+    if (i < n) out[i] = this.normal();
+    return out;
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}

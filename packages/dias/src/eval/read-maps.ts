@@ -1,0 +1,88 @@
+// Reads the two inputs of an evaluation from disk: a vessel probability map and a binary ground truth, each a .npy
+// array (2D, or with leading/trailing singleton axes) or a grey PNG. Errors name the file.
+import { loadNpy } from '@dias-ts/torch';
+import { readGrayPng } from '../image/png.js';
+
+export interface Map2d<T> {
+  width: number;
+  height: number;
+  data: T;
+}
+
+interface Raw {
+  width: number;
+  height: number;
+  data: ArrayLike<number>;
+  /** Full scale of the stored values: 1 for .npy, 255 or 65535 for PNGs. */
+  fullScale: number | null;
+}
+
+function kindOf(path: string): 'npy' | 'png' {
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.npy')) return 'npy';
+  if (lower.endsWith('.png')) return 'png';
+  throw new Error(`${path}: unsupported file type (expected .npy or .png)`);
+}
+
+function readRaw(path: string): Raw {
+  if (kindOf(path) === 'png') {
+    const png = readGrayPng(path);
+    return { width: png.width, height: png.height, data: png.data, fullScale: png.bitDepth === 16 ? 65535 : 255 };
+  }
+  const t = loadNpy(path);
+  try {
+    // (1, 1, H, W) or (H, W, 1) arrays are images too: drop singleton axes at either end down to two.
+    const shape = [...t.shape];
+    while (shape.length > 2 && shape[0] === 1) shape.shift();
+    while (shape.length > 2 && shape[shape.length - 1] === 1) shape.pop();
+    if (shape.length !== 2) throw new Error(`${path}: expected a 2D array, got shape [${t.shape.join(', ')}]`);
+    const [height, width] = shape;
+    const values = t.toTypedArray();
+    const data = values instanceof BigInt64Array ? Float64Array.from(values, Number) : values;
+    return { width, height, data, fullScale: null };
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * A probability map: .npy arrays as stored (expected in 0..1), PNGs divided by their full scale (8-bit /255,
+ * 16-bit /65535). NaN values are an error.
+ */
+export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Array> {
+  const raw = readRaw(path);
+  const n = raw.width * raw.height;
+  // .npy float maps stay as stored (ties and the threshold then behave as in NumPy on the same array); the
+  // typed array is our own copy, so scaling PNG values in place is safe.
+  const data = raw.fullScale === null && (raw.data instanceof Float32Array || raw.data instanceof Float64Array) ? raw.data : Float64Array.from(raw.data);
+  if (raw.fullScale !== null) for (let i = 0; i < n; i++) data[i] /= raw.fullScale;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(data[i])) throw new Error(`${path}: probability map has NaN at pixel ${i} (row ${Math.floor(i / raw.width)}, column ${i % raw.width})`);
+  }
+  return { width: raw.width, height: raw.height, data };
+}
+
+/**
+ * A binary ground truth as 0/1: PNGs binarised at half scale (>= 128 for 8-bit), .npy arrays must hold only 0/1
+ * (bool included) or only 0/255 — anything else is an error rather than a silent guess.
+ */
+export function readGroundTruth(path: string): Map2d<Uint8Array> {
+  const raw = readRaw(path);
+  const n = raw.width * raw.height;
+  const data = new Uint8Array(n);
+  if (raw.fullScale !== null) {
+    const cut = (raw.fullScale + 1) / 2;
+    for (let i = 0; i < n; i++) data[i] = raw.data[i] >= cut ? 1 : 0;
+    return { width: raw.width, height: raw.height, data };
+  }
+  let ones = false, full = false;
+  for (let i = 0; i < n; i++) {
+    const v = raw.data[i];
+    if (v === 1) ones = true;
+    else if (v === 255) full = true;
+    else if (v !== 0) throw new Error(`${path}: ground truth must be binary (0/1 or 0/255), found ${v} at pixel ${i}`);
+    data[i] = v ? 1 : 0;
+  }
+  if (ones && full) throw new Error(`${path}: ground truth mixes 1 and 255; use 0/1 or 0/255`);
+  return { width: raw.width, height: raw.height, data };
+}
