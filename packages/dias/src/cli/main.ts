@@ -5,8 +5,9 @@ import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
 import { metricsCommand } from './metrics.js';
 import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

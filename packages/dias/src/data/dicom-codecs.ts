@@ -110,7 +110,7 @@ export async function decodeCompressedFrame(encoding: PixelEncoding, bytes: Uint
     case 'jpeg-lossless': {
       let out: Uint8Array | Uint16Array;
       try {
-        const copy = bytes.slice();
+        const copy = new Uint8Array(bytes); // a real copy: Buffer.slice would share the whole file's ArrayBuffer
         out = new LosslessDecoder().decode(copy.buffer, 0, copy.byteLength, format.bitsAllocated <= 8 ? 1 : 2);
       } catch (e) {
         throw new Error(`${name}: JPEG lossless decoding failed (${e instanceof Error ? e.message : String(e)})`);

@@ -24,7 +24,6 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  */
 function smoothLines(x: Float32Array, len: number, step: number, count: number, lineStride: number, base: number, k: Float64Array, padded: Float64Array): void {
   const r = (k.length - 1) >> 1;
-  const taps = k.length;
   for (let c = 0; c < count; c++) {
     const start = base + c * lineStride;
     const first = x[start];
@@ -34,9 +33,11 @@ function smoothLines(x: Float32Array, len: number, step: number, count: number, 
       padded[r + len + i] = last;
     }
     for (let i = 0; i < len; i++) padded[r + i] = x[start + i * step];
+    // The kernel is symmetric: pair the taps on both sides of the centre (half the multiplications).
     for (let i = 0; i < len; i++) {
-      let s = 0;
-      for (let j = 0; j < taps; j++) s += k[j] * padded[i + j];
+      const c = i + r;
+      let s = k[r] * padded[c];
+      for (let j = 1; j <= r; j++) s += k[r + j] * (padded[c - j] + padded[c + j]);
       x[start + i * step] = s;
     }
   }

@@ -79,12 +79,18 @@ export function patchSourceTable(P: number, H: number, W: number, y0: number, x0
   return table;
 }
 
-/** Gathers `planes` planes of size H*W from `src` into P*P planes at `dst[dstOffset..]` through `table`. */
-export function gatherPlanes<A extends Float32Array | Uint8Array>(src: A, HW: number, planes: number, table: Int32Array, dst: A, dstOffset: number): void {
+/** Gathers `planes` float planes of size HW from `src` into P*P planes at `dst[dstOffset..]` through `table`. */
+export function gatherFloatPlanes(src: Float32Array, HW: number, planes: number, table: Int32Array, dst: Float32Array, dstOffset: number): void {
   const PP = table.length;
   for (let t = 0; t < planes; t++) {
     const s = t * HW;
     const d = dstOffset + t * PP;
     for (let p = 0; p < PP; p++) dst[d + p] = src[s + table[p]];
   }
+}
+
+/** The same for one byte plane (label, scribble); a separate function keeps each loop monomorphic, hence fast. */
+export function gatherBytePlane(src: Uint8Array, table: Int32Array, dst: Uint8Array, dstOffset: number): void {
+  const PP = table.length;
+  for (let p = 0; p < PP; p++) dst[dstOffset + p] = src[table[p]];
 }

@@ -4,7 +4,7 @@
 // stream Random.derive(seed, i), so a run resumes from a batch counter and worker threads reproduce it exactly.
 import type { DsaSequence } from './sequence.js';
 import { Random } from './random.js';
-import { drawOrientation, gatherPlanes, patchSourceTable } from './geometric-transform.js';
+import { drawOrientation, gatherBytePlane, gatherFloatPlanes, patchSourceTable } from './geometric-transform.js';
 import { augmentElastic, augmentPhotometric, resolveAugmentOptions, type AugmentOptions, type AugmentOptionsInput } from './augmentation.js';
 
 /** B patches of T frames, P x P each, ready for fromTypedArray. */
@@ -163,11 +163,11 @@ export function generatePatchBatch(sequences: readonly SequenceArrays[], cfg: Pa
     const orient = drawOrientation(rng, augment.geometric);
     const table = patchSourceTable(P, s.H, s.W, y0, x0, orient);
     const img = images.subarray(b * T * PP, (b + 1) * T * PP);
-    gatherPlanes(s.frames, s.H * s.W, T, table, img, 0);
+    gatherFloatPlanes(s.frames, s.H * s.W, T, table, img, 0);
     const lab = labels?.subarray(b * PP, (b + 1) * PP);
     const scr = scribbles?.subarray(b * PP, (b + 1) * PP);
-    if (lab) gatherPlanes(s.label!, s.H * s.W, 1, table, lab, 0);
-    if (scr) gatherPlanes(s.scribble!, s.H * s.W, 1, table, scr, 0);
+    if (lab) gatherBytePlane(s.label!, table, lab, 0);
+    if (scr) gatherBytePlane(s.scribble!, table, scr, 0);
     // Deformation changes the targets too, so it comes before the views split (the official strong pipeline
     // runs contrast first; contrast is pointwise, so only its clipping and the interpolation trade places).
     augmentElastic(img, T, P, [lab, scr], rng, augment.elastic);

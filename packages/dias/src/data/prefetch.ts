@@ -28,7 +28,11 @@ function shared<A extends Float32Array | Uint8Array>(a: A): A {
   return copy;
 }
 
-function shareSequences(sequences: readonly SequenceArrays[]): SequenceArrays[] {
+/**
+ * The sequences with their arrays on SharedArrayBuffers (copied once; arrays already shared are kept). A caller
+ * short of memory can build the prefetcher from these and drop its own copies.
+ */
+export function shareSequences(sequences: readonly SequenceArrays[]): SequenceArrays[] {
   return sequences.map((s) => ({
     id: s.id, T: s.T, H: s.H, W: s.W,
     frames: shared(s.frames),
@@ -57,6 +61,7 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
   readonly seed: number;
   readonly queueSize: number;
   private readonly workers: Worker[] = [];
+  /** One entry per request a worker could take now. */
   private readonly idle: Worker[] = [];
   private readonly ready = new Map<number, PatchBatch>();
   private readonly waiters = new Map<number, Waiter>();
@@ -93,7 +98,8 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
         if (!this.closed) this.onFailure(new Error(`prefetch worker exited unexpectedly (code ${code})`));
       });
       this.workers.push(w);
-      this.idle.push(w);
+      // Two requests queued per worker, so it starts the next batch without waiting for the main thread.
+      this.idle.push(w, w);
     }
     this.pump();
   }
@@ -123,6 +129,11 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<PatchBatch> {
     for (;;) yield await this.next();
+  }
+
+  /** Worker threads in use (0: batches are made inside next()). */
+  get workerCount(): number {
+    return this.workers.length;
   }
 
   /** Where the run stands: the index of the next batch next() will return. */

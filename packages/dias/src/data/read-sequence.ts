@@ -11,14 +11,12 @@
 // Nothing is resampled unless options.frames asks for it.
 import { existsSync, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { readGrayPng } from '../image/png.js';
 import { DIAS_SPLITS, isDiasRoot, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
 import { readDicom } from './dicom.js';
 import { readFrameFolder } from './frame-folder.js';
 import { readImageFrames, stackFrames } from './image-frames.js';
 import { subtractMask } from './mask-subtraction.js';
 import { labelFromGray } from './masks.js';
-import { compareNatural } from './natural-order.js';
 import { isNnunetFolder, openNnunetFolder, readNnunetCase } from './nnunet-folder.js';
 import { readNpySequence } from './npy-sequence.js';
 import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
@@ -169,11 +167,3 @@ export async function readSequence(path: string, options: ReadSequenceOptions = 
   if (target !== 'native' && target !== seq.T) seq = resampleSequence(seq, target, options);
   return seq;
 }
-
-/** Exposed for tests and tools that want the label rule without reading frames. */
-export function labelBeside(path: string): Uint8Array | undefined {
-  const p = siblingLabel(path);
-  return p ? labelFromGray(readGrayPng(p), p) : undefined;
-}
-
-export { compareNatural };

@@ -1,5 +1,7 @@
 // Resampling a sequence along time to a fixed number of frames, as the DIAS authors made their 8-frame sequences
-// from 4-9 raw frames with skimage.transform.resize(seq, (8, H, W), order=3, mode='edge').
+// from 4-9 raw frames with skimage.transform.resize(seq, (8, H, W), order=3, mode='edge'). The official repository
+// only imports resize (semi-/weakly supervised data/dataset.py) and reads exactly 8 frames per sequence: the
+// resampling happened before release, so the call above is the paper's description, reproduced here.
 //
 // What that call does along time (H and W keep their size, so those axes are untouched; checked against
 // scipy.ndimage.zoom(order=3, mode='nearest', grid_mode=True) to ~1e-13):

@@ -142,6 +142,17 @@ export interface CellWeights {
   output: Tensor;
 }
 
+/** Past this size glibc's malloc maps fresh pages for every CPU tensor, and the page faults cost more than the batching saves. */
+const CPU_CHUNK_BYTES = 16 * 2 ** 20;
+
+/** [start, count] runs of frames whose per-frame results of frameBytes each stay under CPU_CHUNK_BYTES on the CPU. */
+function frameChunks(frames: number, device: string, frameBytes: number): [number, number][] {
+  const per = device === 'cpu' ? Math.max(1, Math.floor(CPU_CHUNK_BYTES / frameBytes)) : frames;
+  const out: [number, number][] = [];
+  for (let start = 0; start < frames; start += per) out.push([start, Math.min(per, frames - start)]);
+  return out;
+}
+
 /**
  * A sequence feature extraction module: (for deeper ones) a weight-shared strided convolution of [raw frames
  * resized to this width, features] per frame, a forward and a backward ConvGRU each started from its first frame's
@@ -177,18 +188,29 @@ export class BiConvGRU extends nn.Module {
       const fwd = this.convgru_forward;
       const bwd = this.convgru_backward;
       const ch = fwd.hidden_channels;
-      // Both cells' gate inputs for all frames in one convolution; only the hidden halves stay in the loops.
       const f = fwd.splitGates();
       const r = bwd.splitGates();
-      const gates = F.conv2d(x.reshape([b * t, c, h, w]), cat([f.input, r.input], 0), cat([f.bias, r.bias], 0), { padding: fwd.padding })
-        .view([b, t, 6 * ch, h, w]);
-      const [gatesForward, gatesBackward] = gates.split(3 * ch, 2);
+      const weight = cat([f.input, r.input], 0);
+      const bias = cat([f.bias, r.bias], 0);
+      const chunks = frameChunks(t, x.device, b * 6 * ch * h * w * 4);
+      // Both cells' gate inputs for a chunk of frames in one convolution; only the hidden halves stay in the loops.
+      const gatesForward: Tensor[] = [];
+      const gatesBackward: Tensor[] = [];
+      for (const [start, n] of chunks) {
+        const gates = F.conv2d(x.narrow(1, start, n).reshape([b * n, c, h, w]), weight, bias, { padding: fwd.padding }).view([b, n, 6 * ch, h, w]);
+        const [forwardPart, backwardPart] = gates.split(3 * ch, 2);
+        gatesForward.push(...forwardPart.unbind(1));
+        gatesBackward.push(...backwardPart.unbind(1));
+      }
       const frames = x.unbind(1);
-      const forward = fwd.scan(gatesForward.unbind(1), frames[0], f, false);
-      const backward = bwd.scan(gatesBackward.unbind(1), frames[t - 1], r, true);
-      // [f0, b0, f1, b1, ...] along channels is [B, T, 2C, H, W] in memory: every frame's pair in one batch.
-      const pairs = cat(forward.flatMap((fi, i) => [fi, backward[i]]), 1).view([b * t, 2 * ch, h, w]);
-      const sequences = this.bidirection_conv.forward(pairs).tanh().view([b, t, ch, h, w]);
+      const forward = fwd.scan(gatesForward, frames[0], f, false);
+      const backward = bwd.scan(gatesBackward, frames[t - 1], r, true);
+      // [f0, b0, f1, b1, ...] along channels is [B, T, 2C, H, W] in memory: a chunk's pairs in one batch.
+      const fused = chunks.map(([start, n]) => {
+        const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1).view([b * n, 2 * ch, h, w]);
+        return this.bidirection_conv.forward(pairs).tanh().view([b, n, ch, h, w]);
+      });
+      const sequences = fused.length === 1 ? fused[0] : cat(fused, 1);
       return [sequences, sequences.max(1).values];
     });
   }

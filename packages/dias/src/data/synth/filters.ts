@@ -22,27 +22,31 @@ export function gaussianBlur(src: Float32Array, W: number, H: number, sigma: num
   const r = (k.length - 1) >> 1;
   const tmp = new Float32Array(W * H);
   const out = new Float32Array(W * H);
+  // Rows: interior pixels without border checks, the r pixels at each end clamped.
   for (let y = 0; y < H; y++) {
     const row = y * W;
     for (let x = 0; x < W; x++) {
       let s = 0;
-      for (let i = -r; i <= r; i++) {
-        let xx = x + i;
-        xx = xx < 0 ? 0 : xx >= W ? W - 1 : xx;
-        s += k[i + r] * src[row + xx];
+      if (x >= r && x < W - r) {
+        const base = row + x - r;
+        for (let i = 0; i < k.length; i++) s += k[i] * src[base + i];
+      } else {
+        for (let i = -r; i <= r; i++) {
+          const xx = x + i < 0 ? 0 : x + i >= W ? W - 1 : x + i;
+          s += k[i + r] * src[row + xx];
+        }
       }
       tmp[row + x] = s;
     }
   }
+  // Columns: accumulate whole rows (cache-friendly).
   for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      let s = 0;
-      for (let i = -r; i <= r; i++) {
-        let yy = y + i;
-        yy = yy < 0 ? 0 : yy >= H ? H - 1 : yy;
-        s += k[i + r] * tmp[yy * W + x];
-      }
-      out[y * W + x] = s;
+    const row = y * W;
+    for (let i = -r; i <= r; i++) {
+      const w = k[i + r];
+      const yy = y + i < 0 ? 0 : y + i >= H ? H - 1 : y + i;
+      const off = yy * W;
+      for (let x = 0; x < W; x++) out[row + x] += w * tmp[off + x];
     }
   }
   return out;

@@ -1,7 +1,7 @@
 // Vessel centrelines in 3D: the Branch type and the three ways the builders make them: a smooth path through
 // anatomical control points (big named trunks), a steered tortuous walk (a single vessel heading somewhere), and
 // a space-filling tree over a territory's attractor points (the cortical branches down to sub-pixel twigs).
-import { add, clampInside, cross, dot, norm, normalize, scale, sub, type Head, type Vec3 } from './head.js';
+import { add, clampInside, cross, dot, ellipsoidRadius, norm, normalize, scale, sub, type Head, type Vec3 } from './head.js';
 import type { Rng } from './rng.js';
 
 export type VesselKind = 'artery' | 'vein';
@@ -134,14 +134,16 @@ export function splinePath(control: Vec3[], radii: number[], step: number, rng: 
     const waves = [0, 1].map(() =>
       [0, 1, 2].map(() => ({ k: (2 * Math.PI) / (wiggle.wavelength * rng.uniform(0.6, 1.6)), phase: rng.uniform(0, 2 * Math.PI), a: rng.normal(0, 1) / Math.sqrt(3) })),
     );
+    // Directions from the undisplaced path (displacing in place would feed back into later directions).
+    const base = points.slice();
     for (let i = 0; i < n; i++) {
       const s = (total * i) / (n - 1);
-      const d = normalize(sub(points[Math.min(n - 1, i + 1)], points[Math.max(0, i - 1)]));
+      const d = normalize(sub(base[Math.min(n - 1, i + 1)], base[Math.max(0, i - 1)]));
       const [u, v] = perpendiculars(d);
       const env = Math.sin((Math.PI * s) / total);
       const du = waves[0].reduce((acc, w) => acc + w.a * Math.sin(w.k * s + w.phase), 0) * wiggle.amplitude * env;
       const dv = waves[1].reduce((acc, w) => acc + w.a * Math.sin(w.k * s + w.phase), 0) * wiggle.amplitude * env;
-      points[i] = add(points[i], add(scale(u, du), scale(v, dv)));
+      points[i] = add(base[i], add(scale(u, du), scale(v, dv)));
     }
   }
   return { points, radius };
@@ -150,7 +152,7 @@ export function splinePath(control: Vec3[], radii: number[], step: number, rng: 
 export interface WalkOptions {
   /** Step between centreline points, mm. */
   step: number;
-  /** Strength of the random turning (radians per sqrt(mm), roughly). */
+  /** RMS curvature of the random turning, radians per mm (0.05: gentle; 0.2: very tortuous). */
   tortuosity: number;
   /** How strongly the walk heads for its target at the start (0..1); it rises to 1 at the end. */
   pull: number;
@@ -170,8 +172,9 @@ export function walk(start: Vec3, dir: Vec3, target: Vec3, length: number, r0: n
   let p = start;
   let d = normalize(dir);
   let w: Vec3 = [0, 0, 0];
-  const memory = Math.exp(-step / 4); // ~4 mm correlation length of the turning
-  const sigma = opt.tortuosity * Math.sqrt(step) * Math.sqrt(1 - memory * memory) * 2;
+  const memory = Math.exp(-step / 5); // ~5 mm correlation length of the turning
+  // Stationary std of the turning per step is tortuosity * step (per axis).
+  const sigma = opt.tortuosity * step * Math.sqrt(1 - memory * memory);
   for (let i = 1; i < n; i++) {
     const frac = i / (n - 1);
     const k = Math.min(1, opt.pull + (1 - opt.pull) * frac * frac * 0.6);
@@ -203,6 +206,8 @@ export interface TerritoryOptions {
   thinBoost: number;
   head: Head;
   maxBranches: number;
+  /** Branches thinner than `fromRadius` (mm) keep to the cortex: pushed out to at least `minRadius` (normalised). */
+  surface?: { fromRadius: number; minRadius: number };
 }
 
 /**
@@ -235,6 +240,8 @@ export function growTerritory(
     const r = opt.rootRadius * Math.cbrt(node.set.length / total);
     const tort = opt.walk.tortuosity * (1 + opt.thinBoost * (1 - r / opt.rootRadius));
     const c = centroid(node.set);
+    const walkOpt: WalkOptions = { ...opt.walk, tortuosity: tort };
+    if (opt.surface && r < opt.surface.fromRadius) walkOpt.constrain = onCortex(opt.head, opt.surface.minRadius, opt.walk.constrain);
     if (node.set.length === 1) {
       // Terminal twig: reach the attractor, then run on along the surface a little, tapering below a pixel.
       const target = node.set[0];
@@ -242,7 +249,7 @@ export function growTerritory(
       const twig = rng.uniform(opt.twig[0], opt.twig[1]);
       const heading = normalize(sub(target, node.p));
       const beyond = add(target, scale(heading, twig));
-      const line = walk(node.p, node.d, beyond, reach + twig, r, r * opt.tipTaper, rng, { ...opt.walk, tortuosity: tort });
+      const line = walk(node.p, node.d, beyond, reach + twig, r, r * opt.tipTaper, rng, walkOpt);
       out.push(makeBranch(kind, '', line, node.parent, node.gen, node.delay, velocity));
       made++;
       continue;
@@ -251,7 +258,7 @@ export function growTerritory(
     const lambda = rng.uniform(opt.bifurcation[0], opt.bifurcation[1]);
     const len = Math.max(1.5, dist * lambda);
     const target = add(node.p, scale(normalize(sub(c, node.p)), dist));
-    const line = walk(node.p, node.d, target, len, r, r * 0.95, rng, { ...opt.walk, tortuosity: tort });
+    const line = walk(node.p, node.d, target, len, r, r * 0.95, rng, walkOpt);
     const branch = makeBranch(kind, '', line, node.parent, node.gen, node.delay, velocity);
     out.push(branch);
     made++;
@@ -303,6 +310,15 @@ export function splitAttractors(points: Vec3[], minorShare: number, rng: Rng): [
   const k = Math.min(points.length - 1, Math.max(1, Math.round(points.length * minorShare)));
   const cut = rng.bool() ? k : points.length - k;
   return [order.slice(0, cut).map((o) => points[o.i]), order.slice(cut).map((o) => points[o.i])];
+}
+
+/** Pushes points out to at least `minRadius` (normalised by the inner table), then applies `inner`. */
+export function onCortex(head: Head, minRadius: number, inner?: (p: Vec3) => Vec3): (p: Vec3) => Vec3 {
+  return (p) => {
+    const r = ellipsoidRadius(p, head.inner);
+    const q = r < minRadius && r > 1e-6 ? scale(p, minRadius / r) : p;
+    return inner ? inner(q) : q;
+  };
 }
 
 /** Keeps a point inside the skull's inner table (brain vessels). */

@@ -120,7 +120,22 @@ export class Rng {
     return mean + sd * r * Math.cos(2 * Math.PI * v);
   }
 
-  /** Fills an array with standard normals (fast path for noise images). */
+  /**
+   * Fills an array with approximately standard normal noise for images: each value is the centred sum of four
+   * 16-bit uniforms scaled to unit variance (Irwin-Hall), 4x cheaper than Box-Muller and indistinguishable as
+   * image noise; tails beyond 3.5 sigma are missing, which photon noise does not need.
+   */
+  fillImageNoise(out: Float32Array): Float32Array {
+    const scale = Math.sqrt(3) / 65536;
+    for (let i = 0; i < out.length; i++) {
+      const a = this.nextU32();
+      const b = this.nextU32();
+      out[i] = ((a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16) - 2 * 65535) * scale;
+    }
+    return out;
+  }
+
+  /** Fills an array with standard normals (Box-Muller). */
   fillNormal(out: Float32Array): Float32Array {
     const n = out.length;
     let i = 0;

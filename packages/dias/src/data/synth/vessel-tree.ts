@@ -37,22 +37,23 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
   const v = opt.velocity;
 
   /** A trunk from control points, attached at point `at` of branch `parent` (or a root when parent < 0). */
-  const trunk = (name: string, control: Vec3[], radii: number[], parent: number, at: number, wiggle = 1.2): number => {
-    const line = splinePath(control, radii, STEP_TRUNK, rng, { amplitude: wiggle, wavelength: 14 });
+  const trunk = (name: string, control: Vec3[], radii: number[], parent: number, at: number, wiggle = 1.0): number => {
+    const line = splinePath(control, radii, STEP_TRUNK, rng, { amplitude: wiggle, wavelength: 24 });
     const delay0 = parent >= 0 ? branches[parent].delay[at] : 0;
     branches.push(makeBranch('artery', name, line, parent, parent >= 0 ? branches[parent].generation + 1 : 0, delay0, v));
     return branches.length - 1;
   };
   const territoryOptions = (rootRadius: number): TerritoryOptions => ({
     rootRadius,
-    bifurcation: [0.25, 0.55],
-    minorShare: [0.2, 0.5],
+    bifurcation: [0.35, 0.65],
+    minorShare: [0.15, 0.45],
     twig: [3, 10],
     tipTaper: 0.35,
-    walk: { step: 0.5, tortuosity: 0.22, pull: 0.25, constrain: inside },
-    thinBoost: 1.5,
+    walk: { step: 0.5, tortuosity: 0.08, pull: 0.2, constrain: inside },
+    thinBoost: 1.0,
     head,
     maxBranches: 20000,
+    surface: { fromRadius: 0.6, minRadius: 0.8 },
   });
   const grow = (parent: number, at: number, attractors: Vec3[], rootRadius: number, name: string): void => {
     territories[name] = (territories[name] ?? 0) + attractors.length;
@@ -76,7 +77,7 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     return best;
   };
   /** Small tortuous branch from a point of a parent towards a target. */
-  const twigTo = (parent: number, at: number, target: Vec3, r0: number, r1: number, tortuosity = 0.3): number => {
+  const twigTo = (parent: number, at: number, target: Vec3, r0: number, r1: number, tortuosity = 0.1): number => {
     const b = branches[parent];
     const start = pointOf(b, at);
     const line = walk(start, normalize(sub(target, start)), target, Math.hypot(...sub(target, start)) * 1.1, r0, r1, rng, {
@@ -101,7 +102,7 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
 
   function buildCarotid(): void {
     const lift = rng.uniform(-6, 6);
-    const siphonDepth = rng.uniform(0.8, 1.25);
+    const siphonDepth = rng.uniform(0.85, 1.2);
     let root: number;
     let icaStart: Vec3 = [s * 24, -8, -150];
     if (opt.injection === 'CCA') {
@@ -113,31 +114,37 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     } else {
       root = -1;
     }
+    // Cervical ICA straight up, then the petrous segment forwards, the posterior genu up, the cavernous segment
+    // forwards, the anterior genu up and back, the supraclinoid segment back to the terminal bifurcation: the siphon.
+    const d = siphonDepth;
     const ica = trunk(
       'ICA',
       [
         icaStart,
-        jit([s * 23, -5, -110], 3),
+        jit([s * 23, -5, -112], 3),
         jit([s * 22, -2, -66 + lift], 2),
-        jit([s * 21, 4, -54 + lift], 1.5),
-        jit([s * 18, 4 + 10 * siphonDepth, -51 + lift], 1.5),
-        jit([s * 16, 6 + 12 * siphonDepth, -44 + lift], 1.2),
-        jit([s * 15, 8 + 18 * siphonDepth, -38 + lift], 1.2),
-        jit([s * 15, 8 + 18 * siphonDepth, -30 + lift], 1.2),
-        jit([s * 14, 8 + 10 * siphonDepth, -27 + lift], 1),
-        jit([s * 16, 14, -22 + lift], 1),
+        jit([s * 21, 4 * d, -61 + lift], 1),
+        jit([s * 19, 13 * d, -58 + lift], 1),
+        jit([s * 17, 17 * d, -52 + lift], 1),
+        jit([s * 16, 23 * d, -47 + lift], 1),
+        jit([s * 15, 30 * d, -44 + lift], 1),
+        jit([s * 15, 33 * d, -38 + lift], 0.8),
+        jit([s * 14, 29 * d, -32 + lift], 0.8),
+        jit([s * 14, 21 * d, -29 + lift], 0.8),
+        jit([s * 15, 16 * d, -26 + lift], 0.8),
+        jit([s * 16, 15, -21 + lift], 0.8),
       ],
-      [2.6, 2.55, 2.45, 2.4, 2.3, 2.2, 2.1, 2.0, 1.9, 1.8].map((r) => r * rs),
+      [2.6, 2.55, 2.45, 2.4, 2.35, 2.3, 2.25, 2.2, 2.1, 2.0, 1.95, 1.9, 1.8].map((r) => r * rs),
       root,
       root >= 0 ? last(root) : 0,
-      2.5,
+      0.8,
     );
     const T = pointOf(branches[ica], last(ica));
     // Ophthalmic artery from the supraclinoid segment forwards into the orbit.
     if (rng.bool(0.85)) {
       const at = Math.round(last(ica) * 0.86);
-      const oph = twigTo(ica, at, jit([s * 22, 55, -30 + lift], 4), 0.55 * rs, 0.4 * rs, 0.25);
-      grow(oph, last(oph), sampler.box(count(10), [12, 34], [48, 70], [-42 + lift, -20 + lift]), 0.4 * rs, 'ophthalmic');
+      const oph = twigTo(ica, at, jit([s * 22, 55, -30 + lift], 4), 0.55 * rs, 0.4 * rs, 0.08);
+      grow(oph, last(oph), sampler.box(count(6), [12, 34], [48, 70], [-42 + lift, -20 + lift]), 0.4 * rs, 'ophthalmic');
     }
     // Posterior communicating artery; sometimes it feeds the whole PCA (fetal origin).
     const fetal = rng.bool(0.25);
@@ -145,11 +152,11 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       const pcomm = trunk('PComm', [T, jit([s * 10, 2, -26 + lift], 1), jit([s * 8, -8, -30 + lift], 1)], [0.6 * rs, 0.55 * rs, (fetal ? 0.9 : 0.45) * rs], ica, last(ica), 0.5);
       if (fetal) {
         const p2 = trunk('PCA P2', [pointOf(branches[pcomm], last(pcomm)), jit([s * 18, -18, -28], 2), jit([s * 22, -35, -22], 2)], [0.95 * rs, 0.9 * rs, 0.85 * rs], pcomm, last(pcomm));
-        grow(p2, last(p2), sampler.pca(count(150)), 0.85 * rs, 'PCA');
+        grow(p2, last(p2), sampler.pca(count(80)), 0.85 * rs, 'PCA');
       }
     }
     // Anterior choroidal artery: thin, long, posterolateral.
-    if (rng.bool(0.7)) twigTo(ica, last(ica) - 2, jit([s * 26, -22, -12 + lift], 4), 0.35 * rs, 0.22 * rs, 0.35);
+    if (rng.bool(0.7)) twigTo(ica, last(ica) - 2, jit([s * 26, -22, -12 + lift], 4), 0.35 * rs, 0.22 * rs, 0.12);
     // ACA: A1 medially to the anterior communicating region, A2 up to the genu and back over the corpus callosum.
     const aca = trunk(
       'ACA',
@@ -157,21 +164,21 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       [1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 0.8, 0.7, 0.55].map((r) => r * rs),
       ica,
       last(ica),
-      1.5,
+      0.8,
     );
     // The ACA territory feeds off the pericallosal course at several points (callosomarginal and its branches).
-    const acaSet = sampler.aca(count(230));
+    const acaSet = sampler.aca(count(110));
     growAlong(aca, acaSet, 5, 0.9 * rs, 'ACA', 0.35);
     // MCA: M1 laterally, then the territory tree from the bifurcation (superior and inferior divisions emerge).
     const m1End = jit([s * 40, 12, -24 + lift * 0.5], 2);
     const mca = trunk('MCA M1', [T, jit([s * 26, 15, -22 + lift * 0.7], 1.5), m1End], [1.5 * rs, 1.45 * rs, 1.4 * rs], ica, last(ica), 1);
-    grow(mca, last(mca), sampler.mca(count(400)), 1.35 * rs, 'MCA');
+    grow(mca, last(mca), sampler.mca(count(180)), 1.35 * rs, 'MCA');
     // Lenticulostriate perforators from M1 straight up into the basal ganglia.
     const nLs = rng.int(3, 8);
     for (let k = 0; k < nLs; k++) {
       const at = Math.round(last(mca) * rng.uniform(0.2, 0.8));
       const p = pointOf(branches[mca], at);
-      twigTo(mca, at, [p[0] + rng.normal(0, 4), p[1] + rng.normal(0, 4), p[2] + rng.uniform(14, 26)], rng.uniform(0.15, 0.28), 0.07, 0.45);
+      twigTo(mca, at, [p[0] + rng.normal(0, 4), p[1] + rng.normal(0, 4), p[2] + rng.uniform(14, 26)], rng.uniform(0.15, 0.28), 0.07, 0.15);
     }
   }
 
@@ -184,23 +191,23 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       const r = ellipsoidRadius(p, head.outer);
       return r < 1.03 && p[2] > -60 ? scale(p, 1.03 / r) : p;
     };
-    const scalpOptions = (rootRadius: number): TerritoryOptions => ({ ...territoryOptions(rootRadius), walk: { step: 0.6, tortuosity: 0.35, pull: 0.25, constrain: scalp } });
+    const scalpOptions = (rootRadius: number): TerritoryOptions => ({ ...territoryOptions(rootRadius), walk: { step: 0.6, tortuosity: 0.14, pull: 0.25, constrain: scalp }, surface: undefined });
     // Superficial temporal artery: up in front of the ear, then over the temple.
     const sta = trunk('STA', [E, jit([s * (head.outer[0] - 2), 14, -70], 3), jit([s * (head.outer[0] + 4), 14, -35], 3), jit([s * (head.outer[0] + 3), 16, -5], 3)], [1.2 * rs, 1.1 * rs, 1.0 * rs, 0.9 * rs], eca, last(eca), 2.5);
     const staEnd = pointOf(branches[sta], last(sta));
-    territories.STA = count(40);
+    territories.STA = count(20);
     growTerritory(branches, 'artery', staEnd, directionAt(branches[sta], last(sta)), sampler.scalp(territories.STA, [-0.4, 0.8], [-0.1, 0.85]), sta, 2, branches[sta].delay[last(sta)], v, rng, scalpOptions(0.9 * rs));
     // Occipital artery: backwards and up over the occiput.
     const occ = trunk('OA', [E, jit([s * 40, -40, -85], 4), jit([s * 30, -(head.outer[1] + 3), -40], 4)], [1.0 * rs, 0.9 * rs, 0.8 * rs], eca, last(eca), 3);
-    territories.OA = count(25);
+    territories.OA = count(15);
     growTerritory(branches, 'artery', pointOf(branches[occ], last(occ)), directionAt(branches[occ], last(occ)), sampler.scalp(territories.OA, [-1, -0.55], [-0.3, 0.6]), occ, 2, branches[occ].delay[last(occ)], v, rng, scalpOptions(0.8 * rs));
     // Internal maxillary towards the face, and the middle meningeal up along the inner table.
     const ima = trunk('IMA', [E, jit([s * 34, 35, -80], 3), jit([s * 26, 58, -72], 3)], [1.2 * rs, 1.0 * rs, 0.7 * rs], eca, last(eca), 2);
     const at = Math.round(last(ima) * 0.35);
     const mma = trunk('MMA', [pointOf(branches[ima], at), jit([s * 38, 18, -52], 2), jit([s * (head.inner[0] - 3), 14, -20], 3), jit([s * (head.inner[0] - 8), 6, 25], 4)], [0.8 * rs, 0.75 * rs, 0.7 * rs, 0.55 * rs], ima, at, 2);
-    territories.MMA = count(25);
+    territories.MMA = count(15);
     const dura = (p: Vec3): Vec3 => clampInside(p, head.inner, 0.995);
-    growTerritory(branches, 'artery', pointOf(branches[mma], last(mma)), directionAt(branches[mma], last(mma)), sampler.shell(territories.MMA, 0.93, 0.99, (X, Y, Z) => X > 0.5 && Z > -0.2 && Y > -0.7), mma, 3, branches[mma].delay[last(mma)], v, rng, { ...territoryOptions(0.5 * rs), walk: { step: 0.6, tortuosity: 0.15, pull: 0.3, constrain: dura } });
+    growTerritory(branches, 'artery', pointOf(branches[mma], last(mma)), directionAt(branches[mma], last(mma)), sampler.shell(territories.MMA, 0.93, 0.99, (X, Y, Z) => X > 0.5 && Z > -0.2 && Y > -0.7), mma, 3, branches[mma].delay[last(mma)], v, rng, { ...territoryOptions(0.5 * rs), walk: { step: 0.6, tortuosity: 0.04, pull: 0.3, constrain: dura }, surface: undefined });
   }
 
   function buildVertebrobasilar(): void {
@@ -216,14 +223,14 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     if (rng.bool(0.5)) trunk('VA reflux', [[0, -13, -56], jit([-s * 6, -22, -62], 1.5), jit([-s * 14, -32, -70], 2)], [1.5 * rs, 1.4 * rs, 1.3 * rs], va, last(va), 1);
     // PICA from the intradural vertebral to the inferior cerebellum.
     const pica = trunk('PICA', [pointOf(branches[va], last(va) - 8), jit([s * 12, -40, -64], 3), jit([s * 14, -58, -58], 4)], [0.7 * rs, 0.65 * rs, 0.6 * rs], va, last(va) - 8, 2);
-    grow(pica, last(pica), sampler.cerebellum(count(60), s, 'inferior'), 0.6 * rs, 'PICA');
+    grow(pica, last(pica), sampler.cerebellum(count(35), s, 'inferior'), 0.6 * rs, 'PICA');
     const ba = trunk('BA', [[0, -13, -56], jit([0, -9, -44], 1.5), jit([0, -7, -32], 1)], [1.6 * rs, 1.55 * rs, 1.5 * rs], va, last(va), 1.5);
     for (const side of [1, -1] as const) {
       const tip = pointOf(branches[ba], last(ba));
       const sca = trunk('SCA', [pointOf(branches[ba], last(ba) - 4), jit([side * 12, -14, -36], 1.5), jit([side * 18, -34, -38], 2)], [0.6 * rs, 0.55 * rs, 0.5 * rs], ba, last(ba) - 4, 1.2);
-      grow(sca, last(sca), sampler.cerebellum(count(45), side, 'superior'), 0.5 * rs, 'SCA');
+      grow(sca, last(sca), sampler.cerebellum(count(30), side, 'superior'), 0.5 * rs, 'SCA');
       const pca = trunk('PCA', [tip, jit([side * 8, -7, -30], 1), jit([side * 20, -18, -27], 2), jit([side * 23, -36, -20], 2)], [1.1 * rs, 1.05 * rs, 1.0 * rs, 0.95 * rs], ba, last(ba), 1.2);
-      grow(pca, last(pca), sampler.pca(count(160), side), 0.95 * rs, 'PCA');
+      grow(pca, last(pca), sampler.pca(count(80), side), 0.95 * rs, 'PCA');
     }
   }
 

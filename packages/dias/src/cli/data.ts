@@ -1,0 +1,137 @@
+// `dias data check` (dataset integrity report) and `dias data show` (contact sheet of one sequence).
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkDataset, type DatasetReport } from '../data/dataset-check.js';
+import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { parseFrameList, selectFrames } from '../data/preprocess.js';
+import { readSequence } from '../data/read-sequence.js';
+import { renderContactSheet } from '../image/contact-sheet.js';
+import { writeRgbPng } from '../image/png.js';
+import { UsageError, type Command } from './command.js';
+
+const USAGE = `Usage: dias data check DIR [--json]
+       dias data show PATH --out FILE.png [options]
+
+check  Reads every file of a DIAS release folder (training/ validation/ test/ unlabelled/, images/image_s{n}_i{k}.png,
+       labels/label_s{n}.png, scribble folders under training/) or an nnU-Net folder (imagesTr/{case}_{XXXX}.png,
+       labelsTr/, dataset.json) and reports per split: sequences, frame counts, image sizes, bit depths, label and
+       scribble value sets; then every problem found (unreadable files, size mismatches, values out of range,
+       labels or scribbles without images, missing labels, frame numbering). Exit code 1 when there are problems.
+         --json          the report as JSON
+
+show   Writes a contact sheet PNG: the frames in a grid, then the minimum intensity projection (MinIP), the label
+       over it in red and the scribble over it (vessel red, background blue). PATH is anything a sequence can be
+       read from: a DIAS root (with --id), a frame file image_s{n}_i{k}.png, an nnU-Net folder (with --id CASE),
+       a folder of frame PNG/TIFFs, a .npy stack (T, H, W), a DICOM file, a TIFF or a PNG.
+         --out FILE.png  where to write (required)
+         --id N          DIAS sequence (12 or s12) or nnU-Net case
+         --split S       look the id up in one split (${DIAS_SPLITS.join(', ')})
+         --scribble SET  DIAS scribble set to overlay (default: the first that has the sequence)
+         --frames N      resample to N frames first (cubic B-spline along time, as the DIAS authors); default: as stored
+         --select LIST   only these frames, e.g. 0,2,4-7 (after --frames)
+         --subtract M    turn an unsubtracted cine into DSA: mask frame index, or 'auto'
+         --tile PX       longest tile side (default 256)
+         --columns N     tiles per row
+         --json          print what was written as JSON`;
+
+function printReport(report: DatasetReport): void {
+  console.log(`${report.root}: ${report.format === 'dias' ? 'DIAS layout' : 'nnU-Net folder'}`);
+  const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} (${v})`).join(', ') || '-';
+  for (const [name, s] of Object.entries(report.splits)) {
+    if (!s.sequences) continue;
+    console.log(`  ${name}: ${s.sequences} sequences, ${s.labels} labels`);
+    console.log(`    frames:       ${fmt(s.frameCounts)}`);
+    console.log(`    sizes:        ${fmt(s.sizes)}`);
+    console.log(`    bit depths:   ${fmt(s.bitDepths)}`);
+    if (s.labels) console.log(`    label values: ${s.labelValues.join(', ')}`);
+    for (const [set, v] of Object.entries(s.scribbles)) console.log(`    scribbles ${set}: ${v.count} files, values ${v.values.join(', ')}`);
+  }
+  if (report.ok) console.log('no problems found');
+  else {
+    console.log(`${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}:`);
+    for (const p of report.problems) console.log(`  ${p.path}: ${p.problem}`);
+  }
+}
+
+async function check(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw new UsageError('dias data check: give exactly one DIR');
+  const dir = positionals[0];
+  if (!existsSync(dir)) throw new UsageError(`dias data check: ${dir}: no such folder`);
+  const report = checkDataset(dir);
+  if (values.json) console.log(JSON.stringify(report));
+  else printReport(report);
+  return report.ok ? 0 : 1;
+}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`dias data show: ${flag} needs a whole number >= 1, not '${text}'`);
+  return n;
+}
+
+async function show(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      id: { type: 'string' },
+      split: { type: 'string' },
+      scribble: { type: 'string' },
+      frames: { type: 'string' },
+      select: { type: 'string' },
+      subtract: { type: 'string' },
+      tile: { type: 'string' },
+      columns: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('dias data show: give exactly one PATH');
+  if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
+  if (!existsSync(dirname(resolve(values.out)))) throw new UsageError(`dias data show: the folder of ${values.out} does not exist`);
+  if (values.split !== undefined && !DIAS_SPLITS.includes(values.split as DiasSplit)) {
+    throw new UsageError(`dias data show: --split must be one of ${DIAS_SPLITS.join(', ')}`);
+  }
+  let subtract: 'auto' | number | undefined;
+  if (values.subtract !== undefined) {
+    subtract = values.subtract === 'auto' ? 'auto' : Number(values.subtract);
+    if (subtract !== 'auto' && (!Number.isInteger(subtract) || subtract < 0)) throw new UsageError(`dias data show: --subtract takes 'auto' or a frame index, not '${values.subtract}'`);
+  }
+  let seq = await readSequence(positionals[0], {
+    id: values.id,
+    split: values.split as DiasSplit | undefined,
+    scribble: values.scribble,
+    frames: positiveInt(values.frames, '--frames') ?? 'native',
+    subtract,
+  });
+  if (values.select) {
+    let indices: number[];
+    try {
+      indices = parseFrameList(values.select);
+    } catch (e) {
+      throw new UsageError(`dias data show: --select: ${(e as Error).message}`);
+    }
+    seq = selectFrames(seq, indices);
+  }
+  const { canvas, layout } = renderContactSheet(seq, { tileSize: positiveInt(values.tile, '--tile'), columns: positiveInt(values.columns, '--columns') });
+  writeRgbPng(values.out, canvas.toImage());
+  const summary = { out: values.out, width: layout.width, height: layout.height, sequence: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: layout.frames, projections: layout.projections };
+  if (values.json) console.log(JSON.stringify(summary));
+  else console.log(`wrote ${values.out} (${layout.width}x${layout.height}): sequence ${seq.id}, ${seq.T} frames of ${seq.W}x${seq.H}, ${layout.projections.join(' + ')}`);
+  return 0;
+}
+
+export const dataCommand: Command = {
+  name: 'data',
+  summary: 'dataset tools: integrity check of a DIAS/nnU-Net folder, contact sheet of a sequence',
+  usage: USAGE,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === 'check') return check(rest);
+    if (sub === 'show') return show(rest);
+    throw new UsageError(`dias data: unknown subcommand '${sub ?? ''}' (check or show; dias data --help)`);
+  },
+};

@@ -1,0 +1,234 @@
+// One synthetic DSA sequence from (dataset seed, sequence id): draw the run's settings, build the arterial and
+// venous trees, project them, time the bolus, and form every frame; the DIAS-style label is the union over
+// frames of visibly opacified artery. Everything random comes from streams forked off hashSeed(seed, id), so a
+// sequence is the same whichever split, order or worker thread produces it.
+import { randomHead, type Head } from './head.js';
+import { Rng, hashSeed } from './rng.js';
+import { buildArterialTree, type Injection } from './vessel-tree.js';
+import { buildVeins } from './veins.js';
+import type { Branch } from './growth.js';
+import { randomProjection, type Projection, type View } from './projection.js';
+import { arterialConcentration, blushConcentration, randomTiming, venousConcentration, type BolusTiming } from './bolus.js';
+import { accumulate, formImage, projectVessels, rasterise, type Footprint, type ProjectedVessels } from './render.js';
+import { artefactImage, buildBackground, type Background } from './artefacts.js';
+import { blushMap } from './blush.js';
+import { applyOverlay, drawTextOverlay, injectionLabel, type TextOverlay } from './text-overlay.js';
+import type { SynthOptions } from './presets.js';
+import type { DsaSequence } from '../sequence.js';
+
+export const GENERATOR_VERSION = 'dias-synth 1.0';
+
+export interface Scene {
+  id: number;
+  seed: number;
+  head: Head;
+  side: 1 | -1;
+  injection: Injection;
+  view: View;
+  projection: Projection;
+  arteries: Branch[];
+  veins: Branch[];
+  timing: BolusTiming;
+  /** Attenuation per mm of vessel at full concentration. */
+  mu: number;
+  /** Peak attenuation of the capillary blush. */
+  blushPeak: number;
+  backgroundLevel: number;
+  noise: number;
+  lowFrequency: number;
+  artefacts: number;
+  text: string | null;
+  textCorner: 'tl' | 'tr' | 'bl' | 'br';
+  frames: number;
+}
+
+/** The run's random settings and its 3D anatomy (no pixels yet). */
+export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
+  const root = new Rng(hashSeed(seed, 'sequence', id));
+  const pick = root.fork('settings');
+  const view: View = pick.bool(0.5) ? 'AP' : 'LAT';
+  const u = pick.next();
+  const injection: Injection = u < 0.65 ? 'ICA' : u < 0.85 ? 'CCA' : 'VERT';
+  const side: 1 | -1 = pick.bool(0.5) ? 1 : -1;
+  // AP: radiological convention (patient's right on the image's left) most of the time; lateral: face right.
+  const mirror = view === 'AP' ? pick.bool(0.8) : pick.bool(0.15);
+  const frames = pick.int(opt.frames[0], opt.frames[1]);
+  const fov = opt.fovMm * pick.uniform(0.85, 1.15);
+  const head = randomHead(root.fork('head'));
+  const projection = randomProjection(root.fork('projection'), view, opt.width, opt.height, fov, mirror);
+  const arteries = buildArterialTree(root.fork('arteries'), { head, side, injection, density: opt.density, velocity: pick.uniform(180, 320) }).branches;
+  const veins = buildVeins(root.fork('veins'), { head, side, density: opt.density, velocity: pick.uniform(120, 250) });
+  const timing = randomTiming(root.fork('timing'), frames);
+  const textRng = root.fork('text');
+  const text = textRng.bool(opt.textProbability) ? injectionLabel(textRng, side, injection) : null;
+  return {
+    id,
+    seed,
+    head,
+    side,
+    injection,
+    view,
+    projection,
+    arteries,
+    veins,
+    timing,
+    mu: pick.uniform(0.3, 0.45),
+    blushPeak: opt.blush * pick.uniform(0.03, 0.09),
+    backgroundLevel: pick.uniform(168, 214),
+    noise: opt.noise * pick.uniform(0.006, 0.013),
+    lowFrequency: pick.uniform(0.006, 0.02),
+    artefacts: opt.artefacts * pick.uniform(0.4, 1.6),
+    text,
+    textCorner: textRng.pick(['tl', 'tr', 'bl', 'br'] as const),
+    frames,
+  };
+}
+
+export interface SynthSequence {
+  scene: Scene;
+  W: number;
+  H: number;
+  /** 8-bit frames, T x (H x W). */
+  frames: Uint8Array[];
+  /** Dense artery label, 0/1. */
+  label: Uint8Array;
+  /** Pixels inside a visibly opacified vein (for tests and inspection; veins are background in the label). */
+  veinMask: Uint8Array;
+  /** The burned-in text's box, if any. */
+  textBox: [number, number, number, number] | null;
+  /** Frame times, ms from the first frame. */
+  frameTimesMs: number[];
+}
+
+export interface RenderedScene {
+  arteries: ProjectedVessels;
+  veins: ProjectedVessels;
+  arteryFootprint: Footprint;
+  veinFootprint: Footprint;
+}
+
+/** Projects and rasterises a scene's vessels (the per-sequence geometry shared by all frames). */
+export function rasteriseScene(scene: Scene): RenderedScene {
+  const { W, H } = scene.projection;
+  const arteries = projectVessels(scene.arteries, scene.projection);
+  const veins = projectVessels(scene.veins, scene.projection);
+  return { arteries, veins, arteryFootprint: rasterise(arteries, W, H, 0.6), veinFootprint: rasterise(veins, W, H, 0.6) };
+}
+
+function vertexDelays(branches: Branch[], pv: ProjectedVessels): Float32Array {
+  const d = new Float32Array(pv.vertexCount);
+  for (let b = 0; b < branches.length; b++) d.set(branches[b].delay, pv.branchStart[b]);
+  return d;
+}
+
+export function generateSequence(seed: number, id: number, opt: SynthOptions): SynthSequence {
+  const scene = buildScene(seed, id, opt);
+  const root = new Rng(hashSeed(seed, 'sequence', id));
+  const { W, H } = scene.projection;
+  const n = W * H;
+  const geo = rasteriseScene(scene);
+  const background: Background = buildBackground(root.fork('background'), scene.head, scene.projection, scene.frames, {
+    level: scene.backgroundLevel,
+    lowFrequency: scene.lowFrequency,
+    artefacts: scene.artefacts,
+    noise: scene.noise,
+  });
+  const blush = blushMap(root.fork('blush'), scene.arteries, geo.arteries, W, H, scene.projection.spacing, 0.3, 6);
+  let overlay: TextOverlay | null = null;
+  if (scene.text) {
+    const ink = Math.min(250, scene.backgroundLevel + 35);
+    overlay = drawTextOverlay(scene.text, W, H, scene.textCorner, 0.028, ink, 20);
+  }
+  const delaysA = vertexDelays(scene.arteries, geo.arteries);
+  const delaysV = vertexDelays(scene.veins, geo.veins);
+  const concA = new Float32Array(geo.arteries.vertexCount);
+  const concV = new Float32Array(geo.veins.vertexCount);
+  const peakA = new Float32Array(geo.arteries.vertexCount);
+  const peakV = new Float32Array(geo.veins.vertexCount);
+  const frames: Uint8Array[] = [];
+  const noise = new Float32Array(n);
+  for (let k = 0; k < scene.frames; k++) {
+    const t = scene.timing.frameTimes[k];
+    for (let i = 0; i < concA.length; i++) {
+      concA[i] = arterialConcentration(scene.timing, delaysA[i], t);
+      if (concA[i] > peakA[i]) peakA[i] = concA[i];
+    }
+    for (let i = 0; i < concV.length; i++) {
+      concV[i] = venousConcentration(scene.timing, delaysV[i], t);
+      if (concV[i] > peakV[i]) peakV[i] = concV[i];
+    }
+    const att = new Float32Array(n);
+    accumulate(geo.arteryFootprint, concA, scene.mu, att);
+    accumulate(geo.veinFootprint, concV, scene.mu, att);
+    const b = scene.blushPeak * blushConcentration(scene.timing, t);
+    if (b > 0) for (let i = 0; i < n; i++) att[i] += b * blush[i];
+    root.fork('noise', k).fillImageNoise(noise);
+    const img = formImage(att, { W, H, background: background.level, noiseSigma: background.noiseSigma, blurSigma: 0.7, noiseGrain: 0.8 }, noise);
+    const art = artefactImage(background, k);
+    for (let i = 0; i < n; i++) img[i] += art[i];
+    if (overlay) applyOverlay(img, overlay);
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = Math.round(img[i]);
+      out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+    frames.push(out);
+  }
+  const label = visibleMask(geo.arteryFootprint, geo.arteries, peakA, scene.mu, opt, n);
+  const veinMask = visibleMask(geo.veinFootprint, geo.veins, peakV, scene.mu, opt, n);
+  if (overlay) {
+    const [x0, y0, x1, y1] = overlay.box;
+    for (let y = y0; y <= y1; y++) label.fill(0, y * W + x0, y * W + x1 + 1);
+  }
+  const t0 = scene.timing.frameTimes[0];
+  return {
+    scene,
+    W,
+    H,
+    frames,
+    label,
+    veinMask,
+    textBox: overlay ? overlay.box : null,
+    frameTimesMs: scene.timing.frameTimes.map((t) => Math.round((t - t0) * 1000)),
+  };
+}
+
+/**
+ * Pixels that count as visibly opacified vessel: inside the lumen (or within half a pixel of a thinner
+ * centreline), radius at least minRadiusPx, and peak attenuation mu x concentration x chord at least the
+ * visibility threshold in some frame.
+ */
+function visibleMask(fp: Footprint, pv: ProjectedVessels, peak: Float32Array, mu: number, opt: SynthOptions, n: number): Uint8Array {
+  const mask = new Uint8Array(n);
+  for (let k = 0; k < fp.count; k++) {
+    if (!fp.core[k]) continue;
+    const v = fp.vertex[k];
+    if (pv.rPx[v] < opt.minRadiusPx) continue;
+    if (mu * peak[v] * fp.chord[k] >= opt.visibility) mask[fp.index[k]] = 1;
+  }
+  return mask;
+}
+
+/** The sequence as the rest of the system passes it around (frames as 0..255 floats). */
+export function toDsaSequence(s: SynthSequence, withLabel: boolean): DsaSequence {
+  const n = s.W * s.H;
+  const frames = new Float32Array(s.frames.length * n);
+  s.frames.forEach((f, k) => frames.set(f, k * n));
+  return {
+    id: String(s.scene.id),
+    source: `synthetic seed ${s.scene.seed} sequence ${s.scene.id}`,
+    frames,
+    T: s.frames.length,
+    H: s.H,
+    W: s.W,
+    label: withLabel ? s.label : undefined,
+    meta: {
+      view: s.scene.view,
+      pixelSpacing: [s.scene.projection.spacing, s.scene.projection.spacing],
+      frameTimes: s.frameTimesMs,
+      injection: s.scene.injection,
+      side: s.scene.side > 0 ? 'R' : 'L',
+      generator: GENERATOR_VERSION,
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Real angiography images from shared/data through the same API as DIAS sequences: XCA image + label pairs
+// (T = 1, labels binarised at >= 128) and unlabelled cerebral DSA frames (one file, or the folder as frames).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSequence } from '../src/data/read-sequence.js';
+import { minIntensityProjection, zscoreSequence } from '../src/data/preprocess.js';
+
+const DATA = new URL('../../../../shared/data', import.meta.url).pathname;
+const XCA = join(DATA, 'xca-cimat40');
+const VEPA = join(DATA, 'dsa-frames-vepa8');
+
+describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA}` : false }, () => {
+  test('xca-cimat40: all 40 images load as T = 1 with their labels; vessels are darker than the rest', async () => {
+    const names = readdirSync(join(XCA, 'images')).filter((n) => n.endsWith('.png')).sort();
+    assert.equal(names.length, 40);
+    for (const name of names) {
+      const seq = await readSequence(join(XCA, 'images', name));
+      assert.deepEqual([seq.T, seq.H, seq.W], [1, 300, 300], name);
+      assert.ok(seq.label, `${name} has its label from labels/`);
+      // Vessels against the background right around them (within 4 pixels): the field is not flat, so a local
+      // comparison is the fair one.
+      const { W, H } = seq;
+      const label = seq.label!;
+      let vessel = 0;
+      let inside = 0;
+      let ring = 0;
+      let around = 0;
+      for (let y = 0; y < H; y++) {
+        for (let x = 0; x < W; x++) {
+          const p = y * W + x;
+          assert.ok(label[p] === 0 || label[p] === 1);
+          if (label[p]) {
+            vessel++;
+            inside += seq.frames[p];
+            continue;
+          }
+          let near = false;
+          for (let dy = -4; dy <= 4 && !near; dy++) for (let dx = -4; dx <= 4 && !near; dx++) near = label[Math.min(H - 1, Math.max(0, y + dy)) * W + Math.min(W - 1, Math.max(0, x + dx))] === 1;
+          if (near) {
+            ring++;
+            around += seq.frames[p];
+          }
+        }
+      }
+      const fraction = vessel / label.length;
+      assert.ok(fraction > 0.01 && fraction < 0.3, `${name}: vessel fraction ${fraction}`);
+      assert.ok(inside / vessel < around / ring - 3, `${name}: vessels (${inside / vessel}) darker than around them (${around / ring})`);
+    }
+  });
+
+  test('dsa-frames-vepa8: single frames, and the folder as an 8-frame sequence with a MinIP and z-score', async () => {
+    const one = await readSequence(join(VEPA, '100al.png'));
+    assert.deepEqual([one.T, one.H, one.W, one.label], [1, 1024, 1024, undefined]);
+    const all = await readSequence(VEPA);
+    assert.deepEqual([all.T, all.H, all.W], [8, 1024, 1024]);
+    const minip = minIntensityProjection(all);
+    const n = all.H * all.W;
+    for (let p = 0; p < n; p += 9973) for (let t = 0; t < all.T; t++) assert.ok(minip[p] <= all.frames[t * n + p]);
+    const z = zscoreSequence(all);
+    let sum = 0;
+    let sq = 0;
+    for (const v of z.frames) {
+      sum += v;
+      sq += v * v;
+    }
+    assert.ok(Math.abs(sum / z.frames.length) < 1e-3);
+    assert.ok(Math.abs(Math.sqrt(sq / z.frames.length) - 1) < 1e-3);
+  });
+});
