@@ -14,3 +14,4 @@ export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
 export { TensorWorker, serveInWorker, type WorkerApi } from './worker.js';
 export { loadNpy, saveNpy, serializeNpy, deserializeNpy } from './io/npy.js';
+export { writeFileAtomic } from './io/atomic-write.js';

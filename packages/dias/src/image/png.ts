@@ -1,5 +1,6 @@
 // PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA, through fast-png. Errors name the file.
-import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@dias-ts/torch';
 import { decode, encode } from 'fast-png';
 
 export interface GrayImage {
@@ -57,17 +58,6 @@ export function readGrayPng(path: string): GrayImage {
   return decodeGrayPng(bytes, path);
 }
 
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-}
-
 /** Encodes 8-bit grey (values are rounded and clamped to 0..255). */
 export function encodeGrayPng(width: number, height: number, data: ArrayLike<number>): Uint8Array {
   const pixels = new Uint8Array(width * height);
@@ -81,10 +71,10 @@ export function encodeRgbPng(image: RgbImage): Uint8Array {
 
 /** Writes 8-bit grey atomically. */
 export function writeGrayPng(path: string, width: number, height: number, data: ArrayLike<number>): void {
-  writeAtomic(path, encodeGrayPng(width, height, data));
+  writeFileAtomic(path, encodeGrayPng(width, height, data));
 }
 
 /** Writes RGB atomically. */
 export function writeRgbPng(path: string, image: RgbImage): void {
-  writeAtomic(path, encodeRgbPng(image));
+  writeFileAtomic(path, encodeRgbPng(image));
 }

@@ -1,7 +1,8 @@
 // TIFF in and out. Reading goes through UTIF (uncompressed, LZW, PackBits, Deflate, JPEG); every page is one frame,
 // so a multi-page TIFF is a sequence. Grey 8/16-bit, 32-bit float, and RGB(A) (taken as luminance, as PNGs) are
 // read. Writing is a small uncompressed little-endian multi-page grey encoder (8 or 16 bit), for exports and tests.
-import { readFileSync, writeFileSync, renameSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '@dias-ts/torch';
 import UTIF, { type IFD } from 'utif';
 
 export interface TiffFrames {
@@ -136,12 +137,5 @@ export function encodeGrayTiff(width: number, height: number, frames: ArrayLike<
 
 /** Writes a grey TIFF atomically. */
 export function writeGrayTiff(path: string, width: number, height: number, frames: ArrayLike<number>[], bitDepth: 8 | 16 = 8): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, encodeGrayTiff(width, height, frames, bitDepth));
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, encodeGrayTiff(width, height, frames, bitDepth));
 }

@@ -1,5 +1,6 @@
 // NumPy's .npy format (versions 1-3): the arrays PyTorch users save with np.save, in and out as tensors.
-import { readFileSync, renameSync, writeFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { Tensor } from '../tensor.js';
 import { fromBytes } from '../creation.js';
 import type { DType } from '../dtype.js';
@@ -81,13 +82,5 @@ export function serializeNpy(t: Tensor): Uint8Array {
 
 /** Writes a .npy file atomically (a temporary name in the same folder, then rename). */
 export function saveNpy(path: string, t: Tensor): void {
-  const bytes = serializeNpy(t);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, serializeNpy(t));
 }

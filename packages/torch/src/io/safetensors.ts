@@ -13,9 +13,8 @@
 // Reading accepts any conforming file: header keys in any order, any or no padding, data stored in an order
 // different from the header's, zero-size tensors, misaligned data; and rejects, naming the file and the problem,
 // everything the reference reader rejects.
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.js';
 import { Tensor } from '../tensor.js';
 import { fromBytes } from '../creation.js';
 import type { DType } from '../dtype.js';
@@ -166,35 +165,7 @@ export function serializeSafetensors(tensors: TensorCollection, metadata?: Recor
  * existing file at path is left as it was.
  */
 export function saveSafetensors(path: string, tensors: TensorCollection, metadata?: Record<string, string>): void {
-  const p = plan(tensors, metadata, path);
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temporary, 'wx', 0o644);
-  let open = true;
-  try {
-    for (const piece of pieces(p, path)) {
-      let written = 0;
-      while (written < piece.length) written += writeSync(fd, piece, written, piece.length - written);
-    }
-    fsyncSync(fd);
-    open = false;
-    closeSync(fd);
-    renameSync(temporary, path);
-  } catch (error) {
-    // Cleaning up is best effort: the error that matters is the first one.
-    if (open) {
-      try {
-        closeSync(fd);
-      } catch {
-        // nothing more to do
-      }
-    }
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // already gone
-    }
-    throw error;
-  }
+  writeFileAtomic(path, pieces(plan(tensors, metadata, path), path));
 }
 
 // ------------------------------------------------------------------------------------------------ reading
