@@ -38,8 +38,9 @@ export interface PipelineBenchResult {
   prefetch_batches_per_s: number;
   speedup: number;
   consumer_ms: number;
-  /** Mean time a next() call kept the consumer waiting in the prefetched run. */
+  /** Mean and median time a next() call kept the consumer waiting in the prefetched run. */
   prefetch_wait_ms: number;
+  prefetch_wait_ms_median: number;
   /** What a batch costs the consumer without prefetching (1000 / single_batches_per_s). */
   single_ms: number;
 }
@@ -68,19 +69,23 @@ export async function benchPipeline(o: PipelineBenchOptions = {}): Promise<Pipel
 
   const pf = new PatchPrefetcher(seqs, { ...opts, workers: o.workers });
   const consumerMs = o.consumerMs ?? 0;
-  let waited = 0;
+  const waits: number[] = [];
   let workers = 0;
   let prefetched: number;
   try {
+    const consume = () => {
+      const until = performance.now() + consumerMs;
+      while (performance.now() < until); // busy, as a training step keeps the thread
+    };
     await pf.next(); // workers started and warm
+    consume();
     workers = pf.workerCount;
     t0 = performance.now();
     for (let i = 0; i < batches; i++) {
       const w0 = performance.now();
       await pf.next();
-      waited += performance.now() - w0;
-      const until = performance.now() + consumerMs;
-      while (performance.now() < until); // busy, as a training step keeps the thread
+      waits.push(performance.now() - w0);
+      consume();
     }
     prefetched = batches / ((performance.now() - t0) / 1000);
   } finally {
@@ -98,7 +103,8 @@ export async function benchPipeline(o: PipelineBenchOptions = {}): Promise<Pipel
     prefetch_batches_per_s: round(prefetched),
     speedup: +(prefetched / single).toFixed(2),
     consumer_ms: consumerMs,
-    prefetch_wait_ms: +(waited / batches).toFixed(2),
+    prefetch_wait_ms: +(waits.reduce((a, b) => a + b, 0) / batches).toFixed(2),
+    prefetch_wait_ms_median: +[...waits].sort((a, b) => a - b)[Math.floor(batches / 2)].toFixed(2),
     single_ms: +(1000 / single).toFixed(2),
   };
 }

@@ -1,6 +1,6 @@
 // Worker-thread side of prefetch.ts: holds the (shared, read-only) sequences and the sampling settings, and
 // answers each request for batch i with generatePatchBatch(i), its buffers transferred, not copied.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { generatePatchBatch, type PatchBatch, type PatchSamplerConfig, type SequenceArrays } from './patch-sampler.js';
 
 /** What prefetch.ts hands each worker at start (sequences on SharedArrayBuffers, so never copied again). */
@@ -18,9 +18,10 @@ function transferables(b: PatchBatch): ArrayBuffer[] {
   return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 
+// Requests come and replies go on the MessagePort prefetch.ts hands over at start (so it can drain replies
+// synchronously); parentPort only signals that this file runs as a worker.
 if (parentPort) {
-  const port = parentPort;
-  const init = (workerData as { init: PatchWorkerInit }).init;
+  const { init, port } = workerData as { init: PatchWorkerInit; port: MessagePort };
   port.on('message', (msg: PatchWorkerRequest) => {
     let reply: PatchWorkerReply;
     try {

@@ -2,8 +2,10 @@
 // augmentation. The sequences are copied once onto SharedArrayBuffers that every worker reads; each batch
 // comes back by transfer. Batch i is always generatePatchBatch(seed, i) -- whichever worker makes it and
 // whenever it finishes -- and next() hands batches out in index order, so the stream equals PatchSampler's.
+// Each worker answers on its own MessagePort, which next() drains synchronously (receiveMessageOnPort): a batch
+// finished while the training step kept the thread busy is handed over at once, without an event-loop turn.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { checkSeed, generatePatchBatch, resolvePatchSamplerConfig, type PatchBatch, type PatchSamplerConfig, type PatchSamplerOptions, type PatchSamplerState, type SequenceArrays } from './patch-sampler.js';
 import type { PatchWorkerInit, PatchWorkerReply } from './patch-worker.js';
 
@@ -42,13 +44,19 @@ export function shareSequences(sequences: readonly SequenceArrays[]): SequenceAr
 }
 
 /** The worker script: from sources (.ts, under tsx) through the bootstrap, from dist/ directly. */
-function startWorker(init: PatchWorkerInit): Worker {
+function startWorker(init: PatchWorkerInit, port: MessagePort): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const script = new URL('./patch-worker.ts', here).href;
-    return new Worker(new URL('./tsx-worker.mjs', here), { workerData: { script, init } });
+    return new Worker(new URL('./tsx-worker.mjs', here), { workerData: { script, init, port }, transferList: [port] });
   }
-  return new Worker(new URL('./patch-worker.js', here), { workerData: { init } });
+  return new Worker(new URL('./patch-worker.js', here), { workerData: { init, port }, transferList: [port] });
+}
+
+/** A worker thread and the port it takes requests on and answers on. */
+interface Channel {
+  worker: Worker;
+  port: MessagePort;
 }
 
 interface Waiter {
@@ -60,9 +68,9 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
   readonly config: PatchSamplerConfig;
   readonly seed: number;
   readonly queueSize: number;
-  private readonly workers: Worker[] = [];
+  private readonly channels: Channel[] = [];
   /** One entry per request a worker could take now. */
-  private readonly idle: Worker[] = [];
+  private readonly idle: Channel[] = [];
   private readonly ready = new Map<number, PatchBatch>();
   private readonly waiters = new Map<number, Waiter>();
   private readonly sequences: readonly SequenceArrays[];
@@ -91,15 +99,17 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
     this.sequences = shareSequences(sequences);
     const init: PatchWorkerInit = { sequences: [...this.sequences], config: this.config, seed: this.seed };
     for (let i = 0; i < workers; i++) {
-      const w = startWorker(init);
-      w.on('message', (m: PatchWorkerReply) => this.onReply(w, m));
-      w.on('error', (e) => this.onFailure(new Error(`prefetch worker failed: ${e.message}`, { cause: e })));
-      w.on('exit', (code) => {
+      const { port1, port2 } = new MessageChannel();
+      const worker = startWorker(init, port2);
+      const ch: Channel = { worker, port: port1 };
+      port1.on('message', (m: PatchWorkerReply) => this.onReply(ch, m));
+      worker.on('error', (e) => this.onFailure(new Error(`prefetch worker failed: ${e.message}`, { cause: e })));
+      worker.on('exit', (code) => {
         if (!this.closed) this.onFailure(new Error(`prefetch worker exited unexpectedly (code ${code})`));
       });
-      this.workers.push(w);
+      this.channels.push(ch);
       // Two requests queued per worker, so it starts the next batch without waiting for the main thread.
-      this.idle.push(w, w);
+      this.idle.push(ch, ch);
     }
     this.pump();
   }
@@ -109,13 +119,18 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
     if (this.closed) return Promise.reject(new Error('prefetch: next() after close()'));
     if (this.failure) return Promise.reject(this.failure);
     const i = this.claimed++;
-    if (this.workers.length === 0) {
+    if (this.channels.length === 0) {
       try {
         return Promise.resolve(generatePatchBatch(this.sequences, this.config, this.seed, i));
       } catch (e) {
         return Promise.reject(e);
       }
     }
+    // Take in whatever the workers have finished meanwhile.
+    for (const ch of this.channels) {
+      for (let m = receiveMessageOnPort(ch.port); m; m = receiveMessageOnPort(ch.port)) this.onReply(ch, m.message as PatchWorkerReply);
+    }
+    if (this.failure) return Promise.reject(this.failure);
     const b = this.ready.get(i);
     if (b) {
       this.ready.delete(i);
@@ -133,7 +148,7 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
 
   /** Worker threads in use (0: batches are made inside next()). */
   get workerCount(): number {
-    return this.workers.length;
+    return this.channels.length;
   }
 
   /** Where the run stands: the index of the next batch next() will return. */
@@ -147,7 +162,8 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
     this.closed = true;
     this.rejectWaiters(new Error('prefetch: closed'));
     this.ready.clear();
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const ch of this.channels) ch.port.close();
+    await Promise.all(this.channels.map((ch) => ch.worker.terminate()));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -158,14 +174,13 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
   private pump(): void {
     if (this.closed || this.failure) return;
     while (this.idle.length > 0 && this.requested < this.claimed + this.queueSize) {
-      const w = this.idle.pop()!;
-      w.postMessage({ index: this.requested++ });
+      this.idle.pop()!.port.postMessage({ index: this.requested++ });
     }
   }
 
-  private onReply(w: Worker, m: PatchWorkerReply): void {
+  private onReply(ch: Channel, m: PatchWorkerReply): void {
     if (this.closed) return;
-    this.idle.push(w);
+    this.idle.push(ch);
     if ('error' in m) {
       this.onFailure(new Error(`prefetch: batch ${m.index} failed in a worker: ${m.error}`));
       return;

@@ -86,49 +86,64 @@ export function buildBackground(rng: Rng, head: Head, proj: Projection, frames: 
       const chordO = ro < 1 ? 2 * depthO * Math.sqrt(1 - ro) : 0;
       const chordI = ri < 1 ? 2 * depthI * Math.sqrt(1 - ri) : 0;
       const i = y * W + x;
-      // Below the skull base the "head" continues as the neck and face: keep tissue, fade the vault's ring.
+      // Below the skull base the head continues as face and neck, a column a little narrower than the skull:
+      // keep tissue there, fade the vault's ring.
       const low = y > baseRow ? Math.min(1, (y - baseRow) / (0.25 * ao[1])) : 0;
+      const lowMask = low > 0 ? low / (1 + Math.exp((Math.abs(du) - ao[0] * (1 - 0.3 * low)) / edgePx)) : 0;
       bone[i] = (chordO - chordI) * (1 - 0.7 * low);
-      tissue[i] = Math.max(chordO, low * 2 * depthO * 0.6) / (2 * depthO);
-      headMask[i] = ro < 1 || y > baseRow ? 1 : 0;
+      tissue[i] = Math.max(chordO / (2 * depthO), 0.6 * lowMask);
       const inHead = 1 / (1 + Math.exp(((Math.sqrt(ro) - 1) * meanAxis) / edgePx));
-      soft[i] = Math.max(inHead, low);
+      soft[i] = Math.max(inHead, lowMask);
+      headMask[i] = soft[i] > 0.5 ? 1 : 0;
     }
   }
-  // Skull-base ridges (petrous bones, sphenoid, orbits) and a trabecular texture, in the lower part of the skull.
-  const nRidges = rng.int(8, 16);
+  // Skull-base structures (petrous ridges, sphenoid, orbits, foramina): ridges and rings of bone in the lower
+  // part of the skull, plus a trabecular texture strongest there.
   const scalePx = 1 / mmPerPx;
+  const nRidges = rng.int(12, 24);
   for (let r = 0; r < nRidges; r++) {
-    const v0 = baseRow - rng.uniform(0.05, 0.35) * ai[1];
-    const u0 = c.u + rng.uniform(-0.9, 0.9) * ai[0];
-    const len = rng.uniform(20, 70) * scalePx;
+    let u = c.u + rng.uniform(-0.85, 0.85) * ai[0];
+    let v = baseRow - rng.uniform(-0.1, 0.4) * ai[1];
+    const len = rng.uniform(15, 70) * scalePx;
     let ang = rng.uniform(0, 2 * Math.PI);
-    const width = rng.uniform(0.6, 2.5) * scalePx;
-    const amp = rng.uniform(4, 15);
-    let u = u0;
-    let v = v0;
+    const width = rng.uniform(0.4, 2) * scalePx;
+    const amp = rng.uniform(10, 40);
     const steps = Math.ceil(len / Math.max(1, width));
     const stepLen = len / steps;
-    for (let s = 0; s < steps; s++) {
-      ang += rng.normal(0, 0.25);
+    for (let st = 0; st < steps; st++) {
+      ang += rng.normal(0, 0.2);
       u += Math.cos(ang) * stepLen;
       v += Math.sin(ang) * stepLen;
       splatRidge(bone, W, H, u, v, width, amp);
     }
   }
-  const texture = smoothTexture(rng, W, H, 1.2 * scalePx * 0.5);
+  const nRings = rng.int(1, 4);
+  for (let r = 0; r < nRings; r++) {
+    const u0 = c.u + rng.uniform(-0.6, 0.6) * ai[0];
+    const v0 = baseRow - rng.uniform(0, 0.45) * ai[1];
+    const ra = rng.uniform(5, 18) * scalePx;
+    const rb = ra * rng.uniform(0.6, 1.2);
+    const width = rng.uniform(0.4, 1.2) * scalePx;
+    const amp = rng.uniform(10, 30);
+    const steps = Math.ceil((2 * Math.PI * Math.max(ra, rb)) / Math.max(1, width));
+    for (let st = 0; st < steps; st++) {
+      const a = (2 * Math.PI * st) / steps;
+      splatRidge(bone, W, H, u0 + ra * Math.cos(a), v0 + rb * Math.sin(a), width, amp);
+    }
+  }
+  const texture = smoothTexture(rng, W, H, Math.max(0.7, 0.3 * scalePx));
   for (let y = 0; y < H; y++) {
     const wLow = 1 / (1 + Math.exp(-(y - (baseRow - 0.25 * ai[1])) / (0.08 * ai[1])));
     for (let x = 0; x < W; x++) {
       const i = y * W + x;
-      bone[i] += texture[i] * (1.5 + 6 * wLow) * (headMask[i] ? 1 : 0.2);
+      bone[i] += texture[i] * (1.5 + 8 * wLow) * (0.15 + 0.85 * soft[i]);
     }
   }
   const boneS = gaussianBlur(bone, W, H, 0.8);
   const gx = new Float32Array(n);
   const gy = new Float32Array(n);
   // Grey per (mm of bone x px of shift): a misregistered bone edge of ~5 mm height gives a few grey levels.
-  const k = opt.artefacts * opt.level * 0.004;
+  const k = opt.artefacts * opt.level * 0.009;
   for (let y = 1; y < H - 1; y++) {
     for (let x = 1; x < W - 1; x++) {
       const i = y * W + x;
@@ -149,13 +164,13 @@ export function buildBackground(rng: Rng, head: Head, proj: Projection, frames: 
   }
   // Background level: a low-frequency field, and air outside the head a little brighter or darker.
   const field = smoothField(rng, W, H, 8, 2.5);
-  const outside = rng.uniform(-0.04, 0.08);
+  const outside = rng.uniform(-0.02, 0.03);
   const level = new Float32Array(n);
   const noiseSigma = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     level[i] = opt.level * (1 + opt.lowFrequency * field[i]) * (1 + outside * (1 - soft[i]));
     // Photons behind the head drop as exp(-mu t): relative noise grows as exp(mu t / 2).
-    noiseSigma[i] = opt.noise * Math.exp(1.2 * tissue[i] + 0.004 * Math.max(0, bone[i])) * (0.35 + 0.65 * soft[i]);
+    noiseSigma[i] = opt.noise * Math.exp(0.5 * tissue[i] + 0.002 * Math.max(0, bone[i])) * (0.4 + 0.6 * soft[i]);
   }
   return { level, noiseSigma, gx, gy, shifts, headMask };
 }
@@ -188,8 +203,8 @@ function splatRidge(bone: Float32Array, W: number, H: number, u: number, v: numb
 /** Band-passed noise (difference of Gaussians), unit-ish std: the trabecular bone texture. */
 function smoothTexture(rng: Rng, W: number, H: number, sigma: number): Float32Array {
   const white = rng.fillImageNoise(new Float32Array(W * H));
-  const a = gaussianBlur(white, W, H, Math.max(0.7, sigma));
-  const b = gaussianBlur(white, W, H, Math.max(1.5, sigma * 3));
+  const a = gaussianBlur(white, W, H, sigma);
+  const b = gaussianBlur(white, W, H, sigma * 3);
   const out = new Float32Array(W * H);
   let s2 = 0;
   for (let i = 0; i < out.length; i++) {

@@ -31,6 +31,8 @@ export interface Scene {
   timing: BolusTiming;
   /** Attenuation per mm of vessel at full concentration. */
   mu: number;
+  /** Peak venous concentration relative to arterial (the bolus is diluted by the capillary bed). */
+  venousPeak: number;
   /** Peak attenuation of the capillary blush. */
   blushPeak: number;
   backgroundLevel: number;
@@ -72,12 +74,13 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
     arteries,
     veins,
     timing,
-    mu: pick.uniform(0.3, 0.45),
-    blushPeak: opt.blush * pick.uniform(0.03, 0.09),
-    backgroundLevel: pick.uniform(168, 214),
-    noise: opt.noise * pick.uniform(0.006, 0.013),
-    lowFrequency: pick.uniform(0.006, 0.02),
-    artefacts: opt.artefacts * pick.uniform(0.4, 1.6),
+    mu: pick.uniform(0.4, 0.55),
+    venousPeak: pick.uniform(0.3, 0.55),
+    blushPeak: opt.blush * pick.uniform(0.015, 0.05),
+    backgroundLevel: pick.uniform(165, 210),
+    noise: opt.noise * pick.uniform(0.012, 0.028),
+    lowFrequency: pick.uniform(0.003, 0.01),
+    artefacts: opt.artefacts * pick.uniform(0.5, 1.5),
     text,
     textCorner: textRng.pick(['tl', 'tr', 'bl', 'br'] as const),
     frames,
@@ -159,7 +162,7 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
     }
     const att = new Float32Array(n);
     accumulate(geo.arteryFootprint, concA, scene.mu, att);
-    accumulate(geo.veinFootprint, concV, scene.mu, att);
+    accumulate(geo.veinFootprint, concV, scene.mu * scene.venousPeak, att);
     const b = scene.blushPeak * blushConcentration(scene.timing, t);
     if (b > 0) for (let i = 0; i < n; i++) att[i] += b * blush[i];
     root.fork('noise', k).fillImageNoise(noise);
@@ -175,7 +178,7 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
     frames.push(out);
   }
   const label = visibleMask(geo.arteryFootprint, geo.arteries, peakA, scene.mu, opt, n);
-  const veinMask = visibleMask(geo.veinFootprint, geo.veins, peakV, scene.mu, opt, n);
+  const veinMask = visibleMask(geo.veinFootprint, geo.veins, peakV, scene.mu * scene.venousPeak, opt, n);
   if (overlay) {
     const [x0, y0, x1, y1] = overlay.box;
     for (let y = y0; y <= y1; y++) label.fill(0, y * W + x0, y * W + x1 + 1);

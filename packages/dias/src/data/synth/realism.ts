@@ -138,6 +138,37 @@ export function readRealFrames(dir: string, size?: number): GrayFrame[] {
   });
 }
 
+/**
+ * The most opacified frame of a sequence: the one with the largest share of pixels well below its median. The
+ * real reference frames are single frames chosen to show the arteries, so this is the fair synthetic counterpart.
+ */
+export function mostOpacifiedFrame(frames: Float32Array[], W: number, H: number): number {
+  let best = 0;
+  let bestDark = -1;
+  frames.forEach((f, k) => {
+    const hist = new Uint32Array(256);
+    for (let i = 0; i < f.length; i++) hist[Math.max(0, Math.min(255, Math.round(f[i])))]++;
+    let acc = 0;
+    let median = 0;
+    for (let v = 0; v < 256; v++) {
+      acc += hist[v];
+      if (acc >= f.length / 2) {
+        median = v;
+        break;
+      }
+    }
+    let dark = 0;
+    for (let v = 0; v < Math.max(0, median - 20); v++) dark += hist[v];
+    if (dark > bestDark) {
+      bestDark = dark;
+      best = k;
+    }
+  });
+  void W;
+  void H;
+  return best;
+}
+
 export interface RealismReport {
   real: Record<keyof FrameStats, { mean: number; std: number }>;
   synthetic: Record<keyof FrameStats, { mean: number; std: number }>;

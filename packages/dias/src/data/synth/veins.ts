@@ -3,7 +3,7 @@
 // and cortical veins whose tributaries drain over the convexity into the sagittal and transverse sinuses. Delays
 // run with the flow: small tributaries fill first, the sinuses last.
 import { clampInside, ellipsoidRadius, inCerebrum, normalize, sub, type Head, type Vec3 } from './head.js';
-import { growTerritory, makeBranch, onCortex, pointCount, pointOf, splinePath, type Branch, type TerritoryOptions } from './growth.js';
+import { growTerritory, makeBranch, onCortex, walk, pointCount, pointOf, splinePath, type Branch, type TerritoryOptions } from './growth.js';
 import type { Rng } from './rng.js';
 
 export interface VenousOptions {
@@ -111,18 +111,33 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
       root = pointOf(sssLine, best);
       rootDelay = sssLine.delay[best];
     }
-    const patch: Vec3[] = [];
-    const n = Math.max(3, Math.round(rng.uniform(6, 16) * opt.density));
-    for (let tries = 0; patch.length < n && tries < n * 200; tries++) {
-      const p: Vec3 = [centre[0] + rng.normal(0, 12), centre[1] + rng.normal(0, 22), centre[2] + rng.normal(0, 18)];
-      const r = ellipsoidRadius(p, head.inner);
-      const q: Vec3 = [(p[0] / r) * 0.93, (p[1] / r) * 0.93, (p[2] / r) * 0.93];
-      if (inCerebrum(head, q, 0.96)) patch.push(q);
-    }
-    if (patch.length === 0) continue;
+    // The vein itself: a long tortuous trunk over the cortex from its far end to the sinus (grown from the sinus
+    // outwards, delays reversed below), then tributaries joining along its course, each draining a small patch.
     const first = out.length;
-    const rootRadius = rng.uniform(0.7, 1.6) * rs;
-    growTerritory(out, 'vein', root, normalize(sub(centre, root)), patch, -1, 1, 0, 100, rng, options(rootRadius));
+    const rootRadius = rng.uniform(0.7, 1.5) * rs;
+    const onSurface = onCortex(head, 0.9, (p) => clampInside(p, head.inner, 0.985));
+    const far: Vec3 = clampInside([centre[0], centre[1] + rng.normal(0, 10), centre[2] - rng.uniform(5, 25)], head.inner, 0.93);
+    const dist = Math.hypot(...sub(far, root));
+    const trunkLine = walk(root, normalize(sub(centre, root)), far, dist * 1.15, rootRadius, rootRadius * 0.45, rng, { step: 0.7, tortuosity: 0.07, pull: 0.15, constrain: onSurface });
+    out.push(makeBranch('vein', '', trunkLine, -1, 1, 0, 100));
+    const trunkIndex = out.length - 1;
+    const nTrib = Math.max(1, Math.round(rng.uniform(2, 5) * opt.density));
+    for (let t = 0; t < nTrib; t++) {
+      const at = Math.round((trunkLine.points.length - 1) * rng.uniform(0.2, 0.95));
+      const p = trunkLine.points[at];
+      const patch: Vec3[] = [];
+      const side: Vec3 = [rng.normal(0, 15), rng.normal(0, 18), rng.normal(0, 15)];
+      for (let i = 0; i < rng.int(2, 6); i++) {
+        const q: Vec3 = [p[0] + side[0] + rng.normal(0, 6), p[1] + side[1] + rng.normal(0, 8), p[2] + side[2] + rng.normal(0, 8)];
+        const r = ellipsoidRadius(q, head.inner);
+        const onShell: Vec3 = [(q[0] / r) * 0.93, (q[1] / r) * 0.93, (q[2] / r) * 0.93];
+        if (inCerebrum(head, onShell, 0.96)) patch.push(onShell);
+      }
+      if (patch.length === 0) continue;
+      const rt = trunkLine.radius[at] * rng.uniform(0.4, 0.75);
+      const trunk = out[trunkIndex];
+      growTerritory(out, 'vein', p, normalize(sub(patch[0], p)), patch, trunkIndex, 2, trunk.delay[at], 100, rng, options(rt));
+    }
     reverseDelays(out, first, rootDelay - rng.uniform(0.3, 0.9), v);
   }
   // Superficial middle cerebral vein along the Sylvian fissure, forwards and down to the sphenoparietal sinus.
