@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { F, cat, manualSeed, noGrad, rand, randint, scope, stack, tensor, type Tensor } from '@dias-ts/torch';
+import { F, cat, manualSeed, noGrad, rand, randint, scope, stack, tensor, zeros, type Tensor } from '@dias-ts/torch';
 import { createModel, createOfficialModel, findModel } from '../src/models/registry.js';
 import { verifyReferenceModel } from '../src/models/verify.js';
 import { BiConvGRU, BiConvGRUCell, Seq_conv, Sequence_down, VSS_Net } from '../src/models/vss-net.js';
@@ -120,44 +120,64 @@ test('FR_UNet shapes, input_reduce and input errors', () => {
   });
 });
 
-test('the fast BiConvGRU equals the official frame-by-frame ConvGRU loop', () => {
-  scope(() => {
-    manualSeed(3);
-    const gru = new BiConvGRU(4, 8, true, 0.2, false);
-    gru.eval();
-    const s = rand([2, 5, 1, 16, 16]);
-    const x = rand([2, 5, 4, 16, 16]);
-    noGrad(() => {
-      const [seq, last] = gru.forward(x, s);
-      // The official forward, written out with the cells' own step.
-      const down = gru.down!.forward(cat([F.interpolate(s, { size: [4, 16, 16], mode: 'trilinear', alignCorners: false }), x], 2));
-      const t = down.size(1);
-      const forward: Tensor[] = [];
-      let h = down.select(1, 0);
-      for (let i = 0; i < t; i++) forward.push((h = gru.convgru_forward.forward(down.select(1, i), h)));
-      const backward: Tensor[] = [];
-      h = down.select(1, t - 1);
-      for (let i = 0; i < t; i++) backward.push((h = gru.convgru_backward.forward(down.select(1, t - 1 - i), h)));
-      backward.reverse();
-      const expected = stack(forward.map((f, i) => gru.bidirection_conv.forward(cat([f, backward[i]], 1)).tanh()), 1);
-      assert.deepEqual(seq.shape, [2, 5, 8, 8, 8]);
-      assert.ok(maxAbsDiff(seq, expected) < 1e-5);
-      assert.ok(maxAbsDiff(last, expected.max(1).values) < 1e-5);
+/** BiConvGRUCell.forward as the official code writes it: three separate gates over concatenations. */
+function officialStep(cell: BiConvGRUCell, x: Tensor, hidden: Tensor): Tensor {
+  const inputs = cat([x, hidden], 1);
+  const reset = cell.reset_gate.forward(inputs).sigmoid();
+  const update = cell.update_gate.forward(inputs).sigmoid();
+  const candidate = cell.output_gate.forward(cat([x, reset.mul(hidden)], 1)).tanh();
+  return update.rsub(1).mul(candidate).add(update.mul(hidden));
+}
+
+// The second case is large enough that the CPU path runs frames in chunks of 2 and 4, with a remainder.
+for (const [channels, size] of [[4, 16], [8, 128]]) {
+  test(`BiConvGRU equals the official frame-by-frame ConvGRU loop (${channels} channels, ${size}x${size})`, () => {
+    scope(() => {
+      manualSeed(3);
+      const out = 2 * channels;
+      const gru = new BiConvGRU(channels, out, true, 0.2, false);
+      gru.eval();
+      const s = rand([size === 16 ? 2 : 1, 5, 1, size, size]);
+      const x = rand([s.size(0), 5, channels, size, size]);
+      noGrad(() => {
+        const [seq, last] = gru.forward(x, s);
+        // The official forward, written out as in the Python.
+        const down = stack(Array.from({ length: 5 }, (_, i) => gru.down!.down.forward(
+          cat([F.interpolate(s, { size: [channels, size, size], mode: 'trilinear', alignCorners: false }), x], 2).select(1, i))), 1);
+        const t = down.size(1);
+        const forward: Tensor[] = [];
+        let h = down.select(1, 0);
+        for (let i = 0; i < t; i++) forward.push((h = officialStep(gru.convgru_forward, down.select(1, i), h)));
+        const backward: Tensor[] = [];
+        h = down.select(1, t - 1);
+        for (let i = 0; i < t; i++) backward.push((h = officialStep(gru.convgru_backward, down.select(1, t - 1 - i), h)));
+        backward.reverse();
+        const expected = stack(forward.map((f, i) => gru.bidirection_conv.forward(cat([f, backward[i]], 1)).tanh()), 1);
+        assert.deepEqual(seq.shape, [s.size(0), 5, out, size / 2, size / 2]);
+        assert.ok(maxAbsDiff(seq, expected) < 1e-5);
+        assert.ok(maxAbsDiff(last, expected.max(1).values) < 1e-5);
+      });
     });
-    // A null hidden state starts from zeros.
+  });
+}
+
+test('BiConvGRUCell: a null hidden state starts from zeros', () => {
+  scope(() => {
     const cell = new BiConvGRUCell(3, 5, 3);
-    assert.deepEqual(noGrad(() => cell.forward(rand([2, 3, 8, 8]), null)).shape, [2, 5, 8, 8]);
+    const x = rand([2, 3, 8, 8]);
+    noGrad(() => assert.ok(maxAbsDiff(cell.forward(x, null), cell.forward(x, zeros([2, 5, 8, 8]))) === 0));
   });
 });
 
 test('per-frame modules batch frames only where that gives the same result', () => {
   scope(() => {
     manualSeed(5);
-    const x = rand([2, 3, 4, 16, 16]);
+    // 1 MB per frame: on the CPU the frames go two at a time, then the fifth alone.
+    const x = rand([1, 3, 5, 128, 128]);
     for (const is_BN of [false, true]) {
-      const stem = new Seq_conv(3, 6, 0, is_BN);
-      const down = new Sequence_down(6, 12, 0, is_BN);
-      const perFrame = (m: Seq_conv, input: Tensor) => stack(Array.from({ length: 4 }, (_, i) => m.SeqConv.forward(input.select(2, i))), 1);
+      const stem = new Seq_conv(3, 16, 0, is_BN);
+      const down = new Sequence_down(16, 12, 0, is_BN);
+      const perFrame = (m: Seq_conv, input: Tensor) => stack(Array.from({ length: 5 }, (_, i) => m.SeqConv.forward(input.select(2, i))), 1);
       for (const training of [false, true]) {
         stem.train(training);
         down.train(training);
@@ -167,8 +187,8 @@ test('per-frame modules batch frames only where that gives the same result', () 
           const expected = perFrame(stem, x);
           assert.ok(maxAbsDiff(y, expected) < 1e-5, `Seq_conv is_BN=${is_BN} training=${training}`);
           const z = down.forward(y);
-          const expectedDown = stack(Array.from({ length: 4 }, (_, i) => down.down.forward(y.select(1, i))), 1);
-          assert.deepEqual(z.shape, [2, 4, 12, 8, 8]);
+          const expectedDown = stack(Array.from({ length: 5 }, (_, i) => down.down.forward(y.select(1, i))), 1);
+          assert.deepEqual(z.shape, [1, 5, 12, 64, 64]);
           assert.ok(maxAbsDiff(z, expectedDown) < 1e-5, `Sequence_down is_BN=${is_BN} training=${training}`);
         });
       }

@@ -4,7 +4,7 @@
 import { F, cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
-import { checkInputChannels, mapFrames } from './blocks/frames.js';
+import { checkInputChannels } from './blocks/frames.js';
 import { initWeights } from './blocks/init-weights.js';
 import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import {
@@ -14,25 +14,62 @@ import {
 
 export { Down, Res_conv, block, feature_fuse, Up };
 
+/**
+ * Frames per call of a per-frame layer: all of them on a GPU, where fewer and larger kernels win; on the CPU as many
+ * as keep a chunk's largest activation within CPU_CHUNK_BYTES (at least one). There the elementwise work is
+ * memory-bound, and at 64x64 and batch 4 one frame at a time (2-4 MB) ran up to 1.5x faster than all eight at once,
+ * while deep levels with small frames gain from batching.
+ */
+const CPU_CHUNK_BYTES = 2 * 2 ** 20;
+
+function frameChunks(frames: number, device: string, bytesPerFrame: number): [start: number, count: number][] {
+  const per = device === 'cpu' ? Math.max(1, Math.floor(CPU_CHUNK_BYTES / bytesPerFrame)) : frames;
+  const out: [number, number][] = [];
+  for (let start = 0; start < frames; start += per) out.push([start, Math.min(per, frames - start)]);
+  return out;
+}
+
+/**
+ * Applies a 2-D layer to every frame of x (frames along frameDim: 1 for [B, T, C, H, W], 2 for [B, C, T, H, W]), a
+ * chunk of frames per call as one batch of B*n images; returns [B, T, C', H', W']. perFrame forces one frame per
+ * call, for batch norm in training mode, whose statistics would otherwise span several frames.
+ */
+function mapFrameChunks(x: Tensor, frameDim: 1 | 2, layer: (frames: Tensor) => Tensor, bytesPerFrame: number, perFrame: boolean): Tensor {
+  const t = x.size(frameDim);
+  const chunks = perFrame ? frameChunks(t, 'cpu', Infinity) : frameChunks(t, x.device, bytesPerFrame);
+  const outs = chunks.map(([start, n]) => {
+    // A single frame goes in as a view (the layer copies it if it must); several as one contiguous batch.
+    if (n === 1) return layer(x.select(frameDim, start)).unsqueeze(1);
+    const part = frameDim === 1 ? x.narrow(1, start, n) : x.narrow(2, start, n).transpose(1, 2);
+    const [b, , c, h, w] = part.shape;
+    const y = layer(part.reshape([b * n, c, h, w]));
+    return y.view([b, n, ...y.shape.slice(1)]);
+  });
+  return outs.length === 1 ? outs[0] : cat(outs, 1);
+}
+
 /** Res_conv on every frame: [B, C, T, H, W] -> [B, T, C', H, W]. */
 export class Seq_conv extends nn.Module {
   readonly SeqConv: Res_conv;
   private readonly is_BN: boolean;
+  private readonly out_channels: number;
 
   constructor(in_channels: number, out_channels: number, dp = 0, is_BN = true) {
     super();
     this.is_BN = is_BN;
+    this.out_channels = out_channels;
     this.SeqConv = this.registerModule('SeqConv', new Res_conv(in_channels, out_channels, dp, is_BN));
   }
 
   forward(x: Tensor): Tensor {
-    // Training batch norm takes its statistics per call, so it must see one frame at a time; otherwise (instance
-    // norm, or batch norm's running statistics) all frames go through as one batch with the same result.
-    return scope(() => mapFrames(x, 2, (frame) => this.SeqConv.forward(frame), !(this.training && this.is_BN), 1));
+    const [b, c, , h, w] = x.shape;
+    // Instance norm is per image, so frames may share a call; training batch norm may not.
+    const bytes = b * Math.max(c, this.out_channels) * h * w * 4;
+    return scope(() => mapFrameChunks(x, 2, (frames) => this.SeqConv.forward(frames), bytes, this.training && this.is_BN));
   }
 }
 
-/** Down on every frame: [B, T, C, H, W] -> [B, T, C', H/2, W/2]. */
+/** Down on every frame (one weight-shared strided convolution): [B, T, C, H, W] -> [B, T, C', H/2, W/2]. */
 export class Sequence_down extends nn.Module {
   readonly down: Down;
   private readonly is_BN: boolean;
@@ -44,8 +81,8 @@ export class Sequence_down extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    // As in Seq_conv: frame by frame only where training batch norm would see different statistics.
-    return scope(() => mapFrames(x, 1, (frame) => this.down.forward(frame), !(this.training && this.is_BN)));
+    const [b, , c, h, w] = x.shape;
+    return scope(() => mapFrameChunks(x, 1, (frames) => this.down.forward(frames), b * c * h * w * 4, this.training && this.is_BN));
   }
 }
 
@@ -72,85 +109,37 @@ export class BiConvGRUCell extends nn.Module {
     this.output_gate = this.registerModule('output_gate', gate());
   }
 
-  /** 'Same' padding of the gates. */
-  get padding(): number {
-    return Math.floor(this.kernel_size / 2);
-  }
-
-  /** One step, as written: a null hidden state starts from zeros (on the input's device; cuda_flag is moot). */
+  /** One step; a null hidden state starts from zeros (on the input's device, whatever cuda_flag says). */
   forward(x: Tensor, hidden: Tensor | null): Tensor {
     return scope(() => {
       const h = hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
-      const inputs = cat([x, h], 1);
-      const reset = this.reset_gate.forward(inputs).sigmoid();
-      const update = this.update_gate.forward(inputs).sigmoid();
-      const candidate = this.output_gate.forward(cat([x, reset.mul(h)], 1)).tanh();
-      return update.rsub(1).mul(candidate).add(update.mul(h));
+      return this.step(x, h, this.fusedGates());
     });
   }
 
-  /**
-   * The gates' weights split into input and hidden halves, since conv([x, h]) = conv_x(x) + conv_h(h): the input
-   * halves of all three gates stacked [reset; update; output] with their biases, the hidden halves of reset and
-   * update stacked, and the output gate's hidden half. (split rather than narrow: its gradient is one cat.)
-   */
-  splitGates(): CellWeights {
-    const c = this.input_channels;
-    const gates = [this.reset_gate, this.update_gate, this.output_gate];
-    const halves = gates.map((g) => g.weight.split([c, this.hidden_channels], 1));
+  /** The reset and update gates as one convolution (their weights and biases stacked), made once per sequence. */
+  fusedGates(): FusedGates {
     return {
-      input: cat(halves.map(([wx]) => wx), 0),
-      bias: cat(gates.map((g) => g.bias!), 0),
-      resetUpdate: cat([halves[0][1], halves[1][1]], 0),
-      output: halves[2][1].contiguous(),
+      weight: cat([this.reset_gate.weight, this.update_gate.weight], 0),
+      bias: cat([this.reset_gate.bias!, this.update_gate.bias!], 0),
     };
   }
 
-  /**
-   * Runs the cell over a sequence from every frame's input contribution to the gates (the input halves applied to
-   * all frames at once, [B, 3*hidden, H, W] per frame); returns the hidden state after each frame, by frame index.
-   */
-  scan(inputGates: readonly Tensor[], hidden: Tensor, weights: CellWeights, reverse: boolean): Tensor[] {
+  /** new hidden = (1 - update) * tanh(output_gate([x, reset * h])) + update * h. */
+  step(x: Tensor, h: Tensor, gates: FusedGates): Tensor {
     return scope(() => {
-      const ch = this.hidden_channels;
-      const padding = this.padding;
-      const t = inputGates.length;
-      const states = new Array<Tensor>(t);
-      let h = hidden;
-      for (let k = 0; k < t; k++) {
-        const i = reverse ? t - 1 - k : k;
-        const prev = h;
-        h = scope(() => {
-          const [gx, ox] = inputGates[i].split([2 * ch, ch], 1);
-          const [reset, update] = F.conv2d(prev, weights.resetUpdate, null, { padding }).add(gx).sigmoid().split(ch, 1);
-          const candidate = F.conv2d(reset.mul(prev), weights.output, null, { padding }).add(ox).tanh();
-          // (1 - update) * candidate + update * hidden
-          return candidate.lerp(prev, update);
-        });
-        states[i] = h;
-      }
-      return states;
+      const padding = Math.floor(this.kernel_size / 2);
+      const [reset, update] = F.conv2d(cat([x, h], 1), gates.weight, gates.bias, { padding }).sigmoid().split(this.hidden_channels, 1);
+      const candidate = this.output_gate.forward(cat([x, reset.mul(h)], 1)).tanh();
+      return candidate.lerp(h, update);
     });
   }
 }
 
-/** A cell's gate weights split for scan(). */
-export interface CellWeights {
-  input: Tensor;
+/** A cell's reset and update gates stacked into one convolution. */
+export interface FusedGates {
+  weight: Tensor;
   bias: Tensor;
-  resetUpdate: Tensor;
-  output: Tensor;
-}
-
-/** Past this size glibc's malloc maps fresh pages for every CPU tensor, and the page faults cost more than the batching saves. */
-const CPU_CHUNK_BYTES = 16 * 2 ** 20;
-
-/** [start, count] runs of frames whose per-frame results of frameBytes each stay under CPU_CHUNK_BYTES on the CPU. */
-function frameChunks(frames: number, device: string, frameBytes: number): [number, number][] {
-  const per = device === 'cpu' ? Math.max(1, Math.floor(CPU_CHUNK_BYTES / frameBytes)) : frames;
-  const out: [number, number][] = [];
-  for (let start = 0; start < frames; start += per) out.push([start, Math.min(per, frames - start)]);
-  return out;
 }
 
 /**
@@ -184,34 +173,33 @@ export class BiConvGRU extends nn.Module {
         const frames = F.interpolate(s, { size: [this.input_channels, h, w], mode: 'trilinear', alignCorners: false });
         x = this.down.forward(cat([frames, x], 2));
       }
-      const [b, t, c, h, w] = x.shape;
-      const fwd = this.convgru_forward;
-      const bwd = this.convgru_backward;
-      const ch = fwd.hidden_channels;
-      const f = fwd.splitGates();
-      const r = bwd.splitGates();
-      const weight = cat([f.input, r.input], 0);
-      const bias = cat([f.bias, r.bias], 0);
-      const chunks = frameChunks(t, x.device, b * 6 * ch * h * w * 4);
-      // Both cells' gate inputs for a chunk of frames in one convolution; only the hidden halves stay in the loops.
-      const gatesForward: Tensor[] = [];
-      const gatesBackward: Tensor[] = [];
-      for (const [start, n] of chunks) {
-        const gates = F.conv2d(x.narrow(1, start, n).reshape([b * n, c, h, w]), weight, bias, { padding: fwd.padding }).view([b, n, 6 * ch, h, w]);
-        const [forwardPart, backwardPart] = gates.split(3 * ch, 2);
-        gatesForward.push(...forwardPart.unbind(1));
-        gatesBackward.push(...backwardPart.unbind(1));
-      }
+      const [b, t, , h, w] = x.shape;
       const frames = x.unbind(1);
-      const forward = fwd.scan(gatesForward, frames[0], f, false);
-      const backward = bwd.scan(gatesBackward, frames[t - 1], r, true);
-      // [f0, b0, f1, b1, ...] along channels is [B, T, 2C, H, W] in memory: a chunk's pairs in one batch.
-      const fused = chunks.map(([start, n]) => {
-        const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1).view([b * n, 2 * ch, h, w]);
-        return this.bidirection_conv.forward(pairs).tanh().view([b, n, ch, h, w]);
+      const forward = this.scan(this.convgru_forward, frames, false);
+      const backward = this.scan(this.convgru_backward, frames, true);
+      const ch = this.convgru_forward.hidden_channels;
+      // [f0, b0, f1, b1, ...] along channels is [B, n, 2C, H, W] in memory: a chunk of frames' pairs in one batch.
+      const fused = frameChunks(t, x.device, b * 2 * ch * h * w * 4).map(([start, n]) => {
+        const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1);
+        return this.bidirection_conv.forward(pairs.view([b * n, 2 * ch, h, w])).tanh().view([b, n, ch, h, w]);
       });
       const sequences = fused.length === 1 ? fused[0] : cat(fused, 1);
       return [sequences, sequences.max(1).values];
+    });
+  }
+
+  /** The hidden state after each frame, by frame index; the recurrence starts from the first frame it reads. */
+  private scan(cell: BiConvGRUCell, frames: readonly Tensor[], reverse: boolean): Tensor[] {
+    return scope(() => {
+      const t = frames.length;
+      const gates = cell.fusedGates();
+      const states = new Array<Tensor>(t);
+      let h = frames[reverse ? t - 1 : 0];
+      for (let k = 0; k < t; k++) {
+        const i = reverse ? t - 1 - k : k;
+        h = states[i] = cell.step(frames[i], h, gates);
+      }
+      return states;
     });
   }
 }
