@@ -6,8 +6,12 @@ import { modelCommand, modelsCommand } from './models.js';
 import { metricsCommand } from './metrics.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
+import { testCommand } from './test.js';
+import { segmentCommand } from './segment.js';
+import { trainCommand } from './train.js';
+import { synthCommand } from './synth.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand, trainCommand, testCommand, segmentCommand, synthCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

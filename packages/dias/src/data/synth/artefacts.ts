@@ -175,12 +175,11 @@ export function buildBackground(rng: Rng, head: Head, proj: Projection, frames: 
   return { level, noiseSigma, gx, gy, shifts, headMask };
 }
 
-/** Artefact grey levels of frame f. */
-export function artefactImage(bg: Background, f: number): Float32Array {
+/** Adds the subtraction artefacts of frame f (grey levels) to an image. */
+export function addArtefacts(bg: Background, f: number, img: Float32Array): void {
   const [dx, dy] = bg.shifts[f];
-  const out = new Float32Array(bg.gx.length);
-  for (let i = 0; i < out.length; i++) out[i] = dx * bg.gx[i] + dy * bg.gy[i];
-  return out;
+  const { gx, gy } = bg;
+  for (let i = 0; i < img.length; i++) img[i] += dx * gx[i] + dy * gy[i];
 }
 
 function splatRidge(bone: Float32Array, W: number, H: number, u: number, v: number, width: number, amp: number): void {

@@ -52,7 +52,7 @@ export function blushConcentration(timing: BolusTiming, t: number): number {
  * tree, the last in the early venous phase; frames closer together early on, as DSA protocols acquire.
  */
 export function randomTiming(rng: Rng, frames: number): BolusTiming {
-  const arterial: GammaCurve = { t0: 0, alpha: rng.uniform(2.2, 3.5), beta: rng.uniform(0.35, 0.6) };
+  const arterial: GammaCurve = { t0: 0, alpha: rng.uniform(2.8, 4), beta: rng.uniform(0.3, 0.5) };
   const blush: GammaCurve = { t0: rng.uniform(1.0, 1.6), alpha: rng.uniform(2.5, 3.5), beta: rng.uniform(0.45, 0.7) };
   const venous: GammaCurve = { t0: rng.uniform(2.6, 3.4), alpha: rng.uniform(2.5, 3.5), beta: rng.uniform(0.5, 0.8) };
   const first = rng.uniform(0.3, 1.1);

@@ -10,13 +10,16 @@ import type { Branch } from './growth.js';
 import { randomProjection, type Projection, type View } from './projection.js';
 import { arterialConcentration, blushConcentration, randomTiming, venousConcentration, type BolusTiming } from './bolus.js';
 import { accumulate, formImage, projectVessels, rasterise, type Footprint, type ProjectedVessels } from './render.js';
-import { artefactImage, buildBackground, type Background } from './artefacts.js';
+import { addArtefacts, buildBackground, type Background } from './artefacts.js';
 import { blushMap } from './blush.js';
 import { applyOverlay, drawTextOverlay, injectionLabel, type TextOverlay } from './text-overlay.js';
 import type { SynthOptions } from './presets.js';
 import type { DsaSequence } from '../sequence.js';
 
 export const GENERATOR_VERSION = 'dias-synth 1.0';
+
+/** Pixel spacing (mm) at which the noise level was tuned against real frames (the dias preset's nominal). */
+export const NOISE_REFERENCE_SPACING = 0.225;
 
 export interface Scene {
   id: number;
@@ -55,9 +58,13 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
   // AP: radiological convention (patient's right on the image's left) most of the time; lateral: face right.
   const mirror = view === 'AP' ? pick.bool(0.8) : pick.bool(0.15);
   const frames = pick.int(opt.frames[0], opt.frames[1]);
-  const fov = opt.fovMm * pick.uniform(0.85, 1.15);
+  // Runs differ in zoom: from the whole head to a magnified view of the carotid and its main branches, centred
+  // more on the vessels the more it is zoomed (as the real frames are).
+  const zoom = pick.uniform(0.7, 1.12);
+  const fov = opt.fovMm * zoom;
   const head = randomHead(root.fork('head'));
-  const projection = randomProjection(root.fork('projection'), view, opt.width, opt.height, fov, mirror);
+  const focus = Math.max(0, Math.min(1, (1 - zoom) / 0.3)) * 0.8;
+  const projection = randomProjection(root.fork('projection'), view, opt.width, opt.height, fov, mirror, focus, [side * 20, 5, -25]);
   const arteries = buildArterialTree(root.fork('arteries'), { head, side, injection, density: opt.density, velocity: pick.uniform(180, 320) }).branches;
   const veins = buildVeins(root.fork('veins'), { head, side, density: opt.density, velocity: pick.uniform(120, 250) });
   const timing = randomTiming(root.fork('timing'), frames);
@@ -74,12 +81,14 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
     arteries,
     veins,
     timing,
-    mu: pick.uniform(0.4, 0.55),
+    mu: pick.uniform(0.31, 0.44),
     venousPeak: pick.uniform(0.3, 0.55),
-    blushPeak: opt.blush * pick.uniform(0.015, 0.05),
+    blushPeak: opt.blush * pick.uniform(0.01, 0.04),
     backgroundLevel: pick.uniform(165, 210),
-    noise: opt.noise * pick.uniform(0.012, 0.028),
-    lowFrequency: pick.uniform(0.003, 0.01),
+    // Quantum noise per pixel falls as pixels grow (binning a detector image down): tuned at the dias preset's
+    // nominal 0.225 mm. Zooming does not change it (the detector's pixels stay the same).
+    noise: opt.noise * pick.uniform(0.009, 0.021) * Math.min(2, NOISE_REFERENCE_SPACING / (opt.fovMm / Math.max(opt.width, opt.height))),
+    lowFrequency: pick.uniform(0.001, 0.006),
     artefacts: opt.artefacts * pick.uniform(0.5, 1.5),
     text,
     textCorner: textRng.pick(['tl', 'tr', 'bl', 'br'] as const),
@@ -101,6 +110,8 @@ export interface SynthSequence {
   textBox: [number, number, number, number] | null;
   /** Frame times, ms from the first frame. */
   frameTimesMs: number[];
+  /** The frame with the most arterial contrast (sum of arterial attenuation): the arterial-phase frame. */
+  arterialPhaseFrame: number;
 }
 
 export interface RenderedScene {
@@ -150,6 +161,10 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
   const peakV = new Float32Array(geo.veins.vertexCount);
   const frames: Uint8Array[] = [];
   const noise = new Float32Array(n);
+  const att = new Float32Array(n);
+  const scratch = new Float32Array(n);
+  let bestLoad = -1;
+  let arterialPhaseFrame = 0;
   for (let k = 0; k < scene.frames; k++) {
     const t = scene.timing.frameTimes[k];
     for (let i = 0; i < concA.length; i++) {
@@ -160,15 +175,20 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
       concV[i] = venousConcentration(scene.timing, delaysV[i], t);
       if (concV[i] > peakV[i]) peakV[i] = concV[i];
     }
-    const att = new Float32Array(n);
+    att.fill(0);
     accumulate(geo.arteryFootprint, concA, scene.mu, att);
+    let load = 0;
+    for (let i = 0; i < n; i++) load += att[i];
+    if (load > bestLoad) {
+      bestLoad = load;
+      arterialPhaseFrame = k;
+    }
     accumulate(geo.veinFootprint, concV, scene.mu * scene.venousPeak, att);
     const b = scene.blushPeak * blushConcentration(scene.timing, t);
     if (b > 0) for (let i = 0; i < n; i++) att[i] += b * blush[i];
     root.fork('noise', k).fillImageNoise(noise);
-    const img = formImage(att, { W, H, background: background.level, noiseSigma: background.noiseSigma, blurSigma: 0.7, noiseGrain: 0.8 }, noise);
-    const art = artefactImage(background, k);
-    for (let i = 0; i < n; i++) img[i] += art[i];
+    const img = formImage(att, { W, H, background: background.level, noiseSigma: background.noiseSigma }, noise, scratch);
+    addArtefacts(background, k, img);
     if (overlay) applyOverlay(img, overlay);
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
@@ -193,6 +213,7 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
     veinMask,
     textBox: overlay ? overlay.box : null,
     frameTimesMs: scene.timing.frameTimes.map((t) => Math.round((t - t0) * 1000)),
+    arterialPhaseFrame,
   };
 }
 

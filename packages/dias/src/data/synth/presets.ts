@@ -32,13 +32,26 @@ export interface SynthOptions {
   visibility: number;
   /** Label threshold on the projected radius, px (thinner vessels are not labelled). */
   minRadiusPx: number;
+  /**
+   * Erosion count range of the automatic scribbles, ceil(lo + u (hi - lo)). Default: the authors' [4, 10] at
+   * DIAS' 800 px, scaled by min(width, height) / 800 for other sizes (at 256 px unscaled erosion would leave no
+   * vessel at all).
+   */
+  scribbleErosion?: [number, number];
+}
+
+/** The automatic scribbles' erosion range for these options (see SynthOptions.scribbleErosion). */
+export function scribbleErosion(o: SynthOptions): [number, number] {
+  if (o.scribbleErosion) return o.scribbleErosion;
+  const f = Math.min(o.width, o.height) / 800;
+  return [4 * f, 10 * f];
 }
 
 export const PRESETS: Record<string, SynthOptions> = {
   dias: {
     width: 800,
     height: 800,
-    fovMm: 200,
+    fovMm: 180,
     frames: [4, 9],
     counts: { training: 30, validation: 10, test: 20, unlabeled: 60 },
     density: 1,
@@ -52,7 +65,7 @@ export const PRESETS: Record<string, SynthOptions> = {
   small: {
     width: 256,
     height: 256,
-    fovMm: 200,
+    fovMm: 180,
     frames: [4, 9],
     // 12 labelled training runs is enough for a 2D+t model to learn the task at this size; 4/6 keep validation
     // and test meaningful; a small unlabelled pool lets the semi-supervised paths run.
@@ -98,4 +111,8 @@ export function validateOptions(o: SynthOptions): void {
   numIn('textProbability', o.textProbability, 0, 1);
   numIn('visibility', o.visibility, 0, 10);
   numIn('minRadiusPx', o.minRadiusPx, 0, 100);
+  if (o.scribbleErosion) {
+    numIn('scribbleErosion (min)', o.scribbleErosion[0], 0, 100);
+    numIn('scribbleErosion (max)', o.scribbleErosion[1], o.scribbleErosion[0], 100);
+  }
 }

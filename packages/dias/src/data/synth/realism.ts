@@ -1,6 +1,6 @@
 // Realism check: a few image statistics that a segmentation model is sensitive to, computed the same way on real
 // DSA frames and on synthetic ones, so the generator's parameters are tuned against numbers, not impressions.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGrayPng } from '../../image/png.js';
 import { gaussianBlur, resampleArea } from './filters.js';
@@ -192,4 +192,83 @@ export function formatRealismTable(report: RealismReport): string {
   const lines = [`| statistic | real (${report.realCount} frames) | synthetic (${report.syntheticCount} frames) |`, '| --- | --- | --- |'];
   for (const k of STAT_KEYS) lines.push(`| ${k} | ${fmt(report.real[k], k)} | ${fmt(report.synthetic[k], k)} |`);
   return lines.join('\n');
+}
+
+interface DatasetJson {
+  options: { width: number; height: number };
+  sequences: { id: number; split: string; arterialPhaseFrame: number; view?: string; injection?: string }[];
+}
+
+/**
+ * The arterial-phase frame (dataset.json's arterialPhaseFrame) of the first `count` sequences of a synthetic
+ * dataset written by `dias synth`, read back from its PNGs.
+ */
+export function readSyntheticFrames(datasetDir: string, count: number, pick?: (s: DatasetJson['sequences']) => DatasetJson['sequences']): GrayFrame[] {
+  let info: DatasetJson;
+  try {
+    info = JSON.parse(readFileSync(join(datasetDir, 'dataset.json'), 'utf8')) as DatasetJson;
+  } catch (e) {
+    throw new Error(`${datasetDir}: no readable dataset.json (${(e as Error).message}); is this a dias synth output?`);
+  }
+  const chosen = pick ? pick(info.sequences) : info.sequences.slice(0, count);
+  return chosen.map((s) => {
+    const path = join(datasetDir, s.split, 'images', `image_s${s.id}_i${s.arterialPhaseFrame}.png`);
+    const img = readGrayPng(path);
+    return { name: `s${s.id}${s.view ? ` ${s.view}` : ''}${s.injection ? ` ${s.injection}` : ''}`, W: img.width, H: img.height, data: img.data };
+  });
+}
+
+/**
+ * Compares a synthetic dataset with a folder of real frames: the real frames are area-resampled to the synthetic
+ * size first, the synthetic side is each sequence's arterial-phase frame (the real frames show arteries).
+ */
+export function compareDatasetWithReal(datasetDir: string, realDir: string, count = 16): RealismReport & { realFrames: GrayFrame[]; syntheticFrames: GrayFrame[] } {
+  const synthetic = readSyntheticFrames(datasetDir, count);
+  if (synthetic.length === 0) throw new Error(`${datasetDir}: no sequences to compare`);
+  const real = readRealFrames(realDir, synthetic[0].W);
+  return { ...compareStats(real, synthetic), realFrames: real, syntheticFrames: synthetic };
+}
+
+/** A real and a synthetic frame side by side (same height; the real one resampled), a white gap between. */
+export function sideBySide(real: GrayFrame, synthetic: GrayFrame, gap = 8): GrayFrame {
+  const H = synthetic.H;
+  const rw = Math.round((real.W * H) / real.H);
+  const r = real.W === rw && real.H === H ? real.data : resampleArea(real.data, real.W, real.H, rw, H);
+  const W = rw + gap + synthetic.W;
+  const data = new Float32Array(W * H).fill(255);
+  for (let y = 0; y < H; y++) {
+    data.set(r.subarray(y * rw, (y + 1) * rw), y * W);
+    data.set(synthetic.data.subarray(y * synthetic.W, (y + 1) * synthetic.W), y * W + rw + gap);
+  }
+  return { name: `${real.name} | ${synthetic.name}`, W, H, data };
+}
+
+/**
+ * A picture for the eye: a row of real frames (spread over the folder's list) over a row of synthetic
+ * arterial-phase frames (a lateral, a frontal and a vertebral run where the dataset has them), tiles of `tile` px.
+ */
+export function comparisonSheet(datasetDir: string, realDir: string, columns = 3, tile = 400): GrayFrame {
+  const real = readRealFrames(realDir, tile);
+  const realPick = Array.from({ length: Math.min(columns, real.length) }, (_, i) => real[Math.round((i * (real.length - 1)) / Math.max(1, columns - 1))]);
+  const wanted = [(s: { view?: string; injection?: string }) => s.view === 'LAT' && s.injection !== 'VERT', (s: { view?: string; injection?: string }) => s.view === 'AP' && s.injection !== 'VERT', (s: { injection?: string }) => s.injection === 'VERT'];
+  const synth = readSyntheticFrames(datasetDir, columns, (list) => {
+    const out: typeof list = [];
+    for (const want of wanted.slice(0, columns)) {
+      const hit = list.find((s) => want(s) && !out.includes(s));
+      if (hit) out.push(hit);
+    }
+    for (const s of list) if (out.length < columns && !out.includes(s)) out.push(s);
+    return out;
+  }).map((f) => ({ ...f, W: tile, H: tile, data: f.W === tile && f.H === tile ? f.data : resampleArea(f.data, f.W, f.H, tile, tile) }));
+  const gap = 8;
+  const cols = Math.max(realPick.length, synth.length);
+  const W = cols * tile + (cols - 1) * gap;
+  const H = 2 * tile + gap;
+  const data = new Float32Array(W * H).fill(255);
+  [realPick, synth].forEach((row, r) =>
+    row.forEach((f, c) => {
+      for (let y = 0; y < tile; y++) data.set(f.data.subarray(y * tile, (y + 1) * tile), (r * (tile + gap) + y) * W + c * (tile + gap));
+    }),
+  );
+  return { name: `real: ${realPick.map((f) => f.name).join(', ')} | synthetic: ${synth.map((f) => f.name).join(', ')}`, W, H, data };
 }

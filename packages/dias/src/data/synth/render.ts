@@ -6,7 +6,6 @@
 // vessels stay faint lines instead of vanishing or aliasing.
 import type { Branch } from './growth.js';
 import { project, type Projection } from './projection.js';
-import { gaussianBlur, gaussianKernel } from './filters.js';
 
 export interface ProjectedVessels {
   /** Per vertex: image position (px), radius (px) and millimetres per pixel at its depth. */
@@ -186,31 +185,47 @@ export interface FormationParams {
   background: Float32Array;
   /** Relative noise standard deviation at each pixel without contrast (grows behind thick bone). */
   noiseSigma: Float32Array;
-  /** Point-spread blur of the imaging chain, px. */
-  blurSigma: number;
-  /** Correlation length of the quantum noise, px (0 = white). */
-  noiseGrain: number;
 }
 
 /**
- * Grey levels from the total attenuation (mu * line integral of contrast): Beer-Lambert I = B exp(-A), the
- * imaging chain's blur, then noise whose relative size scales as 1 / sqrt(photons), so exp(A / 2) behind contrast.
- * `noise` holds standard normals for this frame (consumed, overwritten).
+ * Grey levels from the total attenuation A (mu x line integral of contrast): Beer-Lambert I = B exp(-A), the
+ * imaging chain's point spread (a [1 2 1]/4 binomial in x and y, sigma ~0.7 px), then quantum noise with the
+ * same grain (white noise through the same filter, rescaled to unit std) whose relative size scales as
+ * 1 / sqrt(photons), i.e. exp(A / 2) behind contrast. Works in place for speed: `attenuation` becomes the image
+ * (returned), `noise` (uniform-ish white noise of unit std) and `scratch` are overwritten.
  */
-export function formImage(attenuation: Float32Array, p: FormationParams, noise: Float32Array): Float32Array {
+export function formImage(attenuation: Float32Array, p: FormationParams, noise: Float32Array, scratch: Float32Array): Float32Array {
   const n = p.W * p.H;
-  const img = new Float32Array(n);
-  for (let i = 0; i < n; i++) img[i] = p.background[i] * Math.exp(-attenuation[i]);
-  const blurred = gaussianBlur(img, p.W, p.H, p.blurSigma);
-  const grain = p.noiseGrain > 0 ? gaussianBlur(noise, p.W, p.H, p.noiseGrain) : noise;
-  // Separable blur shrinks white noise's variance by (sum k^2)^2; undo so noiseSigma stays the real std.
-  const k = p.noiseGrain > 0 ? gaussianKernel(p.noiseGrain) : new Float32Array([1]);
-  let s2 = 0;
-  for (const v of k) s2 += v * v;
-  const gain = 1 / s2;
+  const img = attenuation;
+  // Keep exp(A / 2) for the noise before A is overwritten: stash it in scratch, then blur the image.
   for (let i = 0; i < n; i++) {
     const a = attenuation[i];
-    blurred[i] += blurred[i] * p.noiseSigma[i] * Math.exp(0.5 * a) * grain[i] * gain;
+    scratch[i] = Math.exp(0.5 * a);
+    img[i] = p.background[i] * Math.exp(-a);
   }
-  return blurred;
+  const noiseGain = p.noiseSigma;
+  for (let i = 0; i < n; i++) noise[i] *= noiseGain[i] * scratch[i];
+  binomialBlur(img, scratch, p.W, p.H);
+  binomialBlur(noise, scratch, p.W, p.H);
+  // The 2D binomial filter shrinks white noise's variance by (sum k^2)^2 = (3/8)^2, its std by 3/8: undo it.
+  // Applying the per-pixel gain before the blur keeps its spatial variation while giving the noise its grain.
+  const restore = 1 / 0.375;
+  for (let i = 0; i < n; i++) img[i] += img[i] * noise[i] * restore;
+  return img;
+}
+
+/** In-place [1 2 1]/4 blur along x then y, borders replicated; `tmp` is scratch of the same size. */
+export function binomialBlur(buf: Float32Array, tmp: Float32Array, W: number, H: number): void {
+  for (let y = 0; y < H; y++) {
+    const r = y * W;
+    tmp[r] = 0.75 * buf[r] + 0.25 * buf[r + Math.min(1, W - 1)];
+    for (let x = 1; x < W - 1; x++) tmp[r + x] = 0.25 * (buf[r + x - 1] + buf[r + x + 1]) + 0.5 * buf[r + x];
+    if (W > 1) tmp[r + W - 1] = 0.75 * buf[r + W - 1] + 0.25 * buf[r + W - 2];
+  }
+  for (let y = 0; y < H; y++) {
+    const r = y * W;
+    const up = y > 0 ? r - W : r;
+    const down = y < H - 1 ? r + W : r;
+    for (let x = 0; x < W; x++) buf[r + x] = 0.25 * (tmp[up + x] + tmp[down + x]) + 0.5 * tmp[r + x];
+  }
 }

@@ -90,7 +90,7 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     return branches.length - 1;
   };
 
-  const rs = rng.uniform(0.85, 1.12); // overall calibre of this patient's vessels
+  const rs = rng.uniform(0.9, 1.2); // overall calibre of this patient's vessels
   const sampler = new TerritorySampler(head, s, rng);
 
   if (opt.injection === 'VERT') {
@@ -152,7 +152,7 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       const pcomm = trunk('PComm', [T, jit([s * 10, 2, -26 + lift], 1), jit([s * 8, -8, -30 + lift], 1)], [0.6 * rs, 0.55 * rs, (fetal ? 0.9 : 0.45) * rs], ica, last(ica), 0.5);
       if (fetal) {
         const p2 = trunk('PCA P2', [pointOf(branches[pcomm], last(pcomm)), jit([s * 18, -18, -28], 2), jit([s * 22, -35, -22], 2)], [0.95 * rs, 0.9 * rs, 0.85 * rs], pcomm, last(pcomm));
-        grow(p2, last(p2), sampler.pca(count(80)), 0.85 * rs, 'PCA');
+        grow(p2, last(p2), sampler.pca(count(100)), 0.85 * rs, 'PCA');
       }
     }
     // Anterior choroidal artery: thin, long, posterolateral.
@@ -167,12 +167,12 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       0.8,
     );
     // The ACA territory feeds off the pericallosal course at several points (callosomarginal and its branches).
-    const acaSet = sampler.aca(count(110));
+    const acaSet = sampler.aca(count(140));
     growAlong(aca, acaSet, 5, 0.9 * rs, 'ACA', 0.35);
     // MCA: M1 laterally, then the territory tree from the bifurcation (superior and inferior divisions emerge).
     const m1End = jit([s * 40, 12, -24 + lift * 0.5], 2);
     const mca = trunk('MCA M1', [T, jit([s * 26, 15, -22 + lift * 0.7], 1.5), m1End], [1.5 * rs, 1.45 * rs, 1.4 * rs], ica, last(ica), 1);
-    grow(mca, last(mca), sampler.mca(count(180)), 1.35 * rs, 'MCA');
+    grow(mca, last(mca), sampler.mca(count(240)), 1.35 * rs, 'MCA');
     // Lenticulostriate perforators from M1 straight up into the basal ganglia.
     const nLs = rng.int(3, 8);
     for (let k = 0; k < nLs; k++) {
@@ -230,7 +230,7 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
       const sca = trunk('SCA', [pointOf(branches[ba], last(ba) - 4), jit([side * 12, -14, -36], 1.5), jit([side * 18, -34, -38], 2)], [0.6 * rs, 0.55 * rs, 0.5 * rs], ba, last(ba) - 4, 1.2);
       grow(sca, last(sca), sampler.cerebellum(count(30), side, 'superior'), 0.5 * rs, 'SCA');
       const pca = trunk('PCA', [tip, jit([side * 8, -7, -30], 1), jit([side * 20, -18, -27], 2), jit([side * 23, -36, -20], 2)], [1.1 * rs, 1.05 * rs, 1.0 * rs, 0.95 * rs], ba, last(ba), 1.2);
-      grow(pca, last(pca), sampler.pca(count(80), side), 0.95 * rs, 'PCA');
+      grow(pca, last(pca), sampler.pca(count(100), side), 0.95 * rs, 'PCA');
     }
   }
 

@@ -1,0 +1,275 @@
+// Writes a synthetic dataset in the DIAS release layout:
+//   DIR/{training,validation,test}/images/image_s{n}_i{k}.png   frames, 8-bit
+//   DIR/{training,validation,test}/labels/label_s{n}.png        dense artery label, 0/255
+//   DIR/training/scribbles/label_s{n}.png                       automatic scribble (1 vessel, 0 bg, 255 none)
+//   DIR/training/scribbles_annotator/label_s{n}.png             annotator-like scribble, same encoding
+//   DIR/unlabeled/images/image_s{n}_i{k}.png                    unlabelled pool
+//   DIR/dataset.json, DIR/README.md                             what was generated, and how to read it
+// Sequence ids run on across splits (training first). Each sequence depends only on (seed, id), so the output
+// is the same byte for byte whatever the number of worker threads; every file is written atomically.
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { writeGrayPng } from '../../image/png.js';
+import { annotatorScribble, scribbleFromLabel } from '../scribbles.js';
+import { GENERATOR_VERSION, generateSequence } from './generate.js';
+import { scribbleErosion, type SplitCounts, type SynthOptions } from './presets.js';
+import { Rng, hashSeed } from './rng.js';
+
+export type SynthSplit = 'training' | 'validation' | 'test' | 'unlabeled';
+export const SYNTH_SPLITS: readonly SynthSplit[] = ['training', 'validation', 'test', 'unlabeled'];
+export const AUTO_SCRIBBLE_DIR = 'scribbles';
+export const ANNOTATOR_SCRIBBLE_DIR = 'scribbles_annotator';
+
+export interface SequenceRecord {
+  id: number;
+  split: SynthSplit;
+  frames: number;
+  view: string;
+  injection: string;
+  side: 'L' | 'R';
+  /** Millimetres per pixel at the isocentre. */
+  pixelSpacingMm: number;
+  /** Frame times in ms from the first frame. */
+  frameTimesMs: number[];
+  /** Index of the frame with the most arterial contrast (the arterial phase). */
+  arterialPhaseFrame: number;
+  /** Burned-in text, if any. */
+  text: string | null;
+  /** Artery pixels in the label (labelled splits). */
+  labelPixels?: number;
+}
+
+export interface DatasetSummary {
+  generator: string;
+  preset: string;
+  seed: number;
+  options: SynthOptions;
+  counts: SplitCounts;
+  layout: Record<string, string>;
+  sequences: SequenceRecord[];
+}
+
+export interface WriteDatasetOptions {
+  out: string;
+  seed: number;
+  preset: string;
+  options: SynthOptions;
+  /** Worker threads (1 = in this thread). */
+  workers?: number;
+  /** Replace an existing dataset in `out`. */
+  force?: boolean;
+  /** Called after each sequence. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The split of sequence `id` (ids are assigned training, validation, test, unlabelled in that order). */
+export function splitOf(id: number, counts: SplitCounts): SynthSplit {
+  let end = 0;
+  for (const s of SYNTH_SPLITS) {
+    end += counts[s];
+    if (id < end) return s;
+  }
+  throw new Error(`sequence ${id} is beyond the ${end} sequences of the plan`);
+}
+
+export function totalCount(counts: SplitCounts): number {
+  return counts.training + counts.validation + counts.test + counts.unlabeled;
+}
+
+/** Generates sequence `id` and writes its files; returns what dataset.json records about it. */
+export function writeSequence(out: string, seed: number, id: number, options: SynthOptions): SequenceRecord {
+  const split = splitOf(id, options.counts);
+  const s = generateSequence(seed, id, options);
+  const dir = join(out, split);
+  mkdirSync(join(dir, 'images'), { recursive: true });
+  s.frames.forEach((f, k) => writeGrayPng(join(dir, 'images', `image_s${id}_i${k}.png`), s.W, s.H, f));
+  let labelPixels: number | undefined;
+  if (split !== 'unlabeled') {
+    mkdirSync(join(dir, 'labels'), { recursive: true });
+    const png = new Uint8Array(s.label.length);
+    labelPixels = 0;
+    for (let i = 0; i < png.length; i++) {
+      png[i] = s.label[i] ? 255 : 0;
+      labelPixels += s.label[i];
+    }
+    writeGrayPng(join(dir, 'labels', `label_s${id}.png`), s.W, s.H, png);
+  }
+  if (split === 'training') {
+    const rng = new Rng(hashSeed(seed, 'scribble', id));
+    const auto = rng.fork('auto');
+    const human = rng.fork('annotator');
+    mkdirSync(join(dir, AUTO_SCRIBBLE_DIR), { recursive: true });
+    mkdirSync(join(dir, ANNOTATOR_SCRIBBLE_DIR), { recursive: true });
+    writeGrayPng(join(dir, AUTO_SCRIBBLE_DIR, `label_s${id}.png`), s.W, s.H, scribbleFromLabel(s.label, s.W, s.H, () => auto.next(), { iterations: scribbleErosion(options) }));
+    writeGrayPng(join(dir, ANNOTATOR_SCRIBBLE_DIR, `label_s${id}.png`), s.W, s.H, annotatorScribble(s.label, s.W, s.H, () => human.next()));
+  }
+  return {
+    id,
+    split,
+    frames: s.frames.length,
+    view: s.scene.view,
+    injection: s.scene.injection,
+    side: s.scene.side > 0 ? 'R' : 'L',
+    pixelSpacingMm: round(s.scene.projection.spacing, 5),
+    frameTimesMs: s.frameTimesMs,
+    arterialPhaseFrame: s.arterialPhaseFrame,
+    text: s.scene.text,
+    labelPixels,
+  };
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+function writeTextAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Refuses to mix with an existing dataset unless forced; with force, removes only what a previous run wrote. */
+function prepareOutput(out: string, force: boolean): void {
+  if (existsSync(out)) {
+    const entries = readdirSync(out).filter((n) => !n.startsWith('.'));
+    if (entries.length > 0 && !force) throw new Error(`${out} is not empty (use --force to replace a dataset there)`);
+    if (force) for (const name of [...SYNTH_SPLITS, 'dataset.json', 'README.md']) rmSync(join(out, name), { recursive: true, force: true });
+  }
+  mkdirSync(out, { recursive: true });
+}
+
+export async function writeDataset(opt: WriteDatasetOptions): Promise<DatasetSummary> {
+  const { out, seed, options } = opt;
+  const total = totalCount(options.counts);
+  prepareOutput(out, opt.force ?? false);
+  const workers = Math.max(1, Math.min(opt.workers ?? defaultWorkers(), total));
+  const records: SequenceRecord[] = new Array(total);
+  if (workers <= 1 || total <= 1) {
+    for (let id = 0; id < total; id++) {
+      records[id] = writeSequence(out, seed, id, options);
+      opt.onProgress?.(id + 1, total);
+    }
+  } else {
+    await runInWorkers(out, seed, options, total, workers, records, opt.onProgress);
+  }
+  const summary: DatasetSummary = {
+    generator: GENERATOR_VERSION,
+    preset: opt.preset,
+    seed,
+    options,
+    counts: options.counts,
+    layout: {
+      frames: '{split}/images/image_s{n}_i{k}.png (8-bit; n runs on across splits, k = 0..T-1)',
+      labels: '{split}/labels/label_s{n}.png (0 background, 255 artery) for training, validation, test',
+      autoScribbles: `training/${AUTO_SCRIBBLE_DIR}/label_s{n}.png (1 vessel, 0 background, 255 unlabelled)`,
+      annotatorScribbles: `training/${ANNOTATOR_SCRIBBLE_DIR}/label_s{n}.png (1 vessel, 0 background, 255 unlabelled)`,
+      unlabelled: 'unlabeled/images/image_s{n}_i{k}.png',
+    },
+    sequences: records,
+  };
+  writeTextAtomic(join(out, 'dataset.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeTextAtomic(join(out, 'README.md'), readme(summary));
+  return summary;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/** Farms sequence ids out to worker threads, one at a time each (the slowest sequence never blocks others). */
+function runInWorkers(out: string, seed: number, options: SynthOptions, total: number, count: number, records: SequenceRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const pool: Worker[] = [];
+    const stopAll = (): void => {
+      for (const w of pool) void w.terminate();
+    };
+    const feed = (w: Worker): void => {
+      if (next < total) w.postMessage({ id: next++ });
+      else void w.terminate();
+    };
+    for (let i = 0; i < count; i++) {
+      const w = startWorker({ out, seed, options });
+      pool.push(w);
+      w.on('message', (msg: { record?: SequenceRecord; error?: string; id: number }) => {
+        if (failed) return;
+        if (msg.error !== undefined) {
+          failed = true;
+          stopAll();
+          reject(new Error(`sequence ${msg.id}: ${msg.error}`));
+          return;
+        }
+        records[msg.id] = msg.record!;
+        done++;
+        onProgress?.(done, total);
+        if (done === total) {
+          stopAll();
+          resolve();
+        } else feed(w);
+      });
+      w.on('error', (e) => {
+        if (failed) return;
+        failed = true;
+        stopAll();
+        reject(e);
+      });
+      feed(w);
+    }
+  });
+}
+
+export interface SynthWorkerData {
+  out: string;
+  seed: number;
+  options: SynthOptions;
+}
+
+/** The worker script: from sources (.ts, under tsx) through the data layer's tsx bootstrap, from dist/ directly. */
+function startWorker(data: SynthWorkerData): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const script = new URL('./synth-worker.ts', here).href;
+    return new Worker(new URL('../tsx-worker.mjs', here), { workerData: { ...data, script } });
+  }
+  return new Worker(new URL('./synth-worker.js', here), { workerData: data });
+}
+
+function readme(s: DatasetSummary): string {
+  const c = s.counts;
+  const o = s.options;
+  const spacing = (o.fovMm / Math.max(o.width, o.height)).toFixed(3);
+  return `# Synthetic DSA sequences (DIAS layout)
+
+Generated by \`dias synth\` (${s.generator}), preset \`${s.preset}\`, seed ${s.seed}. The same command with the
+same seed and options writes the same bytes.
+
+| split | sequences | ids |
+| --- | --- | --- |
+| training | ${c.training} | s0..s${c.training - 1} |
+| validation | ${c.validation} | s${c.training}..s${c.training + c.validation - 1} |
+| test | ${c.test} | s${c.training + c.validation}..s${c.training + c.validation + c.test - 1} |
+| unlabeled | ${c.unlabeled} | s${c.training + c.validation + c.test}..s${c.training + c.validation + c.test + c.unlabeled - 1} |
+
+Frames are ${o.width}x${o.height} 8-bit PNG, ${o.frames[0]} to ${o.frames[1]} raw frames per sequence, nominal
+pixel spacing ${spacing} mm at the isocentre (each sequence varies it; see dataset.json).
+
+Layout:
+
+- \`{split}/images/image_s{n}_i{k}.png\`: frame k (0..T-1, in time order) of sequence n; n runs on across splits.
+- \`{split}/labels/label_s{n}.png\`: dense label, 255 = artery visibly opacified in at least one frame, 0 =
+  background (veins, capillary blush, text and everything else). Training, validation and test only.
+- \`training/${AUTO_SCRIBBLE_DIR}/label_s{n}.png\`: automatic scribble (the DIAS authors' recipe: per class with
+  more than 900 pixels, erode with a 3x3 square ceil(4 + 6u) times, skeletonise): 1 vessel, 0 background,
+  255 unlabelled.
+- \`training/${ANNOTATOR_SCRIBBLE_DIR}/label_s{n}.png\`: annotator-like scribble (a few thick strokes with gaps
+  along the main vessels, a few over clear background), same encoding.
+- \`unlabeled/images/image_s{n}_i{k}.png\`: the unlabelled pool.
+- \`dataset.json\`: options, counts and per sequence: view (AP/LAT), injection (ICA/CCA/VERT), side, pixel
+  spacing, frame times, the arterial-phase frame, burned-in text.
+`;
+}
