@@ -1,0 +1,212 @@
+// `dias train`: fully supervised training of a zoo model on a DIAS-layout dataset, into a run folder.
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
+import {
+  ConfigError, DEFAULT_TRAIN_CONFIG, applyConfigFile, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, setConfigValue, stepsPerEpoch, type TrainConfig,
+} from '../train/config.js';
+import { readRunConfig } from '../train/run-folder.js';
+import { trainRun } from '../train/trainer.js';
+import { UsageError, type Command } from './command.js';
+
+/** Flags that set one config key each. */
+const FLAG_KEYS: Record<string, string> = {
+  data: 'data.dir',
+  model: 'model.name',
+  epochs: 'train.epochs',
+  'patches-per-epoch': 'train.patchesPerEpoch',
+  batch: 'train.batchSize',
+  lr: 'optimizer.lr',
+  seed: 'train.seed',
+  threads: 'train.threads',
+  device: 'train.device',
+  select: 'validation.select',
+  'patch-size': 'data.patchSize',
+  frames: 'data.frames',
+  'warmup-epochs': 'scheduler.warmupEpochs',
+  workers: 'data.workers',
+};
+
+const USAGE = `Usage: dias train --data DIR --out RUN [--model NAME] [--config FILE] [options]
+       dias train --out RUN --resume [--threads K] [--device cpu|cuda] [--no-progress]
+
+Trains a segmentation model with full supervision, as the DIAS benchmark's fsl_train.py: random labelled patches
+(all T frames) with flips and 90-degree rotations, loss CE + (1 - soft Dice of the vessels), AdamW, cosine
+learning rate per iteration with a linear warm-up, validation on the whole validation sequences (tiles with
+stride 32) after every epoch. Every sequence is resampled to T frames and z-scored over all its frames and pixels.
+
+Defaults are the official recipe: 100 epochs of 20000 patches 64x64 in batches of 64 (312 steps), AdamW lr 5e-4,
+betas (0.9, 0.999), eps 1e-8, weight decay 0.01 (not on biases and 1-D parameters), warm-up 10 epochs from 5e-7,
+minimum lr 5e-6, seed 1234, no gradient clipping. Our defaults differ in: the model (VSS_Net on all frames; the
+official default is FR_UNet), mixed precision (CUDA only) and the checkpoint choice (image-level validation DSC;
+--select patch-auc is the official patch-level AUC from epoch 10).
+
+  --data DIR            DIAS-layout dataset: training/ and validation/ with images/ and labels/
+  --out RUN             run folder to create (refused if it exists and is not empty, unless --resume or --force)
+  --model NAME          zoo model by official name or alias (see dias models); default VSS_Net
+  --model-option K=V    a constructor option, official snake_case name (repeatable), e.g. feature_scale=8,
+                        input_reduce=[0,7]; values are read as YAML (numbers, true/false, null, [lists])
+  --config FILE         YAML or JSON file with any of the settings below; flags override it
+  --epochs E            train.epochs (100)
+  --patches-per-epoch N train.patchesPerEpoch (20000); steps per epoch = floor(N / batch)
+  --batch B             train.batchSize (64)
+  --lr X                optimizer.lr, the peak learning rate (5e-4)
+  --warmup-epochs W     scheduler.warmupEpochs (10)
+  --patch-size P        data.patchSize, training patch and validation tile side (64)
+  --frames T            data.frames, frames every sequence is resampled to (8)
+  --seed S              train.seed (1234)
+  --select M            validation.select: dsc (image-level DSC, default) or patch-auc (official)
+  --set KEY=VALUE       any setting by its dotted key (repeatable), e.g. --set scheduler.minLr=1e-5
+  --threads K           libtorch threads (default: the free cores)
+  --workers N           patch-making worker threads (default min(4, cores - 1); 0 = none)
+  --device cpu|cuda     where to train (default cpu)
+  --resume              continue the run in RUN from its latest checkpoint (RUN/config.json is used; only
+                        --threads, --workers, --device and --data may change)
+  --force               start over in an existing RUN (its run files are deleted)
+  --stop-after N        train at most N more epochs, then stop (resume later with --resume)
+  --no-progress         no progress bar (one line per epoch only; for logs)
+
+Settings (config file keys, nested by section; --set SECTION.KEY=VALUE) and their defaults:
+${settingsTable()}
+  model.options          constructor options by official name; our defaults fill the rest (dias model NAME)
+  data.augment           preset none | fsl (official: flips, rot90) | wsl-plc | ssl-strong, or per-family changes
+  train.amp              auto (on for CUDA) | true | false;  train.clipGradNorm: null (official) or a max norm
+  scheduler.stepIndex    official: t = epoch * steps + idx with epochs from 1, as trainer.py (the first update uses
+                         warmupLr, the schedule then runs one epoch ahead and the last epoch sits at minLr);
+                         updates: t = updates done (the schedule spans the run exactly; better for short runs)
+  validation.select      dsc | patch-auc;  validation.selectFromEpoch: null = 1 (dsc) or 10 (patch-auc)
+  validation.earlyStopping  validations without improvement before stopping (null: never)
+
+Writes RUN/config.json (the resolved settings), checkpoint_best/final/latest.safetensors (weights with PyTorch
+names), checkpoint_latest.state.safetensors and .json (resume record), log.jsonl (one line per epoch) and
+progress.png (loss, validation and learning-rate curves). Exit 0 when the run finished or stopped as asked.`;
+
+/** One line per section: its keys with their default values. */
+function settingsTable(): string {
+  const d = DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>;
+  const show = (v: unknown): string =>
+    typeof v === 'string' ? v || "''" : typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : Array.isArray(v) ? `[${v.map(show).join(',')}]` : JSON.stringify(v);
+  return Object.entries(d)
+    .map(([section, v]) => {
+      const body = typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k}=${show(x)}`).join(' ') : show(v);
+      return `  ${section.padEnd(14)} ${body}`;
+    })
+    .join('\n');
+}
+
+/** A command line value as YAML reads a scalar or flow list ('5e-4' -> 0.0005, 'true', 'null', '[0, 7]'). */
+function parseValue(text: string): unknown {
+  try {
+    const v = parseYaml(text);
+    return v === undefined ? text : v;
+  } catch {
+    return text;
+  }
+}
+
+function splitAssignment(flag: string, text: string): [string, string] {
+  const at = text.indexOf('=');
+  if (at <= 0) throw new UsageError(`${flag} ${text}: expected KEY=VALUE`);
+  return [text.slice(0, at).trim(), text.slice(at + 1)];
+}
+
+/** The settings from the command line, as [flag, key, value] in the order they apply. */
+function commandLineSettings(values: Record<string, unknown>): [string, string, unknown][] {
+  const out: [string, string, unknown][] = [];
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+    const v = values[flag] as string | undefined;
+    if (v === undefined) continue;
+    out.push([`--${flag}`, key, key === 'data.dir' || key === 'model.name' ? v : parseValue(v)]);
+  }
+  for (const text of (values['model-option'] as string[] | undefined) ?? []) {
+    const [k, v] = splitAssignment('--model-option', text);
+    out.push(['--model-option', `model.options.${k}`, parseValue(v)]);
+  }
+  for (const text of (values.set as string[] | undefined) ?? []) {
+    const [k, v] = splitAssignment('--set', text);
+    out.push(['--set', k, parseValue(v)]);
+  }
+  return out;
+}
+
+/** Applies one setting; model.options.K goes into the options mapping (any option name; the model checks them). */
+function apply(config: TrainConfig, flag: string, key: string, value: unknown): void {
+  if (key.startsWith('model.options.')) {
+    const name = key.slice('model.options.'.length);
+    if (!name) throw new UsageError(`${flag}: empty option name`);
+    setConfigValue(config, 'model.options', { ...config.model.options, [name]: value }, flag);
+  } else setConfigValue(config, key, value, flag);
+}
+
+function positiveInt(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
+  return n;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a model with full supervision into a run folder (checkpoints, log, curves; resumable)',
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        ...Object.fromEntries(Object.keys(FLAG_KEYS).map((f) => [f, { type: 'string' as const }])),
+        out: { type: 'string' },
+        config: { type: 'string' },
+        'model-option': { type: 'string', multiple: true },
+        set: { type: 'string', multiple: true },
+        resume: { type: 'boolean' },
+        force: { type: 'boolean' },
+        'stop-after': { type: 'string' },
+        'no-progress': { type: 'boolean' },
+      },
+    });
+    if (positionals.length) throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
+    if (!values.out) throw new UsageError('dias train: --out RUN is required (see dias train --help)');
+    const runDir = resolve(values.out);
+    const stopAfter = positiveInt('--stop-after', values['stop-after']);
+    const settings = commandLineSettings(values);
+    let config: TrainConfig;
+    try {
+      if (values.resume) {
+        if (values.config) throw new UsageError('--config cannot be combined with --resume: the run continues with its own RUN/config.json');
+        if (values.force) throw new UsageError('--resume and --force exclude each other');
+        config = readRunConfig(runDir);
+        const saved = finalizeTrainConfig(config, join(runDir, 'config.json'));
+        for (const [flag, key, value] of settings) {
+          apply(config, flag, key, value);
+          if (resumeConflicts(saved, finalizeTrainConfig(config)).length) {
+            throw new UsageError(`${flag}: ${key} cannot change when resuming a run (see ${join(runDir, 'config.json')}); start a new run instead`);
+          }
+        }
+      } else {
+        config = defaultTrainConfig();
+        if (values.config) applyConfigFile(config, values.config);
+        for (const [flag, key, value] of settings) apply(config, flag, key, value);
+        config = finalizeTrainConfig(config);
+      }
+      const result = await trainRun({
+        config,
+        runDir,
+        resume: values.resume,
+        force: values.force,
+        stopAfterEpochs: stopAfter,
+        progress: !values['no-progress'],
+      });
+      const best = result.best.epoch !== null ? `; best epoch ${result.best.epoch}${result.best.value !== null ? ` (${result.best.metric} ${result.best.value.toFixed(4)})` : ''}` : '';
+      console.log(
+        result.finished
+          ? `done: ${result.epochs} epochs of ${stepsPerEpoch(result.config)} steps in ${runDir}${best}`
+          : `stopped after epoch ${result.epochs}/${result.config.train.epochs} (resume with: dias train --out ${runDir} --resume)${best}`,
+      );
+      return 0;
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message);
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,311 @@
+// The training configuration: every setting of a fully supervised run, with the official recipe as defaults
+// (full_supervised_segmentation/configs/config.py, trainer.py, optimizer.py, lr_scheduler.py):
+//   AdamW lr 5e-4, betas (0.9, 0.999), eps 1e-8, weight decay 0.01 except biases and 1-D parameters; cosine
+//   schedule per iteration over all epochs with a 10-epoch linear warm-up from 5e-7 down to 5e-6; 100 epochs of
+//   20,000 random 64x64 patches in batches of 64 (drop_last: 312 steps); seed 1234; validation every epoch on the
+//   validation split tiled with stride 32; no gradient clipping (DO_BACKPROP False).
+// Where we differ by default: the model (official FR_UNet; ours VSS_Net on all frames), mixed precision (official
+// on; ours only on CUDA) and the checkpoint choice (official: patch-level validation AUC from epoch 10; ours:
+// image-level validation DSC from epoch 1; `validation.select: patch-auc` restores the official one).
+//
+// Settings come from the defaults, then a config file (YAML or JSON, any subset of the keys below), then command
+// line flags. Every key is checked: an unknown key or a wrong value fails with the key's full name and the reason.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { AugmentOptionsInput } from '../data/augmentation.js';
+import { resolveAugmentOptions } from '../data/augmentation.js';
+import type { ModelOptions } from '../models/model-spec.js';
+import { resolveModelSetup } from './model-setup.js';
+
+export type SelectMetric = 'dsc' | 'patch-auc';
+/** How the scheduler's t is counted: 'official' t = epoch·steps + idx with epochs from 1 (trainer.py); 'updates' t = updates done. */
+export type StepIndex = 'official' | 'updates';
+
+export interface TrainConfig {
+  model: {
+    /** Official name (any alias is accepted and stored as the official name). */
+    name: string;
+    /** Constructor options with their official snake_case names; resolved configs hold every option. */
+    options: ModelOptions;
+  };
+  data: {
+    /** The DIAS-layout dataset (training/ and validation/ splits with labels). */
+    dir: string;
+    /** Frames every sequence is resampled to (T; the authors used 8). */
+    frames: number;
+    /** Training patch side and validation tile side (official 64). */
+    patchSize: number;
+    /** Augmentation preset or changes (official fully supervised: 'fsl', crop + flips + 90° rotations). */
+    augment: AugmentOptionsInput;
+    /** Patch-making worker threads (null: min(4, cores - 1)); 0 makes batches on the training thread. */
+    workers: number | null;
+  };
+  /** Per-sequence z-score over all frames and pixels, as the official readers (the only option). */
+  normalization: 'zscore-per-sequence';
+  train: {
+    epochs: number;
+    /** Random patches per epoch (official NUM_EACH_EPOCH); steps per epoch = floor(patches / batch). */
+    patchesPerEpoch: number;
+    batchSize: number;
+    seed: number;
+    device: 'cpu' | 'cuda';
+    /** libtorch threads (null: the engine's default). */
+    threads: number | null;
+    /** Mixed precision: 'auto' is on for CUDA (as official AMP True) and off on the CPU. */
+    amp: 'auto' | boolean;
+    /** Gradient norm clipping (official DO_BACKPROP False: none; when on, official uses 12). */
+    clipGradNorm: number | null;
+  };
+  optimizer: {
+    name: 'adamw';
+    lr: number;
+    betas: [number, number];
+    eps: number;
+    weightDecay: number;
+  };
+  scheduler: {
+    name: 'cosine';
+    warmupEpochs: number;
+    warmupLr: number;
+    minLr: number;
+    stepIndex: StepIndex;
+  };
+  validation: {
+    /** Validate every N epochs (official VAL_NUM_EPOCHS 1); 0 never (no validation split needed). */
+    everyEpochs: number;
+    /** Tile stride of the sliding window (official 32). */
+    stride: number;
+    /** Tiles per forward pass, and patches per batch of the patch-level metrics (official 64). */
+    batchSize: number;
+    blend: 'average' | 'gaussian';
+    threshold: number;
+    /** What chooses checkpoint_best: 'dsc' image-level mean DSC; 'patch-auc' the official patch-level mean AUC. */
+    select: SelectMetric;
+    /** First epoch (from 1) at which the metric is compared; before it every validated epoch is "best" (official). null: 1 for dsc, 10 for patch-auc. */
+    selectFromEpoch: number | null;
+    /** Stop after this many validations without improvement (official EARLY_STOPPING 100); null never. */
+    earlyStopping: number | null;
+  };
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: { name: 'VSS_Net', options: {} },
+  data: { dir: '', frames: 8, patchSize: 64, augment: 'fsl', workers: null },
+  normalization: 'zscore-per-sequence',
+  train: { epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
+  optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
+  scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
+  validation: { everyEpochs: 1, stride: 32, batchSize: 64, blend: 'average', threshold: 0.5, select: 'dsc', selectFromEpoch: null, earlyStopping: null },
+};
+
+/** A bad setting: `key` is its full dotted name. */
+export class ConfigError extends Error {
+  constructor(readonly key: string, readonly reason: string, readonly source?: string) {
+    super(`${source ? `${source}: ` : ''}${key}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ schema
+
+/** Checks one value; returns it (possibly normalised) or a reason it is wrong. */
+type Leaf = (value: unknown) => { ok: unknown } | { reason: string };
+interface Schema {
+  [key: string]: Leaf | Schema;
+}
+
+const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+const ok = (v: unknown) => ({ ok: v });
+const bad = (reason: string) => ({ reason });
+
+const int = (min: number): Leaf => (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? ok(v) : bad(`must be an integer >= ${min}, got ${show(v)}`));
+const num = (test: (n: number) => boolean, what: string): Leaf => (v) => (typeof v === 'number' && Number.isFinite(v) && test(v) ? ok(v) : bad(`must be ${what}, got ${show(v)}`));
+const oneOf = <T>(...values: T[]): Leaf => (v) => (values.includes(v as T) ? ok(v) : bad(`must be one of ${values.map(show).join(', ')}, got ${show(v)}`));
+const nullable = (leaf: Leaf): Leaf => (v) => (v === null ? ok(null) : leaf(v));
+const text: Leaf = (v) => (typeof v === 'string' ? ok(v) : bad(`must be a string, got ${show(v)}`));
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const record: Leaf = (v) => (isPlain(v) ? ok(structuredClone(v)) : bad(`must be a mapping of option names to values, got ${show(v)}`));
+const augment: Leaf = (v) => (typeof v === 'string' || isPlain(v) ? ok(structuredClone(v)) : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong) or a mapping, got ${show(v)}`));
+const betas: Leaf = (v) =>
+  Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? ok([v[0], v[1]]) : bad(`must be [beta1, beta2] with each in [0, 1), got ${show(v)}`);
+
+const SCHEMA: Schema = {
+  model: { name: text, options: record },
+  data: { dir: text, frames: int(1), patchSize: int(1), augment, workers: nullable(int(0)) },
+  normalization: oneOf('zscore-per-sequence'),
+  train: {
+    epochs: int(1),
+    patchesPerEpoch: int(1),
+    batchSize: int(1),
+    seed: int(0),
+    device: oneOf('cpu', 'cuda'),
+    threads: nullable(int(1)),
+    amp: oneOf<unknown>('auto', true, false),
+    clipGradNorm: nullable(num((n) => n > 0, 'a number > 0 or null')),
+  },
+  optimizer: {
+    name: oneOf('adamw'),
+    lr: num((n) => n > 0, 'a number > 0'),
+    betas,
+    eps: num((n) => n >= 0, 'a number >= 0'),
+    weightDecay: num((n) => n >= 0, 'a number >= 0'),
+  },
+  scheduler: {
+    name: oneOf('cosine'),
+    warmupEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+    warmupLr: num((n) => n >= 0, 'a number >= 0'),
+    minLr: num((n) => n >= 0, 'a number >= 0'),
+    stepIndex: oneOf('official', 'updates'),
+  },
+  validation: {
+    everyEpochs: int(0),
+    stride: int(1),
+    batchSize: int(1),
+    blend: oneOf('average', 'gaussian'),
+    threshold: num((n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
+    select: oneOf('dsc', 'patch-auc'),
+    selectFromEpoch: nullable(int(1)),
+    earlyStopping: nullable(int(1)),
+  },
+};
+
+function leafAt(key: string): Leaf | Schema | undefined {
+  let node: Leaf | Schema | undefined = SCHEMA;
+  for (const part of key.split('.')) {
+    if (typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Schema)[part];
+  }
+  return node;
+}
+
+/** Every settable key, dotted (for messages and --help). */
+export function configKeys(node: Schema = SCHEMA, prefix = ''): string[] {
+  return Object.entries(node).flatMap(([k, v]) => (typeof v === 'function' ? [prefix + k] : configKeys(v, `${prefix}${k}.`)));
+}
+
+function known(node: Schema): string {
+  return Object.keys(node).join(', ');
+}
+
+/** Merges `patch` (parsed from `source`) into `base` in place, checking every key and value against the schema. */
+function mergeInto(base: Record<string, unknown>, patch: unknown, node: Schema, prefix: string, source: string): void {
+  if (!isPlain(patch)) throw new ConfigError(prefix.slice(0, -1) || '(top level)', `must be a mapping of keys to values, got ${show(patch)}`, source);
+  for (const [k, v] of Object.entries(patch)) {
+    const key = prefix + k;
+    if (!Object.hasOwn(node, k)) {
+      throw new ConfigError(key, `unknown key (known${prefix ? ` in ${prefix.slice(0, -1)}` : ''}: ${known(node)})`, source);
+    }
+    const child = node[k];
+    if (typeof child === 'function') {
+      const r = child(v);
+      if ('reason' in r) throw new ConfigError(key, r.reason, source);
+      base[k] = r.ok;
+    } else {
+      mergeInto(base[k] as Record<string, unknown>, v, child, `${key}.`, source);
+    }
+  }
+}
+
+/** The defaults, fresh (callers may change them). */
+export function defaultTrainConfig(): TrainConfig {
+  return structuredClone(DEFAULT_TRAIN_CONFIG);
+}
+
+/** Applies a partial configuration (as read from a file) to `config`, in place; `source` names it in errors. */
+export function applyConfigPatch(config: TrainConfig, patch: unknown, source: string): TrainConfig {
+  mergeInto(config as unknown as Record<string, unknown>, patch, SCHEMA, '', source);
+  return config;
+}
+
+/** Sets one dotted key (a command line flag); `source` names the flag in errors. */
+export function setConfigValue(config: TrainConfig, key: string, value: unknown, source: string): TrainConfig {
+  const node = leafAt(key);
+  if (node === undefined) throw new ConfigError(key, `unknown key (known: ${configKeys().join(', ')})`, source);
+  if (typeof node !== 'function') throw new ConfigError(key, `is a section; set one of its keys (${known(node)})`, source);
+  let patch: unknown = value;
+  for (const part of key.split('.').reverse()) patch = { [part]: patch };
+  return applyConfigPatch(config, patch, source);
+}
+
+/** Parses `text` of a config file: JSON for .json, YAML otherwise (YAML also reads JSON). */
+export function parseConfigText(text: string, path: string): unknown {
+  try {
+    return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Reads a config file and applies it to `config`. An empty file changes nothing. */
+export function applyConfigFile(config: TrainConfig, path: string): TrainConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const parsed = parseConfigText(text, path);
+  if (parsed === null || parsed === undefined) return config;
+  return applyConfigPatch(config, parsed, path);
+}
+
+/** The validation checkpoint choice starts here (1-based epochs). */
+export function selectFromEpoch(config: TrainConfig): number {
+  return config.validation.selectFromEpoch ?? (config.validation.select === 'patch-auc' ? 10 : 1);
+}
+
+/** Steps per epoch: whole batches only (the official loader drops the last partial batch). */
+export function stepsPerEpoch(config: TrainConfig): number {
+  return Math.floor(config.train.patchesPerEpoch / config.train.batchSize);
+}
+
+/**
+ * Checks the settings against each other and completes them: the model name becomes its official name and its
+ * options every constructor option (so the run rebuilds the same network), the data folder an absolute path.
+ * Returns a new, complete configuration; the input is left as it was.
+ */
+export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainConfig {
+  const c = structuredClone(input);
+  const fail = (key: string, reason: string): never => {
+    throw new ConfigError(key, reason, source);
+  };
+  if (!c.data.dir) fail('data.dir', 'is required (--data DIR, or data.dir in the config file)');
+  c.data.dir = resolve(c.data.dir);
+  if (c.train.patchesPerEpoch < c.train.batchSize) {
+    fail('train.patchesPerEpoch', `(${c.train.patchesPerEpoch}) must be at least train.batchSize (${c.train.batchSize}): epochs are whole batches`);
+  }
+  if (c.scheduler.warmupEpochs > c.train.epochs) fail('scheduler.warmupEpochs', `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs})`);
+  if (c.scheduler.minLr > c.optimizer.lr) fail('scheduler.minLr', `(${c.scheduler.minLr}) must not exceed optimizer.lr (${c.optimizer.lr})`);
+  if (c.validation.stride > c.data.patchSize) fail('validation.stride', `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`);
+  if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
+  try {
+    c.data.augment = structuredClone(c.data.augment);
+    resolveAugmentOptions(c.data.augment, c.data.patchSize);
+  } catch (e) {
+    fail('data.augment', (e as Error).message.replace(/^augmentation options: /, ''));
+  }
+  const setup = resolveModelSetup(c.model.name, c.model.options, c.data.frames, (key, reason) => fail(key, reason));
+  c.model.name = setup.spec.name;
+  c.model.options = setup.options;
+  if (c.data.patchSize % setup.spec.sizeMultiple !== 0) {
+    fail('data.patchSize', `(${c.data.patchSize}) must be a multiple of ${setup.spec.sizeMultiple} for ${setup.spec.name}`);
+  }
+  return c;
+}
+
+/** What may differ when a run is resumed: where and how fast it runs, not what it computes. */
+export const RESUME_OVERRIDABLE: readonly string[] = ['train.threads', 'train.device', 'data.workers', 'data.dir'];
+
+/** The dotted keys whose values differ between two finalized configurations, leaving out RESUME_OVERRIDABLE. */
+export function resumeConflicts(saved: TrainConfig, given: TrainConfig): string[] {
+  const out: string[] = [];
+  const walk = (a: unknown, b: unknown, key: string) => {
+    if (RESUME_OVERRIDABLE.includes(key)) return;
+    if (isPlain(a) && isPlain(b) && key !== 'model.options' && key !== 'data.augment') {
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[k], b[k], key ? `${key}.${k}` : k);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) out.push(key);
+  };
+  walk(saved, given, '');
+  return out;
+}

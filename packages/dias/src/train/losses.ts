@@ -1,0 +1,59 @@
+// The fully supervised loss of the DIAS benchmark: the official losses/losses.py DC_and_CE_loss({}, {}) (nnU-Net's),
+// cross-entropy plus a soft Dice over the softmax probabilities.
+//   CE    mean cross-entropy over every pixel of the batch;
+//   Dice  batch Dice of each foreground class (background left out, do_bg False): with p = softmax(logits) and
+//         y the one-hot target, summed over the batch and all pixels,
+//           tp = Σ p·y, fp = Σ p·(1 - y), fn = Σ (1 - p)·y,  dc = (2tp + s) / (2tp + fp + fn + s + 1e-8), s = 1e-5,
+//         averaged over the foreground classes (one class, the vessels, in DIAS).
+// The official total is CE − dc; we report CE + (1 − dc): the same gradient, and a loss that reaches 0.
+import { F, type Tensor } from '@dias-ts/torch';
+
+/** nnU-Net's smoothing of the soft Dice (SoftDiceLoss smooth = 1e-5). */
+export const DICE_SMOOTH = 1e-5;
+/** Added to the denominator as the official code does (nominator / (denominator + 1e-8)). */
+const DICE_EPS = 1e-8;
+
+export interface SegmentationLoss {
+  /** CE + (1 − Dice), a scalar to call backward() on. */
+  loss: Tensor;
+  /** The cross-entropy part (scalar). */
+  ce: Tensor;
+  /** The soft batch Dice of the foreground (scalar; the loss part is 1 − dice). */
+  dice: Tensor;
+}
+
+function checkShapes(logits: Tensor, target: Tensor): void {
+  const [B, C, ...spatial] = logits.shape;
+  if (logits.ndim < 3 || C < 2) throw new Error(`loss: logits must be [batch, classes >= 2, ...], got [${logits.shape.join(', ')}]`);
+  const want = [B, ...spatial].join(', ');
+  if (target.shape.join(', ') !== want) throw new Error(`loss: target must be [${want}] class indices for logits [${logits.shape.join(', ')}], got [${target.shape.join(', ')}]`);
+}
+
+/**
+ * Soft batch Dice of the foreground classes (1..C-1, their mean) from logits [B, C, ...] and class indices
+ * [B, ...] (any integer dtype).
+ */
+export function softForegroundDice(logits: Tensor, target: Tensor, smooth = DICE_SMOOTH): Tensor {
+  checkShapes(logits, target);
+  const C = logits.shape[1];
+  const p = F.softmax(logits, 1);
+  // one_hot puts the class last; move it next to the batch as the probabilities have it.
+  const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
+  const y = F.oneHot(target.long(), C).permute(...order).to(p.dtype);
+  const axes = [0, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 2)];
+  const tp = p.mul(y).sum(axes);
+  const notY = y.neg().add(1);
+  const fp = p.mul(notY).sum(axes);
+  const fn = p.neg().add(1).mul(y).sum(axes);
+  const dc = tp.mul(2).add(smooth).div(tp.mul(2).add(fp).add(fn).add(smooth + DICE_EPS));
+  return dc.narrow(0, 1, C - 1).mean();
+}
+
+/** DC_and_CE_loss: mean cross-entropy plus (1 − soft foreground batch Dice). */
+export function dcAndCeLoss(logits: Tensor, target: Tensor): SegmentationLoss {
+  checkShapes(logits, target);
+  const ce = F.crossEntropy(logits, target.long());
+  const dice = softForegroundDice(logits, target);
+  const loss = ce.add(dice.neg().add(1));
+  return { loss, ce, dice };
+}

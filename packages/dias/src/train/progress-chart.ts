@@ -1,0 +1,55 @@
+// RUN/progress.png: three panels over the epochs of a run -- the training loss (CE + (1 − Dice) and its parts,
+// with the validation loss), the validation metrics (image-level DSC and AUC, patch-level AUC), and the learning
+// rate on a log scale.
+import { RgbCanvas } from '../image/rgb-canvas.js';
+import { drawChartPanel, type ChartPanel } from '../image/line-chart.js';
+import { encodeRgbPng, type RgbImage } from '../image/png.js';
+import { writeFileAtomic } from '../eval/atomic-write.js';
+import type { EpochLog } from './run-folder.js';
+
+const PANEL_W = 380;
+const PANEL_H = 260;
+const SCALE = 2;
+
+const num = (v: number | null | undefined) => (typeof v === 'number' ? v : NaN);
+
+export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
+  // Epochs without the value (not validated) are left out, so the points either side are joined; a NaN value
+  // (undefined metric) leaves a gap.
+  const xy = (f: (e: EpochLog) => number | null | undefined) => entries.filter((e) => f(e) !== undefined).map((e) => [e.epoch, num(f(e))] as const);
+  const last = entries.length ? entries[entries.length - 1].epoch : 1;
+  const xRange = [Math.min(1, last), Math.max(2, last)] as const;
+  const panels: ChartPanel[] = [
+    {
+      title: 'LOSS',
+      xLabel: 'EPOCH',
+      xRange,
+      series: [
+        { name: 'TRAIN', color: [31, 119, 180], points: xy((e) => e.train_loss) },
+        { name: 'CE', color: [148, 103, 189], points: xy((e) => e.train_ce) },
+        { name: '1-DICE', color: [255, 127, 14], points: xy((e) => 1 - e.train_dice) },
+        { name: 'VAL', color: [214, 39, 40], points: xy((e) => e.val_loss) },
+      ],
+    },
+    {
+      title: 'VALIDATION',
+      xLabel: 'EPOCH',
+      xRange,
+      yRange: [0, 1],
+      series: [
+        { name: 'DSC', color: [44, 160, 44], points: xy((e) => e.val?.DSC) },
+        { name: 'AUC', color: [31, 119, 180], points: xy((e) => e.val?.AUC) },
+        { name: 'PATCH AUC', color: [255, 127, 14], points: xy((e) => e.val_patch?.AUC) },
+      ],
+    },
+    { title: 'LEARNING RATE', xLabel: 'EPOCH', xRange, logY: true, series: [{ name: 'LR', color: [140, 86, 75], points: xy((e) => e.lr) }] },
+  ];
+  const canvas = new RgbCanvas(PANEL_W * panels.length, PANEL_H, [255, 255, 255]);
+  panels.forEach((p, i) => drawChartPanel(canvas, { x: i * PANEL_W + 4, y: 4, width: PANEL_W - 8, height: PANEL_H - 8 }, p, SCALE));
+  return canvas.toImage();
+}
+
+/** Renders and writes the chart atomically. */
+export function writeProgressChart(path: string, entries: readonly EpochLog[]): void {
+  writeFileAtomic(path, encodeRgbPng(renderProgressChart(entries)));
+}

@@ -1,0 +1,311 @@
+// The run folder: everything `dias train` writes, and the loaders that `dias test`, `dias segment` and the demo
+// read it with. The format (stable; other commands depend on it):
+//
+//   RUN/config.json                         the resolved TrainConfig (config.ts): model {name (official), options
+//                                           (every snake_case constructor option)}, data {dir, frames (T), ...},
+//                                           normalization 'zscore-per-sequence', ...
+//   RUN/checkpoint_best.safetensors         weights of the selected epoch    \  state dict with PyTorch names; metadata
+//   RUN/checkpoint_final.safetensors        weights after the last epoch      >  dias_model, dias_model_options (JSON),
+//   RUN/checkpoint_latest.safetensors       weights after the latest epoch   /   dias_frames (T), epoch, dias_normalization
+//   RUN/checkpoint_latest.state.safetensors the resume record: optimizer state tensors (state.<param>.<key>), the
+//                                           model's tensors (model.<name>), and in its metadata dias_checkpoint = the
+//                                           JSON below. One file written atomically, so a run killed at any moment
+//                                           resumes from the last whole epoch.
+//   RUN/checkpoint_latest.json              the same JSON, for people and tools: epoch, optimizer meta, scheduler
+//                                           state, RNG states (global torch generator, base64; patch sampler), best
+//                                           metric so far.
+//   RUN/log.jsonl                           one JSON object per epoch (EpochLog)
+//   RUN/progress.png                        loss, validation and learning-rate curves
+//
+// Every file is written to a temporary name and renamed, so readers see the previous or the new version whole.
+import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSafetensors, saveSafetensors, noGrad, scope, type Tensor, type optim } from '@dias-ts/torch';
+import { writeFileAtomic } from '../eval/atomic-write.js';
+import { findModel } from '../models/registry.js';
+import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
+import { applyConfigPatch, defaultTrainConfig, type TrainConfig } from './config.js';
+import type { PatchSamplerState } from '../data/patch-sampler.js';
+
+export const RUN_FILES = {
+  config: 'config.json',
+  best: 'checkpoint_best.safetensors',
+  final: 'checkpoint_final.safetensors',
+  latest: 'checkpoint_latest.safetensors',
+  latestState: 'checkpoint_latest.state.safetensors',
+  latestJson: 'checkpoint_latest.json',
+  log: 'log.jsonl',
+  progress: 'progress.png',
+} as const;
+
+export type WeightsChoice = 'best' | 'final' | 'latest';
+export const NORMALIZATION = 'zscore-per-sequence';
+const CHECKPOINT_FORMAT = 'dias-train-checkpoint/1';
+const STATE_META_KEY = 'dias_checkpoint';
+
+/** One line of log.jsonl. Validation keys are present on validated epochs only. */
+export interface EpochLog {
+  epoch: number;
+  /** Mean over the epoch's steps: CE + (1 − Dice), and its parts. */
+  train_loss: number;
+  train_ce: number;
+  train_dice: number;
+  lr: number;
+  /** Seconds of training, of validation, and of the whole epoch (both, before the checkpoint is written). */
+  train_seconds: number;
+  val_seconds?: number;
+  seconds: number;
+  /** Image-level means over the validation sequences (DSC, AUC, clDice, Acc, Sen, Spe, IoU, VC). */
+  val?: Record<string, number | null>;
+  /** Patch-level means over batches of validation tiles, as the official validation (DSC, Acc, Sen, Spe, IoU, AUC). */
+  val_patch?: Record<string, number | null>;
+  val_loss?: number;
+  /** The selection metric's value, and whether this epoch became checkpoint_best. */
+  selected_metric?: number | null;
+  best?: boolean;
+}
+
+/** What resuming needs besides tensors (stored as JSON). */
+export interface ResumeRecord {
+  format: typeof CHECKPOINT_FORMAT;
+  /** Epochs completed (1-based count). */
+  epoch: number;
+  stepsPerEpoch: number;
+  optimizer: optim.OptimizerMeta;
+  scheduler: optim.SchedulerStateDict;
+  rng: {
+    /** The global torch CPU generator's state (defaultGenerator.getState()), base64. */
+    torch: string;
+    sampler: PatchSamplerState;
+  };
+  best: { metric: string; value: number | null; epoch: number | null };
+  notImprovedCount: number;
+  /** True once the run ended (all epochs, or early stopping). */
+  finished: boolean;
+  /** The mixed-precision loss scaler's state (CUDA runs with amp). */
+  scaler?: { scale: number; growthTracker: number };
+}
+
+export function runPath(runDir: string, file: keyof typeof RUN_FILES): string {
+  return join(runDir, RUN_FILES[file]);
+}
+
+// ------------------------------------------------------------------------------------------------ the folder
+
+/**
+ * Checks that runDir can take a run (writeRunConfig creates it): an existing non-empty folder is refused unless
+ * resuming (it must hold a config.json) or forced (the run files listed above are deleted; anything else stays).
+ * Returns whether a run is being resumed.
+ */
+export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force?: boolean }): 'fresh' | 'resume' {
+  if (mode.resume && mode.force) throw new Error('--resume and --force exclude each other (resume continues a run, force starts it over)');
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new Error(`${runDir}: exists and is not a folder`);
+  const entries = existsSync(runDir) ? readdirSync(runDir) : [];
+  if (mode.resume) {
+    if (!existsSync(runPath(runDir, 'config')))
+      throw new Error(`${runDir}: nothing to resume (no ${RUN_FILES.config}; start the run without --resume)`);
+    return 'resume';
+  }
+  if (entries.length > 0 && !mode.force) {
+    throw new Error(`${runDir}: the run folder exists and is not empty; use --resume to continue it or --force to start over`);
+  }
+  if (mode.force) for (const f of Object.values(RUN_FILES)) rmSync(join(runDir, f), { force: true });
+  return 'fresh';
+}
+
+export function writeRunConfig(runDir: string, config: TrainConfig): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileAtomic(runPath(runDir, 'config'), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** Reads RUN/config.json, checking every key as a config file (errors name the file and the key). */
+export function readRunConfig(runDir: string): TrainConfig {
+  const path = runPath(runDir, 'config');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'missing (not a run folder?)' : `unreadable (${code ?? (e as Error).message})`}`);
+  }
+  return applyConfigPatch(defaultTrainConfig(), parsed, path);
+}
+
+// ------------------------------------------------------------------------------------------------ weights
+
+export interface WeightsInfo {
+  model: string;
+  options: ModelOptions;
+  frames: number;
+  epoch: number;
+}
+
+function weightsMetadata(info: WeightsInfo): Record<string, string> {
+  return {
+    dias_model: info.model,
+    dias_model_options: JSON.stringify(info.options),
+    dias_frames: String(info.frames),
+    dias_normalization: NORMALIZATION,
+    epoch: String(info.epoch),
+  };
+}
+
+/** The model's tensors on the CPU (copies for CUDA models), under their PyTorch names. */
+function cpuStateDict(model: SegmentationModel): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [k, t] of model.stateDict()) out.set(k, t.device === 'cpu' ? t : t.to('cpu'));
+  return out;
+}
+
+/** Writes a weights file (atomically) with the metadata loadWeightsFile builds the model from. */
+export function saveWeightsFile(path: string, model: SegmentationModel, info: WeightsInfo): void {
+  noGrad(() => scope(() => saveSafetensors(path, cpuStateDict(model), weightsMetadata(info))));
+}
+
+export interface LoadedModel {
+  /** In eval mode, on the CPU. */
+  model: SegmentationModel;
+  spec: ModelSpec;
+  options: ModelOptions;
+  /** The frame count T the model was trained on (sequences are resampled to it). */
+  frames: number;
+  /** Epochs completed when the weights were saved. */
+  epoch: number;
+  metadata: Record<string, string>;
+}
+
+/** Builds the model a weights file describes (its metadata) and loads the weights into it. */
+export function loadWeightsFile(path: string): LoadedModel {
+  if (!existsSync(path)) throw new Error(`${path}: no such weights file`);
+  const { tensors, metadata } = loadSafetensors(path);
+  try {
+    const need = ['dias_model', 'dias_model_options', 'dias_frames'];
+    const missing = need.filter((k) => metadata[k] === undefined);
+    if (missing.length) throw new Error(`${path}: not a dias weights file (metadata lacks ${missing.join(', ')})`);
+    let options: ModelOptions;
+    try {
+      options = JSON.parse(metadata.dias_model_options) as ModelOptions;
+    } catch {
+      throw new Error(`${path}: metadata dias_model_options is not JSON`);
+    }
+    const frames = Number(metadata.dias_frames);
+    if (!Number.isInteger(frames) || frames < 1) throw new Error(`${path}: metadata dias_frames must be a positive integer, got '${metadata.dias_frames}'`);
+    let spec: ModelSpec;
+    try {
+      spec = findModel(metadata.dias_model);
+    } catch (e) {
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+    let model: SegmentationModel;
+    try {
+      model = spec.build({ ...spec.defaults, ...options });
+    } catch (e) {
+      throw new Error(`${path}: cannot build ${spec.name} from its metadata: ${(e as Error).message}`);
+    }
+    try {
+      model.loadStateDict(tensors);
+    } catch (e) {
+      model.dispose();
+      throw new Error(`${path}: ${(e as Error).message}`);
+    }
+    model.eval();
+    return { model, spec, options, frames, epoch: Number(metadata.epoch ?? NaN), metadata };
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/** The model of a run folder (best, final or latest weights), in eval mode, with the run's resolved config. */
+export function loadRunModel(runDir: string, which: WeightsChoice = 'best'): LoadedModel & { config: TrainConfig } {
+  if (which !== 'best' && which !== 'final' && which !== 'latest') throw new Error(`weights must be best, final or latest, got '${String(which)}'`);
+  const config = readRunConfig(runDir);
+  const path = runPath(runDir, which);
+  if (!existsSync(path)) {
+    const hint = which === 'final' ? ' (the run has not finished; try latest or best)' : which === 'best' ? ' (no epoch has completed yet)' : '';
+    throw new Error(`${path}: missing${hint}`);
+  }
+  return { ...loadWeightsFile(path), config };
+}
+
+// ------------------------------------------------------------------------------------------------ resuming
+
+/**
+ * Saves the resume record and the latest weights. The state file (optimizer + model tensors + record) is the one
+ * that counts and is renamed into place first; checkpoint_latest.safetensors and .json follow as copies.
+ */
+export function saveLatestCheckpoint(runDir: string, model: SegmentationModel, optimizerState: Map<string, Tensor>, record: ResumeRecord, info: WeightsInfo): void {
+  const json = JSON.stringify(record);
+  noGrad(() =>
+    scope(() => {
+      const tensors = new Map<string, Tensor>();
+      for (const [k, t] of optimizerState) tensors.set(k, t.device === 'cpu' ? t : t.to('cpu'));
+      for (const [k, t] of cpuStateDict(model)) tensors.set(`model.${k}`, t);
+      saveSafetensors(runPath(runDir, 'latestState'), tensors, { ...weightsMetadata(info), [STATE_META_KEY]: json });
+    }),
+  );
+  saveWeightsFile(runPath(runDir, 'latest'), model, info);
+  writeFileAtomic(runPath(runDir, 'latestJson'), `${readableJson(record)}\n`);
+}
+
+/** Indented JSON with lists of plain values on one line (parameter index lists would take a line per number). */
+function readableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+}
+
+export interface LatestCheckpoint {
+  record: ResumeRecord;
+  /** Optimizer tensors under state.<param>.<key>. */
+  optimizer: Map<string, Tensor>;
+  /** Model tensors under their PyTorch names. */
+  model: Map<string, Tensor>;
+  /** Frees the tensors. */
+  dispose(): void;
+}
+
+/** Reads the resume record, or null when no epoch has completed yet. */
+export function readLatestCheckpoint(runDir: string): LatestCheckpoint | null {
+  const path = runPath(runDir, 'latestState');
+  if (!existsSync(path)) return null;
+  const { tensors, metadata } = loadSafetensors(path);
+  let record: ResumeRecord;
+  try {
+    record = JSON.parse(metadata[STATE_META_KEY] ?? 'null') as ResumeRecord;
+  } catch {
+    record = null as unknown as ResumeRecord;
+  }
+  if (!record || record.format !== CHECKPOINT_FORMAT) {
+    for (const t of tensors.values()) t.dispose();
+    throw new Error(`${path}: not a ${CHECKPOINT_FORMAT} resume record (metadata ${STATE_META_KEY} missing or of another format)`);
+  }
+  const optimizer = new Map<string, Tensor>();
+  const model = new Map<string, Tensor>();
+  for (const [k, t] of tensors) {
+    if (k.startsWith('model.')) model.set(k.slice('model.'.length), t);
+    else optimizer.set(k, t);
+  }
+  return { record, optimizer, model, dispose: () => tensors.forEach((t) => t.dispose()) };
+}
+
+// ------------------------------------------------------------------------------------------------ the log
+
+/** Parses log.jsonl (missing file: no entries); a malformed line is an error naming its line number. */
+export function readLog(runDir: string): EpochLog[] {
+  const path = runPath(runDir, 'log');
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const out: EpochLog[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as EpochLog);
+    } catch {
+      throw new Error(`${path}:${i + 1}: not a JSON line`);
+    }
+  });
+  return out;
+}
+
+/** Rewrites log.jsonl (atomically) with these entries. NaN values become null (JSON has no NaN). */
+export function writeLog(runDir: string, entries: readonly EpochLog[]): void {
+  writeFileAtomic(runPath(runDir, 'log'), entries.map((e) => `${JSON.stringify(e, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`).join(''));
+}

@@ -1,0 +1,159 @@
+// Validation during training. Each validation sequence is tiled as the official Test_dataset.get_patch does (zero
+// padding at the bottom and right, P x P tiles every `stride` pixels) and the model predicts the tiles in eval mode
+// without autograd. From the same predictions come
+//   - image-level metrics (our default for choosing checkpoint_best): the tiles' vessel probabilities stitched
+//     back into one map per sequence (overlaps averaged, padding cut), evaluated by evaluateImage, averaged over
+//     the sequences (NaN-skipping);
+//   - patch-level metrics, the official validation (trainer._valid_epoch + utils/metrics.get_metrics): the tiles
+//     taken in batches of `batchSize`, each batch's pixels pooled into one set of DSC (2PR/(P+R)), Acc, Sen, Spe,
+//     IoU and AUC (1 when the batch has no vessel or the prediction is all 0), averaged over batches. The official
+//     loader shuffles the tiles of all sequences each epoch; we batch them in order (sequence by sequence), so the
+//     grouping is fixed from epoch to epoch;
+//   - the validation loss: the training loss of each forward batch, averaged over batches.
+import { inferenceMode, scope, fromTypedArray, F, type Tensor } from '@dias-ts/torch';
+import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
+import { slidingWindowSync, tileGrid, type BlendMode, type TileGrid } from '../data/sliding-window.js';
+import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../eval/metrics.js';
+import { summarizeMetrics, type MetricSummary } from '../eval/aggregate.js';
+import { rocAuc } from '../eval/roc-auc.js';
+import { dcAndCeLoss } from './losses.js';
+import { modelInput } from './model-setup.js';
+
+export const PATCH_METRIC_NAMES = ['DSC', 'Acc', 'Sen', 'Spe', 'IoU', 'AUC'] as const;
+export type PatchMetricName = (typeof PATCH_METRIC_NAMES)[number];
+
+export interface ValidationSequence {
+  id: string;
+  T: number;
+  H: number;
+  W: number;
+  /** Normalised frames [T][H][W]. */
+  frames: Float32Array;
+  /** 0/1 vessel label [H][W]. */
+  label: Uint8Array;
+}
+
+export interface ValidationOptions {
+  patchSize: number;
+  stride: number;
+  batchSize: number;
+  blend: BlendMode;
+  threshold: number;
+  device: string;
+}
+
+export interface ValidationResult {
+  image: MetricSummary<(typeof METRIC_NAMES)[number]>;
+  patch: MetricSummary<PatchMetricName>;
+  loss: number;
+  /** Image-level metrics of each sequence, in order. */
+  perSequence: { id: string; metrics: ImageMetrics }[];
+}
+
+/** Copies label tiles [first, first + n) of the grid (zero outside the image) into out [n][P][P]. */
+function cutLabelTiles(label: Uint8Array, H: number, W: number, grid: TileGrid, P: number, first: number, n: number, out: Uint8Array): void {
+  const nx = grid.xs.length;
+  out.fill(0, 0, n * P * P);
+  for (let k = 0; k < n; k++) {
+    const y0 = grid.ys[Math.floor((first + k) / nx)];
+    const x0 = grid.xs[(first + k) % nx];
+    const w = Math.max(0, Math.min(P, W - x0));
+    for (let i = 0; i < P && y0 + i < H; i++) out.set(label.subarray((y0 + i) * W + x0, (y0 + i) * W + x0 + w), (k * P + i) * P);
+  }
+}
+
+/** Pools tiles into batches of a fixed size and scores each batch as the official get_metrics. */
+class PatchMetricBatches {
+  private readonly prob: Float32Array;
+  private readonly label: Uint8Array;
+  private filled = 0;
+  readonly results: Record<PatchMetricName, number>[] = [];
+
+  constructor(private readonly batchSize: number, private readonly tilePixels: number, private readonly threshold: number) {
+    this.prob = new Float32Array(batchSize * tilePixels);
+    this.label = new Uint8Array(batchSize * tilePixels);
+  }
+
+  add(prob: Float32Array, label: Uint8Array, n: number): void {
+    for (let k = 0; k < n; k++) {
+      const src = k * this.tilePixels;
+      this.prob.set(prob.subarray(src, src + this.tilePixels), this.filled * this.tilePixels);
+      this.label.set(label.subarray(src, src + this.tilePixels), this.filled * this.tilePixels);
+      if (++this.filled === this.batchSize) this.score();
+    }
+  }
+
+  /** Scores a last partial batch (the official loader keeps it: drop_last False). */
+  finish(): void {
+    if (this.filled > 0) this.score();
+  }
+
+  private score(): void {
+    const threshold = this.threshold;
+    const n = this.filled * this.tilePixels;
+    const prob = this.prob.subarray(0, n);
+    const label = this.label.subarray(0, n);
+    let tp = 0, fp = 0, fn = 0, anyTarget = false, anyPrediction = false;
+    for (let i = 0; i < n; i++) {
+      const p = prob[i] >= threshold ? 1 : 0;
+      const g = label[i];
+      if (g) anyTarget = true;
+      if (prob[i] !== 0) anyPrediction = true;
+      tp += p & g;
+      fp += p & (g ^ 1);
+      fn += (p ^ 1) & g;
+    }
+    const tn = n - tp - fp - fn;
+    const pre = tp / (tp + fp);
+    const sen = tp / (tp + fn);
+    this.results.push({
+      DSC: (2 * pre * sen) / (pre + sen),
+      Acc: (tp + tn) / n,
+      Sen: sen,
+      Spe: tn / (tn + fp),
+      IoU: tp / (tp + fp + fn),
+      AUC: !anyTarget || !anyPrediction ? 1 : rocAuc(prob, label),
+    });
+    this.filled = 0;
+  }
+}
+
+/** Validates `model` (put in eval mode here) on whole sequences; onSequence is called after each one. */
+export function validate(
+  model: SegmentationModel, spec: ModelSpec, sequences: readonly ValidationSequence[], o: ValidationOptions, onSequence?: (done: number) => void,
+): ValidationResult {
+  model.eval();
+  const P = o.patchSize;
+  const patchMetrics = new PatchMetricBatches(o.batchSize, P * P, o.threshold);
+  const losses: number[] = [];
+  const perSequence: { id: string; metrics: ImageMetrics }[] = [];
+  for (const s of sequences) {
+    const grid = tileGrid(s.H, s.W, P, o.stride, 'official');
+    const labels = new Uint8Array(Math.min(o.batchSize, grid.ys.length * grid.xs.length) * P * P);
+    let first = 0;
+    const predict = (patches: Float32Array, n: number): Float32Array =>
+      inferenceMode(() =>
+        scope(() => {
+          cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
+          const logits: Tensor = model.forward(modelInput(spec, patches, n, s.T, P, P, o.device));
+          const target = fromTypedArray(labels.subarray(0, n * P * P), [n, P, P]).to({ device: logits.device, dtype: 'int64' });
+          losses.push(dcAndCeLoss(logits, target).loss.item());
+          // Vessel probability: softmax channel 1, as the official code.
+          const prob = F.softmax(logits.float(), 1).narrow(1, 1, 1).contiguous().cpu().toTypedArray() as Float32Array;
+          patchMetrics.add(prob, labels, n);
+          first += n;
+          return prob;
+        }),
+      );
+    const map = slidingWindowSync(s.frames, s.T, s.H, s.W, predict, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', channels: 1 });
+    perSequence.push({ id: s.id, metrics: evaluateImage(map, s.label, s.W, s.H, { threshold: o.threshold }).metrics });
+    onSequence?.(perSequence.length);
+  }
+  patchMetrics.finish();
+  return {
+    image: summarizeMetrics(perSequence.map((p) => p.metrics), METRIC_NAMES),
+    patch: summarizeMetrics(patchMetrics.results, PATCH_METRIC_NAMES),
+    loss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
+    perSequence,
+  };
+}

@@ -1,0 +1,153 @@
+// Training configuration: official defaults, config files (YAML/JSON) checked key by key, flags overriding them,
+// and the cross-checks that complete a configuration.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ConfigError, applyConfigFile, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, selectFromEpoch, setConfigValue, stepsPerEpoch,
+} from '../src/train/config.js';
+import { tempDir } from './data-fixture.js';
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${(e as Error).message}`);
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+test('the defaults are the official recipe', () => {
+  const c = defaultTrainConfig();
+  assert.deepEqual(c.optimizer, { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+  assert.deepEqual(c.scheduler, { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' });
+  assert.equal(c.train.epochs, 100);
+  assert.equal(c.train.seed, 1234);
+  assert.equal(c.train.clipGradNorm, null);
+  // 20000 patches in batches of 64 with the last partial batch dropped.
+  assert.equal(stepsPerEpoch(c), 312);
+  assert.equal(selectFromEpoch(c), 1);
+  c.validation.select = 'patch-auc';
+  assert.equal(selectFromEpoch(c), 10);
+});
+
+test('a YAML file sets nested keys; an unknown key fails naming the file and the full key', () => {
+  const { dir, cleanup } = tempDir('dias-config-');
+  try {
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'train:\n  epochs: 7\n  batchSize: 8\noptimizer:\n  lr: 1.0e-3\n  betas: [0.8, 0.99]\nmodel:\n  name: fr-unet\n  options: {feature_scale: 4}\n');
+    const c = applyConfigFile(defaultTrainConfig(), good);
+    assert.equal(c.train.epochs, 7);
+    assert.equal(c.train.batchSize, 8);
+    assert.equal(c.optimizer.lr, 1e-3);
+    assert.deepEqual(c.optimizer.betas, [0.8, 0.99]);
+    assert.equal(c.train.patchesPerEpoch, 20000, 'keys not in the file keep their defaults');
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'train:\n  epoch: 7\n');
+    const e = configError(() => applyConfigFile(defaultTrainConfig(), bad));
+    assert.equal(e.key, 'train.epoch');
+    assert.match(e.message, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: train\\.epoch: unknown key \\(known in train: epochs, patchesPerEpoch`));
+
+    const top = join(dir, 'top.json');
+    writeFileSync(top, JSON.stringify({ trainer: { epochs: 1 } }));
+    assert.equal(configError(() => applyConfigFile(defaultTrainConfig(), top)).key, 'trainer');
+  } finally {
+    cleanup();
+  }
+});
+
+test('wrong types and values name the key and say why', () => {
+  const { dir, cleanup } = tempDir('dias-config-');
+  try {
+    const cases: [string, string, RegExp][] = [
+      ['optimizer:\n  lr: fast\n', 'optimizer.lr', /must be a number > 0, got 'fast'/],
+      ['train:\n  epochs: 2.5\n', 'train.epochs', /must be an integer >= 1, got 2\.5/],
+      ['train:\n  device: gpu\n', 'train.device', /must be one of 'cpu', 'cuda', got 'gpu'/],
+      ['optimizer:\n  betas: [0.9]\n', 'optimizer.betas', /\[beta1, beta2\]/],
+      ['train: 5\n', 'train', /must be a mapping/],
+      ['validation:\n  select: auc\n', 'validation.select', /'dsc', 'patch-auc'/],
+    ];
+    cases.forEach(([text, key, reason], i) => {
+      const path = join(dir, `c${i}.yaml`);
+      writeFileSync(path, text);
+      const e = configError(() => applyConfigFile(defaultTrainConfig(), path));
+      assert.equal(e.key, key);
+      assert.match(e.message, reason);
+    });
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{"train": ');
+    assert.throws(() => applyConfigFile(defaultTrainConfig(), broken), /broken\.json: not valid JSON/);
+    assert.throws(() => applyConfigFile(defaultTrainConfig(), join(dir, 'missing.yaml')), /missing\.yaml: cannot read the config file \(ENOENT\)/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('flags override the file; setting an unknown key or a whole section fails', () => {
+  const c = defaultTrainConfig();
+  setConfigValue(c, 'train.epochs', 3, '--epochs');
+  setConfigValue(c, 'scheduler.minLr', 1e-5, '--set');
+  assert.equal(c.train.epochs, 3);
+  assert.equal(c.scheduler.minLr, 1e-5);
+  assert.match(configError(() => setConfigValue(c, 'train.epochs', 'ten', '--epochs')).message, /^--epochs: train\.epochs: must be an integer >= 1, got 'ten'/);
+  assert.equal(configError(() => setConfigValue(c, 'train.speed', 1, '--set')).key, 'train.speed');
+  assert.match(configError(() => setConfigValue(c, 'train', 1, '--set')).message, /is a section/);
+});
+
+test('finalizing resolves the model and checks settings against each other', () => {
+  const base = () => {
+    const c = defaultTrainConfig();
+    c.data.dir = 'some/data';
+    return c;
+  };
+  // Aliases become official names; a 2d model takes the frames as channels.
+  const fr = base();
+  fr.model = { name: 'fr-unet', options: { feature_scale: 4 } };
+  fr.data.frames = 6;
+  const done = finalizeTrainConfig(fr);
+  assert.equal(done.model.name, 'FR_UNet');
+  assert.equal(done.model.options.num_channels, 6);
+  assert.equal(done.model.options.feature_scale, 4);
+  assert.equal(done.model.options.dropout, 0.1, 'every constructor option is stored');
+  assert.ok(done.data.dir.startsWith('/'), 'the data folder becomes absolute');
+  assert.equal(fr.model.name, 'fr-unet', 'the input is not changed');
+  assert.deepEqual(finalizeTrainConfig(done), done, 'finalizing is idempotent');
+
+  const checks: [(c: ReturnType<typeof base>) => void, string, RegExp][] = [
+    [(c) => (c.data.dir = ''), 'data.dir', /required/],
+    [(c) => (c.model.name = 'NoSuchNet'), 'model.name', /unknown model 'NoSuchNet'/],
+    [(c) => (c.model.options = { feature_scal: 4 }), 'model.options.feature_scal', /not an option of VSS_Net/],
+    [(c) => { c.model = { name: 'UNet', options: { num_channels: 3 } }; }, 'model.options.num_channels', /is 3, but the sequences have data\.frames = 8/],
+    [(c) => { c.model = { name: 'PSC', options: {} }; c.data.frames = 6; }, 'data.frames', /PSC takes 8 frames/],
+    [(c) => (c.data.patchSize = 60), 'data.patchSize', /multiple of 8 for VSS_Net/],
+    [(c) => (c.train.patchesPerEpoch = 10), 'train.patchesPerEpoch', /at least train\.batchSize/],
+    [(c) => (c.validation.stride = 65), 'validation.stride', /must not exceed data\.patchSize/],
+    [(c) => (c.train.amp = true), 'train.amp', /CUDA only/],
+    [(c) => (c.data.augment = { blurr: true } as never), 'data.augment', /unknown family 'blurr'/],
+    [(c) => (c.scheduler.warmupEpochs = 200), 'scheduler.warmupEpochs', /must not exceed train\.epochs/],
+  ];
+  for (const [change, key, reason] of checks) {
+    const c = base();
+    change(c);
+    const e = configError(() => finalizeTrainConfig(c));
+    assert.equal(e.key, key);
+    assert.match(e.message, reason);
+  }
+});
+
+test('resuming may change threads, device, workers and the data folder, nothing else', () => {
+  const saved = defaultTrainConfig();
+  saved.data.dir = '/data/a';
+  const given = structuredClone(saved);
+  given.train.threads = 7;
+  given.data.workers = 0;
+  given.data.dir = '/data/b';
+  assert.deepEqual(resumeConflicts(finalizeTrainConfig(saved), finalizeTrainConfig(given)), []);
+  given.train.epochs = 50;
+  given.optimizer.lr = 1e-3;
+  given.model.options = { feature_scale: 4 };
+  assert.deepEqual(resumeConflicts(finalizeTrainConfig(saved), finalizeTrainConfig(given)), ['model.options', 'train.epochs', 'optimizer.lr']);
+});
