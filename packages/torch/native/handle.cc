@@ -3,6 +3,10 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <mutex>
 #include <stdexcept>
 
@@ -271,7 +275,26 @@ DIAS_FN(generatorSetState) {
   return info.Env().Undefined();
 }
 
+// Tensors of a few megabytes are allocated and freed many times per training step. With glibc's defaults the
+// freed memory often goes back to the kernel and the next allocation faults its pages in again (measured: ~4,800
+// page faults and ~30% of a small conv net's step). Keeping freed memory for reuse brings that to almost none.
+// Skipped when the user set glibc's own MALLOC_* variables or DIAS_MALLOC_TUNING=0.
+static void tuneAllocator() {
+#if defined(__GLIBC__)
+  const char* optOut = std::getenv("DIAS_MALLOC_TUNING");
+  if (optOut && std::string(optOut) == "0") return;
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_")) return;
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+#endif
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  static bool tuned = false;
+  if (!tuned) {
+    tuneAllocator();
+    tuned = true;
+  }
   DIAS_EXPORT(exports, dispose);
   DIAS_EXPORT(exports, isDisposed);
   DIAS_EXPORT(exports, isTensorHandle);
