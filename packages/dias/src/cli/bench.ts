@@ -1,6 +1,8 @@
-// `dias bench train`: training-step and inference speed of a model on random patches.
+// `dias bench train`: training-step and inference speed of a model on random patches; `dias bench report`:
+// several models trained with one budget and tested (bench-report.ts).
 import { parseArgs } from 'node:util';
 import { benchTrainStep } from '../bench/train-step-bench.js';
+import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 
@@ -13,7 +15,7 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: training step and inference speed of a model',
+  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison',
   usage: `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
                         [--device cpu|cuda] [--json] [--no-progress]
 
@@ -21,10 +23,13 @@ One warm-up step, then --steps timed training steps (forward, cross-entropy agai
 backward, AdamW lr 5e-4 weight decay 0.01, fp32) and their median; then the median of eval-mode forward passes
 of the same batch. 2D models take the frames as channels; VSS_Net_all is VSS-Net on all frames. The last line
 printed is JSON: {"model","batch","patch","frames","threads","device","train_step_ms","infer_batch_ms",
-"rss_mb_start","rss_mb_end"} (rss_mb_start after step 20 when there are more than 20 steps, else after warm-up).`,
+"rss_mb_start","rss_mb_end"} (rss_mb_start after step 20 when there are more than 20 steps, else after warm-up).
+
+${BENCH_REPORT_USAGE}`,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (try: dias bench train --help)`);
+    if (sub === 'report') return benchReport(rest);
+    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (try: dias bench train --help or dias bench report --help)`);
     const { values } = parseArgs({
       args: rest,
       options: {

@@ -1,0 +1,292 @@
+// `dias bench report`: several models trained with one budget on one dataset, each tested on whole sequences, and
+// a Markdown table in the manner of the DIAS paper's Table 2 (mean ± std per metric, grouped by category 2d / 3d /
+// 3d->2d, the best of each category in bold), with a bar chart of DSC and a panel of error maps.
+//
+// "Best": the highest mean for DSC, Acc, Sen, Spe, IoU, AUC and clDice; for VC (components of the prediction over
+// components of the label) the mean closest to 1, the value of a prediction as connected as the label.
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { DiasSplit } from '../data/dias-layout.js';
+import { errorMap, grayToRgb, tilePanel } from '../eval/pictures.js';
+import { METRIC_NAMES, type MetricName } from '../eval/metrics.js';
+import { testRun } from '../eval/test-run.js';
+import type { EvaluationSummary } from '../eval/report.js';
+import { writeFileAtomic } from '../eval/atomic-write.js';
+import { renderBarChart } from '../image/bar-chart.js';
+import { drawText, textHeight, textWidth } from '../image/bitmap-font.js';
+import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
+import { encodeRgbPng, readGrayPng, type RgbImage } from '../image/png.js';
+import type { ModelKind, ModelOptions } from '../models/model-spec.js';
+import { findModel } from '../models/registry.js';
+import { minIntensityProjection } from '../data/preprocess.js';
+import { openDiasDataset } from '../data/dias-layout.js';
+import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
+import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
+import { trainRun } from '../train/trainer.js';
+
+export interface BenchBudget {
+  epochs: number;
+  patchesPerEpoch: number;
+  batchSize: number;
+}
+
+export interface ModelReportOptions {
+  dataDir: string;
+  models: string[];
+  budget: BenchBudget;
+  /** The report's path (report.md); the figures go beside it. */
+  out: string;
+  /** Where the run folders go (default: <out without .md>-runs/). */
+  runsDir?: string;
+  /**
+   * Settings every run starts from. Default: the training defaults, with the learning-rate schedule counted in
+   * updates (the official count runs one epoch ahead, which wastes one of a few epochs).
+   */
+  baseConfig?: TrainConfig;
+  /** Overrides of train.threads and train.device. */
+  threads?: number;
+  device?: 'cpu' | 'cuda';
+  /** Constructor options per model name (as given in `models`). */
+  modelOptions?: Record<string, ModelOptions>;
+  split?: DiasSplit;
+  tta?: boolean;
+  stride?: number;
+  /** Keep a finished run whose saved config equals the one this report would train, instead of retraining it. */
+  reuse?: boolean;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ModelRow {
+  /** Official name. */
+  model: string;
+  kind: ModelKind;
+  options: ModelOptions;
+  parameters: number;
+  epochs: number;
+  trainSeconds: number;
+  testSeconds: number;
+  runDir: string;
+  summary: EvaluationSummary;
+  reused: boolean;
+}
+
+export interface ReportMeta {
+  dataDir: string;
+  split: DiasSplit;
+  budget: BenchBudget;
+  frames: number;
+  patchSize: number;
+  tta: boolean;
+  stride: number;
+  threshold: number;
+  /** Relative paths of the pictures, as the report links them. */
+  figures: { chart?: string; errors?: string; errorsCase?: string };
+  notes?: string[];
+}
+
+const KIND_ORDER: ModelKind[] = ['2d', '3d', '3d->2d'];
+/** Category names as the pictures' font can write them, and their colours. */
+const KIND_LABEL: Record<ModelKind, string> = { '2d': '2D', '3d': '3D', '3d->2d': '3D TO 2D' };
+const KIND_COLORS: Record<string, Rgb> = { '2D': [31, 119, 180], '3D': [255, 127, 14], '3D TO 2D': [44, 160, 44] };
+
+/** A picture with a caption above it (black on white, the pictures' 3x5 font at scale 2). */
+function captioned(image: RgbImage, caption: string): RgbImage {
+  const s = 2;
+  const top = textHeight(s) + 6 * s;
+  const canvas = new RgbCanvas(image.width, image.height + top, [255, 255, 255]);
+  drawText(canvas, caption, Math.max(0, (image.width - textWidth(caption, s)) >> 1), 3 * s, [30, 30, 30], s);
+  canvas.data.set(image.data, top * image.width * 3);
+  return canvas.toImage();
+}
+
+/** Whether a beats b for this metric (see the file comment); NaN never wins. */
+export function better(metric: MetricName, a: number | null, b: number | null): boolean {
+  if (a === null || !Number.isFinite(a)) return false;
+  if (b === null || !Number.isFinite(b)) return true;
+  return metric === 'VC' ? Math.abs(a - 1) < Math.abs(b - 1) : a > b;
+}
+
+/** Per category and metric, the model(s) with the best mean (ties all win). */
+export function bestPerCategory(rows: readonly Pick<ModelRow, 'model' | 'kind' | 'summary'>[]): Map<string, Set<MetricName>> {
+  const out = new Map<string, Set<MetricName>>(rows.map((r) => [r.model, new Set<MetricName>()]));
+  for (const kind of KIND_ORDER) {
+    const group = rows.filter((r) => r.kind === kind);
+    for (const m of METRIC_NAMES) {
+      let best: number | null = null;
+      for (const r of group) if (better(m, r.summary.mean[m], best)) best = r.summary.mean[m];
+      if (best === null) continue;
+      for (const r of group) if (r.summary.mean[m] === best) out.get(r.model)!.add(m);
+    }
+  }
+  return out;
+}
+
+const fixed = (v: number | null) => (v === null ? 'NaN' : v.toFixed(4));
+
+function formatSeconds(s: number): string {
+  return s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
+}
+
+/** The report's Markdown (pure: rows and meta in, text out). */
+export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta): string {
+  const best = bestPerCategory(rows);
+  const ordered = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k));
+  const n = rows[0]?.summary.n_cases ?? 0;
+  const b = meta.budget;
+  const out = [
+    '# DIAS-TS model benchmark',
+    '',
+    `Data: \`${meta.dataDir}\`, tested on the ${meta.split} split (${n} sequence${n === 1 ? '' : 's'}, whole images, threshold ${meta.threshold}).`,
+    `Budget per model: ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} x ${b.patchesPerEpoch} random ${meta.patchSize}x${meta.patchSize} patches ` +
+      `(batch ${b.batchSize}, ${Math.floor(b.patchesPerEpoch / b.batchSize) * b.epochs} steps), ${meta.frames} frames per sequence; ` +
+      `checkpoint_best tested with stride ${meta.stride}${meta.tta ? ' and flip test-time augmentation' : ', no test-time augmentation'}.`,
+    '',
+    `Mean ± standard deviation over the test sequences; the best of each category in **bold** (VC: closest to 1).`,
+    '',
+    `| Category | Model | ${METRIC_NAMES.join(' | ')} | Parameters | Training | Test |`,
+    `| --- | --- |${METRIC_NAMES.map(() => ' --- |').join('')} ---: | ---: | ---: |`,
+  ];
+  for (const r of ordered) {
+    const cells = METRIC_NAMES.map((m) => {
+      const text = `${fixed(r.summary.mean[m])} ± ${fixed(r.summary.std[m])}`;
+      return best.get(r.model)!.has(m) ? `**${text}**` : text;
+    });
+    out.push(`| ${r.kind} | ${r.model} | ${cells.join(' | ')} | ${r.parameters.toLocaleString('en-US')} | ${formatSeconds(r.trainSeconds)} | ${formatSeconds(r.testSeconds)} |`);
+  }
+  out.push('');
+  if (meta.figures.chart) out.push(`![Mean DSC per model](${meta.figures.chart})`, '');
+  if (meta.figures.errors) {
+    out.push(`Error maps of test sequence ${meta.figures.errorsCase} (its MinIP, then each model; true positive white, false positive green, false negative red):`, '', `![Error maps](${meta.figures.errors})`, '');
+  }
+  out.push('## Runs', '', '| Model | Options | Epochs | Run folder |', '| --- | --- | ---: | --- |');
+  for (const r of ordered) out.push(`| ${r.model} | \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`);
+  out.push('');
+  if (meta.notes?.length) out.push('## Notes', '', ...meta.notes.map((s) => `- ${s}`), '');
+  return out.join('\n');
+}
+
+/** The training config of one model under the budget. */
+export function benchConfig(o: ModelReportOptions, model: string): TrainConfig {
+  const c = structuredClone(o.baseConfig ?? defaultTrainConfig());
+  if (!o.baseConfig) c.scheduler.stepIndex = 'updates';
+  if (o.threads !== undefined) c.train.threads = o.threads;
+  if (o.device !== undefined) c.train.device = o.device;
+  c.model = { name: model, options: { ...(o.modelOptions?.[model] ?? {}) } };
+  c.data.dir = o.dataDir;
+  c.train.epochs = o.budget.epochs;
+  c.train.patchesPerEpoch = o.budget.patchesPerEpoch;
+  c.train.batchSize = o.budget.batchSize;
+  // The official 10-epoch warm-up cannot exceed a short budget: a tenth of it instead.
+  if (c.scheduler.warmupEpochs > c.train.epochs) c.scheduler.warmupEpochs = Math.floor(c.train.epochs / 10);
+  return finalizeTrainConfig(c, `model ${model}`);
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_');
+}
+
+function finishedWithSameConfig(runDir: string, config: TrainConfig): boolean {
+  if (!existsSync(runPath(runDir, 'final')) || !existsSync(runPath(runDir, 'best'))) return false;
+  try {
+    return JSON.stringify(readRunConfig(runDir)) === JSON.stringify(config);
+  } catch {
+    return false;
+  }
+}
+
+/** MinIP then each model's error map for the first test sequence, in one panel. */
+function errorPanel(rows: readonly ModelRow[], dataDir: string, split: DiasSplit): { image: RgbImage; caseId: string } | null {
+  const dataset = openDiasDataset(dataDir);
+  const ref = dataset.splits[split][0];
+  if (!ref) return null;
+  const seq = dataset.load(ref, { frames: 'native', scribble: false });
+  const { W, H } = seq;
+  const minip = minIntensityProjection(seq);
+  let lo = Infinity, hi = -Infinity;
+  for (const v of minip) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  const pictures = [captioned(grayToRgb(Float32Array.from(minip, (v) => ((v - lo) / (hi - lo || 1)) * 255), W, H), `S${ref.id} MINIP`)];
+  for (const r of rows) {
+    const mask = readGrayPng(join(r.runDir, `test_${split}`, `s${ref.id}_mask.png`)).data;
+    pictures.push(captioned(errorMap(mask, seq.label!, W, H), r.model));
+  }
+  return { image: tilePanel(pictures, { columns: Math.min(pictures.length, 4) }), caseId: `s${ref.id}` };
+}
+
+export interface ModelReportResult {
+  rows: ModelRow[];
+  report: string;
+  chart: string;
+  errors?: string;
+}
+
+export async function runModelReport(o: ModelReportOptions): Promise<ModelReportResult> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  if (o.models.length === 0) throw new Error('no models to compare');
+  const out = resolve(o.out);
+  if (!existsSync(dirname(out))) throw new Error(`${dirname(out)}: no such folder (for the report ${out})`);
+  const runsDir = resolve(o.runsDir ?? out.replace(/\.md$/i, '') + '-runs');
+  const split = o.split ?? 'test';
+  const tta = o.tta ?? true;
+  const stride = o.stride ?? 32;
+  // Every config is checked before anything is trained, so a typo in the last model fails at once.
+  const configs = o.models.map((m) => ({ name: m, config: benchConfig(o, m) }));
+  const names = configs.map((c) => c.config.model.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`${dup} is listed twice`);
+  mkdirSync(runsDir, { recursive: true });
+
+  const rows: ModelRow[] = [];
+  for (const [i, { config }] of configs.entries()) {
+    const name = config.model.name;
+    const runDir = join(runsDir, safeName(name));
+    const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
+    log(`[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
+    if (!reused) await trainRun({ config, runDir, force: true, progress: o.progress, log: (l) => log(`  ${l}`) });
+    const history = readLog(runDir);
+    const loaded = loadRunModel(runDir, 'best');
+    if (config.train.device !== 'cpu') loaded.model.to(config.train.device);
+    try {
+      const tested = await testRun(loaded.model, loaded.spec, {
+        dataDir: config.data.dir, split, outDir: join(runDir, `test_${split}`), tta, stride, frames: loaded.frames, device: config.train.device,
+        title: `${name} on ${split}`, extra: { run: runDir, model: name, epoch: loaded.epoch },
+      });
+      const s = tested.summary;
+      log(`  ${name} on ${split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`);
+      rows.push({
+        model: name, kind: loaded.spec.kind, options: loaded.options, parameters: loaded.model.parameterCount(), epochs: history.length,
+        trainSeconds: history.reduce((a, e) => a + e.seconds, 0), testSeconds: tested.seconds, runDir, summary: s, reused,
+      });
+    } finally {
+      loaded.model.dispose();
+    }
+  }
+
+  const stem = basename(out).replace(/\.md$/i, '');
+  const chart = join(dirname(out), `${stem}_dsc.png`);
+  const bars = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k)).map((r) => ({
+    label: r.model, value: r.summary.mean.DSC ?? NaN, spread: r.summary.std.DSC ?? undefined, group: KIND_LABEL[r.kind],
+  }));
+  writeFileAtomic(chart, encodeRgbPng(renderBarChart(bars, { title: `MEAN DSC ON ${split.toUpperCase()}`, colors: KIND_COLORS })));
+  const ordered = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k));
+  const panel = errorPanel(ordered, configs[0].config.data.dir, split);
+  let errors: string | undefined;
+  if (panel) {
+    errors = join(dirname(out), `${stem}_errors.png`);
+    writeFileAtomic(errors, encodeRgbPng(panel.image));
+  }
+  const first = configs[0].config;
+  const text = benchReportMarkdown(rows, {
+    dataDir: first.data.dir, split, budget: o.budget, frames: first.data.frames, patchSize: first.data.patchSize, tta, stride, threshold: 0.5,
+    figures: { chart: relative(dirname(out), chart), errors: errors && relative(dirname(out), errors), errorsCase: panel?.caseId },
+    notes: [
+      `Each run trained with the settings of \`dias train\` (AdamW lr ${first.optimizer.lr}, cosine schedule counted in ${first.scheduler.stepIndex === 'updates' ? 'updates' : 'the official way'}, ` +
+        `DC+CE loss, checkpoint_best by validation ${first.validation.select === 'dsc' ? 'DSC' : 'patch AUC'}) with the budget above` +
+        `${first.scheduler.warmupEpochs !== defaultTrainConfig().scheduler.warmupEpochs ? ` and a ${first.scheduler.warmupEpochs}-epoch warm-up` : ''}; ` +
+        'each run folder keeps its config.json, log.jsonl, progress.png and test results.',
+      'Short budgets favour small, fast-converging networks; the paper trained every model for 100 epochs of 20,000 patches.',
+    ],
+  });
+  writeFileAtomic(out, text);
+  return { rows, report: out, chart, errors };
+}

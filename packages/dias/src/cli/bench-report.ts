@@ -1,0 +1,99 @@
+// `dias bench report`: the flags of the model comparison (bench/model-report.ts).
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { setNumThreads } from '@dias-ts/torch';
+import { runModelReport, type BenchBudget } from '../bench/model-report.js';
+import type { ModelOptions } from '../models/model-spec.js';
+import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
+import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { UsageError } from './command.js';
+import { positiveIntFlag } from './inference-flags.js';
+
+export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
+                         [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse]
+                         [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
+
+Trains every model on DIR with the same budget (as dias train, settings from --config if given), tests each
+run's checkpoint_best on whole sequences of the split, and writes a Markdown table like the DIAS paper's
+Table 2 (mean ± std of DSC, Acc, Sen, Spe, IoU, AUC, clDice, VC; best of each category 2d / 3d / 3d->2d in
+bold), a bar chart of DSC (REPORT_dsc.png) and the error maps of the first test sequence (REPORT_errors.png).
+  --models A,B,C        model names or aliases (see dias models)
+  --budget SPEC         epochs=E,patches=P,batch=B: epochs, random patches per epoch, batch size
+                        (default epochs=10,patches=2000,batch=16)
+  --model-options N=J   constructor options for model N as JSON, e.g. VSS_Net={"feature_scale":8}; repeatable
+  --config FILE         a training config (YAML/JSON) every run starts from (lr, augmentation, workers, ...);
+                        without it: the dias train defaults, the schedule counted in updates
+  --out FILE            the report (default bench-report.md); its figures go beside it
+  --runs DIR            run folders (default: FILE without .md, plus -runs)
+  --reuse               keep finished runs trained with the same config instead of training them again
+  --no-tta, --stride N  test-time flips off; test stride (default 32)`;
+
+export function parseBudget(text: string | undefined): BenchBudget {
+  const budget: BenchBudget = { epochs: 10, patchesPerEpoch: 2000, batchSize: 16 };
+  if (text === undefined) return budget;
+  const keys: Record<string, keyof BenchBudget> = { epochs: 'epochs', patches: 'patchesPerEpoch', batch: 'batchSize' };
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\w+)=(\d+)$/.exec(part);
+    if (!m || !(m[1] in keys)) throw new UsageError(`--budget: '${part}' is not epochs=N, patches=N or batch=N`);
+    const v = Number(m[2]);
+    if (v < 1) throw new UsageError(`--budget: ${m[1]} must be at least 1`);
+    budget[keys[m[1]]] = v;
+  }
+  if (budget.patchesPerEpoch < budget.batchSize) throw new UsageError(`--budget: patches (${budget.patchesPerEpoch}) must be at least batch (${budget.batchSize})`);
+  return budget;
+}
+
+function parseModelOptions(items: string[] | undefined): Record<string, ModelOptions> {
+  const out: Record<string, ModelOptions> = {};
+  for (const item of items ?? []) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new UsageError(`--model-options: '${item}' is not NAME=JSON`);
+    let value: unknown;
+    try {
+      value = JSON.parse(item.slice(eq + 1));
+    } catch {
+      throw new UsageError(`--model-options ${item.slice(0, eq)}: not valid JSON: ${item.slice(eq + 1)}`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--model-options ${item.slice(0, eq)}: must be a JSON object`);
+    out[item.slice(0, eq)] = value as ModelOptions;
+  }
+  return out;
+}
+
+export async function benchReport(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' }, models: { type: 'string' }, budget: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' },
+      'model-options': { type: 'string', multiple: true }, config: { type: 'string' }, split: { type: 'string' }, reuse: { type: 'boolean' },
+      'no-tta': { type: 'boolean' }, stride: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, 'no-progress': { type: 'boolean' },
+    },
+  });
+  if (!values.data) throw new UsageError('dias bench report: --data DIR is required');
+  if (!existsSync(values.data)) throw new UsageError(`--data ${values.data}: no such folder`);
+  const models = (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (models.length === 0) throw new UsageError('dias bench report: --models A,B,C is required (see dias models)');
+  const modelOptions = parseModelOptions(values['model-options']);
+  const unknown = Object.keys(modelOptions).find((k) => !models.includes(k));
+  if (unknown) throw new UsageError(`--model-options ${unknown}: not one of --models (${models.join(', ')})`);
+  const split = (values.split ?? 'test') as DiasSplit;
+  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${values.split}'`);
+  const stride = positiveIntFlag('stride', values.stride, 32);
+  if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
+  let baseConfig: TrainConfig | undefined;
+  if (values.config) {
+    if (!existsSync(values.config)) throw new UsageError(`--config ${values.config}: no such file`);
+    baseConfig = applyConfigFile(defaultTrainConfig(), values.config);
+  }
+  const threads = values.threads === undefined ? undefined : positiveIntFlag('threads', values.threads, 1);
+  if (threads !== undefined) setNumThreads(threads);
+  const device = values.device;
+  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${device}'`);
+  const result = await runModelReport({
+    dataDir: values.data, models, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
+    threads, device,
+    split, tta: !values['no-tta'], stride, reuse: values.reuse, progress: !values['no-progress'],
+  });
+  console.log(`report: ${result.report}`);
+  return 0;
+}

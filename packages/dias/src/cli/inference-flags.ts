@@ -1,0 +1,126 @@
+// What `dias test` and `dias segment` share: the inference flags, their checks, and loading a trained model from
+// a run folder or a weights file with messages that name what is missing.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cuda } from '@dias-ts/torch';
+import type { BlendMode } from '../data/sliding-window.js';
+import type { PredictOptions } from '../eval/inference.js';
+import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
+import type { TrainConfig } from '../train/config.js';
+import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import { UsageError } from './command.js';
+
+export const inferenceFlags = {
+  'no-tta': { type: 'boolean' },
+  stride: { type: 'string' },
+  blend: { type: 'string' },
+  batch: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export const INFERENCE_FLAG_USAGE = `  --no-tta           no flip test-time augmentation (default: the mean over identity, left-right, up-down
+                     and both flips; 4x the work)
+  --stride N         patch stride in pixels (default 32; 64 = no overlap)
+  --blend B          average (default, as the official tester) or gaussian (nnU-Net-like centre weighting)
+  --batch N          patches per forward pass (default 16)
+  --device D         cpu (default) or cuda
+  --threads K        CPU threads`;
+
+export interface InferenceFlagValues {
+  'no-tta'?: boolean;
+  stride?: string;
+  blend?: string;
+  batch?: string;
+  device?: string;
+}
+
+export function positiveIntFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function probabilityFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const p = Number(value);
+  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw new UsageError(`--${name} must be a number in [0, 1], got '${value}'`);
+  return p;
+}
+
+export function checkpointChoice(value: string | undefined): WeightsChoice {
+  const c = value ?? 'best';
+  if (c !== 'best' && c !== 'final' && c !== 'latest') throw new UsageError(`--checkpoint must be best, final or latest, got '${value}'`);
+  return c;
+}
+
+export interface InferenceModel {
+  model: SegmentationModel;
+  spec: ModelSpec;
+  options: ModelOptions;
+  /** The frame count the model was trained on. */
+  frames: number;
+  weights: string;
+  config?: TrainConfig;
+  metadata: Record<string, string>;
+  describe(): string;
+  /** PredictOptions from the shared flags (stride, blend, TTA, batch, device) and the model's frame count. */
+  predictOptions(values: InferenceFlagValues, overrides?: Partial<PredictOptions>): PredictOptions;
+  summaryExtra(): Record<string, unknown>;
+}
+
+function parseDevice(value: string | undefined): 'cpu' | 'cuda' {
+  const device = value ?? 'cpu';
+  if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
+  if (device === 'cuda' && !cuda.isAvailable()) throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
+  return device;
+}
+
+function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): InferenceModel {
+  const frames = loaded.frames;
+  let device: 'cpu' | 'cuda' = 'cpu';
+  return {
+    ...loaded,
+    weights: path,
+    describe: () => `${loaded.spec.name} (${path}${Number.isFinite(loaded.epoch) ? `, epoch ${loaded.epoch}` : ''}, ${frames} frames)`,
+    predictOptions(values, overrides = {}) {
+      const blend = (values.blend ?? 'average') as BlendMode;
+      if (blend !== 'average' && blend !== 'gaussian') throw new UsageError(`--blend must be average or gaussian, got '${values.blend}'`);
+      const stride = positiveIntFlag('stride', values.stride, 32);
+      if (stride > 64) throw new UsageError(`--stride must not exceed the 64-pixel patch, or pixels would be left out (got ${stride})`);
+      const wanted = parseDevice(values.device);
+      if (wanted !== device) {
+        loaded.model.to(wanted);
+        device = wanted;
+      }
+      return { stride, blend, tta: !values['no-tta'], batchSize: positiveIntFlag('batch', values.batch, 16), device, frames, ...overrides };
+    },
+    summaryExtra: () => ({
+      model: loaded.spec.name,
+      model_options: loaded.options,
+      parameters: loaded.model.parameterCount(),
+      weights: path,
+      epoch: Number.isFinite(loaded.epoch) ? loaded.epoch : null,
+      frames,
+    }),
+  };
+}
+
+/** A run folder's checkpoint, with clear messages for a missing folder or checkpoint. */
+export function loadRunForInference(runDir: string, which: WeightsChoice): InferenceModel {
+  if (!existsSync(runDir)) throw new UsageError(`--run ${runDir}: no such run folder`);
+  if (!statSync(runDir).isDirectory()) throw new UsageError(`--run ${runDir}: not a folder`);
+  if (!existsSync(runPath(runDir, 'config'))) throw new UsageError(`--run ${runDir}: not a run folder (no config.json)`);
+  const file = runPath(runDir, which);
+  if (!existsSync(file)) {
+    const have = readdirSync(runDir).filter((n) => /^checkpoint_\w+\.safetensors$/.test(n));
+    throw new UsageError(`${file}: no such checkpoint (${have.length ? `the run has ${have.join(', ')}` : 'the run has no checkpoints yet'})`);
+  }
+  return wrap(loadRunModel(runDir, which), file);
+}
+
+/** A weights file written by dias train (safetensors with dias_model, dias_model_options and dias_frames). */
+export function loadWeightsForInference(path: string): InferenceModel {
+  if (!existsSync(path)) throw new UsageError(`--weights ${path}: no such file`);
+  return wrap(loadWeightsFile(path), path);
+}

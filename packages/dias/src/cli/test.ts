@@ -1,0 +1,100 @@
+// `dias test`: a trained run on the whole sequences of a DIAS split; report and pictures into RUN/test_<split>/.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { setNumThreads } from '@dias-ts/torch';
+import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { testJson, testRun } from '../eval/test-run.js';
+import { METRIC_NAMES } from '../eval/metrics.js';
+import { writeRunReport } from '../eval/run-report.js';
+import { UsageError, type Command } from './command.js';
+import { ProgressBar } from './progress.js';
+import { checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, positiveIntFlag, probabilityFlag } from './inference-flags.js';
+
+const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--no-tta]
+                 [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]
+
+Predicts every sequence of a split of a DIAS dataset whole (sliding 64x64 window, as the official tester),
+thresholds at 0.5 and scores DSC, Acc, Sen, Spe, IoU, AUC, clDice and VC. Writes into RUN/test_<split>/:
+summary.json, metrics.csv, summary.md, and per sequence s{n}_prob.npy, s{n}_prob.png, s{n}_mask.png,
+s{n}_error.png (TP white, FP green, FN red) and s{n}_overlay.png (contours over the MinIP). The folder is
+replaced only when the test has finished.
+  --run RUN          a run folder of dias train (config.json, checkpoint_*.safetensors)
+  --data DIR         DIAS dataset (default: the run's data.dir from config.json)
+  --split S          ${DIAS_SPLITS.filter((s) => s !== 'unlabelled').join(', ')} (default test)
+  --checkpoint C     best (default), final or latest
+${INFERENCE_FLAG_USAGE}
+  --threshold P      binarisation threshold (default 0.5)
+  --report FILE.md   also write a one-page report: model and training budget, the metrics next to baselines
+                     that need no training (all background, all vessel, MinIP + Otsu), the training curves,
+                     and the best, median and worst sequences (FILE_cases.png beside it)
+  --json             the last line printed is {"mean": {...}, "std": {...}, "per_case": [{"id", ...}]}
+  --no-progress      no progress bar`;
+
+function parseSplit(value: string | undefined): DiasSplit {
+  const split = (value ?? 'test') as DiasSplit;
+  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${value}'`);
+  return split;
+}
+
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'test a trained run on a DIAS split: metrics, report and error maps',
+  usage: USAGE,
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        run: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, checkpoint: { type: 'string' },
+        threshold: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, 'no-progress': { type: 'boolean' },
+        ...inferenceFlags,
+      },
+    });
+    if (!values.run) throw new UsageError('dias test: --run RUN is required');
+    const split = parseSplit(values.split);
+    const threshold = probabilityFlag('threshold', values.threshold, 0.5);
+    if (values.threads !== undefined) setNumThreads(positiveIntFlag('threads', values.threads, 1));
+    const loaded = loadRunForInference(values.run, checkpointChoice(values.checkpoint));
+    const dataDir = values.data ?? (loaded.config?.data.dir || undefined);
+    if (!dataDir) throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
+    if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
+    if (values.report !== undefined && !existsSync(dirname(resolve(values.report)))) throw new UsageError(`--report ${values.report}: its folder does not exist`);
+    const predict = loaded.predictOptions(values);
+    const outDir = join(values.run, `test_${split}`);
+    const progress = !values['no-progress'];
+    let bar: ProgressBar | undefined;
+    if (!values.json) console.log(`${loaded.describe()} on ${dataDir} (${split})`);
+    const result = await testRun(loaded.model, loaded.spec, {
+      ...predict,
+      dataDir,
+      split,
+      outDir,
+      threshold,
+      title: `${loaded.spec.name} on ${split}`,
+      extra: { run: resolve(values.run), ...loaded.summaryExtra() },
+      onCase: (k, total, id) => {
+        if (!bar) bar = new ProgressBar(`test ${split}`, total, { enabled: progress, unit: 'seq' });
+        else bar.tick(1);
+        bar.tick(0, id);
+      },
+      onPatches: (done, total) => bar?.tick(0, `${done}/${total} patches`),
+    });
+    bar?.tick(1, 'done');
+    bar?.finish();
+    const { summary } = result;
+    if (!values.json) {
+      const fmt = (v: number | null) => (v === null ? 'NaN' : v.toFixed(4));
+      for (const m of METRIC_NAMES) console.log(`  ${m.padEnd(6)} ${fmt(summary.mean[m])} ± ${fmt(summary.std[m])}`);
+      console.log(`${summary.n_cases} sequences in ${result.seconds.toFixed(1)} s; report: ${result.report.summaryMd}`);
+    }
+    loaded.model.dispose();
+    if (values.report !== undefined) {
+      const r = writeRunReport({ runDir: values.run, split, out: values.report, title: `${loaded.spec.name} on ${split}` });
+      const d = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'NaN');
+      const base = Object.entries(r.dsc).filter(([k]) => k !== 'model').map(([k, v]) => `${k} ${d(v)}`).join(', ');
+      if (!values.json) console.log(`run report: ${r.report} (test DSC ${d(r.dsc.model)}; baselines: ${base})`);
+    }
+    if (values.json) console.log(JSON.stringify(testJson(summary)));
+    return 0;
+  },
+};
