@@ -10,9 +10,18 @@ const { values } = parseArgs({ options: { steps: { type: 'string', default: '20'
 const trainStep = fileURLToPath(new URL('./train-step.js', import.meta.url));
 const threadCounts = [...new Set([1, Math.min(2, availableParallelism())])];
 
+// How idle OpenMP threads wait: sleep at once (PASSIVE), libgomp's default (spin ~300k iterations, fewer when
+// oversubscribed), a short spin, or spin always (ACTIVE).
+const POLICIES: Record<string, Record<string, string>> = {
+  PASSIVE: { OMP_WAIT_POLICY: 'PASSIVE' },
+  'libgomp default': { OMP_WAIT_POLICY: '' },
+  'spin 10k': { OMP_WAIT_POLICY: '', GOMP_SPINCOUNT: '10000' },
+  ACTIVE: { OMP_WAIT_POLICY: 'ACTIVE' },
+};
+
 function measure(threads: number, policy: string): { ts_step_ms: number; cpp_step_ms: number } {
   const r = spawnSync(process.execPath, [...process.execArgv, trainStep, '--threads', String(threads), '--steps', values.steps!, '--rounds', '3', '--json'], {
-    env: { ...process.env, OMP_WAIT_POLICY: policy }, encoding: 'utf8',
+    env: { ...process.env, ...POLICIES[policy] }, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`train-step failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -26,7 +35,7 @@ const rows: Record<string, unknown>[] = [];
 for (const load of ['quiet', 'one core busy']) {
   const hog = load === 'quiet' ? null : busyCore();
   try {
-    for (const policy of ['PASSIVE', 'ACTIVE']) {
+    for (const policy of Object.keys(POLICIES)) {
       for (const threads of threadCounts) {
         const m = measure(threads, policy);
         rows.push({ load, policy, threads, ts_step_ms: m.ts_step_ms, cpp_step_ms: m.cpp_step_ms });

@@ -1,12 +1,13 @@
-// Loads the libtorch addon. OpenMP reads its settings once, when libtorch is loaded, so they are set here first.
+// Loads the libtorch addon.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// A thread that finds no work sleeps at once instead of spinning: spinning threads made training 6x slower when
-// other processes shared the cores, and cost little when they did not (see `bench/threads`).
-process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+// OpenMP's wait policy is left at libgomp's default (spin briefly, then sleep; spin less when oversubscribed):
+// measured with bench/threads on 2 cores, it beat OMP_WAIT_POLICY=PASSIVE by 1.5x on a quiet machine and by 1.9x
+// with another process busy on one core, and ACTIVE by 2x in that case. What protects a loaded machine is the
+// thread count, chosen from the cores actually free (runtime.ts).
 
 /** A tensor handle as the addon returns it: opaque, tagged, freed by dispose() or by the GC. */
 export type Handle = { readonly __handle: unique symbol };
