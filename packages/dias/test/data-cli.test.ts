@@ -11,10 +11,11 @@ import { dataCommand } from '../src/cli/data.js';
 import { contactSheetLayout } from '../src/image/contact-sheet.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const XCA = fileURLToPath(new URL('../../../../shared/data/xca-cimat40', import.meta.url));
+const XCA = sharedPath('data/xca-cimat40');
 
 /** The real CLI in a child process (exit codes as the shell sees them); about a second per call. */
 function diasProcess(...args: string[]): { code: number; stdout: string; stderr: string } {

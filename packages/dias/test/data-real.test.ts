@@ -6,8 +6,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSequence } from '../src/data/read-sequence.js';
 import { minIntensityProjection, zscoreSequence } from '../src/data/preprocess.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const DATA = new URL('../../../../shared/data', import.meta.url).pathname;
+const DATA = sharedPath('data');
 const XCA = join(DATA, 'xca-cimat40');
 const VEPA = join(DATA, 'dsa-frames-vepa8');
 

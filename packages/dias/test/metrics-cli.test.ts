@@ -11,9 +11,10 @@ import { writeGrayPng } from '../src/image/png.js';
 import { evaluateImage } from '../src/eval/metrics.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { UsageError } from '../src/cli/command.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const REFERENCE = new URL('../../../../shared/reference/metrics', import.meta.url).pathname;
+const REFERENCE = sharedPath('reference/metrics');
 const haveReference = existsSync(`${REFERENCE}/cases.json`);
 const dir = mkdtempSync(join(tmpdir(), 'dias-metrics-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,8 +7,9 @@ import { loadNpy } from '@dias-ts/torch';
 import { METRIC_NAMES, evaluateImage } from '../src/eval/metrics.js';
 import { rocAuc } from '../src/eval/roc-auc.js';
 import { summarizeMetrics } from '../src/eval/aggregate.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const REFERENCE = new URL('../../../../shared/reference/metrics', import.meta.url).pathname;
+const REFERENCE = sharedPath('reference/metrics');
 const haveReference = existsSync(`${REFERENCE}/cases.json`);
 
 interface GoldenCase {

@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { noGrad, scope, rand } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
 import { verifyReferenceModel } from '../src/models/verify.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const REFERENCE = new URL('../../../../shared/reference/models', import.meta.url).pathname;
+const REFERENCE = sharedPath('reference/models');
 const haveReference = existsSync(REFERENCE);
 
 // Per model: an image size that is a multiple of its sizeMultiple but not of the reference 64, and one that is not

@@ -8,8 +8,9 @@ import { createModel, findModel } from '../src/models/registry.js';
 import { verifyReferenceModel } from '../src/models/verify.js';
 import type { ModelOptions, SegmentationModel } from '../src/models/model-spec.js';
 import { mapFrames } from '../src/models/blocks/frames.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const REFERENCE = new URL('../../../../shared/reference/models', import.meta.url).pathname;
+const REFERENCE = sharedPath('reference/models');
 const haveReference = existsSync(REFERENCE);
 
 function throwsNaming(fn: () => unknown, name: string, pattern: RegExp): void {

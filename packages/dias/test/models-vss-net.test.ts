@@ -8,8 +8,9 @@ import { createModel, createOfficialModel, findModel } from '../src/models/regis
 import { verifyReferenceModel } from '../src/models/verify.js';
 import { BiConvGRU, BiConvGRUCell, Seq_conv, Sequence_down, VSS_Net } from '../src/models/vss-net.js';
 import { FR_UNet } from '../src/models/fr-unet.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const REFERENCE = '/work/shared/reference/models';
+const REFERENCE = sharedPath('reference/models');
 const small = { feature_scale: 8 };
 
 function maxAbsDiff(a: Tensor, b: Tensor): number {

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { binaryErode, labelComponents, skeletonize } from '../src/image/morphology.js';
 import { readGrayPng } from '../src/image/png.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const LABELS = new URL('../../../../shared/data/xca-cimat40/labels', import.meta.url).pathname;
+const LABELS = sharedPath('data/xca-cimat40/labels');
 
 /** A mask from rows of '#' (foreground) and '.' (background). */
 function parse(rows: string[]): { mask: Uint8Array; w: number; h: number } {

@@ -11,8 +11,9 @@ import {
   contourOverlay, errorMap, grayToRgb, maskContour, probabilityImage, tilePanel,
   writeErrorMapPng, writeMaskPng, writeOverlayPng, writePanelPng, writeProbabilityPng,
 } from '../src/eval/pictures.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const DATA = new URL('../../../../shared/data/xca-cimat40', import.meta.url).pathname;
+const DATA = sharedPath('data/xca-cimat40');
 const dir = mkdtempSync(join(tmpdir(), 'dias-pictures-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
 // Realism is measured, not assumed: the statistics behave as defined on constructed frames, and synthetic frames
-// land near the real DSA frames of /work/shared/data/dsa-frames-vepa8 (skipped when that folder is absent).
+// land near the real DSA frames of shared/data/dsa-frames-vepa8 (skipped when that folder is absent).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -7,8 +7,9 @@ import { compareStats, frameStats, readRealFrames, formatRealismTable, type Gray
 import { generateSequence } from '../src/data/synth/generate.js';
 import { getPreset } from '../src/data/synth/presets.js';
 import { Rng, hashSeed } from '../src/data/synth/rng.js';
+import { sharedPath } from '../../../test-support/shared-data.js';
 
-const REAL = '/work/shared/data/dsa-frames-vepa8';
+const REAL = sharedPath('data/dsa-frames-vepa8');
 
 test('frame statistics: background, contrast and high-pass noise measure what they say', () => {
   const W = 256;

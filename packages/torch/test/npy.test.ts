@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNpy, saveNpy, serializeNpy, deserializeNpy, tensor, arange } from '../src/index.js';
+import { sharedPath, SKIP_WITHOUT_SHARED } from '../../../test-support/shared-data.js';
 
-test('reads the reference float32 output written by NumPy', () => {
-  // ../shared sits beside the repository.
-  const t = loadNpy(new URL('../../../../shared/reference/models/UNet.output.npy', import.meta.url).pathname);
+test('reads the reference float32 output written by NumPy', { skip: SKIP_WITHOUT_SHARED }, () => {
+  const t = loadNpy(sharedPath('reference/models/UNet.output.npy'));
   assert.deepEqual(t.shape, [1, 2, 64, 64]);
   assert.equal(t.dtype, 'float32');
-  const stats = JSON.parse(readFileSync(new URL('../../../../shared/reference/models/UNet.json', import.meta.url), 'utf8')).output_stats;
+  const stats = JSON.parse(readFileSync(sharedPath('reference/models/UNet.json'), 'utf8')).output_stats;
   assert.ok(Math.abs(t.mean().item() - stats.mean) < 1e-6);
   assert.ok(Math.abs(t.max().item() - stats.max) < 1e-6);
 });

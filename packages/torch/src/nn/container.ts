@@ -53,7 +53,12 @@ export class Sequential extends Module {
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y);
+    for (const m of this.layers) {
+      const next = m.forward(y);
+      // Each intermediate is needed only by the next layer (autograd keeps its own references).
+      if (y !== x && next !== y) y.dispose();
+      y = next;
+    }
     return y;
   }
 }

@@ -2,7 +2,7 @@
 // moves 1:1 between PyTorch and here. Parameters are registered by name; child modules are found in
 // registration order; dotted names are formed exactly as torch.nn.Module does.
 import { Tensor } from '../tensor.js';
-import { keep } from '../scope.js';
+import { keep, scope } from '../scope.js';
 import { noGrad } from '../autograd.js';
 import type { Device, DType } from '../dtype.js';
 
@@ -13,6 +13,22 @@ export class Module {
   private readonly buffers = new Map<string, Tensor | null>();
   private readonly nonPersistent = new Set<string>();
   private readonly children = new Map<string, Module | null>();
+
+  constructor() {
+    // Every forward call runs in its own scope, so the temporaries a module makes are freed when it returns
+    // (its outputs move to the caller), much as Python frees them when their last reference goes. Without
+    // this, one scope around a whole model keeps every intermediate alive to the end: a larger working set and
+    // slower inference. Autograd is unaffected: it holds its own references to what backward needs.
+    const forward = (this as { forward?: unknown }).forward;
+    if (typeof forward === 'function') {
+      Object.defineProperty(this, 'forward', {
+        value: (...args: unknown[]) => scope(() => forward.apply(this, args)),
+        writable: true,
+        configurable: true,
+        enumerable: false,
+      });
+    }
+  }
 
   /** The class name shown in errors and summaries. */
   get typeName(): string {
