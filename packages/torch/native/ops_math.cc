@@ -191,6 +191,8 @@ DIAS_FN(inplace) {
     t.masked_fill_(unwrap(info[2]), toScalar(info[3]));
   } else if (op == "relu_") {
     t.relu_();
+  } else if (op == "leakyRelu_") {
+    at::leaky_relu_(t, toScalar(info[2]));
   } else {
     throw std::invalid_argument("unknown in-place op '" + op + "'");
   }

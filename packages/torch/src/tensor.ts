@@ -446,6 +446,7 @@ export class Tensor {
   clamp_(min?: number | null, max?: number | null): this { return this.inplace('clamp_', min ?? null, max ?? null); }
   sqrt_(): this { return this.inplace('sqrt_'); }
   relu_(): this { return this.inplace('relu_'); }
+  leakyRelu_(negativeSlope = 0.01): this { return this.inplace('leakyRelu_', negativeSlope); }
   /** this += value * t1 * t2 */
   addcmul_(t1: Tensor, t2: Tensor, value = 1): this { return this.inplace('addcmul_', t1.handle, t2.handle, value); }
   /** this += value * t1 / t2 */

@@ -635,8 +635,12 @@ describe('activations, pooling, resampling', () => {
   test('activation layers compute their functions', () => {
     const xs = [-2, -0.5, 0, 1.5];
     const x = tensor(xs);
-    assert.deepEqual(new nn.ReLU({ inplace: true }).forward(x).toArray(), [0, 0, 0, 1.5]);
-    assert.deepEqual(x.toArray(), xs, 'inplace is ignored: the input is unchanged');
+    const y = x.clone();
+    assert.equal(new nn.ReLU({ inplace: true }).forward(y), y, 'inplace returns its input');
+    assert.deepEqual(y.toArray(), [0, 0, 0, 1.5], 'inplace overwrites the input, as in PyTorch');
+    const leaky = x.clone();
+    new nn.LeakyReLU(0.5, { inplace: true }).forward(leaky);
+    assert.deepEqual(leaky.toArray(), xs.map((v: number) => (v < 0 ? v * 0.5 : v)));
     assertClose(new nn.LeakyReLU(0.1).forward(x).toArray(), [-0.2, -0.05, 0, 1.5]);
     assertClose(new nn.ELU().forward(x).toArray(), [Math.exp(-2) - 1, Math.exp(-0.5) - 1, 0, 1.5]);
     assertClose(new nn.Sigmoid().forward(x).toArray(), xs.map((v) => 1 / (1 + Math.exp(-v))));

@@ -1,6 +1,5 @@
-// Activation layers, as torch.nn.ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax and LogSoftmax. The inplace
-// options are accepted so that PyTorch code ports as written, but results are always new tensors: in-place
-// activations save little here and can break autograd when the input is needed for a gradient.
+// Activation layers, as torch.nn.ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax and LogSoftmax. ReLU and
+// LeakyReLU honour `inplace` as PyTorch does (same autograd rules); the others accept it and return new tensors.
 import type { Tensor } from '../tensor.js';
 import { elu, gelu, leakyRelu, logSoftmax, softmax } from '../ops/activation.js';
 import { Module } from './module.js';
@@ -16,8 +15,9 @@ export class ReLU extends Module {
     super();
     this.inplace = options.inplace ?? false;
   }
+  // inplace as in PyTorch: no new tensor, the input is overwritten (saves memory traffic in deep nets).
   forward(x: Tensor): Tensor {
-    return x.relu();
+    return this.inplace ? x.relu_() : x.relu();
   }
 }
 
@@ -30,7 +30,7 @@ export class LeakyReLU extends Module {
     this.inplace = options.inplace ?? false;
   }
   forward(x: Tensor): Tensor {
-    return leakyRelu(x, this.negativeSlope);
+    return this.inplace ? x.leakyRelu_(this.negativeSlope) : leakyRelu(x, this.negativeSlope);
   }
 }
 
