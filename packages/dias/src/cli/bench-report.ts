@@ -7,7 +7,7 @@ import type { ModelOptions } from '../models/model-spec.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { UsageError } from './command.js';
-import { positiveIntFlag } from './inference-flags.js';
+import { positiveIntFlag } from './flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
                          [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse]

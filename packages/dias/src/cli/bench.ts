@@ -5,13 +5,7 @@ import { benchTrainStep } from '../bench/train-step-bench.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
-  return n;
-}
+import { positiveIntFlag } from './flags.js';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -41,15 +35,15 @@ ${BENCH_REPORT_USAGE}`,
     if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
     const device = values.device ?? 'cpu';
     if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${device}'`);
-    const steps = positiveInt('steps', values.steps, 20);
+    const steps = positiveIntFlag('steps', values.steps, 20);
     const bar = new ProgressBar(`bench ${values.model}`, steps, { enabled: !values['no-progress'], unit: 'steps' });
     const result = benchTrainStep({
       model: values.model,
-      batch: positiveInt('batch', values.batch, 4),
-      patch: positiveInt('patch', values.patch, 64),
-      frames: positiveInt('frames', values.frames, 8),
+      batch: positiveIntFlag('batch', values.batch, 4),
+      patch: positiveIntFlag('patch', values.patch, 64),
+      frames: positiveIntFlag('frames', values.frames, 8),
       steps,
-      threads: values.threads === undefined ? undefined : positiveInt('threads', values.threads, 1),
+      threads: values.threads === undefined ? undefined : positiveIntFlag('threads', values.threads, 1),
       device,
       onStep: () => bar.tick(),
     });

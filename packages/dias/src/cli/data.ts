@@ -9,6 +9,7 @@ import { readSequence } from '../data/read-sequence.js';
 import { renderContactSheet } from '../image/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
+import { positiveIntFlag } from './flags.js';
 
 const USAGE = `Usage: dias data check DIR [--json]
        dias data show PATH --out FILE.png [options]
@@ -65,13 +66,6 @@ async function check(argv: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-function positiveInt(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`dias data show: ${flag} needs a whole number >= 1, not '${text}'`);
-  return n;
-}
-
 async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -104,7 +98,7 @@ async function show(argv: string[]): Promise<number> {
     id: values.id,
     split: values.split as DiasSplit | undefined,
     scribble: values.scribble,
-    frames: positiveInt(values.frames, '--frames') ?? 'native',
+    frames: positiveIntFlag('frames', values.frames) ?? 'native',
     subtract,
   });
   if (values.select) {
@@ -116,7 +110,7 @@ async function show(argv: string[]): Promise<number> {
     }
     seq = selectFrames(seq, indices);
   }
-  const { canvas, layout } = renderContactSheet(seq, { tileSize: positiveInt(values.tile, '--tile'), columns: positiveInt(values.columns, '--columns') });
+  const { canvas, layout } = renderContactSheet(seq, { tileSize: positiveIntFlag('tile', values.tile), columns: positiveIntFlag('columns', values.columns) });
   writeRgbPng(values.out, canvas.toImage());
   const summary = { out: values.out, width: layout.width, height: layout.height, sequence: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: layout.frames, projections: layout.projections };
   if (values.json) console.log(JSON.stringify(summary));

@@ -8,6 +8,7 @@ import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model
 import type { TrainConfig } from '../train/config.js';
 import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
+import { positiveIntFlag } from './flags.js';
 
 export const inferenceFlags = {
   'no-tta': { type: 'boolean' },
@@ -32,13 +33,6 @@ export interface InferenceFlagValues {
   blend?: string;
   batch?: string;
   device?: string;
-}
-
-export function positiveIntFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
-  return n;
 }
 
 export function probabilityFlag(name: string, value: string | undefined, fallback: number): number {

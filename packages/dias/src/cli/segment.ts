@@ -11,9 +11,10 @@ import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../eval/metri
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import {
-  checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, loadWeightsForInference, positiveIntFlag, probabilityFlag,
+  checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, loadWeightsForInference, probabilityFlag,
   type InferenceModel,
 } from './inference-flags.js';
+import { positiveIntFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--json]

@@ -9,7 +9,8 @@ import { METRIC_NAMES } from '../eval/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import { checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, positiveIntFlag, probabilityFlag } from './inference-flags.js';
+import { checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, probabilityFlag } from './inference-flags.js';
+import { positiveIntFlag } from './flags.js';
 
 const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--no-tta]
                  [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]

@@ -8,6 +8,7 @@ import {
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/trainer.js';
 import { UsageError, type Command } from './command.js';
+import { positiveIntFlag } from './flags.js';
 
 /** Flags that set one config key each. */
 const FLAG_KEYS: Record<string, string> = {
@@ -138,13 +139,6 @@ function apply(config: TrainConfig, flag: string, key: string, value: unknown): 
   } else setConfigValue(config, key, value, flag);
 }
 
-function positiveInt(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${text}'`);
-  return n;
-}
-
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a model with full supervision into a run folder (checkpoints, log, curves; resumable)',
@@ -168,7 +162,7 @@ export const trainCommand: Command = {
     if (positionals.length) throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
     if (!values.out) throw new UsageError('dias train: --out RUN is required (see dias train --help)');
     const runDir = resolve(values.out);
-    const stopAfter = positiveInt('--stop-after', values['stop-after']);
+    const stopAfter = positiveIntFlag('stop-after', values['stop-after']);
     const settings = commandLineSettings(values);
     let config: TrainConfig;
     try {
