@@ -49,7 +49,8 @@ export class Tensor {
     return native.device(this.handle);
   }
   get ndim(): number {
-    return this.shape.length;
+    this.cachedShape ??= native.shape(this.handle) as number[];
+    return this.cachedShape.length;
   }
   get numel(): number {
     return native.numel(this.handle);

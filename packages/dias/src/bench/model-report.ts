@@ -11,7 +11,7 @@ import { errorMap, grayToRgb, tilePanel } from '../eval/pictures.js';
 import { METRIC_NAMES, type MetricName } from '../eval/metrics.js';
 import { testRun } from '../eval/test-run.js';
 import type { EvaluationSummary } from '../eval/report.js';
-import { writeFileAtomic } from '../eval/atomic-write.js';
+import { writeFileAtomic } from '@dias-ts/torch';
 import { renderBarChart } from '../image/bar-chart.js';
 import { drawText, textHeight, textWidth } from '../image/bitmap-font.js';
 import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeMetrics } from './aggregate.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@dias-ts/torch';
 import { DEGENERATE_CASES, METRIC_NAMES, type ConfusionCounts, type ImageMetrics, type MetricName } from './metrics.js';
 
 export interface CaseResult {

@@ -11,7 +11,7 @@ import { encodeRgbPng, readGrayPng, type RgbImage } from '../image/png.js';
 import { readLog, readRunConfig, runPath, RUN_FILES } from '../train/run-folder.js';
 import { stepsPerEpoch } from '../train/config.js';
 import { summarizeMetrics } from './aggregate.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@dias-ts/torch';
 import { BASELINE_NAMES, baselineMetrics } from './baselines.js';
 import { METRIC_NAMES, type ImageMetrics } from './metrics.js';
 import { errorMap, grayToRgb, contourOverlay, tilePanel } from './pictures.js';

@@ -4,7 +4,7 @@
 import { RgbCanvas } from '../image/rgb-canvas.js';
 import { drawChartPanel, type ChartPanel } from '../image/line-chart.js';
 import { encodeRgbPng, type RgbImage } from '../image/png.js';
-import { writeFileAtomic } from '../eval/atomic-write.js';
+import { writeFileAtomic } from '@dias-ts/torch';
 import type { EpochLog } from './run-folder.js';
 
 const PANEL_W = 380;

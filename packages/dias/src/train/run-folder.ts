@@ -21,7 +21,7 @@
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors, noGrad, scope, type Tensor, type optim } from '@dias-ts/torch';
-import { writeFileAtomic } from '../eval/atomic-write.js';
+import { writeFileAtomic } from '@dias-ts/torch';
 import { findModel } from '../models/registry.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { applyConfigPatch, defaultTrainConfig, type TrainConfig } from './config.js';
