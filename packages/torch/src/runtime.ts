@@ -21,6 +21,15 @@ export function runtimeInfo(): RuntimeInfo {
   return native.runtimeInfo();
 }
 
+/**
+ * Bytes of the C heap in use (glibc's mallinfo2: handed out, not yet freed), or null where that is not known.
+ * Tensors' CPU memory, libtorch's bookkeeping and the addon's own allocations all count; freed memory that the
+ * allocator keeps for reuse does not, so this is the number to watch for leaks.
+ */
+export function nativeHeapInUse(): number | null {
+  return native.nativeHeapInUse();
+}
+
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: need a positive integer, got ${n}`);
   native.setNumThreads(n);
