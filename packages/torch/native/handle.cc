@@ -20,8 +20,8 @@ const napi_type_tag kGeneratorTag = {0x6469617367656e65ULL, 0x7261746f72303031UL
 // A basic finalizer: it runs during garbage collection itself (it calls no JavaScript), so tensors dropped in a
 // long synchronous loop are freed without waiting for the event loop to turn.
 void finalizeHandle(Napi::BasicEnv env, TensorHandle* handle) {
-  if (!handle->disposed && handle->externalBytes > 0) {
-    Napi::MemoryManagement::AdjustExternalMemory(env, -handle->externalBytes);
+  if (!handle->disposed && handle->reportedBytes > 0) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -handle->reportedBytes);
   }
   delete handle;
 }
@@ -35,11 +35,9 @@ int64_t bytesOf(const at::Tensor& t) {
 
 Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   auto* handle = new TensorHandle();
-  handle->externalBytes = bytesOf(tensor);
   handle->tensor = std::move(tensor);
   auto external = Napi::External<TensorHandle>::New(env, handle, finalizeHandle);
   external.TypeTag(&kTensorTag);
-  if (handle->externalBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, handle->externalBytes);
   return external;
 }
 
@@ -224,7 +222,18 @@ DIAS_FN(dispose) {
   if (!handle->disposed) {
     handle->disposed = true;
     handle->tensor = at::Tensor();
-    if (handle->externalBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -handle->externalBytes);
+    if (handle->reportedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -handle->reportedBytes);
+  }
+  return info.Env().Undefined();
+}
+
+// From now on only dispose() or the garbage collector frees this tensor: tell V8 its size, so that dropped
+// tensors of many megabytes make it collect sooner. Idempotent.
+DIAS_FN(reportToGc) {
+  TensorHandle* handle = handleOf(info[0], "reportToGc");
+  if (!handle->disposed && handle->reportedBytes == 0) {
+    handle->reportedBytes = bytesOf(handle->tensor);
+    if (handle->reportedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), handle->reportedBytes);
   }
   return info.Env().Undefined();
 }
@@ -297,6 +306,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   }
   DIAS_EXPORT(exports, dispose);
   DIAS_EXPORT(exports, isDisposed);
+  DIAS_EXPORT(exports, reportToGc);
   DIAS_EXPORT(exports, isTensorHandle);
   DIAS_EXPORT(exports, shareHandle);
   DIAS_EXPORT(exports, adoptHandle);

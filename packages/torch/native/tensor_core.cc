@@ -328,15 +328,20 @@ DIAS_FN(runtimeInfo) {
   out.Set("config", at::show_config());
   return out;
 }
-// Bytes the C heap has handed out and not had back: unlike the resident set it does not move with fragmentation
-// or with freed memory kept for reuse, so a leak shows in it alone. null where the C library cannot tell.
-DIAS_FN(nativeHeapInUse) {
+// heapInUse: bytes the C heap has handed out and not had back; unlike the resident set it does not move with
+// fragmentation or with freed memory kept for reuse, so a leak shows in it alone (null where the C library cannot
+// tell). reportedToGc: the bytes V8 counts as held by JavaScript objects (tensors left to the GC).
+DIAS_FN(memoryInfo) {
+  Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
   struct mallinfo2 stats = mallinfo2();
-  return Napi::Number::New(info.Env(), static_cast<double>(stats.uordblks + stats.hblkhd));
+  out.Set("heapInUse", Napi::Number::New(env, static_cast<double>(stats.uordblks + stats.hblkhd)));
 #else
-  return info.Env().Null();
+  out.Set("heapInUse", env.Null());
 #endif
+  out.Set("reportedToGc", Napi::Number::New(env, static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(env, 0))));
+  return out;
 }
 DIAS_FN(cudaSynchronize) {
   if (torch::cuda::is_available()) torch::cuda::synchronize(info[0].IsUndefined() ? -1 : toInt(info[0]));
@@ -426,7 +431,7 @@ void registerTensorCore(Napi::Env env, Napi::Object exports) {
   DIAS_EXPORT(exports, setNumThreads);
   DIAS_EXPORT(exports, getNumThreads);
   DIAS_EXPORT(exports, runtimeInfo);
-  DIAS_EXPORT(exports, nativeHeapInUse);
+  DIAS_EXPORT(exports, memoryInfo);
   DIAS_EXPORT(exports, cudaSynchronize);
   DIAS_EXPORT(exports, autocastEnter);
   DIAS_EXPORT(exports, autocastExit);

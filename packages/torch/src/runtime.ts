@@ -21,13 +21,19 @@ export function runtimeInfo(): RuntimeInfo {
   return native.runtimeInfo();
 }
 
-/**
- * Bytes of the C heap in use (glibc's mallinfo2: handed out, not yet freed), or null where that is not known.
- * Tensors' CPU memory, libtorch's bookkeeping and the addon's own allocations all count; freed memory that the
- * allocator keeps for reuse does not, so this is the number to watch for leaks.
- */
-export function nativeHeapInUse(): number | null {
-  return native.nativeHeapInUse();
+export interface MemoryInfo {
+  /**
+   * Bytes of the C heap in use (glibc's mallinfo2: handed out, not yet freed), or null where that is not known.
+   * Tensors' CPU memory, libtorch's bookkeeping and the addon's own allocations all count; freed memory that the
+   * allocator keeps for reuse does not, so this is the number to watch for leaks.
+   */
+  heapInUse: number | null;
+  /** Bytes of tensors that only dispose() or the garbage collector will free, as V8 was told of them. */
+  reportedToGc: number;
+}
+
+export function memoryInfo(): MemoryInfo {
+  return native.memoryInfo();
 }
 
 export function setNumThreads(n: number): void {

@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 export interface Disposable {
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Called when no scope will free it: from then on only dispose() or the garbage collector does. */
+  releaseToGc(): void;
 }
 
 class Scope {
@@ -15,18 +17,18 @@ class Scope {
 }
 
 const storage = new AsyncLocalStorage<Scope>();
-const kept = new WeakSet<Disposable>();
 
 /** Called by Tensor's constructor: the tensor belongs to the innermost open scope, if any. */
 export function track(tensor: Disposable): void {
   const current = storage.getStore();
-  if (current && !kept.has(tensor)) current.owned.add(tensor);
+  if (current) current.owned.add(tensor);
+  else tensor.releaseToGc();
 }
 
 /** Takes a tensor out of every scope: it lives until dispose() or garbage collection. Returns it. */
 export function keep<T extends Disposable>(tensor: T): T {
-  kept.add(tensor);
   for (let s = storage.getStore(); s; s = s.parent) s.owned.delete(tensor);
+  tensor.releaseToGc();
   return tensor;
 }
 
@@ -51,7 +53,8 @@ function close(scope: Scope, result: unknown): void {
   collect(result, escaping);
   for (const t of scope.owned) {
     if (escaping.has(t)) {
-      scope.parent?.owned.add(t);
+      if (scope.parent) scope.parent.owned.add(t);
+      else t.releaseToGc();
     } else if (!t.isDisposed) {
       t.dispose();
     }

@@ -84,6 +84,10 @@ export class Tensor {
   [Symbol.dispose](): void {
     this.dispose();
   }
+  /** Part of the scope protocol: tells V8 the native bytes this tensor holds once only the GC would free it. */
+  releaseToGc(): void {
+    native.reportToGc(this.handle);
+  }
 
   // ---------------------------------------------------------------- data out
   /** A copy of the elements, row-major, in the typed array matching the dtype (float16/bfloat16 as Float32Array). */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { F, nn, optim, randn, randint, manualSeed, nativeHeapInUse, scope, zeros } from '../src/index.js';
+import { F, nn, optim, randn, randint, manualSeed, memoryInfo, scope, keep, zeros } from '../src/index.js';
 
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 
@@ -35,7 +35,7 @@ test('thousands of training steps of a small conv net keep native memory flat', 
     // Measured after warm-up (allocator pools, oneDNN primitive caches).
     if (step === 501) {
       first = await settledRssMb();
-      heapFirst = nativeHeapInUse() ?? 0;
+      heapFirst = memoryInfo().heapInUse ?? 0;
     }
     const loss = scope(() => {
       opt.zeroGrad();
@@ -48,7 +48,7 @@ test('thousands of training steps of a small conv net keep native memory flat', 
     last = loss;
   }
   const growth = (await settledRssMb()) - first;
-  const heap = nativeHeapInUse();
+  const heap = memoryInfo().heapInUse;
   if (heap !== null) {
     const heapGrowth = (heap - heapFirst) / 2 ** 20;
     assert.ok(heapGrowth < 1, `native heap in use grew by ${heapGrowth.toFixed(2)} MB between step 500 and step 3000`);
@@ -71,4 +71,31 @@ test('tensors that are never disposed are freed by the garbage collector', async
   }
   const after = rssMb();
   assert.ok(after - before < 200, `resident set grew by ${(after - before).toFixed(0)} MB`);
+});
+
+test('V8 is told the size of tensors that only dispose() or the GC will free, not of scoped intermediates', () => {
+  const external = () => memoryInfo().reportedToGc;
+  const mb4 = 4 * 2 ** 20;
+  const before = external();
+  const kept = scope(() => {
+    const inner = zeros([1024, 1024]).add(1);
+    // Freed by the scope, so V8 need not count it.
+    assert.ok(Math.abs(external() - before) < mb4 / 2, 'a scoped intermediate was reported');
+    keep(inner);
+    return zeros([1024, 1024]);
+  });
+  assert.ok(Math.abs(external() - before - 2 * mb4) < mb4 / 2, `kept and returned tensors: ${(external() - before) / 2 ** 20} MB`);
+  kept.dispose();
+  const unscoped = zeros([1024, 1024]);
+  assert.ok(Math.abs(external() - before - 2 * mb4) < mb4 / 2);
+  unscoped.dispose();
+  assert.ok(Math.abs(external() - before - mb4) < mb4 / 2, 'dispose takes the bytes back');
+});
+
+test('dropped tensors are collected under native memory pressure without an explicit gc()', () => {
+  const before = rssMb();
+  // 800 MB in total if V8 never learnt of the native bytes: its JS heap alone would not prompt a collection.
+  for (let i = 0; i < 200; i++) zeros([1024, 1024]).add(1);
+  const growth = rssMb() - before;
+  assert.ok(growth < 400, `resident set grew by ${growth.toFixed(0)} MB`);
 });
