@@ -33,7 +33,8 @@ export class Res_conv extends nn.Module {
   forward(x: Tensor): Tensor {
     return scope(() => {
       const res = this.conv11 ? this.conv11.forward(x) : x;
-      return this.relu.forward(this.conv.forward(res).add(res));
+      // In place: the sum's left side is this block's own fresh output, which no backward pass needs.
+      return this.relu.forward(this.conv.forward(res).add_(res));
     });
   }
 }
@@ -54,7 +55,7 @@ export class feature_fuse extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return scope(() => this.norm.forward(this.conv11.forward(x).add(this.conv33.forward(x)).add(this.conv33_di.forward(x))));
+    return scope(() => this.norm.forward(this.conv11.forward(x).add_(this.conv33.forward(x)).add_(this.conv33_di.forward(x))));
   }
 }
 
@@ -155,9 +156,9 @@ export class block extends nn.Module {
 export function frUNetHead(finals: readonly nn.Conv2d[], features: readonly Tensor[], out_ave: boolean): Tensor {
   return scope(() => {
     if (!out_ave) return finals[4].forward(features[4]);
-    let sum = finals[0].forward(features[0]);
-    for (let i = 1; i < 5; i++) sum = sum.add(finals[i].forward(features[i]));
-    return sum.div(5);
+    const sum = finals[0].forward(features[0]);
+    for (let i = 1; i < 5; i++) sum.add_(finals[i].forward(features[i]));
+    return sum.div_(5);
   });
 }
 
