@@ -2,6 +2,7 @@
 // Runs every test file with node's test runner through tsx. Node 20 does not find .ts files in a folder by
 // itself, so the files are listed here; extra arguments are passed on (e.g. --test-name-pattern). The
 // 'dias-source' condition makes packages import each other's TypeScript sources, so tests never see a stale dist/.
+// tsx strips types without checking them, so the test files are type-checked first (tsconfig.test.json).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -17,6 +18,14 @@ for (const pkg of ['packages/torch', 'packages/dias']) {
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+for (const pkg of ['packages/torch', 'packages/dias']) {
+  const checked = spawnSync(process.execPath, [tsc, '-p', join(pkg, 'tsconfig.test.json')], { cwd: root, stdio: 'inherit' });
+  if (checked.status !== 0) {
+    console.error(`type errors in ${pkg}'s tests`);
+    process.exit(checked.status ?? 1);
+  }
 }
 const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', '--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -34,7 +34,7 @@ function rot90(m: Float64Array, P: number): Float64Array {
 
 /** The crop at (y0, x0) of plane t, flipped and rotated as the orientation code says, the slow obvious way. */
 function expectedPlane(src: ArrayLike<number>, t: number, H: number, W: number, P: number, y0: number, x0: number, code: number): Float64Array {
-  let m = new Float64Array(P * P);
+  let m: Float64Array = new Float64Array(P * P);
   for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) m[i * P + j] = src[t * H * W + (y0 + i) * W + (x0 + j)];
   if (code & 1) {
     const f = new Float64Array(P * P);
