@@ -183,6 +183,54 @@ describe('constructed DICOM files', () => {
   });
 });
 
+describe('a folder of single-frame DICOM files', () => {
+  // One 2x2 frame per file; pixel values tell the frame apart.
+  function frameFile(value: number, extra: DicomElements): Uint8Array {
+    return writeDicom(imageElements(2, 2, { '7fe00010': { vr: 'OW', value: words16([value, value, value, value]) }, ...extra }));
+  }
+  const series = (uid: string, instance: number, time: string): DicomElements => ({
+    '0020000e': { vr: 'UI', value: uid },
+    '00200013': { vr: 'IS', value: String(instance) },
+    '00080032': { vr: 'TM', value: time },
+    '00181164': { vr: 'DS', value: '0.2\\0.2' },
+  });
+
+  test('reads as one sequence in Instance Number order (not name order), with frame times from acquisition times', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // File names sort against the instance order; one file has no extension, only the DICM marker.
+      writeFileSync(join(dir, 'a.dcm'), frameFile(30, series('1.2.3', 3, '101500.500')));
+      writeFileSync(join(dir, 'b.dcm'), frameFile(10, series('1.2.3', 1, '101500')));
+      writeFileSync(join(dir, 'IM0002'), frameFile(20, series('1.2.3', 2, '101500.25')));
+      writeFileSync(join(dir, 'notes.txt'), 'not a frame');
+      const seq = await readSequence(dir);
+      assert.deepEqual([seq.T, seq.H, seq.W], [3, 2, 2]);
+      assert.deepEqual(Array.from(seq.frames), [10, 10, 10, 10, 20, 20, 20, 20, 30, 30, 30, 30]);
+      assert.deepEqual(seq.meta.frameTimes, [0, 250, 500]);
+      assert.deepEqual(seq.meta.pixelSpacing, [0.2, 0.2]);
+      assert.equal(seq.meta.seriesInstanceUid, '1.2.3');
+      assert.deepEqual((seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)), ['b.dcm', 'IM0002', 'a.dcm']);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('two series, mixed sizes, or several cines in one folder: errors that say which', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(join(dir, '1.dcm'), frameFile(1, series('1.2.3', 1, '100000')));
+      writeFileSync(join(dir, '2.dcm'), frameFile(2, series('1.2.4', 1, '100000')));
+      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(dir) && /2 series \(1\.2\.3: 1 file; 1\.2\.4: 1 file\)/.test(e.message));
+      writeFileSync(join(dir, '2.dcm'), writeDicom(imageElements(1, 4, { ...series('1.2.3', 2, '100001'), '7fe00010': { vr: 'OW', value: words16([1, 2, 3, 4]) } })));
+      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(join(dir, '2.dcm')) && /4x1, but 1\.dcm is 2x2/.test(e.message));
+      writeFileSync(join(dir, '2.dcm'), writeDicom(imageElements(2, 2, { '00280008': { vr: 'IS', value: '2' }, '7fe00010': { vr: 'OW', value: words16(new Array(8).fill(5)) } })));
+      await assert.rejects(readSequence(dir), /1 of its 2 DICOM files hold several frames \(2\.dcm: 2\)/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('mask subtraction', () => {
   function cine(): DsaSequence {
     // 4 frames of 1 x 4: frame 0 a little dim (tube warming up), frame 1 the clean mask, frames 2-3 contrast in

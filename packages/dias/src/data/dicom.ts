@@ -4,7 +4,7 @@
 // what the header knows: frame times (FrameTime, FrameTimeVector or CineRate), pixel spacing (ImagerPixelSpacing,
 // else PixelSpacing), positioner angles and the view they imply. Pixel values are otherwise as stored: no VOI
 // window and no subtraction (see mask-subtraction.ts).
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
@@ -17,6 +17,10 @@ const TAG = {
   modality: 'x00080060',
   imageType: 'x00080008',
   seriesDescription: 'x0008103e',
+  acquisitionTime: 'x00080032',
+  contentTime: 'x00080033',
+  seriesInstanceUid: 'x0020000e',
+  instanceNumber: 'x00200013',
   cineRate: 'x00180040',
   frameTime: 'x00181063',
   frameTimeVector: 'x00181065',
@@ -43,6 +47,20 @@ const TAG = {
 /** True when the bytes carry the DICM marker of a Part 10 file. */
 export function looksLikeDicom(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** True when the file starts like a Part 10 DICOM file (reads its first 132 bytes only). */
+export function fileHasDicmMarker(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = new Uint8Array(132);
+    return readSync(fd, head, 0, 132, 0) === 132 && looksLikeDicom(head);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function message(e: unknown): string {
@@ -234,9 +252,37 @@ function headerMeta(ds: DataSet, info: DicomImageInfo): SequenceMeta {
   return meta;
 }
 
+/** Where one file sits in its series: what a folder of single-frame files is ordered by. */
+export interface SeriesPosition {
+  seriesInstanceUid?: string;
+  instanceNumber?: number;
+  /** Acquisition (else content) time of day in milliseconds. */
+  timeMs?: number;
+}
+
+/** DICOM TM (HHMMSS.FFFFFF, fields optional from the right) in milliseconds since midnight. */
+export function dicomTimeMs(tm: string | undefined): number | undefined {
+  const m = /^(\d{2})(\d{2})?(\d{2})?(?:\.(\d{1,6}))?$/.exec((tm ?? '').trim());
+  if (!m) return undefined;
+  const fraction = m[4] ? Number(`0.${m[4]}`) : 0;
+  return ((Number(m[1]) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0) + fraction) * 1000;
+}
+
+export function seriesPosition(ds: DataSet): SeriesPosition {
+  return {
+    seriesInstanceUid: ds.string(TAG.seriesInstanceUid)?.trim() || undefined,
+    instanceNumber: numbers(ds, TAG.instanceNumber)?.[0],
+    timeMs: dicomTimeMs(ds.string(TAG.acquisitionTime)) ?? dicomTimeMs(ds.string(TAG.contentTime)),
+  };
+}
+
 /** Decodes a DICOM file's frames into a sequence (values in modality units after rescale). */
 export async function decodeDicom(bytes: Uint8Array, name: string): Promise<DsaSequence> {
-  const ds = parseDicom(bytes, name);
+  return decodeDicomDataSet(parseDicom(bytes, name), name);
+}
+
+/** decodeDicom for a data set already parsed. */
+export async function decodeDicomDataSet(ds: DataSet, name: string): Promise<DsaSequence> {
   const info = dicomImageInfo(ds, name);
   const syntax = TRANSFER_SYNTAXES[info.transferSyntax];
   if (!syntax) throw new Error(`${name}: unknown transfer syntax ${info.transferSyntax}`);
@@ -264,12 +310,14 @@ export async function decodeDicom(bytes: Uint8Array, name: string): Promise<DsaS
   };
 }
 
-export async function readDicom(path: string): Promise<DsaSequence> {
-  let bytes: Uint8Array;
+export function readDicomBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (e) {
     throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? message(e)})`);
   }
-  return decodeDicom(bytes, path);
+}
+
+export async function readDicom(path: string): Promise<DsaSequence> {
+  return decodeDicom(readDicomBytes(path), path);
 }

@@ -2,6 +2,7 @@
 //   a DIAS root folder (needs options.id)      -> that sequence, label and scribble attached
 //   a frame file image_s{n}_i{k}.png            -> the whole sequence n (from its DIAS root when there is one)
 //   an nnU-Net folder (needs options.id = case) -> that case
+//   a folder of single-frame DICOM files        -> one series in instance order (dicom-series.ts)
 //   any other folder                            -> its frame images in numeric order (frame-folder.ts)
 //   .npy                                        -> a (T, H, W) stack (npy-sequence.ts)
 //   .dcm, or any file with the DICM marker      -> DICOM frames (dicom.ts), optionally mask-subtracted
@@ -9,11 +10,12 @@
 //   .png                                        -> one frame (T = 1)
 // A single image, TIFF or .npy picks up its label from a sibling labels/ folder (images/x.png <-> labels/x.png).
 // Nothing is resampled unless options.frames asks for it.
-import { existsSync, openSync, readSync, closeSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { DIAS_SPLITS, isDiasRoot, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
-import { readDicom } from './dicom.js';
-import { readFrameFolder } from './frame-folder.js';
+import { fileHasDicmMarker, readDicom } from './dicom.js';
+import { dicomFilesIn, readDicomSeries } from './dicom-series.js';
+import { frameFolderFiles, readFrameFolder } from './frame-folder.js';
 import { readImageFrames, stackFrames } from './image-frames.js';
 import { subtractMask } from './mask-subtraction.js';
 import { labelFromGray } from './masks.js';
@@ -22,7 +24,7 @@ import { readNpySequence } from './npy-sequence.js';
 import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
 import type { DsaSequence } from './sequence.js';
 
-export type SequenceFormat = 'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'npy' | 'dicom' | 'tiff' | 'png';
+export type SequenceFormat = 'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'dicom-series' | 'npy' | 'dicom' | 'tiff' | 'png';
 
 export interface ReadSequenceOptions extends ResampleOptions {
   /** The sequence in a DIAS root (a number, or 's12') or the case in an nnU-Net folder. */
@@ -47,29 +49,17 @@ function isDir(p: string): boolean {
   }
 }
 
-function hasDicmMarker(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buf = new Uint8Array(132);
-    return readSync(fd, buf, 0, 132, 0) === 132 && String.fromCharCode(...buf.subarray(128)) === 'DICM';
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
 export function detectFormat(path: string): SequenceFormat {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
   if (isDir(path)) {
     if (isDiasRoot(path)) return 'dias';
     if (isNnunetFolder(path)) return 'nnunet';
+    if (!frameFolderFiles(path).frames.length && dicomFilesIn(path).length) return 'dicom-series';
     return 'frame-folder';
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.npy') return 'npy';
-  if (ext === '.dcm' || ext === '.dicom' || hasDicmMarker(path)) return 'dicom';
+  if (ext === '.dcm' || ext === '.dicom' || fileHasDicmMarker(path)) return 'dicom';
   if (ext === '.tif' || ext === '.tiff') return 'tiff';
   if (ext === '.png') return DIAS_FRAME.test(basename(path)) ? 'dias-frame' : 'png';
   throw new Error(`${path}: unknown sequence format (expected a folder, .png, .tif, .npy or DICOM)`);
@@ -149,6 +139,8 @@ async function readNative(path: string, format: SequenceFormat, options: ReadSeq
     }
     case 'frame-folder':
       return readFrameFolder(path);
+    case 'dicom-series':
+      return readDicomSeries(path);
     case 'npy':
       return readNpySequence(path);
     case 'dicom':
