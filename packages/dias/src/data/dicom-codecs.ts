@@ -1,11 +1,11 @@
 // Pixel codecs behind the DICOM transfer syntaxes: JPEG baseline (libjpeg-turbo WASM), JPEG-LS (CharLS WASM),
-// JPEG lossless (jpeg-lossless-decoder-js), RLE (rle.ts) and uncompressed. Each returns the frame's sample words
+// JPEG 2000 (OpenJPEG WASM), JPEG lossless (jpeg-lossless-decoder-js), RLE (rle.ts) and uncompressed. Each returns the frame's sample words
 // interleaved per pixel; masking to BitsStored, sign and rescale happen in dicom.ts.
 import { createRequire } from 'node:module';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { decodeDicomRle } from './rle.js';
 
-export type PixelEncoding = 'native' | 'native-big-endian' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'rle' | 'unsupported';
+export type PixelEncoding = 'native' | 'native-big-endian' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000' | 'rle' | 'unsupported';
 
 /** Transfer syntax UID -> name and pixel encoding. */
 export const TRANSFER_SYNTAXES: Record<string, { name: string; encoding: PixelEncoding }> = {
@@ -20,8 +20,8 @@ export const TRANSFER_SYNTAXES: Record<string, { name: string; encoding: PixelEn
   '1.2.840.10008.1.2.4.80': { name: 'JPEG-LS Lossless', encoding: 'jpeg-ls' },
   '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Near-Lossless', encoding: 'jpeg-ls' },
   '1.2.840.10008.1.2.5': { name: 'RLE Lossless', encoding: 'rle' },
-  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 Lossless', encoding: 'unsupported' },
-  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', encoding: 'unsupported' },
+  '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 Lossless', encoding: 'jpeg-2000' },
+  '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', encoding: 'jpeg-2000' },
   '1.2.840.10008.1.2.4.100': { name: 'MPEG2', encoding: 'unsupported' },
   '1.2.840.10008.1.2.4.102': { name: 'MPEG-4 AVC/H.264', encoding: 'unsupported' },
   '1.2.840.10008.1.2.4.103': { name: 'MPEG-4 AVC/H.264 BD', encoding: 'unsupported' },
@@ -46,7 +46,8 @@ function wasmModule(id: string): Promise<Record<string, new () => CornerstoneDec
   let m = modules.get(id);
   if (!m) {
     const factory = require(id) as Factory;
-    m = factory();
+    // Quiet: OpenJPEG logs every header it reads to stdout; failures still throw.
+    m = factory({ print: () => {}, printErr: () => {} });
     modules.set(id, m);
   }
   return m;
@@ -106,6 +107,12 @@ export async function decodeCompressedFrame(encoding: PixelEncoding, bytes: Uint
       checkSize(name, 'JPEG-LS', { width: info.width, height: info.height, components: info.componentCount }, format);
       if (info.bitsPerSample <= 8) return data;
       return new Uint16Array(data.buffer, data.byteOffset, data.byteLength >> 1); // CharLS writes machine (little) endian
+    }
+    case 'jpeg-2000': {
+      const { data, info } = await decodeWasm('@cornerstonejs/codec-openjpeg/decodewasmjs', 'J2KDecoder', bytes, name);
+      checkSize(name, 'JPEG 2000', { width: info.width, height: info.height, components: info.componentCount }, format);
+      if (info.bitsPerSample <= 8) return data;
+      return new Uint16Array(data.buffer, data.byteOffset, data.byteLength >> 1); // OpenJPEG's output is little endian
     }
     case 'jpeg-lossless': {
       let out: Uint8Array | Uint16Array;

@@ -27,7 +27,7 @@ declare module 'jpeg-lossless-decoder-js' {
   }
 }
 
-/** The emscripten decoder objects of @cornerstonejs/codec-libjpeg-turbo-8bit and codec-charls. */
+/** The emscripten decoder objects of @cornerstonejs/codec-libjpeg-turbo-8bit, codec-charls and codec-openjpeg. */
 interface CornerstoneFrameInfo {
   width: number;
   height: number;
@@ -51,5 +51,10 @@ declare module '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs' {
 
 declare module '@cornerstonejs/codec-charls/decodewasmjs' {
   const factory: (options?: object) => Promise<{ JpegLSDecoder: new () => CornerstoneDecoder }>;
+  export default factory;
+}
+
+declare module '@cornerstonejs/codec-openjpeg/decodewasmjs' {
+  const factory: (options?: object) => Promise<{ J2KDecoder: new () => CornerstoneDecoder }>;
   export default factory;
 }
