@@ -3,8 +3,7 @@ import type { Tensor } from '../tensor.js';
 import { empty, ones, zeros } from '../creation.js';
 import { noGrad } from '../autograd.js';
 import { batchNorm } from '../ops/normalization.js';
-import { Module } from './module.js';
-import { ones_, zeros_ } from './init.js';
+import { AffineNorm } from './affine-norm.js';
 import type { FactoryOptions } from './options.js';
 
 export interface NormOptions extends Omit<FactoryOptions, 'generator'> {
@@ -19,7 +18,7 @@ export interface NormOptions extends Omit<FactoryOptions, 'generator'> {
  * What batch and instance normalisation share (PyTorch's _NormBase): weight and bias parameters when affine,
  * then running_mean, running_var and num_batches_tracked buffers when tracking, registered in PyTorch's order.
  */
-export class NormBase extends Module {
+export class NormBase extends AffineNorm {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -48,12 +47,6 @@ export class NormBase extends Module {
     this.resetParameters();
   }
 
-  get weight(): Tensor | null {
-    return this.optionalParam('weight');
-  }
-  get bias(): Tensor | null {
-    return this.optionalParam('bias');
-  }
   get runningMean(): Tensor | null {
     return this.buffer('running_mean');
   }
@@ -74,11 +67,9 @@ export class NormBase extends Module {
   }
 
   /** Running statistics reset; weight ones, bias zeros. */
-  resetParameters(): void {
+  override resetParameters(): void {
     this.resetRunningStats();
-    const { weight, bias } = this;
-    if (weight) ones_(weight);
-    if (bias) zeros_(bias);
+    super.resetParameters();
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../ops/convolution.js';
 import { pad, type PadMode } from '../ops/resampling.js';
 import { Module } from './module.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { defaultLayerInit_ } from './layer-init.js';
 import type { FactoryOptions } from './options.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
@@ -83,15 +83,7 @@ export class ConvNd extends Module {
    * with fanIn from the weight as laid out (so for a transposed convolution, out/groups * k).
    */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    const bias = this.bias;
-    if (bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      if (fanIn !== 0) {
-        const bound = 1 / Math.sqrt(fanIn);
-        uniform_(bias, -bound, bound, generator);
-      }
-    }
+    defaultLayerInit_(this.weight, this.bias, 'keep', generator);
   }
 }
 

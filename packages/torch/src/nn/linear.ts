@@ -3,7 +3,7 @@ import type { Tensor } from '../tensor.js';
 import { empty, type Generator } from '../creation.js';
 import { linear } from '../ops/convolution.js';
 import { Module } from './module.js';
-import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { defaultLayerInit_ } from './layer-init.js';
 import type { FactoryOptions } from './options.js';
 
 /** Returns its input; a placeholder where an architecture expects a layer. Constructor arguments are ignored. */
@@ -44,13 +44,7 @@ export class Linear extends Module {
 
   /** PyTorch's default: kaiming_uniform_(a=√5), i.e. U(±1/√fanIn), for the weight and U(±1/√fanIn) for the bias. */
   resetParameters(generator?: Generator): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5), generator });
-    const bias = this.bias;
-    if (bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform_(bias, -bound, bound, generator);
-    }
+    defaultLayerInit_(this.weight, this.bias, 'zeros', generator);
   }
 
   forward(x: Tensor): Tensor {

@@ -2,14 +2,13 @@
 import type { Tensor } from '../tensor.js';
 import { empty } from '../creation.js';
 import { groupNorm, layerNorm } from '../ops/normalization.js';
-import { Module } from './module.js';
-import { ones_, zeros_ } from './init.js';
+import { AffineNorm } from './affine-norm.js';
 import type { FactoryOptions } from './options.js';
 
 type Factory = Omit<FactoryOptions, 'generator'>;
 
 /** Normalises over groups of channels (and the spatial dimensions) per sample; weight and bias are per channel. */
-export class GroupNorm extends Module {
+export class GroupNorm extends AffineNorm {
   readonly numGroups: number;
   readonly numChannels: number;
   readonly eps: number;
@@ -28,20 +27,6 @@ export class GroupNorm extends Module {
     this.resetParameters();
   }
 
-  get weight(): Tensor | null {
-    return this.optionalParam('weight');
-  }
-  get bias(): Tensor | null {
-    return this.optionalParam('bias');
-  }
-
-  /** Weight ones, bias zeros. */
-  resetParameters(): void {
-    const { weight, bias } = this;
-    if (weight) ones_(weight);
-    if (bias) zeros_(bias);
-  }
-
   forward(x: Tensor): Tensor {
     return groupNorm(x, this.numGroups, this.weight, this.bias, this.eps);
   }
@@ -55,7 +40,7 @@ export interface LayerNormOptions extends Factory {
 }
 
 /** Normalises over the trailing normalizedShape dimensions of each sample. */
-export class LayerNorm extends Module {
+export class LayerNorm extends AffineNorm {
   readonly normalizedShape: number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;
@@ -69,20 +54,6 @@ export class LayerNorm extends Module {
     this.registerParameter('weight', this.elementwiseAffine ? empty(this.normalizedShape, factory) : null);
     this.registerParameter('bias', this.elementwiseAffine && (options.bias ?? true) ? empty(this.normalizedShape, factory) : null);
     this.resetParameters();
-  }
-
-  get weight(): Tensor | null {
-    return this.optionalParam('weight');
-  }
-  get bias(): Tensor | null {
-    return this.optionalParam('bias');
-  }
-
-  /** Weight ones, bias zeros. */
-  resetParameters(): void {
-    const { weight, bias } = this;
-    if (weight) ones_(weight);
-    if (bias) zeros_(bias);
   }
 
   forward(x: Tensor): Tensor {

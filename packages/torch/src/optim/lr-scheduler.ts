@@ -117,15 +117,3 @@ export function warmupDefaults(o: WarmupOptions, warmupPrefix: boolean): Require
     tInUpdates: o.tInUpdates ?? true,
   };
 }
-
-/** Which cycle t falls in, its length and the position in it (timm's cycle arithmetic for cosine and poly). */
-export function cyclePosition(t: number, tInitial: number, cycleMul: number): { i: number; tI: number; tCurr: number } {
-  if (cycleMul !== 1) {
-    const i = Math.floor(Math.log(1 - (t / tInitial) * (1 - cycleMul)) / Math.log(cycleMul));
-    const tI = cycleMul ** i * tInitial;
-    const tCurr = t - ((1 - cycleMul ** i) / (1 - cycleMul)) * tInitial;
-    return { i, tI, tCurr };
-  }
-  const i = Math.floor(t / tInitial);
-  return { i, tI: tInitial, tCurr: t - tInitial * i };
-}
