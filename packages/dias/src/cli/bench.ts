@@ -1,7 +1,9 @@
 // `dias bench train`: training-step and inference speed of a model on random patches; `dias bench report`:
-// several models trained with one budget and tested (bench-report.ts).
+// several models trained with one budget and tested (bench-report.ts); `dias bench data`: training-batch
+// throughput with and without the prefetching workers (bench-data.ts).
 import { parseArgs } from 'node:util';
 import { benchTrainStep } from '../bench/train-step-bench.js';
+import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
@@ -9,7 +11,7 @@ import { positiveIntFlag } from './flags.js';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison',
+  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; data throughput',
   usage: `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
                         [--device cpu|cuda] [--json] [--no-progress]
 
@@ -19,11 +21,14 @@ of the same batch. 2D models take the frames as channels; VSS_Net_all is VSS-Net
 printed is JSON: {"model","batch","patch","frames","threads","device","train_step_ms","infer_batch_ms",
 "rss_mb_start","rss_mb_end"} (rss_mb_start after step 20 when there are more than 20 steps, else after warm-up).
 
-${BENCH_REPORT_USAGE}`,
+${BENCH_REPORT_USAGE}
+
+${BENCH_DATA_USAGE}`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'report') return benchReport(rest);
-    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (try: dias bench train --help or dias bench report --help)`);
+    if (sub === 'data') return benchData(rest);
+    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (train, report or data; see dias bench --help)`);
     const { values } = parseArgs({
       args: rest,
       options: {
