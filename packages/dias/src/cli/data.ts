@@ -24,7 +24,8 @@ check  Reads every file of a DIAS release folder (training/ validation/ test/ un
 show   Writes a contact sheet PNG: the frames in a grid, then the minimum intensity projection (MinIP), the label
        over it in red and the scribble over it (vessel red, background blue). PATH is anything a sequence can be
        read from: a DIAS root (with --id), a frame file image_s{n}_i{k}.png, an nnU-Net folder (with --id CASE),
-       a folder of frame PNG/TIFFs, a .npy stack (T, H, W), a DICOM file, a TIFF or a PNG.
+       a folder of frame PNG/TIFFs, a .npy stack (T, H, W), a DICOM file (or a folder of single-frame DICOM
+       files), a TIFF or a PNG.
          --out FILE.png  where to write (required)
          --id N          DIAS sequence (12 or s12) or nnU-Net case
          --split S       look the id up in one split (${DIAS_SPLITS.join(', ')})

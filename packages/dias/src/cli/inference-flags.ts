@@ -1,7 +1,8 @@
 // What `dias test` and `dias segment` share: the inference flags, their checks, and loading a trained model from
 // a run folder or a weights file with messages that name what is missing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { cuda } from '@dias-ts/torch';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cuda, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictOptions } from '../eval/inference.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
@@ -10,7 +11,7 @@ import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsC
 import { UsageError } from './command.js';
 import { positiveIntFlag } from './flags.js';
 
-export const inferenceFlags = {
+const inferenceFlags = {
   'no-tta': { type: 'boolean' },
   stride: { type: 'string' },
   blend: { type: 'string' },
@@ -18,6 +19,32 @@ export const inferenceFlags = {
   device: { type: 'string' },
   threads: { type: 'string' },
 } as const;
+
+/** The flags of every command that runs a trained model: the model's run folder, the threshold, the output style. */
+const modelRunFlags = {
+  run: { type: 'string' },
+  checkpoint: { type: 'string' },
+  threshold: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  ...inferenceFlags,
+} as const;
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+type InferenceArgsConfig<Own extends FlagOptions, Positionals extends boolean> = {
+  args: string[];
+  allowPositionals?: Positionals;
+  options: typeof modelRunFlags & Own;
+};
+
+/** A model-running command's argv: its own flags plus the shared ones. */
+export function parseInferenceArgs<Own extends FlagOptions, Positionals extends boolean = false>(
+  argv: string[],
+  own: Own,
+  allowPositionals?: Positionals,
+): ReturnType<typeof parseArgs<InferenceArgsConfig<Own, Positionals>>> {
+  return parseArgs<InferenceArgsConfig<Own, Positionals>>({ args: argv, allowPositionals, options: { ...modelRunFlags, ...own } });
+}
 
 export const INFERENCE_FLAG_USAGE = `  --no-tta           no flip test-time augmentation (default: the mean over identity, left-right, up-down
                      and both flips; 4x the work)
@@ -46,6 +73,11 @@ export function checkpointChoice(value: string | undefined): WeightsChoice {
   const c = value ?? 'best';
   if (c !== 'best' && c !== 'final' && c !== 'latest') throw new UsageError(`--checkpoint must be best, final or latest, got '${value}'`);
   return c;
+}
+
+/** --threads: libtorch's thread count, for the whole process. */
+export function applyThreadsFlag(value: string | undefined): void {
+  if (value !== undefined) setNumThreads(positiveIntFlag('threads', value, 1));
 }
 
 export interface InferenceModel {
@@ -117,4 +149,9 @@ export function loadRunForInference(runDir: string, which: WeightsChoice): Infer
 export function loadWeightsForInference(path: string): InferenceModel {
   if (!existsSync(path)) throw new UsageError(`--weights ${path}: no such file`);
   return wrap(loadWeightsFile(path), path);
+}
+
+/** The model named by --run (with --checkpoint) or else by --weights; the caller has checked that one is given. */
+export function loadInferenceModel(values: { run?: string; checkpoint?: string; weights?: string }): InferenceModel {
+  return values.run ? loadRunForInference(values.run, checkpointChoice(values.checkpoint)) : loadWeightsForInference(values.weights!);
 }

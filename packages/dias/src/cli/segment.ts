@@ -1,8 +1,6 @@
 // `dias segment`: one sequence from any source (DIAS dataset, frame folder, NPY stack, DICOM, image) through a
 // trained model; writes the mask, the probability map and an overlay, and reports time and peak memory.
-import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { setNumThreads } from '@dias-ts/torch';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { detectFormat, readSequence } from '../data/read-sequence.js';
 import { writeCaseOutputs } from '../eval/case-outputs.js';
@@ -10,21 +8,18 @@ import { patchCount, predictSequence } from '../eval/inference.js';
 import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../eval/metrics.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import {
-  checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, loadWeightsForInference, probabilityFlag,
-  type InferenceModel,
-} from './inference-flags.js';
+import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
 import { positiveIntFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--json]
 
 Segments the arteries of one sequence. INPUT is a DIAS dataset folder (with --id), a frame file
-image_s{n}_i{k}.png, a folder of frame images, a .npy stack (T, H, W), a DICOM XA/XRF file, a TIFF or a
-single PNG. The sequence is resampled to the model's frame count and z-scored, then predicted with a
-sliding 64x64 window. Writes into DIR: {name}_mask.png (0/255), {name}_prob.npy (float32), {name}_prob.png,
-{name}_overlay.png (the prediction's contour over the MinIP), and with a label (DIAS) {name}_error.png;
-prints the time taken and the peak memory (RSS).
+image_s{n}_i{k}.png, a folder of frame images, a .npy stack (T, H, W), a DICOM XA/XRF file (or a folder of
+single-frame DICOM files), a TIFF or a single PNG. The sequence is resampled to the model's frame count and
+z-scored, then predicted with a sliding 64x64 window. Writes into DIR: {name}_mask.png (0/255),
+{name}_prob.npy (float32), {name}_prob.png, {name}_overlay.png (the prediction's contour over the MinIP), and
+with a label (DIAS) {name}_error.png; prints the time taken and the peak memory (RSS).
   --run RUN          a run folder of dias train; --checkpoint picks best (default), final or latest
   --weights FILE     a checkpoint file of dias train instead of a run folder
   --out DIR          output folder (created if missing)
@@ -36,6 +31,12 @@ ${INFERENCE_FLAG_USAGE}
   --threshold P      mask threshold (default 0.5)
   --json             the last line printed is JSON: files, size, timings and peak RSS
   --no-progress      no progress bar`;
+
+/** segment's own flags; parseInferenceArgs adds --run, --checkpoint, --threshold and the other shared ones. */
+const SEGMENT_FLAGS = {
+  weights: { type: 'string' }, out: { type: 'string' }, id: { type: 'string' }, split: { type: 'string' }, subtract: { type: 'string' },
+  fast: { type: 'boolean' },
+} as const;
 
 const peakRssMb = () => +(process.resourceUsage().maxRSS / 1024).toFixed(1);
 
@@ -51,16 +52,7 @@ export const segmentCommand: Command = {
   summary: 'segment one sequence (DIAS, frames, NPY, DICOM, image) with a trained model',
   usage: USAGE,
   async run(argv) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        run: { type: 'string' }, weights: { type: 'string' }, checkpoint: { type: 'string' }, out: { type: 'string' },
-        id: { type: 'string' }, split: { type: 'string' }, subtract: { type: 'string' }, fast: { type: 'boolean' },
-        threshold: { type: 'string' }, json: { type: 'boolean' }, 'no-progress': { type: 'boolean' },
-        ...inferenceFlags,
-      },
-    });
+    const { values, positionals } = parseInferenceArgs(argv, SEGMENT_FLAGS, true);
     if (positionals.length !== 1) throw new UsageError(`dias segment: give exactly one INPUT (got ${positionals.length}); see dias segment --help`);
     const input = positionals[0];
     if (!values.out) throw new UsageError('dias segment: --out DIR is required');
@@ -73,17 +65,17 @@ export const segmentCommand: Command = {
     if (split !== undefined && !DIAS_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${split}'`);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     const subtract = subtractFlag(values.subtract);
-    if (values.threads !== undefined) setNumThreads(positiveIntFlag('threads', values.threads, 1));
+    applyThreadsFlag(values.threads);
     if (existsSync(values.out) && !statSync(values.out).isDirectory()) throw new UsageError(`--out ${values.out}: exists and is not a folder`);
     const say = (s: string) => (values.json ? console.error(s) : console.log(s));
 
     const t0 = performance.now();
-    const loaded: InferenceModel = values.run ? loadRunForInference(values.run, checkpointChoice(values.checkpoint)) : loadWeightsForInference(values.weights!);
+    const loaded = loadInferenceModel(values);
     const predict = loaded.predictOptions(values, values.fast ? { stride: positiveIntFlag('stride', values.stride, 64), tta: false } : {});
     const format = detectFormat(input);
     const seq = await readSequence(input, { id: values.id, split, subtract });
     const imageType = seq.meta.imageType;
-    if (format === 'dicom' && subtract === undefined && seq.T > 1 && Array.isArray(imageType) && !imageType.some((v) => /SUBTRACT/i.test(String(v)))) {
+    if ((format === 'dicom' || format === 'dicom-series') && subtract === undefined && seq.T > 1 && Array.isArray(imageType) && !imageType.some((v) => /SUBTRACT/i.test(String(v)))) {
       console.error(`note: ${input} is not marked SUBTRACTED; if it is a raw cine, --subtract auto turns it into DSA first`);
     }
     const tLoad = performance.now();

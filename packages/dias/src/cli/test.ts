@@ -1,16 +1,13 @@
 // `dias test`: a trained run on the whole sequences of a DIAS split; report and pictures into RUN/test_<split>/.
-import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { setNumThreads } from '@dias-ts/torch';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../eval/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import { checkpointChoice, inferenceFlags, INFERENCE_FLAG_USAGE, loadRunForInference, probabilityFlag } from './inference-flags.js';
-import { positiveIntFlag } from './flags.js';
+import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
 
 const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--no-tta]
                  [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]
@@ -43,19 +40,12 @@ export const testCommand: Command = {
   summary: 'test a trained run on a DIAS split: metrics, report and error maps',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        run: { type: 'string' }, data: { type: 'string' }, split: { type: 'string' }, checkpoint: { type: 'string' },
-        threshold: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, 'no-progress': { type: 'boolean' },
-        ...inferenceFlags,
-      },
-    });
+    const { values } = parseInferenceArgs(argv, { data: { type: 'string' }, split: { type: 'string' }, report: { type: 'string' } });
     if (!values.run) throw new UsageError('dias test: --run RUN is required');
     const split = parseSplit(values.split);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
-    if (values.threads !== undefined) setNumThreads(positiveIntFlag('threads', values.threads, 1));
-    const loaded = loadRunForInference(values.run, checkpointChoice(values.checkpoint));
+    applyThreadsFlag(values.threads);
+    const loaded = loadInferenceModel(values);
     const dataDir = values.data ?? (loaded.config?.data.dir || undefined);
     if (!dataDir) throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
     if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
