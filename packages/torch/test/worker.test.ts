@@ -11,7 +11,8 @@ test('a worker computes the same result as the main thread, and the event loop k
     const x = randn([1, 16, 96, 96]);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
-    const y = await worker.call<import('../src/index.js').Tensor>('forward', x, 30);
+    // 100 convolutions: tens of milliseconds even on a fast machine, so a working event loop ticks many times.
+    const y = await worker.call<import('../src/index.js').Tensor>('forward', x, 100);
     clearInterval(timer);
     assert.ok(ticks > 5, `the main thread should tick while the worker computes (ticks=${ticks})`);
     // The same computation on this thread, with the weights the worker drew from the same seed.
@@ -19,7 +20,7 @@ test('a worker computes the same result as the main thread, and the event loop k
     const weight = randn([16, 16, 3, 3]);
     const expected = noGrad(() => {
       let h = x;
-      for (let i = 0; i < 30; i++) h = F.conv2d(h, weight, null, { padding: 1 }).tanh();
+      for (let i = 0; i < 100; i++) h = F.conv2d(h, weight, null, { padding: 1 }).tanh();
       return h;
     });
     assert.deepEqual(y.shape, [1, 16, 96, 96]);
