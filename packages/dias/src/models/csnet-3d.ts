@@ -1,11 +1,12 @@
 // CSNet_3D (official models/d3/csnet_3d.py): a residual 3D encoder-decoder with spatial and channel affinity
 // attention at the bottleneck; the first pooling keeps the frames, the next three halve them; DRM head.
-import { cat, nn, zeros, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
 import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
+import { GammaAttention } from './blocks/gamma-attention.js';
 
 function downsample(): nn.MaxPool3d {
   return new nn.MaxPool3d(2, { stride: 2 });
@@ -82,7 +83,7 @@ class Decoder3d extends nn.Module {
 }
 
 /** Affinity over all N = T*H*W positions from three directional projections; adds gamma * attended values. */
-class SpatialAttentionBlock3d extends nn.Module {
+class SpatialAttentionBlock3d extends GammaAttention {
   readonly query: nn.Conv3d;
   readonly key: nn.Conv3d;
   readonly judge: nn.Conv3d;
@@ -96,12 +97,7 @@ class SpatialAttentionBlock3d extends nn.Module {
     this.key = this.registerModule('key', new nn.Conv3d(inChannels, inner, [3, 1, 1], { padding: [1, 0, 0] }));
     this.judge = this.registerModule('judge', new nn.Conv3d(inChannels, inner, [1, 1, 3], { padding: [0, 0, 1] }));
     this.value = this.registerModule('value', new nn.Conv3d(inChannels, inChannels, 1));
-    this.registerParameter('gamma', zeros([1]));
-    this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
-  }
-
-  get gamma(): Tensor {
-    return this.param('gamma');
+    this.softmax = this.registerGammaSoftmax();
   }
 
   forward(x: Tensor): Tensor {
@@ -115,22 +111,17 @@ class SpatialAttentionBlock3d extends nn.Module {
     const affinity = this.softmax.forward(affinity1.matmul(affinity2));
     const projValue = this.value.forward(x).view(B, -1, n);
     const weights = projValue.matmul(affinity).view(B, C, H, W, D);
-    return this.gamma.mul(weights).add(x);
+    return this.addScaled(weights, x);
   }
 }
 
 /** Channel affinity (C x C) turned into attention by max-minus-affinity and softmax; adds gamma * attended values. */
-class ChannelAttentionBlock3d extends nn.Module {
+class ChannelAttentionBlock3d extends GammaAttention {
   readonly softmax: nn.Softmax;
 
   constructor(_inChannels: number) {
     super();
-    this.registerParameter('gamma', zeros([1]));
-    this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
-  }
-
-  get gamma(): Tensor {
-    return this.param('gamma');
+    this.softmax = this.registerGammaSoftmax();
   }
 
   forward(x: Tensor): Tensor {
@@ -143,7 +134,7 @@ class ChannelAttentionBlock3d extends nn.Module {
     const affinity = affinity1.matmul(affinity2);
     const affinityNew = this.softmax.forward(affinity.max(-1, true).values.expandAs(affinity).sub(affinity));
     const weights = affinityNew.matmul(x.view(B, C, -1)).view(B, C, H, W, D);
-    return this.gamma.mul(weights).add(x);
+    return this.addScaled(weights, x);
   }
 }
 

@@ -1,9 +1,10 @@
 // CS-Net (Mou et al.) as the official models/d2/csnet.py: residual encoders, and spatial plus channel self-attention
 // at the bottleneck. Frames are input channels.
-import { cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
+import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption } from './blocks/model-options.js';
+import { GammaAttention } from './blocks/gamma-attention.js';
 
 /** Two 3x3 conv + BN + ReLU, plus a 1x1 projection of the input as the residual. */
 export class ResEncoder extends nn.Module {
@@ -54,7 +55,7 @@ export class Decoder extends nn.Module {
 }
 
 /** Self-attention over positions, with queries from a 1x3 and keys from a 3x1 convolution; gamma * attended + x. */
-export class SpatialAttentionBlock extends nn.Module {
+export class SpatialAttentionBlock extends GammaAttention {
   readonly query: nn.Sequential;
   readonly key: nn.Sequential;
   readonly value: nn.Conv2d;
@@ -74,12 +75,7 @@ export class SpatialAttentionBlock extends nn.Module {
       new nn.ReLU({ inplace: true }),
     ));
     this.value = this.registerModule('value', new nn.Conv2d(in_channels, in_channels, 1));
-    this.registerParameter('gamma', zeros([1]));
-    this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
-  }
-
-  get gamma(): Tensor {
-    return this.param('gamma');
+    this.softmax = this.registerGammaSoftmax();
   }
 
   forward(x: Tensor): Tensor {
@@ -89,22 +85,17 @@ export class SpatialAttentionBlock extends nn.Module {
     const affinity = this.softmax.forward(query.matmul(key));
     const value = this.value.forward(x).view(B, -1, H * W);
     const weights = value.matmul(affinity.permute(0, 2, 1)).view(B, C, H, W);
-    return this.gamma.mul(weights).add(x);
+    return this.addScaled(weights, x);
   }
 }
 
 /** Self-attention over channels (with the max-minus-energy trick); gamma * attended + x. */
-export class ChannelAttentionBlock extends nn.Module {
+export class ChannelAttentionBlock extends GammaAttention {
   readonly softmax: nn.Softmax;
 
   constructor(_in_channels: number) {
     super();
-    this.registerParameter('gamma', zeros([1]));
-    this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
-  }
-
-  get gamma(): Tensor {
-    return this.param('gamma');
+    this.softmax = this.registerGammaSoftmax();
   }
 
   forward(x: Tensor): Tensor {
@@ -113,7 +104,7 @@ export class ChannelAttentionBlock extends nn.Module {
     const affinity = flat.matmul(flat.permute(0, 2, 1));
     const affinityNew = this.softmax.forward(affinity.max(-1, true).values.expandAs(affinity).sub(affinity));
     const weights = affinityNew.matmul(flat).view(B, C, H, W);
-    return this.gamma.mul(weights).add(x);
+    return this.addScaled(weights, x);
   }
 }
 

@@ -5,27 +5,37 @@ import { cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
-import { conv, down, up } from './blocks/res-blocks-2d.js';
+import { conv, down, up } from './blocks/res-blocks.js';
 import { positiveIntOption, positiveNumberOption, probabilityOption } from './blocks/model-options.js';
 
 /**
- * Position attention: every position attends over all H*W positions (1x1 query/key convolutions with C/8 channels).
- * Returns the attended features only (no gamma, no residual here: CPAM adds them). Its memory grows as (H*W)^2.
+ * What PAM_Module and CAM_Module share: query and key convolutions (qk_dim channels, kernel and stride qk_kernel),
+ * a 1x1 value convolution and a softmax over the last dimension.
  */
-export class PAM_Module extends nn.Module {
+abstract class AttentionModule extends nn.Module {
   readonly chanel_in: number;
   readonly query_conv: nn.Conv2d;
   readonly key_conv: nn.Conv2d;
   readonly value_conv: nn.Conv2d;
   readonly softmax: nn.Softmax;
 
-  constructor(in_dim: number) {
+  constructor(in_dim: number, qk_dim: number, qk_kernel: number) {
     super();
     this.chanel_in = in_dim;
-    this.query_conv = this.registerModule('query_conv', new nn.Conv2d(in_dim, Math.floor(in_dim / 8), 1));
-    this.key_conv = this.registerModule('key_conv', new nn.Conv2d(in_dim, Math.floor(in_dim / 8), 1));
+    this.query_conv = this.registerModule('query_conv', new nn.Conv2d(in_dim, qk_dim, qk_kernel, { stride: qk_kernel }));
+    this.key_conv = this.registerModule('key_conv', new nn.Conv2d(in_dim, qk_dim, qk_kernel, { stride: qk_kernel }));
     this.value_conv = this.registerModule('value_conv', new nn.Conv2d(in_dim, in_dim, 1));
     this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
+  }
+}
+
+/**
+ * Position attention: every position attends over all H*W positions (1x1 query/key convolutions with C/8 channels).
+ * Returns the attended features only (no gamma, no residual here: CPAM adds them). Its memory grows as (H*W)^2.
+ */
+export class PAM_Module extends AttentionModule {
+  constructor(in_dim: number) {
+    super(in_dim, Math.floor(in_dim / 8), 1);
   }
 
   forward(x: Tensor): Tensor {
@@ -42,21 +52,11 @@ export class PAM_Module extends nn.Module {
  * Channel attention with query and key from 2x2 stride-2 convolutions (so the energies are over a quarter of the
  * positions) and the max-minus-energy trick. Returns the attended features only; its gamma is registered but unused.
  */
-export class CAM_Module extends nn.Module {
-  readonly chanel_in: number;
-  readonly query_conv: nn.Conv2d;
-  readonly key_conv: nn.Conv2d;
-  readonly value_conv: nn.Conv2d;
-  readonly softmax: nn.Softmax;
-
+export class CAM_Module extends AttentionModule {
   constructor(in_dim: number) {
-    super();
-    this.chanel_in = in_dim;
-    this.query_conv = this.registerModule('query_conv', new nn.Conv2d(in_dim, in_dim, 2, { stride: 2 }));
-    this.key_conv = this.registerModule('key_conv', new nn.Conv2d(in_dim, in_dim, 2, { stride: 2 }));
-    this.value_conv = this.registerModule('value_conv', new nn.Conv2d(in_dim, in_dim, 1));
+    super(in_dim, in_dim, 2);
+    // Registered but unused (officially between value_conv and softmax; own parameters lead the state dict either way).
     this.registerParameter('gamma', zeros([1]));
-    this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
   }
 
   forward(x: Tensor): Tensor {

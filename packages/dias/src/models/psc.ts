@@ -6,80 +6,15 @@ import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { checkInputChannels } from './blocks/frames.js';
+import { DIM_3D } from './blocks/dims.js';
+import { conv, down, up } from './blocks/res-blocks.js';
 
-/** Two 3x3x3 convolutions with batch norm and leaky ReLU, after a 1x1x1 channel projection when in_c != out_c. */
-export class conv extends nn.Module {
-  readonly in_c: number;
-  readonly out_c: number;
-  readonly conv: nn.Sequential;
-  readonly relu: nn.LeakyReLU;
-  readonly diminsh_c: nn.Sequential | null = null;
-
-  constructor(in_c: number, out_c: number) {
-    super();
-    this.in_c = in_c;
-    this.out_c = out_c;
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm3d(out_c),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm3d(out_c),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
-    this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
-    if (in_c !== out_c) {
-      this.diminsh_c = this.registerModule('diminsh_c', new nn.Sequential(
-        new nn.Conv3d(in_c, out_c, 1, { padding: 0, stride: 1, bias: false }),
-        new nn.BatchNorm3d(out_c),
-        new nn.LeakyReLU(0.1, { inplace: true }),
-      ));
-    }
-  }
-
-  forward(x: Tensor): Tensor {
-    const projected = this.diminsh_c ? this.diminsh_c.forward(x) : x;
-    // The official block computes relu(conv(x) + x) but returns conv(x): the residual sum is dead code (relu is
-    // applied in place to the sum, not to conv(x)), so it is not computed here.
-    return this.conv.forward(projected);
-  }
-}
-
-/** Transposed 1x2x2 convolution (doubles height and width, keeps time), batch norm, leaky ReLU. */
-export class up extends nn.Module {
-  readonly up: nn.Sequential;
-
-  constructor(in_c: number, out_c: number) {
-    super();
-    this.up = this.registerModule('up', new nn.Sequential(
-      new nn.ConvTranspose3d(in_c, out_c, [1, 2, 2], { padding: 0, stride: [1, 2, 2], bias: false }),
-      new nn.BatchNorm3d(out_c),
-      new nn.LeakyReLU(0.1, { inplace: false }),
-    ));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.up.forward(x);
-  }
-}
-
-/** Strided 2x2x2 convolution (halves time, height and width), batch norm, leaky ReLU. */
-export class down extends nn.Module {
-  readonly down: nn.Sequential;
-
-  constructor(in_c: number, out_c: number) {
-    super();
-    this.down = this.registerModule('down', new nn.Sequential(
-      new nn.Conv3d(in_c, out_c, 2, { padding: 0, stride: 2, bias: false }),
-      new nn.BatchNorm3d(out_c),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.down.forward(x);
-  }
-}
+/** PSC's conv: Res_UNet's (blocks/res-blocks) in 3D, without dropout. */
+const pscConv = (in_c: number, out_c: number) => new conv(in_c, out_c, null, DIM_3D);
+/** PSC's up: a transposed 1x2x2 convolution (doubles height and width, keeps time), batch norm, leaky ReLU. */
+const pscUp = (in_c: number, out_c: number) => new up(in_c, out_c, { dim: DIM_3D, stride: [1, 2, 2] });
+/** PSC's down: a strided 2x2x2 convolution (halves time, height and width), batch norm, leaky ReLU. */
+const pscDown = (in_c: number, out_c: number) => new down(in_c, out_c, { dim: DIM_3D });
 
 export class PSC extends nn.Module {
   readonly options: ModelOptions;
@@ -110,24 +45,24 @@ export class PSC extends nn.Module {
     if (filters[0] < 1) throw new Error(`PSC: feature_scale ${feature_scale} leaves no channels (at most 64)`);
     this.options = { ...options, num_channels, num_classes, feature_scale };
 
-    this.enconv1 = this.registerModule('enconv1', new conv(num_channels, filters[0]));
+    this.enconv1 = this.registerModule('enconv1', pscConv(num_channels, filters[0]));
     // Each skip is pooled along time to one frame: 8 frames at level 1, 4 at level 2, 2 at level 3.
     this.psc1 = this.registerModule('psc1', new nn.AvgPool3d([8, 1, 1], { stride: [8, 1, 1] }));
-    this.down1 = this.registerModule('down1', new down(filters[0], filters[1]));
-    this.enconv2 = this.registerModule('enconv2', new conv(filters[1], filters[1]));
+    this.down1 = this.registerModule('down1', pscDown(filters[0], filters[1]));
+    this.enconv2 = this.registerModule('enconv2', pscConv(filters[1], filters[1]));
     this.psc2 = this.registerModule('psc2', new nn.AvgPool3d([4, 1, 1], { stride: [4, 1, 1] }));
-    this.down2 = this.registerModule('down2', new down(filters[1], filters[2]));
-    this.enconv3 = this.registerModule('enconv3', new conv(filters[2], filters[2]));
+    this.down2 = this.registerModule('down2', pscDown(filters[1], filters[2]));
+    this.enconv3 = this.registerModule('enconv3', pscConv(filters[2], filters[2]));
     this.psc3 = this.registerModule('psc3', new nn.AvgPool3d([2, 1, 1], { stride: [2, 1, 1] }));
-    this.down3 = this.registerModule('down3', new down(filters[2], filters[3]));
-    this.center = this.registerModule('center', new conv(filters[3], filters[3]));
+    this.down3 = this.registerModule('down3', pscDown(filters[2], filters[3]));
+    this.center = this.registerModule('center', pscConv(filters[3], filters[3]));
 
-    this.up3 = this.registerModule('up3', new up(filters[3], filters[2]));
-    this.deconv3 = this.registerModule('deconv3', new conv(filters[2] * 2, filters[2]));
-    this.up2 = this.registerModule('up2', new up(filters[2], filters[1]));
-    this.deconv2 = this.registerModule('deconv2', new conv(filters[1] * 2, filters[1]));
-    this.up1 = this.registerModule('up1', new up(filters[1], filters[0]));
-    this.deconv1 = this.registerModule('deconv1', new conv(filters[0] * 2, filters[0]));
+    this.up3 = this.registerModule('up3', pscUp(filters[3], filters[2]));
+    this.deconv3 = this.registerModule('deconv3', pscConv(filters[2] * 2, filters[2]));
+    this.up2 = this.registerModule('up2', pscUp(filters[2], filters[1]));
+    this.deconv2 = this.registerModule('deconv2', pscConv(filters[1] * 2, filters[1]));
+    this.up1 = this.registerModule('up1', pscUp(filters[1], filters[0]));
+    this.deconv1 = this.registerModule('deconv1', pscConv(filters[0] * 2, filters[0]));
 
     this.final = this.registerModule('final', new nn.Conv3d(filters[0], num_classes, 1));
     this.apply(initWeights);

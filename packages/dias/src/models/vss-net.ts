@@ -6,10 +6,9 @@ import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { checkInputChannels } from './blocks/frames.js';
 import { initWeights } from './blocks/init-weights.js';
-import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import {
-  Down, Res_conv, block, feature_fuse, frUNetFilters, frUNetHead, inputReduceOption, positiveNumberOption, reduceFrames, vssBlockParts, Up,
-  type InputReduce,
+  Down, Res_conv, block, conv2dHeads, feature_fuse, frUNetFilters, frUNetGridForward, frUNetHead, frUNetOptions, reduceFrames,
+  registerFRUNetDecoder, vssBlockParts, Up, type FRUNetDecoder, type InputReduce,
 } from './blocks/fr-unet-blocks.js';
 
 export { Down, Res_conv, block, feature_fuse, Up };
@@ -204,6 +203,9 @@ export class BiConvGRU extends nn.Module {
   }
 }
 
+/** The decoder's blocks block1_2 ... block40 (no block1_3), the heads final1 ... final5 and the unused fuse: see registerFRUNetDecoder. */
+export interface VSS_Net extends Omit<FRUNetDecoder, 'block1_3'> {}
+
 export class VSS_Net extends nn.Module {
   readonly options: ModelOptions;
   readonly input_reduce: InputReduce;
@@ -214,40 +216,16 @@ export class VSS_Net extends nn.Module {
   readonly en2: BiConvGRU;
   readonly en3: BiConvGRU;
   readonly en4: BiConvGRU;
-  readonly block1_2: block;
-  readonly block1_1: block;
-  readonly block10: block;
-  readonly block11: block;
-  readonly block12: block;
-  readonly block13: block;
-  readonly block2_2: block;
-  readonly block2_1: block;
-  readonly block20: block;
-  readonly block21: block;
-  readonly block22: block;
-  readonly block3_1: block;
-  readonly block30: block;
-  readonly block31: block;
-  readonly block40: block;
-  readonly final1: nn.Conv2d;
-  readonly final2: nn.Conv2d;
-  readonly final3: nn.Conv2d;
-  readonly final4: nn.Conv2d;
-  readonly final5: nn.Conv2d;
-  /** Registered (and initialised) but unused, as in the official model. */
-  readonly fuse: nn.Conv2d;
 
   constructor(options: ModelOptions) {
     super();
     const name = 'VSS_Net';
-    this.input_reduce = inputReduceOption(options, name);
-    const num_classes = positiveIntOption(options, 'num_classes', name);
-    this.num_channels = positiveIntOption(options, 'num_channels', name);
-    const feature_scale = positiveNumberOption(options, 'feature_scale', name);
-    const dropout = probabilityOption(options, 'dropout', name);
-    const fuse = boolOption(options, 'fuse', name);
-    this.out_ave = boolOption(options, 'out_ave', name);
-    this.options = { ...options, input_reduce: this.input_reduce, num_classes, num_channels: this.num_channels, feature_scale, dropout, fuse, out_ave: this.out_ave };
+    const o = frUNetOptions(options, name);
+    const { num_classes, feature_scale, dropout, fuse } = o;
+    this.input_reduce = o.input_reduce;
+    this.num_channels = o.num_channels;
+    this.out_ave = o.out_ave;
+    this.options = { ...options, ...o };
     const filters = frUNetFilters(feature_scale, name);
 
     // The encoder uses instance norm; its downsampling keeps BiConvGRU's own dropout of 0.2, not `dropout`.
@@ -259,30 +237,8 @@ export class VSS_Net extends nn.Module {
 
     // The decoder is FR-UNet's with batch norm, and dropout in its Up and Down as well.
     const parts = vssBlockParts(true);
-    const blk = (name: string, in_c: number, out_c: number, is_up: boolean, is_down: boolean) =>
-      this.registerModule(name, new block(in_c, out_c, dropout, is_up, is_down, fuse, parts));
-    this.block1_2 = blk('block1_2', filters[0], filters[0], false, true);
-    this.block1_1 = blk('block1_1', filters[0] * 2, filters[0], false, true);
-    this.block10 = blk('block10', filters[0] * 2, filters[0], false, true);
-    this.block11 = blk('block11', filters[0] * 2, filters[0], false, true);
-    this.block12 = blk('block12', filters[0] * 2, filters[0], false, false);
-    this.block13 = blk('block13', filters[0] * 2, filters[0], false, false);
-    this.block2_2 = blk('block2_2', filters[1], filters[1], true, false);
-    this.block2_1 = blk('block2_1', filters[1] * 2, filters[1], true, true);
-    this.block20 = blk('block20', filters[1] * 3, filters[1], true, true);
-    this.block21 = blk('block21', filters[1] * 3, filters[1], true, false);
-    this.block22 = blk('block22', filters[1] * 3, filters[1], true, false);
-    this.block3_1 = blk('block3_1', filters[2], filters[2], true, false);
-    this.block30 = blk('block30', filters[2] * 2, filters[2], true, false);
-    this.block31 = blk('block31', filters[2] * 3, filters[2], true, false);
-    this.block40 = blk('block40', filters[3], filters[3], true, false);
-    const head = (name: string) => this.registerModule(name, new nn.Conv2d(filters[0], num_classes, 1, { padding: 0, bias: true }));
-    this.final1 = head('final1');
-    this.final2 = head('final2');
-    this.final3 = head('final3');
-    this.final4 = head('final4');
-    this.final5 = head('final5');
-    this.fuse = this.registerModule('fuse', new nn.Conv2d(5, num_classes, 1, { padding: 0, bias: true }));
+    const blk = (in_c: number, out_c: number, is_up: boolean, is_down: boolean) => new block(in_c, out_c, dropout, is_up, is_down, fuse, parts);
+    Object.assign(this, registerFRUNetDecoder(this, filters, null, blk, conv2dHeads(filters[0], num_classes)));
     this.apply(initWeights);
   }
 
@@ -300,22 +256,7 @@ export class VSS_Net extends nn.Module {
       const [seq3, sc3] = this.en3.forward(seq2, s);
       const [, sc4] = this.en4.forward(seq3, s);
 
-      const [x1_2, x_down1_2] = this.block1_2.forward(sc1);
-      const [x2_2, x_up2_2] = this.block2_2.forward(sc2);
-      const [x1_1, x_down1_1] = this.block1_1.forward(cat([x1_2, x_up2_2], 1));
-      const [x2_1, x_up2_1, x_down2_1] = this.block2_1.forward(cat([x_down1_2, x2_2], 1));
-      const [x3_1, x_up3_1] = this.block3_1.forward(sc3);
-      const [x10, x_down10] = this.block10.forward(cat([x1_1, x_up2_1], 1));
-      const [x20, x_up20, x_down20] = this.block20.forward(cat([x_down1_1, x2_1, x_up3_1], 1));
-      const [x30, x_up30] = this.block30.forward(cat([x_down2_1, x3_1], 1));
-      const [, x_up40] = this.block40.forward(sc4);
-      const [x11, x_down11] = this.block11.forward(cat([x10, x_up20], 1));
-      const [x21, x_up21] = this.block21.forward(cat([x_down10, x20, x_up30], 1));
-      const [, x_up31] = this.block31.forward(cat([x_down20, x30, x_up40], 1));
-      const [x12] = this.block12.forward(cat([x11, x_up21], 1));
-      const [, x_up22] = this.block22.forward(cat([x_down11, x21, x_up31], 1));
-      const [x13] = this.block13.forward(cat([x12, x_up22], 1));
-      return frUNetHead([this.final1, this.final2, this.final3, this.final4, this.final5], [x1_1, x10, x11, x12, x13], this.out_ave);
+      return frUNetHead(this, frUNetGridForward(this, sc1, sc2, sc3, sc4), this.out_ave);
     });
   }
 }

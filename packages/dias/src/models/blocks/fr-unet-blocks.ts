@@ -1,13 +1,14 @@
-// The FR-UNet building blocks, shared by FR-UNet (official models/d2/fr_unet.py) and VSS-Net's decoder
-// (models/d3tod2/vss_net.py). The two files differ in exactly two ways: VSS-Net's classes take an is_BN flag
-// (false: InstanceNorm2d, which has no parameters or buffers), and VSS-Net's Up/Down put a Dropout2d(dp) before the
-// activation while FR-UNet's up/down have none (so their LeakyReLU sits at index 2, not 3; no key changes).
-// Names here are VSS-Net's; fr-unet.ts subclasses them under FR-UNet's names (conv, up, down).
-import { nn, scope, tensor, type Tensor } from '@dias-ts/torch';
-
-function norm2d(channels: number, is_BN: boolean): nn.BatchNorm2d | nn.InstanceNorm2d {
-  return is_BN ? new nn.BatchNorm2d(channels) : new nn.InstanceNorm2d(channels);
-}
+// The FR-UNet building blocks, shared by FR-UNet (official models/d2/fr_unet.py), FR_UNet_3D (models/d3/fr_unet_3d.py)
+// and VSS-Net's decoder (models/d3tod2/vss_net.py). fr_unet.py and vss_net.py differ in exactly two ways: VSS-Net's
+// classes take an is_BN flag (false: InstanceNorm2d, which has no parameters or buffers), and VSS-Net's Up/Down put
+// a Dropout2d(dp) before the activation while FR-UNet's up/down have none (so their LeakyReLU sits at index 2, not 3;
+// no key changes). fr_unet_3d.py has the same block and grid with 3D parts. Names here are VSS-Net's; FR-UNet's
+// up and down are blocks/res-blocks' (VSS-Net's Up and Down without the dropout).
+import { cat, nn, scope, tensor, type Tensor } from '@dias-ts/torch';
+import { DIM_2D, norm, type Dim } from './dims.js';
+import { down, up } from './res-blocks.js';
+import { boolOption, positiveIntOption, positiveNumberOption, probabilityOption } from './model-options.js';
+import type { ModelOptions } from '../model-spec.js';
 
 /** A 1x1 projection when the width changes, then (3x3 conv, norm, dropout, LeakyReLU, 3x3 conv, norm, dropout) + shortcut. */
 export class Res_conv extends nn.Module {
@@ -20,11 +21,11 @@ export class Res_conv extends nn.Module {
     this.conv11 = this.registerModule('conv11', in_c !== out_c ? new nn.Conv2d(in_c, out_c, 1) : null);
     this.conv = this.registerModule('conv', new nn.Sequential(
       new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
-      norm2d(out_c, is_BN),
+      norm(out_c, is_BN),
       new nn.Dropout2d(dp),
       new nn.LeakyReLU(0.1, { inplace: true }),
       new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
-      norm2d(out_c, is_BN),
+      norm(out_c, is_BN),
       new nn.Dropout2d(dp),
     ));
     this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
@@ -39,19 +40,19 @@ export class Res_conv extends nn.Module {
   }
 }
 
-/** 1x1 + 3x3 + dilated 3x3 convolutions summed, then normalised: the block's input fusion. */
+/** 1x1 + 3x3 + dilated 3x3 convolutions summed, then normalised: the block's input fusion (3x3x3 in FR_UNet_3D). */
 export class feature_fuse extends nn.Module {
-  readonly conv11: nn.Conv2d;
-  readonly conv33: nn.Conv2d;
-  readonly conv33_di: nn.Conv2d;
-  readonly norm: nn.BatchNorm2d | nn.InstanceNorm2d;
+  readonly conv11: nn.Conv2d | nn.Conv3d;
+  readonly conv33: nn.Conv2d | nn.Conv3d;
+  readonly conv33_di: nn.Conv2d | nn.Conv3d;
+  readonly norm: nn.BatchNorm | nn.InstanceNorm;
 
-  constructor(in_c: number, out_c: number, is_BN = true) {
+  constructor(in_c: number, out_c: number, is_BN = true, dim: Dim = DIM_2D) {
     super();
-    this.conv11 = this.registerModule('conv11', new nn.Conv2d(in_c, out_c, 1, { padding: 0, bias: false }));
-    this.conv33 = this.registerModule('conv33', new nn.Conv2d(in_c, out_c, 3, { padding: 1, bias: false }));
-    this.conv33_di = this.registerModule('conv33_di', new nn.Conv2d(in_c, out_c, 3, { padding: 2, bias: false, dilation: 2 }));
-    this.norm = this.registerModule('norm', norm2d(out_c, is_BN));
+    this.conv11 = this.registerModule('conv11', new dim.Conv(in_c, out_c, 1, { padding: 0, bias: false }));
+    this.conv33 = this.registerModule('conv33', new dim.Conv(in_c, out_c, 3, { padding: 1, bias: false }));
+    this.conv33_di = this.registerModule('conv33_di', new dim.Conv(in_c, out_c, 3, { padding: 2, bias: false, dilation: 2 }));
+    this.norm = this.registerModule('norm', norm(out_c, is_BN, dim));
   }
 
   forward(x: Tensor): Tensor {
@@ -59,48 +60,26 @@ export class feature_fuse extends nn.Module {
   }
 }
 
-/** Transposed 2x2 convolution (stride 2), norm, [Dropout2d when dp is a number], LeakyReLU. */
-export class Up extends nn.Module {
-  readonly up: nn.Sequential;
-
-  /** dp null builds FR-UNet's up, which has no dropout layer. */
-  constructor(in_c: number, out_c: number, dp: number | null = 0, is_BN = true) {
-    super();
-    const layers: nn.Layer[] = [new nn.ConvTranspose2d(in_c, out_c, 2, { padding: 0, stride: 2, bias: false }), norm2d(out_c, is_BN)];
-    if (dp !== null) layers.push(new nn.Dropout2d(dp));
-    layers.push(new nn.LeakyReLU(0.1));
-    this.up = this.registerModule('up', new nn.Sequential(...layers));
-  }
-
-  forward(x: Tensor): Tensor {
-    return scope(() => this.up.forward(x));
+/** VSS-Net's Up: transposed 2x2 convolution (stride 2), norm, Dropout2d, LeakyReLU. */
+export class Up extends up {
+  constructor(in_c: number, out_c: number, dp = 0, is_BN = true) {
+    super(in_c, out_c, { dp, is_BN });
   }
 }
 
-/** Strided 2x2 convolution, norm, [Dropout2d when dp is a number], LeakyReLU. */
-export class Down extends nn.Module {
-  readonly down: nn.Sequential;
-
-  /** dp null builds FR-UNet's down, which has no dropout layer. */
-  constructor(in_c: number, out_c: number, dp: number | null = 0, is_BN = true) {
-    super();
-    const layers: nn.Layer[] = [new nn.Conv2d(in_c, out_c, 2, { padding: 0, stride: 2, bias: false }), norm2d(out_c, is_BN)];
-    if (dp !== null) layers.push(new nn.Dropout2d(dp));
-    layers.push(new nn.LeakyReLU(0.1, { inplace: true }));
-    this.down = this.registerModule('down', new nn.Sequential(...layers));
-  }
-
-  forward(x: Tensor): Tensor {
-    return scope(() => this.down.forward(x));
+/** VSS-Net's Down: strided 2x2 convolution, norm, Dropout2d, LeakyReLU. */
+export class Down extends down {
+  constructor(in_c: number, out_c: number, dp = 0, is_BN = true) {
+    super(in_c, out_c, { dp, is_BN });
   }
 }
 
-/** How a block builds its parts: the one place FR-UNet's and VSS-Net's blocks differ. */
+/** How a block builds its parts: the one place the FR-UNet, FR_UNet_3D and VSS-Net blocks differ. */
 export interface BlockParts {
   fuse(in_c: number, out_c: number): feature_fuse;
-  conv(in_c: number, out_c: number, dp: number): Res_conv;
-  up(in_c: number, out_c: number, dp: number): Up;
-  down(in_c: number, out_c: number, dp: number): Down;
+  conv(in_c: number, out_c: number, dp: number): nn.Layer;
+  up(in_c: number, out_c: number, dp: number): up;
+  down(in_c: number, out_c: number, dp: number): down;
 }
 
 /** VSS-Net's parts: the is_BN norm everywhere, and the block's dropout in Up and Down too. */
@@ -124,14 +103,15 @@ export class block extends nn.Module {
   readonly fuse: feature_fuse | nn.Conv2d;
   readonly is_up: boolean;
   readonly is_down: boolean;
-  readonly conv: Res_conv;
-  readonly up: Up | null = null;
-  readonly down: Down | null = null;
+  readonly conv: nn.Layer;
+  readonly up: up | null = null;
+  readonly down: down | null = null;
 
   constructor(in_c: number, out_c: number, dp = 0, is_up = false, is_down = false, fuse = false, parts: BlockParts = vssBlockParts()) {
     super();
     this.in_c = in_c;
     this.out_c = out_c;
+    // Without fuse the layer is a Conv2d in FR_UNet_3D too (official), which cannot take its 5-D features.
     this.fuse = this.registerModule('fuse', fuse ? parts.fuse(in_c, out_c) : new nn.Conv2d(in_c, out_c, 1, { stride: 1 }));
     this.is_up = is_up;
     this.is_down = is_down;
@@ -152,8 +132,120 @@ export class block extends nn.Module {
   }
 }
 
+/** The decoder grid's blocks, five heads and unused fuse layer by attribute name, as the official models have them. */
+export interface FRUNetDecoder<Head extends nn.Layer = nn.Conv2d, Fuse extends nn.Module = nn.Conv2d> {
+  readonly block1_3: block;
+  readonly block1_2: block;
+  readonly block1_1: block;
+  readonly block10: block;
+  readonly block11: block;
+  readonly block12: block;
+  readonly block13: block;
+  readonly block2_2: block;
+  readonly block2_1: block;
+  readonly block20: block;
+  readonly block21: block;
+  readonly block22: block;
+  readonly block3_1: block;
+  readonly block30: block;
+  readonly block31: block;
+  readonly block40: block;
+  readonly final1: Head;
+  readonly final2: Head;
+  readonly final3: Head;
+  readonly final4: Head;
+  readonly final5: Head;
+  /** Registered (and initialised) but unused, as in the official models. */
+  readonly fuse: Fuse;
+}
+
+/** How registerFRUNetDecoder builds the five heads and the unused fuse layer. */
+export interface FRUNetHeads<Head extends nn.Layer, Fuse extends nn.Module> {
+  head(): Head;
+  fuse(): Fuse;
+}
+
+/** FR-UNet's and VSS-Net's heads: 1x1 Conv2d from the first level's width (and the unused fuse from five) to the classes. */
+export function conv2dHeads(in_c: number, num_classes: number): FRUNetHeads<nn.Conv2d, nn.Conv2d> {
+  return {
+    head: () => new nn.Conv2d(in_c, num_classes, 1, { padding: 0, bias: true }),
+    fuse: () => new nn.Conv2d(5, num_classes, 1, { padding: 0, bias: true }),
+  };
+}
+
+/**
+ * Builds FR-UNet's decoder grid for the level widths f (blocks from makeBlock), its five heads and the unused fuse
+ * layer, and registers them on owner in the official order; returns them for the model to keep as its attributes.
+ * in_channels is block1_3's input width; null for VSS-Net, whose encoder supplies the downsampled features: it has no
+ * block1_3, and its block2_2 and block3_1 have no down branch.
+ */
+export function registerFRUNetDecoder<Head extends nn.Layer, Fuse extends nn.Module>(
+  owner: nn.Module,
+  f: readonly number[],
+  in_channels: number | null,
+  makeBlock: (in_c: number, out_c: number, is_up: boolean, is_down: boolean) => block,
+  heads: FRUNetHeads<Head, Fuse>,
+): Omit<FRUNetDecoder<Head, Fuse>, 'block1_3'> & { block1_3?: block } {
+  const encoder = in_channels === null;
+  const b = (name: string, in_c: number, out_c: number, is_up: boolean, is_down: boolean) =>
+    owner.registerModule(name, makeBlock(in_c, out_c, is_up, is_down));
+  const head = (name: string) => owner.registerModule(name, heads.head());
+  return {
+    ...(in_channels === null ? {} : { block1_3: b('block1_3', in_channels, f[0], false, true) }),
+    block1_2: b('block1_2', f[0], f[0], false, true),
+    block1_1: b('block1_1', f[0] * 2, f[0], false, true),
+    block10: b('block10', f[0] * 2, f[0], false, true),
+    block11: b('block11', f[0] * 2, f[0], false, true),
+    block12: b('block12', f[0] * 2, f[0], false, false),
+    block13: b('block13', f[0] * 2, f[0], false, false),
+    block2_2: b('block2_2', f[1], f[1], true, !encoder),
+    block2_1: b('block2_1', f[1] * 2, f[1], true, true),
+    block20: b('block20', f[1] * 3, f[1], true, true),
+    block21: b('block21', f[1] * 3, f[1], true, false),
+    block22: b('block22', f[1] * 3, f[1], true, false),
+    block3_1: b('block3_1', f[2], f[2], true, !encoder),
+    block30: b('block30', f[2] * 2, f[2], true, false),
+    block31: b('block31', f[2] * 3, f[2], true, false),
+    block40: b('block40', f[3], f[3], true, false),
+    final1: head('final1'),
+    final2: head('final2'),
+    final3: head('final3'),
+    final4: head('final4'),
+    final5: head('final5'),
+    fuse: owner.registerModule('fuse', heads.fuse()),
+  };
+}
+
+/**
+ * The official forward through the grid below block1_3 (fr_unet.py, fr_unet_3d.py and vss_net.py alike), in the
+ * official order, to the five head inputs [x1_1, x10, x11, x12, x13]. x1 and x2 are the inputs of block1_2 and
+ * block2_2; x3 and x4 those of block3_1 and block40: VSS-Net's encoder features, or (FR-UNet, without them) the
+ * down branches of block2_2 and block3_1. xA_B is a block's main output, x_upA_B / x_downA_B its branches.
+ */
+export function frUNetGridForward(m: Omit<FRUNetDecoder<nn.Layer, nn.Module>, 'block1_3'>, x1: Tensor, x2: Tensor, x3?: Tensor, x4?: Tensor): Tensor[] {
+  return scope(() => {
+    const [x1_2, x_down1_2] = m.block1_2.forward(x1);
+    const [x2_2, x_up2_2, x_down2_2] = m.block2_2.forward(x2);
+    const [x1_1, x_down1_1] = m.block1_1.forward(cat([x1_2, x_up2_2], 1));
+    const [x2_1, x_up2_1, x_down2_1] = m.block2_1.forward(cat([x_down1_2, x2_2], 1));
+    const [x3_1, x_up3_1, x_down3_1] = m.block3_1.forward(x3 ?? x_down2_2);
+    const [x10, x_down10] = m.block10.forward(cat([x1_1, x_up2_1], 1));
+    const [x20, x_up20, x_down20] = m.block20.forward(cat([x_down1_1, x2_1, x_up3_1], 1));
+    const [x30, x_up30] = m.block30.forward(cat([x_down2_1, x3_1], 1));
+    const [, x_up40] = m.block40.forward(x4 ?? x_down3_1);
+    const [x11, x_down11] = m.block11.forward(cat([x10, x_up20], 1));
+    const [x21, x_up21] = m.block21.forward(cat([x_down10, x20, x_up30], 1));
+    const [, x_up31] = m.block31.forward(cat([x_down20, x30, x_up40], 1));
+    const [x12] = m.block12.forward(cat([x11, x_up21], 1));
+    const [, x_up22] = m.block22.forward(cat([x_down11, x21, x_up31], 1));
+    const [x13] = m.block13.forward(cat([x12, x_up22], 1));
+    return [x1_1, x10, x11, x12, x13];
+  });
+}
+
 /** The five side outputs' mean (out_ave) or the last one alone: the FR-UNet head. */
-export function frUNetHead(finals: readonly nn.Conv2d[], features: readonly Tensor[], out_ave: boolean): Tensor {
+export function frUNetHead(m: Pick<FRUNetDecoder<nn.Layer>, `final${1 | 2 | 3 | 4 | 5}`>, features: readonly Tensor[], out_ave: boolean): Tensor {
+  const finals = [m.final1, m.final2, m.final3, m.final4, m.final5];
   return scope(() => {
     if (!out_ave) return finals[4].forward(features[4]);
     const sum = finals[0].forward(features[0]);
@@ -189,11 +281,28 @@ export function inputReduceOption(options: Record<string, unknown>, model: strin
   throw new Error(`${model}: option 'input_reduce' must be null, 'mean', 'min' or a non-empty list of frame indices, got ${JSON.stringify(v)}`);
 }
 
-/** A positive number option (feature_scale: Python divides and truncates, so it need not be an integer). */
-export function positiveNumberOption(options: Record<string, unknown>, key: string, model: string): number {
-  const v = options[key];
-  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`${model}: option '${key}' must be a positive number, got ${JSON.stringify(v)}`);
-  return v;
+/** The options FR-UNet and VSS-Net both take (official names), read and checked. */
+export interface FRUNetOptions {
+  input_reduce: InputReduce;
+  num_classes: number;
+  num_channels: number;
+  /** Python divides by it and truncates, so it need not be an integer. */
+  feature_scale: number;
+  dropout: number;
+  fuse: boolean;
+  out_ave: boolean;
+}
+
+export function frUNetOptions(options: ModelOptions, model: string): FRUNetOptions {
+  return {
+    input_reduce: inputReduceOption(options, model),
+    num_classes: positiveIntOption(options, 'num_classes', model),
+    num_channels: positiveIntOption(options, 'num_channels', model),
+    feature_scale: positiveNumberOption(options, 'feature_scale', model),
+    dropout: probabilityOption(options, 'dropout', model),
+    fuse: boolOption(options, 'fuse', model),
+    out_ave: boolOption(options, 'out_ave', model),
+  };
 }
 
 /** Python's int(f / feature_scale) for the five widths 64..1024. */
