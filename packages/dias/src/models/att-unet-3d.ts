@@ -6,6 +6,8 @@ import { boolOption, positiveIntOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
 import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
+import { DIM_3D } from './blocks/dims.js';
+import { unetConv } from './blocks/unet-nested-blocks.js';
 
 type Triple = readonly [number, number, number];
 type NonlocalMode = 'concatenation' | 'concatenation_debug' | 'concatenation_residual';
@@ -74,25 +76,10 @@ class GridAttentionBlock3D extends nn.Module {
   }
 }
 
-/** (Conv3d, [BatchNorm3d], ReLU) twice, as children conv1 and conv2. */
-class UnetConv3 extends nn.Module {
-  readonly conv1: nn.Sequential;
-  readonly conv2: nn.Sequential;
-
+/** (Conv3d, [BatchNorm3d], ReLU) twice, as children conv1 and conv2: UNet++'s unetConv (blocks/unet-nested-blocks) in 3D. */
+class UnetConv3 extends unetConv {
   constructor(inSize: number, outSize: number, isBatchnorm: boolean) {
-    super();
-    const stage = (inC: number) => {
-      const conv = new nn.Conv3d(inC, outSize, 3, { stride: 1, padding: 1 });
-      return isBatchnorm
-        ? new nn.Sequential(conv, new nn.BatchNorm3d(outSize), new nn.ReLU({ inplace: true }))
-        : new nn.Sequential(conv, new nn.ReLU({ inplace: true }));
-    };
-    this.conv1 = this.registerModule('conv1', stage(inSize));
-    this.conv2 = this.registerModule('conv2', stage(outSize));
-  }
-
-  forward(inputs: Tensor): Tensor {
-    return this.conv2.forward(this.conv1.forward(inputs));
+    super(inSize, outSize, isBatchnorm, DIM_3D);
   }
 }
 

@@ -4,6 +4,7 @@ import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
+import { doubleConv } from './blocks/unet-blocks.js';
 
 /** Additive attention gate: the skip x scaled by sigmoid(psi(relu(W_g g + W_x x))). */
 export class Attention_block extends nn.Module {
@@ -32,16 +33,7 @@ export class conv_block extends nn.Module {
 
   constructor(ch_in: number, ch_out: number, dropout = 0) {
     super();
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv2d(ch_in, ch_out, 3, { padding: 1 }),
-      new nn.BatchNorm2d(ch_out),
-      new nn.Dropout2d(dropout),
-      new nn.ReLU({ inplace: true }),
-      new nn.Conv2d(ch_out, ch_out, 3, { padding: 1 }),
-      new nn.BatchNorm2d(ch_out),
-      new nn.Dropout2d(dropout),
-      new nn.ReLU({ inplace: true }),
-    ));
+    this.conv = this.registerModule('conv', doubleConv(ch_in, ch_out, { dp: dropout }));
   }
 
   forward(x: Tensor): Tensor {

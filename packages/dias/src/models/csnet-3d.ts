@@ -7,6 +7,8 @@ import { checkInput } from './blocks/check-input.js';
 import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { GammaAttention } from './blocks/gamma-attention.js';
+import { DIM_3D } from './blocks/dims.js';
+import { Decoder, ResEncoder } from './blocks/csnet-blocks.js';
 
 function downsample(): nn.MaxPool3d {
   return new nn.MaxPool3d(2, { stride: 2 });
@@ -36,49 +38,17 @@ function initializeWeights(model: nn.Module): void {
   }
 }
 
-class ResEncoder3d extends nn.Module {
-  readonly conv1: nn.Conv3d;
-  readonly bn1: nn.BatchNorm3d;
-  readonly conv2: nn.Conv3d;
-  readonly bn2: nn.BatchNorm3d;
-  readonly relu: nn.ReLU;
-  readonly conv1x1: nn.Conv3d;
-
+/** csnet.py's ResEncoder (blocks/csnet-blocks) in 3D. */
+class ResEncoder3d extends ResEncoder {
   constructor(inChannels: number, outChannels: number) {
-    super();
-    this.conv1 = this.registerModule('conv1', new nn.Conv3d(inChannels, outChannels, 3, { padding: 1 }));
-    this.bn1 = this.registerModule('bn1', new nn.BatchNorm3d(outChannels));
-    this.conv2 = this.registerModule('conv2', new nn.Conv3d(outChannels, outChannels, 3, { padding: 1 }));
-    this.bn2 = this.registerModule('bn2', new nn.BatchNorm3d(outChannels));
-    this.relu = this.registerModule('relu', new nn.ReLU({ inplace: false }));
-    this.conv1x1 = this.registerModule('conv1x1', new nn.Conv3d(inChannels, outChannels, 1));
-  }
-
-  forward(x: Tensor): Tensor {
-    const residual = this.conv1x1.forward(x);
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
-    return this.relu.forward(out.add(residual));
+    super(inChannels, outChannels, DIM_3D);
   }
 }
 
-class Decoder3d extends nn.Module {
-  readonly conv: nn.Sequential;
-
+/** csnet.py's Decoder (blocks/csnet-blocks) in 3D; its ReLUs are not in place (inplace=False), unlike the 2D ones. */
+class Decoder3d extends Decoder {
   constructor(inChannels: number, outChannels: number) {
-    super();
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv3d(inChannels, outChannels, 3, { padding: 1 }),
-      new nn.BatchNorm3d(outChannels),
-      new nn.ReLU({ inplace: false }),
-      new nn.Conv3d(outChannels, outChannels, 3, { padding: 1 }),
-      new nn.BatchNorm3d(outChannels),
-      new nn.ReLU({ inplace: false }),
-    ));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.conv.forward(x);
+    super(inChannels, outChannels, DIM_3D, false);
   }
 }
 

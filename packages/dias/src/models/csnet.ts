@@ -5,54 +5,10 @@ import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption } from './blocks/model-options.js';
 import { GammaAttention } from './blocks/gamma-attention.js';
+import { Decoder, ResEncoder } from './blocks/csnet-blocks.js';
 
-/** Two 3x3 conv + BN + ReLU, plus a 1x1 projection of the input as the residual. */
-export class ResEncoder extends nn.Module {
-  readonly conv1: nn.Conv2d;
-  readonly bn1: nn.BatchNorm2d;
-  readonly conv2: nn.Conv2d;
-  readonly bn2: nn.BatchNorm2d;
-  readonly relu: nn.ReLU;
-  readonly conv1x1: nn.Conv2d;
-
-  constructor(in_channels: number, out_channels: number) {
-    super();
-    this.conv1 = this.registerModule('conv1', new nn.Conv2d(in_channels, out_channels, 3, { padding: 1 }));
-    this.bn1 = this.registerModule('bn1', new nn.BatchNorm2d(out_channels));
-    this.conv2 = this.registerModule('conv2', new nn.Conv2d(out_channels, out_channels, 3, { padding: 1 }));
-    this.bn2 = this.registerModule('bn2', new nn.BatchNorm2d(out_channels));
-    this.relu = this.registerModule('relu', new nn.ReLU());
-    this.conv1x1 = this.registerModule('conv1x1', new nn.Conv2d(in_channels, out_channels, 1));
-  }
-
-  forward(x: Tensor): Tensor {
-    const residual = this.conv1x1.forward(x);
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
-    return this.relu.forward(out.add(residual));
-  }
-}
-
-/** (3x3 conv, BN, ReLU) twice. */
-export class Decoder extends nn.Module {
-  readonly conv: nn.Sequential;
-
-  constructor(in_channels: number, out_channels: number) {
-    super();
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv2d(in_channels, out_channels, 3, { padding: 1 }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.ReLU({ inplace: true }),
-      new nn.Conv2d(out_channels, out_channels, 3, { padding: 1 }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.ReLU({ inplace: true }),
-    ));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.conv.forward(x);
-  }
-}
+// csnet.py's ResEncoder and Decoder are blocks/csnet-blocks'.
+export { Decoder, ResEncoder };
 
 /** Self-attention over positions, with queries from a 1x3 and keys from a 3x1 convolution; gamma * attended + x. */
 export class SpatialAttentionBlock extends GammaAttention {

@@ -6,79 +6,18 @@ import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInputChannels, mapFrames } from './blocks/frames.js';
+import { ConvGRUCell } from './blocks/conv-gru.js';
+import { DoubleConv as UNetDoubleConv, OutConv } from './blocks/unet-blocks.js';
 
 /** (3x3 convolution without bias, instance norm, 2-D dropout, ReLU) twice. */
-export class DoubleConv extends nn.Module {
-  readonly double_conv: nn.Sequential;
-
+export class DoubleConv extends UNetDoubleConv {
   constructor(in_channels: number, out_channels: number, mid_channels?: number, dp = 0) {
-    super();
-    const mid = mid_channels || out_channels;
-    this.double_conv = this.registerModule('double_conv', new nn.Sequential(
-      new nn.Conv2d(in_channels, mid, 3, { padding: 1, bias: false }),
-      new nn.InstanceNorm2d(mid),
-      new nn.Dropout2d(dp),
-      new nn.ReLU({ inplace: true }),
-      new nn.Conv2d(mid, out_channels, 3, { padding: 1, bias: false }),
-      new nn.InstanceNorm2d(out_channels),
-      new nn.Dropout2d(dp),
-      new nn.ReLU({ inplace: true }),
-    ));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.double_conv.forward(x);
+    super(in_channels, out_channels, mid_channels, { is_BN: false, dp });
   }
 }
 
-/** The 1x1 classifier. */
-export class OutConv extends nn.Module {
-  readonly conv: nn.Conv2d;
-
-  constructor(in_channels: number, out_channels: number) {
-    super();
-    this.conv = this.registerModule('conv', new nn.Conv2d(in_channels, out_channels, 1));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.conv.forward(x);
-  }
-}
-
-/** A convolutional GRU cell (Ballas et al., ICLR 2016). */
-export class ConvGRUCell extends nn.Module {
-  readonly input_channels: number;
-  readonly hidden_channels: number;
-  readonly kernel_size: number;
-  readonly reset_gate: nn.Conv2d;
-  readonly update_gate: nn.Conv2d;
-  readonly output_gate: nn.Conv2d;
-
-  constructor(input_channels: number, hidden_channels: number, kernel_size: number) {
-    super();
-    this.input_channels = input_channels;
-    this.hidden_channels = hidden_channels;
-    this.kernel_size = kernel_size;
-    const padding = Math.floor(kernel_size / 2);
-    const inC = input_channels + hidden_channels;
-    this.reset_gate = this.registerModule('reset_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
-    this.update_gate = this.registerModule('update_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
-    this.output_gate = this.registerModule('output_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
-    // The official Kaiming init loops over state-dict keys (strings), never matches a Conv2d and so does nothing:
-    // the gates keep PyTorch's default initialisation, as here.
-  }
-
-  /** The next hidden state; the official callers always pass a hidden state (never the zero default). */
-  forward(x: Tensor, hidden: Tensor): Tensor {
-    return scope(() => {
-      const inputs = cat([x, hidden], 1);
-      const reset = this.reset_gate.forward(inputs).sigmoid();
-      const update = this.update_gate.forward(inputs).sigmoid();
-      const candidate = this.output_gate.forward(cat([x, reset.mul(hidden)], 1)).tanh();
-      return update.rsub(1).mul(candidate).add(update.mul(hidden));
-    });
-  }
-}
+// st_unet.py's OutConv (the 1x1 classifier) is unet.py's, and its ConvGRUCell is blocks/conv-gru's.
+export { ConvGRUCell, OutConv };
 
 /**
  * One encoder level over [B, C, T, H, W]: a DoubleConv on every frame, a forward ConvGRU whose last state is the

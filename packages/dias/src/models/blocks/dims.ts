@@ -8,6 +8,7 @@ export interface Dim {
   readonly BatchNorm: typeof nn.BatchNorm2d | typeof nn.BatchNorm3d;
   readonly InstanceNorm: typeof nn.InstanceNorm2d | typeof nn.InstanceNorm3d;
   readonly Dropout: typeof nn.Dropout2d | typeof nn.Dropout3d;
+  readonly MaxPool: typeof nn.MaxPool2d | typeof nn.MaxPool3d;
 }
 
 export const DIM_2D: Dim = {
@@ -16,6 +17,7 @@ export const DIM_2D: Dim = {
   BatchNorm: nn.BatchNorm2d,
   InstanceNorm: nn.InstanceNorm2d,
   Dropout: nn.Dropout2d,
+  MaxPool: nn.MaxPool2d,
 };
 
 export const DIM_3D: Dim = {
@@ -24,6 +26,7 @@ export const DIM_3D: Dim = {
   BatchNorm: nn.BatchNorm3d,
   InstanceNorm: nn.InstanceNorm3d,
   Dropout: nn.Dropout3d,
+  MaxPool: nn.MaxPool3d,
 };
 
 /** Batch norm, or (is_BN false, as VSS-Net allows) instance norm, which has no parameters or buffers. */

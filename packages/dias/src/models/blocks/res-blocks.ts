@@ -1,7 +1,8 @@
 // The convolution, strided-down and transposed-up blocks of the official residual U-Nets: Res_UNet and MAA_Net
 // (models/d2) define them in 2D, Res_UNet_3D (models/d3) and PSC (models/d3tod2) in 3D, with the same layers and
 // names. FR-UNet's up and down are these too, FR_UNet_3D's up and down and PSC's up with a (1, 2, 2) kernel and
-// stride, and VSS-Net's Up and Down add channel dropout and a choice of norm (blocks/fr-unet-blocks.ts).
+// stride, and VSS-Net's Up and Down add channel dropout and a choice of norm (blocks/fr-unet-blocks.ts). QS-UNet's
+// Down is down, and its Up upsamples with up's layers (upLayers).
 import { cat, nn, type Tensor } from '@dias-ts/torch';
 import { DIM_2D, norm, type Dim } from './dims.js';
 
@@ -70,13 +71,18 @@ function sampling(in_c: number, out_c: number, o: SamplingOptions, transposed: b
   );
 }
 
+/** The layers of `up` as one Sequential (QS-UNet's Up registers them directly as its own `up`). */
+export function upLayers(in_c: number, out_c: number, o: SamplingOptions = {}): nn.Sequential {
+  return sampling(in_c, out_c, o, true);
+}
+
 /** 2x2 stride-2 transposed convolution without bias, BN, LeakyReLU 0.1. */
 export class up extends nn.Module {
   readonly up: nn.Sequential;
 
   constructor(in_c: number, out_c: number, o: SamplingOptions = {}) {
     super();
-    this.up = this.registerModule('up', sampling(in_c, out_c, o, true));
+    this.up = this.registerModule('up', upLayers(in_c, out_c, o));
   }
 
   forward(x: Tensor): Tensor {
