@@ -18,7 +18,10 @@ class Scope {
 
 const storage = new AsyncLocalStorage<Scope>();
 
-/** Called by Tensor's constructor: the tensor belongs to the innermost open scope, if any. */
+/**
+ * Called by Tensor's constructor: the tensor belongs to the innermost open scope, if any. Only tensors outside
+ * every scope are reported to V8: a scope holds its tensors strongly, so a collection could not free them anyway.
+ */
 export function track(tensor: Disposable): void {
   const current = storage.getStore();
   if (current) current.owned.add(tensor);
