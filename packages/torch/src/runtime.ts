@@ -1,5 +1,6 @@
 // What libtorch runs with: its version and build, threads, CUDA devices.
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { estimateBusyCores, sampleLoad } from './busy-cores.js';
 import { native } from './native.js';
 
 export interface RuntimeInfo {
@@ -46,15 +47,15 @@ export function getNumThreads(): number {
 }
 
 /**
- * The thread count to use by default: the cores not already busy with other processes (from the 1-minute load
- * average), at least one. Oversubscribed cores cost far more than an idle one, so this errs low.
- * DIAS_THREADS or OMP_NUM_THREADS override it.
+ * The thread count to use by default: the cores not already busy with other processes (busy-cores.ts), at least
+ * one. Oversubscribed cores cost far more than an idle one, so this errs low. DIAS_THREADS or OMP_NUM_THREADS
+ * override it.
  */
 export function defaultThreadCount(): number {
   const fromEnv = Number(process.env.DIAS_THREADS ?? process.env.OMP_NUM_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   const cores = availableParallelism();
-  const busy = Math.round(loadavg()[0]);
+  const busy = estimateBusyCores(sampleLoad());
   return Math.max(1, Math.min(cores, cores - busy));
 }
 
