@@ -23,9 +23,10 @@ const quiet = process.stderr.isTTY ? [] : ['--no-progress'];
 
 // The schedule: 10 epochs of 256 random 64x64x8 patches in batches of 8 (320 steps), peak lr 2e-3 after one
 // warm-up epoch, cosine decay counted in updates (the official count runs one epoch ahead, so its decay would end
-// an epoch early), validation every second epoch. VSS-Net at feature_scale 8 (1.2 M parameters) takes 0.7-1.2 s
-// per step on two cores; at the default width (feature_scale 2, 18.5 M) a step takes several times longer.
-// Measured on two cores: 4.4-5.6 min of training, test DSC 0.82-0.83 (MinIP + Otsu: 0.41; all background: 0).
+// an epoch early), validation every second epoch. VSS-Net at feature_scale 8 (1.2 M parameters) takes about 0.4 s
+// per step on two threads (0.7 s on one); at the default width (feature_scale 2, 18.5 M) a step takes several
+// times longer. Measured on two cores: 2.5 min of training (4.5 min on one thread), test DSC 0.82-0.83
+// (MinIP + Otsu: 0.41; all background: 0).
 const TRAIN = [
   '--model', 'VSS_Net', '--model-option', 'feature_scale=8',
   '--epochs', '10', '--patches-per-epoch', '256', '--batch', '8', '--lr', '2e-3', '--warmup-epochs', '1',
