@@ -2,25 +2,12 @@
 // batch, image and frame counts, and input errors that name the model.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { nn, noGrad, scope, rand, randn } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
-import { verifyReferenceModel } from '../src/models/verify.js';
 import type { ModelOptions, SegmentationModel } from '../src/models/model-spec.js';
 import { mapFrames } from '../src/models/blocks/frames.js';
-import { sharedPath } from '../../../test-support/shared-data.js';
+import { testMatchesOfficialOutput, throwsNaming } from './model-fixture.js';
 
-const REFERENCE = sharedPath('reference/models');
-const haveReference = existsSync(REFERENCE);
-
-function throwsNaming(fn: () => unknown, name: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.ok(e.message.includes(name), `'${e.message}' should name ${name}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 /** Builds a model with our defaults overridden by options (eval mode), runs body without gradients, and frees it. */
 function withModel(name: string, body: (model: SegmentationModel) => void, options: ModelOptions = {}): void {
@@ -34,11 +21,7 @@ function withModel(name: string, body: (model: SegmentationModel) => void, optio
 
 describe('3d->2d models', () => {
   for (const name of ['IPN', 'PSC', 'SVS_Net', 'QS_UNet', 'ST_UNet']) {
-    test(`${name} matches the official output`, { skip: !haveReference && 'no shared reference' }, () => {
-      const r = verifyReferenceModel(REFERENCE, name);
-      assert.equal(r.problem, undefined);
-      assert.ok(r.passed, `${name}: relative error ${r.relativeError}`);
-    });
+    testMatchesOfficialOutput(name);
   }
 
   test('IPN resamples any sequence to 32x64x64, so its output is always 64x64', () => {

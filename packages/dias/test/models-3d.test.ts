@@ -2,14 +2,10 @@
 // batch and image sizes, input errors that name the model, and the official options that cannot work.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { noGrad, scope, rand } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
-import { verifyReferenceModel } from '../src/models/verify.js';
-import { sharedPath } from '../../../test-support/shared-data.js';
+import { testMatchesOfficialOutput, throwsNaming } from './model-fixture.js';
 
-const REFERENCE = sharedPath('reference/models');
-const haveReference = existsSync(REFERENCE);
 
 // Per model: an image size that is a multiple of its sizeMultiple but not of the reference 64, and one that is not
 // a multiple at all.
@@ -22,22 +18,9 @@ const MODELS: { name: string; alias: string; size: [number, number]; badSize: [n
   { name: 'UNet_Nested_3D', alias: 'unet-nested-3d', size: [16, 32], badSize: [32, 56] },
 ];
 
-function throwsNaming(fn: () => unknown, name: string, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof Error);
-    assert.ok(e.message.includes(name), `'${e.message}' should name ${name}`);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
-
 describe('3d models', () => {
   for (const { name, alias, size, badSize } of MODELS) {
-    test(`${name} matches the official output`, { skip: !haveReference && 'no shared reference' }, () => {
-      const r = verifyReferenceModel(REFERENCE, name);
-      assert.equal(r.problem, undefined);
-      assert.ok(r.passed, `${name}: relative error ${r.relativeError}`);
-    });
+    testMatchesOfficialOutput(name);
 
     test(`${name}: other batch and image sizes, and input errors`, () => {
       const spec = findModel(alias);

@@ -299,11 +299,10 @@ static void tuneAllocator() {
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-  static bool tuned = false;
-  if (!tuned) {
-    tuneAllocator();
-    tuned = true;
-  }
+  // Once per process (mallopt is process-wide); a function-local static is initialised thread-safely, and worker
+  // threads load the addon concurrently.
+  static const bool tuned = (tuneAllocator(), true);
+  (void)tuned;
   DIAS_EXPORT(exports, dispose);
   DIAS_EXPORT(exports, isDisposed);
   DIAS_EXPORT(exports, reportToGc);

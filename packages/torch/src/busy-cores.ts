@@ -26,7 +26,7 @@ function ownRunnableThreads(): number {
   for (const tid of readdirSync('/proc/self/task')) {
     // The state follows the parenthesised command name, which may itself contain spaces or ')'.
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'R') running++;
+    if (stat[stat.lastIndexOf(')') + 2] === 'R') running++;
   }
   return running;
 }

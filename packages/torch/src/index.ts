@@ -14,5 +14,6 @@ export * as optim from './optim/index.js';
 export * from './io/safetensors.js';
 export { TensorWorker, serveInWorker, type WorkerApi } from './worker.js';
 export { loadNpy, saveNpy, serializeNpy, deserializeNpy } from './io/npy.js';
-export { parseNpyHeader, checkNpyDataLength, encodeNpyHeader, readNpyFile, type NpyHeader } from './io/npy-format.js';
+export { parseNpyHeader, checkNpyDataLength, encodeNpyHeader, type NpyHeader } from './io/npy-format.js';
+export { readFileBytes } from './io/read-file.js';
 export { writeFileAtomic } from './io/atomic-write.js';

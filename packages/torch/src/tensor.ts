@@ -37,9 +37,12 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- properties
+  /** The cached shape itself, for reading only (shape returns a copy). */
+  private dims(): number[] {
+    return (this.cachedShape ??= native.shape(this.handle) as number[]);
+  }
   get shape(): number[] {
-    this.cachedShape ??= native.shape(this.handle) as number[];
-    return [...this.cachedShape];
+    return [...this.dims()];
   }
   get dtype(): DType {
     this.cachedDtype ??= native.dtype(this.handle) as DType;
@@ -49,14 +52,13 @@ export class Tensor {
     return native.device(this.handle);
   }
   get ndim(): number {
-    this.cachedShape ??= native.shape(this.handle) as number[];
-    return this.cachedShape.length;
+    return this.dims().length;
   }
   get numel(): number {
     return native.numel(this.handle);
   }
   size(dim?: number): number {
-    const s = this.shape;
+    const s = this.dims();
     if (dim === undefined) return s.reduce((a, b) => a * b, 1);
     const d = dim < 0 ? dim + s.length : dim;
     if (d < 0 || d >= s.length) throw new Error(`size: dimension ${dim} out of range for a ${s.length}-D tensor`);

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DiasSplit } from '../data/dias-layout.js';
-import { errorMap, grayToRgb, tilePanel } from '../eval/pictures.js';
+import { errorMap, stretchedGrayToRgb, tilePanel } from '../eval/pictures.js';
 import { METRIC_NAMES, type MetricName } from '../eval/metrics.js';
 import { testRun } from '../eval/test-run.js';
 import type { EvaluationSummary } from '../eval/report.js';
@@ -15,7 +15,7 @@ import { writeFileAtomic } from '@dias-ts/torch';
 import { renderBarChart } from '../image/bar-chart.js';
 import { drawText, textHeight, textWidth } from '../image/bitmap-font.js';
 import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
-import { encodeRgbPng, readGrayPng, type RgbImage } from '../image/png.js';
+import { readGrayPng, writeRgbPng, type RgbImage } from '../image/png.js';
 import type { ModelKind, ModelOptions } from '../models/model-spec.js';
 import { findModel } from '../models/registry.js';
 import { minIntensityProjection } from '../data/preprocess.js';
@@ -202,10 +202,7 @@ function errorPanel(rows: readonly ModelRow[], dataDir: string, split: DiasSplit
   if (!ref) return null;
   const seq = dataset.load(ref, { frames: 'native', scribble: false });
   const { W, H } = seq;
-  const minip = minIntensityProjection(seq);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of minip) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-  const pictures = [captioned(grayToRgb(Float32Array.from(minip, (v) => ((v - lo) / (hi - lo || 1)) * 255), W, H), `S${ref.id} MINIP`)];
+  const pictures = [captioned(stretchedGrayToRgb(minIntensityProjection(seq), W, H), `S${ref.id} MINIP`)];
   for (const r of rows) {
     const mask = readGrayPng(join(r.runDir, `test_${split}`, `s${ref.id}_mask.png`)).data;
     pictures.push(captioned(errorMap(mask, seq.label!, W, H), r.model));
@@ -267,13 +264,13 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   const bars = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k)).map((r) => ({
     label: r.model, value: r.summary.mean.DSC ?? NaN, spread: r.summary.std.DSC ?? undefined, group: KIND_LABEL[r.kind],
   }));
-  writeFileAtomic(chart, encodeRgbPng(renderBarChart(bars, { title: `MEAN DSC ON ${split.toUpperCase()}`, colors: KIND_COLORS })));
+  writeRgbPng(chart, renderBarChart(bars, { title: `MEAN DSC ON ${split.toUpperCase()}`, colors: KIND_COLORS }));
   const ordered = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k));
   const panel = errorPanel(ordered, configs[0].config.data.dir, split);
   let errors: string | undefined;
   if (panel) {
     errors = join(dirname(out), `${stem}_errors.png`);
-    writeFileAtomic(errors, encodeRgbPng(panel.image));
+    writeRgbPng(errors, panel.image);
   }
   const first = configs[0].config;
   const text = benchReportMarkdown(rows, {

@@ -38,7 +38,7 @@ export async function benchData(argv: string[]): Promise<number> {
     patch,
     frames: positiveIntFlag('frames', values.frames, 8),
     batches: positiveIntFlag('batches', values.batches, 30),
-    workers: values.workers === undefined ? undefined : positiveIntFlag('workers', values.workers, 1),
+    workers: positiveIntFlag('workers', values.workers),
     augment: augment as AugmentPreset,
     consumerMs,
     sequences: positiveIntFlag('sequences', values.sequences, 4),

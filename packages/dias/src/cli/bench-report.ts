@@ -5,9 +5,8 @@ import { setNumThreads } from '@dias-ts/torch';
 import { runModelReport, type BenchBudget } from '../bench/model-report.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
-import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { UsageError } from './command.js';
-import { positiveIntFlag } from './flags.js';
+import { deviceFlag, labelledSplitFlag, positiveIntFlag } from './flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
                          [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse]
@@ -76,8 +75,7 @@ export async function benchReport(argv: string[]): Promise<number> {
   const modelOptions = parseModelOptions(values['model-options']);
   const unknown = Object.keys(modelOptions).find((k) => !models.includes(k));
   if (unknown) throw new UsageError(`--model-options ${unknown}: not one of --models (${models.join(', ')})`);
-  const split = (values.split ?? 'test') as DiasSplit;
-  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${values.split}'`);
+  const split = labelledSplitFlag(values.split);
   const stride = positiveIntFlag('stride', values.stride, 32);
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
   let baseConfig: TrainConfig | undefined;
@@ -85,10 +83,9 @@ export async function benchReport(argv: string[]): Promise<number> {
     if (!existsSync(values.config)) throw new UsageError(`--config ${values.config}: no such file`);
     baseConfig = applyConfigFile(defaultTrainConfig(), values.config);
   }
-  const threads = values.threads === undefined ? undefined : positiveIntFlag('threads', values.threads, 1);
+  const threads = positiveIntFlag('threads', values.threads);
   if (threads !== undefined) setNumThreads(threads);
-  const device = values.device;
-  if (device !== undefined && device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${device}'`);
+  const device = deviceFlag(values.device);
   const result = await runModelReport({
     dataDir: values.data, models, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
     threads, device,

@@ -7,7 +7,7 @@ import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import { positiveIntFlag } from './flags.js';
+import { deviceFlag, positiveIntFlag } from './flags.js';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -38,8 +38,7 @@ ${BENCH_DATA_USAGE}`,
       },
     });
     if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
-    const device = values.device ?? 'cpu';
-    if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${device}'`);
+    const device = deviceFlag(values.device) ?? 'cpu';
     const steps = positiveIntFlag('steps', values.steps, 20);
     const bar = new ProgressBar(`bench ${values.model}`, steps, { enabled: !values['no-progress'], unit: 'steps' });
     const result = benchTrainStep({
@@ -48,7 +47,7 @@ ${BENCH_DATA_USAGE}`,
       patch: positiveIntFlag('patch', values.patch, 64),
       frames: positiveIntFlag('frames', values.frames, 8),
       steps,
-      threads: values.threads === undefined ? undefined : positiveIntFlag('threads', values.threads, 1),
+      threads: positiveIntFlag('threads', values.threads),
       device,
       onStep: () => bar.tick(),
     });

@@ -1,4 +1,5 @@
 // Flag values shared by the commands: parsed once, with the same wording in every error.
+import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { UsageError } from './command.js';
 
 /** --name as a whole number >= 1; the fallback (or undefined) when the flag is absent. */
@@ -9,4 +10,17 @@ export function positiveIntFlag(name: string, value: string | undefined, fallbac
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${value}'`);
   return n;
+}
+
+/** --device: cpu or cuda (undefined when absent); whether CUDA is there is the caller's check. */
+export function deviceFlag(value: string | undefined): 'cpu' | 'cuda' | undefined {
+  if (value !== undefined && value !== 'cpu' && value !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
+  return value;
+}
+
+/** --split of a labelled DIAS split (training, validation or test; default test). */
+export function labelledSplitFlag(value: string | undefined): DiasSplit {
+  const split = (value ?? 'test') as DiasSplit;
+  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${value}'`);
+  return split;
 }

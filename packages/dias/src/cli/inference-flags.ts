@@ -9,7 +9,7 @@ import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model
 import type { TrainConfig } from '../train/config.js';
 import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
-import { positiveIntFlag } from './flags.js';
+import { deviceFlag, positiveIntFlag } from './flags.js';
 
 const inferenceFlags = {
   'no-tta': { type: 'boolean' },
@@ -96,8 +96,7 @@ export interface InferenceModel {
 }
 
 function parseDevice(value: string | undefined): 'cpu' | 'cuda' {
-  const device = value ?? 'cpu';
-  if (device !== 'cpu' && device !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
+  const device = deviceFlag(value) ?? 'cpu';
   if (device === 'cuda' && !cuda.isAvailable()) throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
   return device;
 }

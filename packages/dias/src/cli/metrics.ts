@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { METRIC_NAMES, evaluateImage } from '../eval/metrics.js';
 import { readGroundTruth, readProbabilityMap } from '../eval/read-maps.js';
+import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 
 export const metricsCommand: Command = {
@@ -41,8 +42,7 @@ scikit-image skeletons, VC = 8-connected labels of the prediction / of the groun
     }
     const { metrics, counts } = evaluateImage(prob.data, gt.data, prob.width, prob.height, { threshold });
     if (values.json) {
-      // JSON has no NaN: undefined metrics become null.
-      console.log(JSON.stringify(Object.fromEntries(METRIC_NAMES.map((m) => [m, Number.isNaN(metrics[m]) ? null : metrics[m]]))));
+      console.log(JSON.stringify(metricsOrNull(metrics)));
       return 0;
     }
     console.log(`${values.prob} vs ${values.gt}: ${prob.height}x${prob.width}, threshold ${threshold}`);

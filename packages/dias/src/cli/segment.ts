@@ -6,6 +6,7 @@ import { detectFormat, readSequence } from '../data/read-sequence.js';
 import { writeCaseOutputs } from '../eval/case-outputs.js';
 import { patchCount, predictSequence } from '../eval/inference.js';
 import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../eval/metrics.js';
+import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
@@ -114,7 +115,7 @@ export const segmentCommand: Command = {
       console.log(JSON.stringify({
         input, format, id: seq.id, frames: seq.T, height: seq.H, width: seq.W, model: loaded.spec.name, weights: loaded.weights,
         stride: predict.stride, tta: predict.tta, threshold, files, vessel_fraction: vessel / mask.length,
-        metrics: evaluation ? Object.fromEntries(METRIC_NAMES.map((m) => [m, Number.isNaN(evaluation.metrics[m]) ? null : evaluation.metrics[m]])) : null,
+        metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
         seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round(v)])), peak_rss_mb: peakRssMb(),
       }));
     }

@@ -1,11 +1,12 @@
 // `dias test`: a trained run on the whole sequences of a DIAS split; report and pictures into RUN/test_<split>/.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { DIAS_SPLITS } from '../data/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../eval/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
+import { labelledSplitFlag } from './flags.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
 
@@ -29,12 +30,6 @@ ${INFERENCE_FLAG_USAGE}
   --json             the last line printed is {"mean": {...}, "std": {...}, "per_case": [{"id", ...}]}
   --no-progress      no progress bar`;
 
-function parseSplit(value: string | undefined): DiasSplit {
-  const split = (value ?? 'test') as DiasSplit;
-  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${value}'`);
-  return split;
-}
-
 export const testCommand: Command = {
   name: 'test',
   summary: 'test a trained run on a DIAS split: metrics, report and error maps',
@@ -42,7 +37,7 @@ export const testCommand: Command = {
   async run(argv) {
     const { values } = parseInferenceArgs(argv, { data: { type: 'string' }, split: { type: 'string' }, report: { type: 'string' } });
     if (!values.run) throw new UsageError('dias test: --run RUN is required');
-    const split = parseSplit(values.split);
+    const split = labelledSplitFlag(values.split);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     applyThreadsFlag(values.threads);
     const loaded = loadInferenceModel(values);

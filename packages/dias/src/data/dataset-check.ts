@@ -4,7 +4,7 @@
 // scribble values other than 0/1/255, labels or scribbles without images, frame numbering and counts (from the
 // layout reader), and summarises counts, sizes, frame counts and value sets per split.
 import { DIAS_SPLITS, openDiasDataset, type DatasetProblem } from './dias-layout.js';
-import { readImageFrames, type ImageFrames } from './image-frames.js';
+import { firstFrameGray, readImageFrames, type ImageFrames } from './image-frames.js';
 import { distinctValues, labelFromGray, scribbleFromGray } from './masks.js';
 import { isNnunetFolder, openNnunetFolder } from './nnunet-folder.js';
 
@@ -93,7 +93,7 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
     summary.labels++;
     const image = readMask(item.label, 'label');
     if (image) {
-      const grey = { width: image.width, height: image.height, data: image.frames[0], bitDepth: (image.bitDepth === 16 ? 16 : 8) as 8 | 16 };
+      const grey = firstFrameGray(image);
       summary.labelValues = addValues(summary.labelValues, grey.data);
       try {
         labelFromGray(grey, item.label, { strict: true });
@@ -109,7 +109,7 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
     if (!image) continue;
     entry.values = addValues(entry.values, image.frames[0]);
     try {
-      scribbleFromGray({ width: image.width, height: image.height, data: image.frames[0], bitDepth: 8 }, path);
+      scribbleFromGray(firstFrameGray(image), path);
     } catch (e) {
       problems.push({ path, problem: (e as Error).message.replace(`${path}: `, '') });
     }

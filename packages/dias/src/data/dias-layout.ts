@@ -80,7 +80,8 @@ export interface DiasDataset {
   load(ref: SequenceRef, options?: DiasLoadOptions): DsaSequence;
 }
 
-function isDir(path: string): boolean {
+/** True for an existing folder; false for a file or nothing. */
+export function isDir(path: string): boolean {
   try {
     return statSync(path).isDirectory();
   } catch {

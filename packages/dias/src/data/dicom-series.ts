@@ -4,7 +4,8 @@
 // multi-frame file reads as that file.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { decodeDicomDataSet, fileHasDicmMarker, parseDicom, readDicomBytes, seriesPosition, type SeriesPosition } from './dicom.js';
+import { readFileBytes } from '@dias-ts/torch';
+import { decodeDicomDataSet, fileHasDicmMarker, parseDicom, seriesPosition, type SeriesPosition } from './dicom.js';
 import { compareNatural } from './natural-order.js';
 import type { DsaSequence } from './sequence.js';
 
@@ -42,7 +43,7 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
   if (!paths.length) throw new Error(`${dir}: no DICOM files (.dcm, .dicom, .ima, or files with the DICM marker)`);
   const files: SeriesFile[] = [];
   for (const path of paths) {
-    const ds = parseDicom(readDicomBytes(path), path);
+    const ds = parseDicom(readFileBytes(path), path);
     files.push({ path, position: seriesPosition(ds), sequence: await decodeDicomDataSet(ds, path) });
   }
   if (files.length === 1) return { ...files[0].sequence, meta: { ...files[0].sequence.meta, frameFiles: paths } };

@@ -4,9 +4,10 @@
 // what the header knows: frame times (FrameTime, FrameTimeVector or CineRate), pixel spacing (ImagerPixelSpacing,
 // else PixelSpacing), positioner angles and the view they imply. Pixel values are otherwise as stored: no VOI
 // window and no subtraction (see mask-subtraction.ts).
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import { readFileBytes } from '@dias-ts/torch';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { TRANSFER_SYNTAXES, decodeCompressedFrame, nativeWords, type FrameFormat, type SampleWords } from './dicom-codecs.js';
 import type { DsaSequence, SequenceMeta } from './sequence.js';
@@ -310,14 +311,6 @@ export async function decodeDicomDataSet(ds: DataSet, name: string): Promise<Dsa
   };
 }
 
-export function readDicomBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? message(e)})`);
-  }
-}
-
 export async function readDicom(path: string): Promise<DsaSequence> {
-  return decodeDicom(readDicomBytes(path), path);
+  return decodeDicom(readFileBytes(path), path);
 }

@@ -2,9 +2,8 @@
 // (frame_2.png before frame_10.png). One file named label*, mask* or gt* (PNG) is the label, not a frame.
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readGrayPng } from '../image/png.js';
 import { isImageFile, readImageFrames, stackFrames } from './image-frames.js';
-import { labelFromGray } from './masks.js';
+import { readLabelPng } from './masks.js';
 import { compareNatural } from './natural-order.js';
 import type { DsaSequence } from './sequence.js';
 
@@ -23,12 +22,7 @@ export function readFrameFolder(dir: string): DsaSequence {
   if (!files.length) throw new Error(`${dir}: no frame images (.png, .tif, .tiff)`);
   const parts = files.map((path) => ({ path, image: readImageFrames(path) }));
   const { frames, T, H, W } = stackFrames(parts);
-  let label: Uint8Array | undefined;
-  if (labelPath) {
-    const img = readGrayPng(labelPath);
-    if (img.width !== W || img.height !== H) throw new Error(`${labelPath}: ${img.width}x${img.height}, but the frames are ${W}x${H}`);
-    label = labelFromGray(img, labelPath);
-  }
+  const label = labelPath ? readLabelPng(labelPath, W, H, 'the frames are') : undefined;
   return {
     id: basename(dir),
     source: dir,

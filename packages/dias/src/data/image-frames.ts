@@ -1,6 +1,6 @@
 // Frames from one 2D image file: a PNG is one frame, a TIFF one frame per page.
 import { extname } from 'node:path';
-import { readGrayPng } from '../image/png.js';
+import { readGrayPng, type GrayImage } from '../image/png.js';
 import { readTiff } from '../image/tiff.js';
 
 export interface ImageFrames {
@@ -24,6 +24,11 @@ export function readImageFrames(path: string): ImageFrames {
   }
   if (ext === '.tif' || ext === '.tiff') return readTiff(path);
   throw new Error(`${path}: not an image file this reader knows (.png, .tif, .tiff)`);
+}
+
+/** The first frame (page) of an image file as a grey image, for the label and scribble readers. */
+export function firstFrameGray(image: ImageFrames): GrayImage {
+  return { width: image.width, height: image.height, data: image.frames[0], bitDepth: image.bitDepth === 16 ? 16 : 8 };
 }
 
 /** Stacks frames of several files into [T][H][W], refusing size changes with the file that breaks them. */

@@ -1,7 +1,7 @@
 // Dense labels and scribbles from grey PNG pixels, with the value rules of the DIAS release:
 // labels are 0/255 (the official loaders divide by 255), scribbles are 1 vessel / 0 background / 255 unlabelled
 // (the weakly supervised loaders read them raw and train with ignore_index = 255).
-import type { GrayImage } from '../image/png.js';
+import { readGrayPng, type GrayImage } from '../image/png.js';
 import { SCRIBBLE_UNLABELLED } from './sequence.js';
 
 /** The distinct values of an image, ascending; stops collecting after `limit` of them (then `truncated`). */
@@ -53,6 +53,13 @@ export function labelFromGray(image: GrayImage, name: string, options: LabelOpti
   const threshold = zeroOne ? 1 : zeroFull ? 1 : Math.ceil(full / 2);
   for (let i = 0; i < data.length; i++) out[i] = data[i] >= threshold ? 1 : 0;
   return out;
+}
+
+/** labelFromGray of a label PNG that must be W x H; `against` names what set the size ('the frames are', 'x.npy is'). */
+export function readLabelPng(path: string, W: number, H: number, against: string): Uint8Array {
+  const img = readGrayPng(path);
+  if (img.width !== W || img.height !== H) throw new Error(`${path}: ${img.width}x${img.height}, but ${against} ${W}x${H}`);
+  return labelFromGray(img, path);
 }
 
 /** A scribble map (1 vessel, 0 background, 255 unlabelled) from a grey image; any other value is an error. */

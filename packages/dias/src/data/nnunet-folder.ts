@@ -1,12 +1,11 @@
 // An nnU-Net-style 2D dataset folder: imagesTr/{case}_{XXXX}.png (XXXX = frame as a 4-digit channel index),
 // labelsTr/{case}.png (0/1, nnU-Net's encoding; 0/255 is accepted), optional imagesTs/, and dataset.json
 // (channel_names in v2, modality in v1; file_ending defaults to .png).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readGrayPng } from '../image/png.js';
-import type { DatasetProblem } from './dias-layout.js';
+import { isDir, type DatasetProblem } from './dias-layout.js';
 import { readImageFrames, stackFrames } from './image-frames.js';
-import { labelFromGray } from './masks.js';
+import { readLabelPng } from './masks.js';
 import { compareNatural } from './natural-order.js';
 import type { DsaSequence } from './sequence.js';
 
@@ -25,14 +24,6 @@ export interface NnunetFolder {
   channels?: number;
   cases: NnunetCase[];
   problems: DatasetProblem[];
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 export function isNnunetFolder(dir: string): boolean {
@@ -98,11 +89,6 @@ export function readNnunetCase(folder: NnunetFolder, name: string): DsaSequence 
   if (!c) throw new Error(`${folder.root}: no case '${name}' (cases: ${folder.cases.slice(0, 8).map((x) => x.name).join(', ')}${folder.cases.length > 8 ? ', ...' : ''})`);
   const parts = c.frames.map((path) => ({ path, image: readImageFrames(path) }));
   const { frames, T, H, W } = stackFrames(parts);
-  let label: Uint8Array | undefined;
-  if (c.label) {
-    const img = readGrayPng(c.label);
-    if (img.width !== W || img.height !== H) throw new Error(`${c.label}: ${img.width}x${img.height}, but the frames are ${W}x${H}`);
-    label = labelFromGray(img, c.label);
-  }
+  const label = c.label ? readLabelPng(c.label, W, H, 'the frames are') : undefined;
   return { id: c.name, source: c.frames[0].replace(/_\d{4}(\.[^.]+)$/, '_*$1'), frames, T, H, W, label, meta: { split: c.split, bitDepth: parts[0].image.bitDepth } };
 }

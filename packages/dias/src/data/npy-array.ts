@@ -1,7 +1,7 @@
 // .npy arrays as plain Float32Array rather than tensors, for the data tools (checks, contact sheets, conversions),
 // which work on JS arrays; @dias-ts/torch's loadNpy is the tensor path for training. The header is the engine's
 // parser, so both read the same files with the same errors.
-import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readNpyFile } from '@dias-ts/torch';
+import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
 
 export interface NpyArray {
   shape: number[];
@@ -64,7 +64,7 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
 }
 
 export function readNpy(path: string): NpyArray {
-  return parseNpy(readNpyFile(path), path);
+  return parseNpy(readFileBytes(path), path);
 }
 
 /** .npy version 1.0 bytes of a float32 or uint8 array (C order); for tests and exports. */

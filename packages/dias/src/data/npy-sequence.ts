@@ -3,8 +3,7 @@
 // (images/{n}.npy <-> labels/label_s{n}.png) or ../labels/{stem}.png.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readGrayPng } from '../image/png.js';
-import { labelFromGray } from './masks.js';
+import { readLabelPng } from './masks.js';
 import { readNpy } from './npy-array.js';
 import type { DsaSequence } from './sequence.js';
 
@@ -32,11 +31,6 @@ export function readNpySequence(path: string, options: NpySequenceOptions = {}):
     if (!Number.isFinite(arr.data[i])) throw new Error(`${path}: value ${arr.data[i]} at flat index ${i} is not finite`);
   }
   const labelPath = options.label === false ? undefined : options.label ?? findNpyLabel(path);
-  let label: Uint8Array | undefined;
-  if (labelPath) {
-    const img = readGrayPng(labelPath);
-    if (img.width !== W || img.height !== H) throw new Error(`${labelPath}: ${img.width}x${img.height}, but ${path} is ${W}x${H}`);
-    label = labelFromGray(img, labelPath);
-  }
+  const label = labelPath ? readLabelPng(labelPath, W, H, `${path} is`) : undefined;
   return { id: basename(path).replace(/\.npy$/i, ''), source: path, frames: arr.data, T, H, W, label, meta: { dtype: arr.descr } };
 }

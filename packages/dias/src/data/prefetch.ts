@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { checkSeed, generatePatchBatch, resolvePatchSamplerConfig, type PatchBatch, type PatchSamplerConfig, type PatchSamplerOptions, type PatchSamplerState, type SequenceArrays } from './patch-sampler.js';
 import type { PatchWorkerInit, PatchWorkerReply } from './patch-worker.js';
+import { startScriptWorker } from './script-worker.js';
 
 export interface PrefetchOptions extends PatchSamplerOptions {
   /** Worker threads (default min(4, cores - 1), at least 1); 0 generates on the calling thread inside next(). */
@@ -43,14 +44,8 @@ export function shareSequences(sequences: readonly SequenceArrays[]): SequenceAr
   }));
 }
 
-/** The worker script: from sources (.ts, under tsx) through the bootstrap, from dist/ directly. */
 function startWorker(init: PatchWorkerInit, port: MessagePort): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const script = new URL('./patch-worker.ts', here).href;
-    return new Worker(new URL('./tsx-worker.mjs', here), { workerData: { script, init, port }, transferList: [port] });
-  }
-  return new Worker(new URL('./patch-worker.js', here), { workerData: { init, port }, transferList: [port] });
+  return startScriptWorker(import.meta.url, './patch-worker', { init, port }, [port]);
 }
 
 /** A worker thread and the port it takes requests on and answers on. */

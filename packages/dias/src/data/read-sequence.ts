@@ -10,13 +10,13 @@
 //   .png                                        -> one frame (T = 1)
 // A single image, TIFF or .npy picks up its label from a sibling labels/ folder (images/x.png <-> labels/x.png).
 // Nothing is resampled unless options.frames asks for it.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { DIAS_SPLITS, isDiasRoot, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
+import { DIAS_SPLITS, isDiasRoot, isDir, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
 import { fileHasDicmMarker, readDicom } from './dicom.js';
 import { dicomFilesIn, readDicomSeries } from './dicom-series.js';
 import { frameFolderFiles, readFrameFolder } from './frame-folder.js';
-import { readImageFrames, stackFrames } from './image-frames.js';
+import { firstFrameGray, readImageFrames, stackFrames } from './image-frames.js';
 import { subtractMask } from './mask-subtraction.js';
 import { labelFromGray } from './masks.js';
 import { isNnunetFolder, openNnunetFolder, readNnunetCase } from './nnunet-folder.js';
@@ -40,14 +40,6 @@ export interface ReadSequenceOptions extends ResampleOptions {
 }
 
 const DIAS_FRAME = /^image_s(\d+)_i(\d+)\.png$/i;
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 export function detectFormat(path: string): SequenceFormat {
   if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
@@ -121,7 +113,7 @@ function fromImageFile(path: string): DsaSequence {
   if (labelPath) {
     const img = readImageFrames(labelPath);
     if (img.width !== W || img.height !== H) throw new Error(`${labelPath}: ${img.width}x${img.height}, but ${path} is ${W}x${H}`);
-    label = labelFromGray({ width: img.width, height: img.height, data: img.frames[0], bitDepth: img.bitDepth === 16 ? 16 : 8 }, labelPath);
+    label = labelFromGray(firstFrameGray(img), labelPath);
   }
   return { id: basename(path).replace(/\.[^.]+$/, ''), source: path, frames, T, H, W, label, meta: { bitDepth: image.bitDepth } };
 }

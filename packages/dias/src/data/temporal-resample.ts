@@ -16,6 +16,7 @@
 // scale (the official loaders z-score each sequence afterwards, which removes any such scale).
 //
 // The whole chain is linear in the samples, so it is built once as a T_out x T_in matrix and applied per pixel.
+import { gaussianKernel1d } from './gaussian-blur.js';
 import type { DsaSequence } from './sequence.js';
 
 const POLE = Math.sqrt(3) - 2;
@@ -31,10 +32,7 @@ export interface ResampleOptions {
 function gaussianNearest(s: Float64Array, sigma: number): Float64Array {
   const radius = Math.floor(4 * sigma + 0.5);
   if (sigma <= 0 || radius === 0) return s;
-  const w = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let k = -radius; k <= radius; k++) sum += w[k + radius] = Math.exp((-0.5 * k * k) / (sigma * sigma));
-  for (let k = 0; k < w.length; k++) w[k] /= sum;
+  const w = gaussianKernel1d(sigma, 4);
   const n = s.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {

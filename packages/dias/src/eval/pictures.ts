@@ -47,6 +47,17 @@ export function grayToRgb(gray: ArrayLike<number>, width: number, height: number
   return { width, height, data };
 }
 
+/** Values of any range stretched to grey 0..255 (their minimum black, maximum white) as RGB, e.g. a MinIP. */
+export function stretchedGrayToRgb(values: ArrayLike<number>, width: number, height: number): RgbImage {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return grayToRgb(Float32Array.from(values, (v) => ((v - lo) / (hi - lo || 1)) * 255), width, height);
+}
+
 /** Prediction against ground truth, coloured by ERROR_COLORS (both binary, nonzero = vessel). */
 export function errorMap(prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, width: number, height: number): RgbImage {
   checkSize(prediction.length, width, height, 'error map prediction');

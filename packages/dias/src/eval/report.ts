@@ -39,13 +39,9 @@ export interface ReportOptions {
   extra?: Record<string, unknown>;
 }
 
-// JSON has no NaN; an undefined metric is written as null.
-function orNull(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
-
-function mapMetrics(values: Record<MetricName, number>): Record<MetricName, number | null> {
-  return Object.fromEntries(METRIC_NAMES.map((m) => [m, orNull(values[m])])) as Record<MetricName, number | null>;
+/** The eight metrics for JSON, which has no NaN: an undefined metric becomes null. */
+export function metricsOrNull(values: Record<MetricName, number>): Record<MetricName, number | null> {
+  return Object.fromEntries(METRIC_NAMES.map((m) => [m, Number.isNaN(values[m]) ? null : values[m]])) as Record<MetricName, number | null>;
 }
 
 export function buildSummary(cases: readonly CaseResult[], options: ReportOptions = {}): EvaluationSummary {
@@ -60,9 +56,9 @@ export function buildSummary(cases: readonly CaseResult[], options: ReportOption
   if (clash) throw new Error(`evaluation report: extra entry '${clash}' would overwrite a standard key`);
   return {
     ...options.extra,
-    metric_per_case: cases.map((c) => ({ id: c.id, ...mapMetrics(c.metrics), ...c.counts })),
-    mean: mapMetrics(stats.mean),
-    std: mapMetrics(stats.std),
+    metric_per_case: cases.map((c) => ({ id: c.id, ...metricsOrNull(c.metrics), ...c.counts })),
+    mean: metricsOrNull(stats.mean),
+    std: metricsOrNull(stats.std),
     nan_counts: stats.nanCounts,
     n_cases: stats.n,
     threshold: options.threshold ?? 0.5,
@@ -116,8 +112,8 @@ export interface ReportFiles {
   summaryMd: string;
 }
 
-/** Writes summary.json, metrics.csv and summary.md into `dir` (created if missing); returns their paths. */
-export function writeEvaluationReport(dir: string, cases: readonly CaseResult[], options: ReportOptions = {}): ReportFiles {
+/** Writes summary.json, metrics.csv and summary.md into `dir` (created if missing); returns their paths and the summary. */
+export function writeEvaluationReport(dir: string, cases: readonly CaseResult[], options: ReportOptions = {}): ReportFiles & { summary: EvaluationSummary } {
   const summary = buildSummary(cases, options);
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {
@@ -128,5 +124,5 @@ export function writeEvaluationReport(dir: string, cases: readonly CaseResult[],
   writeFileAtomic(files.summaryJson, JSON.stringify(summary, null, 2) + '\n');
   writeFileAtomic(files.metricsCsv, metricsCsv(cases));
   writeFileAtomic(files.summaryMd, summaryMarkdown(summary, options.title));
-  return files;
+  return { ...files, summary };
 }

@@ -7,14 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { openDiasDataset, type DiasSplit } from '../data/dias-layout.js';
 import { minIntensityProjection } from '../data/preprocess.js';
-import { encodeRgbPng, readGrayPng, type RgbImage } from '../image/png.js';
+import { readGrayPng, type RgbImage } from '../image/png.js';
 import { readLog, readRunConfig, runPath, RUN_FILES } from '../train/run-folder.js';
 import { stepsPerEpoch } from '../train/config.js';
 import { summarizeMetrics } from './aggregate.js';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { BASELINE_NAMES, baselineMetrics } from './baselines.js';
 import { METRIC_NAMES, type ImageMetrics } from './metrics.js';
-import { errorMap, grayToRgb, contourOverlay, tilePanel } from './pictures.js';
+import { errorMap, grayToRgb, contourOverlay, stretchedGrayToRgb, writePanelPng } from './pictures.js';
 import type { EvaluationSummary } from './report.js';
 
 export interface RunReportOptions {
@@ -102,17 +102,15 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
     const minip = minIntensityProjection(seq);
     const prob = readGrayPng(join(testDir, `${id}_prob.png`)).data;
     const mask = readGrayPng(join(testDir, `${id}_mask.png`)).data;
-    let lo = Infinity, hi = -Infinity;
-    for (const v of minip) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     tiles.push(
-      shrink(grayToRgb(Float32Array.from(minip, (v) => ((v - lo) / (hi - lo || 1)) * 255), W, H), 320),
+      shrink(stretchedGrayToRgb(minip, W, H), 320),
       shrink(grayToRgb(prob, W, H), 320),
       shrink(errorMap(mask, seq.label!, W, H), 320),
       shrink(contourOverlay(minip, W, H, { prediction: mask, label: seq.label }), 320),
     );
   }
   const picture = join(outDir, `${basename(out).replace(/\.md$/i, '')}_cases.png`);
-  if (tiles.length) writeFileAtomic(picture, encodeRgbPng(tilePanel(tiles, { columns: 4 })));
+  if (tiles.length) writePanelPng(picture, tiles, { columns: 4 });
 
   const model = String(summary.model ?? config.model.name);
   const trainSeconds = log.reduce((a, e) => a + e.seconds, 0);

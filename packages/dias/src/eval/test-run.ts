@@ -9,7 +9,7 @@ import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { writeCaseOutputs, type CaseFiles } from './case-outputs.js';
 import { predictSequence, type PredictOptions } from './inference.js';
 import { evaluateImage, METRIC_NAMES, type ImageMetrics } from './metrics.js';
-import { buildSummary, writeEvaluationReport, type CaseResult, type EvaluationSummary, type ReportFiles } from './report.js';
+import { writeEvaluationReport, type CaseResult, type EvaluationSummary, type ReportFiles } from './report.js';
 
 export interface TestRunOptions extends Omit<PredictOptions, 'onProgress'> {
   dataDir: string;
@@ -94,7 +94,7 @@ export async function testRun(model: SegmentationModel, spec: ModelSpec, o: Test
       seconds: +seconds.toFixed(2),
       seconds_per_case: Object.fromEntries(tested.map((c) => [c.id, +c.seconds.toFixed(2)])),
     };
-    writeEvaluationReport(staging, results, { threshold, title: o.title ?? `Test on ${o.split}`, extra });
+    const { summary } = writeEvaluationReport(staging, results, { threshold, title: o.title ?? `Test on ${o.split}`, extra });
     // Swap the finished folder in; the previous results stay until this point.
     rmSync(o.outDir, { recursive: true, force: true });
     renameSync(staging, o.outDir);
@@ -103,7 +103,6 @@ export async function testRun(model: SegmentationModel, spec: ModelSpec, o: Test
       ...c,
       files: Object.fromEntries(Object.entries(c.files).map(([k, p]) => [k, relocate(p as string)])) as unknown as CaseFiles,
     }));
-    const summary = buildSummary(results, { threshold, extra });
     const report = { summaryJson: join(o.outDir, 'summary.json'), metricsCsv: join(o.outDir, 'metrics.csv'), summaryMd: join(o.outDir, 'summary.md') };
     return { summary, report, cases, seconds };
   } catch (e) {

@@ -1,6 +1,5 @@
 // PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA, through fast-png. Errors name the file.
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@dias-ts/torch';
+import { readFileBytes, writeFileAtomic } from '@dias-ts/torch';
 import { decode, encode } from 'fast-png';
 
 export interface GrayImage {
@@ -49,13 +48,7 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
 }
 
 export function readGrayPng(path: string): GrayImage {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeGrayPng(bytes, path);
+  return decodeGrayPng(readFileBytes(path), path);
 }
 
 /** Encodes 8-bit grey (values are rounded and clamped to 0..255). */

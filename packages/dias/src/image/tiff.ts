@@ -1,8 +1,7 @@
 // TIFF in and out. Reading goes through UTIF (uncompressed, LZW, PackBits, Deflate, JPEG); every page is one frame,
 // so a multi-page TIFF is a sequence. Grey 8/16-bit, 32-bit float, and RGB(A) (taken as luminance, as PNGs) are
 // read. Writing is a small uncompressed little-endian multi-page grey encoder (8 or 16 bit), for exports and tests.
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '@dias-ts/torch';
+import { readFileBytes, writeFileAtomic } from '@dias-ts/torch';
 import UTIF, { type IFD } from 'utif';
 
 export interface TiffFrames {
@@ -86,13 +85,7 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
 }
 
 export function readTiff(path: string): TiffFrames {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeTiff(bytes, path);
+  return decodeTiff(readFileBytes(path), path);
 }
 
 /** Uncompressed little-endian grey TIFF, one page per frame; values rounded and clamped to the bit depth. */

@@ -1,6 +1,6 @@
 // Attention U-Net (Oktay et al.) as the official models/d2/att_unet.py: a U-Net whose skips are gated by additive
 // attention from the decoder, with nearest-neighbour upsampling. Frames are input channels.
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
@@ -115,23 +115,21 @@ export class Att_UNet extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(attUnetSpec, this.options, x);
-    return scope(() => {
-      const x1 = this.Conv1.forward(x);
-      const x2 = this.Conv2.forward(this.Maxpool.forward(x1));
-      const x3 = this.Conv3.forward(this.Maxpool.forward(x2));
-      const x4 = this.Conv4.forward(this.Maxpool.forward(x3));
-      const x5 = this.Conv5.forward(this.Maxpool.forward(x4));
-      // Each decoder stage: upsample, gate the skip with the upsampled features, concatenate [skip, up].
-      const stage = (up: up_conv, att: Attention_block, conv: conv_block, low: Tensor, skip: Tensor): Tensor => {
-        const d = up.forward(low);
-        return conv.forward(cat([att.forward(d, skip), d], 1));
-      };
-      const d5 = stage(this.Up5, this.Att5, this.Up_conv5, x5, x4);
-      const d4 = stage(this.Up4, this.Att4, this.Up_conv4, d5, x3);
-      const d3 = stage(this.Up3, this.Att3, this.Up_conv3, d4, x2);
-      const d2 = stage(this.Up2, this.Att2, this.Up_conv2, d3, x1);
-      return this.Conv_1x1.forward(d2);
-    });
+    const x1 = this.Conv1.forward(x);
+    const x2 = this.Conv2.forward(this.Maxpool.forward(x1));
+    const x3 = this.Conv3.forward(this.Maxpool.forward(x2));
+    const x4 = this.Conv4.forward(this.Maxpool.forward(x3));
+    const x5 = this.Conv5.forward(this.Maxpool.forward(x4));
+    // Each decoder stage: upsample, gate the skip with the upsampled features, concatenate [skip, up].
+    const stage = (up: up_conv, att: Attention_block, conv: conv_block, low: Tensor, skip: Tensor): Tensor => {
+      const d = up.forward(low);
+      return conv.forward(cat([att.forward(d, skip), d], 1));
+    };
+    const d5 = stage(this.Up5, this.Att5, this.Up_conv5, x5, x4);
+    const d4 = stage(this.Up4, this.Att4, this.Up_conv4, d5, x3);
+    const d3 = stage(this.Up3, this.Att3, this.Up_conv3, d4, x2);
+    const d2 = stage(this.Up2, this.Att2, this.Up_conv2, d3, x1);
+    return this.Conv_1x1.forward(d2);
   }
 }
 

@@ -96,14 +96,13 @@ class ChannelAttentionBlock3d extends GammaAttention {
 
   forward(x: Tensor): Tensor {
     const [B, C, H, W, D] = x.shape;
-    const projQuery = x.view(B, C, -1).permute(0, 2, 1);
     const projKey = x.view(B, C, -1);
-    const projJudge = x.view(B, C, -1).permute(0, 2, 1);
-    const affinity1 = projKey.matmul(projQuery);
-    const affinity2 = projKey.matmul(projJudge);
-    const affinity = affinity1.matmul(affinity2);
+    // The official query and judge projections are both x.view(B, C, -1).permute(0, 2, 1), so its affinity1 and
+    // affinity2 are the same product: computed once here.
+    const affinity1 = projKey.matmul(projKey.permute(0, 2, 1));
+    const affinity = affinity1.matmul(affinity1);
     const affinityNew = this.softmax.forward(affinity.max(-1, true).values.expandAs(affinity).sub(affinity));
-    const weights = affinityNew.matmul(x.view(B, C, -1)).view(B, C, H, W, D);
+    const weights = affinityNew.matmul(projKey).view(B, C, H, W, D);
     return this.addScaled(weights, x);
   }
 }

@@ -1,6 +1,6 @@
 // CS-Net (Mou et al.) as the official models/d2/csnet.py: residual encoders, and spatial plus channel self-attention
 // at the bottleneck. Frames are input channels.
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption } from './blocks/model-options.js';
@@ -128,20 +128,18 @@ export class CSNet extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(csnetSpec, this.options, x);
-    return scope(() => {
-      const enc_input = this.enc_input.forward(x);
-      const enc1 = this.encoder1.forward(this.downsample.forward(enc_input));
-      const enc2 = this.encoder2.forward(this.downsample.forward(enc1));
-      const enc3 = this.encoder3.forward(this.downsample.forward(enc2));
-      const feature = this.encoder4.forward(this.downsample.forward(enc3));
-      // The bottleneck is feature + attention(feature); attention_fuse stays unused, as in the official forward.
-      const fused = feature.add(this.affinity_attention.forward(feature));
-      const dec4 = this.decoder4.forward(cat([enc3, this.deconv4.forward(fused)], 1));
-      const dec3 = this.decoder3.forward(cat([enc2, this.deconv3.forward(dec4)], 1));
-      const dec2 = this.decoder2.forward(cat([enc1, this.deconv2.forward(dec3)], 1));
-      const dec1 = this.decoder1.forward(cat([enc_input, this.deconv1.forward(dec2)], 1));
-      return this.final.forward(dec1);
-    });
+    const enc_input = this.enc_input.forward(x);
+    const enc1 = this.encoder1.forward(this.downsample.forward(enc_input));
+    const enc2 = this.encoder2.forward(this.downsample.forward(enc1));
+    const enc3 = this.encoder3.forward(this.downsample.forward(enc2));
+    const feature = this.encoder4.forward(this.downsample.forward(enc3));
+    // The bottleneck is feature + attention(feature); attention_fuse stays unused, as in the official forward.
+    const fused = feature.add(this.affinity_attention.forward(feature));
+    const dec4 = this.decoder4.forward(cat([enc3, this.deconv4.forward(fused)], 1));
+    const dec3 = this.decoder3.forward(cat([enc2, this.deconv3.forward(dec4)], 1));
+    const dec2 = this.decoder2.forward(cat([enc1, this.deconv2.forward(dec3)], 1));
+    const dec1 = this.decoder1.forward(cat([enc_input, this.deconv1.forward(dec2)], 1));
+    return this.final.forward(dec1);
   }
 }
 

@@ -1,6 +1,6 @@
 // FR_UNet_3D (official models/d3/fr_unet_3d.py): the full-resolution U-Net in 3D. Its down/up steps use (1, 2, 2)
 // kernels, so the frames are never pooled; the five heads reduce the 8 frames to the classes and are averaged.
-import { nn, scope, type Tensor } from '@dias-ts/torch';
+import { nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
 import { checkInput } from './blocks/check-input.js';
@@ -92,10 +92,8 @@ export class FR_UNet_3D extends nn.Module {
     // Official oddity: without fuse the blocks' fuse layers are Conv2d (blocks/fr-unet-blocks), which cannot take the
     // 5-D features, so the official forward fails at the first block that fuses (block1_1 at the latest).
     if (!this.options.fuse) throw new Error('FR_UNet_3D: fuse=false builds a Conv2d fuse layer (as officially), which cannot take the 5-D features');
-    return scope(() => {
-      const [x1_3, x_down1_3] = this.block1_3.forward(x);
-      return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
-    });
+    const [x1_3, x_down1_3] = this.block1_3.forward(x);
+    return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
   }
 }
 

@@ -1,7 +1,7 @@
 // FR-UNet (official models/d2/fr_unet.py): a full-resolution grid of residual blocks over three downsampled levels,
 // fused across resolutions by strided and transposed convolutions, with the mean of five heads. Frames are input
 // channels; input_reduce may first pick frames, or take their mean or minimum.
-import { nn, scope, type Tensor } from '@dias-ts/torch';
+import { nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -59,14 +59,12 @@ export class FR_UNet extends nn.Module {
 
   forward(input: Tensor): Tensor {
     checkInput(frUNetSpec, this.options, input);
-    return scope(() => {
-      const x = reduceFrames(input, 1, this.input_reduce, 'FR_UNet');
-      if (x.size(1) !== this.num_channels) {
-        throw new Error(`FR_UNet is built for ${this.num_channels} input channel(s), got ${x.size(1)} in [${input.shape.join(', ')}]`);
-      }
-      const [x1_3, x_down1_3] = this.block1_3.forward(x);
-      return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
-    });
+    const x = reduceFrames(input, 1, this.input_reduce, 'FR_UNet');
+    if (x.size(1) !== this.num_channels) {
+      throw new Error(`FR_UNet is built for ${this.num_channels} input channel(s), got ${x.size(1)} in [${input.shape.join(', ')}]`);
+    }
+    const [x1_3, x_down1_3] = this.block1_3.forward(x);
+    return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
   }
 }
 

@@ -1,7 +1,7 @@
 // IPN (image projection network) as the official models/d3tod2/ipn.py: the sequence is resampled to 32x64x64, then
 // five projective learning modules (three 3x3x3 convolutions, then a 2x max pool along time) project the 32
 // frames down to one, and three more 3x3x3 convolutions give the logits.
-import { F, nn, scope, type Tensor } from '@dias-ts/torch';
+import { F, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -73,15 +73,13 @@ export class IPN extends nn.Module {
   forward(x: Tensor): Tensor {
     checkInput(ipnSpec, this.options, x);
     checkInputChannels('IPN', x, 1);
-    return scope(() => {
-      let y = F.interpolate(x, { size: IPN_SIZE, mode: 'trilinear', alignCorners: false });
-      y = this.PLM1.forward(y);
-      y = this.PLM2.forward(y);
-      y = this.PLM3.forward(y);
-      y = this.PLM4.forward(y);
-      y = this.PLM5.forward(y);
-      return this.RC_conv.forward(y).squeeze(2);
-    });
+    let y = F.interpolate(x, { size: IPN_SIZE, mode: 'trilinear', alignCorners: false });
+    y = this.PLM1.forward(y);
+    y = this.PLM2.forward(y);
+    y = this.PLM3.forward(y);
+    y = this.PLM4.forward(y);
+    y = this.PLM5.forward(y);
+    return this.RC_conv.forward(y).squeeze(2);
   }
 }
 

@@ -1,7 +1,7 @@
 // MAA-Net as the official models/d2/maa_net.py: a three-level residual-style U-Net whose decoder blocks carry
 // position and channel attention (CPAM), and a multi-scale head (MAS) that sums gated upsampled deep features
 // into the shallower ones. Frames are input channels.
-import { cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
+import { cat, nn, zeros, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -255,17 +255,15 @@ export class MAA_Net extends nn.Module {
     const [h, w] = x.shape.slice(-2);
     // The channel attention of the deepest decoder halves H/8 x W/8 with a 2x2 convolution, so it needs at least 2.
     if (h < 16 || w < 16) throw new Error(`MAA_Net needs height and width of at least 16, got ${h}x${w}`);
-    return scope(() => {
-      const first = this.first_conv.forward(x);
-      const [x1, d1] = this.encoder1.forward(first);
-      const [x2, d2] = this.encoder2.forward(d1);
-      const [x3, d3] = this.encoder3.forward(d2);
-      const [up4, output4] = this.middle.forward(d3);
-      const [up3, output3] = this.decoder3.forward(cat([up4!, x3], 1));
-      const [up2, output2] = this.decoder2.forward(cat([up3!, x2], 1));
-      const [, output1] = this.decoder1.forward(cat([up2!, x1], 1));
-      return this.mas.forward(output4, output3, output2, output1);
-    });
+    const first = this.first_conv.forward(x);
+    const [x1, d1] = this.encoder1.forward(first);
+    const [x2, d2] = this.encoder2.forward(d1);
+    const [x3, d3] = this.encoder3.forward(d2);
+    const [up4, output4] = this.middle.forward(d3);
+    const [up3, output3] = this.decoder3.forward(cat([up4!, x3], 1));
+    const [up2, output2] = this.decoder2.forward(cat([up3!, x2], 1));
+    const [, output1] = this.decoder1.forward(cat([up2!, x1], 1));
+    return this.mas.forward(output4, output3, output2, output1);
   }
 }
 

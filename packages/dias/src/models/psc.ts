@@ -1,6 +1,6 @@
 // PSC as the official models/d3tod2/psc.py: a 3-D encoder-decoder whose skips are average-pooled along time to one
 // frame (the "pooling skip connections"), built for 8 frames, so that the bottleneck holds a single frame.
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -71,35 +71,33 @@ export class PSC extends nn.Module {
   forward(inputs: Tensor): Tensor {
     checkInput(pscSpec, this.options, inputs);
     checkInputChannels('PSC', inputs, Number(this.options.num_channels));
-    return scope(() => {
-      const enconv1 = this.enconv1.forward(inputs);
-      const down1 = this.down1.forward(enconv1);
-      const skip1 = this.psc1.forward(enconv1);
+    const enconv1 = this.enconv1.forward(inputs);
+    const down1 = this.down1.forward(enconv1);
+    const skip1 = this.psc1.forward(enconv1);
 
-      const enconv2 = this.enconv2.forward(down1);
-      const down2 = this.down2.forward(enconv2);
-      const skip2 = this.psc2.forward(enconv2);
+    const enconv2 = this.enconv2.forward(down1);
+    const down2 = this.down2.forward(enconv2);
+    const skip2 = this.psc2.forward(enconv2);
 
-      const enconv3 = this.enconv3.forward(down2);
-      const down3 = this.down3.forward(enconv3);
-      const skip3 = this.psc3.forward(enconv3);
+    const enconv3 = this.enconv3.forward(down2);
+    const down3 = this.down3.forward(enconv3);
+    const skip3 = this.psc3.forward(enconv3);
 
-      const conv4 = this.center.forward(down3);
+    const conv4 = this.center.forward(down3);
 
-      const up3 = this.up3.forward(conv4);
-      const deconv3 = this.deconv3.forward(cat([skip3, up3], 1));
+    const up3 = this.up3.forward(conv4);
+    const deconv3 = this.deconv3.forward(cat([skip3, up3], 1));
 
-      const up2 = this.up2.forward(deconv3);
-      const deconv2 = this.deconv2.forward(cat([skip2, up2], 1));
+    const up2 = this.up2.forward(deconv3);
+    const deconv2 = this.deconv2.forward(cat([skip2, up2], 1));
 
-      const up1 = this.up1.forward(deconv2);
-      // The official head reads up1, not deconv1: the last decoder block's output is unused, so the finest skip
-      // (enconv1) never reaches the logits. deconv1 still runs in training, where it moves its batch-norm
-      // running statistics as the official forward does; in eval it has no effect and is skipped.
-      if (this.training) this.deconv1.forward(cat([skip1, up1], 1));
+    const up1 = this.up1.forward(deconv2);
+    // The official head reads up1, not deconv1: the last decoder block's output is unused, so the finest skip
+    // (enconv1) never reaches the logits. deconv1 still runs in training, where it moves its batch-norm
+    // running statistics as the official forward does; in eval it has no effect and is skipped.
+    if (this.training) this.deconv1.forward(cat([skip1, up1], 1));
 
-      return this.final.forward(up1).squeeze(2);
-    });
+    return this.final.forward(up1).squeeze(2);
   }
 }
 

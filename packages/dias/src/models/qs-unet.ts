@@ -2,7 +2,7 @@
 // bidirectional convolutional GRU over the frames; the frames are merged by a max over time at each level, and a
 // 2-D U-Net decoder gives the logits. Deeper levels downsample the GRU output concatenated with the raw sequence
 // resized to that level. Works for any number of frames.
-import { F, cat, nn, scope, stack, type Tensor } from '@dias-ts/torch';
+import { F, cat, nn, stack, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
@@ -163,19 +163,17 @@ export class QS_UNet extends nn.Module {
   forward(x: Tensor): Tensor {
     checkInput(qsUNetSpec, this.options, x);
     checkInputChannels('QS_UNet', x, this.num_channels);
-    return scope(() => {
-      const s = x.permute(0, 2, 1, 3, 4);
-      const e1 = this.en1.forward(this.inc.forward(x));
-      const e2 = this.en2.forward(e1.sequences, s);
-      const e3 = this.en3.forward(e2.sequences, s);
-      const e4 = this.en4.forward(e3.sequences, s);
-      const e5 = this.en5.forward(e4.sequences, s);
-      let y = this.up4.forward(e5.last, e4.last);
-      y = this.up3.forward(y, e3.last);
-      y = this.up2.forward(y, e2.last);
-      y = this.up1.forward(y, e1.last);
-      return this.outc.forward(y);
-    });
+    const s = x.permute(0, 2, 1, 3, 4);
+    const e1 = this.en1.forward(this.inc.forward(x));
+    const e2 = this.en2.forward(e1.sequences, s);
+    const e3 = this.en3.forward(e2.sequences, s);
+    const e4 = this.en4.forward(e3.sequences, s);
+    const e5 = this.en5.forward(e4.sequences, s);
+    let y = this.up4.forward(e5.last, e4.last);
+    y = this.up3.forward(y, e3.last);
+    y = this.up2.forward(y, e2.last);
+    y = this.up1.forward(y, e1.last);
+    return this.outc.forward(y);
   }
 }
 

@@ -1,6 +1,6 @@
 // Res-UNet as the official models/d2/res_unet.py: a three-level U-Net with learned (strided) down- and
 // upsampling. Frames are input channels. Two official oddities shape its output (see forward and blocks/res-blocks).
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -32,15 +32,13 @@ export class Res_UNet extends nn.Module {
 
   forward(inputs: Tensor): Tensor {
     checkInput(resUnetSpec, this.options, inputs);
-    return scope(() => {
-      const [enconv1, up1] = resUNetForward(this, inputs);
-      // Official oddity: the head reads up1, not deconv1(cat([enconv1, up1])), whose result the official forward
-      // computes and throws away. deconv1 (and so the first skip) never reaches the output and its parameters get
-      // no gradient; it still runs in training, where it moves its batch-norm running statistics as the official
-      // forward does (as PSC's). In eval it has no effect and is skipped.
-      if (this.training) this.deconv1.forward(cat([enconv1, up1], 1));
-      return this.final.forward(up1);
-    });
+    const [enconv1, up1] = resUNetForward(this, inputs);
+    // Official oddity: the head reads up1, not deconv1(cat([enconv1, up1])), whose result the official forward
+    // computes and throws away. deconv1 (and so the first skip) never reaches the output and its parameters get
+    // no gradient; it still runs in training, where it moves its batch-norm running statistics as the official
+    // forward does (as PSC's). In eval it has no effect and is skipped.
+    if (this.training) this.deconv1.forward(cat([enconv1, up1], 1));
+    return this.final.forward(up1);
   }
 }
 

@@ -1,7 +1,7 @@
 // ST-UNet as the official models/d3tod2/st_unet.py: at each level a 2-D double convolution (instance norm) on
 // every frame, then a forward convolutional GRU over the frames whose last state is that level's skip; 1x2x2 max
 // pooling between levels; a 2-D U-Net decoder with bilinear (align_corners) upsampling. Any number of frames.
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption, probabilityOption } from './blocks/model-options.js';
@@ -113,18 +113,16 @@ export class ST_UNet extends nn.Module {
     const [h, w] = x.shape.slice(-2);
     // Instance norm at the deepest level (1/16) needs more than one pixel, as in PyTorch; said here by name.
     if ((h / 16) * (w / 16) <= 1) throw new Error(`ST_UNet needs more than one pixel at 1/16 scale (e.g. 32x32 or 16x32), got ${h}x${w}`);
-    return scope(() => {
-      const e1 = this.en1.forward(x);
-      const e2 = this.en2.forward(e1.down!);
-      const e3 = this.en3.forward(e2.down!);
-      const e4 = this.en4.forward(e3.down!);
-      const e5 = this.en5.forward(e4.down!);
-      let y = this.de4.forward(e5.last, e4.last);
-      y = this.de3.forward(y, e3.last);
-      y = this.de2.forward(y, e2.last);
-      y = this.de1.forward(y, e1.last);
-      return this.outc.forward(y);
-    });
+    const e1 = this.en1.forward(x);
+    const e2 = this.en2.forward(e1.down!);
+    const e3 = this.en3.forward(e2.down!);
+    const e4 = this.en4.forward(e3.down!);
+    const e5 = this.en5.forward(e4.down!);
+    let y = this.de4.forward(e5.last, e4.last);
+    y = this.de3.forward(y, e3.last);
+    y = this.de2.forward(y, e2.last);
+    y = this.de1.forward(y, e1.last);
+    return this.outc.forward(y);
   }
 }
 

@@ -1,7 +1,7 @@
 // SVS-Net as the official models/d3tod2/svs_net.py: a 3-D encoder that halves height and width six times while
 // keeping the 8 frames, skips that fold the 8 frames into one with an 8x1x1 convolution, and a 2-D decoder with
 // channel attention at each level.
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { positiveIntOption } from './blocks/model-options.js';
@@ -177,31 +177,29 @@ export class SVS_Net extends nn.Module {
   forward(x: Tensor): Tensor {
     checkInput(svsNetSpec, this.options, x);
     checkInputChannels('SVS_Net', x, Number(this.options.num_channels));
-    return scope(() => {
-      const en1 = this.encoder1.forward(x);
-      const en2 = this.encoder2.forward(en1);
-      const en3 = this.encoder3.forward(en2);
-      const en4 = this.encoder4.forward(en3);
-      const en5 = this.encoder5.forward(en4);
-      const en6 = this.encoder6.forward(en5);
-      const en7 = this.encoder7.forward(en6);
+    const en1 = this.encoder1.forward(x);
+    const en2 = this.encoder2.forward(en1);
+    const en3 = this.encoder3.forward(en2);
+    const en4 = this.encoder4.forward(en3);
+    const en5 = this.encoder5.forward(en4);
+    const en6 = this.encoder6.forward(en5);
+    const en7 = this.encoder7.forward(en6);
 
-      const sc1 = this.skip_connect1.forward(en1);
-      const sc2 = this.skip_connect2.forward(en2);
-      const sc3 = this.skip_connect3.forward(en3);
-      const sc4 = this.skip_connect4.forward(en4);
-      const sc5 = this.skip_connect5.forward(en5);
-      const sc6 = this.skip_connect6.forward(en6);
-      const sc7 = this.skip_connect7.forward(en7);
+    const sc1 = this.skip_connect1.forward(en1);
+    const sc2 = this.skip_connect2.forward(en2);
+    const sc3 = this.skip_connect3.forward(en3);
+    const sc4 = this.skip_connect4.forward(en4);
+    const sc5 = this.skip_connect5.forward(en5);
+    const sc6 = this.skip_connect6.forward(en6);
+    const sc7 = this.skip_connect7.forward(en7);
 
-      let y = this.decoder6.forward(sc7.squeeze(2), sc6);
-      y = this.decoder5.forward(y, sc5);
-      y = this.decoder4.forward(y, sc4);
-      y = this.decoder3.forward(y, sc3);
-      y = this.decoder2.forward(y, sc2);
-      y = this.decoder1.forward(y, sc1);
-      return this.conv.forward(y);
-    });
+    let y = this.decoder6.forward(sc7.squeeze(2), sc6);
+    y = this.decoder5.forward(y, sc5);
+    y = this.decoder4.forward(y, sc4);
+    y = this.decoder3.forward(y, sc3);
+    y = this.decoder2.forward(y, sc2);
+    y = this.decoder1.forward(y, sc1);
+    return this.conv.forward(y);
   }
 }
 

@@ -1,6 +1,6 @@
 // UNet++ (Zhou et al.) as the official models/d2/unet_nested.py: nested dense skip paths between a five-level
 // encoder and every decoder column, with deep supervision averaged over four 1x1 heads. Frames are input channels.
-import { nn, scope, type Tensor } from '@dias-ts/torch';
+import { nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
@@ -47,14 +47,12 @@ export class UNet_Nested extends nn.Module {
 
   forward(inputs: Tensor): Tensor {
     checkInput(unetNestedSpec, this.options, inputs);
-    return scope(() => {
-      const [X_01, X_02, X_03, X_04] = unetNestedForward(this, inputs, this.maxpool, this.maxpool);
-      const final_4 = this.final_4.forward(X_04);
-      if (!this.is_ds) return final_4;
-      // Deep supervision: the mean of the four heads, in training and in eval alike.
-      const sum = this.final_1.forward(X_01).add(this.final_2.forward(X_02)).add(this.final_3.forward(X_03)).add(final_4);
-      return sum.div(4);
-    });
+    const [X_01, X_02, X_03, X_04] = unetNestedForward(this, inputs, this.maxpool, this.maxpool);
+    const final_4 = this.final_4.forward(X_04);
+    if (!this.is_ds) return final_4;
+    // Deep supervision: the mean of the four heads, in training and in eval alike.
+    const sum = this.final_1.forward(X_01).add(this.final_2.forward(X_02)).add(this.final_3.forward(X_03)).add(final_4);
+    return sum.div(4);
   }
 }
 

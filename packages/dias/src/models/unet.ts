@@ -1,6 +1,6 @@
 // U-Net (Ronneberger et al.) as the official models/d2/unet.py: four max-pool stages of double 3x3 convolutions
 // with batch norm, and transposed-convolution (or bilinear) upsampling. Frames are input channels.
-import { nn, scope, type Tensor } from '@dias-ts/torch';
+import { nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { boolOption, positiveIntOption } from './blocks/model-options.js';
@@ -29,7 +29,7 @@ export class UNet extends nn.Module {
 
   forward(x: Tensor): Tensor {
     checkInput(unetSpec, this.options, x);
-    return scope(() => this.outc.forward(unetForward(this, x)));
+    return this.outc.forward(unetForward(this, x));
   }
 }
 

@@ -5,6 +5,7 @@ import { F, cat, nn, scope, zeros, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { checkInputChannels } from './blocks/frames.js';
+import { ConvGRUCell } from './blocks/conv-gru.js';
 import { initWeights } from './blocks/init-weights.js';
 import {
   Down, Res_conv, block, conv2dHeads, feature_fuse, frUNetFilters, frUNetGridForward, frUNetHead, frUNetOptions, reduceFrames,
@@ -64,7 +65,7 @@ export class Seq_conv extends nn.Module {
     const [b, c, , h, w] = x.shape;
     // Instance norm is per image, so frames may share a call; training batch norm may not.
     const bytes = b * Math.max(c, this.out_channels) * h * w * 4;
-    return scope(() => mapFrameChunks(x, 2, (frames) => this.SeqConv.forward(frames), bytes, this.training && this.is_BN));
+    return mapFrameChunks(x, 2, (frames) => this.SeqConv.forward(frames), bytes, this.training && this.is_BN);
   }
 }
 
@@ -81,39 +82,26 @@ export class Sequence_down extends nn.Module {
 
   forward(x: Tensor): Tensor {
     const [b, , c, h, w] = x.shape;
-    return scope(() => mapFrameChunks(x, 1, (frames) => this.down.forward(frames), b * c * h * w * 4, this.training && this.is_BN));
+    return mapFrameChunks(x, 1, (frames) => this.down.forward(frames), b * c * h * w * 4, this.training && this.is_BN);
   }
 }
 
-/** A convolutional GRU cell (Ballas et al., ICLR 2016): reset, update and output gates over [input, hidden]. */
-export class BiConvGRUCell extends nn.Module {
-  readonly input_channels: number;
+/**
+ * VSS-Net's convolutional GRU cell: blocks/conv-gru's ConvGRUCell (the same gates, names and order) with the official
+ * cuda_flag kept, a zero hidden state when none is given, and the reset and update gates run as one convolution.
+ */
+export class BiConvGRUCell extends ConvGRUCell {
   readonly cuda_flag: boolean;
-  readonly hidden_channels: number;
-  readonly kernel_size: number;
-  readonly reset_gate: nn.Conv2d;
-  readonly update_gate: nn.Conv2d;
-  readonly output_gate: nn.Conv2d;
 
   constructor(input_channels: number, hidden_channels: number, kernel_size: number, cuda_flag = true) {
-    super();
-    this.input_channels = input_channels;
+    super(input_channels, hidden_channels, kernel_size);
     this.cuda_flag = cuda_flag;
-    this.hidden_channels = hidden_channels;
-    this.kernel_size = kernel_size;
-    const padding = Math.floor(kernel_size / 2);
-    const gate = () => new nn.Conv2d(input_channels + hidden_channels, hidden_channels, kernel_size, { padding });
-    this.reset_gate = this.registerModule('reset_gate', gate());
-    this.update_gate = this.registerModule('update_gate', gate());
-    this.output_gate = this.registerModule('output_gate', gate());
   }
 
   /** One step; a null hidden state starts from zeros (on the input's device, whatever cuda_flag says). */
-  forward(x: Tensor, hidden: Tensor | null): Tensor {
-    return scope(() => {
-      const h = hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
-      return this.step(x, h, this.fusedGates());
-    });
+  override forward(x: Tensor, hidden: Tensor | null): Tensor {
+    const h = hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
+    return this.step(x, h, this.fusedGates());
   }
 
   /** The reset and update gates as one convolution (their weights and biases stacked), made once per sequence. */
@@ -164,27 +152,25 @@ export class BiConvGRU extends nn.Module {
 
   /** x [B, T, C, H, W] features, s [B, T, C0, H0, W0] raw frames; returns [sequences [B, T, C', H', W'], their max over T]. */
   forward(x: Tensor, s: Tensor | null = null): [Tensor, Tensor] {
-    return scope(() => {
-      if (this.down) {
-        if (!s) throw new Error('BiConvGRU: a downsampling module needs the raw frames s');
-        const [, , , h, w] = x.shape;
-        // s is [B, T, C0, H0, W0]: trilinear over (C0, H0, W0), so the frames' channels are stretched to this width.
-        const frames = F.interpolate(s, { size: [this.input_channels, h, w], mode: 'trilinear', alignCorners: false });
-        x = this.down.forward(cat([frames, x], 2));
-      }
-      const [b, t, , h, w] = x.shape;
-      const frames = x.unbind(1);
-      const forward = this.scan(this.convgru_forward, frames, false);
-      const backward = this.scan(this.convgru_backward, frames, true);
-      const ch = this.convgru_forward.hidden_channels;
-      // [f0, b0, f1, b1, ...] along channels is [B, n, 2C, H, W] in memory: a chunk of frames' pairs in one batch.
-      const fused = frameChunks(t, x.device, b * 2 * ch * h * w * 4).map(([start, n]) => {
-        const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1);
-        return this.bidirection_conv.forward(pairs.view([b * n, 2 * ch, h, w])).tanh().view([b, n, ch, h, w]);
-      });
-      const sequences = fused.length === 1 ? fused[0] : cat(fused, 1);
-      return [sequences, sequences.max(1).values];
+    if (this.down) {
+      if (!s) throw new Error('BiConvGRU: a downsampling module needs the raw frames s');
+      const [, , , h, w] = x.shape;
+      // s is [B, T, C0, H0, W0]: trilinear over (C0, H0, W0), so the frames' channels are stretched to this width.
+      const frames = F.interpolate(s, { size: [this.input_channels, h, w], mode: 'trilinear', alignCorners: false });
+      x = this.down.forward(cat([frames, x], 2));
+    }
+    const [b, t, , h, w] = x.shape;
+    const frames = x.unbind(1);
+    const forward = this.scan(this.convgru_forward, frames, false);
+    const backward = this.scan(this.convgru_backward, frames, true);
+    const ch = this.convgru_forward.hidden_channels;
+    // [f0, b0, f1, b1, ...] along channels is [B, n, 2C, H, W] in memory: a chunk of frames' pairs in one batch.
+    const fused = frameChunks(t, x.device, b * 2 * ch * h * w * 4).map(([start, n]) => {
+      const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1);
+      return this.bidirection_conv.forward(pairs.view([b * n, 2 * ch, h, w])).tanh().view([b, n, ch, h, w]);
     });
+    const sequences = fused.length === 1 ? fused[0] : cat(fused, 1);
+    return [sequences, sequences.max(1).values];
   }
 
   /** The hidden state after each frame, by frame index; the recurrence starts from the first frame it reads. */
@@ -248,16 +234,14 @@ export class VSS_Net extends nn.Module {
     const [h, w] = input.shape.slice(-2);
     // en4 instance-normalises each frame at 1/8 scale, which needs more than one pixel.
     if (h < 16 || w < 16) throw new Error(`VSS_Net needs a height and width of at least 16, got ${h}x${w}`);
-    return scope(() => {
-      const x = reduceFrames(input, 2, this.input_reduce, 'VSS_Net');
-      const s = x.permute(0, 2, 1, 3, 4);
-      const [seq1, sc1] = this.en1.forward(this.inc.forward(x));
-      const [seq2, sc2] = this.en2.forward(seq1, s);
-      const [seq3, sc3] = this.en3.forward(seq2, s);
-      const [, sc4] = this.en4.forward(seq3, s);
+    const x = reduceFrames(input, 2, this.input_reduce, 'VSS_Net');
+    const s = x.permute(0, 2, 1, 3, 4);
+    const [seq1, sc1] = this.en1.forward(this.inc.forward(x));
+    const [seq2, sc2] = this.en2.forward(seq1, s);
+    const [seq3, sc3] = this.en3.forward(seq2, s);
+    const [, sc4] = this.en4.forward(seq3, s);
 
-      return frUNetHead(this, frUNetGridForward(this, sc1, sc2, sc3, sc4), this.out_ave);
-    });
+    return frUNetHead(this, frUNetGridForward(this, sc1, sc2, sc3, sc4), this.out_ave);
   }
 }
 

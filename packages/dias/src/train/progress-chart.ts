@@ -3,8 +3,7 @@
 // rate on a log scale.
 import { RgbCanvas } from '../image/rgb-canvas.js';
 import { drawChartPanel, type ChartPanel } from '../image/line-chart.js';
-import { encodeRgbPng, type RgbImage } from '../image/png.js';
-import { writeFileAtomic } from '@dias-ts/torch';
+import { writeRgbPng, type RgbImage } from '../image/png.js';
 import type { EpochLog } from './run-folder.js';
 
 const PANEL_W = 380;
@@ -51,5 +50,5 @@ export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
 
 /** Renders and writes the chart atomically. */
 export function writeProgressChart(path: string, entries: readonly EpochLog[]): void {
-  writeFileAtomic(path, encodeRgbPng(renderProgressChart(entries)));
+  writeRgbPng(path, renderProgressChart(entries));
 }

@@ -1,6 +1,5 @@
 // NumPy's .npy container (versions 1-3) without the data: reading the file, parsing and checking the header,
 // writing one. No tensors here, so readers that want plain arrays use the same parser as loadNpy.
-import { readFileSync } from 'node:fs';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
@@ -58,13 +57,4 @@ export function encodeNpyHeader(descr: string, shape: readonly number[]): Uint8A
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
   return out;
-}
-
-/** A .npy file's bytes; a file that cannot be read is named in the error with the reason. */
-export function readNpyFile(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }

@@ -1,6 +1,7 @@
 // NumPy's .npy format (versions 1-3): the arrays PyTorch users save with np.save, in and out as tensors.
 import { writeFileAtomic } from './atomic-write.js';
-import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readNpyFile } from './npy-format.js';
+import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader } from './npy-format.js';
+import { readFileBytes } from './read-file.js';
 import { Tensor } from '../tensor.js';
 import { fromBytes } from '../creation.js';
 import type { DType } from '../dtype.js';
@@ -31,7 +32,7 @@ export function deserializeNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
 }
 
 export function loadNpy(path: string): Tensor {
-  return deserializeNpy(readNpyFile(path), path);
+  return deserializeNpy(readFileBytes(path), path);
 }
 
 /** .npy version 1.0 bytes of a tensor (C order). */

@@ -94,7 +94,7 @@ function plan(tensors: TensorCollection, metadata: Record<string, string> | unde
     // defineProperty: a key named __proto__ is data, not the prototype.
     Object.defineProperty(header, METADATA_KEY, { value: { ...metadata }, enumerable: true, writable: true, configurable: true });
   }
-  const given: { name: string; tensor: Tensor; format: string; shape: number[]; size: number }[] = [];
+  const given: { name: string; tensor: Tensor; format: string; shape: number[]; size: number; offsets: [number, number] }[] = [];
   for (const [name, tensor] of entriesOf(tensors)) {
     if (name === METADATA_KEY) throw new SafetensorsError(target, `'${METADATA_KEY}' is reserved and cannot name a tensor`);
     if (!(tensor instanceof Tensor)) throw new SafetensorsError(target, `'${name}' is not a Tensor`);
@@ -102,22 +102,21 @@ function plan(tensors: TensorCollection, metadata: Record<string, string> | unde
     const dtype = tensor.dtype;
     const format = TO_FORMAT[dtype];
     if (format === undefined) throw new SafetensorsError(target, `tensor '${name}' has dtype ${dtype}, which safetensors cannot store here`);
-    given.push({ name, tensor, format, shape: tensor.shape, size: FORMAT_DTYPES[format].size });
+    given.push({ name, tensor, format, shape: tensor.shape, size: FORMAT_DTYPES[format].size, offsets: [0, 0] });
   }
   // Data layout: larger elements first, the given order otherwise (Array.prototype.sort is stable). Every size
   // divides the ones before it, so each tensor starts aligned to its element size.
-  const offsets = new Map<string, [number, number]>();
   const entries: Planned['entries'] = [];
   let offset = 0;
   for (const g of [...given].sort((a, b) => b.size - a.size)) {
     const bytes = g.shape.reduce((a, b) => a * b, 1) * g.size;
-    offsets.set(g.name, [offset, offset + bytes]);
+    g.offsets = [offset, offset + bytes];
     entries.push({ name: g.name, tensor: g.tensor, bytes });
     offset += bytes;
   }
   for (const g of given) {
     Object.defineProperty(header, g.name, {
-      value: { dtype: g.format, shape: g.shape, data_offsets: offsets.get(g.name) },
+      value: { dtype: g.format, shape: g.shape, data_offsets: g.offsets },
       enumerable: true,
       writable: true,
       configurable: true,

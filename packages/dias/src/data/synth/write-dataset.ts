@@ -10,9 +10,10 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { writeGrayPng } from '../../image/png.js';
 import { annotatorScribble, scribbleFromLabel } from '../scribbles.js';
+import { startScriptWorker } from '../script-worker.js';
 import { GENERATOR_VERSION, generateSequence } from './generate.js';
 import { scribbleErosion, type SplitCounts, type SynthOptions } from './presets.js';
 import { Rng, hashSeed } from './rng.js';
@@ -229,14 +230,8 @@ export interface SynthWorkerData {
   options: SynthOptions;
 }
 
-/** The worker script: from sources (.ts, under tsx) through the data layer's tsx bootstrap, from dist/ directly. */
 function startWorker(data: SynthWorkerData): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const script = new URL('./synth-worker.ts', here).href;
-    return new Worker(new URL('../tsx-worker.mjs', here), { workerData: { ...data, script } });
-  }
-  return new Worker(new URL('./synth-worker.js', here), { workerData: data });
+  return startScriptWorker(import.meta.url, './synth-worker', data);
 }
 
 function readme(s: DatasetSummary): string {

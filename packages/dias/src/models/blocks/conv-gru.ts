@@ -1,6 +1,6 @@
 // The convolutional GRU cell of the official ST-UNet and QS-UNet (models/d3tod2/st_unet.py's ConvGRUCell,
 // qs_unet.py's BiConvGRUCell: the same class under two names).
-import { cat, nn, scope, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 
 /** A convolutional GRU cell (Ballas et al., ICLR 2016). */
 export class ConvGRUCell extends nn.Module {
@@ -27,12 +27,10 @@ export class ConvGRUCell extends nn.Module {
 
   /** The next hidden state; the official callers always pass a hidden state (never the zero default). */
   forward(x: Tensor, hidden: Tensor): Tensor {
-    return scope(() => {
-      const inputs = cat([x, hidden], 1);
-      const reset = this.reset_gate.forward(inputs).sigmoid();
-      const update = this.update_gate.forward(inputs).sigmoid();
-      const candidate = this.output_gate.forward(cat([x, reset.mul(hidden)], 1)).tanh();
-      return update.rsub(1).mul(candidate).add(update.mul(hidden));
-    });
+    const inputs = cat([x, hidden], 1);
+    const reset = this.reset_gate.forward(inputs).sigmoid();
+    const update = this.update_gate.forward(inputs).sigmoid();
+    const candidate = this.output_gate.forward(cat([x, reset.mul(hidden)], 1)).tanh();
+    return update.rsub(1).mul(candidate).add(update.mul(hidden));
   }
 }

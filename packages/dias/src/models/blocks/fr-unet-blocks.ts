@@ -32,11 +32,9 @@ export class Res_conv extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return scope(() => {
-      const res = this.conv11 ? this.conv11.forward(x) : x;
-      // In place: the sum's left side is this block's own fresh output, which no backward pass needs.
-      return this.relu.forward(this.conv.forward(res).add_(res));
-    });
+    const res = this.conv11 ? this.conv11.forward(x) : x;
+    // In place: the sum's left side is this block's own fresh output, which no backward pass needs.
+    return this.relu.forward(this.conv.forward(res).add_(res));
   }
 }
 
@@ -56,7 +54,7 @@ export class feature_fuse extends nn.Module {
   }
 
   forward(x: Tensor): Tensor {
-    return scope(() => this.norm.forward(this.conv11.forward(x).add_(this.conv33.forward(x)).add_(this.conv33_di.forward(x))));
+    return this.norm.forward(this.conv11.forward(x).add_(this.conv33.forward(x)).add_(this.conv33_di.forward(x)));
   }
 }
 
@@ -121,14 +119,12 @@ export class block extends nn.Module {
   }
 
   forward(x: Tensor): Tensor[] {
-    return scope(() => {
-      const fused = this.in_c !== this.out_c ? this.fuse.forward(x) : x;
-      const y = this.conv.forward(fused);
-      const out = [y];
-      if (this.up) out.push(this.up.forward(y));
-      if (this.down) out.push(this.down.forward(y));
-      return out;
-    });
+    const fused = this.in_c !== this.out_c ? this.fuse.forward(x) : x;
+    const y = this.conv.forward(fused);
+    const out = [y];
+    if (this.up) out.push(this.up.forward(y));
+    if (this.down) out.push(this.down.forward(y));
+    return out;
   }
 }
 
@@ -223,35 +219,31 @@ export function registerFRUNetDecoder<Head extends nn.Layer, Fuse extends nn.Mod
  * down branches of block2_2 and block3_1. xA_B is a block's main output, x_upA_B / x_downA_B its branches.
  */
 export function frUNetGridForward(m: Omit<FRUNetDecoder<nn.Layer, nn.Module>, 'block1_3'>, x1: Tensor, x2: Tensor, x3?: Tensor, x4?: Tensor): Tensor[] {
-  return scope(() => {
-    const [x1_2, x_down1_2] = m.block1_2.forward(x1);
-    const [x2_2, x_up2_2, x_down2_2] = m.block2_2.forward(x2);
-    const [x1_1, x_down1_1] = m.block1_1.forward(cat([x1_2, x_up2_2], 1));
-    const [x2_1, x_up2_1, x_down2_1] = m.block2_1.forward(cat([x_down1_2, x2_2], 1));
-    const [x3_1, x_up3_1, x_down3_1] = m.block3_1.forward(x3 ?? x_down2_2);
-    const [x10, x_down10] = m.block10.forward(cat([x1_1, x_up2_1], 1));
-    const [x20, x_up20, x_down20] = m.block20.forward(cat([x_down1_1, x2_1, x_up3_1], 1));
-    const [x30, x_up30] = m.block30.forward(cat([x_down2_1, x3_1], 1));
-    const [, x_up40] = m.block40.forward(x4 ?? x_down3_1);
-    const [x11, x_down11] = m.block11.forward(cat([x10, x_up20], 1));
-    const [x21, x_up21] = m.block21.forward(cat([x_down10, x20, x_up30], 1));
-    const [, x_up31] = m.block31.forward(cat([x_down20, x30, x_up40], 1));
-    const [x12] = m.block12.forward(cat([x11, x_up21], 1));
-    const [, x_up22] = m.block22.forward(cat([x_down11, x21, x_up31], 1));
-    const [x13] = m.block13.forward(cat([x12, x_up22], 1));
-    return [x1_1, x10, x11, x12, x13];
-  });
+  const [x1_2, x_down1_2] = m.block1_2.forward(x1);
+  const [x2_2, x_up2_2, x_down2_2] = m.block2_2.forward(x2);
+  const [x1_1, x_down1_1] = m.block1_1.forward(cat([x1_2, x_up2_2], 1));
+  const [x2_1, x_up2_1, x_down2_1] = m.block2_1.forward(cat([x_down1_2, x2_2], 1));
+  const [x3_1, x_up3_1, x_down3_1] = m.block3_1.forward(x3 ?? x_down2_2);
+  const [x10, x_down10] = m.block10.forward(cat([x1_1, x_up2_1], 1));
+  const [x20, x_up20, x_down20] = m.block20.forward(cat([x_down1_1, x2_1, x_up3_1], 1));
+  const [x30, x_up30] = m.block30.forward(cat([x_down2_1, x3_1], 1));
+  const [, x_up40] = m.block40.forward(x4 ?? x_down3_1);
+  const [x11, x_down11] = m.block11.forward(cat([x10, x_up20], 1));
+  const [x21, x_up21] = m.block21.forward(cat([x_down10, x20, x_up30], 1));
+  const [, x_up31] = m.block31.forward(cat([x_down20, x30, x_up40], 1));
+  const [x12] = m.block12.forward(cat([x11, x_up21], 1));
+  const [, x_up22] = m.block22.forward(cat([x_down11, x21, x_up31], 1));
+  const [x13] = m.block13.forward(cat([x12, x_up22], 1));
+  return [x1_1, x10, x11, x12, x13];
 }
 
 /** The five side outputs' mean (out_ave) or the last one alone: the FR-UNet head. */
 export function frUNetHead(m: Pick<FRUNetDecoder<nn.Layer>, `final${1 | 2 | 3 | 4 | 5}`>, features: readonly Tensor[], out_ave: boolean): Tensor {
   const finals = [m.final1, m.final2, m.final3, m.final4, m.final5];
-  return scope(() => {
-    if (!out_ave) return finals[4].forward(features[4]);
-    const sum = finals[0].forward(features[0]);
-    for (let i = 1; i < 5; i++) sum.add_(finals[i].forward(features[i]));
-    return sum.div_(5);
-  });
+  if (!out_ave) return finals[4].forward(features[4]);
+  const sum = finals[0].forward(features[0]);
+  for (let i = 1; i < 5; i++) sum.add_(finals[i].forward(features[i]));
+  return sum.div_(5);
 }
 
 /** Frames kept by an input_reduce option: the mean or min over dim (kept, size 1), or the listed indices. */
