@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { bestPerCategory, benchReportMarkdown, better, runModelReport, type ModelRow } from '../src/bench/model-report.js';
 import { benchReport, parseBudget } from '../src/cli/bench-report.js';
 import { renderBarChart } from '../src/image/bar-chart.js';
-import { METRIC_NAMES, type MetricName } from '../src/eval/metrics.js';
+import { METRIC_NAMES, type MetricName } from '../src/metrics/metrics.js';
 import type { EvaluationSummary } from '../src/eval/report.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir } from './data-fixture.js';

@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTypedArray, manualSeed, nn, scope, type Tensor } from '@dias-ts/torch';
-import { predictSequence, prepareSequence, patchCount } from '../src/eval/inference.js';
+import { Predictor, predictSequence, prepareSequence } from '../src/predict/predictor.js';
 import { resampleFrames } from '../src/data/temporal-resample.js';
 import { zscoreFrames } from '../src/data/preprocess.js';
 import type { ModelSpec, SegmentationModel } from '../src/models/model-spec.js';
@@ -157,7 +157,7 @@ describe('predictSequence', () => {
     const model = new PixelLinear2d(w, b);
     const seen: number[] = [];
     predictSequence(model, spec('2d', 8), sequence(8, 70, 101), { tta: false, batchSize: 5, onProgress: (d, t) => seen.push(d, t) });
-    const total = patchCount(70, 101);
+    const total = new Predictor(model, spec('2d', 8)).patchCount(70, 101);
     assert.equal(total, 2 * 3); // padded to 96 x 128 (official: stride - (n - 64) % stride), corners every 32
     assert.deepEqual(seen.slice(-2), [total, total]);
     const bad = new (class extends nn.Module implements SegmentationModel {

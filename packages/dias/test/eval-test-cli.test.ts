@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNpy } from '@dias-ts/torch';
 import { readGrayPng } from '../src/image/png.js';
-import { evaluateImage, METRIC_NAMES } from '../src/eval/metrics.js';
+import { evaluateImage, METRIC_NAMES } from '../src/metrics/metrics.js';
 import { testCommand } from '../src/cli/test.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir } from './data-fixture.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadNpy } from '@dias-ts/torch';
 import { writeGrayPng } from '../src/image/png.js';
-import { evaluateImage } from '../src/eval/metrics.js';
+import { evaluateImage } from '../src/metrics/metrics.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { UsageError } from '../src/cli/command.js';
 import { sharedPath } from '../../../test-support/shared-data.js';

@@ -4,9 +4,9 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadNpy } from '@dias-ts/torch';
-import { METRIC_NAMES, evaluateImage } from '../src/eval/metrics.js';
-import { rocAuc } from '../src/eval/roc-auc.js';
-import { summarizeMetrics } from '../src/eval/aggregate.js';
+import { METRIC_NAMES, evaluateImage } from '../src/metrics/metrics.js';
+import { rocAuc } from '../src/metrics/roc-auc.js';
+import { summarizeMetrics } from '../src/metrics/aggregate.js';
 import { sharedPath } from '../../../test-support/shared-data.js';
 
 const REFERENCE = sharedPath('reference/metrics');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateImage } from '../src/eval/metrics.js';
+import { evaluateImage } from '../src/metrics/metrics.js';
 import { buildSummary, metricsCsv, writeEvaluationReport, type CaseResult } from '../src/eval/report.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dias-report-'));

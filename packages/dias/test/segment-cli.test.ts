@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fromTypedArray, loadNpy, saveNpy } from '@dias-ts/torch';
 import { readGrayPng } from '../src/image/png.js';
-import { predictSequence } from '../src/eval/inference.js';
+import { predictSequence } from '../src/predict/predictor.js';
 import { readSequence } from '../src/data/read-sequence.js';
 import { segmentCommand } from '../src/cli/segment.js';
 import { loadWeightsForInference } from '../src/cli/inference-flags.js';

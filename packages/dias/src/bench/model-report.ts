@@ -8,7 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DiasSplit } from '../data/dias-layout.js';
 import { errorMap, stretchedGrayToRgb, tilePanel } from '../eval/pictures.js';
-import { METRIC_NAMES, type MetricName } from '../eval/metrics.js';
+import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
 import { testRun } from '../eval/test-run.js';
 import type { EvaluationSummary } from '../eval/report.js';
 import { writeFileAtomic } from '@dias-ts/torch';

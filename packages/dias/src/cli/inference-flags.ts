@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cuda, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/sliding-window.js';
-import type { PredictOptions } from '../eval/inference.js';
+import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
 import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
@@ -90,8 +90,8 @@ export interface InferenceModel {
   config?: TrainConfig;
   metadata: Record<string, string>;
   describe(): string;
-  /** PredictOptions from the shared flags (stride, blend, TTA, batch, device) and the model's frame count. */
-  predictOptions(values: InferenceFlagValues, overrides?: Partial<PredictOptions>): PredictOptions;
+  /** PredictorOptions from the shared flags (stride, blend, TTA, batch, device) and the model's frame count. */
+  predictOptions(values: InferenceFlagValues, overrides?: Partial<PredictorOptions>): PredictorOptions;
   summaryExtra(): Record<string, unknown>;
 }
 

@@ -1,7 +1,7 @@
 // `dias metrics`: the benchmark metrics of one probability map against its ground truth.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { METRIC_NAMES, evaluateImage } from '../eval/metrics.js';
+import { METRIC_NAMES, evaluateImage } from '../metrics/metrics.js';
 import { readGroundTruth, readProbabilityMap } from '../eval/read-maps.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { detectFormat, readSequence } from '../data/read-sequence.js';
 import { writeCaseOutputs } from '../eval/case-outputs.js';
-import { patchCount, predictSequence } from '../eval/inference.js';
-import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../eval/metrics.js';
+import { Predictor } from '../predict/predictor.js';
+import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/metrics.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
@@ -83,10 +83,10 @@ export const segmentCommand: Command = {
     say(`${loaded.describe()}\n${input}: ${format}, ${seq.T} frame(s) of ${seq.W}x${seq.H}${seq.T !== loaded.frames ? ` (resampled to ${loaded.frames})` : ''}; ` +
       `stride ${predict.stride}, ${predict.tta ? 'flip TTA' : 'no TTA'}`);
 
-    const bar = new ProgressBar('segment', patchCount(seq.H, seq.W, predict), { enabled: !values['no-progress'], unit: 'patches' });
+    const predictor = new Predictor(loaded.model, loaded.spec, predict);
+    const bar = new ProgressBar('segment', predictor.patchCount(seq.H, seq.W), { enabled: !values['no-progress'], unit: 'patches' });
     let last = 0;
-    const prob = predictSequence(loaded.model, loaded.spec, seq, {
-      ...predict,
+    const prob = predictor.predict(seq, {
       onProgress: (done) => {
         bar.tick(done - last);
         last = done;

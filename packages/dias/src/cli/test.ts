@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DIAS_SPLITS } from '../data/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
-import { METRIC_NAMES } from '../eval/metrics.js';
+import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
 import { labelledSplitFlag } from './flags.js';

@@ -5,7 +5,7 @@
 //                   the AUC is the darkness (max - MinIP) / (max - min)
 import { minIntensityProjection } from '../data/preprocess.js';
 import type { DsaSequence } from '../data/sequence.js';
-import { evaluateImage, type ImageMetrics } from './metrics.js';
+import { evaluateImage, type ImageMetrics } from '../metrics/metrics.js';
 
 export const BASELINE_NAMES = ['all background', 'all vessel', 'MinIP + Otsu'] as const;
 export type BaselineName = (typeof BASELINE_NAMES)[number];

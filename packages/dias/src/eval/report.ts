@@ -2,9 +2,9 @@
 // metrics.csv (one row per case) and summary.md (a Markdown table for people). Every file is written atomically.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { summarizeMetrics } from './aggregate.js';
+import { summarizeMetrics } from '../metrics/aggregate.js';
 import { writeFileAtomic } from '@dias-ts/torch';
-import { DEGENERATE_CASES, METRIC_NAMES, type ConfusionCounts, type ImageMetrics, type MetricName } from './metrics.js';
+import { DEGENERATE_CASES, METRIC_NAMES, type ConfusionCounts, type ImageMetrics, type MetricName } from '../metrics/metrics.js';
 
 export interface CaseResult {
   /** Case identifier (e.g. the image or sequence name). */

@@ -10,10 +10,10 @@ import { minIntensityProjection } from '../data/preprocess.js';
 import { readGrayPng, type RgbImage } from '../image/png.js';
 import { readLog, readRunConfig, runPath, RUN_FILES } from '../train/run-folder.js';
 import { stepsPerEpoch } from '../train/config.js';
-import { summarizeMetrics } from './aggregate.js';
+import { summarizeMetrics } from '../metrics/aggregate.js';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { BASELINE_NAMES, baselineMetrics } from './baselines.js';
-import { METRIC_NAMES, type ImageMetrics } from './metrics.js';
+import { METRIC_NAMES, type ImageMetrics } from '../metrics/metrics.js';
 import { errorMap, grayToRgb, contourOverlay, stretchedGrayToRgb, writePanelPng } from './pictures.js';
 import type { EvaluationSummary } from './report.js';
 

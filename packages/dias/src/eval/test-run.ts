@@ -1,5 +1,5 @@
 // Testing a trained model on whole sequences of a DIAS split, as the official tester: each labelled sequence is
-// predicted (eval/inference.ts), thresholded at 0.5 and scored with the eight benchmark metrics; the report
+// predicted (predict/predictor.ts), thresholded at 0.5 and scored with the eight benchmark metrics; the report
 // (summary.json, metrics.csv, summary.md) and every sequence's pictures go into one folder. The folder is built
 // under a temporary name and swapped in at the end, so a failed or interrupted test leaves the previous results.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -7,11 +7,11 @@ import { basename, dirname, join } from 'node:path';
 import { openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { writeCaseOutputs, type CaseFiles } from './case-outputs.js';
-import { predictSequence, type PredictOptions } from './inference.js';
-import { evaluateImage, METRIC_NAMES, type ImageMetrics } from './metrics.js';
+import { Predictor, type PredictorOptions } from '../predict/predictor.js';
+import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../metrics/metrics.js';
 import { writeEvaluationReport, type CaseResult, type EvaluationSummary, type ReportFiles } from './report.js';
 
-export interface TestRunOptions extends Omit<PredictOptions, 'onProgress'> {
+export interface TestRunOptions extends PredictorOptions {
   dataDir: string;
   split: DiasSplit;
   /** Where the report and pictures go (replaced as a whole at the end). */
@@ -71,12 +71,13 @@ export async function testRun(model: SegmentationModel, spec: ModelSpec, o: Test
   try {
     const results: CaseResult[] = [];
     const tested: TestedCase[] = [];
+    const predictor = new Predictor(model, spec, o);
     for (const [k, ref] of refs.entries()) {
       const id = `s${ref.id}`;
       o.onCase?.(k, refs.length, id);
       const c0 = performance.now();
       const seq = dataset.load(ref, { frames: 'native', scribble: false });
-      const prob = predictSequence(model, spec, seq, { ...o, onProgress: o.onPatches });
+      const prob = predictor.predict(seq, { onProgress: o.onPatches });
       const { metrics, counts, prediction } = evaluateImage(prob, seq.label!, seq.W, seq.H, { threshold });
       const files = writeCaseOutputs(staging, id, seq, prob, prediction, seq.label);
       results.push({ id, metrics, counts });

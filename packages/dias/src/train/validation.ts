@@ -1,6 +1,6 @@
 // Validation during training. Each validation sequence is tiled as the official Test_dataset.get_patch does (zero
-// padding at the bottom and right, P x P tiles every `stride` pixels) and the model predicts the tiles in eval mode
-// without autograd. From the same predictions come
+// padding at the bottom and right, P x P tiles every `stride` pixels) and the predictor (predict/predictor.ts, no
+// test-time flips) predicts the tiles in eval mode without autograd. From the same predictions come
 //   - image-level metrics (our default for choosing checkpoint_best): the tiles' vessel probabilities stitched
 //     back into one map per sequence (overlaps averaged, padding cut), evaluated by evaluateImage, averaged over
 //     the sequences (NaN-skipping);
@@ -10,14 +10,15 @@
 //     loader shuffles the tiles of all sequences each epoch; we batch them in order (sequence by sequence), so the
 //     grouping is fixed from epoch to epoch;
 //   - the validation loss: the training loss of each forward batch, averaged over batches.
-import { inferenceMode, scope, fromTypedArray, F, type Tensor } from '@dias-ts/torch';
+import { fromTypedArray, type Device, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
-import { slidingWindowSync, tileGrid, type BlendMode, type TileGrid } from '../data/sliding-window.js';
-import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../eval/metrics.js';
-import { summarizeMetrics, type MetricSummary } from '../eval/aggregate.js';
-import { rocAuc } from '../eval/roc-auc.js';
+import type { DsaSequence } from '../data/sequence.js';
+import { tileGrid, type BlendMode, type TileGrid } from '../data/sliding-window.js';
+import { Predictor } from '../predict/predictor.js';
+import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../metrics/metrics.js';
+import { summarizeMetrics, type MetricSummary } from '../metrics/aggregate.js';
+import { rocAuc } from '../metrics/roc-auc.js';
 import { dcAndCeLoss } from './losses.js';
-import { modelInput } from './model-setup.js';
 
 export const PATCH_METRIC_NAMES = ['DSC', 'Acc', 'Sen', 'Spe', 'IoU', 'AUC'] as const;
 export type PatchMetricName = (typeof PATCH_METRIC_NAMES)[number];
@@ -118,34 +119,33 @@ class PatchMetricBatches {
   }
 }
 
+/** The validation loss of one batch of tiles: the fsl training loss, on the first two classes of 3-class networks. */
+function tileLoss(logits: Tensor, labels: Uint8Array, n: number, P: number): number {
+  const target = fromTypedArray(labels.subarray(0, n * P * P), [n, P, P]).to({ device: logits.device, dtype: 'int64' });
+  const twoClass = logits.shape[1] > 2 ? logits.narrow(1, 0, 2) : logits;
+  return dcAndCeLoss(twoClass, target).loss.item();
+}
+
 /** Validates `model` (put in eval mode here) on whole sequences; onSequence is called after each one. */
 export function validate(
   model: SegmentationModel, spec: ModelSpec, sequences: readonly ValidationSequence[], o: ValidationOptions, onSequence?: (done: number) => void,
 ): ValidationResult {
-  model.eval();
   const P = o.patchSize;
+  const predictor = new Predictor(model, spec, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', tta: false, device: o.device as Device });
   const patchMetrics = new PatchMetricBatches(o.batchSize, P * P, o.threshold);
   const losses: number[] = [];
   const perSequence: { id: string; metrics: ImageMetrics }[] = [];
   for (const s of sequences) {
     const grid = tileGrid(s.H, s.W, P, o.stride, 'official');
     const labels = new Uint8Array(Math.min(o.batchSize, grid.ys.length * grid.xs.length) * P * P);
-    let first = 0;
-    const predict = (patches: Float32Array, n: number): Float32Array =>
-      inferenceMode(() =>
-        scope(() => {
-          cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
-          const logits: Tensor = model.forward(modelInput(spec, patches, n, s.T, P, P, o.device));
-          const target = fromTypedArray(labels.subarray(0, n * P * P), [n, P, P]).to({ device: logits.device, dtype: 'int64' });
-          losses.push(dcAndCeLoss(logits, target).loss.item());
-          // Vessel probability: softmax channel 1, as the official code.
-          const prob = F.softmax(logits.float(), 1).narrow(1, 1, 1).contiguous().cpu().toTypedArray() as Float32Array;
-          patchMetrics.add(prob, labels, n);
-          first += n;
-          return prob;
-        }),
-      );
-    const map = slidingWindowSync(s.frames, s.T, s.H, s.W, predict, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', channels: 1 });
+    const sequence: DsaSequence = { id: s.id, source: `validation sequence ${s.id}`, frames: s.frames, T: s.T, H: s.H, W: s.W, meta: { normalised: 'zscore' } };
+    const map = predictor.predict(sequence, {
+      onTiles: (logits, first, n, probability) => {
+        cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
+        losses.push(tileLoss(logits, labels, n, P));
+        patchMetrics.add(probability, labels, n);
+      },
+    });
     perSequence.push({ id: s.id, metrics: evaluateImage(map, s.label, s.W, s.H, { threshold: o.threshold }).metrics });
     onSequence?.(perSequence.length);
   }

@@ -1,0 +1,156 @@
+// Whole-sequence prediction, the one place every part of DIAS-TS turns a DSA sequence into a vessel probability
+// map: validation during training, `dias test`, `dias segment`, pseudo-labels and the server. Like nnU-Net's
+// nnUNetPredictor it is a library object (a model plus its inference settings) with thin callers.
+//
+// A sequence is brought to the model's frame count (cubic B-spline along time, as the DIAS authors resampled
+// their data) and z-scored over the whole sequence, as in training; then data/sliding-window.ts tiles it
+// (official scheme by default: 64 x 64 patches every 32 pixels, overlaps averaged), the model predicts batches of
+// patches under inference mode, and the vessel probability (vessel-probability.ts) is stitched back. Flip
+// test-time augmentation (identity, left-right, up-down, both; averaged) is on by default: the official tester
+// has none, but it costs only time and evens out the direction-dependent errors of a network trained on a few
+// dozen sequences. Validation turns it off and watches the tiles' logits (onTiles) for its loss and patch metrics.
+import { fromTypedArray, inferenceMode, scope, type Device, type Tensor } from '@dias-ts/torch';
+import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
+import { zscoreSequence } from '../data/preprocess.js';
+import { resampleSequence } from '../data/temporal-resample.js';
+import { slidingWindowSync, tileGrid, type BlendMode, type TilingMode } from '../data/sliding-window.js';
+import type { DsaSequence } from '../data/sequence.js';
+import { vesselProbability } from './vessel-probability.js';
+
+export interface PredictorOptions {
+  /** Patch side (default 64, the official patch). */
+  patchSize?: number;
+  /** Distance between patch corners (default 32, the official stride). */
+  stride?: number;
+  /** How overlapping patches combine (default 'average', as the official recompone_overlap). */
+  blend?: BlendMode;
+  tiling?: TilingMode;
+  /** Patches per forward pass (default 16). */
+  batchSize?: number;
+  /** Flip test-time augmentation (default true). */
+  tta?: boolean;
+  /** The frame count the model was trained with; a sequence with another count is resampled to it. */
+  frames?: number;
+  /** Where the model's weights are (default 'cpu'). */
+  device?: Device;
+}
+
+/**
+ * Sees each batch of tiles as the model predicted it (un-flipped pass): the logits [n, C, P, P] on the model's
+ * device, the index of the batch's first tile in the grid (row-major), and the stitched-in probabilities [n][P][P].
+ * Called inside the prediction's scope: tensors made here are freed with it.
+ */
+export type TileObserver = (logits: Tensor, first: number, n: number, probability: Float32Array) => void;
+
+export interface PredictCallbacks {
+  /** After every batch: patches done and the total. */
+  onProgress?: (done: number, total: number) => void;
+  onTiles?: TileObserver;
+}
+
+/** PredictorOptions plus the callbacks of one call (what predictSequence takes). */
+export type PredictOptions = PredictorOptions & Pick<PredictCallbacks, 'onProgress'>;
+
+/** The flips averaged by test-time augmentation: tensor dims of [..., H, W] to mirror. */
+const TTA_FLIPS: readonly (readonly number[])[] = [[], [-1], [-2], [-2, -1]];
+
+/**
+ * The model's input: resampled to `frames` when given and different, then z-scored over the whole sequence
+ * (skipped when the sequence already is and nothing was resampled; z-scoring twice changes nothing anyway).
+ */
+export function prepareSequence(seq: DsaSequence, frames?: number): DsaSequence {
+  let s = seq;
+  if (frames !== undefined && frames !== seq.T) {
+    if (!Number.isInteger(frames) || frames < 1) throw new Error(`frames must be a positive integer, got ${frames}`);
+    s = resampleSequence(seq, frames);
+  }
+  if (s === seq && seq.meta.normalised === 'zscore') return seq;
+  return zscoreSequence(s);
+}
+
+/** A model with its inference settings. It does not own the model (the caller disposes of it). */
+export class Predictor {
+  readonly options: Readonly<Required<Omit<PredictorOptions, 'frames'>>> & { frames?: number };
+
+  constructor(readonly model: SegmentationModel, readonly spec: ModelSpec, options: PredictorOptions = {}) {
+    this.options = {
+      patchSize: options.patchSize ?? 64,
+      stride: options.stride ?? 32,
+      blend: options.blend ?? 'average',
+      tiling: options.tiling ?? 'official',
+      batchSize: options.batchSize ?? 16,
+      tta: options.tta ?? true,
+      device: options.device ?? 'cpu',
+      ...(options.frames !== undefined ? { frames: options.frames } : {}),
+    };
+    const P = this.options.patchSize;
+    if (P % spec.sizeMultiple !== 0) throw new Error(`${spec.name} needs patches whose side is a multiple of ${spec.sizeMultiple}, got ${P}`);
+  }
+
+  /** How many patches predict() runs for an H x W image (for progress totals). */
+  patchCount(H: number, W: number): number {
+    const g = tileGrid(H, W, this.options.patchSize, this.options.stride, this.options.tiling);
+    return g.ys.length * g.xs.length;
+  }
+
+  /**
+   * The vessel probability of every pixel, Float32Array [H][W] (row-major). `seq` may be raw or already z-scored;
+   * see prepareSequence. Puts the model in eval mode.
+   */
+  predict(seq: DsaSequence, callbacks: PredictCallbacks = {}): Float32Array {
+    const input = prepareSequence(seq, this.options.frames);
+    const { patchSize: P, stride, tiling, blend, batchSize } = this.options;
+    this.model.eval();
+    const total = this.patchCount(input.H, input.W);
+    let done = 0;
+    return slidingWindowSync(
+      input.frames,
+      input.T,
+      input.H,
+      input.W,
+      (patches, n) => {
+        const out = this.predictPatches(patches, n, input.T, done, callbacks.onTiles);
+        done += n;
+        callbacks.onProgress?.(done, total);
+        return out;
+      },
+      { patchSize: P, stride, blend, tiling, batchSize, channels: 1 },
+    );
+  }
+
+  /** Patches [n][T][P][P] -> vessel probabilities [n][P][P], averaged over the TTA flips. */
+  private predictPatches(patches: Float32Array, n: number, T: number, first: number, onTiles?: TileObserver): Float32Array {
+    const { patchSize: P, device, tta } = this.options;
+    const flips = tta ? TTA_FLIPS : TTA_FLIPS.slice(0, 1);
+    return inferenceMode(() =>
+      scope(() => {
+        // fromTypedArray copies, so the sliding window may refill its buffer afterwards.
+        let x = fromTypedArray(patches, this.spec.kind === '2d' ? [n, T, P, P] : [n, 1, T, P, P]);
+        if (device !== 'cpu') x = x.to(device);
+        let sum: Tensor | null = null;
+        let plain: Tensor | null = null;
+        for (const dims of flips) {
+          const input = dims.length ? x.flip(dims) : x;
+          const logits = this.model.forward(input);
+          if (logits.shape.length !== 4 || logits.shape[0] !== n || logits.shape[2] !== P || logits.shape[3] !== P) {
+            throw new Error(`${this.spec.name}: expected logits [${n}, classes, ${P}, ${P}], got [${logits.shape.join(', ')}]`);
+          }
+          if (!dims.length) plain = logits;
+          let p = vesselProbability(logits);
+          if (dims.length) p = p.flip(dims);
+          sum = sum ? sum.add(p) : p;
+        }
+        const mean = flips.length > 1 ? sum!.div(flips.length) : sum!;
+        const probability = mean.to('cpu').contiguous().toTypedArray() as Float32Array;
+        onTiles?.(plain!, first, n, probability);
+        return probability;
+      }),
+    );
+  }
+}
+
+/** One-off prediction: a Predictor for this call (see Predictor.predict). */
+export function predictSequence(model: SegmentationModel, spec: ModelSpec, seq: DsaSequence, options: PredictOptions = {}): Float32Array {
+  const { onProgress, ...settings } = options;
+  return new Predictor(model, spec, settings).predict(seq, { onProgress });
+}

@@ -1,0 +1,17 @@
+// The vessel probability of a network's logits [B, C, H, W] -> [B, 1, H, W], for every output layout of the zoo:
+//   C = 1  a single vessel logit: sigmoid;
+//   C = 2  background and vessel: softmax over the classes, class 1 (the official tester);
+//   C = 3  the weak-supervision networks (class 2 stands for the scribbles' "unlabelled" value): softmax over the
+//          first two channels only, class 1 -- the "limitative softmax" of the official SSCR training and
+//          validation (wsl_train_sscr.py, wsl_test.py: softmax(pre[:, :NUM_CLASSES])), so the third channel never
+//          takes probability away from the vessels.
+// Computed in float32 (under mixed precision the logits may be half).
+import { F, type Tensor } from '@dias-ts/torch';
+
+export function vesselProbability(logits: Tensor): Tensor {
+  if (logits.ndim < 2) throw new Error(`vesselProbability: logits must be [batch, classes, ...], got [${logits.shape.join(', ')}]`);
+  const x = logits.dtype === 'float32' ? logits : logits.float();
+  const C = x.shape[1];
+  if (C === 1) return F.sigmoid(x);
+  return F.softmax(C === 2 ? x : x.narrow(1, 0, 2), 1).narrow(1, 1, 1);
+}
