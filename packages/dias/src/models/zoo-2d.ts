@@ -6,5 +6,10 @@ import { csnetSpec } from './csnet.js';
 import { unetNestedSpec } from './unet-nested.js';
 import { resUnetSpec } from './res-unet.js';
 import { maaNetSpec } from './maa-net.js';
+import { unetCctSpec } from './unet-cct.js';
+import { unetDpSpec } from './unet-dp.js';
 
-export const MODELS_2D: ModelSpec[] = [unetSpec, attUnetSpec, csnetSpec, unetNestedSpec, maaNetSpec, resUnetSpec];
+// The last two are the official weak-supervision backbones (DMPLS and SSCR).
+export const MODELS_2D: ModelSpec[] = [
+  unetSpec, attUnetSpec, csnetSpec, unetNestedSpec, maaNetSpec, resUnetSpec, unetCctSpec, unetDpSpec,
+];
