@@ -6,12 +6,12 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trainRun } from '../src/train/trainer.js';
+import { trainRun } from '../src/train/loop.js';
 import { readLog, readRunConfig, runPath, type EpochLog } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { tinyConfig, writeLineDataset } from './train-fixture.js';
 
-const quiet = { progress: false, log: () => {} };
+const quiet = { events: { log: () => {} } };
 /** A log entry without its timings (which differ from run to run). */
 function untimed(e: EpochLog): Partial<EpochLog> {
   const rest: Partial<EpochLog> = { ...e };

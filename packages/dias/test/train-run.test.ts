@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, inferenceMode, scope, randn } from '@dias-ts/torch';
-import { trainRun } from '../src/train/trainer.js';
+import { trainRun } from '../src/train/loop.js';
 import { RUN_FILES, loadRunModel, loadWeightsFile, readLog, readRunConfig, runPath } from '../src/train/run-folder.js';
 import { createModel } from '../src/models/registry.js';
 import { tempDir } from './data-fixture.js';
@@ -17,7 +17,7 @@ test('a 2-epoch run writes every run file, learns, and its weights load back', a
     writeLineDataset(join(dir, 'data'));
     const runDir = join(dir, 'run');
     const lines: string[] = [];
-    const result = await trainRun({ config: tinyConfig(join(dir, 'data')), runDir, progress: false, log: (l) => lines.push(l) });
+    const result = await trainRun({ config: tinyConfig(join(dir, 'data')), runDir, events: { log: (l: string) => lines.push(l) } });
     assert.equal(result.finished, true);
     assert.equal(result.epochs, 2);
     for (const f of Object.values(RUN_FILES)) assert.ok(existsSync(join(runDir, f)), `${f} written`);
@@ -35,12 +35,12 @@ test('a 2-epoch run writes every run file, learns, and its weights load back', a
     const log = readLog(runDir);
     assert.deepEqual(log.map((e) => e.epoch), [1, 2]);
     for (const e of log) {
-      assert.ok(Math.abs(e.train_loss - (e.train_ce + 1 - e.train_dice)) < 1e-5, 'loss = CE + (1 - Dice)');
+      assert.ok(Math.abs(e.train.loss - (e.train.ce + 1 - e.train.dice)) < 1e-5, 'loss = CE + (1 - Dice)');
       for (const k of ['DSC', 'AUC', 'clDice', 'Acc', 'Sen', 'Spe', 'IoU', 'VC']) assert.equal(typeof e.val?.[k], 'number', `val.${k}`);
       assert.equal(typeof e.val_patch?.AUC, 'number');
       assert.ok(e.lr > 0 && e.seconds > 0 && e.train_seconds > 0);
     }
-    assert.ok(log[1].train_loss < log[0].train_loss, `train loss falls: ${log[0].train_loss} -> ${log[1].train_loss}`);
+    assert.ok(log[1].train.loss < log[0].train.loss, `train loss falls: ${log[0].train.loss} -> ${log[1].train.loss}`);
     assert.ok(log[1].val_loss! < log[0].val_loss!, `validation loss falls: ${log[0].val_loss} -> ${log[1].val_loss}`);
     assert.ok(log[1].val!.AUC! > 0.95, `the lines are found: validation AUC ${log[1].val!.AUC}`);
 
@@ -105,7 +105,7 @@ test('an existing run folder is refused unless --force; force starts over', asyn
       c.train.epochs = 1;
       c.train.patchesPerEpoch = 8;
     });
-    const quiet = { progress: false, log: () => {} };
+    const quiet = { events: { log: () => {} } };
     await assert.rejects(trainRun({ config, runDir, ...quiet }), /run folder exists and is not empty; use --resume to continue it or --force/);
     await assert.rejects(trainRun({ config, runDir, resume: true, ...quiet }), /nothing to resume \(no config\.json/);
     const r = await trainRun({ config, runDir, force: true, ...quiet });
@@ -120,7 +120,7 @@ test('an existing run folder is refused unless --force; force starts over', asyn
 test('missing data is reported with the folder or file', async () => {
   const { dir, cleanup } = tempDir('dias-train-data-');
   try {
-    const quiet = { progress: false, log: () => {} };
+    const quiet = { events: { log: () => {} } };
     await assert.rejects(trainRun({ config: tinyConfig(join(dir, 'absent')), runDir: join(dir, 'r1'), ...quiet }), /absent: no such folder/);
     writeLineDataset(join(dir, 'noval'), { training: 2, validation: 0, size: 32 });
     await assert.rejects(trainRun({ config: tinyConfig(join(dir, 'noval')), runDir: join(dir, 'r2'), ...quiet }), /noval\/validation\/images: no validation sequences/);

@@ -22,7 +22,8 @@ import { minIntensityProjection } from '../data/preprocess.js';
 import { openDiasDataset } from '../data/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
-import { trainRun } from '../train/trainer.js';
+import { trainRun } from '../train/loop.js';
+import { progressEvents } from '../cli/train-progress.js';
 
 export interface BenchBudget {
   epochs: number;
@@ -239,7 +240,7 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
     const runDir = join(runsDir, safeName(name));
     const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
     log(`[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
-    if (!reused) await trainRun({ config, runDir, force: true, progress: o.progress, log: (l) => log(`  ${l}`) });
+    if (!reused) await trainRun({ config, runDir, force: true, events: progressEvents(o.progress ?? true, (l) => log(`  ${l}`)) });
     const history = readLog(runDir);
     const loaded = loadRunModel(runDir, 'best');
     if (config.train.device !== 'cpu') loaded.model.to(config.train.device);

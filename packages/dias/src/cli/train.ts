@@ -6,7 +6,9 @@ import {
   ConfigError, DEFAULT_TRAIN_CONFIG, applyConfigFile, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, setConfigValue, stepsPerEpoch, type TrainConfig,
 } from '../train/config.js';
 import { readRunConfig } from '../train/run-folder.js';
-import { trainRun } from '../train/trainer.js';
+import { trainRun } from '../train/loop.js';
+import { allRecipes } from '../train/recipes/index.js';
+import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
 import { positiveIntFlag } from './flags.js';
 
@@ -26,12 +28,22 @@ const FLAG_KEYS: Record<string, string> = {
   frames: 'data.frames',
   'warmup-epochs': 'scheduler.warmupEpochs',
   workers: 'data.workers',
+  recipe: 'train.recipe',
+  scribbles: 'data.scribbles',
 };
 
-const USAGE = `Usage: dias train --data DIR --out RUN [--model NAME] [--config FILE] [options]
+/** --as-released for sscr: the released wsl_train_sscr.py (docs/weak-supervision.md lists every difference). */
+const AS_RELEASED: Record<string, [string, unknown][]> = {
+  sscr: [['sscr.pseudoLabels', 'self'], ['sscr.consistency', 'as-released'], ['sscr.rampUpEpochs', 0], ['validation.select', 'final']],
+};
+
+const USAGE = `Usage: dias train --data DIR --out RUN [--recipe NAME] [--model NAME] [--config FILE] [options]
        dias train --out RUN --resume [--threads K] [--device cpu|cuda] [--no-progress]
 
-Trains a segmentation model with full supervision, as the DIAS benchmark's fsl_train.py: random labelled patches
+Trains a segmentation model by one of the DIAS benchmark's training recipes (--recipe, default fsl):
+${recipeTable()}
+
+Full supervision (fsl) is the DIAS benchmark's fsl_train.py: random labelled patches
 (all T frames) with flips and 90-degree rotations, loss CE + (1 - soft Dice of the vessels), AdamW, cosine
 learning rate per iteration with a linear warm-up, validation on the whole validation sequences (tiles with
 stride 32) after every epoch. Every sequence is resampled to T frames and z-scored over all its frames and pixels.
@@ -42,7 +54,13 @@ minimum lr 5e-6, seed 1234, no gradient clipping. Our defaults differ in: the mo
 official default is FR_UNet), mixed precision (CUDA only) and the checkpoint choice (image-level validation DSC;
 --select patch-auc is the official patch-level AUC from epoch 10).
 
-  --data DIR            DIAS-layout dataset: training/ and validation/ with images/ and labels/
+  --data DIR            DIAS-layout dataset: training/ and validation/ with images/ and labels/ (the weak recipes
+                        need a scribble set under training/ and labels for validation only)
+  --recipe NAME         train.recipe: fsl (default), sscr, or a weak-supervision baseline (above)
+  --scribbles SET       data.scribbles for the weak recipes: auto (training/scribbles, made from the dense label;
+                        default), annotator (training/scribbles_annotator) or any set folder below training/
+  --as-released         sscr only: the released wsl_train_sscr.py (self pseudo-labels, a consistency term without
+                        gradient, the final epoch exported); see docs/weak-supervision.md
   --out RUN             run folder to create (refused if it exists and is not empty, unless --resume or --force)
   --model NAME          zoo model by official name or alias (see dias models); default VSS_Net
   --model-option K=V    a constructor option, official snake_case name (repeatable), e.g. feature_scale=8,
@@ -81,6 +99,11 @@ ${settingsTable()}
 Writes RUN/config.json (the resolved settings), checkpoint_best/final/latest.safetensors (weights with PyTorch
 names), checkpoint_latest.state.safetensors and .json (resume record), log.jsonl (one line per epoch) and
 progress.png (loss, validation and learning-rate curves). Exit 0 when the run finished or stopped as asked.`;
+
+/** One line per recipe: its name and what it does. */
+function recipeTable(): string {
+  return allRecipes().map((r) => `  ${r.name.padEnd(12)} ${r.summary}`).join('\n');
+}
 
 /** One line per section: its keys with their default values. */
 function settingsTable(): string {
@@ -154,6 +177,7 @@ export const trainCommand: Command = {
         'model-option': { type: 'string', multiple: true },
         set: { type: 'string', multiple: true },
         resume: { type: 'boolean' },
+        'as-released': { type: 'boolean' },
         force: { type: 'boolean' },
         'stop-after': { type: 'string' },
         'no-progress': { type: 'boolean' },
@@ -167,6 +191,7 @@ export const trainCommand: Command = {
     let config: TrainConfig;
     try {
       if (values.resume) {
+        if (values['as-released']) throw new UsageError('--as-released cannot be combined with --resume: the run continues with its own RUN/config.json');
         if (values.config) throw new UsageError('--config cannot be combined with --resume: the run continues with its own RUN/config.json');
         if (values.force) throw new UsageError('--resume and --force exclude each other');
         config = readRunConfig(runDir);
@@ -181,6 +206,11 @@ export const trainCommand: Command = {
         config = defaultTrainConfig();
         if (values.config) applyConfigFile(config, values.config);
         for (const [flag, key, value] of settings) apply(config, flag, key, value);
+        if (values['as-released']) {
+          const changes = AS_RELEASED[config.train.recipe];
+          if (!changes) throw new UsageError(`--as-released: only for recipes ${Object.keys(AS_RELEASED).join(', ')} (train.recipe is ${config.train.recipe})`);
+          for (const [key, value] of changes) setConfigValue(config, key, value, '--as-released');
+        }
         config = finalizeTrainConfig(config);
       }
       const result = await trainRun({
@@ -189,7 +219,7 @@ export const trainCommand: Command = {
         resume: values.resume,
         force: values.force,
         stopAfterEpochs: stopAfter,
-        progress: !values['no-progress'],
+        events: progressEvents(!values['no-progress']),
       });
       const best = result.best.epoch !== null ? `; best epoch ${result.best.epoch}${result.best.value !== null ? ` (${result.best.metric} ${result.best.value.toFixed(4)})` : ''}` : '';
       console.log(

@@ -17,8 +17,15 @@ import type { AugmentOptionsInput } from '../data/augmentation.js';
 import { resolveAugmentOptions } from '../data/augmentation.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { resolveModelSetup } from './model-setup.js';
+import { findRecipe, RECIPE_NAMES } from './recipes/index.js';
 
-export type SelectMetric = 'dsc' | 'patch-auc';
+/** 'final': no choice, checkpoint_best follows the latest epoch (as the released weak-supervision scripts are tested). */
+export type SelectMetric = 'dsc' | 'patch-auc' | 'final';
+/** Which pseudo-labels SSCR trains each network on: none (pCE only), its own (released), or the other network's (paper). */
+export type SscrPseudoLabels = 'none' | 'self' | 'cross';
+/** SSCR's consistency term: none, MSE of the two networks' vessel probabilities (with a gradient), or as released
+ * (MSE of the two argmax maps, no gradient). */
+export type SscrConsistency = 'none' | 'probability' | 'as-released';
 /** How the scheduler's t is counted: 'official' t = epoch·steps + idx with epochs from 1 (trainer.py); 'updates' t = updates done. */
 export type StepIndex = 'official' | 'updates';
 
@@ -36,14 +43,19 @@ export interface TrainConfig {
     frames: number;
     /** Training patch side and validation tile side (official 64). */
     patchSize: number;
-    /** Augmentation preset or changes (official fully supervised: 'fsl', crop + flips + 90° rotations). */
-    augment: AugmentOptionsInput;
+    /** Augmentation preset or changes; null: the recipe's (fsl: 'fsl', crop + flips + 90° rotations; sscr: 'wsl-plc'). */
+    augment: AugmentOptionsInput | null;
+    /** The scribble set of weakly supervised recipes: 'auto' (training/scribbles, generated from the dense label),
+     * 'annotator' (training/scribbles_annotator), or any set's folder name below training/. */
+    scribbles: string;
     /** Patch-making worker threads (null: min(4, cores - 1)); 0 makes batches on the training thread. */
     workers: number | null;
   };
   /** Per-sequence z-score over all frames and pixels, as the official readers (the only option). */
   normalization: 'zscore-per-sequence';
   train: {
+    /** The training method (recipes/): fsl, sscr, pce, pce-dice, entropy-min, gated-crf, dmpls. */
+    recipe: string;
     epochs: number;
     /** Random patches per epoch (official NUM_EACH_EPOCH); steps per epoch = floor(patches / batch). */
     patchesPerEpoch: number;
@@ -87,16 +99,37 @@ export interface TrainConfig {
     /** Stop after this many validations without improvement (official EARLY_STOPPING 100); null never. */
     earlyStopping: number | null;
   };
+  /** Scribble-supervised SSCR (recipes/sscr.ts). */
+  sscr: {
+    pseudoLabels: SscrPseudoLabels;
+    /** λ_pl, the weight of the pseudo-label cross-entropy (released 1). */
+    pseudoWeight: number;
+    consistency: SscrConsistency;
+    /** λ_con, the weight of the consistency term (released 0.5). */
+    consistencyWeight: number;
+    /** Epochs over which λ_pl and λ_con ramp up from 0 (sigmoid ramp, as Laine and Aila); 0: none (released). */
+    rampUpEpochs: number;
+  };
+  /** The entropy-minimisation baseline: weight of the normalised entropy (released 5). */
+  entropyMin: { weight: number };
+  /** The gated CRF baseline: loss weight (released 0.1) and neighbourhood radius (released 5). */
+  gatedCrf: { weight: number; radius: number };
+  /** DMPLS on UNet_CCT: weight of the mixed pseudo-label Dice (released 0.5). */
+  dmpls: { pseudoWeight: number };
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: { name: 'VSS_Net', options: {} },
-  data: { dir: '', frames: 8, patchSize: 64, augment: 'fsl', workers: null },
+  data: { dir: '', frames: 8, patchSize: 64, augment: null, scribbles: 'auto', workers: null },
   normalization: 'zscore-per-sequence',
-  train: { epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
+  train: { recipe: 'fsl', epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
   optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
   scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
   validation: { everyEpochs: 1, stride: 32, batchSize: 64, blend: 'average', threshold: 0.5, select: 'dsc', selectFromEpoch: null, earlyStopping: null },
+  sscr: { pseudoLabels: 'cross', pseudoWeight: 1, consistency: 'probability', consistencyWeight: 0.5, rampUpEpochs: 0 },
+  entropyMin: { weight: 5 },
+  gatedCrf: { weight: 0.1, radius: 5 },
+  dmpls: { pseudoWeight: 0.5 },
 };
 
 /** A bad setting: `key` is its full dotted name. */
@@ -126,15 +159,18 @@ const nullable = (leaf: Leaf): Leaf => (v) => (v === null ? ok(null) : leaf(v));
 const text: Leaf = (v) => (typeof v === 'string' ? ok(v) : bad(`must be a string, got ${show(v)}`));
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const record: Leaf = (v) => (isPlain(v) ? ok(structuredClone(v)) : bad(`must be a mapping of option names to values, got ${show(v)}`));
-const augment: Leaf = (v) => (typeof v === 'string' || isPlain(v) ? ok(structuredClone(v)) : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong) or a mapping, got ${show(v)}`));
+const augment: Leaf = (v) =>
+  v === null || typeof v === 'string' || isPlain(v) ? ok(structuredClone(v)) : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong), a mapping, or null (the recipe's), got ${show(v)}`);
+const weight = num((n) => n >= 0, 'a number >= 0');
 const betas: Leaf = (v) =>
   Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? ok([v[0], v[1]]) : bad(`must be [beta1, beta2] with each in [0, 1), got ${show(v)}`);
 
 const SCHEMA: Schema = {
   model: { name: text, options: record },
-  data: { dir: text, frames: int(1), patchSize: int(1), augment, workers: nullable(int(0)) },
+  data: { dir: text, frames: int(1), patchSize: int(1), augment, scribbles: text, workers: nullable(int(0)) },
   normalization: oneOf('zscore-per-sequence'),
   train: {
+    recipe: oneOf(...RECIPE_NAMES),
     epochs: int(1),
     patchesPerEpoch: int(1),
     batchSize: int(1),
@@ -164,10 +200,20 @@ const SCHEMA: Schema = {
     batchSize: int(1),
     blend: oneOf('average', 'gaussian'),
     threshold: num((n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
-    select: oneOf('dsc', 'patch-auc'),
+    select: oneOf('dsc', 'patch-auc', 'final'),
     selectFromEpoch: nullable(int(1)),
     earlyStopping: nullable(int(1)),
   },
+  sscr: {
+    pseudoLabels: oneOf('none', 'self', 'cross'),
+    pseudoWeight: weight,
+    consistency: oneOf('none', 'probability', 'as-released'),
+    consistencyWeight: weight,
+    rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+  },
+  entropyMin: { weight },
+  gatedCrf: { weight, radius: int(1) },
+  dmpls: { pseudoWeight: weight },
 };
 
 function leafAt(key: string): Leaf | Schema | undefined {
@@ -279,13 +325,21 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   if (c.scheduler.minLr > c.optimizer.lr) fail('scheduler.minLr', `(${c.scheduler.minLr}) must not exceed optimizer.lr (${c.optimizer.lr})`);
   if (c.validation.stride > c.data.patchSize) fail('validation.stride', `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`);
   if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
+  const recipe = findRecipe(c.train.recipe);
+  if (!c.data.scribbles.trim()) fail('data.scribbles', "must name a scribble set: 'auto', 'annotator' or a folder below training/");
   try {
-    c.data.augment = structuredClone(c.data.augment);
+    c.data.augment = structuredClone(c.data.augment ?? recipe.augment);
     resolveAugmentOptions(c.data.augment, c.data.patchSize);
   } catch (e) {
     fail('data.augment', (e as Error).message.replace(/^augmentation options: /, ''));
   }
-  const setup = resolveModelSetup(c.model.name, c.model.options, c.data.frames, (key, reason) => fail(key, reason));
+  const given = { ...recipe.modelDefaults, ...c.model.options };
+  const setup = resolveModelSetup(c.model.name, given, c.data.frames, (key, reason) => fail(key, reason));
+  try {
+    recipe.checkModel?.(setup.spec);
+  } catch (e) {
+    fail('model.name', `${(e as Error).message} (train.recipe ${recipe.name})`);
+  }
   c.model.name = setup.spec.name;
   c.model.options = setup.options;
   if (c.data.patchSize % setup.spec.sizeMultiple !== 0) {

@@ -1,5 +1,6 @@
-// RUN/progress.png: three panels over the epochs of a run -- the training loss (CE + (1 − Dice) and its parts,
-// with the validation loss), the validation metrics (image-level DSC and AUC, patch-level AUC), and the learning
+// RUN/progress.png: three panels over the epochs of a run -- the training losses (whatever the recipe reports:
+// fsl's CE + (1 − Dice) and its parts, SSCR's pCE, pseudo-label and consistency terms, ...; with the validation
+// loss), the validation metrics (image-level DSC and AUC, patch-level AUC), and the learning
 // rate on a log scale.
 import { RgbCanvas } from '../image/rgb-canvas.js';
 import { drawChartPanel, type ChartPanel } from '../image/line-chart.js';
@@ -11,6 +12,16 @@ const PANEL_H = 260;
 const SCALE = 2;
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? v : NaN);
+const LOSS_COLORS: readonly (readonly [number, number, number])[] = [
+  [31, 119, 180], [148, 103, 189], [255, 127, 14], [44, 160, 44], [140, 86, 75], [227, 119, 194], [23, 190, 207],
+];
+
+/** The training losses the entries report, in the order they first appear ('loss' first). */
+function lossNames(entries: readonly EpochLog[]): string[] {
+  const names: string[] = [];
+  for (const e of entries) for (const k of Object.keys(e.train ?? {})) if (!names.includes(k)) names.push(k);
+  return names;
+}
 
 export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
   // Epochs without the value (not validated) are left out, so the points either side are joined; a NaN value
@@ -24,9 +35,11 @@ export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
       xLabel: 'EPOCH',
       xRange,
       series: [
-        { name: 'TRAIN', color: [31, 119, 180], points: xy((e) => e.train_loss) },
-        { name: 'CE', color: [148, 103, 189], points: xy((e) => e.train_ce) },
-        { name: '1-DICE', color: [255, 127, 14], points: xy((e) => 1 - e.train_dice) },
+        ...lossNames(entries).map((name, i) => ({
+          name: name === 'loss' ? 'TRAIN' : name === 'dice' ? '1-DICE' : name.toUpperCase(),
+          color: LOSS_COLORS[i % LOSS_COLORS.length],
+          points: xy((e) => (name === 'dice' ? 1 - num(e.train[name]) : e.train[name])),
+        })),
         { name: 'VAL', color: [214, 39, 40], points: xy((e) => e.val_loss) },
       ],
     },

@@ -7,15 +7,19 @@
 //   RUN/checkpoint_best.safetensors         weights of the selected epoch    \  state dict with PyTorch names; metadata
 //   RUN/checkpoint_final.safetensors        weights after the last epoch      >  dias_model, dias_model_options (JSON),
 //   RUN/checkpoint_latest.safetensors       weights after the latest epoch   /   dias_frames (T), epoch, dias_normalization
-//   RUN/checkpoint_latest.state.safetensors the resume record: optimizer state tensors (state.<param>.<key>), the
-//                                           model's tensors (model.<name>), and in its metadata dias_checkpoint = the
+//   RUN/checkpoint_latest.state.safetensors the resume record: for every network of the recipe (fsl: 'model'; sscr:
+//                                           'A' and 'B') its tensors (<net>/model.<name>) and optimizer state
+//                                           (<net>/state.<param>.<key>), and in its metadata dias_checkpoint = the
 //                                           JSON below. One file written atomically, so a run killed at any moment
 //                                           resumes from the last whole epoch.
-//   RUN/checkpoint_latest.json              the same JSON, for people and tools: epoch, optimizer meta, scheduler
-//                                           state, RNG states (global torch generator, base64; patch sampler), best
-//                                           metric so far.
+//   RUN/checkpoint_latest.json              the same JSON, for people and tools: epoch, each network's optimizer
+//                                           meta and scheduler state, RNG states (global torch generator, base64;
+//                                           patch sampler), best metric so far.
+//   RUN/checkpoint_final.<net>.safetensors  the final weights of each network that is not the exported one (sscr's B)
 //   RUN/log.jsonl                           one JSON object per epoch (EpochLog)
 //   RUN/progress.png                        loss, validation and learning-rate curves
+//
+// The weights files (best, final, latest) hold the recipe's exported network, the one validation chose.
 //
 // Every file is written to a temporary name and renamed, so readers see the previous or the new version whole.
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -40,16 +44,17 @@ export const RUN_FILES = {
 
 export type WeightsChoice = 'best' | 'final' | 'latest';
 export const NORMALIZATION = 'zscore-per-sequence';
-const CHECKPOINT_FORMAT = 'dias-train-checkpoint/1';
+const CHECKPOINT_FORMAT = 'dias-train-checkpoint/2';
+/** One network named 'model', its tensors under model.<name> and state.<...> (runs of DIAS-TS before recipes). */
+const SINGLE_NETWORK_FORMAT = 'dias-train-checkpoint/1';
 const STATE_META_KEY = 'dias_checkpoint';
 
 /** One line of log.jsonl. Validation keys are present on validated epochs only. */
 export interface EpochLog {
   epoch: number;
-  /** Mean over the epoch's steps: CE + (1 − Dice), and its parts. */
-  train_loss: number;
-  train_ce: number;
-  train_dice: number;
+  /** Means over the epoch's steps of the recipe's losses: 'loss' (the one optimised) and its named parts. */
+  train: Record<string, number>;
+  /** Learning rate of the exported network's first parameter group during the epoch's last step. */
   lr: number;
   /** Seconds of training, of validation, and of the whole epoch (both, before the checkpoint is written). */
   train_seconds: number;
@@ -65,14 +70,21 @@ export interface EpochLog {
   best?: boolean;
 }
 
+/** One network's optimizer and schedule, besides its tensors. */
+export interface NetworkRecord {
+  optimizer: optim.OptimizerMeta;
+  scheduler: optim.SchedulerStateDict;
+}
+
 /** What resuming needs besides tensors (stored as JSON). */
 export interface ResumeRecord {
   format: typeof CHECKPOINT_FORMAT;
+  /** The training recipe (train.recipe). */
+  recipe: string;
   /** Epochs completed (1-based count). */
   epoch: number;
   stepsPerEpoch: number;
-  optimizer: optim.OptimizerMeta;
-  scheduler: optim.SchedulerStateDict;
+  networks: Record<string, NetworkRecord>;
   rng: {
     /** The global torch CPU generator's state (defaultGenerator.getState()), base64. */
     torch: string;
@@ -88,6 +100,13 @@ export interface ResumeRecord {
 
 export function runPath(runDir: string, file: keyof typeof RUN_FILES): string {
   return join(runDir, RUN_FILES[file]);
+}
+
+const NETWORK_WEIGHTS = /^checkpoint_(best|final|latest)\.[A-Za-z0-9_-]+\.safetensors$/;
+
+/** The weights file of a network other than the exported one (checkpoint_final.B.safetensors). */
+export function networkWeightsPath(runDir: string, which: WeightsChoice, network: string): string {
+  return join(runDir, `checkpoint_${which}.${network}.safetensors`);
 }
 
 // ------------------------------------------------------------------------------------------------ the folder
@@ -109,7 +128,10 @@ export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force
   if (entries.length > 0 && !mode.force) {
     throw new Error(`${runDir}: the run folder exists and is not empty; use --resume to continue it or --force to start over`);
   }
-  if (mode.force) for (const f of Object.values(RUN_FILES)) rmSync(join(runDir, f), { force: true });
+  if (mode.force) {
+    for (const f of Object.values(RUN_FILES)) rmSync(join(runDir, f), { force: true });
+    for (const f of entries) if (NETWORK_WEIGHTS.test(f)) rmSync(join(runDir, f), { force: true });
+  }
   return 'fresh';
 }
 
@@ -229,21 +251,33 @@ export function loadRunModel(runDir: string, which: WeightsChoice = 'best'): Loa
 
 // ------------------------------------------------------------------------------------------------ resuming
 
+/** A network's part of the resume state: its model and its optimizer's state tensors (state.<param>.<key>). */
+export interface NetworkState {
+  name: string;
+  model: SegmentationModel;
+  optimizerState: Map<string, Tensor>;
+}
+
 /**
- * Saves the resume record and the latest weights. The state file (optimizer + model tensors + record) is the one
- * that counts and is renamed into place first; checkpoint_latest.safetensors and .json follow as copies.
+ * Saves the resume record and the latest weights of the exported network. The state file (every network's model
+ * and optimizer tensors + the record) is the one that counts and is renamed into place first;
+ * checkpoint_latest.safetensors and .json follow as copies.
  */
-export function saveLatestCheckpoint(runDir: string, model: SegmentationModel, optimizerState: Map<string, Tensor>, record: ResumeRecord, info: WeightsInfo): void {
+export function saveLatestCheckpoint(runDir: string, networks: readonly NetworkState[], exported: string, record: ResumeRecord, info: WeightsInfo): void {
   const json = JSON.stringify(record);
   noGrad(() =>
     scope(() => {
       const tensors = new Map<string, Tensor>();
-      for (const [k, t] of optimizerState) tensors.set(k, t.device === 'cpu' ? t : t.to('cpu'));
-      for (const [k, t] of cpuStateDict(model)) tensors.set(`model.${k}`, t);
+      for (const net of networks) {
+        for (const [k, t] of net.optimizerState) tensors.set(`${net.name}/${k}`, t.device === 'cpu' ? t : t.to('cpu'));
+        for (const [k, t] of cpuStateDict(net.model)) tensors.set(`${net.name}/model.${k}`, t);
+      }
       saveSafetensors(runPath(runDir, 'latestState'), tensors, { ...weightsMetadata(info), [STATE_META_KEY]: json });
     }),
   );
-  saveWeightsFile(runPath(runDir, 'latest'), model, info);
+  const main = networks.find((n) => n.name === exported);
+  if (!main) throw new Error(`saveLatestCheckpoint: no network named '${exported}'`);
+  saveWeightsFile(runPath(runDir, 'latest'), main.model, info);
   writeFileAtomic(runPath(runDir, 'latestJson'), `${readableJson(record)}\n`);
 }
 
@@ -254,12 +288,16 @@ function readableJson(value: unknown): string {
 
 export interface LatestCheckpoint {
   record: ResumeRecord;
-  /** Optimizer tensors under state.<param>.<key>. */
-  optimizer: Map<string, Tensor>;
-  /** Model tensors under their PyTorch names. */
-  model: Map<string, Tensor>;
+  /** Each network's tensors: model under PyTorch names, optimizer under state.<param>.<key>. */
+  networks: Map<string, { model: Map<string, Tensor>; optimizer: Map<string, Tensor> }>;
   /** Frees the tensors. */
   dispose(): void;
+}
+
+/** A single-network record of the first format, in today's shape. */
+function upgradeSingleNetwork(old: Record<string, unknown>): ResumeRecord {
+  const { optimizer, scheduler, format: _format, ...rest } = old as { optimizer: optim.OptimizerMeta; scheduler: optim.SchedulerStateDict; format: string };
+  return { ...(rest as unknown as ResumeRecord), format: CHECKPOINT_FORMAT, recipe: 'fsl', networks: { model: { optimizer, scheduler } } };
 }
 
 /** Reads the resume record, or null when no epoch has completed yet. */
@@ -267,26 +305,49 @@ export function readLatestCheckpoint(runDir: string): LatestCheckpoint | null {
   const path = runPath(runDir, 'latestState');
   if (!existsSync(path)) return null;
   const { tensors, metadata } = loadSafetensors(path);
-  let record: ResumeRecord;
+  let parsed: Record<string, unknown> | null;
   try {
-    record = JSON.parse(metadata[STATE_META_KEY] ?? 'null') as ResumeRecord;
+    parsed = JSON.parse(metadata[STATE_META_KEY] ?? 'null') as Record<string, unknown> | null;
   } catch {
-    record = null as unknown as ResumeRecord;
+    parsed = null;
   }
-  if (!record || record.format !== CHECKPOINT_FORMAT) {
+  const format = parsed?.format;
+  if (!parsed || (format !== CHECKPOINT_FORMAT && format !== SINGLE_NETWORK_FORMAT)) {
     for (const t of tensors.values()) t.dispose();
     throw new Error(`${path}: not a ${CHECKPOINT_FORMAT} resume record (metadata ${STATE_META_KEY} missing or of another format)`);
   }
-  const optimizer = new Map<string, Tensor>();
-  const model = new Map<string, Tensor>();
-  for (const [k, t] of tensors) {
-    if (k.startsWith('model.')) model.set(k.slice('model.'.length), t);
-    else optimizer.set(k, t);
+  const single = format === SINGLE_NETWORK_FORMAT;
+  const record = single ? upgradeSingleNetwork(parsed) : (parsed as unknown as ResumeRecord);
+  const networks: LatestCheckpoint['networks'] = new Map();
+  for (const name of Object.keys(record.networks)) networks.set(name, { model: new Map(), optimizer: new Map() });
+  for (const [key, t] of tensors) {
+    const slash = key.indexOf('/');
+    const [name, k] = single ? ['model', key] : [key.slice(0, slash), key.slice(slash + 1)];
+    const net = networks.get(name);
+    if (!net || (!single && slash < 0)) {
+      for (const x of tensors.values()) x.dispose();
+      throw new Error(`${path}: tensor '${key}' belongs to no network of the record (${[...networks.keys()].join(', ')})`);
+    }
+    if (k.startsWith('model.')) net.model.set(k.slice('model.'.length), t);
+    else net.optimizer.set(k, t);
   }
-  return { record, optimizer, model, dispose: () => tensors.forEach((t) => t.dispose()) };
+  return { record, networks, dispose: () => tensors.forEach((t) => t.dispose()) };
 }
 
 // ------------------------------------------------------------------------------------------------ the log
+
+/** The losses of a log line written before recipes (fsl only): train_loss, train_ce, train_dice. */
+interface LegacyTrainLosses {
+  train_loss?: number;
+  train_ce?: number;
+  train_dice?: number;
+}
+
+function upgradeEpochLog(e: EpochLog & LegacyTrainLosses): EpochLog {
+  if (e.train !== undefined || e.train_loss === undefined) return e;
+  const { train_loss, train_ce, train_dice, ...rest } = e;
+  return { ...rest, train: { loss: train_loss, ...(train_ce !== undefined ? { ce: train_ce } : {}), ...(train_dice !== undefined ? { dice: train_dice } : {}) } };
+}
 
 /** Parses log.jsonl (missing file: no entries); a malformed line is an error naming its line number. */
 export function readLog(runDir: string): EpochLog[] {
@@ -297,7 +358,7 @@ export function readLog(runDir: string): EpochLog[] {
   lines.forEach((line, i) => {
     if (!line.trim()) return;
     try {
-      out.push(JSON.parse(line) as EpochLog);
+      out.push(upgradeEpochLog(JSON.parse(line) as EpochLog & LegacyTrainLosses));
     } catch {
       throw new Error(`${path}:${i + 1}: not a JSON line`);
     }

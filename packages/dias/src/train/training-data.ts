@@ -1,14 +1,42 @@
-// The sequences of a fully supervised run: the training and validation splits of a DIAS-layout folder, each
-// sequence resampled to T frames and z-scored over all its frames and pixels (as the official readers). The arrays
-// are put on SharedArrayBuffers as they are read, so the patch workers share them without a second copy.
+// The sequences of a training run: the training split with its dense labels (fsl) or one scribble set (the weakly
+// supervised recipes), and the labelled validation split; each sequence resampled to T frames and z-scored over
+// all its frames and pixels (as the official readers). The arrays are put on SharedArrayBuffers as they are read,
+// so the patch workers share them without a second copy.
 import { join } from 'node:path';
-import { openDiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import { openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
 import { zscoreFrames } from '../data/preprocess.js';
+import { ANNOTATOR_SCRIBBLE_DIR, AUTO_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
+import { SCRIBBLE_UNLABELLED } from '../data/sequence.js';
 import type { ValidationSequence } from './validation.js';
 
+/** A training sequence: the validation shape plus its scribble when the recipe learns from scribbles. */
+export interface TrainingSequence extends Omit<ValidationSequence, 'label'> {
+  label?: Uint8Array;
+  scribble?: Uint8Array;
+}
+
+/** How much of the training images the scribbles label (fractions of all pixels). */
+export interface ScribbleCoverage {
+  set: string;
+  labelled: number;
+  vessel: number;
+  background: number;
+}
+
 export interface TrainingData {
-  training: ValidationSequence[];
+  training: TrainingSequence[];
   validation: ValidationSequence[];
+  /** With scribble targets: the set used and its coverage. */
+  scribbles?: ScribbleCoverage;
+}
+
+export interface TrainingDataOptions {
+  frames: number;
+  withValidation: boolean;
+  /** What the training sequences must have: dense labels, or the scribbles of data.scribbles. */
+  targets: 'label' | 'scribble';
+  /** data.scribbles: 'auto', 'annotator' or a set's folder name below training/. */
+  scribbles?: string;
 }
 
 function sharedCopy<A extends Float32Array | Uint8Array>(a: A): A {
@@ -17,28 +45,52 @@ function sharedCopy<A extends Float32Array | Uint8Array>(a: A): A {
   return out;
 }
 
-function loadSplit(root: string, refs: SequenceRef[], split: DiasSplit, frames: number, load: (r: SequenceRef) => ReturnType<ReturnType<typeof openDiasDataset>['load']>): ValidationSequence[] {
+/** The scribble set a data.scribbles value names. */
+export function scribbleSetName(value: string): string {
+  return value === 'auto' ? AUTO_SCRIBBLE_DIR : value === 'annotator' ? ANNOTATOR_SCRIBBLE_DIR : value;
+}
+
+function loadLabelled(ds: DiasDataset, refs: SequenceRef[], split: DiasSplit, frames: number): ValidationSequence[] {
   return refs.map((ref) => {
-    if (!ref.label) throw new Error(`${join(root, split, 'labels', `label_s${ref.id}.png`)}: missing (every ${split} sequence needs its label)`);
-    const seq = load(ref);
+    if (!ref.label) throw new Error(`${join(ds.root, split, 'labels', `label_s${ref.id}.png`)}: missing (every ${split} sequence needs its label)`);
+    const seq = ds.load(ref, { frames, scribble: false });
     if (seq.T !== frames) throw new Error(`sequence s${ref.id} (${split}): read ${seq.T} frames, expected ${frames}`);
     return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), label: sharedCopy(seq.label!) };
   });
 }
 
-/**
- * Reads the labelled training sequences and, when `withValidation`, the validation ones. Errors name the
- * folder or file that is missing or wrong.
- */
-export function loadTrainingData(dir: string, frames: number, withValidation: boolean): TrainingData {
+function loadScribbled(ds: DiasDataset, refs: SequenceRef[], setValue: string, frames: number): { sequences: TrainingSequence[]; coverage: ScribbleCoverage } {
+  const set = scribbleSetName(setValue);
+  const folder = join(ds.root, 'training', set);
+  if (!ds.scribbleSets.includes(set)) {
+    throw new Error(`${folder}: no such scribble set (data.scribbles '${setValue}'; sets found: ${ds.scribbleSets.join(', ') || 'none'})`);
+  }
+  let labelled = 0, vessel = 0, total = 0;
+  const sequences = refs.map((ref) => {
+    if (!ref.scribbles[set]) throw new Error(`${join(folder, `label_s${ref.id}.png`)}: missing (every training sequence needs a scribble in set '${set}')`);
+    // The scribble reader rejects any value but 0, 1 and 255, naming the file.
+    const seq = ds.load(ref, { frames, scribble: set, label: false });
+    if (seq.T !== frames) throw new Error(`sequence s${ref.id} (training): read ${seq.T} frames, expected ${frames}`);
+    const scribble = seq.scribble!;
+    for (const v of scribble) {
+      if (v !== SCRIBBLE_UNLABELLED) labelled++;
+      if (v === 1) vessel++;
+    }
+    total += scribble.length;
+    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), scribble: sharedCopy(scribble) };
+  });
+  return { sequences, coverage: { set, labelled: labelled / total, vessel: vessel / total, background: (labelled - vessel) / total } };
+}
+
+/** Reads what a run trains and validates on. Errors name the folder or file that is missing or wrong. */
+export function loadTrainingData(dir: string, o: TrainingDataOptions): TrainingData {
   const ds = openDiasDataset(dir);
   if (ds.splits.training.length === 0) throw new Error(`${join(dir, 'training', 'images')}: no training sequences (expected image_s{n}_i{k}.png files)`);
-  if (withValidation && ds.splits.validation.length === 0) {
+  if (o.withValidation && ds.splits.validation.length === 0) {
     throw new Error(`${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`);
   }
-  const load = (ref: SequenceRef) => ds.load(ref, { frames, scribble: false });
-  return {
-    training: loadSplit(dir, ds.splits.training, 'training', frames, load),
-    validation: withValidation ? loadSplit(dir, ds.splits.validation, 'validation', frames, load) : [],
-  };
+  const validation = o.withValidation ? loadLabelled(ds, ds.splits.validation, 'validation', o.frames) : [];
+  if (o.targets === 'label') return { training: loadLabelled(ds, ds.splits.training, 'training', o.frames), validation };
+  const { sequences, coverage } = loadScribbled(ds, ds.splits.training, o.scribbles ?? 'auto', o.frames);
+  return { training: sequences, validation, scribbles: coverage };
 }

@@ -1,0 +1,380 @@
+// The training loop every recipe runs in (the official trainer.py and its weak-supervision variants, reshaped as
+// nnU-Net's run_training: a short loop that calls the recipe's hooks). Per epoch: steps of random patches (the
+// recipe's forward passes and losses, one backward, every network's AdamW step and per-iteration scheduler step),
+// then validation of the recipe's exported network on whole validation sequences, the checkpoint choice, and the
+// run folder brought up to date (run-folder.ts). The loop reports through events (TrainEvents) and imports
+// nothing of the command line: `dias train` draws its progress bars from them.
+//
+// Reproducibility: the networks are initialised, in the recipe's order, after manualSeed(seed); batch i of the run
+// is a pure function of (seed, i) (patch-sampler.ts); dropout and recipe randomness draw from the global torch
+// generator, whose state is saved with every epoch. So on the CPU, with the same thread count, a run stopped after
+// any epoch and resumed ends with the same weights, bit for bit, as one that ran through -- every network of it.
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import {
+  autocast, cuda, defaultGenerator, fromTypedArray, GradScaler, manualSeed, optim, scope, setNumThreads, getNumThreads, type Tensor,
+} from '@dias-ts/torch';
+import { PatchPrefetcher } from '../data/prefetch.js';
+import type { PatchBatch } from '../data/patch-sampler.js';
+import type { SegmentationModel } from '../models/model-spec.js';
+import { finalizeTrainConfig, resumeConflicts, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
+import { buildModel, modelInput, resolveModelSetup, type ModelSetup } from './model-setup.js';
+import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
+import type { Recipe, StepContext } from './recipe.js';
+import { findRecipe } from './recipes/index.js';
+import {
+  networkWeightsPath, prepareRunFolder, readLatestCheckpoint, readLog, readRunConfig, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
+  type EpochLog, type ResumeRecord, type WeightsInfo,
+} from './run-folder.js';
+import { loadTrainingData } from './training-data.js';
+import { validate, type ValidationResult } from './validation.js';
+import { writeProgressChart } from './progress-chart.js';
+
+/** What a run tells its caller as it goes (all optional). */
+export interface TrainEvents {
+  /** One-line messages (default console.log). */
+  log?(line: string): void;
+  epochStart?(epoch: number, epochs: number, steps: number): void;
+  /** After each step: its 0-based index, the running means of the recipe's losses, the learning rate used. */
+  step?(index: number, meanLosses: Readonly<Record<string, number>>, lr: number): void;
+  epochTrained?(epoch: number): void;
+  validationStart?(epoch: number, sequences: number): void;
+  validationSequence?(done: number): void;
+  validationEnd?(epoch: number): void;
+  /** After each epoch, with its log entry. */
+  epoch?(entry: EpochLog): void;
+}
+
+export interface TrainOptions {
+  /** The settings (finalized here). On resume, pass the run's saved config (readRunConfig) with any overrides. */
+  config: TrainConfig;
+  runDir: string;
+  resume?: boolean;
+  force?: boolean;
+  /** Run at most this many epochs now, then stop (the run stays resumable). */
+  stopAfterEpochs?: number;
+  events?: TrainEvents;
+}
+
+export interface TrainResult {
+  runDir: string;
+  config: TrainConfig;
+  /** Epochs completed, in all. */
+  epochs: number;
+  finished: boolean;
+  best: ResumeRecord['best'];
+  history: EpochLog[];
+}
+
+/** A network of the run with its own optimizer and schedule. */
+interface Network {
+  name: string;
+  model: SegmentationModel;
+  optimizer: optim.AdamW;
+  scheduler: optim.CosineLRScheduler;
+}
+
+const fmt = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'nan');
+const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+
+function checkDevice(device: string): void {
+  if (device === 'cuda' && !cuda.isAvailable()) {
+    throw new Error('train.device cuda: CUDA is not available (this libtorch build has no CUDA support or no GPU is visible); use --device cpu');
+  }
+}
+
+function summaryRecord(s: ValidationResult['image'] | ValidationResult['patch']): Record<string, number | null> {
+  return Object.fromEntries(Object.entries(s.mean).map(([k, v]) => [k, finiteOrNull(v as number)]));
+}
+
+/** "loss 0.4123 (ce 0.201, dice 0.790)": the recipe's losses, the first one in front. */
+export function describeLosses(names: readonly string[], values: Readonly<Record<string, number>>, digits = 4): string {
+  const [first, ...rest] = names;
+  return `${first} ${fmt(values[first], digits)}${rest.length ? ` (${rest.map((k) => `${k} ${fmt(values[k], 3)}`).join(', ')})` : ''}`;
+}
+
+/** The recipe's context for one batch: tensors made on first use, inside the step's scope. */
+function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<string, SegmentationModel>, at: Pick<StepContext, 'epoch' | 'step' | 'stepsPerEpoch' | 'epochs'>, device: TrainConfig['train']['device']): StepContext {
+  const { B, T, P } = batch;
+  const memo = new Map<string, Tensor>();
+  const once = (key: string, make: () => Tensor) => memo.get(key) ?? (memo.set(key, make()), memo.get(key)!);
+  const targets = (what: 'labels' | 'scribbles') => {
+    const data = batch[what];
+    if (!data) throw new Error(`the batch holds no ${what} (the recipe asked for the other kind of target)`);
+    return fromTypedArray(data, [B, P, P]).to({ device, dtype: 'int64' });
+  };
+  return {
+    batch,
+    nets,
+    ...at,
+    device,
+    input: (view = 1) =>
+      once(`input${view}`, () => {
+        const images = view === 1 ? batch.images : batch.images2;
+        if (!images) throw new Error('the batch holds one view (the recipe asked for two)');
+        return modelInput(setup.spec, images, B, T, P, P, device);
+      }),
+    labels: () => once('labels', () => targets('labels')),
+    scribbles: () => once('scribbles', () => targets('scribbles')),
+  };
+}
+
+/** One training step over every network; returns the recipe's losses as numbers. */
+function trainStep(recipe: Recipe, networks: readonly Network[], ctx: StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
+  return scope(() => {
+    for (const n of networks) n.optimizer.zeroGrad();
+    const forward = () => recipe.losses(ctx);
+    const losses = scaler ? autocast('cuda', forward) : forward();
+    if (scaler) scaler.scaleLoss(losses.loss).backward();
+    else losses.loss.backward();
+    if (config.train.clipGradNorm !== null) {
+      for (const n of networks) {
+        if (scaler) scaler.unscale(n.optimizer);
+        optim.clipGradNorm_(n.model.parameters(), config.train.clipGradNorm);
+      }
+    }
+    if (scaler) {
+      for (const n of networks) scaler.step(n.optimizer);
+      scaler.update();
+    } else for (const n of networks) n.optimizer.step();
+    recipe.afterStep?.(ctx);
+    return Object.fromEntries(recipe.lossNames.map((k) => [k, losses[k].item()]));
+  });
+}
+
+/** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
+export async function trainRun(o: TrainOptions): Promise<TrainResult> {
+  const ev = o.events ?? {};
+  const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
+  const config = finalizeTrainConfig(o.config);
+  const { runDir } = o;
+  const mode = prepareRunFolder(runDir, { resume: o.resume, force: o.force });
+  if (mode === 'resume') {
+    const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
+    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
+  }
+  checkDevice(config.train.device);
+  if (config.train.threads !== null) setNumThreads(config.train.threads);
+
+  const recipe = findRecipe(config.train.recipe).create(config);
+  const withValidation = config.validation.everyEpochs > 0;
+  const data = loadTrainingData(config.data.dir, {
+    frames: config.data.frames, withValidation, targets: recipe.targets, scribbles: config.data.scribbles,
+  });
+  const steps = stepsPerEpoch(config);
+  const E = config.train.epochs;
+
+  // The networks exactly as the official seed_torch(seed) then build_model (the weak-supervision scripts build
+  // model1 then model2 after the one seed).
+  manualSeed(config.train.seed);
+  const setup = resolveModelSetup(config.model.name, config.model.options, config.data.frames, (k, r) => {
+    throw new Error(`${k}: ${r}`);
+  });
+  const networks: Network[] = [];
+  // Native memory is freed when the run ends, however it ends (tests and tools run several in one process).
+  try {
+    for (const name of recipe.networks) {
+      const model = buildModel(setup);
+      if (config.train.device !== 'cpu') model.to(config.train.device);
+      const optimizer = buildOptimizer(model, config);
+      networks.push({ name, model, optimizer, scheduler: buildScheduler(optimizer, config, steps) });
+    }
+    const exported = networks.find((n) => n.name === recipe.exported)!;
+    const nets = Object.fromEntries(networks.map((n) => [n.name, n.model]));
+    const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
+    const scaler = amp ? new GradScaler() : null;
+    const selectMetric = config.validation.select;
+    const fromEpoch = selectFromEpoch(config);
+    const info = (epoch: number): WeightsInfo => ({ model: setup.spec.name, options: setup.options, frames: config.data.frames, epoch });
+
+    let done = 0;
+    let best: ResumeRecord['best'] = { metric: selectMetric, value: null, epoch: null };
+    let notImproved = 0;
+    let samplerStart = 0;
+    let finished = false;
+    let history: EpochLog[] = [];
+    if (mode === 'resume') {
+      const ckpt = readLatestCheckpoint(runDir);
+      if (ckpt) {
+        try {
+          const r = ckpt.record;
+          if (r.stepsPerEpoch !== steps) throw new Error(`${runPath(runDir, 'latestState')}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${steps}`);
+          for (const n of networks) {
+            const saved = ckpt.networks.get(n.name);
+            if (!saved || !r.networks[n.name]) throw new Error(`${runPath(runDir, 'latestState')}: no state for network '${n.name}' (recipe ${recipe.name})`);
+            n.model.loadStateDict(saved.model);
+            n.optimizer.loadStateDict({ state: saved.optimizer, meta: r.networks[n.name].optimizer });
+            n.scheduler.loadStateDict(r.networks[n.name].scheduler);
+          }
+          const rng = Buffer.from(r.rng.torch, 'base64');
+          const state = fromTypedArray(new Uint8Array(rng.buffer, rng.byteOffset, rng.byteLength), [rng.byteLength]);
+          defaultGenerator.setState(state);
+          state.dispose();
+          if (scaler && r.scaler) scaler.loadStateDict(r.scaler);
+          done = r.epoch;
+          best = r.best;
+          notImproved = r.notImprovedCount;
+          samplerStart = r.rng.sampler.nextIndex;
+          finished = r.finished;
+        } finally {
+          ckpt.dispose();
+        }
+      }
+      // Epochs logged after the checkpoint (a run killed while saving) are trained again.
+      history = readLog(runDir).filter((e) => e.epoch <= done);
+      log(ckpt ? `resuming ${runDir} after epoch ${done}/${E}` : `resuming ${runDir}: no epoch had completed, starting at epoch 1`);
+    } else {
+      writeRunConfig(runDir, config);
+    }
+    const saveFinal = (epoch: number) => {
+      saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
+      for (const n of networks) if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
+    };
+    if (finished) {
+      // Killed between the resume record and the final weights: the record's networks are the final ones.
+      if (!existsSync(runPath(runDir, 'final'))) saveFinal(done);
+      log(`${runDir}: the run has already finished (${done} epochs)`);
+      return { runDir, config, epochs: done, finished, best, history };
+    }
+
+    const netsText = networks.length > 1 ? `${networks.length} networks ${setup.spec.name} (${networks.map((n) => n.name).join(', ')}; ${exported.name} is validated and exported)` : setup.spec.name;
+    log(
+      `training ${netsText} (${exported.model.parameterCount().toLocaleString('en')} parameters${networks.length > 1 ? ' each' : ''}), recipe ${recipe.name}, on ${data.training.length} sequences` +
+        `${withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${steps} steps of ${config.train.batchSize} patches ` +
+        `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads`,
+    );
+    if (data.scribbles) {
+      const c = data.scribbles;
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      log(`scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`);
+    }
+    const prefetcher = new PatchPrefetcher(data.training, {
+      patchSize: config.data.patchSize,
+      batchSize: config.train.batchSize,
+      seed: config.train.seed,
+      augment: config.data.augment ?? 'fsl',
+      targets: recipe.targets,
+      views: recipe.views,
+      workers: config.data.workers ?? Math.min(4, Math.max(1, cpus().length - 1)),
+      startIndex: samplerStart,
+    });
+    const lastEpoch = Math.min(E, o.stopAfterEpochs !== undefined ? done + o.stopAfterEpochs : E);
+    try {
+      for (let epoch = done + 1; epoch <= lastEpoch; epoch++) {
+        const t0 = performance.now();
+        for (const n of networks) n.model.train();
+        ev.epochStart?.(epoch, E, steps);
+        const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
+        let lr = exported.optimizer.paramGroups[0].lr;
+        for (let idx = 0; idx < steps; idx++) {
+          const batch = await prefetcher.next();
+          lr = exported.optimizer.paramGroups[0].lr;
+          const ctx = stepContext(batch, setup, nets, { epoch, step: idx, stepsPerEpoch: steps, epochs: E }, config.train.device);
+          const losses = trainStep(recipe, networks, ctx, config, scaler);
+          if (!Number.isFinite(losses.loss)) {
+            throw new Error(`epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`);
+          }
+          for (const k of recipe.lossNames) sums[k] += losses[k];
+          for (const n of networks) n.scheduler.stepUpdate(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
+          ev.step?.(idx, Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / (idx + 1)])), lr);
+        }
+        ev.epochTrained?.(epoch);
+        const trainSeconds = (performance.now() - t0) / 1000;
+        const entry: EpochLog = {
+          epoch,
+          train: Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / steps])),
+          lr,
+          train_seconds: +trainSeconds.toFixed(3),
+          seconds: 0,
+        };
+
+        // Validation and the checkpoint choice. As the official trainer, every validated epoch before monitoring
+        // starts (fromEpoch) counts as an improvement; unlike it, an epoch without validation never replaces
+        // checkpoint_best (the official one re-saves it when the last validated epoch had improved).
+        let improved = false;
+        if (withValidation && epoch % config.validation.everyEpochs === 0) {
+          const v0 = performance.now();
+          ev.validationStart?.(epoch, data.validation.length);
+          const v = validate(exported.model, setup.spec, data.validation, {
+            patchSize: config.data.patchSize, stride: config.validation.stride, batchSize: config.validation.batchSize,
+            blend: config.validation.blend, threshold: config.validation.threshold, device: config.train.device,
+          }, (k) => ev.validationSequence?.(k));
+          ev.validationEnd?.(epoch);
+          entry.val_seconds = +((performance.now() - v0) / 1000).toFixed(3);
+          entry.val_loss = v.loss;
+          entry.val = summaryRecord(v.image);
+          entry.val_patch = summaryRecord(v.patch);
+          const value = selectMetric === 'patch-auc' ? v.patch.mean.AUC : v.image.mean.DSC;
+          entry.selected_metric = finiteOrNull(value);
+          if (selectMetric === 'final') {
+            improved = true;
+            best = { metric: 'final', value: null, epoch };
+          } else if (epoch >= fromEpoch) {
+            improved = Number.isFinite(value) && (best.value === null || value >= best.value);
+            if (improved) {
+              best = { metric: selectMetric, value, epoch };
+              notImproved = 0;
+            } else notImproved++;
+          } else {
+            improved = true;
+            best = { metric: selectMetric, value: null, epoch };
+          }
+        } else if (!withValidation || selectMetric === 'final') {
+          improved = true;
+          best = { metric: withValidation ? 'final' : 'latest', value: null, epoch };
+        }
+        entry.best = improved;
+        const stopEarly = config.validation.earlyStopping !== null && notImproved >= config.validation.earlyStopping;
+        finished = epoch === E || stopEarly;
+
+        // The run folder: log first (a resumed run drops lines past its checkpoint), then weights, then the resume record.
+        entry.seconds = +((performance.now() - t0) / 1000).toFixed(3);
+        history.push(entry);
+        writeLog(runDir, history);
+        if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
+        const states = networks.map((n) => ({ name: n.name, model: n.model, optimizerState: n.optimizer.stateDict() }));
+        const generatorState = defaultGenerator.getState();
+        const record: ResumeRecord = {
+          format: 'dias-train-checkpoint/2',
+          recipe: recipe.name,
+          epoch,
+          stepsPerEpoch: steps,
+          networks: Object.fromEntries(networks.map((n, i) => [n.name, { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() }])),
+          rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: prefetcher.getState() },
+          best,
+          notImprovedCount: notImproved,
+          finished,
+          ...(scaler ? { scaler: scaler.stateDict() } : {}),
+        };
+        generatorState.dispose();
+        saveLatestCheckpoint(runDir, states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })), exported.name, record, info(epoch));
+        if (finished) saveFinal(epoch);
+        try {
+          writeProgressChart(runPath(runDir, 'progress'), history);
+        } catch (e) {
+          log(`warning: ${runPath(runDir, 'progress')} not written: ${(e as Error).message}`);
+        }
+        ev.epoch?.(entry);
+        const val = entry.val ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}` : '';
+        log(
+          `epoch ${epoch}/${E}: ${describeLosses(recipe.lossNames, entry.train)}${val} | lr ${lr.toExponential(2)} | ` +
+            `${entry.seconds.toFixed(1)}s (${((trainSeconds * 1000) / steps).toFixed(0)} ms/step)${improved ? ' *best' : ''}`,
+        );
+        done = epoch;
+        if (stopEarly) {
+          log(`early stopping: no improvement of ${selectMetric} for ${notImproved} validations`);
+          break;
+        }
+      }
+    } finally {
+      await prefetcher.close();
+    }
+    return { runDir, config, epochs: done, finished, best, history };
+  } finally {
+    for (const n of networks) {
+      n.optimizer.dispose();
+      n.model.dispose();
+    }
+  }
+}
+

@@ -1,0 +1,64 @@
+// What a training method is to the epoch loop (loop.ts): a small object with the networks it trains, what its
+// batches hold, and its step's losses -- the shape of nnU-Net's nnUNetTrainer, where run_training() calls hooks
+// (train_step, on_train_epoch_end, ...) that a variant overrides. Everything else -- seeding, patch batches,
+// optimizers and schedules (one AdamW and one cosine schedule per network), backward and the optimizer steps,
+// mixed precision, validation, the checkpoint choice, the run folder and resuming -- is the loop's, so a new
+// method is one file in recipes/ plus its config section.
+import type { Device, Tensor } from '@dias-ts/torch';
+import type { AugmentPreset } from '../data/augmentation.js';
+import type { PatchBatch } from '../data/patch-sampler.js';
+import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
+import type { TrainConfig } from './config.js';
+
+/** What the loop hands a recipe's step: the batch as tensors on the device, the networks, and where the run is. */
+export interface StepContext {
+  batch: PatchBatch;
+  /** The networks by name, in train mode. */
+  nets: Readonly<Record<string, SegmentationModel>>;
+  /** The model input of view 1 (or 2: the second photometric view) on the device. */
+  input(view?: 1 | 2): Tensor;
+  /** The dense labels [B, P, P] int64 (recipes whose batch holds labels). */
+  labels(): Tensor;
+  /** The scribbles [B, P, P] int64, 1 vessel, 0 background, 255 unlabelled (recipes whose batch holds scribbles). */
+  scribbles(): Tensor;
+  /** 1-based epoch, 0-based step in it, steps per epoch and epochs in all (for ramp-ups). */
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  epochs: number;
+  device: Device;
+}
+
+/** A step's losses: `loss` is the one backward() runs on; the others are its named parts, for the log. */
+export type StepLosses = { loss: Tensor } & Record<string, Tensor>;
+
+export interface Recipe {
+  /** The config name (train.recipe). */
+  name: string;
+  /** The networks it trains, built in this order after the seed, each of the configured architecture. */
+  networks: readonly string[];
+  /** The network that is validated, chosen by the checkpoint rule and written as checkpoint_{best,final,latest}. */
+  exported: string;
+  /** What each batch holds: dense labels or scribbles, and one or two photometric views. */
+  targets: 'label' | 'scribble';
+  views: 1 | 2;
+  /** The losses the step reports, in log order ('loss' first). */
+  lossNames: readonly string[];
+  /** The forward passes and losses of one step (inside the loop's scope and, on CUDA with amp, autocast). */
+  losses(ctx: StepContext): StepLosses;
+  /** After the optimizers have stepped (an EMA teacher's update, say). */
+  afterStep?(ctx: StepContext): void;
+}
+
+/** A recipe as the registry knows it: a name, a one-line description, its defaults, and how to build it. */
+export interface RecipeDefinition {
+  name: string;
+  summary: string;
+  /** The augmentation preset its batches get when data.augment is not set. */
+  augment: AugmentPreset;
+  /** Model options it needs unless the user gave them (the weak-supervision networks have 3 outputs). */
+  modelDefaults: ModelOptions;
+  /** Checks that the architecture suits the recipe (throws a message naming why not). */
+  checkModel?(spec: ModelSpec): void;
+  create(config: TrainConfig): Recipe;
+}

@@ -1,0 +1,25 @@
+// Full supervision, the official fsl_train.py step: the network's logits on random labelled patches, loss
+// DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses.ts), computed in float32 even under
+// autocast (the softmax sums over many pixels).
+import { dcAndCeLoss } from '../losses.js';
+import type { RecipeDefinition } from '../recipe.js';
+
+export const fslRecipe: RecipeDefinition = {
+  name: 'fsl',
+  summary: 'full supervision on dense labels: CE + (1 - soft Dice), as fsl_train.py',
+  augment: 'fsl',
+  modelDefaults: {},
+  create: () => ({
+    name: 'fsl',
+    networks: ['model'],
+    exported: 'model',
+    targets: 'label',
+    views: 1,
+    lossNames: ['loss', 'ce', 'dice'],
+    losses(ctx) {
+      const logits = ctx.nets.model.forward(ctx.input());
+      const { loss, ce, dice } = dcAndCeLoss(logits.float(), ctx.labels());
+      return { loss, ce, dice };
+    },
+  }),
+};

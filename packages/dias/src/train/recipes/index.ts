@@ -1,0 +1,17 @@
+// The training recipes by name (train.recipe, --recipe). Adding one: a file here, its config section, this list.
+import type { RecipeDefinition } from '../recipe.js';
+import { fslRecipe } from './fsl.js';
+
+const RECIPES: readonly RecipeDefinition[] = [fslRecipe];
+
+export const RECIPE_NAMES: readonly string[] = RECIPES.map((r) => r.name);
+
+export function allRecipes(): readonly RecipeDefinition[] {
+  return RECIPES;
+}
+
+export function findRecipe(name: string): RecipeDefinition {
+  const recipe = RECIPES.find((r) => r.name === name);
+  if (!recipe) throw new Error(`unknown recipe '${name}'; known: ${RECIPE_NAMES.join(', ')}`);
+  return recipe;
+}
