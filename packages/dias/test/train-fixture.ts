@@ -41,6 +41,8 @@ export interface LineDatasetOptions {
   size?: number;
   frames?: number;
   seed?: number;
+  /** Also write training/scribbles/label_s{n}.png: half the line pixels 1, a sparse background sample 0, the rest 255. */
+  scribbles?: boolean;
 }
 
 /** Writes training/ and validation/ splits (images + labels) of line sequences under root. */
@@ -60,6 +62,13 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
         });
       }
       writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
+      if (o.scribbles && split === 'training') {
+        const pick = Array.from({ length: size * size }, () => next());
+        writePng(join(root, split, 'scribbles', `label_s${id}.png`), size, size, (x, y) => {
+          const p = y * size + x;
+          return mask[p] ? (pick[p] < 0.5 ? 1 : 255) : pick[p] < 0.05 ? 0 : 255;
+        });
+      }
     }
   }
 }

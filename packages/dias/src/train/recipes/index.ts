@@ -1,8 +1,11 @@
 // The training recipes by name (train.recipe, --recipe). Adding one: a file here, its config section, this list.
 import type { RecipeDefinition } from '../recipe.js';
 import { fslRecipe } from './fsl.js';
+import { sscrRecipe } from './sscr.js';
+import { entropyMinRecipe, gatedCrfRecipe, pceDiceRecipe, pceRecipe } from './weak-baselines.js';
+import { dmplsRecipe } from './dmpls.js';
 
-const RECIPES: readonly RecipeDefinition[] = [fslRecipe];
+const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe];
 
 export const RECIPE_NAMES: readonly string[] = RECIPES.map((r) => r.name);
 
