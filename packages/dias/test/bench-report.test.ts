@@ -4,6 +4,8 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeLineDataset, tinyConfig } from './train-fixture.js';
+import { readLog, readRunConfig } from '../src/train/run-folder.js';
 import { bestPerCategory, benchReportMarkdown, better, runModelReport, type ModelRow } from '../src/bench/model-report.js';
 import { benchReport, parseBudget } from '../src/cli/bench-report.js';
 import { renderBarChart } from '../src/image/bar-chart.js';
@@ -117,4 +119,31 @@ describe('bench report run', () => {
     );
     assert.ok(!existsSync(join(dir, 'r2-runs')), 'nothing trained when a model name is wrong');
   });
+
+  test('recipes (Table 3) and the SSCR ablation (Table 4): one row each, scribble rows relative to fsl', async () => {
+    const data = join(dir, 'lines');
+    writeLineDataset(data, { training: 2, validation: 2, size: 32, scribbles: true });
+    const base = tinyConfig(data);
+    const quietReport = { budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 }, baseConfig: base, split: 'validation' as const, tta: false, progress: false, log: () => {} };
+    const recipes = await runModelReport({ dataDir: data, models: ['FR_UNet'], recipes: ['fsl', 'pce', 'sscr', 'dmpls'], out: join(dir, 'recipes.md'), ...quietReport });
+    assert.deepEqual(result(recipes), [['fsl', 'full', 'FR_UNet'], ['pce', 'scribble', 'FR_UNet'], ['sscr', 'scribble', 'FR_UNet'], ['dmpls (UNet_CCT)', 'scribble', 'UNet_CCT']]);
+    const md = readFileSync(recipes.report, 'utf8');
+    assert.match(md, /^# DIAS-TS training-recipe benchmark/);
+    assert.match(md, /\| Category \| Recipe \| DSC/);
+    assert.match(md, /\| full \| fsl \| \*\*/, 'a group of one is its own best');
+    assert.match(md, /- sscr: DSC [\d.]+ x that of full supervision/);
+    assert.ok(!/dmpls \(UNet_CCT\): DSC/.test(md), 'no ratio across different models');
+    assert.equal(readRunConfig(recipes.rows[2].runDir).train.recipe, 'sscr');
+
+    const ablation = await runModelReport({ dataDir: data, models: ['FR_UNet'], ablation: 'sscr', out: join(dir, 'ablation.md'), ...quietReport });
+    assert.deepEqual(ablation.rows.map((r) => r.label), ['pCE', '+ self-training', '+ cross pseudo supervision', '+ consistency (SSCR)']);
+    const sscr = ablation.rows.map((r) => readRunConfig(r.runDir).sscr);
+    assert.deepEqual(sscr.map((c) => [c.pseudoLabels, c.consistency]), [['none', 'none'], ['self', 'none'], ['cross', 'none'], ['cross', 'probability']]);
+    assert.deepEqual(Object.keys(readLog(ablation.rows[0].runDir)[0].train), ['loss', 'pce']);
+    assert.match(readFileSync(ablation.report, 'utf8'), /^# DIAS-TS SSCR ablation/);
+  });
 });
+
+function result(r: { rows: ModelRow[] }): [string, string, string][] {
+  return r.rows.map((row) => [row.label!, row.group!, row.model]);
+}

@@ -1,6 +1,10 @@
-// `dias bench report`: several models trained with one budget on one dataset, each tested on whole sequences, and
-// a Markdown table in the manner of the DIAS paper's Table 2 (mean ± std per metric, grouped by category 2d / 3d /
-// 3d->2d, the best of each category in bold), with a bar chart of DSC and a panel of error maps.
+// `dias bench report`: several models or training recipes trained with one budget on one dataset, each tested on
+// whole sequences, and a Markdown table in the manner of the DIAS paper's tables (mean ± std per metric, the best
+// of each group in bold), with a bar chart of DSC and a panel of error maps:
+//   models              Table 2: models grouped by category 2d / 3d / 3d->2d (recipe fsl);
+//   --recipes           Table 3: the training recipes on one model, full supervision next to the scribble methods;
+//   --ablation sscr     Table 4: SSCR's parts switched on one by one (pCE; + self-training; + cross pseudo
+//                       supervision; + consistency).
 //
 // "Best": the highest mean for DSC, Acc, Sen, Spe, IoU, AUC and clDice; for VC (components of the prediction over
 // components of the label) the mean closest to 1, the value of a prediction as connected as the label.
@@ -34,6 +38,10 @@ export interface BenchBudget {
 export interface ModelReportOptions {
   dataDir: string;
   models: string[];
+  /** Training recipes to compare (default ['fsl']): each is trained on each model. */
+  recipes?: string[];
+  /** An ablation instead: 'sscr' trains SSCR's parts one by one on each model. */
+  ablation?: 'sscr';
   budget: BenchBudget;
   /** The report's path (report.md); the figures go beside it. */
   out: string;
@@ -62,6 +70,11 @@ export interface ModelRow {
   /** Official name. */
   model: string;
   kind: ModelKind;
+  /** The row's name when it is not the model's (a recipe, an ablation step). */
+  label?: string;
+  /** The group whose best is marked, when not the model's kind (full / scribble supervision, an ablation). */
+  group?: string;
+  recipe?: string;
   options: ModelOptions;
   parameters: number;
   epochs: number;
@@ -84,12 +97,65 @@ export interface ReportMeta {
   /** Relative paths of the pictures, as the report links them. */
   figures: { chart?: string; errors?: string; errorsCase?: string };
   notes?: string[];
+  /** Title and the name of the row column, for recipe and ablation reports. */
+  title?: string;
+  rowHeader?: string;
+}
+
+/** One training run of the report. */
+export interface BenchEntry {
+  label: string;
+  group?: string;
+  model: string;
+  recipe: string;
+  /** Settings of this entry beyond the recipe (ablation switches). */
+  settings?: (c: TrainConfig) => void;
+}
+
+/** SSCR's parts one by one, as the paper's Table 4. */
+const SSCR_ABLATION: readonly { label: string; pseudoLabels: TrainConfig['sscr']['pseudoLabels']; consistency: TrainConfig['sscr']['consistency'] }[] = [
+  { label: 'pCE', pseudoLabels: 'none', consistency: 'none' },
+  { label: '+ self-training', pseudoLabels: 'self', consistency: 'none' },
+  { label: '+ cross pseudo supervision', pseudoLabels: 'cross', consistency: 'none' },
+  { label: '+ consistency (SSCR)', pseudoLabels: 'cross', consistency: 'probability' },
+];
+
+/** The runs a report trains: models (Table 2), recipes x models (Table 3) or SSCR's ablation (Table 4). */
+export function benchEntries(o: Pick<ModelReportOptions, 'models' | 'recipes' | 'ablation'>): BenchEntry[] {
+  if (o.ablation === 'sscr') {
+    return o.models.flatMap((model) =>
+      SSCR_ABLATION.map((step) => ({
+        label: o.models.length > 1 ? `${step.label} / ${model}` : step.label,
+        group: 'sscr ablation',
+        model,
+        recipe: 'sscr',
+        settings: (c: TrainConfig) => {
+          c.sscr.pseudoLabels = step.pseudoLabels;
+          c.sscr.consistency = step.consistency;
+        },
+      })),
+    );
+  }
+  const recipes = o.recipes ?? ['fsl'];
+  if (recipes.length === 1 && recipes[0] === 'fsl') return o.models.map((model) => ({ label: model, model, recipe: 'fsl' }));
+  return o.models.flatMap((given) =>
+    recipes.map((recipe) => {
+      // DMPLS is defined on UNet_CCT's two decoders, whatever the other rows train.
+      const model = recipe === 'dmpls' ? 'UNet_CCT' : given;
+      const name = recipe === 'dmpls' && findModel(given).name !== 'UNet_CCT' ? `${recipe} (UNet_CCT)` : recipe;
+      return { label: o.models.length > 1 ? `${name} / ${given}` : name, group: recipe === 'fsl' ? 'full' : 'scribble', model, recipe };
+    }),
+  );
 }
 
 const KIND_ORDER: ModelKind[] = ['2d', '3d', '3d->2d'];
 /** Category names as the pictures' font can write them, and their colours. */
 const KIND_LABEL: Record<ModelKind, string> = { '2d': '2D', '3d': '3D', '3d->2d': '3D TO 2D' };
-const KIND_COLORS: Record<string, Rgb> = { '2D': [31, 119, 180], '3D': [255, 127, 14], '3D TO 2D': [44, 160, 44] };
+const KIND_COLORS: Record<string, Rgb> = {
+  '2D': [31, 119, 180], '3D': [255, 127, 14], '3D TO 2D': [44, 160, 44], FULL: [31, 119, 180], SCRIBBLE: [44, 160, 44], 'SSCR ABLATION': [255, 127, 14],
+};
+const rowName = (r: Pick<ModelRow, 'model' | 'label'>) => r.label ?? r.model;
+const rowGroup = (r: Pick<ModelRow, 'kind' | 'group'>) => r.group ?? r.kind;
 
 /** A picture with a caption above it (black on white, the pictures' 3x5 font at scale 2). */
 function captioned(image: RgbImage, caption: string): RgbImage {
@@ -108,16 +174,26 @@ export function better(metric: MetricName, a: number | null, b: number | null): 
   return metric === 'VC' ? Math.abs(a - 1) < Math.abs(b - 1) : a > b;
 }
 
-/** Per category and metric, the model(s) with the best mean (ties all win). */
-export function bestPerCategory(rows: readonly Pick<ModelRow, 'model' | 'kind' | 'summary'>[]): Map<string, Set<MetricName>> {
-  const out = new Map<string, Set<MetricName>>(rows.map((r) => [r.model, new Set<MetricName>()]));
-  for (const kind of KIND_ORDER) {
-    const group = rows.filter((r) => r.kind === kind);
+/** The groups of the rows in table order: the model categories, then any other group in order of appearance. */
+function groupOrder(rows: readonly Pick<ModelRow, 'kind' | 'group'>[]): string[] {
+  const groups = [...new Set(rows.map(rowGroup))];
+  return [...KIND_ORDER.filter((k) => groups.includes(k)), ...groups.filter((g) => !(KIND_ORDER as string[]).includes(g))];
+}
+
+function orderedRows<R extends Pick<ModelRow, 'kind' | 'group'>>(rows: readonly R[]): R[] {
+  return groupOrder(rows).flatMap((g) => rows.filter((r) => rowGroup(r) === g));
+}
+
+/** Per group (category) and metric, the row(s) with the best mean (ties all win); keyed by row name. */
+export function bestPerCategory(rows: readonly Pick<ModelRow, 'model' | 'kind' | 'summary' | 'label' | 'group'>[]): Map<string, Set<MetricName>> {
+  const out = new Map<string, Set<MetricName>>(rows.map((r) => [rowName(r), new Set<MetricName>()]));
+  for (const name of groupOrder(rows)) {
+    const group = rows.filter((r) => rowGroup(r) === name);
     for (const m of METRIC_NAMES) {
       let best: number | null = null;
       for (const r of group) if (better(m, r.summary.mean[m], best)) best = r.summary.mean[m];
       if (best === null) continue;
-      for (const r of group) if (r.summary.mean[m] === best) out.get(r.model)!.add(m);
+      for (const r of group) if (r.summary.mean[m] === best) out.get(rowName(r))!.add(m);
     }
   }
   return out;
@@ -132,11 +208,12 @@ function formatSeconds(s: number): string {
 /** The report's Markdown (pure: rows and meta in, text out). */
 export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta): string {
   const best = bestPerCategory(rows);
-  const ordered = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k));
+  const ordered = orderedRows(rows);
   const n = rows[0]?.summary.n_cases ?? 0;
   const b = meta.budget;
+  const header = meta.rowHeader ?? 'Model';
   const out = [
-    '# DIAS-TS model benchmark',
+    `# ${meta.title ?? 'DIAS-TS model benchmark'}`,
     '',
     `Data: \`${meta.dataDir}\`, tested on the ${meta.split} split (${n} sequence${n === 1 ? '' : 's'}, whole images, threshold ${meta.threshold}).`,
     `Budget per model: ${b.epochs} epoch${b.epochs === 1 ? '' : 's'} x ${b.patchesPerEpoch} random ${meta.patchSize}x${meta.patchSize} patches ` +
@@ -145,31 +222,38 @@ export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta)
     '',
     `Mean ± standard deviation over the test sequences; the best of each category in **bold** (VC: closest to 1).`,
     '',
-    `| Category | Model | ${METRIC_NAMES.join(' | ')} | Parameters | Training | Test |`,
+    `| Category | ${header} | ${METRIC_NAMES.join(' | ')} | Parameters | Training | Test |`,
     `| --- | --- |${METRIC_NAMES.map(() => ' --- |').join('')} ---: | ---: | ---: |`,
   ];
   for (const r of ordered) {
     const cells = METRIC_NAMES.map((m) => {
       const text = `${fixed(r.summary.mean[m])} ± ${fixed(r.summary.std[m])}`;
-      return best.get(r.model)!.has(m) ? `**${text}**` : text;
+      return best.get(rowName(r))!.has(m) ? `**${text}**` : text;
     });
-    out.push(`| ${r.kind} | ${r.model} | ${cells.join(' | ')} | ${r.parameters.toLocaleString('en-US')} | ${formatSeconds(r.trainSeconds)} | ${formatSeconds(r.testSeconds)} |`);
+    out.push(`| ${rowGroup(r)} | ${rowName(r)} | ${cells.join(' | ')} | ${r.parameters.toLocaleString('en-US')} | ${formatSeconds(r.trainSeconds)} | ${formatSeconds(r.testSeconds)} |`);
   }
   out.push('');
-  if (meta.figures.chart) out.push(`![Mean DSC per model](${meta.figures.chart})`, '');
+  if (meta.figures.chart) out.push(`![Mean DSC per ${header.toLowerCase()}](${meta.figures.chart})`, '');
   if (meta.figures.errors) {
     out.push(`Error maps of test sequence ${meta.figures.errorsCase} (its MinIP, then each model; true positive white, false positive green, false negative red):`, '', `![Error maps](${meta.figures.errors})`, '');
   }
-  out.push('## Runs', '', '| Model | Options | Epochs | Run folder |', '| --- | --- | ---: | --- |');
-  for (const r of ordered) out.push(`| ${r.model} | \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`);
+  const withRecipe = rows.some((r) => r.recipe !== undefined && r.recipe !== 'fsl');
+  out.push('## Runs', '', `| ${header} |${withRecipe ? ' Recipe | Model |' : ''} Options | Epochs | Run folder |`, `| --- |${withRecipe ? ' --- | --- |' : ''} --- | ---: | --- |`);
+  for (const r of ordered) {
+    out.push(`| ${rowName(r)} |${withRecipe ? ` ${r.recipe ?? 'fsl'} | ${r.model} |` : ''} \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`);
+  }
   out.push('');
   if (meta.notes?.length) out.push('## Notes', '', ...meta.notes.map((s) => `- ${s}`), '');
   return out.join('\n');
 }
 
-/** The training config of one model under the budget. */
-export function benchConfig(o: ModelReportOptions, model: string): TrainConfig {
+/** The training config of one entry under the budget. */
+export function benchConfig(o: ModelReportOptions, entry: BenchEntry | string): TrainConfig {
+  const e: BenchEntry = typeof entry === 'string' ? { label: entry, model: entry, recipe: 'fsl' } : entry;
+  const model = e.model;
   const c = structuredClone(o.baseConfig ?? defaultTrainConfig());
+  c.train.recipe = e.recipe;
+  e.settings?.(c);
   if (!o.baseConfig) c.scheduler.stepIndex = 'updates';
   if (o.threads !== undefined) c.train.threads = o.threads;
   if (o.device !== undefined) c.train.device = o.device;
@@ -180,7 +264,7 @@ export function benchConfig(o: ModelReportOptions, model: string): TrainConfig {
   c.train.batchSize = o.budget.batchSize;
   // The official 10-epoch warm-up cannot exceed a short budget: a tenth of it instead.
   if (c.scheduler.warmupEpochs > c.train.epochs) c.scheduler.warmupEpochs = Math.floor(c.train.epochs / 10);
-  return finalizeTrainConfig(c, `model ${model}`);
+  return finalizeTrainConfig(c, e.label === model ? `model ${model}` : e.label);
 }
 
 function safeName(name: string): string {
@@ -206,9 +290,27 @@ function errorPanel(rows: readonly ModelRow[], dataDir: string, split: DiasSplit
   const pictures = [captioned(stretchedGrayToRgb(minIntensityProjection(seq), W, H), `S${ref.id} MINIP`)];
   for (const r of rows) {
     const mask = readGrayPng(join(r.runDir, `test_${split}`, `s${ref.id}_mask.png`)).data;
-    pictures.push(captioned(errorMap(mask, seq.label!, W, H), r.model));
+    pictures.push(captioned(errorMap(mask, seq.label!, W, H), rowName(r)));
   }
   return { image: tilePanel(pictures, { columns: Math.min(pictures.length, 4) }), caseId: `s${ref.id}` };
+}
+
+/** Each scribble row's mean DSC as a fraction of full supervision's on the same model (the benchmark's question). */
+function relativeToFsl(rows: readonly ModelRow[]): string[] {
+  const out: string[] = [];
+  for (const r of rows) {
+    const full = rows.find((f) => f.recipe === 'fsl' && f.model === r.model);
+    if (!full || r === full || r.recipe === undefined) continue;
+    const a = r.summary.mean.DSC, b = full.summary.mean.DSC;
+    if (a !== null && b !== null && b > 0) out.push(`${rowName(r)}: DSC ${(a / b).toFixed(3)} x that of full supervision (${fixed(a)} vs ${fixed(b)}).`);
+  }
+  return out;
+}
+
+/** Which scribbles the weak rows learned from. */
+function scribbleNote(configs: readonly TrainConfig[]): string {
+  const weak = configs.find((c) => c.train.recipe !== 'fsl')!;
+  return `Scribble rows learn from the training set's '${weak.data.scribbles}' scribbles (dias train --scribbles); full supervision from the dense labels; all validate on dense labels.`;
 }
 
 export interface ModelReportResult {
@@ -221,6 +323,8 @@ export interface ModelReportResult {
 export async function runModelReport(o: ModelReportOptions): Promise<ModelReportResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   if (o.models.length === 0) throw new Error('no models to compare');
+  const entries = benchEntries(o);
+  const byRecipe = entries.some((e) => e.recipe !== 'fsl') || (o.recipes?.length ?? 0) > 1;
   const out = resolve(o.out);
   if (!existsSync(dirname(out))) throw new Error(`${dirname(out)}: no such folder (for the report ${out})`);
   const runsDir = resolve(o.runsDir ?? out.replace(/\.md$/i, '') + '-runs');
@@ -228,15 +332,15 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   const tta = o.tta ?? true;
   const stride = o.stride ?? 32;
   // Every config is checked before anything is trained, so a typo in the last model fails at once.
-  const configs = o.models.map((m) => ({ name: m, config: benchConfig(o, m) }));
-  const names = configs.map((c) => c.config.model.name);
+  const configs = entries.map((e) => ({ entry: e, config: benchConfig(o, e) }));
+  const names = configs.map((c) => (byRecipe ? c.entry.label : c.config.model.name));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`${dup} is listed twice`);
   mkdirSync(runsDir, { recursive: true });
 
   const rows: ModelRow[] = [];
-  for (const [i, { config }] of configs.entries()) {
-    const name = config.model.name;
+  for (const [i, { entry, config }] of configs.entries()) {
+    const name = byRecipe ? entry.label : config.model.name;
     const runDir = join(runsDir, safeName(name));
     const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
     log(`[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
@@ -252,7 +356,8 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
       const s = tested.summary;
       log(`  ${name} on ${split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`);
       rows.push({
-        model: name, kind: loaded.spec.kind, options: loaded.options, parameters: loaded.model.parameterCount(), epochs: history.length,
+        model: loaded.spec.name, kind: loaded.spec.kind, options: loaded.options,
+        ...(byRecipe ? { label: name, group: entry.group, recipe: entry.recipe } : {}), parameters: loaded.model.parameterCount(), epochs: history.length,
         trainSeconds: history.reduce((a, e) => a + e.seconds, 0), testSeconds: tested.seconds, runDir, summary: s, reused,
       });
     } finally {
@@ -262,11 +367,12 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
 
   const stem = basename(out).replace(/\.md$/i, '');
   const chart = join(dirname(out), `${stem}_dsc.png`);
-  const bars = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k)).map((r) => ({
-    label: r.model, value: r.summary.mean.DSC ?? NaN, spread: r.summary.std.DSC ?? undefined, group: KIND_LABEL[r.kind],
+  const bars = orderedRows(rows).map((r) => ({
+    label: rowName(r).toUpperCase(), value: r.summary.mean.DSC ?? NaN, spread: r.summary.std.DSC ?? undefined,
+    group: r.group ? r.group.toUpperCase() : KIND_LABEL[r.kind],
   }));
   writeRgbPng(chart, renderBarChart(bars, { title: `MEAN DSC ON ${split.toUpperCase()}`, colors: KIND_COLORS }));
-  const ordered = KIND_ORDER.flatMap((k) => rows.filter((r) => r.kind === k));
+  const ordered = orderedRows(rows);
   const panel = errorPanel(ordered, configs[0].config.data.dir, split);
   let errors: string | undefined;
   if (panel) {
@@ -275,14 +381,17 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   }
   const first = configs[0].config;
   const text = benchReportMarkdown(rows, {
+    ...(byRecipe ? { title: o.ablation ? 'DIAS-TS SSCR ablation' : 'DIAS-TS training-recipe benchmark', rowHeader: o.ablation ? 'Variant' : 'Recipe' } : {}),
     dataDir: first.data.dir, split, budget: o.budget, frames: first.data.frames, patchSize: first.data.patchSize, tta, stride, threshold: 0.5,
     figures: { chart: relative(dirname(out), chart), errors: errors && relative(dirname(out), errors), errorsCase: panel?.caseId },
     notes: [
       `Each run trained with the settings of \`dias train\` (AdamW lr ${first.optimizer.lr}, cosine schedule counted in ${first.scheduler.stepIndex === 'updates' ? 'updates' : 'the official way'}, ` +
-        `DC+CE loss, checkpoint_best by validation ${first.validation.select === 'dsc' ? 'DSC' : 'patch AUC'}) with the budget above` +
+        `${byRecipe ? "each recipe's losses" : 'DC+CE loss'}, checkpoint_best by validation ${first.validation.select === 'dsc' ? 'DSC' : first.validation.select === 'final' ? '(none: the final epoch)' : 'patch AUC'}) with the budget above` +
         `${first.scheduler.warmupEpochs !== defaultTrainConfig().scheduler.warmupEpochs ? ` and a ${first.scheduler.warmupEpochs}-epoch warm-up` : ''}; ` +
         'each run folder keeps its config.json, log.jsonl, progress.png and test results.',
       'Short budgets favour small, fast-converging networks; the paper trained every model for 100 epochs of 20,000 patches.',
+      ...relativeToFsl(rows),
+      ...(byRecipe && configs.some((c) => c.entry.recipe !== 'fsl') ? [scribbleNote(configs.map((c) => c.config))] : []),
     ],
   });
   writeFileAtomic(out, text);

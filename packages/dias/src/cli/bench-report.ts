@@ -5,10 +5,12 @@ import { setNumThreads } from '@dias-ts/torch';
 import { runModelReport, type BenchBudget } from '../bench/model-report.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
+import { RECIPE_NAMES } from '../train/recipes/index.js';
 import { UsageError } from './command.js';
 import { deviceFlag, labelledSplitFlag, positiveIntFlag } from './flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
+                         [--recipes fsl,pce,sscr,... | --ablation sscr] [--scribbles SET]
                          [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse]
                          [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
 
@@ -17,6 +19,12 @@ run's checkpoint_best on whole sequences of the split, and writes a Markdown tab
 Table 2 (mean ± std of DSC, Acc, Sen, Spe, IoU, AUC, clDice, VC; best of each category 2d / 3d / 3d->2d in
 bold), a bar chart of DSC (REPORT_dsc.png) and the error maps of the first test sequence (REPORT_errors.png).
   --models A,B,C        model names or aliases (see dias models)
+  --recipes R1,R2       compare training recipes instead (Table 3): each is trained on each model (dmpls always
+                        on UNet_CCT), full supervision (fsl) next to the scribble recipes, with each scribble
+                        row's DSC as a fraction of fsl's; e.g. fsl,pce,pce-dice,entropy-min,gated-crf,dmpls,sscr
+  --ablation sscr       SSCR's parts one by one (Table 4): pCE; + self-training; + cross pseudo supervision;
+                        + consistency
+  --scribbles SET       the scribble set of the weak recipes (auto, annotator or a folder; default auto)
   --budget SPEC         epochs=E,patches=P,batch=B: epochs, random patches per epoch, batch size
                         (default epochs=10,patches=2000,batch=16)
   --model-options N=J   constructor options for model N as JSON, e.g. VSS_Net={"feature_scale":8}; repeatable
@@ -65,6 +73,7 @@ export async function benchReport(argv: string[]): Promise<number> {
     options: {
       data: { type: 'string' }, models: { type: 'string' }, budget: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' },
       'model-options': { type: 'string', multiple: true }, config: { type: 'string' }, split: { type: 'string' }, reuse: { type: 'boolean' },
+      recipes: { type: 'string' }, ablation: { type: 'string' }, scribbles: { type: 'string' },
       'no-tta': { type: 'boolean' }, stride: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, 'no-progress': { type: 'boolean' },
     },
   });
@@ -83,11 +92,24 @@ export async function benchReport(argv: string[]): Promise<number> {
     if (!existsSync(values.config)) throw new UsageError(`--config ${values.config}: no such file`);
     baseConfig = applyConfigFile(defaultTrainConfig(), values.config);
   }
+  const recipes = values.recipes === undefined ? undefined : values.recipes.split(',').map((s) => s.trim()).filter(Boolean);
+  if (recipes !== undefined) {
+    if (recipes.length === 0) throw new UsageError('--recipes: give at least one recipe');
+    const unknownRecipe = recipes.find((r) => !RECIPE_NAMES.includes(r));
+    if (unknownRecipe) throw new UsageError(`--recipes: unknown recipe '${unknownRecipe}' (known: ${RECIPE_NAMES.join(', ')})`);
+  }
+  if (values.ablation !== undefined && values.ablation !== 'sscr') throw new UsageError(`--ablation: only sscr has an ablation, got '${values.ablation}'`);
+  if (values.ablation && recipes) throw new UsageError('--ablation and --recipes exclude each other');
+  if (values.scribbles !== undefined) {
+    baseConfig ??= defaultTrainConfig();
+    if (!values.config) baseConfig.scheduler.stepIndex = 'updates';
+    baseConfig.data.scribbles = values.scribbles;
+  }
   const threads = positiveIntFlag('threads', values.threads);
   if (threads !== undefined) setNumThreads(threads);
   const device = deviceFlag(values.device);
   const result = await runModelReport({
-    dataDir: values.data, models, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
+    dataDir: values.data, models, recipes, ablation: values.ablation as 'sscr' | undefined, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
     threads, device,
     split, tta: !values['no-tta'], stride, reuse: values.reuse, progress: !values['no-progress'],
   });
