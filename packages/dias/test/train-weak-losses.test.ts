@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { manualSeed, rand, scope, tensor, type Tensor } from '@dias-ts/torch';
 import {
   consistencyLoss, dmplsLoss, dmplsPseudoLabel, gatedCrfLoss, limitativePseudoLabel, maskedSoftDice, normalizedEntropy,
-  partialCrossEntropy, pceDiceLoss, pseudoLabelDiceLoss, vesselProbability, GATED_CRF_RELEASED, MASKED_DICE_SMOOTH,
+  partialCrossEntropy, pceDiceLoss, pseudoLabelDiceLoss, GATED_CRF_RELEASED, MASKED_DICE_SMOOTH,
 } from '../src/train/losses/index.js';
+import { vesselProbability } from '../src/predict/vessel-probability.js';
 
 const close = (a: number, b: number, tol = 1e-10) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const U = 255;
@@ -188,7 +189,7 @@ test('limitative pseudo-label: argmax over the first two channels, corrected by 
     assert.deepEqual(uncorrected.shape, [1, 2, 2]);
     // Scribble: pixel 0 background, pixel 1 vessel (both override), pixels 2, 3 unlabelled (keep the argmax).
     assert.deepEqual(limitativePseudoLabel(logits, scribbleOf([[[0, 1], [U, U]]])).toArray(), [0, 1, 0, 1]);
-    const q = vesselProbability(logits);
+    const q = vesselProbability(logits).squeeze(1);
     assert.deepEqual(q.shape, [1, 2, 2]);
     q.toArray().forEach((v, i) => close(v, 1 / (1 + Math.exp(pixels[0][i][0] - pixels[0][i][1]))));
     assert.ok(q.requiresGrad);

@@ -13,7 +13,8 @@
 //                  term actually pulls their predictions together on the unannotated pixels — the consistency
 //                  regularisation the method describes.
 import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
-import { limitativePseudoLabel, vesselProbability } from './pseudo-labels.js';
+import { vesselProbability } from '../../predict/vessel-probability.js';
+import { limitativePseudoLabel } from './pseudo-labels.js';
 import { checkLogitsAndScribble } from './scribble.js';
 
 /** λc, the weight wsl_train_sscr.py puts on the consistency term (argparse default); applied by the recipe. */
@@ -43,6 +44,6 @@ export function consistencyLoss(logitsA: Tensor, logitsB: Tensor, scribble: Tens
     const s = scribble.long();
     return s.eq(0).logicalOr(s.eq(1));
   });
-  const difference = vesselProbability(logitsA).sub(vesselProbability(logitsB));
+  const difference = vesselProbability(logitsA).squeeze(1).sub(vesselProbability(logitsB).squeeze(1));
   return where(annotated, 0, difference).square().mean();
 }

@@ -5,7 +5,7 @@ export { partialCrossEntropy, type PartialCrossEntropyOptions } from './partial-
 export { maskedSoftDice, pceDiceLoss, MASKED_DICE_SMOOTH, type MaskedDiceOptions, type PceDiceLoss } from './masked-dice.js';
 export { normalizedEntropy, ENTROPY_RELEASED_WEIGHT, type EntropyOptions } from './entropy.js';
 export { gatedCrfLoss, gatedCrfXyKernel, GATED_CRF_RELEASED, type GatedCrfOptions } from './gated-crf.js';
-export { limitativePseudoLabel, vesselProbability } from './pseudo-labels.js';
+export { limitativePseudoLabel } from './pseudo-labels.js';
 export {
   consistencyLoss, CONSISTENCY_RELEASED_WEIGHT, PSEUDO_LABEL_RELEASED_WEIGHT, type ConsistencyForm, type ConsistencyOptions,
 } from './consistency.js';

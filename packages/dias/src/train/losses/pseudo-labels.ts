@@ -1,5 +1,5 @@
 // Scribble-corrected pseudo-labels of the SSCR framework (DIAS paper, scribble supervision + consistency
-// regularisation) and the vessel probability they are taken from.
+// regularisation). The vessel probability they come from is predict/vessel-probability.ts's, as at test time.
 // Follows the official weak_supervised_segmentation/wsl_train_sscr.py (and wsl_train_sscr_ablation.py):
 //   pseudo = argmax(softmax(pre[:, :-1]))  — the "limitative" softmax over the channels but the last, i.e. the
 //            background and vessel channels of the C = 3 scribble models, leaving out the unused class 2;
@@ -13,16 +13,10 @@
 //   0.2 / 0.2 of configs/config.py). The consistency term is in consistency.ts.
 // Deviation: we slice the first two channels by name rather than "all but the last" (the same for C = 3).
 import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
-import { checkLogits, checkLogitsAndScribble } from './scribble.js';
+import { checkLogitsAndScribble } from './scribble.js';
 
 function limitativeSoftmax(logits: Tensor): Tensor {
   return F.softmax(logits.narrow(1, 0, 2), 1);
-}
-
-/** Vessel probability [B, H, W] from the softmax over the first two channels (background, vessel); differentiable. */
-export function vesselProbability(logits: Tensor): Tensor {
-  checkLogits('vesselProbability', logits);
-  return limitativeSoftmax(logits).select(1, 1);
 }
 
 /**
