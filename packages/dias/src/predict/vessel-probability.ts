@@ -5,12 +5,12 @@
 //          first two channels only, class 1 -- the "limitative softmax" of the official SSCR training and
 //          validation (wsl_train_sscr.py, wsl_test.py: softmax(pre[:, :NUM_CLASSES])), so the third channel never
 //          takes probability away from the vessels.
-// Computed in float32 (under mixed precision the logits may be half).
+// Half-precision logits (mixed precision) are computed in float32; float32 and float64 stay as they are.
 import { F, type Tensor } from '@dias-ts/torch';
 
 export function vesselProbability(logits: Tensor): Tensor {
   if (logits.ndim < 2) throw new Error(`vesselProbability: logits must be [batch, classes, ...], got [${logits.shape.join(', ')}]`);
-  const x = logits.dtype === 'float32' ? logits : logits.float();
+  const x = logits.dtype === 'float16' || logits.dtype === 'bfloat16' ? logits.float() : logits;
   const C = x.shape[1];
   if (C === 1) return F.sigmoid(x);
   return F.softmax(C === 2 ? x : x.narrow(1, 0, 2), 1).narrow(1, 1, 1);
