@@ -78,3 +78,35 @@ test('dias train: help, a tiny run, and clear failures', () => {
     cleanup();
   }
 });
+
+test('dias train --recipe sscr --as-released: the released settings; --as-released elsewhere is a usage error', () => {
+  const { dir, cleanup } = tempDir('dias-train-cli-sscr-');
+  try {
+    const help = dias('--help');
+    for (const r of ['fsl', 'sscr', 'pce', 'pce-dice', 'entropy-min', 'gated-crf', 'dmpls']) assert.match(help.stdout, new RegExp(`^  ${r} +\\S`, 'm'), `${r} listed`);
+    const data = join(dir, 'data');
+    writeLineDataset(data, { training: 2, validation: 1, size: 32, scribbles: true });
+    const common = ['--data', data, '--model', 'fr-unet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '32', '--set', 'validation.stride=16',
+      '--warmup-epochs', '0', '--batch', '4', '--patches-per-epoch', '8', '--epochs', '1', '--workers', '0', '--threads', '1', '--no-progress'];
+    const run = join(dir, 'released');
+    const r = dias(...common, '--recipe', 'sscr', '--as-released', '--out', run);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /training 2 networks FR_UNet \(A, B; A is validated and exported\).*recipe sscr/);
+    assert.match(r.stdout, /epoch 1\/1: loss [\d.]+ \(pce [\d.]+, pseudo [\d.]+, consistency [\d.]+\)/);
+    const saved = readRunConfig(run);
+    assert.deepEqual([saved.sscr.pseudoLabels, saved.sscr.consistency, saved.validation.select], ['self', 'as-released', 'final']);
+    assert.ok(existsSync(join(run, 'checkpoint_final.B.safetensors')));
+
+    const fsl = dias(...common, '--as-released', '--out', join(dir, 'fsl'));
+    assert.equal(fsl.status, 2);
+    assert.match(fsl.stderr, /--as-released: only for recipes sscr \(train\.recipe is fsl\)/);
+    const unknown = dias(...common, '--recipe', 'magic', '--out', join(dir, 'magic'));
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /--recipe: train\.recipe: must be one of 'fsl', 'sscr'/);
+    const missing = dias(...common, '--recipe', 'pce', '--scribbles', 'annotator', '--out', join(dir, 'noscribbles'));
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /training\/scribbles_annotator: no such scribble set/);
+  } finally {
+    cleanup();
+  }
+});
