@@ -6,11 +6,11 @@
 // Kept as released: with bilinear upsampling the decoder's double convolutions go straight from in to out
 // channels (unet.py narrows to in/2 first), so the bilinear variant's weights differ in shape from UNet's.
 // DoubleConv's mid_channels argument is never used by the official file and is left out.
-import { F, cat, nn, type Tensor } from '@dias-ts/torch';
+import { cat, nn, type Tensor } from '@dias-ts/torch';
 import type { ModelOptions, ModelSpec } from './model-spec.js';
 import { checkInput } from './blocks/check-input.js';
 import { boolOption, positiveIntOption, probabilityOption } from './blocks/model-options.js';
-import { OutConv } from './blocks/unet-blocks.js';
+import { OutConv, padToSkip } from './blocks/unet-blocks.js';
 
 // unet_dp.py's OutConv (the 1x1 classifier) is unet.py's.
 export { OutConv };
@@ -68,14 +68,7 @@ export class Up extends nn.Module {
   }
 
   forward(x1: Tensor, x2: Tensor): Tensor {
-    let up = this.up.forward(x1);
-    // The official size fix-up; zero for the sizes the spec accepts (multiples of 16).
-    const diffY = x2.size(2) - up.size(2);
-    const diffX = x2.size(3) - up.size(3);
-    if (diffX !== 0 || diffY !== 0) {
-      up = F.pad(up, [Math.floor(diffX / 2), diffX - Math.floor(diffX / 2), Math.floor(diffY / 2), diffY - Math.floor(diffY / 2)]);
-    }
-    return this.conv.forward(cat([x2, up], 1));
+    return this.conv.forward(cat([x2, padToSkip(this.up.forward(x1), x2)], 1));
   }
 }
 

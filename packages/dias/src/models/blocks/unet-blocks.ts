@@ -83,17 +83,21 @@ export class Up extends nn.Module {
   }
 
   forward(x1: Tensor, x2: Tensor): Tensor {
-    let up = this.up.forward(x1);
-    // The official size fix-up, written for 4-D tensors. On UNet_3D's 5-D tensors (an official oddity) the
-    // differences are taken in frames (dim 2) and height (dim 3) but padded onto height and width. Only non-zero for
-    // sizes that are not multiples of 16, which the specs reject; kept as the official code has it.
-    const diffY = x2.size(2) - up.size(2);
-    const diffX = x2.size(3) - up.size(3);
-    if (diffX !== 0 || diffY !== 0) {
-      up = F.pad(up, [Math.floor(diffX / 2), diffX - Math.floor(diffX / 2), Math.floor(diffY / 2), diffY - Math.floor(diffY / 2)]);
-    }
-    return this.conv.forward(cat([x2, up], 1));
+    return this.conv.forward(cat([x2, padToSkip(this.up.forward(x1), x2)], 1));
   }
+}
+
+/**
+ * The official UNet size fix-up: the upsampled map zero-padded (centred) to the skip's size in dims 2 and 3. Written
+ * for 4-D tensors; on UNet_3D's 5-D tensors (an official oddity) the differences are taken in frames (dim 2) and
+ * height (dim 3) but padded onto height and width. Only non-zero for sizes that are not multiples of 16, which the
+ * specs reject; kept as the official code has it.
+ */
+export function padToSkip(up: Tensor, skip: Tensor): Tensor {
+  const diffY = skip.size(2) - up.size(2);
+  const diffX = skip.size(3) - up.size(3);
+  if (diffX === 0 && diffY === 0) return up;
+  return F.pad(up, [Math.floor(diffX / 2), diffX - Math.floor(diffX / 2), Math.floor(diffY / 2), diffY - Math.floor(diffY / 2)]);
 }
 
 /** The 1x1 classifier. */
