@@ -15,7 +15,8 @@ Computes the DIAS benchmark metrics of one image as the official evaluation does
 DSC/Acc/Sen/Spe/IoU over every pixel, AUC over all pixels (ties grouped, as scikit-learn), clDice from
 scikit-image skeletons, VC = 8-connected labels of the prediction / of the ground truth (background included).
   --prob P       vessel probability: a 2D .npy (values 0..1) or a grey PNG (0..255, read as value/255)
-  --gt G         ground truth: a 2D .npy holding 0/1 or 0/255, or a PNG binarised at >= 128
+  --gt G         ground truth: a 2D .npy or a grey PNG holding 0/255 or 0/1 (any other value is an error,
+                 as in dias data check)
   --threshold T  binarisation threshold (default 0.5)
   --json         print one JSON object {DSC, Acc, Sen, Spe, IoU, AUC, clDice, VC}; undefined values are null`,
   async run(argv) {

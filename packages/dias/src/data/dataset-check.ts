@@ -96,7 +96,7 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
       const grey = firstFrameGray(image);
       summary.labelValues = addValues(summary.labelValues, grey.data);
       try {
-        labelFromGray(grey, item.label, { strict: true });
+        labelFromGray(grey, item.label);
       } catch (e) {
         problems.push({ path: item.label, problem: (e as Error).message.replace(`${item.label}: `, '') });
       }

@@ -25,34 +25,35 @@ function listValues(data: ArrayLike<number>): string {
   return values.join(', ') + (truncated ? ', ...' : '');
 }
 
-export interface LabelOptions {
-  /** Refuse anything but {0,255} or {0,1} (dataset checks); otherwise grey values are binarised at half scale. */
-  strict?: boolean;
-}
-
 /**
- * A 0/1 vessel mask from a grey label image. {0,1} images are taken as they are (nnU-Net style), {0, full scale}
- * images as >0; other values are an error when strict, otherwise binarised at half the full scale (>= 128 for
- * 8-bit files: hand-drawn masks with a few anti-aliased grey pixels).
+ * The one label rule of every reader (data check, train, test, segment, metrics): a label holds 0 and full scale
+ * (255 for 8-bit files, 65535 for 16-bit ones) or 0 and 1 (nnU-Net style), and nothing else. Anything else is
+ * an error naming the file: grey values used to be binarised at half scale, which turned a 0/1/128 mask's 1s into
+ * background without a word; a label that needs binarising is the user's to fix, not ours to guess.
+ * Returns the 0/1 vessel mask.
  */
-export function labelFromGray(image: GrayImage, name: string, options: LabelOptions = {}): Uint8Array {
-  const full = image.bitDepth === 16 ? 65535 : 255;
-  const { data } = image;
+export function binaryLabel(data: ArrayLike<number>, fullScale: number, name: string): Uint8Array {
   let zeroOne = true;
   let zeroFull = true;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v !== 0 && v !== 1) zeroOne = false;
-    if (v !== 0 && v !== full) zeroFull = false;
-    if (!zeroOne && !zeroFull) break;
-  }
-  if (!zeroOne && !zeroFull && options.strict) {
-    throw new Error(`${name}: label values must be 0 and ${full} (or 0 and 1); found ${listValues(data)}`);
+    if (v !== 0 && v !== fullScale) zeroFull = false;
+    if (!zeroOne && !zeroFull) {
+      let other = 0;
+      for (let j = 0; j < data.length; j++) if (data[j] !== 0 && data[j] !== 1 && data[j] !== fullScale) other++;
+      const mixed = other === 0 ? ' (1 and full scale mixed)' : ` (${other} of ${data.length} pixels are neither 0, 1 nor ${fullScale})`;
+      throw new Error(`${name}: label values must be 0 and ${fullScale} (or 0 and 1); found ${listValues(data)}${mixed}`);
+    }
   }
   const out = new Uint8Array(data.length);
-  const threshold = zeroOne ? 1 : zeroFull ? 1 : Math.ceil(full / 2);
-  for (let i = 0; i < data.length; i++) out[i] = data[i] >= threshold ? 1 : 0;
+  for (let i = 0; i < data.length; i++) out[i] = data[i] ? 1 : 0;
   return out;
+}
+
+/** binaryLabel of a grey label image, full scale from its bit depth. */
+export function labelFromGray(image: GrayImage, name: string): Uint8Array {
+  return binaryLabel(image.data, image.bitDepth === 16 ? 65535 : 255, name);
 }
 
 /** labelFromGray of a label PNG that must be W x H; `against` names what set the size ('the frames are', 'x.npy is'). */

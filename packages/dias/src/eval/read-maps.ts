@@ -2,6 +2,7 @@
 // array (2D, or with leading/trailing singleton axes) or a grey PNG. Errors name the file.
 import { loadNpy } from '@dias-ts/torch';
 import { readGrayPng } from '../image/png.js';
+import { binaryLabel } from '../data/masks.js';
 
 export interface Map2d<T> {
   width: number;
@@ -63,26 +64,10 @@ export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Ar
 }
 
 /**
- * A binary ground truth as 0/1: PNGs binarised at half scale (>= 128 for 8-bit), .npy arrays must hold only 0/1
- * (bool included) or only 0/255 — anything else is an error rather than a silent guess.
+ * A binary ground truth as 0/1, by the label rule of every reader (binaryLabel): PNGs hold 0 and full scale (or
+ * 0 and 1), .npy arrays 0/1 (bool included) or 0/255. Anything else is an error rather than a silent guess.
  */
 export function readGroundTruth(path: string): Map2d<Uint8Array> {
   const raw = readRaw(path);
-  const n = raw.width * raw.height;
-  const data = new Uint8Array(n);
-  if (raw.fullScale !== null) {
-    const cut = (raw.fullScale + 1) / 2;
-    for (let i = 0; i < n; i++) data[i] = raw.data[i] >= cut ? 1 : 0;
-    return { width: raw.width, height: raw.height, data };
-  }
-  let ones = false, full = false;
-  for (let i = 0; i < n; i++) {
-    const v = raw.data[i];
-    if (v === 1) ones = true;
-    else if (v === 255) full = true;
-    else if (v !== 0) throw new Error(`${path}: ground truth must be binary (0/1 or 0/255), found ${v} at pixel ${i}`);
-    data[i] = v ? 1 : 0;
-  }
-  if (ones && full) throw new Error(`${path}: ground truth mixes 1 and 255; use 0/1 or 0/255`);
-  return { width: raw.width, height: raw.height, data };
+  return { width: raw.width, height: raw.height, data: binaryLabel(raw.data, raw.fullScale ?? 255, path) };
 }
