@@ -6,6 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encode } from 'fast-png';
 import { encodeNpy } from '../src/data/npy-array.js';
 import { checkDataset } from '../src/data/dataset-check.js';
 import { openDiasDataset } from '../src/data/dias-layout.js';
@@ -71,6 +72,38 @@ describe('one label rule for every reader', () => {
         assert.deepEqual(Array.from(seq.label!), [value ? 1 : 0, 0, 0, 0, value ? 1 : 0, 0, 0, 0], name);
         assert.deepEqual(Array.from(readGroundTruth(join(dir, name, 'labels', 'x.png')).data), Array.from(seq.label!), name);
       }
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+/** A 16-bit grey PNG of width x height, every pixel `value`. */
+function writePng16(path: string, width: number, height: number, value: number): void {
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, encode({ width, height, data: new Uint16Array(width * height).fill(value), channels: 1, depth: 16 }));
+}
+
+describe('one bit depth per sequence', () => {
+  test('a 16-bit frame among 8-bit ones: data check reports it, the readers refuse it naming the file', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const root = join(dir, 'dias');
+      writeDiasSequences(root, [{ split: 'training', id: 1, frames: 5, label: true }]);
+      const odd = join(root, 'training', 'images', 'image_s1_i3.png');
+      writePng16(odd, 6, 4, 30000);
+      const depth = /16-bit, but .*image_s1_i0\.png is 8-bit \(frames of a sequence must share a bit depth\)/;
+      const report = checkDataset(root);
+      assert.ok(report.problems.some((p) => p.path === odd && depth.test(`${p.path}: ${p.problem}`)), JSON.stringify(report.problems));
+      assert.equal(report.ok, false);
+      const ds = openDiasDataset(root);
+      assert.throws(() => ds.load(ds.find(1)!), (e: Error) => e.message.startsWith(odd) && depth.test(e.message));
+      await assert.rejects(readSequence(root, { id: 1 }), (e: Error) => e.message.startsWith(odd) && depth.test(e.message));
+
+      const folder = join(dir, 'folder');
+      for (let k = 0; k < 3; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 100);
+      writePng16(join(folder, 'frame_3.png'), 6, 4, 30000);
+      await assert.rejects(readSequence(folder), /frame_3\.png: 16-bit, but .*frame_0\.png is 8-bit/);
     } finally {
       cleanup();
     }

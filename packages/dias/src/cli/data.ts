@@ -17,7 +17,7 @@ const USAGE = `Usage: dias data check DIR [--json]
 check  Reads every file of a DIAS release folder (training/ validation/ test/ unlabelled/, images/image_s{n}_i{k}.png,
        labels/label_s{n}.png, scribble folders under training/) or an nnU-Net folder (imagesTr/{case}_{XXXX}.png,
        labelsTr/, dataset.json) and reports per split: sequences, frame counts, image sizes, bit depths, label and
-       scribble value sets; then every problem found (unreadable files, size mismatches, values out of range,
+       scribble value sets; then every problem found (unreadable files, size or bit-depth mismatches, values out of range,
        labels or scribbles without images, missing labels, frame numbering). Exit code 1 when there are problems.
          --json          the report as JSON
 

@@ -1,10 +1,10 @@
 // Integrity report of a dataset folder, in the spirit of nnU-Net's dataset integrity check: it reads every file
 // and lists every problem it finds (it does not stop at the first): unreadable or corrupt files, frames of
-// different sizes, labels or scribbles that do not match their frames, label values other than 0/255 (or 0/1),
+// different sizes or bit depths, labels or scribbles that do not match their frames, label values other than 0/255 (or 0/1),
 // scribble values other than 0/1/255, labels or scribbles without images, frame numbering and counts (from the
 // layout reader), and summarises counts, sizes, frame counts and value sets per split.
 import { DIAS_SPLITS, openDiasDataset, type DatasetProblem } from './dias-layout.js';
-import { firstFrameGray, readImageFrames, type ImageFrames } from './image-frames.js';
+import { firstFrameGray, frameMismatch, readImageFrames, type ImageFrames } from './image-frames.js';
 import { distinctValues, labelFromGray, scribbleFromGray } from './masks.js';
 import { isNnunetFolder, openNnunetFolder } from './nnunet-folder.js';
 
@@ -68,8 +68,9 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
     }
     frameCount += image.frames.length;
     if (!ref) ref = { path, image };
-    else if (image.width !== ref.image.width || image.height !== ref.image.height) {
-      problems.push({ path, problem: `${image.width}x${image.height}, but ${ref.path} is ${ref.image.width}x${ref.image.height} (frames of ${item.name} differ in size)` });
+    else {
+      const problem = frameMismatch(ref, image);
+      if (problem) problems.push({ path, problem });
     }
   }
   bump(summary.frameCounts, String(frameCount));

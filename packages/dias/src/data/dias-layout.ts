@@ -15,6 +15,7 @@
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGrayPng, type GrayImage } from '../image/png.js';
+import { frameMismatch } from './image-frames.js';
 import { labelFromGray, scribbleFromGray } from './masks.js';
 import { compareNatural } from './natural-order.js';
 import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
@@ -253,7 +254,10 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   const first = ref.frames[0].path;
   const images = ref.frames.map((f) => readGrayPng(f.path));
   const { width: W, height: H } = images[0];
-  images.forEach((img, i) => sameSize(img, ref.frames[i].path, W, H, first));
+  images.forEach((img, i) => {
+    const problem = frameMismatch({ path: first, image: images[0] }, img);
+    if (problem) throw new Error(`${ref.frames[i].path}: ${problem}`);
+  });
   const n = W * H;
   const frames = new Float32Array(images.length * n);
   images.forEach((img, i) => frames.set(img.data, i * n));

@@ -31,15 +31,39 @@ export function firstFrameGray(image: ImageFrames): GrayImage {
   return { width: image.width, height: image.height, data: image.frames[0], bitDepth: image.bitDepth === 16 ? 16 : 8 };
 }
 
-/** Stacks frames of several files into [T][H][W], refusing size changes with the file that breaks them. */
+/** What a file must share with the other frames of its sequence. */
+export interface FrameFormat {
+  width: number;
+  height: number;
+  bitDepth: number;
+}
+
+/**
+ * Why a frame file cannot join the sequence that `first` opened, or undefined when it can: the same size and the
+ * same bit depth. One bit depth, because the frames are normalised together (z-score, display stretch): a 16-bit
+ * frame among 8-bit ones would sit 257 times brighter than its neighbours, a 30000 beside 117. Rescaling it would
+ * be a guess about how it was exported, so it is an error (dias data check reports it the same way).
+ * The text does not start with the path; the caller puts it in front or in a problem list.
+ */
+export function frameMismatch(first: { path: string; image: FrameFormat }, image: FrameFormat): string | undefined {
+  const a = first.image;
+  if (image.width !== a.width || image.height !== a.height) {
+    return `${image.width}x${image.height}, but ${first.path} is ${a.width}x${a.height} (frames of a sequence must share a size)`;
+  }
+  if (image.bitDepth !== a.bitDepth) {
+    return `${image.bitDepth}-bit, but ${first.path} is ${a.bitDepth}-bit (frames of a sequence must share a bit depth)`;
+  }
+  return undefined;
+}
+
+/** Stacks frames of several files into [T][H][W], refusing size or bit-depth changes with the file that breaks them. */
 export function stackFrames(parts: { path: string; image: ImageFrames }[]): { frames: Float32Array; T: number; H: number; W: number } {
   if (!parts.length) throw new Error('no frames to stack');
   const { width: W, height: H } = parts[0].image;
   let T = 0;
   for (const { path, image } of parts) {
-    if (image.width !== W || image.height !== H) {
-      throw new Error(`${path}: ${image.width}x${image.height}, but ${parts[0].path} is ${W}x${H} (frames of a sequence must share a size)`);
-    }
+    const problem = frameMismatch(parts[0], image);
+    if (problem) throw new Error(`${path}: ${problem}`);
     T += image.frames.length;
   }
   const n = W * H;
