@@ -1,12 +1,14 @@
 // Real angiography images from shared/data through the same API as DIAS sequences: XCA image + label pairs
-// (T = 1, 0/255 labels; the one mask with stray grey pixels is refused by the label rule) and unlabelled cerebral DSA frames (one file, or the folder as frames).
+// (T = 1, 0/255 labels; the one mask with stray grey pixels is refused by the label rule) and unlabelled
+// cerebral DSA frames (one file, or listed in frames.txt: the folder mixes patients and views).
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSequence } from '../src/data/read-sequence.js';
 import { minIntensityProjection, zscoreSequence } from '../src/data/preprocess.js';
 import { sharedPath } from '../../../test-support/shared-data.js';
+import { tempDir } from './data-fixture.js';
 
 const DATA = sharedPath('data');
 const XCA = join(DATA, 'xca-cimat40');
@@ -54,10 +56,16 @@ describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA
     }
   });
 
-  test('dsa-frames-vepa8: single frames, and the folder as an 8-frame sequence with a MinIP and z-score', async () => {
+  test('dsa-frames-vepa8: single frames; the folder (several patients and views) is no sequence unless listed', async () => {
     const one = await readSequence(join(VEPA, '100al.png'));
     assert.deepEqual([one.T, one.H, one.W, one.label], [1, 1024, 1024, undefined]);
-    const all = await readSequence(VEPA);
+    await assert.rejects(readSequence(VEPA), /dsa-frames-vepa8: images of \d+ series .*list its frames in order in frames\.txt/);
+    // Listed in a frames.txt, the 8 frames are a sequence (MinIP and z-score on real pixels).
+    const { dir, cleanup } = tempDir();
+    const names = readdirSync(VEPA).filter((n) => n.endsWith('.png')).sort();
+    writeFileSync(join(dir, 'frames.txt'), names.map((n) => join(VEPA, n)).join('\n'));
+    const all = await readSequence(dir);
+    cleanup();
     assert.deepEqual([all.T, all.H, all.W], [8, 1024, 1024]);
     const minip = minIntensityProjection(all);
     const n = all.H * all.W;

@@ -12,7 +12,11 @@ import { checkDataset } from '../src/data/dataset-check.js';
 import { openDiasDataset } from '../src/data/dias-layout.js';
 import { readSequence } from '../src/data/read-sequence.js';
 import { readGroundTruth } from '../src/eval/read-maps.js';
+import { dataCommand } from '../src/cli/data.js';
+import { segmentCommand } from '../src/cli/segment.js';
+import { UsageError } from '../src/cli/command.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
+import { writeDicom, type DicomElements } from './dicom-writer.js';
 
 /** 0 background, 1 in column 1, 128 in column 2: a label that is neither 0/255 nor 0/1. */
 const greyLabel = (x: number) => (x === 1 ? 1 : x === 2 ? 128 : 0);
@@ -104,6 +108,129 @@ describe('one bit depth per sequence', () => {
       for (let k = 0; k < 3; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 100);
       writePng16(join(folder, 'frame_3.png'), 6, 4, 30000);
       await assert.rejects(readSequence(folder), /frame_3\.png: 16-bit, but .*frame_0\.png is 8-bit/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+/** The data command in this process: exit code, and what it printed to stdout and stderr. */
+async function dataCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const [log, error] = [console.log, console.error];
+  console.log = (...parts: unknown[]) => void out.push(parts.join(' '));
+  console.error = (...parts: unknown[]) => void err.push(parts.join(' '));
+  try {
+    const code = await dataCommand.run(args);
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
+}
+
+describe('which files of a folder are frames', () => {
+  test('only the numbered series: earlier outputs and other images are left out, and said so', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const folder = join(dir, 'run7');
+      for (let k = 0; k < 4; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 10 * k);
+      // What `dias segment run7 --out run7` wrote there before, and a stray picture.
+      for (const f of ['run7_mask.png', 'run7_prob.png', 'run7_overlay.png', 'notes.png']) writePng(join(folder, f), 6, 4, () => 255);
+      const seq = await readSequence(folder);
+      assert.deepEqual([seq.T, ...[0, 1, 2, 3].map((t) => seq.frames[t * 24])], [4, 0, 10, 20, 30]);
+      const warnings = (seq.meta.warnings ?? []) as string[];
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0], /4 images are not frame_#\.png frames and were left out: notes\.png, run7_mask\.png, run7_overlay\.png, run7_prob\.png/);
+      // data show passes the warning on.
+      const shown = await dataCli('show', folder, '--out', join(dir, 'sheet.png'));
+      assert.equal(shown.code, 0);
+      assert.match(shown.stderr, /warning: .*left out: notes\.png/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('images of several series (patients, views) are not one sequence; frames.txt lists the frames to take', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      // As dsa-frames-vepa8: unrelated frames named {patient}{a|b}{f|l}.png.
+      for (const name of ['100al', '101al', '102al', '100bl', '102bl', '102af', '103af']) writePng(join(dir, `${name}.png`), 6, 4, () => 50);
+      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(dir) && /images of 3 series \(#af\.png: 2, #al\.png: 3, #bl\.png: 2\); put one sequence in a folder, or list its frames in order in frames\.txt/.test(e.message));
+      writeFileSync(join(dir, 'frames.txt'), '# the lateral run\n102al.png\n100al.png\n\n101al.png\n');
+      const seq = await readSequence(dir);
+      assert.equal(seq.T, 3);
+      assert.deepEqual((seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)), ['102al.png', '100al.png', '101al.png']);
+      writeFileSync(join(dir, 'frames.txt'), '100al.png\nmissing.png\n');
+      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(join(dir, 'frames.txt')) && /line 2: missing\.png: no such file/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('a lone image is its own sequence; two unnumbered images are an error; duplicate numbers are an error', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writePng(join(dir, 'a', 'angio.png'), 6, 4, () => 50);
+      assert.equal((await readSequence(join(dir, 'a'))).T, 1);
+      writePng(join(dir, 'a', 'other.png'), 6, 4, () => 50);
+      await assert.rejects(readSequence(join(dir, 'a')), /2 images but no numbered series/);
+      writePng(join(dir, 'b', 'f1.png'), 6, 4, () => 50);
+      writePng(join(dir, 'b', 'f01.png'), 6, 4, () => 50);
+      await assert.rejects(readSequence(join(dir, 'b')), /f01\.png and f1\.png are both frame 1/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('segment and data show refuse --out inside the input folder', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const folder = join(dir, 'frames');
+      for (let k = 0; k < 3; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 10 * k);
+      const weights = join(dir, 'w.safetensors');
+      writeFileSync(weights, 'x');
+      for (const out of [folder, join(folder, 'out')]) {
+        await assert.rejects(segmentCommand.run(['--weights', weights, folder, '--out', out]), (e: Error) => e instanceof UsageError && /--out .* is inside the input folder .*frames/.test(e.message));
+      }
+      await assert.rejects(dataCli('show', folder, '--out', join(folder, 'sheet.png')), (e: Error) => e instanceof UsageError && /--out .*sheet\.png is inside the input folder/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('single-frame DICOM files of one series whose headers differ: a warning that says which', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = (instance: number, spacing: string, angle: string): Uint8Array => {
+        const words = new Uint8Array(8);
+        const elements: DicomElements = {
+          '00080016': { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.12.1' },
+          '00080060': { vr: 'CS', value: 'XA' },
+          '0020000e': { vr: 'UI', value: '1.2.3' },
+          '00200013': { vr: 'IS', value: String(instance) },
+          '00181164': { vr: 'DS', value: spacing },
+          '00181510': { vr: 'DS', value: angle },
+          '00280002': { vr: 'US', value: [1] },
+          '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+          '00280010': { vr: 'US', value: [2] },
+          '00280011': { vr: 'US', value: [2] },
+          '00280100': { vr: 'US', value: [16] },
+          '00280101': { vr: 'US', value: [12] },
+          '00280103': { vr: 'US', value: [0] },
+          '7fe00010': { vr: 'OW', value: words },
+        };
+        return writeDicom(elements);
+      };
+      writeFileSync(join(dir, '1.dcm'), file(1, '0.2\\0.2', '0'));
+      writeFileSync(join(dir, '2.dcm'), file(2, '0.2\\0.2', '0'));
+      assert.equal((await readSequence(dir)).meta.warnings, undefined);
+      writeFileSync(join(dir, '3.dcm'), file(3, '0.3\\0.3', '90'));
+      const seq = await readSequence(dir);
+      const warnings = (seq.meta.warnings ?? []) as string[];
+      assert.match(warnings.join('\n'), /3\.dcm: pixel spacing 0\.3, 0\.3, but 1\.dcm has 0\.2, 0\.2/);
+      assert.match(warnings.join('\n'), /3\.dcm: view LAT, but 1\.dcm has AP/);
     } finally {
       cleanup();
     }

@@ -9,7 +9,7 @@ import { readSequence } from '../data/read-sequence.js';
 import { renderContactSheet } from '../image/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
-import { positiveIntFlag } from './flags.js';
+import { outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 
 const USAGE = `Usage: dias data check DIR [--json]
        dias data show PATH --out FILE.png [options]
@@ -24,9 +24,9 @@ check  Reads every file of a DIAS release folder (training/ validation/ test/ un
 show   Writes a contact sheet PNG: the frames in a grid, then the minimum intensity projection (MinIP), the label
        over it in red and the scribble over it (vessel red, background blue). PATH is anything a sequence can be
        read from: a DIAS root (with --id), a frame file image_s{n}_i{k}.png, an nnU-Net folder (with --id CASE),
-       a folder of frame PNG/TIFFs, a .npy stack (T, H, W), a DICOM file (or a folder of single-frame DICOM
-       files), a TIFF or a PNG.
-         --out FILE.png  where to write (required)
+       a folder of frame PNG/TIFFs (one numbered series, or the files its frames.txt lists), a .npy stack
+       (T, H, W), a DICOM file (or a folder of single-frame DICOM files), a TIFF or a PNG.
+         --out FILE.png  where to write (required; not inside a PATH folder)
          --id N          DIAS sequence (12 or s12) or nnU-Net case
          --split S       look the id up in one split (${DIAS_SPLITS.join(', ')})
          --scribble SET  DIAS scribble set to overlay (default: the first that has the sequence)
@@ -87,6 +87,7 @@ async function show(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('dias data show: give exactly one PATH');
   if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
   if (!existsSync(dirname(resolve(values.out)))) throw new UsageError(`dias data show: the folder of ${values.out} does not exist`);
+  outsideInput(values.out, positionals[0]);
   if (values.split !== undefined && !DIAS_SPLITS.includes(values.split as DiasSplit)) {
     throw new UsageError(`dias data show: --split must be one of ${DIAS_SPLITS.join(', ')}`);
   }
@@ -102,6 +103,7 @@ async function show(argv: string[]): Promise<number> {
     frames: positiveIntFlag('frames', values.frames) ?? 'native',
     subtract,
   });
+  printWarnings(seq);
   if (values.select) {
     let indices: number[];
     try {

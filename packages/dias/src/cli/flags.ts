@@ -1,5 +1,7 @@
 // Flag values shared by the commands: parsed once, with the same wording in every error.
-import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { resolve, sep } from 'node:path';
+import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
+import type { DsaSequence } from '../data/sequence.js';
 import { UsageError } from './command.js';
 
 /** --name as a whole number >= 1; the fallback (or undefined) when the flag is absent. */
@@ -23,4 +25,19 @@ export function labelledSplitFlag(value: string | undefined): DiasSplit {
   const split = (value ?? 'test') as DiasSplit;
   if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${value}'`);
   return split;
+}
+
+/**
+ * --out must not lie in (or be) an input folder: what a command writes there would be read back as input by the
+ * next run over the same folder (segment's masks taken as frames).
+ */
+export function outsideInput(out: string, input: string): void {
+  if (!isDir(input)) return;
+  const [o, i] = [resolve(out), resolve(input)];
+  if (o === i || o.startsWith(i + sep)) throw new UsageError(`--out ${out} is inside the input folder ${input}; write the outputs elsewhere`);
+}
+
+/** A sequence reader's warnings (meta.warnings), one line each on stderr. */
+export function printWarnings(seq: DsaSequence): void {
+  for (const w of seq.meta.warnings ?? []) console.error(`warning: ${w}`);
 }

@@ -10,20 +10,21 @@ import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
-import { positiveIntFlag } from './flags.js';
+import { outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--json]
 
 Segments the arteries of one sequence. INPUT is a DIAS dataset folder (with --id), a frame file
-image_s{n}_i{k}.png, a folder of frame images, a .npy stack (T, H, W), a DICOM XA/XRF file (or a folder of
+image_s{n}_i{k}.png, a folder of frames (one numbered series such as frame_0.png, frame_1.png, ..., or the
+files its frames.txt lists in order), a .npy stack (T, H, W), a DICOM XA/XRF file (or a folder of
 single-frame DICOM files), a TIFF or a single PNG. The sequence is resampled to the model's frame count and
 z-scored, then predicted with a sliding 64x64 window. Writes into DIR: {name}_mask.png (0/255),
 {name}_prob.npy (float32), {name}_prob.png, {name}_overlay.png (the prediction's contour over the MinIP), and
 with a label (DIAS) {name}_error.png; prints the time taken and the peak memory (RSS).
   --run RUN          a run folder of dias train; --checkpoint picks best (default), final or latest
   --weights FILE     a checkpoint file of dias train instead of a run folder
-  --out DIR          output folder (created if missing)
+  --out DIR          output folder (created if missing; not inside INPUT)
   --id N, --split S  the sequence of a DIAS dataset (12 or s12) and the split to look in
   --subtract M       an unsubtracted cine (DICOM): subtract mask frame M or 'auto' (log domain) first
   --fast             stride 64 (no overlap) and no TTA: about 15x less work than the default, for a DSC
@@ -62,6 +63,7 @@ export const segmentCommand: Command = {
     if (values.run && !existsSync(values.run)) throw new UsageError(`--run ${values.run}: no such run folder`);
     if (values.weights && !existsSync(values.weights)) throw new UsageError(`--weights ${values.weights}: no such file`);
     if (!existsSync(input)) throw new UsageError(`${input}: no such file or folder`);
+    outsideInput(values.out, input);
     const split = values.split as DiasSplit | undefined;
     if (split !== undefined && !DIAS_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${split}'`);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
@@ -75,6 +77,7 @@ export const segmentCommand: Command = {
     const predict = loaded.predictOptions(values, values.fast ? { stride: positiveIntFlag('stride', values.stride, 64), tta: false } : {});
     const format = detectFormat(input);
     const seq = await readSequence(input, { id: values.id, split, subtract });
+    printWarnings(seq);
     const imageType = seq.meta.imageType;
     if ((format === 'dicom' || format === 'dicom-series') && subtract === undefined && seq.T > 1 && Array.isArray(imageType) && !imageType.some((v) => /SUBTRACT/i.test(String(v)))) {
       console.error(`note: ${input} is not marked SUBTRACTED; if it is a raw cine, --subtract auto turns it into DSA first`);

@@ -1,7 +1,8 @@
 // A folder of single-frame DICOM files, one per frame, as PACS exports and many angiography systems write a run:
 // one series, ordered by Instance Number (then acquisition time, then file name). Frame times come from the
 // acquisition (or content) times when every file has one and they increase. A folder holding a single
-// multi-frame file reads as that file.
+// multi-frame file reads as that file. Headers that differ between the files (spacing, view, scaling) are
+// reported in meta.warnings.
 import { readdirSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { readFileBytes } from '@dias-ts/torch';
@@ -38,6 +39,35 @@ function byPosition(a: SeriesFile, b: SeriesFile): number {
   return compareNatural(basename(a.path), basename(b.path));
 }
 
+/** Header values that should not change within a run; a change means frames of another acquisition or scaling. */
+const CONSTANT_HEADERS: [string, (m: DsaSequence['meta']) => unknown][] = [
+  ['modality', (m) => m.modality],
+  ['photometric interpretation', (m) => m.photometric],
+  ['bits stored', (m) => m.bitsStored],
+  ['rescale', (m) => (m.rescale ? Object.values(m.rescale as object) : undefined)],
+  ['pixel spacing', (m) => m.pixelSpacing],
+  ['view', (m) => m.view],
+];
+
+/**
+ * One warning per header that differs between the files of a series (the first file that differs, and how many
+ * do): same series UID, yet a frame with another spacing or view is likely from another acquisition. A warning,
+ * not an error: some systems write such series on purpose (a C-arm moved during a run).
+ */
+function headerDifferences(files: SeriesFile[]): string[] {
+  const show = (v: unknown) => (v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') : String(v));
+  const first = files[0];
+  const warnings: string[] = [];
+  for (const [name, get] of CONSTANT_HEADERS) {
+    const want = show(get(first.sequence.meta));
+    const odd = files.filter((f) => show(get(f.sequence.meta)) !== want);
+    if (!odd.length) continue;
+    const more = odd.length > 1 ? ` (${odd.length - 1} more file${odd.length > 2 ? 's' : ''} differ too)` : '';
+    warnings.push(`${odd[0].path}: ${name} ${show(get(odd[0].sequence.meta))}, but ${basename(first.path)} has ${want}${more}`);
+  }
+  return warnings;
+}
+
 export async function readDicomSeries(dir: string): Promise<DsaSequence> {
   const paths = dicomFilesIn(dir);
   if (!paths.length) throw new Error(`${dir}: no DICOM files (.dcm, .dicom, .ima, or files with the DICM marker)`);
@@ -63,6 +93,8 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
   const odd = files.find((f) => f.sequence.H !== H || f.sequence.W !== W);
   if (odd) throw new Error(`${odd.path}: ${odd.sequence.W}x${odd.sequence.H}, but ${basename(files[0].path)} is ${W}x${H}`);
 
+  const warnings = headerDifferences(files);
+
   const frames = new Float32Array(files.length * H * W);
   files.forEach((f, t) => frames.set(f.sequence.frames, t * H * W));
   const { frameTimes: _single, ...meta } = files[0].sequence.meta;
@@ -75,6 +107,12 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
     T: files.length,
     H,
     W,
-    meta: { ...meta, ...(frameTimes ? { frameTimes } : {}), seriesInstanceUid: files[0].position.seriesInstanceUid, frameFiles: files.map((f) => f.path) },
+    meta: {
+      ...meta,
+      ...(frameTimes ? { frameTimes } : {}),
+      seriesInstanceUid: files[0].position.seriesInstanceUid,
+      frameFiles: files.map((f) => f.path),
+      ...(warnings.length ? { warnings } : {}),
+    },
   };
 }

@@ -3,7 +3,7 @@
 //   a frame file image_s{n}_i{k}.png            -> the whole sequence n (from its DIAS root when there is one)
 //   an nnU-Net folder (needs options.id = case) -> that case
 //   a folder of single-frame DICOM files        -> one series in instance order (dicom-series.ts)
-//   any other folder                            -> its frame images in numeric order (frame-folder.ts)
+//   any other folder                            -> its numbered frame series or frames.txt (frame-folder.ts)
 //   .npy                                        -> a (T, H, W) stack (npy-sequence.ts)
 //   .dcm, or any file with the DICM marker      -> DICOM frames (dicom.ts), optionally mask-subtracted
 //   .tif/.tiff                                  -> one frame per page
@@ -15,7 +15,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { DIAS_SPLITS, isDiasRoot, isDir, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
 import { fileHasDicmMarker, readDicom } from './dicom.js';
 import { dicomFilesIn, readDicomSeries } from './dicom-series.js';
-import { frameFolderFiles, readFrameFolder } from './frame-folder.js';
+import { hasFrameImages, readFrameFolder } from './frame-folder.js';
 import { firstFrameGray, readImageFrames, stackFrames } from './image-frames.js';
 import { subtractMask } from './mask-subtraction.js';
 import { labelFromGray } from './masks.js';
@@ -46,7 +46,7 @@ export function detectFormat(path: string): SequenceFormat {
   if (isDir(path)) {
     if (isDiasRoot(path)) return 'dias';
     if (isNnunetFolder(path)) return 'nnunet';
-    if (!frameFolderFiles(path).frames.length && dicomFilesIn(path).length) return 'dicom-series';
+    if (!hasFrameImages(path) && dicomFilesIn(path).length) return 'dicom-series';
     return 'frame-folder';
   }
   const ext = extname(path).toLowerCase();

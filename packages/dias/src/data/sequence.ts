@@ -8,6 +8,11 @@ export interface SequenceMeta {
   pixelSpacing?: [number, number];
   /** Acquisition time of each frame in milliseconds from the first, when known. */
   frameTimes?: number[];
+  /**
+   * What the reader took on trust and the user should hear about (images left out of a frame folder, DICOM
+   * frames whose headers differ); commands print each line as a warning.
+   */
+  warnings?: string[];
   /** Anything else a reader knows (DICOM tags, generator parameters). */
   [key: string]: unknown;
 }
