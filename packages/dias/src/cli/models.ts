@@ -1,5 +1,7 @@
 // `dias models` and `dias model verify`.
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isDir } from '../data/dias-layout.js';
 import { allModels, createModel } from '../models/registry.js';
 import { referenceNames, verifyReferenceModel, TOLERANCE, type VerifyResult } from '../models/verify.js';
 import { UsageError, type Command } from './command.js';
@@ -54,13 +56,18 @@ export const modelCommand: Command = {
 For every <Name>.json in DIR (or only NAME): builds the model from the official constructor arguments, fills
 every weight and the input by the reference recipe, runs the forward pass in eval mode and compares it with
 <Name>.output.npy. Relative error ||y - ref|| / ||ref - mean(ref)||, equivalent at <= ${TOLERANCE}.
-Prints one line per model and last "N/M equivalent"; exit code 1 if any differs.`,
+Prints one line per model and last "N/M equivalent"; exit code 1 if any differs (an unknown constructor key
+fails its model), 2 if DIR holds no references.`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub !== 'verify') throw new UsageError(`dias model: unknown subcommand '${sub ?? ''}' (try: dias model verify --help)`);
     const { values } = parseArgs({ args: rest, options: { reference: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' } } });
     if (!values.reference) throw new UsageError('dias model verify: --reference DIR is required');
+    if (!existsSync(values.reference)) throw new UsageError(`--reference ${values.reference}: no such folder`);
+    if (!isDir(values.reference)) throw new UsageError(`--reference ${values.reference}: not a folder`);
     let names = referenceNames(values.reference);
+    // Nothing compared is not a pass: "0/0 equivalent" with exit 0 hid a wrong --reference path.
+    if (!names.length) throw new UsageError(`--reference ${values.reference}: no references (<Name>.json with <Name>.output.npy)`);
     if (values.model) {
       names = names.filter((n) => n.toLowerCase() === values.model!.toLowerCase());
       if (!names.length) throw new UsageError(`dias model verify: no ${values.model}.json in ${values.reference}`);

@@ -23,6 +23,11 @@ export function findModel(name: string): ModelSpec {
   return spec;
 }
 
+/** The constructor options a model knows: ours and the official code's (an option outside them is a typo). */
+export function modelOptionKeys(spec: ModelSpec): string[] {
+  return [...new Set([...Object.keys(spec.defaults), ...Object.keys(spec.officialDefaults)])];
+}
+
 /** Builds a model with our defaults, overridden by options. */
 export function createModel(name: string, options: ModelOptions = {}): SegmentationModel {
   const spec = findModel(name);

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNpy, noGrad, scope, type Tensor } from '@dias-ts/torch';
-import { findModel, createOfficialModel } from './registry.js';
+import { findModel, createOfficialModel, modelOptionKeys } from './registry.js';
 import { referenceInput, referenceTensor } from './reference-fill.js';
 
 export interface ReferenceEntry {
@@ -74,6 +74,14 @@ export function verifyReferenceModel(dir: string, name: string): VerifyResult {
       spec = findModel(ref.model);
     } catch (e) {
       return { model: name, parameters: ref.parameters, relativeError: NaN, passed: false, problem: (e as Error).message, ms: performance.now() - start };
+    }
+    // An unknown key would be dropped by the constructor and the model built with a default in its place: the
+    // comparison could then pass for a model the reference does not describe.
+    const known = modelOptionKeys(spec);
+    const unknown = Object.keys(ref.constructor ?? {}).filter((k) => !known.includes(k));
+    if (unknown.length) {
+      const problem = `constructor key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are not options' : 'is not an option'} of ${spec.name} (its options: ${known.join(', ')})`;
+      return { model: name, parameters: ref.parameters, relativeError: NaN, passed: false, problem, ms: performance.now() - start };
     }
     const model = createOfficialModel(spec.name, ref.constructor);
     try {

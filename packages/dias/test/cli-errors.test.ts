@@ -1,0 +1,63 @@
+// Command-line inputs that used to pass silently or fail obscurely: each must stop with a clear message that
+// names the file or flag, the exit code of the convention (2 for usage errors, 1 for failures), and nothing
+// half-written.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { modelCommand } from '../src/cli/models.js';
+import { UsageError } from '../src/cli/command.js';
+import { tempDir } from './data-fixture.js';
+import { sharedPath, SKIP_WITHOUT_SHARED } from '../../../test-support/shared-data.js';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+const REFERENCE = sharedPath('reference/models');
+
+/** The real CLI in a child process: exit codes as the shell sees them. */
+function dias(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A command in this process, its stdout captured; rejects as the command does. */
+async function quiet(run: () => Promise<number>): Promise<{ code: number; stdout: string }> {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
+  try {
+    return { code: await run(), stdout: lines.join('\n') };
+  } finally {
+    console.log = log;
+  }
+}
+
+describe('dias model verify', () => {
+  test('a folder without references is an error, not "0/0 equivalent"', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeFileSync(join(dir, 'notes.txt'), 'no references here');
+      await assert.rejects(modelCommand.run(['verify', '--reference', dir]), (e: Error) => e instanceof UsageError && e.message.includes(dir) && /no references \(<Name>\.json with <Name>\.output\.npy\)/.test(e.message));
+      await assert.rejects(modelCommand.run(['verify', '--reference', join(dir, 'nope')]), (e: Error) => e instanceof UsageError && /nope: no such folder/.test(e.message));
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('an unknown constructor key fails the model instead of being ignored', { skip: SKIP_WITHOUT_SHARED }, async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const json = JSON.parse(readFileSync(join(REFERENCE, 'CSNet.json'), 'utf8'));
+      json.constructor.num_chanels = 4;
+      writeFileSync(join(dir, 'CSNet.json'), JSON.stringify(json));
+      copyFileSync(join(REFERENCE, 'CSNet.output.npy'), join(dir, 'CSNet.output.npy'));
+      const r = await quiet(() => modelCommand.run(['verify', '--reference', dir]));
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /CSNet .*FAIL .*constructor key num_chanels is not an option of CSNet \(its options: .*num_channels/);
+      assert.match(r.stdout, /0\/1 equivalent/);
+    } finally {
+      cleanup();
+    }
+  });
+});
