@@ -8,6 +8,8 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelCommand } from '../src/cli/models.js';
+import { metricsCommand } from '../src/cli/metrics.js';
+import { encodeNpy } from '../src/data/npy-array.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir } from './data-fixture.js';
 import { sharedPath, SKIP_WITHOUT_SHARED } from '../../../test-support/shared-data.js';
@@ -56,6 +58,27 @@ describe('dias model verify', () => {
       assert.equal(r.code, 1);
       assert.match(r.stdout, /CSNet .*FAIL .*constructor key num_chanels is not an option of CSNet \(its options: .*num_channels/);
       assert.match(r.stdout, /0\/1 equivalent/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('dias metrics', () => {
+  test('probabilities outside [0, 1] and --threshold outside [0, 1] are refused, as test and segment do', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const gt = join(dir, 'gt.npy');
+      writeFileSync(gt, encodeNpy([2, 2], Uint8Array.from([0, 1, 1, 0])));
+      const logits = join(dir, 'logits.npy');
+      writeFileSync(logits, encodeNpy([2, 2], Float32Array.from([0.2, 3.5, 0.9, -1])));
+      await assert.rejects(quiet(() => metricsCommand.run(['--prob', logits, '--gt', gt])), (e: Error) => e.message.startsWith(logits) && /probability 3\.5 at pixel 1 \(row 0, column 1\) is outside \[0, 1\]/.test(e.message));
+      const prob = join(dir, 'prob.npy');
+      writeFileSync(prob, encodeNpy([2, 2], Float32Array.from([0.2, 1, 0.9, 0])));
+      for (const t of ['2', '-0.5']) {
+        await assert.rejects(quiet(() => metricsCommand.run(['--prob', prob, '--gt', gt, `--threshold=${t}`])), (e: Error) => e instanceof UsageError && e.message === `--threshold must be a number in [0, 1], got '${t}'`);
+      }
+      assert.equal((await quiet(() => metricsCommand.run(['--prob', prob, '--gt', gt, '--threshold', '1']))).code, 0);
     } finally {
       cleanup();
     }

@@ -14,6 +14,14 @@ export function positiveIntFlag(name: string, value: string | undefined, fallbac
   return n;
 }
 
+/** A probability flag (--threshold): a number in [0, 1], the fallback when absent; every command reads it so. */
+export function probabilityFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const p = Number(value);
+  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw new UsageError(`--${name} must be a number in [0, 1], got '${value}'`);
+  return p;
+}
+
 /** --device: cpu or cuda (undefined when absent); whether CUDA is there is the caller's check. */
 export function deviceFlag(value: string | undefined): 'cpu' | 'cuda' | undefined {
   if (value !== undefined && value !== 'cpu' && value !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);

@@ -7,7 +7,7 @@ import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
-import { loadRunModel, loadWeightsFile, runPath, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import { loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
 import { deviceFlag, positiveIntFlag } from './flags.js';
 
@@ -24,6 +24,7 @@ const inferenceFlags = {
 const modelRunFlags = {
   run: { type: 'string' },
   checkpoint: { type: 'string' },
+  iteration: { type: 'string' },
   threshold: { type: 'string' },
   json: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
@@ -62,13 +63,6 @@ export interface InferenceFlagValues {
   device?: string;
 }
 
-export function probabilityFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const p = Number(value);
-  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw new UsageError(`--${name} must be a number in [0, 1], got '${value}'`);
-  return p;
-}
-
 export function checkpointChoice(value: string | undefined): WeightsChoice {
   const c = value ?? 'best';
   if (c !== 'best' && c !== 'final' && c !== 'latest') throw new UsageError(`--checkpoint must be best, final or latest, got '${value}'`);
@@ -101,6 +95,11 @@ function parseDevice(value: string | undefined): 'cpu' | 'cuda' {
   return device;
 }
 
+function nonNegativeInt(flag: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new UsageError(`--${flag} must be an integer >= 0, got '${text}'`);
+  return Number(text);
+}
+
 function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): InferenceModel {
   const frames = loaded.frames;
   let device: 'cpu' | 'cuda' = 'cpu';
@@ -131,17 +130,26 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
   };
 }
 
-/** A run folder's checkpoint, with clear messages for a missing folder or checkpoint. */
-export function loadRunForInference(runDir: string, which: WeightsChoice): InferenceModel {
+/**
+ * A run folder's checkpoint (for a self-training run, that of stage `iteration`, default the last), with clear
+ * messages for a missing folder or checkpoint.
+ */
+export function loadRunForInference(runDir: string, which: WeightsChoice, iteration?: number): InferenceModel {
   if (!existsSync(runDir)) throw new UsageError(`--run ${runDir}: no such run folder`);
   if (!statSync(runDir).isDirectory()) throw new UsageError(`--run ${runDir}: not a folder`);
   if (!existsSync(runPath(runDir, 'config'))) throw new UsageError(`--run ${runDir}: not a run folder (no config.json)`);
-  const file = runPath(runDir, which);
+  let dir: string;
+  try {
+    dir = weightsRunDir(runDir, readRunConfig(runDir), iteration);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const file = runPath(dir, which);
   if (!existsSync(file)) {
-    const have = readdirSync(runDir).filter((n) => /^checkpoint_\w+\.safetensors$/.test(n));
+    const have = existsSync(dir) ? readdirSync(dir).filter((n) => /^checkpoint_\w+\.safetensors$/.test(n)) : [];
     throw new UsageError(`${file}: no such checkpoint (${have.length ? `the run has ${have.join(', ')}` : 'the run has no checkpoints yet'})`);
   }
-  return wrap(loadRunModel(runDir, which), file);
+  return wrap(loadRunModel(runDir, which, iteration), file);
 }
 
 /** A weights file written by dias train (safetensors with dias_model, dias_model_options and dias_frames). */
@@ -151,6 +159,8 @@ export function loadWeightsForInference(path: string): InferenceModel {
 }
 
 /** The model named by --run (with --checkpoint) or else by --weights; the caller has checked that one is given. */
-export function loadInferenceModel(values: { run?: string; checkpoint?: string; weights?: string }): InferenceModel {
-  return values.run ? loadRunForInference(values.run, checkpointChoice(values.checkpoint)) : loadWeightsForInference(values.weights!);
+export function loadInferenceModel(values: { run?: string; checkpoint?: string; weights?: string; iteration?: string }): InferenceModel {
+  if (values.iteration !== undefined && !values.run) throw new UsageError('--iteration goes with --run (a self-training run)');
+  const iteration = values.iteration === undefined ? undefined : nonNegativeInt('iteration', values.iteration);
+  return values.run ? loadRunForInference(values.run, checkpointChoice(values.checkpoint), iteration) : loadWeightsForInference(values.weights!);
 }

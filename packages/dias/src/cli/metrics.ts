@@ -5,6 +5,7 @@ import { METRIC_NAMES, evaluateImage } from '../metrics/metrics.js';
 import { readGroundTruth, readProbabilityMap } from '../eval/read-maps.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
+import { probabilityFlag } from './flags.js';
 
 export const metricsCommand: Command = {
   name: 'metrics',
@@ -14,10 +15,11 @@ export const metricsCommand: Command = {
 Computes the DIAS benchmark metrics of one image as the official evaluation does: prediction = prob >= threshold,
 DSC/Acc/Sen/Spe/IoU over every pixel, AUC over all pixels (ties grouped, as scikit-learn), clDice from
 scikit-image skeletons, VC = 8-connected labels of the prediction / of the ground truth (background included).
-  --prob P       vessel probability: a 2D .npy (values 0..1) or a grey PNG (0..255, read as value/255)
+  --prob P       vessel probability: a 2D .npy (values 0..1; anything outside is an error, e.g. logits)
+                 or a grey PNG (0..255, read as value/255)
   --gt G         ground truth: a 2D .npy or a grey PNG holding 0/255 or 0/1 (any other value is an error,
                  as in dias data check)
-  --threshold T  binarisation threshold (default 0.5)
+  --threshold T  binarisation threshold in [0, 1] (default 0.5)
   --json         print one JSON object {DSC, Acc, Sen, Spe, IoU, AUC, clDice, VC}; undefined values are null`,
   async run(argv) {
     const { values } = parseArgs({
@@ -30,10 +32,7 @@ scikit-image skeletons, VC = 8-connected labels of the prediction / of the groun
       if (!existsSync(path)) throw new UsageError(`--${flag} ${path}: no such file`);
       if (!/\.(npy|png)$/i.test(path)) throw new UsageError(`--${flag} ${path}: expected a .npy or .png file`);
     }
-    const threshold = values.threshold === undefined ? 0.5 : Number(values.threshold);
-    if (values.threshold !== undefined && (values.threshold.trim() === '' || !Number.isFinite(threshold))) {
-      throw new UsageError(`--threshold must be a number, got '${values.threshold}'`);
-    }
+    const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     const prob = readProbabilityMap(values.prob!);
     const gt = readGroundTruth(values.gt!);
     if (prob.width !== gt.width || prob.height !== gt.height) {

@@ -9,8 +9,8 @@ import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/me
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
-import { outsideInput, positiveIntFlag, printWarnings } from './flags.js';
+import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
+import { outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--json]

@@ -6,11 +6,11 @@ import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
-import { labelledSplitFlag } from './flags.js';
+import { labelledSplitFlag, probabilityFlag } from './flags.js';
 import { ProgressBar } from './progress.js';
-import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs, probabilityFlag } from './inference-flags.js';
+import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
 
-const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--no-tta]
+const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--iteration K] [--no-tta]
                  [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]
 
 Predicts every sequence of a split of a DIAS dataset whole (sliding 64x64 window, as the official tester),
@@ -22,6 +22,7 @@ replaced only when the test has finished.
   --data DIR         DIAS dataset (default: the run's data.dir from config.json)
   --split S          ${DIAS_SPLITS.filter((s) => s !== 'unlabelled').join(', ')} (default test)
   --checkpoint C     best (default), final or latest
+  --iteration K      a self-training (rpst) run: stage K (0 the teacher, 1.. the students; default the last)
 ${INFERENCE_FLAG_USAGE}
   --threshold P      binarisation threshold (default 0.5)
   --report FILE.md   also write a one-page report: model and training budget, the metrics next to baselines
@@ -46,7 +47,8 @@ export const testCommand: Command = {
     if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
     if (values.report !== undefined && !existsSync(dirname(resolve(values.report)))) throw new UsageError(`--report ${values.report}: its folder does not exist`);
     const predict = loaded.predictOptions(values);
-    const outDir = join(values.run, `test_${split}`);
+    // Beside the weights tested: RUN/ itself, or the stage folder of a self-training run (RUN/iter{k}/).
+    const outDir = join(dirname(loaded.weights), `test_${split}`);
     const progress = !values['no-progress'];
     let bar: ProgressBar | undefined;
     if (!values.json) console.log(`${loaded.describe()} on ${dataDir} (${split})`);

@@ -47,8 +47,8 @@ function readRaw(path: string): Raw {
 }
 
 /**
- * A probability map: .npy arrays as stored (expected in 0..1), PNGs divided by their full scale (8-bit /255,
- * 16-bit /65535). NaN values are an error.
+ * A probability map: .npy arrays as stored (values in 0..1), PNGs divided by their full scale (8-bit /255,
+ * 16-bit /65535). NaN and values outside [0, 1] are an error.
  */
 export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Array> {
   const raw = readRaw(path);
@@ -57,8 +57,13 @@ export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Ar
   // typed array is our own copy, so scaling PNG values in place is safe.
   const data = raw.fullScale === null && (raw.data instanceof Float32Array || raw.data instanceof Float64Array) ? raw.data : Float64Array.from(raw.data);
   if (raw.fullScale !== null) for (let i = 0; i < n; i++) data[i] /= raw.fullScale;
+  // Outside [0, 1] is not a probability (logits, a 0..255 array saved as float): thresholding it at 0.5 would give
+  // metrics of something else without a word.
+  const where = (i: number) => `at pixel ${i} (row ${Math.floor(i / raw.width)}, column ${i % raw.width})`;
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(data[i])) throw new Error(`${path}: probability map has NaN at pixel ${i} (row ${Math.floor(i / raw.width)}, column ${i % raw.width})`);
+    const v = data[i];
+    if (Number.isNaN(v)) throw new Error(`${path}: probability map has NaN ${where(i)}`);
+    if (v < 0 || v > 1) throw new Error(`${path}: probability ${v} ${where(i)} is outside [0, 1]; give probabilities (a softmax or sigmoid output), not logits or grey values`);
   }
   return { width: raw.width, height: raw.height, data };
 }
