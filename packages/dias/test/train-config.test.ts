@@ -49,7 +49,7 @@ test('a YAML file sets nested keys; an unknown key fails naming the file and the
     writeFileSync(bad, 'train:\n  epoch: 7\n');
     const e = configError(() => applyConfigFile(defaultTrainConfig(), bad));
     assert.equal(e.key, 'train.epoch');
-    assert.match(e.message, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: train\\.epoch: unknown key \\(known in train: recipe, epochs, patchesPerEpoch`));
+    assert.match(e.message, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: train\\.epoch: unknown key \\(known in train: recipe, init, epochs, patchesPerEpoch`));
 
     const top = join(dir, 'top.json');
     writeFileSync(top, JSON.stringify({ trainer: { epochs: 1 } }));

@@ -41,6 +41,8 @@ export interface LineDatasetOptions {
   size?: number;
   frames?: number;
   seed?: number;
+  /** Sequences of an unlabeled/images pool (frames only), after the labelled splits. */
+  unlabelled?: number;
   /** Also write training/scribbles/label_s{n}.png: half the line pixels 1, a sparse background sample 0, the rest 255. */
   scribbles?: boolean;
 }
@@ -50,7 +52,7 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
   const { training = 3, validation = 2, size = 48, frames = 4, seed = 7 } = o;
   const next = rng(seed);
   let id = 0;
-  for (const [split, count] of [['training', training], ['validation', validation]] as const) {
+  for (const [split, count] of [['training', training], ['validation', validation], ['unlabeled', o.unlabelled ?? 0]] as const) {
     for (let n = 0; n < count; n++, id++) {
       const mask = lineMask(size, 3, next);
       const noise = Array.from({ length: frames * size * size }, () => next());
@@ -61,7 +63,7 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
           return Math.round(190 + 30 * noise[k * size * size + p] - (mask[p] ? darken : 0));
         });
       }
-      writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
+      if (split !== 'unlabeled') writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
       if (o.scribbles && split === 'training') {
         const pick = Array.from({ length: size * size }, () => next());
         writePng(join(root, split, 'scribbles', `label_s${id}.png`), size, size, (x, y) => {

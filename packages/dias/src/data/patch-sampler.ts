@@ -1,6 +1,8 @@
 // Random training patches from normalised DSA sequences, as the official Train_dataset.__getitem__: a sequence
 // drawn uniformly, a P x P crop at a uniformly drawn position (all frames), then the augmentations (see
-// augmentation.ts). Batch i of a run is a pure function of (sequences, options, seed, i): it draws from its own
+// augmentation.ts). With a second pool (semi-supervision: pseudo-labelled or unlabelled sequences after the
+// labelled ones), each patch comes from it with a given probability and gets that pool's augmentation (RPST's random
+// patch mix: a pseudo-labelled patch with strong augmentation, else a labelled one with weak). Batch i of a run is a pure function of (sequences, options, seed, i): it draws from its own
 // stream Random.derive(seed, i), so a run resumes from a batch counter and worker threads reproduce it exactly.
 import type { DsaSequence } from './sequence.js';
 import { Random } from './random.js';
@@ -28,6 +30,16 @@ export interface PatchBatch {
   origin: Int32Array;
   /** For each patch, its orientation code: flipRows + 2 * flipCols + 4 * rot90. */
   orientation: Uint8Array;
+  /** With a second pool: 1 for each patch cut from it (and augmented its way), 0 for the first pool. */
+  fromPool?: Uint8Array;
+}
+
+/** The second pool: sequences [from, n) of the list, drawn with `probability`, augmented with `augment`. */
+export interface SecondPoolOptions {
+  from: number;
+  probability: number;
+  /** Default: the sampler's own augmentation. */
+  augment?: AugmentOptionsInput;
 }
 
 /** Which targets go into the batches; 'auto' takes each kind that every sequence has. */
@@ -47,6 +59,7 @@ export interface PatchSamplerOptions {
   targets?: PatchTargets;
   /** Relative probability of drawing each sequence (default uniform, as the official code). */
   sequenceWeights?: number[];
+  pool?: SecondPoolOptions;
 }
 
 /** The parts of a sequence that sampling reads (all a worker thread needs). */
@@ -63,6 +76,8 @@ export interface PatchSamplerConfig {
   withScribbles: boolean;
   /** Cumulative sequence weights normalised to end at 1, or null for uniform. */
   cumulativeWeights: number[] | null;
+  /** The second pool, resolved (null: one pool). */
+  pool: { from: number; probability: number; augment: AugmentOptions } | null;
 }
 
 /** Where a run stands: enough to resume it exactly. */
@@ -130,7 +145,15 @@ export function resolvePatchSamplerConfig(sequences: readonly SequenceArrays[], 
     cumulativeWeights = w.map((x) => (acc += x / total));
   }
   const augment = resolveAugmentOptions(options.augment, patchSize);
-  return { patchSize, batchSize, T, augment, views, withLabels, withScribbles, cumulativeWeights };
+  let pool: PatchSamplerConfig['pool'] = null;
+  if (options.pool !== undefined) {
+    const { from, probability } = options.pool;
+    if (!Number.isInteger(from) || from < 1 || from >= sequences.length) fail(`pool.from must be an index in [1, ${sequences.length - 1}] (both pools non-empty), got ${String(from)}`);
+    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) fail(`pool.probability must be in [0, 1], got ${String(probability)}`);
+    if (cumulativeWeights) fail('sequenceWeights and pool exclude each other');
+    pool = { from, probability, augment: options.pool.augment === undefined ? augment : resolveAugmentOptions(options.pool.augment, patchSize) };
+  }
+  return { patchSize, batchSize, T, augment, views, withLabels, withScribbles, cumulativeWeights, pool };
 }
 
 function pickSequence(rng: Random, n: number, cumulative: number[] | null): number {
@@ -143,7 +166,7 @@ function pickSequence(rng: Random, n: number, cumulative: number[] | null): numb
 /** Batch `index` of the run seeded with `seed`: the same arrays wherever and whenever it is computed. */
 export function generatePatchBatch(sequences: readonly SequenceArrays[], cfg: PatchSamplerConfig, seed: number, index: number): PatchBatch {
   if (!Number.isSafeInteger(index) || index < 0) fail(`batch index must be a non-negative integer, got ${index}`);
-  const { batchSize: B, T, patchSize: P, augment } = cfg;
+  const { batchSize: B, T, patchSize: P, pool } = cfg;
   const PP = P * P;
   const rng = Random.derive(seed, index);
   const images = new Float32Array(B * T * PP);
@@ -153,8 +176,16 @@ export function generatePatchBatch(sequences: readonly SequenceArrays[], cfg: Pa
   const sequenceIndex = new Int32Array(B);
   const origin = new Int32Array(2 * B);
   const orientation = new Uint8Array(B);
+  const fromPool = pool ? new Uint8Array(B) : undefined;
   for (let b = 0; b < B; b++) {
-    const si = pickSequence(rng, sequences.length, cfg.cumulativeWeights);
+    let si: number;
+    let augment = cfg.augment;
+    if (pool) {
+      const second = rng.uniform() < pool.probability;
+      si = second ? pool.from + rng.int(sequences.length - pool.from) : rng.int(pool.from);
+      if (second) augment = pool.augment;
+      fromPool![b] = second ? 1 : 0;
+    } else si = pickSequence(rng, sequences.length, cfg.cumulativeWeights);
     const s = sequences[si];
     // Official CropToFixed: a uniform corner when the image is larger than the patch, else centred with
     // reflected padding. (Its randint(H - P) never reaches the last corner, H - P; this one does.)
@@ -183,6 +214,7 @@ export function generatePatchBatch(sequences: readonly SequenceArrays[], cfg: Pa
   if (images2) batch.images2 = images2;
   if (labels) batch.labels = labels;
   if (scribbles) batch.scribbles = scribbles;
+  if (fromPool) batch.fromPool = fromPool;
   return batch;
 }
 

@@ -14,7 +14,7 @@ export type PatchWorkerRequest = { index: number };
 export type PatchWorkerReply = { index: number; batch: PatchBatch } | { index: number; error: string };
 
 function transferables(b: PatchBatch): ArrayBuffer[] {
-  const arrays = [b.images, b.images2, b.labels, b.scribbles, b.sequenceIndex, b.origin, b.orientation];
+  const arrays = [b.images, b.images2, b.labels, b.scribbles, b.sequenceIndex, b.origin, b.orientation, b.fromPool];
   return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
 }
 

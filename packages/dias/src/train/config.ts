@@ -48,14 +48,25 @@ export interface TrainConfig {
     /** The scribble set of weakly supervised recipes: 'auto' (training/scribbles, generated from the dense label),
      * 'annotator' (training/scribbles_annotator), or any set's folder name below training/. */
     scribbles: string;
+    /** Semi-supervision: the labelled subset of training/ -- its first N sequences in id order, or these ids;
+     * null: all of them. */
+    labelled: number | null;
+    labelledIds: number[] | null;
+    /** A folder of pseudo-labelled sequences in the DIAS layout (training/images, training/labels; label 255 =
+     * ignore), mixed into the patches with probability rpst.pseudoProbability and strong augmentation. */
+    pseudo: string | null;
     /** Patch-making worker threads (null: min(4, cores - 1)); 0 makes batches on the training thread. */
     workers: number | null;
   };
   /** Per-sequence z-score over all frames and pixels, as the official readers (the only option). */
   normalization: 'zscore-per-sequence';
   train: {
-    /** The training method (recipes/): fsl, sscr, pce, pce-dice, entropy-min, gated-crf, dmpls. */
+    /** The training method (recipes/): fsl, sscr, pce, pce-dice, entropy-min, gated-crf, dmpls; semi-supervised
+     * rpst (self-training in stages, self-training.ts), mean-teacher, cps. */
     recipe: string;
+    /** Start from another run's exported weights (its checkpoint_best; a run folder), optionally with its optimizer
+     * state; null: a fresh initialisation. RPST's students continue from their teacher this way. */
+    init: { from: string | null; optimizer: boolean; checkpoint: 'best' | 'final' };
     epochs: number;
     /** Random patches per epoch (official NUM_EACH_EPOCH); steps per epoch = floor(patches / batch). */
     patchesPerEpoch: number;
@@ -116,13 +127,32 @@ export interface TrainConfig {
   gatedCrf: { weight: number; radius: number };
   /** DMPLS on UNet_CCT: weight of the mixed pseudo-label Dice (released 0.5). */
   dmpls: { pseudoWeight: number };
+  /** RPST, random patch-based self-training (self-training.ts). */
+  rpst: {
+    /** Student iterations after the teacher (ssl.pdf: 3). */
+    iterations: number;
+    /** Probability that a patch is pseudo-labelled (strong augmentation) rather than labelled (weak). */
+    pseudoProbability: number;
+    /** The student continues from its teacher (weights and AdamW state, a fresh schedule: as released) or starts anew. */
+    student: 'continue' | 'reinit';
+    /** Pixels whose probability lies within this distance of the threshold are ignored (0: none). */
+    confidenceBand: number;
+    /** Flip test-time augmentation when pseudo-labelling. */
+    tta: boolean;
+    /** The strong augmentation of pseudo-labelled patches (a preset or changes; official ssl-strong). */
+    strongAugment: AugmentOptionsInput;
+  };
+  /** Mean teacher: EMA decay of the teacher and the weight of the consistency term (sigmoid ramp-up). */
+  meanTeacher: { emaDecay: number; consistencyWeight: number; rampUpEpochs: number };
+  /** Cross pseudo supervision (Chen et al. 2021): weight of the cross pseudo-label terms (ramp-up). */
+  cps: { weight: number; rampUpEpochs: number };
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: { name: 'VSS_Net', options: {} },
-  data: { dir: '', frames: 8, patchSize: 64, augment: null, scribbles: 'auto', workers: null },
+  data: { dir: '', frames: 8, patchSize: 64, augment: null, scribbles: 'auto', labelled: null, labelledIds: null, pseudo: null, workers: null },
   normalization: 'zscore-per-sequence',
-  train: { recipe: 'fsl', epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
+  train: { recipe: 'fsl', init: { from: null, optimizer: false, checkpoint: 'best' }, epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
   optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
   scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
   validation: { everyEpochs: 1, stride: 32, batchSize: 64, blend: 'average', threshold: 0.5, select: 'dsc', selectFromEpoch: null, earlyStopping: null },
@@ -130,6 +160,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   entropyMin: { weight: 5 },
   gatedCrf: { weight: 0.1, radius: 5 },
   dmpls: { pseudoWeight: 0.5 },
+  rpst: { iterations: 3, pseudoProbability: 0.5, student: 'continue', confidenceBand: 0, tta: false, strongAugment: 'ssl-strong' },
+  meanTeacher: { emaDecay: 0.99, consistencyWeight: 0.1, rampUpEpochs: 5 },
+  cps: { weight: 1, rampUpEpochs: 5 },
 };
 
 /** A bad setting: `key` is its full dotted name. */
@@ -162,15 +195,21 @@ const record: Leaf = (v) => (isPlain(v) ? ok(structuredClone(v)) : bad(`must be 
 const augment: Leaf = (v) =>
   v === null || typeof v === 'string' || isPlain(v) ? ok(structuredClone(v)) : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong), a mapping, or null (the recipe's), got ${show(v)}`);
 const weight = num((n) => n >= 0, 'a number >= 0');
+const ids: Leaf = (v) =>
+  v === null ? ok(null) : Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x) && x >= 0) ? ok([...v]) : bad(`must be a non-empty list of sequence ids (integers >= 0) or null, got ${show(v)}`);
+const probability = num((n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 const betas: Leaf = (v) =>
   Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? ok([v[0], v[1]]) : bad(`must be [beta1, beta2] with each in [0, 1), got ${show(v)}`);
 
 const SCHEMA: Schema = {
   model: { name: text, options: record },
-  data: { dir: text, frames: int(1), patchSize: int(1), augment, scribbles: text, workers: nullable(int(0)) },
+  data: {
+    dir: text, frames: int(1), patchSize: int(1), augment, scribbles: text, labelled: nullable(int(1)), labelledIds: ids, pseudo: nullable(text), workers: nullable(int(0)),
+  },
   normalization: oneOf('zscore-per-sequence'),
   train: {
     recipe: oneOf(...RECIPE_NAMES),
+    init: { from: nullable(text), optimizer: oneOf(true, false), checkpoint: oneOf('best', 'final') },
     epochs: int(1),
     patchesPerEpoch: int(1),
     batchSize: int(1),
@@ -214,6 +253,16 @@ const SCHEMA: Schema = {
   entropyMin: { weight },
   gatedCrf: { weight, radius: int(1) },
   dmpls: { pseudoWeight: weight },
+  rpst: {
+    iterations: int(1),
+    pseudoProbability: probability,
+    student: oneOf('continue', 'reinit'),
+    confidenceBand: num((n) => n >= 0 && n < 0.5, 'a number in [0, 0.5)'),
+    tta: oneOf(true, false),
+    strongAugment: augment,
+  },
+  meanTeacher: { emaDecay: num((n) => n >= 0 && n < 1, 'a number in [0, 1)'), consistencyWeight: weight, rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0') },
+  cps: { weight, rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0') },
 };
 
 function leafAt(key: string): Leaf | Schema | undefined {
@@ -326,6 +375,14 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   if (c.validation.stride > c.data.patchSize) fail('validation.stride', `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`);
   if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
   const recipe = findRecipe(c.train.recipe);
+  if (c.data.labelled !== null && c.data.labelledIds !== null) fail('data.labelledIds', 'and data.labelled exclude each other (the first N sequences, or these ids)');
+  if (c.train.init.from !== null) c.train.init.from = resolve(c.train.init.from);
+  if (c.data.pseudo !== null) c.data.pseudo = resolve(c.data.pseudo);
+  try {
+    resolveAugmentOptions(c.rpst.strongAugment, c.data.patchSize);
+  } catch (e) {
+    fail('rpst.strongAugment', (e as Error).message.replace(/^augmentation options: /, ''));
+  }
   if (!c.data.scribbles.trim()) fail('data.scribbles', "must name a scribble set: 'auto', 'annotator' or a folder below training/");
   try {
     c.data.augment = structuredClone(c.data.augment ?? recipe.augment);

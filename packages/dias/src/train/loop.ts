@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
-  autocast, cuda, defaultGenerator, fromTypedArray, GradScaler, manualSeed, optim, scope, setNumThreads, getNumThreads, type Tensor,
+  autocast, cuda, defaultGenerator, fromTypedArray, GradScaler, loadSafetensors, manualSeed, optim, scope, setNumThreads, getNumThreads, type Tensor,
 } from '@dias-ts/torch';
 import { PatchPrefetcher } from '../data/prefetch.js';
 import type { PatchBatch } from '../data/patch-sampler.js';
@@ -24,9 +24,10 @@ import type { Recipe, StepContext } from './recipe.js';
 import { findRecipe } from './recipes/index.js';
 import {
   networkWeightsPath, prepareRunFolder, readLatestCheckpoint, readLog, readRunConfig, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
-  type EpochLog, type ResumeRecord, type WeightsInfo,
+  type EpochLog, type LatestCheckpoint, type ResumeRecord, type WeightsInfo,
 } from './run-folder.js';
 import { loadTrainingData } from './training-data.js';
+import { runSelfTraining } from './self-training.js';
 import { validate, type ValidationResult } from './validation.js';
 import { writeProgressChart } from './progress-chart.js';
 
@@ -119,6 +120,30 @@ function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<string, 
   };
 }
 
+/** Another run's exported weights and, when asked, its resume state (optimizer tensors per network). */
+function readInitialState(runDir: string, which: 'best' | 'final', withOptimizer: boolean) {
+  const path = runPath(runDir, which);
+  if (!existsSync(path)) throw new Error(`train.init.from: ${path}: missing (the run to start from has no checkpoint_${which})`);
+  const weights = loadSafetensors(path).tensors;
+  const optimizer = withOptimizer ? readLatestCheckpoint(runDir) : null;
+  if (withOptimizer && !optimizer) throw new Error(`train.init.from: ${runPath(runDir, 'latestState')}: missing (no optimizer state to continue from)`);
+  return {
+    weights,
+    optimizer,
+    dispose() {
+      for (const t of weights.values()) t.dispose();
+      optimizer?.dispose();
+    },
+  };
+}
+
+/** The optimizer state a network takes from another run: the same-named network's, or the only one there is. */
+function initialOptimizerOf(ckpt: LatestCheckpoint, name: string): { state: Map<string, Tensor>; meta: optim.OptimizerMeta } | null {
+  const names = [...ckpt.networks.keys()];
+  const source = ckpt.networks.has(name) ? name : names.length === 1 ? names[0] : null;
+  return source === null ? null : { state: ckpt.networks.get(source)!.optimizer, meta: ckpt.record.networks[source].optimizer };
+}
+
 /** One training step over every network; returns the recipe's losses as numbers. */
 function trainStep(recipe: Recipe, networks: readonly Network[], ctx: StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
   return scope(() => {
@@ -144,6 +169,7 @@ function trainStep(recipe: Recipe, networks: readonly Network[], ctx: StepContex
 
 /** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
 export async function trainRun(o: TrainOptions): Promise<TrainResult> {
+  if (findRecipe(o.config.train.recipe).selfTraining) return runSelfTraining(o, trainRun);
   const ev = o.events ?? {};
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
@@ -158,8 +184,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
 
   const recipe = findRecipe(config.train.recipe).create(config);
   const withValidation = config.validation.everyEpochs > 0;
+  const pool = config.data.pseudo !== null ? { pseudoDir: config.data.pseudo } : recipe.unlabelledPool ? { unlabelled: true as const } : null;
   const data = loadTrainingData(config.data.dir, {
     frames: config.data.frames, withValidation, targets: recipe.targets, scribbles: config.data.scribbles,
+    labelled: config.data.labelled, labelledIds: config.data.labelledIds, pool,
   });
   const steps = stepsPerEpoch(config);
   const E = config.train.epochs;
@@ -173,12 +201,24 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
   const networks: Network[] = [];
   // Native memory is freed when the run ends, however it ends (tests and tools run several in one process).
   try {
-    for (const name of recipe.networks) {
-      const model = buildModel(setup);
-      if (config.train.device !== 'cpu') model.to(config.train.device);
-      const optimizer = buildOptimizer(model, config);
-      networks.push({ name, model, optimizer, scheduler: buildScheduler(optimizer, config, steps) });
+    const init = mode === 'fresh' && config.train.init.from !== null ? readInitialState(config.train.init.from, config.train.init.checkpoint, config.train.init.optimizer) : null;
+    try {
+      for (const name of recipe.networks) {
+        const model = buildModel(setup);
+        if (config.train.device !== 'cpu') model.to(config.train.device);
+        const optimizer = buildOptimizer(model, config);
+        // Another run's weights (and AdamW state) before the schedule is built, so the schedule starts afresh.
+        if (init) {
+          model.loadStateDict(init.weights);
+          const from = init.optimizer && initialOptimizerOf(init.optimizer, name);
+          if (from) optimizer.loadStateDict(from);
+        }
+        networks.push({ name, model, optimizer, scheduler: buildScheduler(optimizer, config, steps) });
+      }
+    } finally {
+      init?.dispose();
     }
+    if (init) log(`initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`);
     const exported = networks.find((n) => n.name === recipe.exported)!;
     const nets = Object.fromEntries(networks.map((n) => [n.name, n.model]));
     const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
@@ -248,7 +288,11 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
       const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
       log(`scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`);
     }
-    const prefetcher = new PatchPrefetcher(data.training, {
+    if (data.pool.length) {
+      const p = config.data.pseudo !== null ? config.rpst.pseudoProbability : recipe.unlabelledPool!.probability;
+      log(`patch mix: ${data.pool.length} ${config.data.pseudo !== null ? 'pseudo-labelled' : 'unlabelled'} sequences drawn with probability ${p}, ${data.training.length} labelled otherwise`);
+    }
+    const prefetcher = new PatchPrefetcher([...data.training, ...data.pool], {
       patchSize: config.data.patchSize,
       batchSize: config.train.batchSize,
       seed: config.train.seed,
@@ -257,6 +301,13 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
       views: recipe.views,
       workers: config.data.workers ?? Math.min(4, Math.max(1, cpus().length - 1)),
       startIndex: samplerStart,
+      ...(data.pool.length
+        ? {
+            pool: config.data.pseudo !== null
+              ? { from: data.training.length, probability: config.rpst.pseudoProbability, augment: config.rpst.strongAugment }
+              : { from: data.training.length, probability: recipe.unlabelledPool!.probability },
+          }
+        : {}),
     });
     const lastEpoch = Math.min(E, o.stopAfterEpochs !== undefined ? done + o.stopAfterEpochs : E);
     try {

@@ -6,7 +6,9 @@
 //           tp = Σ p·y, fp = Σ p·(1 - y), fn = Σ (1 - p)·y,  dc = (2tp + s) / (2tp + fp + fn + s + 1e-8), s = 1e-5,
 //         averaged over the foreground classes (one class, the vessels, in DIAS).
 // The official total is CE − dc; we report CE + (1 − dc): the same gradient, and a loss that reaches 0.
-import { F, type Tensor } from '@dias-ts/torch';
+// With an ignore index (pseudo-labels whose uncertain pixels were left out, unlabelled patches), both terms count
+// only the other pixels: CE averaged over them, the Dice sums masked.
+import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
 
 /** nnU-Net's smoothing of the soft Dice (SoftDiceLoss smooth = 1e-5). */
 export const DICE_SMOOTH = 1e-5;
@@ -49,9 +51,38 @@ export function softForegroundDice(logits: Tensor, target: Tensor, smooth = DICE
   return dc.narrow(0, 1, C - 1).mean();
 }
 
-/** DC_and_CE_loss: mean cross-entropy plus (1 − soft foreground batch Dice). */
-export function dcAndCeLoss(logits: Tensor, target: Tensor): SegmentationLoss {
+/** The soft foreground batch Dice over the pixels where `target` is not `ignoreIndex`. */
+function maskedForegroundDice(logits: Tensor, target: Tensor, ignoreIndex: number): Tensor {
+  const C = logits.shape[1];
+  const [mask, y] = noGrad(() => {
+    const keep = target.ne(ignoreIndex);
+    const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
+    const oneHot = F.oneHot(where(keep, target.long(), 0), C).permute(...order).to(logits.dtype);
+    return [keep.unsqueeze(1).to(logits.dtype), oneHot] as const;
+  });
+  const p = F.softmax(logits, 1).mul(mask);
+  const axes = [0, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 2)];
+  const tp = p.mul(y).sum(axes);
+  const fp = p.sub(p.mul(y)).sum(axes);
+  const fn = y.mul(mask).sub(p.mul(y)).sum(axes);
+  const dc = tp.mul(2).add(DICE_SMOOTH).div(tp.mul(2).add(fp).add(fn).add(DICE_SMOOTH + DICE_EPS));
+  return dc.narrow(0, 1, C - 1).mean();
+}
+
+/**
+ * DC_and_CE_loss: mean cross-entropy plus (1 − soft foreground batch Dice). With `ignoreIndex`, pixels of that
+ * target value take no part (a batch of ignored pixels only gives CE 0).
+ */
+export function dcAndCeLoss(logits: Tensor, target: Tensor, options: { ignoreIndex?: number } = {}): SegmentationLoss {
   checkShapes(logits, target);
+  if (options.ignoreIndex !== undefined) {
+    const t = target.long();
+    const counted = noGrad(() => t.ne(options.ignoreIndex!).sum().item());
+    // CE over no pixel is NaN in libtorch; 0 (with a graph) keeps the step going.
+    const ce = counted > 0 ? F.crossEntropy(logits, t, { ignoreIndex: options.ignoreIndex }) : logits.sum().mul(0);
+    const dice = maskedForegroundDice(logits, t, options.ignoreIndex);
+    return { loss: ce.add(dice.neg().add(1)), ce, dice };
+  }
   const ce = F.crossEntropy(logits, target.long());
   const dice = softForegroundDice(logits, target);
   const loss = ce.add(dice.neg().add(1));

@@ -48,6 +48,11 @@ export interface Recipe {
   losses(ctx: StepContext): StepLosses;
   /** After the optimizers have stepped (an EMA teacher's update, say). */
   afterStep?(ctx: StepContext): void;
+  /** Semi-supervised recipes: patches also come from the unlabelled split (labels all 255, ignored), with this
+   * probability, augmented as the labelled ones. */
+  unlabelledPool?: { probability: number };
+  /** Networks the optimizers never step (an EMA teacher); they still take part in checkpoints and resume. */
+  frozen?: readonly string[];
 }
 
 /** A recipe as the registry knows it: a name, a one-line description, its defaults, and how to build it. */
@@ -58,6 +63,8 @@ export interface RecipeDefinition {
   augment: AugmentPreset;
   /** Model options it needs unless the user gave them (the weak-supervision networks have 3 outputs). */
   modelDefaults: ModelOptions;
+  /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage with `create`'s step. */
+  selfTraining?: boolean;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */
   checkModel?(spec: ModelSpec): void;
   create(config: TrainConfig): Recipe;

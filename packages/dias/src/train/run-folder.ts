@@ -237,11 +237,35 @@ export function loadWeightsFile(path: string): LoadedModel {
   }
 }
 
+/** The stage folder of iteration k of a self-training (RPST) run: 0 is the teacher. */
+export function stagePath(runDir: string, k: number): string {
+  return join(runDir, `iter${k}`);
+}
+
+/**
+ * The run folder whose weights stand for `runDir`: itself, or for a self-training run the stage of `iteration`
+ * (default: the last one that has weights).
+ */
+export function weightsRunDir(runDir: string, config: TrainConfig, iteration?: number): string {
+  if (config.train.recipe !== 'rpst') {
+    if (iteration !== undefined) throw new Error(`${runDir}: --iteration is for self-training (rpst) runs; this run's recipe is ${config.train.recipe}`);
+    return runDir;
+  }
+  const K = config.rpst.iterations;
+  if (iteration !== undefined) {
+    if (!Number.isInteger(iteration) || iteration < 0 || iteration > K) throw new Error(`${runDir}: --iteration must be 0 (the teacher) to ${K}, got ${iteration}`);
+    return stagePath(runDir, iteration);
+  }
+  for (let k = K; k >= 0; k--) if (existsSync(runPath(stagePath(runDir, k), 'best'))) return stagePath(runDir, k);
+  return stagePath(runDir, 0);
+}
+
 /** The model of a run folder (best, final or latest weights), in eval mode, with the run's resolved config. */
-export function loadRunModel(runDir: string, which: WeightsChoice = 'best'): LoadedModel & { config: TrainConfig } {
+export function loadRunModel(runDir: string, which: WeightsChoice = 'best', iteration?: number): LoadedModel & { config: TrainConfig } {
   if (which !== 'best' && which !== 'final' && which !== 'latest') throw new Error(`weights must be best, final or latest, got '${String(which)}'`);
   const config = readRunConfig(runDir);
-  const path = runPath(runDir, which);
+  const dir = weightsRunDir(runDir, config, iteration);
+  const path = runPath(dir, which);
   if (!existsSync(path)) {
     const hint = which === 'final' ? ' (the run has not finished; try latest or best)' : which === 'best' ? ' (no epoch has completed yet)' : '';
     throw new Error(`${path}: missing${hint}`);

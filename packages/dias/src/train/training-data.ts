@@ -1,5 +1,7 @@
 // The sequences of a training run: the training split with its dense labels (fsl) or one scribble set (the weakly
-// supervised recipes), and the labelled validation split; each sequence resampled to T frames and z-scored over
+// supervised recipes) -- all of it, or the labelled subset of a semi-supervised run --, a second pool for the
+// semi-supervised recipes (pseudo-labelled sequences of RPST, or the unlabelled pool with labels of 255 = ignore
+// everywhere), and the labelled validation split; each sequence resampled to T frames and z-scored over
 // all its frames and pixels (as the official readers). The arrays are put on SharedArrayBuffers as they are read,
 // so the patch workers share them without a second copy.
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ export interface ScribbleCoverage {
 
 export interface TrainingData {
   training: TrainingSequence[];
+  /** The second pool of patches (pseudo-labelled or unlabelled sequences); empty when the run has none. */
+  pool: TrainingSequence[];
   validation: ValidationSequence[];
   /** With scribble targets: the set used and its coverage. */
   scribbles?: ScribbleCoverage;
@@ -37,6 +41,12 @@ export interface TrainingDataOptions {
   targets: 'label' | 'scribble';
   /** data.scribbles: 'auto', 'annotator' or a set's folder name below training/. */
   scribbles?: string;
+  /** The labelled subset: the first N training sequences in id order, or these ids (default all). */
+  labelled?: number | null;
+  labelledIds?: readonly number[] | null;
+  /** The second pool: 'unlabelled' (the dataset's unlabelled split, every label pixel 255) or a DIAS-layout folder of
+   * pseudo-labelled sequences (its training/ split). */
+  pool?: { unlabelled: true } | { pseudoDir: string } | null;
 }
 
 function sharedCopy<A extends Float32Array | Uint8Array>(a: A): A {
@@ -82,6 +92,50 @@ function loadScribbled(ds: DiasDataset, refs: SequenceRef[], setValue: string, f
   return { sequences, coverage: { set, labelled: labelled / total, vessel: vessel / total, background: (labelled - vessel) / total } };
 }
 
+/** The labelled subset of the training split (semi-supervision), in id order. */
+export function labelledSubset(ds: DiasDataset, labelled?: number | null, labelledIds?: readonly number[] | null): SequenceRef[] {
+  const all = [...ds.splits.training].sort((a, b) => a.id - b.id);
+  if (labelledIds) {
+    const missing = labelledIds.filter((id) => !all.some((r) => r.id === id));
+    if (missing.length) throw new Error(`${join(ds.root, 'training')}: no training sequence${missing.length > 1 ? 's' : ''} ${missing.map((i) => `s${i}`).join(', ')} (data.labelledIds)`);
+    return all.filter((r) => labelledIds.includes(r.id));
+  }
+  if (labelled !== undefined && labelled !== null) {
+    if (labelled > all.length) throw new Error(`${join(ds.root, 'training')}: data.labelled is ${labelled}, but there are only ${all.length} training sequences`);
+    return all.slice(0, labelled);
+  }
+  return ds.splits.training;
+}
+
+/** The unlabelled split as training sequences whose every label pixel is 255 (ignored by the supervised losses). */
+function loadUnlabelled(ds: DiasDataset, frames: number): TrainingSequence[] {
+  if (ds.splits.unlabelled.length === 0) throw new Error(`${ds.root}: no unlabelled sequences (a semi-supervised recipe needs the unlabelled pool)`);
+  return ds.splits.unlabelled.map((ref) => {
+    const seq = ds.load(ref, { frames, scribble: false, label: false });
+    const label = new Uint8Array(new SharedArrayBuffer(seq.H * seq.W)).fill(SCRIBBLE_UNLABELLED);
+    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), label };
+  });
+}
+
+/** The scribble-encoded (0/1/255) set of a pseudo-label folder that holds confidence-filtered labels. */
+export const CONFIDENT_PSEUDO_SET = 'confident';
+
+/**
+ * Pseudo-labelled sequences of a DIAS-layout folder: training/labels (0/255, what `dias data show` draws) or, when
+ * confidence filtering left pixels out, training/confident (0 background, 1 vessel, 255 ignored).
+ */
+function loadPseudo(pseudoDir: string, frames: number): TrainingSequence[] {
+  const ds = openDiasDataset(pseudoDir);
+  if (ds.splits.training.length === 0) throw new Error(`${join(pseudoDir, 'training', 'images')}: no pseudo-labelled sequences`);
+  return ds.splits.training.map((ref) => {
+    const filtered = ref.scribbles[CONFIDENT_PSEUDO_SET] !== undefined;
+    if (!filtered && !ref.label) throw new Error(`${join(pseudoDir, 'training', 'labels', `label_s${ref.id}.png`)}: missing (every pseudo-labelled sequence needs its label)`);
+    const seq = ds.load(ref, { frames, scribble: filtered ? CONFIDENT_PSEUDO_SET : false, label: !filtered });
+    const label = filtered ? seq.scribble! : seq.label!;
+    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), label: sharedCopy(label) };
+  });
+}
+
 /** Reads what a run trains and validates on. Errors name the folder or file that is missing or wrong. */
 export function loadTrainingData(dir: string, o: TrainingDataOptions): TrainingData {
   const ds = openDiasDataset(dir);
@@ -90,7 +144,9 @@ export function loadTrainingData(dir: string, o: TrainingDataOptions): TrainingD
     throw new Error(`${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`);
   }
   const validation = o.withValidation ? loadLabelled(ds, ds.splits.validation, 'validation', o.frames) : [];
-  if (o.targets === 'label') return { training: loadLabelled(ds, ds.splits.training, 'training', o.frames), validation };
-  const { sequences, coverage } = loadScribbled(ds, ds.splits.training, o.scribbles ?? 'auto', o.frames);
-  return { training: sequences, validation, scribbles: coverage };
+  const refs = labelledSubset(ds, o.labelled, o.labelledIds);
+  const pool = !o.pool ? [] : 'unlabelled' in o.pool ? loadUnlabelled(ds, o.frames) : loadPseudo(o.pool.pseudoDir, o.frames);
+  if (o.targets === 'label') return { training: loadLabelled(ds, refs, 'training', o.frames), pool, validation };
+  const { sequences, coverage } = loadScribbled(ds, refs, o.scribbles ?? 'auto', o.frames);
+  return { training: sequences, pool, validation, scribbles: coverage };
 }

@@ -1,6 +1,7 @@
 // Full supervision, the official fsl_train.py step: the network's logits on random labelled patches, loss
 // DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses.ts), computed in float32 even under
-// autocast (the softmax sums over many pixels).
+// autocast (the softmax sums over many pixels). Trained on pseudo-labels too (RPST's students, data.pseudo): then
+// pixels labelled 255 (left out by confidence filtering) take no part in either term.
 import { dcAndCeLoss } from '../losses.js';
 import type { RecipeDefinition } from '../recipe.js';
 
@@ -9,7 +10,7 @@ export const fslRecipe: RecipeDefinition = {
   summary: 'full supervision on dense labels: CE + (1 - soft Dice), as fsl_train.py',
   augment: 'fsl',
   modelDefaults: {},
-  create: () => ({
+  create: (config) => ({
     name: 'fsl',
     networks: ['model'],
     exported: 'model',
@@ -18,7 +19,7 @@ export const fslRecipe: RecipeDefinition = {
     lossNames: ['loss', 'ce', 'dice'],
     losses(ctx) {
       const logits = ctx.nets.model.forward(ctx.input());
-      const { loss, ce, dice } = dcAndCeLoss(logits.float(), ctx.labels());
+      const { loss, ce, dice } = dcAndCeLoss(logits.float(), ctx.labels(), config.data.pseudo !== null ? { ignoreIndex: 255 } : {});
       return { loss, ce, dice };
     },
   }),

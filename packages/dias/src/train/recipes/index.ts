@@ -4,8 +4,9 @@ import { fslRecipe } from './fsl.js';
 import { sscrRecipe } from './sscr.js';
 import { entropyMinRecipe, gatedCrfRecipe, pceDiceRecipe, pceRecipe } from './weak-baselines.js';
 import { dmplsRecipe } from './dmpls.js';
+import { rpstRecipe } from './rpst.js';
 
-const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe];
+const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe, rpstRecipe];
 
 export const RECIPE_NAMES: readonly string[] = RECIPES.map((r) => r.name);
 

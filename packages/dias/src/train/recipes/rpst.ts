@@ -1,0 +1,15 @@
+// RPST (random patch-based self-training), the DIAS paper's semi-supervised method. Its stages -- a teacher on the
+// labelled subset, then students on the random patch mix of labelled and pseudo-labelled patches -- are ordinary
+// runs that self-training.ts chains; each stage trains with the fully supervised step (fsl.ts), whose loss leaves
+// out the pixels that confidence filtering marked 255.
+import type { RecipeDefinition } from '../recipe.js';
+import { fslRecipe } from './fsl.js';
+
+export const rpstRecipe: RecipeDefinition = {
+  name: 'rpst',
+  summary: 'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
+  augment: 'fsl',
+  modelDefaults: {},
+  selfTraining: true,
+  create: (config) => ({ ...fslRecipe.create(config), name: 'rpst' }),
+};

@@ -1,0 +1,108 @@
+// RPST, the DIAS paper's semi-supervised method (random patch-based self-training), as stages of ordinary runs:
+//   RUN/iter0/          the teacher: fsl on the labelled subset (data.labelled / data.labelledIds), weak augmentation
+//   RUN/pseudo/iter1/   the teacher's pseudo-labels of the unlabelled pool (pseudo-labels.ts; DIAS layout)
+//   RUN/iter1/          student 1: fsl on the random patch mix -- with probability rpst.pseudoProbability a
+//                       pseudo-labelled patch with weak + strong augmentation (rpst.strongAugment, the official
+//                       ssl-strong), else a labelled patch with weak augmentation; it continues from its teacher
+//                       (weights and AdamW state, a fresh schedule, as released) or starts anew (rpst.student)
+//   RUN/pseudo/iter2/, RUN/iter2/, ...   each student becomes the next teacher, rpst.iterations times
+//   RUN/config.json     the whole run's settings; RUN/iterations.json each stage's validation result
+// Each stage is a run folder of its own (loop.ts), so any stage resumes bit for bit, and `dias test --run RUN
+// --iteration k` tests stage k (0 = the teacher; default the last). Follows semi_supervised_segmentation/
+// ssl_train.py and inference.py of the official code; where it differs, see docs/semi-supervision.md.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@dias-ts/torch';
+import { finalizeTrainConfig, resumeConflicts, type TrainConfig } from './config.js';
+import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
+import {
+  loadRunModel, prepareRunFolder, readLatestCheckpoint, readLog, readRunConfig, runPath, stagePath, writeRunConfig, type EpochLog,
+} from './run-folder.js';
+import type { TrainOptions, TrainResult } from './loop.js';
+
+export function pseudoPath(runDir: string, k: number): string {
+  return join(runDir, 'pseudo', `iter${k}`);
+}
+
+/** The settings of stage k: an fsl run on the labelled subset (k = 0) or on the patch mix with stage k's pseudo-labels. */
+export function stageConfig(config: TrainConfig, runDir: string, k: number): TrainConfig {
+  const c = structuredClone(config);
+  c.train.recipe = 'fsl';
+  c.data.pseudo = k === 0 ? null : pseudoPath(runDir, k);
+  c.train.init =
+    k > 0 && config.rpst.student === 'continue'
+      ? { from: stagePath(runDir, k - 1), optimizer: true, checkpoint: config.validation.select === 'final' ? 'final' : 'best' }
+      : { from: null, optimizer: false, checkpoint: 'best' };
+  return c;
+}
+
+function stageFinished(dir: string): boolean {
+  if (!existsSync(runPath(dir, 'final'))) return false;
+  const ckpt = readLatestCheckpoint(dir);
+  try {
+    return ckpt?.record.finished ?? false;
+  } finally {
+    ckpt?.dispose();
+  }
+}
+
+/** Stage k's validation summary for iterations.json. */
+function stageSummary(dir: string, k: number): Record<string, unknown> {
+  const log = readLog(dir);
+  const best = [...log].reverse().find((e) => e.best && e.val) ?? [...log].reverse().find((e) => e.val);
+  return { iteration: k, role: k === 0 ? 'teacher' : 'student', epochs: log.length, best_epoch: best?.epoch ?? null, val: best?.val ?? null };
+}
+
+/** Trains (or resumes) an RPST run: the teacher, then each iteration's pseudo-labels and student. */
+export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOptions) => Promise<TrainResult>): Promise<TrainResult> {
+  const ev = o.events ?? {};
+  const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
+  const config = finalizeTrainConfig(o.config);
+  const { runDir } = o;
+  const mode = prepareRunFolder(runDir, { resume: o.resume, force: o.force });
+  if (mode === 'resume') {
+    const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
+    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
+  } else writeRunConfig(runDir, config);
+
+  const K = config.rpst.iterations;
+  let budget = o.stopAfterEpochs ?? Infinity;
+  const history: EpochLog[] = [];
+  let last: TrainResult | null = null;
+  const summaries: Record<string, unknown>[] = [];
+  for (let k = 0; k <= K; k++) {
+    const dir = stagePath(runDir, k);
+    const role = k === 0 ? 'teacher' : `student ${k}/${K}`;
+    if (k > 0 && !pseudoLabelsExist(pseudoPath(runDir, k))) {
+      const teacher = loadRunModel(stagePath(runDir, k - 1), config.validation.select === 'final' ? 'final' : 'best');
+      try {
+        if (config.train.device !== 'cpu') teacher.model.to(config.train.device);
+        log(`rpst: pseudo-labelling the unlabelled pool with iteration ${k - 1} into ${pseudoPath(runDir, k)}`);
+        const s = writePseudoLabels(teacher.model, teacher.spec, config.data.dir, pseudoPath(runDir, k), {
+          frames: teacher.frames, patchSize: config.data.patchSize, stride: config.validation.stride, batchSize: config.validation.batchSize,
+          blend: config.validation.blend, tta: config.rpst.tta, device: config.train.device, confidenceBand: config.rpst.confidenceBand,
+        });
+        log(`rpst: ${s.sequences} sequences, ${(100 * s.vessel).toFixed(2)}% vessel${config.rpst.confidenceBand > 0 ? `, ${(100 * s.ignored).toFixed(2)}% left out by the confidence band` : ''}`);
+      } finally {
+        teacher.model.dispose();
+      }
+    }
+    if (!stageFinished(dir)) {
+      if (budget <= 0) break;
+      const resume = existsSync(runPath(dir, 'config'));
+      log(`rpst: ${resume ? 'resuming' : 'training'} the ${role} in ${dir}`);
+      const before = resume ? readLog(dir).length : 0;
+      last = await trainStage({ ...o, config: stageConfig(config, runDir, k), runDir: dir, resume, force: false, ...(Number.isFinite(budget) ? { stopAfterEpochs: budget } : {}) });
+      budget -= last.epochs - before;
+    } else last = null;
+    history.push(...readLog(dir).map((e) => ({ ...e, epoch: history.length + e.epoch })));
+    summaries.push(stageSummary(dir, k));
+    writeFileAtomic(join(runDir, 'iterations.json'), `${JSON.stringify(summaries, null, 2)}\n`);
+    if (!stageFinished(dir)) break;
+    const dsc = (summaries[k].val as Record<string, number | null> | null)?.DSC;
+    log(`rpst: iteration ${k} (${role}) done${typeof dsc === 'number' ? `: validation DSC ${dsc.toFixed(4)}` : ''}`);
+  }
+  const finished = summaries.length === K + 1 && stageFinished(stagePath(runDir, K));
+  const best = last?.best ?? { metric: config.validation.select, value: null, epoch: null };
+  return { runDir, config, epochs: history.length, finished, best, history };
+}
