@@ -236,3 +236,37 @@ describe('which files of a folder are frames', () => {
     }
   });
 });
+
+describe('--subtract on an input that is already DSA', () => {
+  test('a DIAS sequence and a DICOM marked SUBTRACTED are refused; a .npy stack is subtracted with a warning', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const root = join(dir, 'dias');
+      writeDiasSequences(root, [{ split: 'test', id: 4, frames: 4, label: true }]);
+      await assert.rejects(readSequence(root, { id: 4, subtract: 'auto' }), (e: Error) => /s4: a DIAS sequence, already subtracted \(DSA\); --subtract is for unsubtracted cines/.test(e.message));
+      await assert.rejects(readSequence(join(root, 'test', 'images', 'image_s4_i0.png'), { subtract: 0 }), /already subtracted/);
+      const dcm = join(dir, 'dsa.dcm');
+      writeFileSync(dcm, writeDicom({
+        '00080008': { vr: 'CS', value: 'DERIVED\\PRIMARY\\SINGLE PLANE\\SUBTRACTED' },
+        '00080060': { vr: 'CS', value: 'XA' },
+        '00280002': { vr: 'US', value: [1] },
+        '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+        '00280008': { vr: 'IS', value: '2' },
+        '00280010': { vr: 'US', value: [2] },
+        '00280011': { vr: 'US', value: [2] },
+        '00280100': { vr: 'US', value: [8] },
+        '00280101': { vr: 'US', value: [8] },
+        '00280103': { vr: 'US', value: [0] },
+        '7fe00010': { vr: 'OB', value: Uint8Array.from([9, 9, 9, 9, 5, 5, 5, 5]) },
+      }));
+      await assert.rejects(readSequence(dcm, { subtract: 'auto' }), (e: Error) => e.message.startsWith(dcm) && /marked SUBTRACTED \(ImageType\), already DSA/.test(e.message));
+      assert.equal((await readSequence(dcm)).T, 2);
+      const npy = join(dir, 'stack.npy');
+      writeFileSync(npy, encodeNpy([2, 2, 2], Float32Array.from([9, 9, 9, 9, 5, 5, 5, 5])));
+      const seq = await readSequence(npy, { subtract: 'auto' });
+      assert.match(((seq.meta.warnings ?? []) as string[]).join('\n'), /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/);
+    } finally {
+      cleanup();
+    }
+  });
+});

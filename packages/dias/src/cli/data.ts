@@ -32,7 +32,7 @@ show   Writes a contact sheet PNG: the frames in a grid, then the minimum intens
          --scribble SET  DIAS scribble set to overlay (default: the first that has the sequence)
          --frames N      resample to N frames first (cubic B-spline along time, as the DIAS authors); default: as stored
          --select LIST   only these frames, e.g. 0,2,4-7 (after --frames)
-         --subtract M    turn an unsubtracted cine into DSA: mask frame index, or 'auto'
+         --subtract M    turn an unsubtracted cine into DSA: mask frame index, or 'auto' (refused for DSA)
          --tile PX       longest tile side (default 256)
          --columns N     tiles per row
          --json          print what was written as JSON`;

@@ -26,7 +26,8 @@ with a label (DIAS) {name}_error.png; prints the time taken and the peak memory 
   --weights FILE     a checkpoint file of dias train instead of a run folder
   --out DIR          output folder (created if missing; not inside INPUT)
   --id N, --split S  the sequence of a DIAS dataset (12 or s12) and the split to look in
-  --subtract M       an unsubtracted cine (DICOM): subtract mask frame M or 'auto' (log domain) first
+  --subtract M       an unsubtracted cine (DICOM): subtract mask frame M or 'auto' (log domain) first;
+                     refused for DSA (a DIAS sequence, a DICOM marked SUBTRACTED)
   --fast             stride 64 (no overlap) and no TTA: about 15x less work than the default, for a DSC
                      about 0.01 lower on synthetic data (README)
 ${INFERENCE_FLAG_USAGE}

@@ -143,10 +143,32 @@ async function readNative(path: string, format: SequenceFormat, options: ReadSeq
   }
 }
 
+/**
+ * Mask subtraction of a DSA sequence divides every frame by a frame that already has the vessels removed: a
+ * second subtraction that looks plausible and is wrong. Where the source says it is DSA (the DIAS layout, a DICOM
+ * marked SUBTRACTED) --subtract is an error; where nothing says (.npy, images, unmarked DICOM) it is done as
+ * asked, with a warning.
+ */
+function subtractChecked(seq: DsaSequence, format: SequenceFormat, mask: 'auto' | number): DsaSequence {
+  if (format === 'dias' || format === 'dias-frame') {
+    throw new Error(`${seq.source}: s${seq.id}: a DIAS sequence, already subtracted (DSA); --subtract is for unsubtracted cines`);
+  }
+  const imageType = seq.meta.imageType;
+  const marked = Array.isArray(imageType) && imageType.some((v) => /SUBTRACT/i.test(String(v)));
+  if (marked) throw new Error(`${seq.source}: marked SUBTRACTED (ImageType), already DSA; --subtract is for unsubtracted cines`);
+  const out = subtractMask(seq, { mask });
+  if (Array.isArray(imageType)) return out; // a DICOM ImageType without SUBTRACTED: an original cine
+  const hint = format === 'npy' ? ', as the .npy stacks of the DIAS release are' : '';
+  const maskFrame = (out.meta.subtraction as { maskFrame: number }).maskFrame;
+  const warning = `${seq.source}: nothing says whether it is subtracted; subtracted mask frame ${maskFrame} as --subtract asked (if it is DSA already${hint}, drop --subtract)`;
+  return { ...out, meta: { ...out.meta, warnings: [...(out.meta.warnings ?? []), warning] } };
+}
+
 /** Reads a sequence from any supported source (see the file comment). */
 export async function readSequence(path: string, options: ReadSequenceOptions = {}): Promise<DsaSequence> {
-  let seq = await readNative(path, detectFormat(path), options);
-  if (options.subtract !== undefined) seq = subtractMask(seq, { mask: options.subtract });
+  const format = detectFormat(path);
+  let seq = await readNative(path, format, options);
+  if (options.subtract !== undefined) seq = subtractChecked(seq, format, options.subtract);
   const target = options.frames ?? 'native';
   if (target !== 'native' && target !== seq.T) seq = resampleSequence(seq, target, options);
   return seq;
