@@ -4,14 +4,16 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
+import { segmentCommand } from '../src/cli/segment.js';
 import { encodeNpy } from '../src/data/npy-array.js';
 import { UsageError } from '../src/cli/command.js';
-import { tempDir } from './data-fixture.js';
+import { tempDir, writePng } from './data-fixture.js';
+import { frameGrey, writeTinyRun } from './eval-fixture.js';
 import { sharedPath, SKIP_WITHOUT_SHARED } from '../../../test-support/shared-data.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -83,4 +85,30 @@ describe('dias metrics', () => {
       cleanup();
     }
   });
+});
+
+describe('outputs are not overwritten or misnamed', () => {
+  test('segment refuses an --out that holds its outputs already, unless --overwrite', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const run = join(dir, 'run');
+      writeTinyRun(run, { frames: 4 });
+      const frames = join(dir, 'cine');
+      for (let k = 0; k < 4; k++) writePng(join(frames, `frame_${k}.png`), 64, 64, frameGrey(1, k, 4));
+      const out = join(dir, 'out');
+      const args = ['--run', run, frames, '--out', out, '--fast', '--no-progress'];
+      assert.equal((await quiet(() => segmentCommand.run(args))).code, 0);
+      const mask = join(out, 'cine_mask.png');
+      const before = statSync(mask).mtimeMs;
+      writeFileSync(join(out, 'cine_prob.png'), 'mine');
+      await assert.rejects(quiet(() => segmentCommand.run(args)), (e: Error) => e instanceof UsageError && /--out .*out already holds cine_mask\.png, cine_overlay\.png, cine_prob\.npy, cine_prob\.png; give --overwrite to replace them/.test(e.message));
+      assert.equal(readFileSync(join(out, 'cine_prob.png'), 'utf8'), 'mine');
+      assert.equal(statSync(mask).mtimeMs, before);
+      assert.equal((await quiet(() => segmentCommand.run([...args, '--overwrite']))).code, 0);
+      assert.notEqual(readFileSync(join(out, 'cine_prob.png'), 'latin1').slice(1, 4), 'ine');
+    } finally {
+      cleanup();
+    }
+  });
+
 });

@@ -1,9 +1,10 @@
 // `dias segment`: one sequence from any source (DIAS dataset, frame folder, NPY stack, DICOM, image) through a
 // trained model; writes the mask, the probability map and an overlay, and reports time and peak memory.
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { detectFormat, readSequence } from '../data/read-sequence.js';
-import { writeCaseOutputs } from '../eval/case-outputs.js';
+import { caseOutputFiles, writeCaseOutputs } from '../eval/case-outputs.js';
 import { Predictor } from '../predict/predictor.js';
 import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/metrics.js';
 import { metricsOrNull } from '../eval/report.js';
@@ -13,7 +14,7 @@ import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInfere
 import { outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
-                    [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--json]
+                    [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--overwrite] [--json]
 
 Segments the arteries of one sequence. INPUT is a DIAS dataset folder (with --id), a frame file
 image_s{n}_i{k}.png, a folder of frames (one numbered series such as frame_0.png, frame_1.png, ..., or the
@@ -25,6 +26,7 @@ with a label (DIAS) {name}_error.png; prints the time taken and the peak memory 
   --run RUN          a run folder of dias train; --checkpoint picks best (default), final or latest
   --weights FILE     a checkpoint file of dias train instead of a run folder
   --out DIR          output folder (created if missing; not inside INPUT)
+  --overwrite        replace outputs of an earlier run in DIR (without it, existing outputs are an error)
   --id N, --split S  the sequence of a DIAS dataset (12 or s12) and the split to look in
   --subtract M       an unsubtracted cine (DICOM): subtract mask frame M or 'auto' (log domain) first;
                      refused for DSA (a DIAS sequence, a DICOM marked SUBTRACTED)
@@ -38,7 +40,7 @@ ${INFERENCE_FLAG_USAGE}
 /** segment's own flags; parseInferenceArgs adds --run, --checkpoint, --threshold and the other shared ones. */
 const SEGMENT_FLAGS = {
   weights: { type: 'string' }, out: { type: 'string' }, id: { type: 'string' }, split: { type: 'string' }, subtract: { type: 'string' },
-  fast: { type: 'boolean' },
+  fast: { type: 'boolean' }, overwrite: { type: 'boolean' },
 } as const;
 
 const peakRssMb = () => +(process.resourceUsage().maxRSS / 1024).toFixed(1);
@@ -83,6 +85,13 @@ export const segmentCommand: Command = {
     if ((format === 'dicom' || format === 'dicom-series') && subtract === undefined && seq.T > 1 && Array.isArray(imageType) && !imageType.some((v) => /SUBTRACT/i.test(String(v)))) {
       console.error(`note: ${input} is not marked SUBTRACTED; if it is a raw cine, --subtract auto turns it into DSA first`);
     }
+    const stem = /^\d+$/.test(seq.id) && (format === 'dias' || format === 'dias-frame') ? `s${seq.id}` : seq.id.replace(/[^\w.-]+/g, '_');
+    // Replacing earlier results is a choice the user makes, not a side effect of running the same command twice.
+    const existing = Object.values(caseOutputFiles(values.out, stem, Boolean(seq.label))).filter((f) => existsSync(f));
+    if (existing.length && !values.overwrite) {
+      const names = existing.map((f) => basename(f)).sort();
+      throw new UsageError(`--out ${values.out} already holds ${names.join(', ')}; give --overwrite to replace them, or another --out`);
+    }
     const tLoad = performance.now();
     say(`${loaded.describe()}\n${input}: ${format}, ${seq.T} frame(s) of ${seq.W}x${seq.H}${seq.T !== loaded.frames ? ` (resampled to ${loaded.frames})` : ''}; ` +
       `stride ${predict.stride}, ${predict.tta ? 'flip TTA' : 'no TTA'}`);
@@ -100,7 +109,6 @@ export const segmentCommand: Command = {
     const tPredict = performance.now();
 
     mkdirSync(values.out, { recursive: true });
-    const stem = /^\d+$/.test(seq.id) && (format === 'dias' || format === 'dias-frame') ? `s${seq.id}` : seq.id.replace(/[^\w.-]+/g, '_');
     const evaluation = seq.label ? evaluateImage(prob, seq.label, seq.W, seq.H, { threshold }) : undefined;
     const mask = evaluation?.prediction ?? thresholdProbability(prob, threshold);
     const files = writeCaseOutputs(values.out, stem, seq, prob, mask, seq.label);

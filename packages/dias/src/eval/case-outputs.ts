@@ -19,16 +19,22 @@ export interface CaseFiles {
   overlayPng: string;
 }
 
+/** The paths writeCaseOutputs writes for `stem` (the error map only with a label), so callers can look first. */
+export function caseOutputFiles(dir: string, stem: string, withLabel: boolean): CaseFiles {
+  return {
+    probNpy: join(dir, `${stem}_prob.npy`),
+    probPng: join(dir, `${stem}_prob.png`),
+    maskPng: join(dir, `${stem}_mask.png`),
+    ...(withLabel ? { errorPng: join(dir, `${stem}_error.png`) } : {}),
+    overlayPng: join(dir, `${stem}_overlay.png`),
+  };
+}
+
 /** Writes the outputs of one sequence into dir (which must exist); `seq` gives the MinIP and the label. */
 export function writeCaseOutputs(dir: string, stem: string, seq: DsaSequence, prob: Float32Array, mask: Uint8Array, label?: Uint8Array): CaseFiles {
   const { H, W } = seq;
   if (prob.length !== H * W || mask.length !== H * W) throw new Error(`${stem}: the probability map and mask must be ${W}x${H}`);
-  const files: CaseFiles = {
-    probNpy: join(dir, `${stem}_prob.npy`),
-    probPng: join(dir, `${stem}_prob.png`),
-    maskPng: join(dir, `${stem}_mask.png`),
-    overlayPng: join(dir, `${stem}_overlay.png`),
-  };
+  const files = caseOutputFiles(dir, stem, Boolean(label));
   const t = fromTypedArray(prob, [H, W]);
   try {
     saveNpy(files.probNpy, t);
@@ -37,10 +43,7 @@ export function writeCaseOutputs(dir: string, stem: string, seq: DsaSequence, pr
   }
   writeProbabilityPng(files.probPng, prob, W, H);
   writeMaskPng(files.maskPng, mask, W, H);
-  if (label) {
-    files.errorPng = join(dir, `${stem}_error.png`);
-    writeErrorMapPng(files.errorPng, mask, label, W, H);
-  }
+  if (label) writeErrorMapPng(files.errorPng!, mask, label, W, H);
   writeOverlayPng(files.overlayPng, minIntensityProjection(seq), W, H, { prediction: mask, label });
   return files;
 }
