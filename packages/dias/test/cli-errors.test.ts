@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
+import { dataCommand } from '../src/cli/data.js';
 import { segmentCommand } from '../src/cli/segment.js';
 import { encodeNpy } from '../src/data/npy-array.js';
 import { UsageError } from '../src/cli/command.js';
@@ -111,4 +112,18 @@ describe('outputs are not overwritten or misnamed', () => {
     }
   });
 
+  test('data show writes PNG only, and says so for another extension', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writePng(join(dir, 'x.png'), 8, 8, () => 100);
+      for (const name of ['sheet.jpg', 'sheet']) {
+        await assert.rejects(quiet(() => dataCommand.run(['show', join(dir, 'x.png'), '--out', join(dir, name)])), (e: Error) => e instanceof UsageError && e.message.includes(name) && /writes a PNG; name it \.png/.test(e.message));
+      }
+      assert.deepEqual(readdirSync(dir), ['x.png']);
+      assert.equal((await quiet(() => dataCommand.run(['show', join(dir, 'x.png'), '--out', join(dir, 'sheet.PNG')]))).code, 0);
+      assert.ok(existsSync(join(dir, 'sheet.PNG')));
+    } finally {
+      cleanup();
+    }
+  });
 });

@@ -86,6 +86,8 @@ async function show(argv: string[]): Promise<number> {
   });
   if (positionals.length !== 1) throw new UsageError('dias data show: give exactly one PATH');
   if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
+  // The bytes are PNG whatever the name says; a .jpg holding PNG bytes misleads every viewer and tool after us.
+  if (!/\.png$/i.test(values.out)) throw new UsageError(`dias data show: --out ${values.out}: data show writes a PNG; name it .png`);
   if (!existsSync(dirname(resolve(values.out)))) throw new UsageError(`dias data show: the folder of ${values.out} does not exist`);
   outsideInput(values.out, positionals[0]);
   if (values.split !== undefined && !DIAS_SPLITS.includes(values.split as DiasSplit)) {
