@@ -99,7 +99,7 @@ test('dias train --recipe sscr --as-released: the released settings; --as-releas
 
     const fsl = dias(...common, '--as-released', '--out', join(dir, 'fsl'));
     assert.equal(fsl.status, 2);
-    assert.match(fsl.stderr, /--as-released: only for recipes sscr \(train\.recipe is fsl\)/);
+    assert.match(fsl.stderr, /--as-released: only for recipes sscr, rpst \(train\.recipe is fsl\)/);
     const unknown = dias(...common, '--recipe', 'magic', '--out', join(dir, 'magic'));
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /--recipe: train\.recipe: must be one of 'fsl', 'sscr'/);

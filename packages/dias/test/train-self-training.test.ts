@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { manualSeed } from '@dias-ts/torch';
+import { loadSafetensors, manualSeed } from '@dias-ts/torch';
 import { PatchSampler } from '../src/data/patch-sampler.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 import { openDiasDataset } from '../src/data/dias-layout.js';
@@ -15,6 +15,7 @@ import { createModel, findModel } from '../src/models/registry.js';
 import { Predictor } from '../src/predict/predictor.js';
 import { trainRun } from '../src/train/loop.js';
 import { pseudoLabelOf, writePseudoLabels } from '../src/train/pseudo-labels.js';
+import { emaUpdate } from '../src/train/recipes/mean-teacher.js';
 import { loadRunModel, readLog, readRunConfig, runPath, stagePath } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { tinyConfig, writeLineDataset } from './train-fixture.js';
@@ -125,6 +126,49 @@ test('rpst: a teacher and two students; a resume inside an iteration ends bit fo
     assert.equal(teacher.epoch, readLog(stagePath(whole, 0)).find((e) => e.best && e.epoch === teacher.epoch)?.epoch);
     teacher.model.dispose();
     assert.throws(() => loadRunModel(whole, 'best', 3), /--iteration must be 0 \(the teacher\) to 2, got 3/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('the EMA update moves each teacher parameter to alpha * teacher + (1 - alpha) * student', () => {
+  manualSeed(2);
+  const teacher = createModel('UNet', { num_channels: 2, num_classes: 2 });
+  const student = createModel('UNet', { num_channels: 2, num_classes: 2 });
+  const before = teacher.parameters().map((p) => Float64Array.from(p.toTypedArray() as Float32Array));
+  const s = student.parameters().map((p) => Float64Array.from(p.toTypedArray() as Float32Array));
+  emaUpdate(teacher, student, 0.9);
+  teacher.parameters().forEach((p, i) => {
+    const after = p.toTypedArray() as Float32Array;
+    for (let k = 0; k < after.length; k += 97) assert.ok(Math.abs(after[k] - (0.9 * before[i][k] + 0.1 * s[i][k])) < 1e-6);
+  });
+  emaUpdate(teacher, student, 0);
+  teacher.parameters().forEach((p, i) => assert.ok(p.equal(student.parameters()[i]), 'alpha 0 copies the student'));
+  teacher.dispose();
+  student.dispose();
+});
+
+test('mean-teacher and cps train on labelled and unlabelled patches and export their network', async () => {
+  const { dir, cleanup } = tempDir('dias-ssl-baselines-');
+  try {
+    const data = join(dir, 'data');
+    writeLineDataset(data, { training: 2, validation: 1, unlabelled: 2, size: 32 });
+    for (const [recipe, losses, exported] of [['mean-teacher', ['loss', 'supervised', 'consistency'], 'teacher'], ['cps', ['loss', 'supervised', 'cps'], 'A']] as const) {
+      const lines: string[] = [];
+      const runDir = join(dir, recipe);
+      const config = tinyConfig(data, (c) => {
+        c.train.recipe = recipe;
+        c.data.labelled = 1;
+        c.train.patchesPerEpoch = 16;
+      });
+      const r = await trainRun({ config, runDir, events: { log: (l: string) => lines.push(l) } });
+      assert.equal(r.finished, true);
+      assert.ok(lines.some((l) => /patch mix: 2 unlabelled sequences drawn with probability 0\.5, 1 labelled otherwise/.test(l)), recipe);
+      assert.deepEqual(Object.keys(readLog(runDir)[0].train), [...losses]);
+      const state = loadSafetensors(runPath(runDir, 'latestState')).tensors;
+      const key = [...loadSafetensors(runPath(runDir, 'final')).tensors.keys()][0];
+      assert.ok(loadSafetensors(runPath(runDir, 'final')).tensors.get(key)!.equal(state.get(`${exported}/model.${key}`)!), `${recipe} exports ${exported}`);
+    }
   } finally {
     cleanup();
   }

@@ -30,11 +30,16 @@ const FLAG_KEYS: Record<string, string> = {
   workers: 'data.workers',
   recipe: 'train.recipe',
   scribbles: 'data.scribbles',
+  labelled: 'data.labelled',
+  'labelled-ids': 'data.labelledIds',
+  iterations: 'rpst.iterations',
 };
 
 /** --as-released for sscr: the released wsl_train_sscr.py (docs/weak-supervision.md lists every difference). */
 const AS_RELEASED: Record<string, [string, unknown][]> = {
   sscr: [['sscr.pseudoLabels', 'self'], ['sscr.consistency', 'as-released'], ['sscr.rampUpEpochs', 0], ['validation.select', 'final']],
+  // ssl_train.py: one re-training, no strong augmentation, the student continues from its teacher, final weights.
+  rpst: [['rpst.strongAugment', 'fsl'], ['rpst.iterations', 1], ['rpst.student', 'continue'], ['validation.select', 'final']],
 };
 
 const USAGE = `Usage: dias train --data DIR --out RUN [--recipe NAME] [--model NAME] [--config FILE] [options]
@@ -59,8 +64,12 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
   --recipe NAME         train.recipe: fsl (default), sscr, or a weak-supervision baseline (above)
   --scribbles SET       data.scribbles for the weak recipes: auto (training/scribbles, made from the dense label;
                         default), annotator (training/scribbles_annotator) or any set folder below training/
-  --as-released         sscr only: the released wsl_train_sscr.py (self pseudo-labels, a consistency term without
-                        gradient, the final epoch exported); see docs/weak-supervision.md
+  --labelled N          data.labelled, semi-supervised recipes: the first N training sequences (in id order) are
+                        the labelled subset (--labelled-ids [0,4,7] names them instead); default all
+  --iterations K        rpst.iterations: RPST students after the teacher (3)
+  --as-released         sscr: the released wsl_train_sscr.py (self pseudo-labels, a consistency term without
+                        gradient, the final epoch exported; docs/weak-supervision.md); rpst: the released
+                        ssl_train.py (one student, no strong augmentation, final weights; docs/semi-supervision.md)
   --out RUN             run folder to create (refused if it exists and is not empty, unless --resume or --force)
   --model NAME          zoo model by official name or alias (see dias models); default VSS_Net
   --model-option K=V    a constructor option, official snake_case name (repeatable), e.g. feature_scale=8,

@@ -145,7 +145,8 @@ function initialOptimizerOf(ckpt: LatestCheckpoint, name: string): { state: Map<
 }
 
 /** One training step over every network; returns the recipe's losses as numbers. */
-function trainStep(recipe: Recipe, networks: readonly Network[], ctx: StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
+function trainStep(recipe: Recipe, allNetworks: readonly Network[], ctx: StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
+  const networks = allNetworks.filter((n) => !recipe.frozen?.includes(n.name));
   return scope(() => {
     for (const n of networks) n.optimizer.zeroGrad();
     const forward = () => recipe.losses(ctx);

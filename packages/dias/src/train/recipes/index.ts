@@ -5,8 +5,10 @@ import { sscrRecipe } from './sscr.js';
 import { entropyMinRecipe, gatedCrfRecipe, pceDiceRecipe, pceRecipe } from './weak-baselines.js';
 import { dmplsRecipe } from './dmpls.js';
 import { rpstRecipe } from './rpst.js';
+import { meanTeacherRecipe } from './mean-teacher.js';
+import { cpsRecipe } from './cps.js';
 
-const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe, rpstRecipe];
+const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe, rpstRecipe, meanTeacherRecipe, cpsRecipe];
 
 export const RECIPE_NAMES: readonly string[] = RECIPES.map((r) => r.name);
 
