@@ -11,6 +11,7 @@ import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { dataCommand } from '../src/cli/data.js';
 import { segmentCommand } from '../src/cli/segment.js';
+import { synthCommand } from '../src/cli/synth.js';
 import { encodeNpy } from '../src/data/npy-array.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writePng } from './data-fixture.js';
@@ -122,6 +123,21 @@ describe('outputs are not overwritten or misnamed', () => {
       assert.deepEqual(readdirSync(dir), ['x.png']);
       assert.equal((await quiet(() => dataCommand.run(['show', join(dir, 'x.png'), '--out', join(dir, 'sheet.PNG')]))).code, 0);
       assert.ok(existsSync(join(dir, 'sheet.PNG')));
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('dias synth', () => {
+  test('--frames outside the DIAS layout\'s 4 to 9 is refused (data check would reject the dataset); nothing is written', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      for (const frames of ['1', '20', '3-9', '4-10']) {
+        const out = join(dir, `f${frames}`);
+        await assert.rejects(synthCommand.run(['--out', out, '--preset', 'small', '--frames', frames, '--no-progress']), (e: Error) => e instanceof UsageError && /frames [\d-]+: raw frames per sequence must lie in 4\.\.9, as in the DIAS layout \(dias data check flags other counts\)/.test(e.message), frames);
+        assert.ok(!existsSync(out), frames);
+      }
     } finally {
       cleanup();
     }

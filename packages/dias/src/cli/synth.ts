@@ -25,7 +25,7 @@ Options:
   --seed N             dataset seed (default 0)
   --size N             width and height in pixels (or --width N --height N)
   --fov MM             field of view across the image at the isocentre (default 180; vessels keep their size in mm)
-  --frames A-B         raw frames per sequence, e.g. 4-9 or 6
+  --frames A-B         raw frames per sequence within 4-9 (the DIAS layout's range), e.g. 4-9 or 6
   --training N         sequences per split (also --validation, --test, --unlabeled)
   --density X          vessel density multiplier (default 1)
   --noise X            noise multiplier (default 1)

@@ -2,6 +2,7 @@
 // vessel density, blush, text). Two presets: `dias` (the DIAS release's shape: 30/10/20 labelled sequences and
 // 60 unlabelled, 800 x 800, 4..9 raw frames) and `small` (a 256 x 256 set a VSS-Net trains on in minutes on
 // two CPU cores: the same anatomy in the same field of view, so vessels shrink to their true pixel widths).
+import { DIAS_FRAME_RANGE } from '../dias-layout.js';
 
 export interface SplitCounts {
   training: number;
@@ -96,8 +97,13 @@ export function validateOptions(o: SynthOptions): void {
   intIn('width', o.width, 32, 4096);
   intIn('height', o.height, 32, 4096);
   numIn('fovMm', o.fovMm, 50, 400);
-  intIn('frames (min)', o.frames[0], 1, 64);
-  intIn('frames (max)', o.frames[1], o.frames[0], 64);
+  // The generator writes the DIAS layout, so its frame counts obey the layout's rule: a dataset that its own
+  // `dias data check` rejects would be a trap (and train would resample it silently).
+  const [lo, hi] = DIAS_FRAME_RANGE;
+  const [a, b] = o.frames;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < lo || b > hi || b < a) {
+    throw new Error(`frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts)`);
+  }
   for (const k of ['training', 'validation', 'test', 'unlabeled'] as const) intIn(`count of ${k}`, o.counts[k], 0, 100000);
   numIn('density', o.density, 0.05, 10);
   numIn('noise', o.noise, 0, 20);
