@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { encodeNpy } from '../src/data/npy-array.js';
 import { checkDataset } from '../src/data/dataset-check.js';
-import { openDiasDataset } from '../src/data/dias-layout.js';
+import { frameCountNote, openDiasDataset } from '../src/data/dias-layout.js';
 import { readSequence } from '../src/data/read-sequence.js';
 import { readGroundTruth } from '../src/eval/read-maps.js';
 import { dataCommand } from '../src/cli/data.js';
@@ -265,6 +265,32 @@ describe('--subtract on an input that is already DSA', () => {
       writeFileSync(npy, encodeNpy([2, 2, 2], Float32Array.from([9, 9, 9, 9, 5, 5, 5, 5])));
       const seq = await readSequence(npy, { subtract: 'auto' });
       assert.match(((seq.meta.warnings ?? []) as string[]).join('\n'), /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('resampling a sequence says what it started from', () => {
+  test('a 1-frame or 11-frame DIAS sequence loaded at 8 frames carries resampledFrom and a warning; 5 frames only resampledFrom', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeDiasSequences(dir, [
+        { split: 'training', id: 1, frames: 1, label: true },
+        { split: 'training', id: 2, frames: 11, label: true },
+        { split: 'training', id: 3, frames: 5, label: true },
+        { split: 'training', id: 4, frames: 8, label: true },
+      ]);
+      const ds = openDiasDataset(dir);
+      const [one, eleven, five, eight] = [1, 2, 3, 4].map((id) => ds.load(ds.find(id)!, { frames: 8 }));
+      assert.deepEqual([one, eleven, five, eight].map((s) => [s.T, s.meta.resampledFrom]), [[8, 1], [8, 11], [8, 5], [8, undefined]]);
+      assert.deepEqual(one.meta.warnings, ['s1 (training): 1 frame resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)']);
+      assert.deepEqual(eleven.meta.warnings, ['s2 (training): 11 frames resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)']);
+      assert.equal(five.meta.warnings, undefined);
+      // The one line a training run prints for all of them.
+      const note = frameCountNote([one, eleven, five, eight], 8);
+      assert.equal(note, '2 sequences resampled to 8 frames from counts outside DIAS\'s 4 to 9: s1 (1 frame), s2 (11 frames); dias data check flags them');
+      assert.equal(frameCountNote([five, eight], 8), undefined);
     } finally {
       cleanup();
     }

@@ -248,7 +248,10 @@ function sameSize(image: GrayImage, path: string, W: number, H: number, first: s
   }
 }
 
-/** Reads one sequence: frames in time order, label 0/1, scribble 0/1/255; resampled to options.frames (default 8). */
+/**
+ * Reads one sequence: frames in time order, label 0/1, scribble 0/1/255; resampled to options.frames (default 8),
+ * then meta.resampledFrom holds the raw frame count (and meta.warnings a line when it is outside 4 to 9).
+ */
 export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}): DsaSequence {
   if (ref.frames.length === 0) throw new Error(`sequence s${ref.id} (${ref.split}): no frames`);
   const first = ref.frames[0].path;
@@ -300,5 +303,23 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   };
   const target = options.frames ?? DIAS_FRAMES;
   if (target === 'native' || target === seq.T) return seq;
-  return resampleSequence(seq, target, options);
+  const out = resampleSequence(seq, target, options);
+  // Resampling is what the authors did, but from a count outside the release's range (1 frame, a 20-frame cine)
+  // it is a guess that data check flags; the loaded sequence says so instead of hiding it.
+  const [lo, hi] = DIAS_FRAME_RANGE;
+  const odd = seq.T < lo || seq.T > hi;
+  const warning = `s${ref.id} (${ref.split}): ${seq.T} frame${seq.T === 1 ? '' : 's'} resampled to ${target}; DIAS sequences have ${lo} to ${hi} (dias data check flags it)`;
+  return { ...out, meta: { ...out.meta, resampledFrom: seq.T, ...(odd ? { warnings: [...(out.meta.warnings ?? []), warning] } : {}) } };
+}
+
+/**
+ * One line for a run that loaded `sequences` at `target` frames: which of them were resampled from a frame count
+ * outside the DIAS range (meta.resampledFrom), or undefined when none was.
+ */
+export function frameCountNote(sequences: Pick<DsaSequence, 'id' | 'meta'>[], target: number): string | undefined {
+  const [lo, hi] = DIAS_FRAME_RANGE;
+  const odd = sequences.filter(({ meta: { resampledFrom: n } }) => n !== undefined && (n < lo || n > hi));
+  if (!odd.length) return undefined;
+  const list = odd.map(({ id, meta: { resampledFrom: n } }) => `s${id} (${n} frame${n === 1 ? '' : 's'})`).join(', ');
+  return `${odd.length} sequence${odd.length === 1 ? '' : 's'} resampled to ${target} frames from counts outside DIAS's ${lo} to ${hi}: ${list}; dias data check flags them`;
 }

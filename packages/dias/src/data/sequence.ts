@@ -13,6 +13,8 @@ export interface SequenceMeta {
    * frames whose headers differ); commands print each line as a warning.
    */
   warnings?: string[];
+  /** The frame count as stored, when the reader resampled the sequence to another one. */
+  resampledFrom?: number;
   /** Anything else a reader knows (DICOM tags, generator parameters). */
   [key: string]: unknown;
 }
