@@ -1,17 +1,19 @@
 // `dias bench train`: training-step and inference speed of a model on random patches; `dias bench report`:
-// several models trained with one budget and tested (bench-report.ts); `dias bench data`: training-batch
+// several models trained with one budget and tested (bench-report.ts); `dias bench ssl`: the semi-supervised
+// curve (bench-ssl.ts); `dias bench data`: training-batch
 // throughput with and without the prefetching workers (bench-data.ts).
 import { parseArgs } from 'node:util';
 import { benchTrainStep } from '../bench/train-step-bench.js';
 import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
+import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { deviceFlag, positiveIntFlag } from './flags.js';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; data throughput',
+  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
   usage: `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
                         [--device cpu|cuda] [--json] [--no-progress]
 
@@ -23,12 +25,15 @@ printed is JSON: {"model","batch","patch","frames","threads","device","train_ste
 
 ${BENCH_REPORT_USAGE}
 
+${BENCH_SSL_USAGE}
+
 ${BENCH_DATA_USAGE}`,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'report') return benchReport(rest);
     if (sub === 'data') return benchData(rest);
-    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (train, report or data; see dias bench --help)`);
+    if (sub === 'ssl') return benchSsl(rest);
+    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl or data; see dias bench --help)`);
     const { values } = parseArgs({
       args: rest,
       options: {

@@ -1,0 +1,219 @@
+// `dias bench ssl`: the semi-supervised curve of the DIAS repository's ssl.pdf on the user's data. For each count
+// of labelled sequences, an RPST run (teacher, then K students) is trained and every stage tested on whole
+// sequences; beside it, with the same labelled subset and the same number of training steps as the whole RPST run,
+// the baselines mean teacher and cross pseudo supervision, and full supervision on every training sequence (the
+// upper bound; the teacher is the lower bound). The report: a table of test DSC per stage and baseline, one row per
+// labelled count, and a figure like ssl.pdf (DSC per iteration, one line per labelled count, the baselines as
+// flat lines).
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { writeFileAtomic } from '@dias-ts/torch';
+import type { DiasSplit } from '../data/dias-layout.js';
+import { testRun } from '../eval/test-run.js';
+import type { EvaluationSummary } from '../eval/report.js';
+import { drawChartPanel, type ChartSeries } from '../image/line-chart.js';
+import { writeRgbPng } from '../image/png.js';
+import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
+import type { ModelOptions } from '../models/model-spec.js';
+import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
+import { trainRun, type TrainEvents } from '../train/loop.js';
+import { loadRunModel, readRunConfig, runPath, stagePath } from '../train/run-folder.js';
+import type { BenchBudget } from './model-report.js';
+
+export interface SslReportOptions {
+  dataDir: string;
+  model: string;
+  modelOptions?: ModelOptions;
+  /** Labelled sequence counts, e.g. [1, 3, 10]. */
+  labelled: number[];
+  /** RPST students after the teacher. */
+  iterations: number;
+  /** Per RPST stage; the baselines get (iterations + 1) times its epochs. */
+  budget: BenchBudget;
+  baseConfig?: TrainConfig;
+  out: string;
+  runsDir?: string;
+  /** Train and test mean teacher, CPS and full supervision too (default true). */
+  baselines?: boolean;
+  split?: DiasSplit;
+  tta?: boolean;
+  stride?: number;
+  threads?: number;
+  device?: 'cpu' | 'cuda';
+  reuse?: boolean;
+  events?: (prefix: string) => TrainEvents;
+  log?: (line: string) => void;
+}
+
+export interface SslRow {
+  labelled: number;
+  /** Test DSC of each RPST stage (0 = the teacher), mean and std. */
+  stages: { mean: number | null; std: number | null }[];
+  meanTeacher?: { mean: number | null; std: number | null };
+  cps?: { mean: number | null; std: number | null };
+}
+
+export interface SslReportResult {
+  rows: SslRow[];
+  /** Full supervision on every training sequence. */
+  upperBound?: { mean: number | null; std: number | null };
+  report: string;
+  figure: string;
+}
+
+const fixed = (v: number | null | undefined) => (v === null || v === undefined ? 'NaN' : v.toFixed(4));
+const dsc = (s: EvaluationSummary) => ({ mean: s.mean.DSC, std: s.std.DSC });
+const LINE_COLORS: readonly Rgb[] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75]];
+
+/** The training config of one run of the report. */
+export function sslConfig(o: SslReportOptions, recipe: string, labelled: number | null, epochs: number): TrainConfig {
+  const c = structuredClone(o.baseConfig ?? defaultTrainConfig());
+  if (!o.baseConfig) c.scheduler.stepIndex = 'updates';
+  c.train.recipe = recipe;
+  c.model = { name: o.model, options: { ...(o.modelOptions ?? {}) } };
+  c.data.dir = o.dataDir;
+  c.data.labelled = labelled;
+  c.rpst.iterations = o.iterations;
+  c.train.epochs = epochs;
+  c.train.patchesPerEpoch = o.budget.patchesPerEpoch;
+  c.train.batchSize = o.budget.batchSize;
+  if (o.threads !== undefined) c.train.threads = o.threads;
+  if (o.device !== undefined) c.train.device = o.device;
+  if (c.scheduler.warmupEpochs > c.train.epochs) c.scheduler.warmupEpochs = Math.floor(c.train.epochs / 10);
+  return finalizeTrainConfig(c, `${recipe}${labelled !== null ? ` with ${labelled} labelled` : ''}`);
+}
+
+function finished(runDir: string, config: TrainConfig, lastStage: string): boolean {
+  if (!existsSync(runPath(lastStage, 'final'))) return false;
+  try {
+    return JSON.stringify(readRunConfig(runDir)) === JSON.stringify(config);
+  } catch {
+    return false;
+  }
+}
+
+/** The table and notes (pure: rows in, Markdown out). */
+export function sslReportMarkdown(rows: readonly SslRow[], meta: { dataDir: string; model: string; split: DiasSplit; budget: BenchBudget; iterations: number; figure: string; upperBound?: SslRow['meanTeacher']; notes: string[] }): string {
+  const K = meta.iterations;
+  const baselines = rows.some((r) => r.meanTeacher);
+  const head = ['Labelled', 'Teacher', ...Array.from({ length: K }, (_, k) => `Re-train #${k + 1}`), ...(baselines ? ['Mean teacher', 'CPS'] : [])];
+  const out = [
+    '# DIAS-TS semi-supervised benchmark (RPST)',
+    '',
+    `Data: \`${meta.dataDir}\`, model ${meta.model}, test DSC on the ${meta.split} split (whole sequences, mean ± std). RPST stage budget: ` +
+      `${meta.budget.epochs} epochs x ${meta.budget.patchesPerEpoch} patches (batch ${meta.budget.batchSize}); each baseline trains as many steps as a whole RPST run.`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => ' --- |').join('')}`,
+  ];
+  for (const r of rows) {
+    const cells = [String(r.labelled), ...r.stages.map((s) => `${fixed(s.mean)} ± ${fixed(s.std)}`)];
+    if (baselines) cells.push(...[r.meanTeacher, r.cps].map((s) => `${fixed(s?.mean)} ± ${fixed(s?.std)}`));
+    out.push(`| ${cells.join(' | ')} |`);
+  }
+  out.push('');
+  if (meta.upperBound) out.push(`Full supervision on every training sequence (upper bound): DSC ${fixed(meta.upperBound.mean)} ± ${fixed(meta.upperBound.std)}.`, '');
+  out.push(`![DSC per RPST iteration](${meta.figure})`, '');
+  if (meta.notes.length) out.push('## Notes', '', ...meta.notes.map((n) => `- ${n}`), '');
+  return out.join('\n');
+}
+
+export async function runSslReport(o: SslReportOptions): Promise<SslReportResult> {
+  const log = o.log ?? ((line: string) => console.log(line));
+  const out = resolve(o.out);
+  if (!existsSync(dirname(out))) throw new Error(`${dirname(out)}: no such folder (for the report ${out})`);
+  if (o.labelled.length === 0) throw new Error('no labelled counts');
+  const runsDir = resolve(o.runsDir ?? out.replace(/\.md$/i, '') + '-runs');
+  const split = o.split ?? 'test';
+  const tta = o.tta ?? true;
+  const stride = o.stride ?? 32;
+  const withBaselines = o.baselines ?? true;
+  const baselineEpochs = o.budget.epochs * (o.iterations + 1);
+  // Every config is checked before anything is trained.
+  const plan = o.labelled.map((n) => ({
+    n,
+    rpst: sslConfig(o, 'rpst', n, o.budget.epochs),
+    ...(withBaselines ? { meanTeacher: sslConfig(o, 'mean-teacher', n, baselineEpochs), cps: sslConfig(o, 'cps', n, baselineEpochs) } : {}),
+  }));
+  const upper = withBaselines ? sslConfig(o, 'fsl', null, o.budget.epochs) : null;
+  mkdirSync(runsDir, { recursive: true });
+
+  const test = async (runDir: string, iteration: number | undefined, title: string): Promise<EvaluationSummary> => {
+    const loaded = loadRunModel(runDir, 'best', iteration);
+    if (loaded.config.train.device !== 'cpu') loaded.model.to(loaded.config.train.device);
+    try {
+      const dir = iteration === undefined ? runDir : stagePath(runDir, iteration);
+      const r = await testRun(loaded.model, loaded.spec, {
+        dataDir: o.dataDir, split, outDir: join(dir, `test_${split}`), tta, stride, frames: loaded.frames, device: loaded.config.train.device, title,
+      });
+      log(`  ${title}: DSC ${fixed(r.summary.mean.DSC)} ± ${fixed(r.summary.std.DSC)}`);
+      return r.summary;
+    } finally {
+      loaded.model.dispose();
+    }
+  };
+  const train = async (config: TrainConfig, runDir: string, lastStage: string, what: string) => {
+    if (o.reuse && finished(runDir, config, lastStage)) {
+      log(`${what}: reusing the finished run in ${runDir}`);
+      return;
+    }
+    log(`${what}: training into ${runDir}`);
+    await trainRun({ config, runDir, force: true, events: o.events?.('  ') ?? { log: (l) => log(`  ${l}`) } });
+  };
+
+  const rows: SslRow[] = [];
+  for (const p of plan) {
+    const rpstDir = join(runsDir, `rpst-${p.n}`);
+    await train(p.rpst, rpstDir, stagePath(rpstDir, o.iterations), `RPST with ${p.n} labelled`);
+    const row: SslRow = { labelled: p.n, stages: [] };
+    for (let k = 0; k <= o.iterations; k++) row.stages.push(dsc(await test(rpstDir, k, `RPST ${p.n} labelled, ${k === 0 ? 'teacher' : `re-train #${k}`}`)));
+    if (p.meanTeacher && p.cps) {
+      for (const [key, config, name] of [['meanTeacher', p.meanTeacher, 'mean-teacher'], ['cps', p.cps, 'cps']] as const) {
+        const dir = join(runsDir, `${name}-${p.n}`);
+        await train(config, dir, dir, `${name} with ${p.n} labelled`);
+        row[key] = dsc(await test(dir, undefined, `${name} ${p.n} labelled`));
+      }
+    }
+    rows.push(row);
+  }
+  let upperBound: SslRow['meanTeacher'];
+  if (upper) {
+    const dir = join(runsDir, 'fsl-all');
+    await train(upper, dir, dir, 'full supervision on every training sequence');
+    upperBound = dsc(await test(dir, undefined, 'fsl, all labelled'));
+  }
+
+  const stem = basename(out).replace(/\.md$/i, '');
+  const figure = join(dirname(out), `${stem}_curve.png`);
+  writeRgbPng(figure, renderSslCurve(rows, o.iterations));
+  const text = sslReportMarkdown(rows, {
+    dataDir: o.dataDir, model: plan[0].rpst.model.name, split, budget: o.budget, iterations: o.iterations, figure: relative(dirname(out), figure), upperBound,
+    notes: [
+      `RPST: teacher on the first N training sequences (id order), then ${o.iterations} students, each on a patch mix (probability ${plan[0].rpst.rpst.pseudoProbability} pseudo-labelled with strong augmentation) continuing from its teacher${plan[0].rpst.rpst.student === 'continue' ? '' : ' (re-initialised)'}.`,
+      'Each stage and baseline is tested with its checkpoint_best (validation DSC); run folders under ' + `\`${runsDir}\`.`,
+      ...rows.map((r) => {
+        const t = r.stages[0].mean;
+        const above = r.stages.slice(1).filter((s) => s.mean !== null && t !== null && s.mean > t).length;
+        return `${r.labelled} labelled: ${above} of ${o.iterations} re-trainings above the teacher` +
+          (r.meanTeacher && r.cps ? `; last re-training ${(r.stages.at(-1)!.mean ?? NaN) > Math.max(r.meanTeacher.mean ?? -1, r.cps.mean ?? -1) ? 'above' : 'not above'} both baselines.` : '.');
+      }),
+    ],
+  });
+  writeFileAtomic(out, text);
+  return { rows, upperBound, report: out, figure };
+}
+
+/** ssl.pdf's figure: DSC per stage (x: 0 = teacher), one line per labelled count, baselines as flat dotted-colour lines. */
+export function renderSslCurve(rows: readonly SslRow[], iterations: number) {
+  const series: ChartSeries[] = [];
+  rows.forEach((r, i) => {
+    const color = LINE_COLORS[i % LINE_COLORS.length];
+    series.push({ name: `${r.labelled} LABELLED`, color, points: r.stages.map((s, k) => [k, s.mean ?? NaN] as const) });
+    const faded = color.map((c) => Math.round(c + (255 - c) * 0.55)) as unknown as Rgb;
+    if (r.meanTeacher) series.push({ name: `MT ${r.labelled}`, color: faded, points: [[0, r.meanTeacher.mean ?? NaN], [iterations, r.meanTeacher.mean ?? NaN]] });
+    if (r.cps) series.push({ name: `CPS ${r.labelled}`, color: faded.map((c) => Math.round(c * 0.8)) as unknown as Rgb, points: [[0, r.cps.mean ?? NaN], [iterations, r.cps.mean ?? NaN]] });
+  });
+  const canvas = new RgbCanvas(640, 420, [255, 255, 255]);
+  drawChartPanel(canvas, { x: 4, y: 4, width: 632, height: 412 }, { title: 'TEST DSC PER RPST ITERATION', xLabel: 'ITERATION (0 = TEACHER)', xRange: [0, Math.max(1, iterations)], series }, 2);
+  return canvas.toImage();
+}
