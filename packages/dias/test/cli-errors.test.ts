@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
+import { getNumThreads, setNumThreads } from '@dias-ts/torch';
+import { applyThreadsFlag } from '../src/cli/inference-flags.js';
 import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { dataCommand } from '../src/cli/data.js';
@@ -140,6 +143,24 @@ describe('dias synth', () => {
       }
     } finally {
       cleanup();
+    }
+  });
+});
+
+describe('--threads', () => {
+  test('more threads than cores are capped at the cores, with a message', (t) => {
+    const before = getNumThreads();
+    const err = t.mock.method(console, 'error', () => {});
+    try {
+      const cores = availableParallelism();
+      applyThreadsFlag('1000');
+      assert.equal(getNumThreads(), cores);
+      assert.deepEqual(err.mock.calls.map((c) => c.arguments.join(' ')), [`note: --threads 1000 is more than the ${cores} cores here; using ${cores}`]);
+      applyThreadsFlag(String(cores));
+      assert.equal(err.mock.calls.length, 1, 'no message when the request fits');
+      assert.throws(() => applyThreadsFlag('0'), (e: Error) => e instanceof UsageError && /--threads must be a positive integer/.test(e.message));
+    } finally {
+      setNumThreads(before);
     }
   });
 });

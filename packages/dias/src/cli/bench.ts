@@ -10,6 +10,7 @@ import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { deviceFlag, positiveIntFlag } from './flags.js';
+import { applyThreadsFlag } from './inference-flags.js';
 
 export const benchCommand: Command = {
   name: 'bench',
@@ -45,6 +46,7 @@ ${BENCH_DATA_USAGE}`,
     if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
     const device = deviceFlag(values.device) ?? 'cpu';
     const steps = positiveIntFlag('steps', values.steps, 20);
+    applyThreadsFlag(values.threads);
     const bar = new ProgressBar(`bench ${values.model}`, steps, { enabled: !values['no-progress'], unit: 'steps' });
     const result = benchTrainStep({
       model: values.model,
@@ -52,7 +54,6 @@ ${BENCH_DATA_USAGE}`,
       patch: positiveIntFlag('patch', values.patch, 64),
       frames: positiveIntFlag('frames', values.frames, 8),
       steps,
-      threads: positiveIntFlag('threads', values.threads),
       device,
       onStep: () => bar.tick(),
     });

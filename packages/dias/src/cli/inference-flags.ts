@@ -69,9 +69,12 @@ export function checkpointChoice(value: string | undefined): WeightsChoice {
   return c;
 }
 
-/** --threads: libtorch's thread count, for the whole process. */
+/** --threads: libtorch's thread count, for the whole process; capped at the cores (setNumThreads), said on stderr. */
 export function applyThreadsFlag(value: string | undefined): void {
-  if (value !== undefined) setNumThreads(positiveIntFlag('threads', value, 1));
+  if (value === undefined) return;
+  const asked = positiveIntFlag('threads', value, 1);
+  const applied = setNumThreads(asked);
+  if (applied < asked) console.error(`note: --threads ${asked} is more than the ${applied} cores here; using ${applied}`);
 }
 
 export interface InferenceModel {
