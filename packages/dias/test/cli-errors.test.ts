@@ -164,3 +164,32 @@ describe('--threads', () => {
     }
   });
 });
+
+describe('--max-pixels', () => {
+  test('an image over the limit stops with the file named and exit 1; --max-pixels and DIAS_MAX_PIXELS raise the limit', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const png = join(dir, 'x.png');
+      writePng(png, 40, 40, () => 100);
+      const sheet = join(dir, 'sheet.png');
+      const env = { ...process.env, DIAS_MAX_PIXELS: '1000' };
+      const run = (args: string[], extra: NodeJS.ProcessEnv = env) =>
+        spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, ...args], { encoding: 'utf8', env: extra });
+      const refused = run(['data', 'show', png, '--out', sheet]);
+      assert.equal(refused.status, 1, refused.stderr);
+      assert.match(refused.stderr, /x\.png: 40x40 is 1600 pixels, more than the limit of 1000; --max-pixels N \(or DIAS_MAX_PIXELS=N\) raises it/);
+      assert.ok(!existsSync(sheet));
+      const raised = run(['data', 'show', png, '--out', sheet, '--max-pixels', '2000']);
+      assert.equal(raised.status, 0, raised.stderr);
+      assert.ok(existsSync(sheet));
+      const bad = run(['--max-pixels=many', 'data', 'show', png, '--out', sheet]);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--max-pixels must be a positive integer, got 'many'/);
+      const badEnv = run(['data', 'show', png, '--out', sheet], { ...process.env, DIAS_MAX_PIXELS: 'lots' });
+      assert.equal(badEnv.status, 2);
+      assert.match(badEnv.stderr, /DIAS_MAX_PIXELS must be a positive integer, got 'lots'/);
+    } finally {
+      cleanup();
+    }
+  });
+});

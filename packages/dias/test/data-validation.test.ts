@@ -11,7 +11,11 @@ import { encodeNpy } from '../src/data/npy-array.js';
 import { checkDataset } from '../src/data/dataset-check.js';
 import { frameCountNote, openDiasDataset } from '../src/data/dias-layout.js';
 import { readSequence } from '../src/data/read-sequence.js';
-import { readGroundTruth } from '../src/eval/read-maps.js';
+import { readGroundTruth, readProbabilityMap } from '../src/eval/read-maps.js';
+import { decodeGrayPng, encodeGrayPng } from '../src/image/png.js';
+import { encodeGrayTiff } from '../src/image/tiff.js';
+import { maxPixels, setMaxPixels } from '../src/image/pixel-limit.js';
+import { decodeDicom } from '../src/data/dicom.js';
 import { dataCommand } from '../src/cli/data.js';
 import { segmentCommand } from '../src/cli/segment.js';
 import { UsageError } from '../src/cli/command.js';
@@ -292,6 +296,62 @@ describe('resampling a sequence says what it started from', () => {
       assert.equal(note, '2 sequences resampled to 8 frames from counts outside DIAS\'s 4 to 9: s1 (1 frame), s2 (11 frames); dias data check flags them');
       assert.equal(frameCountNote([five, eight], 8), undefined);
     } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('a pixel-count limit for every decoder', () => {
+  /** A PNG whose header claims width x height (the rest of the file is a 1x1 image: the claim is all it takes). */
+  function pngClaiming(width: number, height: number): Uint8Array {
+    const bytes = encodeGrayPng(1, 1, [0]).slice();
+    const view = new DataView(bytes.buffer);
+    view.setUint32(16, width); // IHDR data starts at 8 (signature) + 8 (length, type)
+    view.setUint32(20, height);
+    return bytes;
+  }
+  const over = (name: string, what: string, limit: number) =>
+    new RegExp(`${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${what} is \\d+ pixels, more than the limit of ${limit}; --max-pixels N \\(or DIAS_MAX_PIXELS=N\\) raises it`);
+
+  test('a PNG header claiming 100000x100000 is refused before anything is allocated', () => {
+    assert.throws(() => decodeGrayPng(pngClaiming(100000, 100000), 'huge.png'), over('huge.png', '100000x100000', maxPixels()));
+    assert.throws(() => decodeGrayPng(pngClaiming(20000, 20000), 'big.png'), over('big.png', '20000x20000', maxPixels()));
+  });
+
+  test('PNG, TIFF, NPY (sequences and maps) and DICOM all stop at a lowered limit, and read below it', async () => {
+    const { dir, cleanup } = tempDir();
+    const before = maxPixels();
+    try {
+      setMaxPixels(100);
+      assert.throws(() => decodeGrayPng(encodeGrayPng(20, 20, new Float32Array(400)), 'a.png'), over('a.png', '20x20', 100));
+      assert.equal(decodeGrayPng(encodeGrayPng(10, 10, new Float32Array(100)), 'ok.png').width, 10);
+      const tiff = join(dir, 't.tif');
+      writeFileSync(tiff, encodeGrayTiff(8, 8, [new Float32Array(64), new Float32Array(64)]));
+      await assert.rejects(readSequence(tiff), over(tiff, '8x8 x 2 pages', 100));
+      const npy = join(dir, 'stack.npy');
+      writeFileSync(npy, encodeNpy([2, 8, 8], new Float32Array(128)));
+      await assert.rejects(readSequence(npy), over(npy, 'shape \\(2, 8, 8\\)', 100));
+      const map = join(dir, 'map.npy');
+      writeFileSync(map, encodeNpy([11, 11], new Float32Array(121)));
+      assert.throws(() => readProbabilityMap(map), over(map, 'shape \\(11, 11\\)', 100));
+      const dicom = writeDicom({
+        '00080060': { vr: 'CS', value: 'XA' },
+        '00280002': { vr: 'US', value: [1] },
+        '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+        '00280008': { vr: 'IS', value: '2' },
+        '00280010': { vr: 'US', value: [8] },
+        '00280011': { vr: 'US', value: [8] },
+        '00280100': { vr: 'US', value: [8] },
+        '00280101': { vr: 'US', value: [8] },
+        '00280103': { vr: 'US', value: [0] },
+        '7fe00010': { vr: 'OB', value: new Uint8Array(128) },
+      });
+      await assert.rejects(decodeDicom(dicom, 'cine.dcm'), over('cine.dcm', '8x8 x 2 frames', 100));
+      setMaxPixels(128);
+      assert.equal((await decodeDicom(dicom, 'cine.dcm')).T, 2);
+      assert.equal((await readSequence(npy)).T, 2);
+    } finally {
+      setMaxPixels(before);
       cleanup();
     }
   });

@@ -1,5 +1,7 @@
 // The dias command line: `dias <command> [options]`; every command has --help.
 import { VERSION } from '../version.js';
+import { DEFAULT_MAX_PIXELS, maxPixels, setMaxPixels } from '../image/pixel-limit.js';
+import { positiveIntFlag } from './flags.js';
 import { UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
@@ -23,12 +25,41 @@ Commands:
 ${commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options:
-  --version   print the version
-  --help      this text`;
+  --version        print the version
+  --help           this text
+  --max-pixels N   with any command: the largest image a decoder reads, in pixels per file (width x height x
+                   frames; default ${DEFAULT_MAX_PIXELS}, or DIAS_MAX_PIXELS); a larger one is an error`;
+}
+
+/**
+ * Takes the global --max-pixels N (or --max-pixels=N) out of argv, wherever it stands, and applies it; checks
+ * DIAS_MAX_PIXELS too, so a bad value is a usage error before any file is read.
+ */
+function applyPixelLimit(argv: string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a !== '--max-pixels' && !a.startsWith('--max-pixels=')) {
+      rest.push(a);
+      continue;
+    }
+    const value = a === '--max-pixels' ? argv[++i] : a.slice('--max-pixels='.length);
+    setMaxPixels(positiveIntFlag('max-pixels', value ?? '', 0));
+  }
+  try {
+    maxPixels();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return rest;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = applyPixelLimit(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(help());
     return name === undefined ? 2 : 0;

@@ -10,6 +10,7 @@ import { inflateRawSync } from 'node:zlib';
 import { readFileBytes } from '@dias-ts/torch';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
 import { TRANSFER_SYNTAXES, decodeCompressedFrame, nativeWords, type FrameFormat, type SampleWords } from './dicom-codecs.js';
+import { checkPixelCount } from '../image/pixel-limit.js';
 import type { DsaSequence, SequenceMeta } from './sequence.js';
 
 const TAG = {
@@ -289,6 +290,7 @@ export async function decodeDicomDataSet(ds: DataSet, name: string): Promise<Dsa
   if (!syntax) throw new Error(`${name}: unknown transfer syntax ${info.transferSyntax}`);
   if (syntax.encoding === 'unsupported') throw new Error(`${name}: ${syntax.name} (${info.transferSyntax}) pixel data is not supported; convert it (e.g. to JPEG-LS or uncompressed)`);
   if (info.samplesPerPixel !== 1 && info.samplesPerPixel !== 3) throw new Error(`${name}: ${info.samplesPerPixel} samples per pixel; grey (1) or colour (3) is read`);
+  checkPixelCount(name, `${info.columns}x${info.rows}${info.frames > 1 ? ` x ${info.frames} frames` : ''}`, info.rows * info.columns * info.frames);
   const pd = ds.elements[TAG.pixelData];
   const format: FrameFormat = { rows: info.rows, columns: info.columns, bitsAllocated: info.bitsAllocated, samplesPerPixel: info.samplesPerPixel, planarConfiguration: info.planarConfiguration };
   const n = info.rows * info.columns;

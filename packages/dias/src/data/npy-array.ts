@@ -2,6 +2,7 @@
 // which work on JS arrays; @dias-ts/torch's loadNpy is the tensor path for training. The header is the engine's
 // parser, so both read the same files with the same errors.
 import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
+import { checkPixelCount } from '../image/pixel-limit.js';
 
 export interface NpyArray {
   shape: number[];
@@ -35,6 +36,7 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
     throw new Error(`${name}: dtype '${descr}' is not read (little-endian numbers and bool only)`);
   }
   const [size, read] = reader;
+  checkPixelCount(name, `shape (${shape.join(', ')})`, count);
   checkNpyDataLength(header, size, bytes, name);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = header.dataOffset;

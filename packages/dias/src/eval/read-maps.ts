@@ -1,6 +1,7 @@
 // Reads the two inputs of an evaluation from disk: a vessel probability map and a binary ground truth, each a .npy
 // array (2D, or with leading/trailing singleton axes) or a grey PNG. Errors name the file.
-import { loadNpy } from '@dias-ts/torch';
+import { deserializeNpy, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
+import { checkPixelCount } from '../image/pixel-limit.js';
 import { readGrayPng } from '../image/png.js';
 import { binaryLabel } from '../data/masks.js';
 
@@ -30,7 +31,10 @@ function readRaw(path: string): Raw {
     const png = readGrayPng(path);
     return { width: png.width, height: png.height, data: png.data, fullScale: png.bitDepth === 16 ? 65535 : 255 };
   }
-  const t = loadNpy(path);
+  const bytes = readFileBytes(path);
+  const { shape: stored, count } = parseNpyHeader(bytes, path);
+  checkPixelCount(path, `shape (${stored.join(', ')})`, count);
+  const t = deserializeNpy(bytes, path);
   try {
     // (1, 1, H, W) or (H, W, 1) arrays are images too: drop singleton axes at either end down to two.
     const shape = [...t.shape];

@@ -1,6 +1,7 @@
 // PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA, through fast-png. Errors name the file.
 import { readFileBytes, writeFileAtomic } from '@dias-ts/torch';
 import { decode, encode } from 'fast-png';
+import { checkPixelCount } from './pixel-limit.js';
 
 export interface GrayImage {
   width: number;
@@ -19,6 +20,13 @@ export interface RgbImage {
 
 /** Decodes a PNG to grey: colour images become their luminance (ITU-R BT.601), as PIL's convert('L'). */
 export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
+  // The size from IHDR (bytes 16..23, after the signature and the chunk's length and type) is checked against
+  // the pixel limit before fast-png allocates the image.
+  if (bytes.length >= 24 && bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const [w, h] = [view.getUint32(16), view.getUint32(20)];
+    checkPixelCount(name, `${w}x${h}`, w * h);
+  }
   let png;
   try {
     png = decode(bytes);

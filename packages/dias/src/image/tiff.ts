@@ -3,6 +3,7 @@
 // read. Writing is a small uncompressed little-endian multi-page grey encoder (8 or 16 bit), for exports and tests.
 import { readFileBytes, writeFileAtomic } from '@dias-ts/torch';
 import UTIF, { type IFD } from 'utif';
+import { checkPixelCount } from './pixel-limit.js';
 
 export interface TiffFrames {
   width: number;
@@ -30,6 +31,10 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   }
   ifds = ifds.filter((ifd) => ifd.t256 !== undefined && (tagNumber(ifd, 254, 0) & 1) === 0); // skip thumbnails
   if (!ifds.length) throw new Error(`${name}: TIFF holds no image`);
+  // Every page's size from its tags, against the pixel limit, before UTIF decodes (and allocates) any of them.
+  const sizes = ifds.map((ifd) => tagNumber(ifd, 256, 0) * tagNumber(ifd, 257, 0));
+  const w0 = tagNumber(ifds[0], 256, 0), h0 = tagNumber(ifds[0], 257, 0);
+  checkPixelCount(name, `${w0}x${h0}${ifds.length > 1 ? ` x ${ifds.length} pages` : ''}`, sizes.reduce((a, b) => a + b, 0));
   const frames: Float32Array[] = [];
   let width = 0;
   let height = 0;
