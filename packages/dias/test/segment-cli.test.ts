@@ -116,7 +116,7 @@ describe('dias segment', () => {
     const out = join(dir, 'out-dicom');
     assert.equal(await segmentCommand.run(['--run', run, dcm, '--out', out, '--fast', '--no-progress']), 0);
     assert.match(err.mock.calls.map((c) => String(c.arguments[0])).join('\n'), /cine\.dcm is not marked SUBTRACTED; .*--subtract auto/);
-    assert.equal(await segmentCommand.run(['--run', run, dcm, '--out', out, '--fast', '--subtract', 'auto', '--no-progress']), 0);
+    assert.equal(await segmentCommand.run(['--run', run, dcm, '--out', out, '--fast', '--subtract', 'auto', '--overwrite', '--no-progress']), 0);
     for (const f of ['cine_mask.png', 'cine_prob.npy', 'cine_prob.png', 'cine_overlay.png']) assert.ok(existsSync(join(out, f)), f);
     const subtracted = readProb(join(out, 'cine_prob.npy'));
     assertClose(subtracted, await reference(dcm, { stride: 64, tta: false, subtract: 'auto' }));
