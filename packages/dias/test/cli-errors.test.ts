@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { getNumThreads, setNumThreads } from '@dias-ts/torch';
+import { cuda, getNumThreads, setNumThreads } from '@dias-ts/torch';
 import { applyThreadsFlag } from '../src/cli/inference-flags.js';
 import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
@@ -188,6 +188,38 @@ describe('--max-pixels', () => {
       const badEnv = run(['data', 'show', png, '--out', sheet], { ...process.env, DIAS_MAX_PIXELS: 'lots' });
       assert.equal(badEnv.status, 2);
       assert.match(badEnv.stderr, /DIAS_MAX_PIXELS must be a positive integer, got 'lots'/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('exit codes: 2 when the command line is wrong, 1 when the work fails', () => {
+  test('every malformed command line exits 2, whatever parseArgs or the command found wrong', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const png = join(dir, 'x.png');
+      writePng(png, 4, 4, () => 9);
+      const usage: [string[], RegExp][] = [
+        [['models', 'extra'], /Unexpected argument 'extra'/],
+        [['metrics', '--prob'], /--prob <value>' argument missing/],
+        [['metrics', '--json=1', '--prob', png, '--gt', png], /'--json' does not take an argument/],
+        [['data', 'show', join(dir, 'missing.png'), '--out', join(dir, 's.png')], /missing\.png: no such file or folder/],
+        [['nonsense'], /unknown command 'nonsense'/],
+        [['data', 'check', png], /x\.png: not a folder/],
+      ];
+      if (!cuda.isAvailable()) usage.push([['bench', 'train', '--model', 'unet', '--device', 'cuda', '--steps', '1', '--no-progress'], /--device cuda: CUDA is not available/]);
+      for (const [args, message] of usage) {
+        const r = dias(...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, message, args.join(' '));
+        assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      }
+      // A file that cannot be read is a failure of the work: 1.
+      writeFileSync(join(dir, 'bad.png'), 'not a png');
+      const failed = dias('data', 'show', join(dir, 'bad.png'), '--out', join(dir, 's.png'));
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.match(failed.stderr, /bad\.png: not a readable PNG/);
     } finally {
       cleanup();
     }

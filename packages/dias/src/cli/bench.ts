@@ -9,7 +9,7 @@ import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
-import { deviceFlag, positiveIntFlag } from './flags.js';
+import { availableDevice, positiveIntFlag } from './flags.js';
 import { applyThreadsFlag } from './inference-flags.js';
 
 export const benchCommand: Command = {
@@ -44,7 +44,7 @@ ${BENCH_DATA_USAGE}`,
       },
     });
     if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
-    const device = deviceFlag(values.device) ?? 'cpu';
+    const device = availableDevice(values.device);
     const steps = positiveIntFlag('steps', values.steps, 20);
     applyThreadsFlag(values.threads);
     const bar = new ProgressBar(`bench ${values.model}`, steps, { enabled: !values['no-progress'], unit: 'steps' });

@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkDataset, type DatasetReport } from '../data/dataset-check.js';
-import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
+import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
 import { parseFrameList, selectFrames } from '../data/preprocess.js';
 import { readSequence } from '../data/read-sequence.js';
 import { renderContactSheet } from '../image/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
-import { outsideInput, positiveIntFlag, printWarnings } from './flags.js';
+import { existingInput, outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 
 const USAGE = `Usage: dias data check DIR [--json]
        dias data show PATH --out FILE.png [options]
@@ -61,6 +61,7 @@ async function check(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError('dias data check: give exactly one DIR');
   const dir = positionals[0];
   if (!existsSync(dir)) throw new UsageError(`dias data check: ${dir}: no such folder`);
+  if (!isDir(dir)) throw new UsageError(`dias data check: ${dir}: not a folder (give the dataset's root folder)`);
   const report = checkDataset(dir);
   if (values.json) console.log(JSON.stringify(report));
   else printReport(report);
@@ -85,6 +86,7 @@ async function show(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length !== 1) throw new UsageError('dias data show: give exactly one PATH');
+  existingInput(positionals[0]);
   if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
   // The bytes are PNG whatever the name says; a .jpg holding PNG bytes misleads every viewer and tool after us.
   if (!/\.png$/i.test(values.out)) throw new UsageError(`dias data show: --out ${values.out}: data show writes a PNG; name it .png`);

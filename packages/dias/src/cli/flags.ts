@@ -1,5 +1,7 @@
 // Flag values shared by the commands: parsed once, with the same wording in every error.
+import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
+import { cuda } from '@dias-ts/torch';
 import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { UsageError } from './command.js';
@@ -22,10 +24,23 @@ export function probabilityFlag(name: string, value: string | undefined, fallbac
   return p;
 }
 
-/** --device: cpu or cuda (undefined when absent); whether CUDA is there is the caller's check. */
+/** --device: cpu or cuda (undefined when absent); whether CUDA is there is availableDevice's check. */
 export function deviceFlag(value: string | undefined): 'cpu' | 'cuda' | undefined {
   if (value !== undefined && value !== 'cpu' && value !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
   return value;
+}
+
+/** --device checked against this machine (default cpu): cuda without CUDA is a usage error in every command. */
+export function availableDevice(value: string | undefined): 'cpu' | 'cuda' {
+  const device = deviceFlag(value) ?? 'cpu';
+  if (device === 'cuda' && !cuda.isAvailable()) throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
+  return device;
+}
+
+/** An input path named on the command line: missing is a usage error (2), the same in every command. */
+export function existingInput(path: string): string {
+  if (!existsSync(path)) throw new UsageError(`${path}: no such file or folder`);
+  return path;
 }
 
 /** --split of a labelled DIAS split (training, validation or test; default test). */

@@ -2,14 +2,14 @@
 // a run folder or a weights file with messages that name what is missing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { cuda, setNumThreads } from '@dias-ts/torch';
+import { setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
 import { loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
-import { deviceFlag, positiveIntFlag } from './flags.js';
+import { availableDevice, positiveIntFlag } from './flags.js';
 
 const inferenceFlags = {
   'no-tta': { type: 'boolean' },
@@ -92,12 +92,6 @@ export interface InferenceModel {
   summaryExtra(): Record<string, unknown>;
 }
 
-function parseDevice(value: string | undefined): 'cpu' | 'cuda' {
-  const device = deviceFlag(value) ?? 'cpu';
-  if (device === 'cuda' && !cuda.isAvailable()) throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
-  return device;
-}
-
 function nonNegativeInt(flag: string, text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new UsageError(`--${flag} must be an integer >= 0, got '${text}'`);
   return Number(text);
@@ -115,7 +109,7 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
       if (blend !== 'average' && blend !== 'gaussian') throw new UsageError(`--blend must be average or gaussian, got '${values.blend}'`);
       const stride = positiveIntFlag('stride', values.stride, 32);
       if (stride > 64) throw new UsageError(`--stride must not exceed the 64-pixel patch, or pixels would be left out (got ${stride})`);
-      const wanted = parseDevice(values.device);
+      const wanted = availableDevice(values.device);
       if (wanted !== device) {
         loaded.model.to(wanted);
         device = wanted;

@@ -2,7 +2,7 @@
 import { VERSION } from '../version.js';
 import { DEFAULT_MAX_PIXELS, maxPixels, setMaxPixels } from '../image/pixel-limit.js';
 import { positiveIntFlag } from './flags.js';
-import { UsageError, wantsHelp, type Command } from './command.js';
+import { exitCodeOf, UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
 import { metricsCommand } from './metrics.js';
@@ -28,7 +28,12 @@ Options:
   --version        print the version
   --help           this text
   --max-pixels N   with any command: the largest image a decoder reads, in pixels per file (width x height x
-                   frames; default ${DEFAULT_MAX_PIXELS}, or DIAS_MAX_PIXELS); a larger one is an error`;
+                   frames; default ${DEFAULT_MAX_PIXELS}, or DIAS_MAX_PIXELS); a larger one is an error
+  A negative value is written --flag=-1 (with '=': a separate -1 reads as an option).
+
+Exit codes: 0 done; 1 the command failed (a file could not be read or broke a rule, a check found problems);
+2 the command line is wrong (unknown command or option, a bad or missing flag or setting, no such path), and
+nothing was done.`;
 }
 
 /**
@@ -87,6 +92,6 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`dias: ${message}`);
-    process.exitCode = error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? 2 : 1;
+    process.exitCode = exitCodeOf(error);
   },
 );

@@ -11,7 +11,7 @@ import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
-import { outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
+import { existingInput, outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--overwrite] [--json]
@@ -65,7 +65,7 @@ export const segmentCommand: Command = {
     if (values.weights && values.checkpoint) throw new UsageError('--checkpoint goes with --run, not --weights');
     if (values.run && !existsSync(values.run)) throw new UsageError(`--run ${values.run}: no such run folder`);
     if (values.weights && !existsSync(values.weights)) throw new UsageError(`--weights ${values.weights}: no such file`);
-    if (!existsSync(input)) throw new UsageError(`${input}: no such file or folder`);
+    existingInput(input);
     outsideInput(values.out, input);
     const split = values.split as DiasSplit | undefined;
     if (split !== undefined && !DIAS_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${split}'`);
