@@ -356,3 +356,29 @@ describe('a pixel-count limit for every decoder', () => {
     }
   });
 });
+
+describe('DICOM errors say what is wrong', () => {
+  const cine = (pixels: Uint8Array) => writeDicom({
+    '00080060': { vr: 'CS', value: 'XA' },
+    '00280002': { vr: 'US', value: [1] },
+    '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+    '00280008': { vr: 'IS', value: '2' },
+    '00280010': { vr: 'US', value: [4] },
+    '00280011': { vr: 'US', value: [4] },
+    '00280100': { vr: 'US', value: [8] },
+    '00280101': { vr: 'US', value: [8] },
+    '00280103': { vr: 'US', value: [0] },
+    '7fe00010': { vr: 'OB', value: pixels },
+  });
+
+  test('cut inside the pixel data, or an element longer than the file: the parser\'s reason, not [object Object]', async () => {
+    const whole = cine(new Uint8Array(32).fill(7));
+    const cut = whole.subarray(0, whole.length - 10);
+    await assert.rejects(decodeDicom(cut, 'cut.dcm'), (e: Error) => e.message.startsWith('cut.dcm: ') && !/object Object/.test(e.message) && /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message));
+    const impossible = whole.slice();
+    // The pixel data element's 4-byte length (after tag, VR and 2 reserved bytes) claims 4 GB.
+    const at = impossible.length - 32 - 4;
+    new DataView(impossible.buffer).setUint32(at, 0xfffffff0, true);
+    await assert.rejects(decodeDicom(impossible, 'long.dcm'), (e: Error) => e.message.startsWith('long.dcm: ') && !/object Object/.test(e.message) && /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message));
+  });
+});

@@ -65,8 +65,14 @@ export function fileHasDicmMarker(path: string): boolean {
   }
 }
 
+/**
+ * The reason in anything dicom-parser throws: an Error, a bare string, or (from a data set it could not finish)
+ * an object { exception, dataSet } around one of those, which String() printed as [object Object].
+ */
 function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof Error) return e.message;
+  if (e && typeof e === 'object' && 'exception' in e) return message((e as { exception: unknown }).exception);
+  return String(e);
 }
 
 /** Parses a Part 10 file; deflated data sets are inflated with node:zlib. */
@@ -83,7 +89,11 @@ export function parseDicom(bytes: Uint8Array, name: string): DataSet {
       }) as unknown as (arr: Uint8Array, position: number) => void,
     });
   } catch (e) {
-    throw new Error(`${name}: corrupt or unreadable DICOM (${message(e)})`);
+    const reason = message(e);
+    if (/overrun|past end|beyond the end/i.test(reason)) {
+      throw new Error(`${name}: truncated or corrupt DICOM: an element runs past the end of the file (${reason})`);
+    }
+    throw new Error(`${name}: corrupt or unreadable DICOM (${reason})`);
   }
 }
 
