@@ -71,6 +71,30 @@ describe('dias model verify', () => {
   });
 });
 
+describe('dias model verify: a broken reference fails its model with the file and the reason', () => {
+  test('not JSON, a missing field, an impossible input shape, no golden output', { skip: SKIP_WITHOUT_SHARED }, async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const json = JSON.parse(readFileSync(join(REFERENCE, 'CSNet.json'), 'utf8'));
+      writeFileSync(join(dir, 'Broken.json'), '{"model": "CSNet", ');
+      writeFileSync(join(dir, 'NoShape.json'), JSON.stringify({ ...json, input_shape: undefined }));
+      writeFileSync(join(dir, 'Huge.json'), JSON.stringify({ ...json, input_shape: [1, 8, 100000, 100000] }));
+      writeFileSync(join(dir, 'NoOutput.json'), JSON.stringify(json));
+      const r = await quiet(() => modelCommand.run(['verify', '--reference', dir]));
+      assert.equal(r.code, 1);
+      const line = (name: string) => r.stdout.split('\n').find((l) => l.startsWith(name)) ?? '';
+      assert.match(line('Broken'), /FAIL .*Broken\.json: not valid JSON \(/);
+      assert.match(line('NoShape'), /FAIL .*NoShape\.json: input_shape must be a list of positive integers/);
+      assert.match(line('Huge'), /FAIL .*Huge\.json: input_shape \[1, 8, 100000, 100000\] is 80000000000 pixels, more than the limit/);
+      assert.match(line('NoOutput'), /FAIL .*NoOutput\.output\.npy: no such file \(the golden output beside NoOutput\.json\)/);
+      assert.doesNotMatch(r.stdout, /Invalid typed array length/);
+      assert.match(r.stdout, /0\/4 equivalent/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('dias metrics', () => {
   test('probabilities outside [0, 1] and --threshold outside [0, 1] are refused, as test and segment do', async () => {
     const { dir, cleanup } = tempDir();

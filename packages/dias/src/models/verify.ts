@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadNpy, noGrad, scope, type Tensor } from '@dias-ts/torch';
 import { findModel, createOfficialModel, modelOptionKeys } from './registry.js';
 import { referenceInput, referenceTensor } from './reference-fill.js';
+import { checkPixelCount } from '../image/pixel-limit.js';
 
 export interface ReferenceEntry {
   name: string;
@@ -63,11 +64,52 @@ function compareKeys(ours: Map<string, Tensor>, reference: ReferenceEntry[]): st
   return problems.length ? problems.join('; ') : undefined;
 }
 
-/** Verifies one reference model `<dir>/<name>.json`. */
+const isShape = (v: unknown, positive: boolean): v is number[] =>
+  Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && (positive ? d > 0 : d >= 0));
+
+/**
+ * The reference file read and checked before anything is built or allocated: a syntax error, a missing field or
+ * a shape that is not one (or too large to allocate) is a problem naming the file, not a JSON parser's message
+ * without it or "Invalid typed array length".
+ */
+function readReference(jsonPath: string): ReferenceModel {
+  let ref: ReferenceModel;
+  try {
+    ref = JSON.parse(readFileSync(jsonPath, 'utf8')) as ReferenceModel;
+  } catch (e) {
+    throw new Error(`${jsonPath}: not valid JSON (${(e as Error).message})`);
+  }
+  const fail = (what: string): never => {
+    throw new Error(`${jsonPath}: ${what}`);
+  };
+  if (!ref || typeof ref !== 'object') fail('not a reference (expected an object)');
+  if (typeof ref.model !== 'string') fail('model must be the name of a model');
+  if (!Object.hasOwn(ref, 'constructor') || typeof ref.constructor !== 'object' || ref.constructor === null || Array.isArray(ref.constructor)) {
+    fail('constructor must be an object of constructor arguments');
+  }
+  if (!isShape(ref.input_shape, true)) fail('input_shape must be a list of positive integers');
+  const inputCount = ref.input_shape.reduce((a, b) => a * b, 1);
+  checkPixelCount(jsonPath, `input_shape [${ref.input_shape.join(', ')}]`, inputCount);
+  if (!Array.isArray(ref.state_dict)) fail('state_dict must be a list of {name, shape, dtype}');
+  ref.state_dict.forEach((e, i) => {
+    if (!e || typeof e.name !== 'string' || !isShape(e.shape, false)) fail(`state_dict[${i}] must be {name, shape, dtype} with a shape of whole numbers`);
+    checkPixelCount(jsonPath, `state_dict ${e.name} [${e.shape.join(', ')}]`, e.shape.reduce((a, b) => a * b, 1));
+  });
+  return ref;
+}
+
+/** Verifies one reference model `<dir>/<name>.json`; a broken reference is a failed result with its problem. */
 export function verifyReferenceModel(dir: string, name: string): VerifyResult {
   const start = performance.now();
   const jsonPath = join(dir, `${name}.json`);
-  const ref = JSON.parse(readFileSync(jsonPath, 'utf8')) as ReferenceModel;
+  const outputPath = join(dir, `${name}.output.npy`);
+  let ref: ReferenceModel;
+  try {
+    ref = readReference(jsonPath);
+    if (!existsSync(outputPath)) throw new Error(`${outputPath}: no such file (the golden output beside ${name}.json)`);
+  } catch (e) {
+    return { model: name, parameters: NaN, relativeError: NaN, passed: false, problem: (e as Error).message, ms: performance.now() - start };
+  }
   return scope(() => {
     let spec;
     try {
@@ -94,7 +136,7 @@ export function verifyReferenceModel(dir: string, name: string): VerifyResult {
       model.eval();
       const x = referenceInput(ref.input_shape);
       const y = noGrad(() => model.forward(x));
-      const expected = loadNpy(join(dir, `${name}.output.npy`));
+      const expected = loadNpy(outputPath);
       if (y.shape.join(',') !== expected.shape.join(',')) {
         return { model: name, parameters: model.parameterCount(), relativeError: NaN, passed: false, problem: `output shape [${y.shape.join(', ')}], reference [${expected.shape.join(', ')}]`, ms: performance.now() - start };
       }
