@@ -249,3 +249,32 @@ describe('exit codes: 2 when the command line is wrong, 1 when the work fails', 
     }
   });
 });
+
+describe('--out mistakes are usage errors that say what is wrong, not ENOTDIR or EISDIR', () => {
+  test('a folder where a file goes, a file where a folder goes, a file on the way', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const png = join(dir, 'x.png');
+      writePng(png, 4, 4, () => 9);
+      mkdirSync(join(dir, 'folder.png'));
+      const weights = join(dir, 'w.safetensors');
+      writeFileSync(weights, 'x');
+      const synth = ['--preset', 'small', '--size', '48', '--training', '1', '--validation', '0', '--test', '0', '--unlabeled', '0', '--workers', '1', '--no-progress'];
+      const cases: [() => Promise<number>, RegExp][] = [
+        [() => dataCommand.run(['show', png, '--out', join(dir, 'folder.png')]), /--out .*folder\.png: a folder; give a file name/],
+        [() => dataCommand.run(['show', png, '--out', join(png, 's.png')]), /--out .*x\.png\/s\.png: .*x\.png is a file, not a folder/],
+        [() => synthCommand.run(['--out', png, ...synth]), /--out .*x\.png: exists and is not a folder/],
+        [() => synthCommand.run(['--out', join(png, 'sub'), ...synth]), /--out .*x\.png\/sub: .*x\.png is a file, not a folder/],
+        [() => segmentCommand.run(['--weights', weights, png, '--out', join(png, 'sub')]), /--out .*x\.png\/sub: .*x\.png is a file, not a folder/],
+        [() => segmentCommand.run(['--weights', join(dir, 'folder.png'), png, '--out', join(dir, 'o')]), /--weights .*folder\.png: a folder, not a file/],
+        [() => metricsCommand.run(['--prob', join(dir, 'folder.png'), '--gt', png]), /--prob .*folder\.png: a folder, not a file/],
+      ];
+      for (const [run, message] of cases) {
+        await assert.rejects(quiet(run), (e: Error) => e instanceof UsageError && message.test(e.message) && !/ENOTDIR|EISDIR/.test(e.message), String(message));
+      }
+      assert.deepEqual(readdirSync(dir).sort(), ['folder.png', 'w.safetensors', 'x.png']);
+    } finally {
+      cleanup();
+    }
+  });
+});

@@ -1,7 +1,6 @@
 // `dias data check` (dataset integrity report) and `dias data show` (contact sheet of one sequence).
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { checkDataset, type DatasetReport } from '../data/dataset-check.js';
 import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
 import { parseFrameList, selectFrames } from '../data/preprocess.js';
@@ -9,7 +8,7 @@ import { readSequence } from '../data/read-sequence.js';
 import { renderContactSheet } from '../image/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
-import { existingInput, outsideInput, positiveIntFlag, printWarnings } from './flags.js';
+import { existingInput, outputFile, outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 
 const USAGE = `Usage: dias data check DIR [--json]
        dias data show PATH --out FILE.png [options]
@@ -90,7 +89,7 @@ async function show(argv: string[]): Promise<number> {
   if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
   // The bytes are PNG whatever the name says; a .jpg holding PNG bytes misleads every viewer and tool after us.
   if (!/\.png$/i.test(values.out)) throw new UsageError(`dias data show: --out ${values.out}: data show writes a PNG; name it .png`);
-  if (!existsSync(dirname(resolve(values.out)))) throw new UsageError(`dias data show: the folder of ${values.out} does not exist`);
+  outputFile('--out', values.out);
   outsideInput(values.out, positionals[0]);
   if (values.split !== undefined && !DIAS_SPLITS.includes(values.split as DiasSplit)) {
     throw new UsageError(`dias data show: --split must be one of ${DIAS_SPLITS.join(', ')}`);

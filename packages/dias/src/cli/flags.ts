@@ -1,6 +1,6 @@
 // Flag values shared by the commands: parsed once, with the same wording in every error.
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { cuda } from '@dias-ts/torch';
 import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
 import type { DsaSequence } from '../data/sequence.js';
@@ -63,4 +63,40 @@ export function outsideInput(out: string, input: string): void {
 /** A sequence reader's warnings (meta.warnings), one line each on stderr. */
 export function printWarnings(seq: DsaSequence): void {
   for (const w of seq.meta.warnings ?? []) console.error(`warning: ${w}`);
+}
+
+/** The nearest existing path at or above `path` (the filesystem root at worst). */
+function existingAncestor(path: string): string {
+  let p = resolve(path);
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  return p;
+}
+
+/**
+ * An output file flag (--out FILE.png, --report FILE.md): not an existing folder, and its folder exists and is
+ * a folder. Checked before any work, so a mistake is a usage error that says which, not ENOTDIR or EISDIR
+ * after the work is done.
+ */
+export function outputFile(flag: string, path: string): string {
+  if (isDir(path)) throw new UsageError(`${flag} ${path}: a folder; give a file name`);
+  const parent = dirname(resolve(path));
+  const found = existingAncestor(parent);
+  if (!isDir(found)) throw new UsageError(`${flag} ${path}: ${found} is a file, not a folder`);
+  if (found !== parent) throw new UsageError(`${flag} ${path}: its folder ${dirname(path)} does not exist`);
+  return path;
+}
+
+/** An output folder flag (--out DIR, created if missing): not an existing file, and no file on the way to it. */
+export function outputFolder(flag: string, path: string): string {
+  if (existsSync(path) && !isDir(path)) throw new UsageError(`${flag} ${path}: exists and is not a folder`);
+  const found = existingAncestor(path);
+  if (!isDir(found)) throw new UsageError(`${flag} ${path}: ${found} is a file, not a folder`);
+  return path;
+}
+
+/** An input file flag (--weights, --prob): exists, and is a file. */
+export function inputFile(flag: string, path: string): string {
+  if (!existsSync(path)) throw new UsageError(`${flag} ${path}: no such file`);
+  if (isDir(path)) throw new UsageError(`${flag} ${path}: a folder, not a file`);
+  return path;
 }

@@ -1,11 +1,10 @@
 // `dias metrics`: the benchmark metrics of one probability map against its ground truth.
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { METRIC_NAMES, evaluateImage } from '../metrics/metrics.js';
 import { readGroundTruth, readProbabilityMap } from '../eval/read-maps.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
-import { probabilityFlag } from './flags.js';
+import { inputFile, probabilityFlag } from './flags.js';
 
 export const metricsCommand: Command = {
   name: 'metrics',
@@ -29,7 +28,7 @@ scikit-image skeletons, VC = 8-connected labels of the prediction / of the groun
     for (const flag of ['prob', 'gt'] as const) {
       const path = values[flag];
       if (path === undefined) throw new UsageError(`--${flag} is required (see dias metrics --help)`);
-      if (!existsSync(path)) throw new UsageError(`--${flag} ${path}: no such file`);
+      inputFile(`--${flag}`, path);
       if (!/\.(npy|png)$/i.test(path)) throw new UsageError(`--${flag} ${path}: expected a .npy or .png file`);
     }
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);

@@ -1,6 +1,6 @@
 // `dias segment`: one sequence from any source (DIAS dataset, frame folder, NPY stack, DICOM, image) through a
 // trained model; writes the mask, the probability map and an overlay, and reports time and peak memory.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { detectFormat, readSequence } from '../data/read-sequence.js';
@@ -11,7 +11,7 @@ import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
-import { existingInput, outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
+import { existingInput, inputFile, outputFolder, outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--overwrite] [--json]
@@ -64,7 +64,7 @@ export const segmentCommand: Command = {
     if (Boolean(values.run) === Boolean(values.weights)) throw new UsageError('dias segment: give either --run RUN or --weights FILE');
     if (values.weights && values.checkpoint) throw new UsageError('--checkpoint goes with --run, not --weights');
     if (values.run && !existsSync(values.run)) throw new UsageError(`--run ${values.run}: no such run folder`);
-    if (values.weights && !existsSync(values.weights)) throw new UsageError(`--weights ${values.weights}: no such file`);
+    if (values.weights) inputFile('--weights', values.weights);
     existingInput(input);
     outsideInput(values.out, input);
     const split = values.split as DiasSplit | undefined;
@@ -72,7 +72,7 @@ export const segmentCommand: Command = {
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     const subtract = subtractFlag(values.subtract);
     applyThreadsFlag(values.threads);
-    if (existsSync(values.out) && !statSync(values.out).isDirectory()) throw new UsageError(`--out ${values.out}: exists and is not a folder`);
+    outputFolder('--out', values.out);
     const say = (s: string) => (values.json ? console.error(s) : console.log(s));
 
     const t0 = performance.now();

@@ -9,6 +9,7 @@ import { defaultWorkers, totalCount, writeDataset } from '../data/synth/write-da
 import { compareDatasetWithReal, comparisonSheet, formatRealismTable } from '../data/synth/realism.js';
 import { ProgressBar } from './progress.js';
 import { UsageError, type Command } from './command.js';
+import { outputFolder } from './flags.js';
 
 const USAGE = `Usage: dias synth --out DIR [options]
 
@@ -103,6 +104,7 @@ export const synthCommand: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`dias synth: unexpected argument '${positionals[0]}' (see dias synth --help)`);
     if (!values.out) throw new UsageError('dias synth: --out DIR is required');
+    outputFolder('--out', values.out);
     const presetName = values.preset ?? 'dias';
     let options: SynthOptions;
     try {

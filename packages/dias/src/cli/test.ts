@@ -6,7 +6,7 @@ import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { UsageError, type Command } from './command.js';
-import { labelledSplitFlag, probabilityFlag } from './flags.js';
+import { labelledSplitFlag, outputFile, probabilityFlag } from './flags.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
 
@@ -45,7 +45,7 @@ export const testCommand: Command = {
     const dataDir = values.data ?? (loaded.config?.data.dir || undefined);
     if (!dataDir) throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
     if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
-    if (values.report !== undefined && !existsSync(dirname(resolve(values.report)))) throw new UsageError(`--report ${values.report}: its folder does not exist`);
+    if (values.report !== undefined) outputFile('--report', values.report);
     const predict = loaded.predictOptions(values);
     // Beside the weights tested: RUN/ itself, or the stage folder of a self-training run (RUN/iter{k}/).
     const outDir = join(dirname(loaded.weights), `test_${split}`);
