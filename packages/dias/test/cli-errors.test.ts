@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
-import { cuda, getNumThreads, setNumThreads } from '@dias-ts/torch';
+import { cuda, getNumThreads, loadSafetensors, saveSafetensors, setNumThreads, type Tensor } from '@dias-ts/torch';
 import { applyThreadsFlag } from '../src/cli/inference-flags.js';
 import { modelCommand } from '../src/cli/models.js';
 import { metricsCommand } from '../src/cli/metrics.js';
@@ -273,6 +273,47 @@ describe('--out mistakes are usage errors that say what is wrong, not ENOTDIR or
         await assert.rejects(quiet(run), (e: Error) => e instanceof UsageError && message.test(e.message) && !/ENOTDIR|EISDIR/.test(e.message), String(message));
       }
       assert.deepEqual(readdirSync(dir).sort(), ['folder.png', 'w.safetensors', 'x.png']);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('segment --weights: a file that is not usable weights says why', () => {
+  /** Rewrites the run's best weights as `path`: tensors renamed by `rename`, one turned to NaN if asked. */
+  function rewrite(run: string, path: string, o: { rename?: (k: string) => string; nan?: boolean; metadata?: Record<string, string> }): void {
+    const { tensors, metadata } = loadSafetensors(join(run, 'checkpoint_best.safetensors'));
+    const out = new Map<string, Tensor>();
+    let first = true;
+    for (const [k, t] of tensors) {
+      let v = t;
+      if (o.nan && first && t.dtype === 'float32') {
+        v = t.mul(Number.NaN);
+        first = false;
+      }
+      out.set(o.rename ? o.rename(k) : k, v);
+    }
+    saveSafetensors(path, out, { ...metadata, ...o.metadata });
+    for (const t of [...tensors.values(), ...out.values()]) t.dispose();
+  }
+
+  test('a resume state is not weights; NaN weights are refused before anything is written', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const run = join(dir, 'run');
+      writeTinyRun(run, { frames: 4 });
+      const frames = join(dir, 'cine');
+      for (let k = 0; k < 4; k++) writePng(join(frames, `frame_${k}.png`), 64, 64, frameGrey(1, k, 4));
+      const state = join(dir, 'checkpoint_latest.state.safetensors');
+      rewrite(run, state, { rename: (k) => `model/model.${k}`, metadata: { dias_checkpoint: '{"epoch": 3}' } });
+      const out = join(dir, 'out');
+      await assert.rejects(quiet(() => segmentCommand.run(['--weights', state, frames, '--out', out, '--no-progress'])), (e: Error) =>
+        e instanceof UsageError && e.message.length < 400 && /state\.safetensors: a resume state of dias train, not weights; give checkpoint_best, _final or _latest\.safetensors/.test(e.message));
+      const nan = join(dir, 'nan.safetensors');
+      rewrite(run, nan, { nan: true });
+      await assert.rejects(quiet(() => segmentCommand.run(['--weights', nan, frames, '--out', out, '--fast', '--no-progress'])), (e: Error) =>
+        e.message.startsWith(nan) && /1 of \d+ weight tensors hold NaN or infinite values \(.+\); the training diverged: use an earlier checkpoint/.test(e.message));
+      assert.ok(!existsSync(out), 'no output folder');
     } finally {
       cleanup();
     }

@@ -2,14 +2,14 @@
 // a run folder or a weights file with messages that name what is missing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { setNumThreads } from '@dias-ts/torch';
+import { noGrad, readSafetensorsMetadata, scope, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
 import { loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
-import { availableDevice, positiveIntFlag } from './flags.js';
+import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
 const inferenceFlags = {
   'no-tta': { type: 'boolean' },
@@ -97,7 +97,31 @@ function nonNegativeInt(flag: string, text: string): number {
   return Number(text);
 }
 
+/**
+ * Weights with NaN or infinite values (a diverged run) predict NaN everywhere; refusing them at load names the
+ * cause, where predicting first ended in a NaN probability map and an empty output folder.
+ */
+function checkFinite(loaded: LoadedModel, path: string): void {
+  const bad: string[] = [];
+  let tensors = 0;
+  noGrad(() =>
+    scope(() => {
+      for (const [name, t] of loaded.model.stateDict()) {
+        if (t.dtype !== 'float32' && t.dtype !== 'float64' && t.dtype !== 'float16' && t.dtype !== 'bfloat16') continue;
+        tensors++;
+        if (!t.isfinite().all().item()) bad.push(name);
+      }
+    }),
+  );
+  if (bad.length) {
+    loaded.model.dispose();
+    const names = bad.slice(0, 3).join(', ') + (bad.length > 3 ? ', ...' : '');
+    throw new Error(`${path}: ${bad.length} of ${tensors} weight tensors hold NaN or infinite values (${names}); the training diverged: use an earlier checkpoint`);
+  }
+}
+
 function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): InferenceModel {
+  checkFinite(loaded, path);
   const frames = loaded.frames;
   let device: 'cpu' | 'cuda' = 'cpu';
   return {
@@ -151,7 +175,12 @@ export function loadRunForInference(runDir: string, which: WeightsChoice, iterat
 
 /** A weights file written by dias train (safetensors with dias_model, dias_model_options and dias_frames). */
 export function loadWeightsForInference(path: string): InferenceModel {
-  if (!existsSync(path)) throw new UsageError(`--weights ${path}: no such file`);
+  inputFile('--weights', path);
+  // The resume state carries the weights' metadata too, so it would build the model and then fail on thousands
+  // of key names (<net>/model.<name>): say what the file is instead. The key is run-folder.ts's STATE_META_KEY.
+  if ('dias_checkpoint' in readSafetensorsMetadata(path)) {
+    throw new UsageError(`--weights ${path}: a resume state of dias train, not weights; give checkpoint_best, _final or _latest.safetensors`);
+  }
   return wrap(loadWeightsFile(path), path);
 }
 

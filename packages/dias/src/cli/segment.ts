@@ -108,9 +108,10 @@ export const segmentCommand: Command = {
     bar.finish();
     const tPredict = performance.now();
 
-    mkdirSync(values.out, { recursive: true });
+    // Everything that can fail on the numbers (a NaN map) fails before the output folder is made.
     const evaluation = seq.label ? evaluateImage(prob, seq.label, seq.W, seq.H, { threshold }) : undefined;
     const mask = evaluation?.prediction ?? thresholdProbability(prob, threshold);
+    mkdirSync(values.out, { recursive: true });
     const files = writeCaseOutputs(values.out, stem, seq, prob, mask, seq.label);
     const tEnd = performance.now();
     loaded.model.dispose();

@@ -338,3 +338,18 @@ export function loadSafetensors(path: string): SafetensorsContents {
     closeSync(fd);
   }
 }
+
+/**
+ * The metadata of a safetensors file, read from its header alone (no tensor is loaded): what a reader checks
+ * first to tell what kind of file it was given.
+ */
+export function readSafetensorsMetadata(path: string): Record<string, string> {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const n = headerLength(size >= 8 ? readExactly(fd, 8, 0, path) : new Uint8Array(8), size, path);
+    return parseHeader(readExactly(fd, n, 8, path), n, size - 8 - n, path).metadata;
+  } finally {
+    closeSync(fd);
+  }
+}
