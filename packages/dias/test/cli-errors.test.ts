@@ -11,6 +11,8 @@ import { availableParallelism } from 'node:os';
 import { cuda, getNumThreads, loadSafetensors, saveSafetensors, setNumThreads, type Tensor } from '@dias-ts/torch';
 import { applyThreadsFlag } from '../src/cli/inference-flags.js';
 import { modelCommand } from '../src/cli/models.js';
+import { benchCommand } from '../src/cli/bench.js';
+import { helpText } from '../src/cli/command.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { dataCommand } from '../src/cli/data.js';
 import { segmentCommand } from '../src/cli/segment.js';
@@ -318,4 +320,26 @@ describe('segment --weights: a file that is not usable weights says why', () => 
       cleanup();
     }
   });
+});
+
+describe('help texts', () => {
+  test('each bench subcommand has its own help, and every option of bench train and bench data is described', () => {
+    const report = helpText(benchCommand, ['report', '--help']);
+    assert.match(report, /^Usage: dias bench report/);
+    assert.doesNotMatch(report, /dias bench (train|ssl|data)/);
+    const train = helpText(benchCommand, ['train', '--help']);
+    assert.match(train, /^Usage: dias bench train/);
+    assert.doesNotMatch(train, /dias bench report/);
+    for (const flag of ['--model', '--batch', '--patch', '--frames', '--steps', '--threads', '--device', '--json', '--no-progress']) {
+      assert.match(train, new RegExp(`\\n  ${flag} `), `bench train ${flag}`);
+    }
+    const data = helpText(benchCommand, ['data', '-h']);
+    assert.match(data, /^Usage: dias bench data/);
+    for (const flag of ['--batch', '--patch', '--frames', '--batches', '--workers', '--augment', '--consumer-ms', '--sequences', '--json']) {
+      assert.match(data, new RegExp(`\\n  ${flag}[ ,]`), `bench data ${flag}`);
+    }
+    // Without a subcommand: the overview of all four.
+    assert.match(helpText(benchCommand, ['--help']), /dias bench train[\s\S]*dias bench report[\s\S]*dias bench ssl[\s\S]*dias bench data/);
+  });
+
 });

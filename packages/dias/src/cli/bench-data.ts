@@ -14,8 +14,15 @@ thread stays busy that long per batch, standing in for a training step, and what
 next() still waits. The last line printed is JSON: {"augment","batch","patch","frames","workers","cores",
 "single_batches_per_s","prefetch_batches_per_s","speedup","consumer_ms","prefetch_wait_ms",
 "prefetch_wait_ms_median","single_ms"}.
+  --batch N          patches per batch (default 64)
+  --patch N          patch height and width in pixels (default 64)
+  --frames N         frames per patch (default 8)
+  --batches N        batches timed in each of the two runs (default 30)
+  --workers N        prefetching worker threads (default the prefetcher's: min(4, cores - 1))
   --augment PRESET   one of ${Object.keys(AUGMENT_PRESETS).join(', ')} (default fsl, the training default)
-  --sequences, --size  random sequences sampled from, each frames x size x size`;
+  --consumer-ms MS   milliseconds the main thread stays busy per batch (a simulated training step; default 0)
+  --sequences, --size  random sequences sampled from, each frames x size x size (default 4 of 512)
+  --json             print only the JSON line`;
 
 export async function benchData(argv: string[]): Promise<number> {
   const { values } = parseArgs({

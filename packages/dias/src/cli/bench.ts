@@ -12,10 +12,7 @@ import { ProgressBar } from './progress.js';
 import { availableDevice, positiveIntFlag } from './flags.js';
 import { applyThreadsFlag } from './inference-flags.js';
 
-export const benchCommand: Command = {
-  name: 'bench',
-  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
-  usage: `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
+const BENCH_TRAIN_USAGE = `Usage: dias bench train --model NAME [--batch 4] [--patch 64] [--frames 8] [--steps 20] [--threads K]
                         [--device cpu|cuda] [--json] [--no-progress]
 
 One warm-up step, then --steps timed training steps (forward, cross-entropy against random 0/1 targets,
@@ -23,12 +20,25 @@ backward, AdamW lr 5e-4 weight decay 0.01, fp32) and their median; then the medi
 of the same batch. 2D models take the frames as channels; VSS_Net_all is VSS-Net on all frames. The last line
 printed is JSON: {"model","batch","patch","frames","threads","device","train_step_ms","infer_batch_ms",
 "rss_mb_start","rss_mb_end"} (rss_mb_start after step 20 when there are more than 20 steps, else after warm-up).
+  --model NAME     the model to time (a name or alias of dias models; required)
+  --batch N        patches per step (default 4)
+  --patch N        patch height and width in pixels (default 64)
+  --frames N       frames per patch (default 8)
+  --steps N        timed training steps after the warm-up (default 20)
+  --threads K      libtorch threads (default: the free cores; at most the cores)
+  --device D       cpu (default) or cuda
+  --json           print only the JSON line
+  --no-progress    no progress bar`;
 
-${BENCH_REPORT_USAGE}
+const SUBCOMMANDS: Record<string, string> = { train: BENCH_TRAIN_USAGE, report: BENCH_REPORT_USAGE, ssl: BENCH_SSL_USAGE, data: BENCH_DATA_USAGE };
 
-${BENCH_SSL_USAGE}
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
+  usage: `Usage: dias bench train|report|ssl|data [options]      dias bench SUBCOMMAND --help for one of them
 
-${BENCH_DATA_USAGE}`,
+${Object.values(SUBCOMMANDS).join('\n\n')}`,
+  subcommandUsage: (sub) => SUBCOMMANDS[sub],
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'report') return benchReport(rest);

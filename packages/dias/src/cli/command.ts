@@ -3,7 +3,15 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** The help of a subcommand (`dias bench report --help`), when the command has subcommands with their own. */
+  subcommandUsage?(sub: string): string | undefined;
   run(argv: string[]): Promise<number>;
+}
+
+/** What `dias NAME ARGV... --help` prints: the subcommand's own help when there is one, else the command's. */
+export function helpText(command: Command, argv: string[]): string {
+  const sub = argv[0];
+  return (sub !== undefined && !sub.startsWith('-') && command.subcommandUsage?.(sub)) || command.usage;
 }
 
 /**

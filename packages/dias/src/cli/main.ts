@@ -2,7 +2,7 @@
 import { VERSION } from '../version.js';
 import { DEFAULT_MAX_PIXELS, maxPixels, setMaxPixels } from '../image/pixel-limit.js';
 import { positiveIntFlag } from './flags.js';
-import { exitCodeOf, UsageError, wantsHelp, type Command } from './command.js';
+import { exitCodeOf, helpText, UsageError, wantsHelp, type Command } from './command.js';
 import { infoCommand } from './info.js';
 import { modelCommand, modelsCommand } from './models.js';
 import { metricsCommand } from './metrics.js';
@@ -79,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (wantsHelp(rest)) {
-    console.log(command.usage);
+    console.log(helpText(command, rest));
     return 0;
   }
   return command.run(rest);
