@@ -13,6 +13,8 @@ import { applyThreadsFlag } from '../src/cli/inference-flags.js';
 import { modelCommand } from '../src/cli/models.js';
 import { benchCommand } from '../src/cli/bench.js';
 import { helpText } from '../src/cli/command.js';
+import { checkDataset } from '../src/data/dataset-check.js';
+import { writeDiasSequences } from './data-fixture.js';
 import { metricsCommand } from '../src/cli/metrics.js';
 import { dataCommand } from '../src/cli/data.js';
 import { segmentCommand } from '../src/cli/segment.js';
@@ -342,4 +344,20 @@ describe('help texts', () => {
     assert.match(helpText(benchCommand, ['--help']), /dias bench train[\s\S]*dias bench report[\s\S]*dias bench ssl[\s\S]*dias bench data/);
   });
 
+  test('data check names a scribble set once: "scribble set \'scribbles\'", not "scribbles scribbles"', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      writeDiasSequences(dir, [
+        { split: 'training', id: 1, frames: 4, label: true, scribbleSet: 'scribbles' },
+        { split: 'training', id: 2, frames: 4, label: true, scribbleSet: 'scribbles' },
+      ]);
+      const r = await quiet(() => dataCommand.run(['check', dir]));
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /scribble set 'scribbles': 2 files, values 0, 1, 255/);
+      assert.doesNotMatch(r.stdout, /scribbles scribbles/);
+      assert.equal(checkDataset(dir).ok, true);
+    } finally {
+      cleanup();
+    }
+  });
 });

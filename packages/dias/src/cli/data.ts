@@ -46,7 +46,7 @@ function printReport(report: DatasetReport): void {
     console.log(`    sizes:        ${fmt(s.sizes)}`);
     console.log(`    bit depths:   ${fmt(s.bitDepths)}`);
     if (s.labels) console.log(`    label values: ${s.labelValues.join(', ')}`);
-    for (const [set, v] of Object.entries(s.scribbles)) console.log(`    scribbles ${set}: ${v.count} files, values ${v.values.join(', ')}`);
+    for (const [set, v] of Object.entries(s.scribbles)) console.log(`    scribble set '${set}': ${v.count} files, values ${v.values.join(', ')}`);
   }
   if (report.ok) console.log('no problems found');
   else {
