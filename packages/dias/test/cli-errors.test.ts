@@ -361,3 +361,21 @@ describe('help texts', () => {
     }
   });
 });
+
+describe('one spelling of the unlabelled split in what the commands print', () => {
+  test('synth says "unlabelled", as data check does; --unlabeled is still accepted', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = join(dir, 'synth');
+      const r = await quiet(() => synthCommand.run(['--out', out, '--preset', 'small', '--size', '48', '--frames', '4', '--training', '1', '--validation', '0', '--test', '0', '--unlabeled', '1', '--workers', '1', '--no-progress']));
+      assert.equal(r.code, 0);
+      assert.match(r.stdout, /unlabelled 1\)/);
+      assert.doesNotMatch(r.stdout, /unlabeled/);
+      assert.match(synthCommand.usage, /--unlabelled/);
+      const check = await quiet(() => dataCommand.run(['check', out]));
+      assert.match(check.stdout, /unlabelled: 1 sequences/);
+    } finally {
+      cleanup();
+    }
+  });
+});

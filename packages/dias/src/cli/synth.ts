@@ -27,7 +27,7 @@ Options:
   --size N             width and height in pixels (or --width N --height N)
   --fov MM             field of view across the image at the isocentre (default 180; vessels keep their size in mm)
   --frames A-B         raw frames per sequence within 4-9 (the DIAS layout's range), e.g. 4-9 or 6
-  --training N         sequences per split (also --validation, --test, --unlabeled)
+  --training N         sequences per split (also --validation, --test, --unlabelled; --unlabeled works too)
   --density X          vessel density multiplier (default 1)
   --noise X            noise multiplier (default 1)
   --artefacts X        subtraction-artefact multiplier (default 1)
@@ -123,7 +123,7 @@ export const synthCommand: Command = {
       training: int(values.training, '--training', 0) ?? options.counts.training,
       validation: int(values.validation, '--validation', 0) ?? options.counts.validation,
       test: int(values.test, '--test', 0) ?? options.counts.test,
-      unlabeled: int(values.unlabeled ?? values.unlabelled, '--unlabeled', 0) ?? options.counts.unlabeled,
+      unlabeled: int(values.unlabelled ?? values.unlabeled, values.unlabelled !== undefined ? '--unlabelled' : '--unlabeled', 0) ?? options.counts.unlabeled,
     };
     options.density = num(values.density, '--density') ?? options.density;
     options.noise = num(values.noise, '--noise') ?? options.noise;
@@ -162,7 +162,7 @@ export const synthCommand: Command = {
       const seconds = (performance.now() - start) / 1000;
       Object.assign(result, { seed, preset: presetName, counts: c, seconds: Math.round(seconds * 10) / 10 });
       if (!values.json) {
-        console.log(`wrote ${total} sequences (training ${c.training}, validation ${c.validation}, test ${c.test}, unlabeled ${c.unlabeled}) of ${options.width}x${options.height} to ${values.out} in ${seconds.toFixed(1)} s`);
+        console.log(`wrote ${total} sequences (training ${c.training}, validation ${c.validation}, test ${c.test}, unlabelled ${c.unlabeled}) of ${options.width}x${options.height} to ${values.out} in ${seconds.toFixed(1)} s`);
       }
     }
     if (realDir) {
