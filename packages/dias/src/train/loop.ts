@@ -17,13 +17,13 @@ import {
 import { PatchPrefetcher } from '../data/prefetch.js';
 import type { PatchBatch } from '../data/patch-sampler.js';
 import type { SegmentationModel } from '../models/model-spec.js';
-import { finalizeTrainConfig, resumeConflicts, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
+import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
 import { buildModel, modelInput, resolveModelSetup, type ModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import type { Recipe, StepContext } from './recipe.js';
 import { findRecipe } from './recipes/index.js';
 import {
-  networkWeightsPath, prepareRunFolder, readLatestCheckpoint, readLog, readRunConfig, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
+  networkWeightsPath, openRunFolder, readLatestCheckpoint, readLog, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
   type EpochLog, type LatestCheckpoint, type ResumeRecord, type WeightsInfo,
 } from './run-folder.js';
 import { loadTrainingData } from './training-data.js';
@@ -175,11 +175,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
   const { runDir } = o;
-  const mode = prepareRunFolder(runDir, { resume: o.resume, force: o.force });
-  if (mode === 'resume') {
-    const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
-    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
-  }
+  const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
   checkDevice(config.train.device);
   if (config.train.threads !== null) setNumThreads(config.train.threads);
 

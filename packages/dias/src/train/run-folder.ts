@@ -28,7 +28,7 @@ import { loadSafetensors, saveSafetensors, noGrad, scope, type Tensor, type opti
 import { writeFileAtomic } from '@dias-ts/torch';
 import { findModel } from '../models/registry.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
-import { applyConfigPatch, defaultTrainConfig, type TrainConfig } from './config.js';
+import { applyConfigPatch, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, type TrainConfig } from './config.js';
 import type { PatchSamplerState } from '../data/patch-sampler.js';
 
 export const RUN_FILES = {
@@ -133,6 +133,19 @@ export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force
     for (const f of entries) if (NETWORK_WEIGHTS.test(f)) rmSync(join(runDir, f), { force: true });
   }
   return 'fresh';
+}
+
+/**
+ * prepareRunFolder, and on resume the check that `config` (finalized) computes what the saved run computed: only
+ * RESUME_OVERRIDABLE settings may differ.
+ */
+export function openRunFolder(runDir: string, config: TrainConfig, mode: { resume?: boolean; force?: boolean }): 'fresh' | 'resume' {
+  const opened = prepareRunFolder(runDir, mode);
+  if (opened === 'resume') {
+    const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
+    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
+  }
+  return opened;
 }
 
 export function writeRunConfig(runDir: string, config: TrainConfig): void {

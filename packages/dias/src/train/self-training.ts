@@ -13,10 +13,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
-import { finalizeTrainConfig, resumeConflicts, type TrainConfig } from './config.js';
+import { finalizeTrainConfig, type TrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
 import {
-  loadRunModel, prepareRunFolder, readLatestCheckpoint, readLog, readRunConfig, runPath, stagePath, writeRunConfig, type EpochLog,
+  loadRunModel, openRunFolder, readLatestCheckpoint, readLog, runPath, stagePath, writeRunConfig, type EpochLog,
 } from './run-folder.js';
 import type { TrainOptions, TrainResult } from './loop.js';
 
@@ -59,11 +59,8 @@ export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOpti
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
   const { runDir } = o;
-  const mode = prepareRunFolder(runDir, { resume: o.resume, force: o.force });
-  if (mode === 'resume') {
-    const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
-    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
-  } else writeRunConfig(runDir, config);
+  const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
+  if (mode === 'fresh') writeRunConfig(runDir, config);
 
   const K = config.rpst.iterations;
   let budget = o.stopAfterEpochs ?? Infinity;
