@@ -228,6 +228,8 @@ describe('exit codes: 2 when the command line is wrong, 1 when the work fails', 
     try {
       const png = join(dir, 'x.png');
       writePng(png, 4, 4, () => 9);
+      const badYaml = join(dir, 'bad.yaml');
+      writeFileSync(badYaml, 'train: [unclosed\n');
       const usage: [string[], RegExp][] = [
         [['models', 'extra'], /Unexpected argument 'extra'/],
         [['metrics', '--prob'], /--prob <value>' argument missing/],
@@ -235,8 +237,13 @@ describe('exit codes: 2 when the command line is wrong, 1 when the work fails', 
         [['data', 'show', join(dir, 'missing.png'), '--out', join(dir, 's.png')], /missing\.png: no such file or folder/],
         [['nonsense'], /unknown command 'nonsense'/],
         [['data', 'check', png], /x\.png: not a folder/],
+        [['train', '--data', dir, '--out', join(dir, 'run'), '--config', badYaml], /bad\.yaml: not valid YAML/],
+        [['train', '--data', dir, '--out', join(dir, 'run'), '--epochs', '1'], /scheduler\.warmupEpochs: \(10\) must not exceed train\.epochs \(1\); for a short run lower it/],
       ];
-      if (!cuda.isAvailable()) usage.push([['bench', 'train', '--model', 'unet', '--device', 'cuda', '--steps', '1', '--no-progress'], /--device cuda: CUDA is not available/]);
+      if (!cuda.isAvailable()) {
+        usage.push([['bench', 'train', '--model', 'unet', '--device', 'cuda', '--steps', '1', '--no-progress'], /--device cuda: CUDA is not available/]);
+        usage.push([['train', '--data', dir, '--out', join(dir, 'run'), '--device', 'cuda'], /--device cuda: CUDA is not available/]);
+      }
       for (const [args, message] of usage) {
         const r = dias(...args);
         assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -10,7 +10,7 @@ import { trainRun } from '../train/loop.js';
 import { allRecipes } from '../train/recipes/index.js';
 import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
-import { positiveIntFlag } from './flags.js';
+import { availableDevice, positiveIntFlag } from './flags.js';
 
 /** Flags that set one config key each. */
 const FLAG_KEYS: Record<string, string> = {
@@ -96,7 +96,7 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
 
 Settings (config file keys, nested by section; --set SECTION.KEY=VALUE) and their defaults:
 ${settingsTable()}
-  model.options          constructor options by official name; our defaults fill the rest (dias model NAME)
+  model.options          constructor options by official name; our defaults fill the rest (dias models lists each model's options)
   data.augment           preset none | fsl (official: flips, rot90) | wsl-plc | ssl-strong, or per-family changes
   train.amp              auto (on for CUDA) | true | false;  train.clipGradNorm: null (official) or a max norm
   scheduler.stepIndex    official: t = epoch * steps + idx with epochs from 1, as trainer.py (the first update uses
@@ -193,6 +193,8 @@ export const trainCommand: Command = {
       },
     });
     if (positionals.length) throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
+    const deviceFlagValue = (values as Record<string, unknown>).device as string | undefined;
+    if (deviceFlagValue !== undefined) availableDevice(deviceFlagValue);
     if (!values.out) throw new UsageError('dias train: --out RUN is required (see dias train --help)');
     const runDir = resolve(values.out);
     const stopAfter = positiveIntFlag('stop-after', values['stop-after']);

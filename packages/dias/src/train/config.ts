@@ -328,7 +328,8 @@ export function parseConfigText(text: string, path: string): unknown {
   try {
     return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new Error(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+    // A usage error (exit 2), as an unknown key in a file that parses.
+    throw Object.assign(new Error(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`), { exitCode: 2 });
   }
 }
 
@@ -370,7 +371,9 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   if (c.train.patchesPerEpoch < c.train.batchSize) {
     fail('train.patchesPerEpoch', `(${c.train.patchesPerEpoch}) must be at least train.batchSize (${c.train.batchSize}): epochs are whole batches`);
   }
-  if (c.scheduler.warmupEpochs > c.train.epochs) fail('scheduler.warmupEpochs', `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs})`);
+  if (c.scheduler.warmupEpochs > c.train.epochs) {
+    fail('scheduler.warmupEpochs', `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`);
+  }
   if (c.scheduler.minLr > c.optimizer.lr) fail('scheduler.minLr', `(${c.scheduler.minLr}) must not exceed optimizer.lr (${c.optimizer.lr})`);
   if (c.validation.stride > c.data.patchSize) fail('validation.stride', `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`);
   if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');

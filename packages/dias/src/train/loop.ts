@@ -177,7 +177,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
   const { runDir } = o;
   const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
   checkDevice(config.train.device);
-  if (config.train.threads !== null) setNumThreads(config.train.threads);
+  if (config.train.threads !== null) {
+    const applied = setNumThreads(config.train.threads);
+    if (applied < config.train.threads) log(`note: train.threads ${config.train.threads} is more than the ${applied} cores here; using ${applied}`);
+  }
 
   const recipe = findRecipe(config.train.recipe).create(config);
   const withValidation = config.validation.everyEpochs > 0;
@@ -188,6 +191,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
   });
   const steps = stepsPerEpoch(config);
   const E = config.train.epochs;
+  if (data.frameNote) log(`note: ${data.frameNote}`);
 
   // The networks exactly as the official seed_torch(seed) then build_model (the weak-supervision scripts build
   // model1 then model2 after the one seed).

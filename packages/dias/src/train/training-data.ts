@@ -5,10 +5,10 @@
 // all its frames and pixels (as the official readers). The arrays are put on SharedArrayBuffers as they are read,
 // so the patch workers share them without a second copy.
 import { join } from 'node:path';
-import { openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import { frameCountNote, openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
 import { zscoreFrames } from '../data/preprocess.js';
 import { ANNOTATOR_SCRIBBLE_DIR, AUTO_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
-import { SCRIBBLE_UNLABELLED } from '../data/sequence.js';
+import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
 import type { ValidationSequence } from './validation.js';
 
 /** A training sequence: the validation shape plus its scribble when the recipe learns from scribbles. */
@@ -26,6 +26,8 @@ export interface ScribbleCoverage {
 }
 
 export interface TrainingData {
+  /** Sequences read with another frame count than the run's, outside DIAS's 4..9 (frameCountNote), or undefined. */
+  frameNote?: string;
   training: TrainingSequence[];
   /** The second pool of patches (pseudo-labelled or unlabelled sequences); empty when the run has none. */
   pool: TrainingSequence[];
@@ -138,7 +140,20 @@ function loadPseudo(pseudoDir: string, frames: number): TrainingSequence[] {
 
 /** Reads what a run trains and validates on. Errors name the folder or file that is missing or wrong. */
 export function loadTrainingData(dir: string, o: TrainingDataOptions): TrainingData {
-  const ds = openDiasDataset(dir);
+  const opened = openDiasDataset(dir);
+  // Every sequence read passes through here, so the frame counts it was resampled from can be reported once.
+  const read: Pick<DsaSequence, 'id' | 'meta'>[] = [];
+  const ds: DiasDataset = { ...opened, load: (ref, options) => {
+    const seq = opened.load(ref, options);
+    read.push({ id: seq.id, meta: seq.meta });
+    return seq;
+  } };
+  const data = loadAll(ds, dir, o);
+  const frameNote = frameCountNote(read, o.frames);
+  return frameNote ? { ...data, frameNote } : data;
+}
+
+function loadAll(ds: DiasDataset, dir: string, o: TrainingDataOptions): TrainingData {
   if (ds.splits.training.length === 0) throw new Error(`${join(dir, 'training', 'images')}: no training sequences (expected image_s{n}_i{k}.png files)`);
   if (o.withValidation && ds.splits.validation.length === 0) {
     throw new Error(`${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`);
