@@ -238,6 +238,7 @@ describe('exit codes: 2 when the command line is wrong, 1 when the work fails', 
         [['nonsense'], /unknown command 'nonsense'/],
         [['data', 'check', png], /x\.png: not a folder/],
         [['train', '--data', dir, '--out', join(dir, 'run'), '--config', badYaml], /bad\.yaml: not valid YAML/],
+        [['synth', '--out', join(dir, 'synth'), '--scribble-erosion', '4'], /--scribble-erosion needs A,B \(two numbers >= 0\), not '4'/],
         [['train', '--data', dir, '--out', join(dir, 'run'), '--epochs', '1'], /scheduler\.warmupEpochs: \(10\) must not exceed train\.epochs \(1\); for a short run lower it/],
       ];
       if (!cuda.isAvailable()) {

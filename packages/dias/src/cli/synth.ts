@@ -33,6 +33,9 @@ Options:
   --artefacts X        subtraction-artefact multiplier (default 1)
   --blush X            capillary blush multiplier (default 1)
   --text P             probability of burned-in text per sequence (default 0.6)
+  --scribble-erosion A,B  erosions before the automatic scribbles are skeletonised, ceil(A + u (B - A)) per
+                       sequence (default the authors' 4,10 at 800 px, scaled with the image size; 0,0 gives the
+                       full centrelines of every vessel and background region)
   --workers N          worker threads (default: the CPU count, at most 8; 1 = no workers)
   --force              replace an existing dataset in DIR
   --compare-real DIR   afterwards, compare with the real frames in DIR (8-bit PNGs) and print a table
@@ -76,6 +79,7 @@ export const synthCommand: Command = {
       options: {
         out: { type: 'string' },
         preset: { type: 'string' },
+        'scribble-erosion': { type: 'string' },
         seed: { type: 'string' },
         size: { type: 'string' },
         width: { type: 'string' },
@@ -130,6 +134,11 @@ export const synthCommand: Command = {
     options.artefacts = num(values.artefacts, '--artefacts') ?? options.artefacts;
     options.blush = num(values.blush, '--blush') ?? options.blush;
     options.textProbability = num(values.text, '--text') ?? options.textProbability;
+    if (values['scribble-erosion'] !== undefined) {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(values['scribble-erosion']);
+      if (!m) throw new UsageError(`dias synth: --scribble-erosion needs A,B (two numbers >= 0), not '${values['scribble-erosion']}'`);
+      options.scribbleErosion = [Number(m[1]), Number(m[2])];
+    }
     try {
       validateOptions(options);
     } catch (e) {
