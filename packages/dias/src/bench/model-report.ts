@@ -238,7 +238,7 @@ export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta)
     out.push(`Error maps of test sequence ${meta.figures.errorsCase} (its MinIP, then each model; true positive white, false positive green, false negative red):`, '', `![Error maps](${meta.figures.errors})`, '');
   }
   const withRecipe = rows.some((r) => r.recipe !== undefined && r.recipe !== 'fsl');
-  out.push('## Runs', '', `| ${header} |${withRecipe ? ' Recipe | Model |' : ''} Options | Epochs | Run folder |`, `| --- |${withRecipe ? ' --- | --- |' : ''} --- | ---: | --- |`);
+  out.push('## Runs', '', `| ${withRecipe ? 'Run | Recipe | Model' : header} | Options | Epochs | Run folder |`, `| --- |${withRecipe ? ' --- | --- |' : ''} --- | ---: | --- |`);
   for (const r of ordered) {
     out.push(`| ${rowName(r)} |${withRecipe ? ` ${r.recipe ?? 'fsl'} | ${r.model} |` : ''} \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`);
   }
