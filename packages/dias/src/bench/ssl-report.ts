@@ -1,8 +1,8 @@
 // `dias bench ssl`: the semi-supervised curve of the DIAS repository's ssl.pdf on the user's data. For each count
 // of labelled sequences, an RPST run (teacher, then K students) is trained and every stage tested on whole
 // sequences; beside it, with the same labelled subset and the same number of training steps as the whole RPST run,
-// the baselines mean teacher and cross pseudo supervision, and full supervision on every training sequence (the
-// upper bound; the teacher is the lower bound). The report: a table of test DSC per stage and baseline, one row per
+// the baselines mean teacher and cross pseudo supervision, and full supervision on every training sequence with
+// that many steps too (the upper bound; the teacher is the lower bound). The report: a table of test DSC per stage and baseline, one row per
 // labelled count, and a figure like ssl.pdf (DSC per iteration, one line per labelled count, the baselines as
 // flat lines).
 import { existsSync, mkdirSync } from 'node:fs';
@@ -135,7 +135,8 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     rpst: sslConfig(o, 'rpst', n, o.budget.epochs),
     ...(withBaselines ? { meanTeacher: sslConfig(o, 'mean-teacher', n, baselineEpochs), cps: sslConfig(o, 'cps', n, baselineEpochs) } : {}),
   }));
-  const upper = withBaselines ? sslConfig(o, 'fsl', null, o.budget.epochs) : null;
+  // As many steps as the whole RPST run, like the baselines: a stage's budget would undertrain it.
+  const upper = withBaselines ? sslConfig(o, 'fsl', null, baselineEpochs) : null;
   mkdirSync(runsDir, { recursive: true });
 
   const test = async (runDir: string, iteration: number | undefined, title: string): Promise<EvaluationSummary> => {
