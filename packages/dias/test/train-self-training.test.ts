@@ -126,6 +126,10 @@ test('rpst: a teacher and two students; a resume inside an iteration ends bit fo
     assert.equal(teacher.epoch, readLog(stagePath(whole, 0)).find((e) => e.best && e.epoch === teacher.epoch)?.epoch);
     teacher.model.dispose();
     assert.throws(() => loadRunModel(whole, 'best', 3), /--iteration must be 0 \(the teacher\) to 2, got 3/);
+    const noPool = join(dir, 'nopool');
+    writeLineDataset(noPool, { training: 2, validation: 1, size: 32 });
+    await assert.rejects(trainRun({ config: { ...config, data: { ...config.data, dir: noPool } }, runDir: join(dir, 'r-nopool'), ...quiet }), /nopool: no unlabelled sequences/);
+    assert.ok(!existsSync(join(dir, 'r-nopool')), 'nothing written');
   } finally {
     cleanup();
   }

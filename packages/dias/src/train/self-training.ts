@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
+import { openDiasDataset } from '../data/dias-layout.js';
 import { finalizeTrainConfig, type TrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
 import {
@@ -59,6 +60,10 @@ export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOpti
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
   const { runDir } = o;
+  // The students need an unlabelled pool: say so before hours go into the teacher.
+  if (openDiasDataset(config.data.dir).splits.unlabelled.length === 0) {
+    throw new Error(`${config.data.dir}: no unlabelled sequences (unlabeled/images/); rpst pseudo-labels that pool`);
+  }
   const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
   if (mode === 'fresh') writeRunConfig(runDir, config);
 
