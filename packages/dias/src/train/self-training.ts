@@ -10,14 +10,14 @@
 // Each stage is a run folder of its own (loop.ts), so any stage resumes bit for bit, and `dias test --run RUN
 // --iteration k` tests stage k (0 = the teacher; default the last). Follows semi_supervised_segmentation/
 // ssl_train.py and inference.py of the official code; where it differs, see docs/semi-supervision.md.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { openDiasDataset } from '../data/dias-layout.js';
 import { finalizeTrainConfig, type TrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
 import {
-  loadRunModel, openRunFolder, readLatestCheckpoint, readLog, runPath, stagePath, writeRunConfig, type EpochLog,
+  loadRunModel, openRunFolder, readLog, runPath, stagePath, writeRunConfig, type EpochLog,
 } from './run-folder.js';
 import type { TrainOptions, TrainResult } from './loop.js';
 
@@ -39,11 +39,12 @@ export function stageConfig(config: TrainConfig, runDir: string, k: number): Tra
 
 function stageFinished(dir: string): boolean {
   if (!existsSync(runPath(dir, 'final'))) return false;
-  const ckpt = readLatestCheckpoint(dir);
+  // The record's JSON copy, not the state file with every tensor; a copy missing after a kill only means the stage
+  // is resumed, and the loop sees at once that it had finished.
   try {
-    return ckpt?.record.finished ?? false;
-  } finally {
-    ckpt?.dispose();
+    return (JSON.parse(readFileSync(runPath(dir, 'latestJson'), 'utf8')) as { finished?: boolean }).finished === true;
+  } catch {
+    return false;
   }
 }
 
