@@ -2,7 +2,7 @@
 // same network can be rebuilt from a checkpoint alone), and the layout of its input, [B, T, H, W] for the 2d models
 // (frames as channels) or [B, 1, T, H, W] for the sequence models.
 import { fromTypedArray, type Device, type Tensor } from '@dias-ts/torch';
-import { findModel } from '../models/registry.js';
+import { findModel, modelOptionKeys } from '../models/registry.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 
 export interface ModelSetup {
@@ -22,7 +22,7 @@ export function resolveModelSetup(name: string, given: ModelOptions, frames: num
   } catch (e) {
     return fail('model.name', (e as Error).message);
   }
-  const knownKeys = new Set([...Object.keys(spec.defaults), ...Object.keys(spec.officialDefaults)]);
+  const knownKeys = new Set(modelOptionKeys(spec));
   for (const key of Object.keys(given)) {
     if (!knownKeys.has(key)) fail(`model.options.${key}`, `not an option of ${spec.name} (its options: ${[...knownKeys].join(', ')})`);
   }
