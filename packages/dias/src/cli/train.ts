@@ -19,6 +19,7 @@ const FLAG_KEYS: Record<string, string> = {
   epochs: 'train.epochs',
   'patches-per-epoch': 'train.patchesPerEpoch',
   batch: 'train.batchSize',
+  accumulate: 'train.accumulate',
   lr: 'optimizer.lr',
   seed: 'train.seed',
   threads: 'train.threads',
@@ -78,6 +79,8 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
   --epochs E            train.epochs (100)
   --patches-per-epoch N train.patchesPerEpoch (20000); steps per epoch = floor(N / batch)
   --batch B             train.batchSize (64)
+  --accumulate K        train.accumulate (1): train each batch as K equal micro-batches (one backward each, one
+                        optimizer step); the same split as K processes, with a K times smaller activation memory
   --lr X                optimizer.lr, the peak learning rate (5e-4)
   --warmup-epochs W     scheduler.warmupEpochs (10)
   --patch-size P        data.patchSize, training patch and validation tile side (64)

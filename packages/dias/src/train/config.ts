@@ -71,6 +71,9 @@ export interface TrainConfig {
     /** Random patches per epoch (official NUM_EACH_EPOCH); steps per epoch = floor(patches / batch). */
     patchesPerEpoch: number;
     batchSize: number;
+    /** Gradient accumulation: each batch is trained as this many equal micro-batches, one backward each and one
+     * optimizer step, exactly as that many data-parallel processes would split it (micro-batch.ts). */
+    accumulate: number;
     seed: number;
     device: 'cpu' | 'cuda';
     /** libtorch threads (null: the engine's default). */
@@ -152,7 +155,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: { name: 'VSS_Net', options: {} },
   data: { dir: '', frames: 8, patchSize: 64, augment: null, scribbles: 'auto', labelled: null, labelledIds: null, pseudo: null, workers: null },
   normalization: 'zscore-per-sequence',
-  train: { recipe: 'fsl', init: { from: null, optimizer: false, checkpoint: 'best' }, epochs: 100, patchesPerEpoch: 20000, batchSize: 64, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
+  train: { recipe: 'fsl', init: { from: null, optimizer: false, checkpoint: 'best' }, epochs: 100, patchesPerEpoch: 20000, batchSize: 64, accumulate: 1, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
   optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
   scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
   validation: { everyEpochs: 1, stride: 32, batchSize: 64, blend: 'average', threshold: 0.5, select: 'dsc', selectFromEpoch: null, earlyStopping: null },
@@ -213,6 +216,7 @@ const SCHEMA: Schema = {
     epochs: int(1),
     patchesPerEpoch: int(1),
     batchSize: int(1),
+    accumulate: int(1),
     seed: int(0),
     device: oneOf('cpu', 'cuda'),
     threads: nullable(int(1)),
@@ -370,6 +374,9 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   c.data.dir = resolve(c.data.dir);
   if (c.train.patchesPerEpoch < c.train.batchSize) {
     fail('train.patchesPerEpoch', `(${c.train.patchesPerEpoch}) must be at least train.batchSize (${c.train.batchSize}): epochs are whole batches`);
+  }
+  if (c.train.batchSize % c.train.accumulate !== 0) {
+    fail('train.accumulate', `(${c.train.accumulate}) must divide train.batchSize (${c.train.batchSize}): the batch is split into equal micro-batches`);
   }
   if (c.scheduler.warmupEpochs > c.train.epochs) {
     fail('scheduler.warmupEpochs', `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`);

@@ -2,8 +2,9 @@
 // nnU-Net's run_training: a short loop that calls the recipe's hooks). Per epoch: steps of random patches (the
 // recipe's forward passes and losses, one backward, every network's AdamW step and per-iteration scheduler step),
 // then validation of the recipe's exported network on whole validation sequences, the checkpoint choice, and the
-// run folder brought up to date (run-folder.ts). The loop reports through events (TrainEvents) and imports
-// nothing of the command line: `dias train` draws its progress bars from them.
+// run folder brought up to date (run-folder.ts). One step (train-step.ts) may be split into micro-batches. The
+// loop reports through events (TrainEvents) and imports nothing of the command line: `dias train` draws its
+// progress bars from them.
 //
 // Reproducibility: the networks are initialised, in the recipe's order, after manualSeed(seed); batch i of the run
 // is a pure function of (seed, i) (patch-sampler.ts); dropout and recipe randomness draw from the global torch
@@ -12,15 +13,13 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
-  autocast, cuda, defaultGenerator, fromTypedArray, GradScaler, loadSafetensors, manualSeed, optim, scope, setNumThreads, getNumThreads, type Tensor,
+  cuda, defaultGenerator, fromTypedArray, GradScaler, loadSafetensors, manualSeed, optim, setNumThreads, getNumThreads, type Tensor,
 } from '@dias-ts/torch';
 import { PatchPrefetcher } from '../data/prefetch.js';
-import type { PatchBatch } from '../data/patch-sampler.js';
-import type { SegmentationModel } from '../models/model-spec.js';
 import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
-import { buildModel, modelInput, resolveModelSetup, type ModelSetup } from './model-setup.js';
+import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
-import type { Recipe, StepContext } from './recipe.js';
+import { stepContext, trainStep, type Network } from './train-step.js';
 import { findRecipe } from './recipes/index.js';
 import {
   networkWeightsPath, openRunFolder, readLatestCheckpoint, readLog, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
@@ -67,14 +66,6 @@ export interface TrainResult {
   history: EpochLog[];
 }
 
-/** A network of the run with its own optimizer and schedule. */
-interface Network {
-  name: string;
-  model: SegmentationModel;
-  optimizer: optim.AdamW;
-  scheduler: optim.CosineLRScheduler;
-}
-
 const fmt = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'nan');
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
@@ -92,32 +83,6 @@ function summaryRecord(s: ValidationResult['image'] | ValidationResult['patch'])
 export function describeLosses(names: readonly string[], values: Readonly<Record<string, number>>, digits = 4): string {
   const [first, ...rest] = names;
   return `${first} ${fmt(values[first], digits)}${rest.length ? ` (${rest.map((k) => `${k} ${fmt(values[k], 3)}`).join(', ')})` : ''}`;
-}
-
-/** The recipe's context for one batch: tensors made on first use, inside the step's scope. */
-function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<string, SegmentationModel>, at: Pick<StepContext, 'epoch' | 'step' | 'stepsPerEpoch' | 'epochs'>, device: TrainConfig['train']['device']): StepContext {
-  const { B, T, P } = batch;
-  const memo = new Map<string, Tensor>();
-  const once = (key: string, make: () => Tensor) => memo.get(key) ?? (memo.set(key, make()), memo.get(key)!);
-  const targets = (what: 'labels' | 'scribbles') => {
-    const data = batch[what];
-    if (!data) throw new Error(`the batch holds no ${what} (the recipe asked for the other kind of target)`);
-    return fromTypedArray(data, [B, P, P]).to({ device, dtype: 'int64' });
-  };
-  return {
-    batch,
-    nets,
-    ...at,
-    device,
-    input: (view = 1) =>
-      once(`input${view}`, () => {
-        const images = view === 1 ? batch.images : batch.images2;
-        if (!images) throw new Error('the batch holds one view (the recipe asked for two)');
-        return modelInput(setup.spec, images, B, T, P, P, device);
-      }),
-    labels: () => once('labels', () => targets('labels')),
-    scribbles: () => once('scribbles', () => targets('scribbles')),
-  };
 }
 
 /** Another run's exported weights and, when asked, its resume state (optimizer tensors per network). */
@@ -142,30 +107,6 @@ function initialOptimizerOf(ckpt: LatestCheckpoint, name: string): { state: Map<
   const names = [...ckpt.networks.keys()];
   const source = ckpt.networks.has(name) ? name : names.length === 1 ? names[0] : null;
   return source === null ? null : { state: ckpt.networks.get(source)!.optimizer, meta: ckpt.record.networks[source].optimizer };
-}
-
-/** One training step over every network; returns the recipe's losses as numbers. */
-function trainStep(recipe: Recipe, allNetworks: readonly Network[], ctx: StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
-  const networks = allNetworks.filter((n) => !recipe.frozen?.includes(n.name));
-  return scope(() => {
-    for (const n of networks) n.optimizer.zeroGrad();
-    const forward = () => recipe.losses(ctx);
-    const losses = scaler ? autocast('cuda', forward) : forward();
-    if (scaler) scaler.scaleLoss(losses.loss).backward();
-    else losses.loss.backward();
-    if (config.train.clipGradNorm !== null) {
-      for (const n of networks) {
-        if (scaler) scaler.unscale(n.optimizer);
-        optim.clipGradNorm_(n.model.parameters(), config.train.clipGradNorm);
-      }
-    }
-    if (scaler) {
-      for (const n of networks) scaler.step(n.optimizer);
-      scaler.update();
-    } else for (const n of networks) n.optimizer.step();
-    recipe.afterStep?.(ctx);
-    return Object.fromEntries(recipe.lossNames.map((k) => [k, losses[k].item()]));
-  });
 }
 
 /** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
@@ -282,6 +223,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
     log(
       `training ${netsText} (${exported.model.parameterCount().toLocaleString('en')} parameters${networks.length > 1 ? ' each' : ''}), recipe ${recipe.name}, on ${data.training.length} sequences` +
         `${withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${steps} steps of ${config.train.batchSize} patches ` +
+        `${config.train.accumulate > 1 ? `(${config.train.accumulate} micro-batches of ${config.train.batchSize / config.train.accumulate}) ` : ''}` +
         `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads`,
     );
     if (data.scribbles) {
@@ -321,8 +263,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
         for (let idx = 0; idx < steps; idx++) {
           const batch = await prefetcher.next();
           lr = exported.optimizer.paramGroups[0].lr;
-          const ctx = stepContext(batch, setup, nets, { epoch, step: idx, stepsPerEpoch: steps, epochs: E }, config.train.device);
-          const losses = trainStep(recipe, networks, ctx, config, scaler);
+          const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: E };
+          const losses = trainStep(recipe, networks, batch, (b) => stepContext(b, setup, nets, at, config.train.device), config, scaler);
           if (!Number.isFinite(losses.loss)) {
             throw new Error(`epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`);
           }
