@@ -25,7 +25,3 @@ export function compareNatural(a: string, b: string): number {
   if (ca.length !== cb.length) return ca.length - cb.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-export function sortNatural(names: readonly string[]): string[] {
-  return [...names].sort(compareNatural);
-}

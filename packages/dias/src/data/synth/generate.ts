@@ -14,7 +14,6 @@ import { addArtefacts, buildBackground, type Background } from './artefacts.js';
 import { blushMap } from './blush.js';
 import { applyOverlay, drawTextOverlay, injectionLabel, type TextOverlay } from './text-overlay.js';
 import type { SynthOptions } from './presets.js';
-import type { DsaSequence } from '../sequence.js';
 
 export const GENERATOR_VERSION = 'dias-synth 1.0';
 
@@ -231,28 +230,4 @@ function visibleMask(fp: Footprint, pv: ProjectedVessels, peak: Float32Array, mu
     if (mu * peak[v] * fp.chord[k] >= opt.visibility) mask[fp.index[k]] = 1;
   }
   return mask;
-}
-
-/** The sequence as the rest of the system passes it around (frames as 0..255 floats). */
-export function toDsaSequence(s: SynthSequence, withLabel: boolean): DsaSequence {
-  const n = s.W * s.H;
-  const frames = new Float32Array(s.frames.length * n);
-  s.frames.forEach((f, k) => frames.set(f, k * n));
-  return {
-    id: String(s.scene.id),
-    source: `synthetic seed ${s.scene.seed} sequence ${s.scene.id}`,
-    frames,
-    T: s.frames.length,
-    H: s.H,
-    W: s.W,
-    label: withLabel ? s.label : undefined,
-    meta: {
-      view: s.scene.view,
-      pixelSpacing: [s.scene.projection.spacing, s.scene.projection.spacing],
-      frameTimes: s.frameTimesMs,
-      injection: s.scene.injection,
-      side: s.scene.side > 0 ? 'R' : 'L',
-      generator: GENERATOR_VERSION,
-    },
-  };
 }

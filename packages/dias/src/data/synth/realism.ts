@@ -138,37 +138,6 @@ export function readRealFrames(dir: string, size?: number): GrayFrame[] {
   });
 }
 
-/**
- * The most opacified frame of a sequence: the one with the largest share of pixels well below its median. The
- * real reference frames are single frames chosen to show the arteries, so this is the fair synthetic counterpart.
- */
-export function mostOpacifiedFrame(frames: Float32Array[], W: number, H: number): number {
-  let best = 0;
-  let bestDark = -1;
-  frames.forEach((f, k) => {
-    const hist = new Uint32Array(256);
-    for (let i = 0; i < f.length; i++) hist[Math.max(0, Math.min(255, Math.round(f[i])))]++;
-    let acc = 0;
-    let median = 0;
-    for (let v = 0; v < 256; v++) {
-      acc += hist[v];
-      if (acc >= f.length / 2) {
-        median = v;
-        break;
-      }
-    }
-    let dark = 0;
-    for (let v = 0; v < Math.max(0, median - 20); v++) dark += hist[v];
-    if (dark > bestDark) {
-      bestDark = dark;
-      best = k;
-    }
-  });
-  void W;
-  void H;
-  return best;
-}
-
 export interface RealismReport {
   real: Record<keyof FrameStats, { mean: number; std: number }>;
   synthetic: Record<keyof FrameStats, { mean: number; std: number }>;
@@ -227,20 +196,6 @@ export function compareDatasetWithReal(datasetDir: string, realDir: string, coun
   if (synthetic.length === 0) throw new Error(`${datasetDir}: no sequences to compare`);
   const real = readRealFrames(realDir, synthetic[0].W);
   return { ...compareStats(real, synthetic), realFrames: real, syntheticFrames: synthetic };
-}
-
-/** A real and a synthetic frame side by side (same height; the real one resampled), a white gap between. */
-export function sideBySide(real: GrayFrame, synthetic: GrayFrame, gap = 8): GrayFrame {
-  const H = synthetic.H;
-  const rw = Math.round((real.W * H) / real.H);
-  const r = real.W === rw && real.H === H ? real.data : resampleArea(real.data, real.W, real.H, rw, H);
-  const W = rw + gap + synthetic.W;
-  const data = new Float32Array(W * H).fill(255);
-  for (let y = 0; y < H; y++) {
-    data.set(r.subarray(y * rw, (y + 1) * rw), y * W);
-    data.set(synthetic.data.subarray(y * synthetic.W, (y + 1) * synthetic.W), y * W + rw + gap);
-  }
-  return { name: `${real.name} | ${synthetic.name}`, W, H, data };
 }
 
 /**
