@@ -181,7 +181,14 @@ describe('constructed DICOM files', () => {
 
   test('JPEG 2000 Lossless of known 12-bit pixels over 2 frames decodes exactly', async () => {
     // Encoded here with OpenJPEG's own encoder (reversible wavelet by default).
-    const openjpeg = await (require('@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<Record<string, new () => any>>)({ print() {}, printErr() {} });
+    // The part of OpenJPEG's emscripten encoder this test uses (the package ships no types for it).
+    interface J2KEncoder {
+      getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean; isUsingColorTransform: boolean }): Uint8Array;
+      encode(): void;
+      getEncodedBuffer(): Uint8Array;
+      delete(): void;
+    }
+    const openjpeg = await (require('@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<{ J2KEncoder: new () => J2KEncoder }>)({ print() {}, printErr() {} });
     const [W, H] = [64, 48]; // at least 2^5 a side for the encoder's five wavelet levels
     const frames = [0, 1].map((k) => Array.from({ length: W * H }, (_, i) => (i * 37 + k * 1000) % 4096));
     const encoded = frames.map((values) => {

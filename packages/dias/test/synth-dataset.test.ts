@@ -2,7 +2,7 @@
 // sequence, and across worker counts), a DIAS reader opening the result, and the CLI's handling of bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { getPreset, type SynthOptions } from '../src/data/synth/presets.js';

@@ -1,7 +1,7 @@
 // Optimizers, gradient clipping and learning-rate schedules against values worked out by hand in float64.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Generator, Tensor, fromBytes, noGrad, optim, randn, scope, tensor, zeros } from '../src/index.js';
+import { Generator, Tensor, fromBytes, optim, randn, scope, tensor, zeros } from '../src/index.js';
 
 const { SGD, Adam, AdamW, weightDecayGroups, clipGradNorm_, clipGradValue_, CosineLRScheduler, StepLRScheduler, PolyLRScheduler } = optim;
 
@@ -316,10 +316,6 @@ function lossStep(params: Tensor[], opt: optim.Optimizer, k: number): void {
     clipGradNorm_(params, 1.0);
     opt.step();
   });
-}
-
-function copyParams(params: Tensor[]): Tensor[] {
-  return params.map((p) => noGrad(() => p.detach().clone()).requiresGrad_());
 }
 
 describe('state dict', () => {

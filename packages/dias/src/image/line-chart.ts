@@ -86,8 +86,8 @@ export function drawChartPanel(canvas: RgbCanvas, at: Placement, panel: ChartPan
       ys.push(fy(y));
     }
   }
-  let [xLo, xHi] = panel.xRange ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
-  if (xHi === xLo) xHi = xLo + 1;
+  const [xLo, xMax] = panel.xRange ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
+  const xHi = xMax === xLo ? xLo + 1 : xMax;
   let yLo: number, yHi: number;
   if (panel.yRange) [yLo, yHi] = panel.yRange.map(fy) as [number, number];
   else {
