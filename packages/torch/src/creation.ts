@@ -129,12 +129,6 @@ export function full(shape: readonly number[], value: number | boolean, options:
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return zeros(t.shape, { dtype: t.dtype, device: t.device, ...options });
 }
-export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return ones(t.shape, { dtype: t.dtype, device: t.device, ...options });
-}
-export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
-  return full(t.shape, value, { dtype: t.dtype, device: t.device, ...options });
-}
 /** Values from start (inclusive) to end (exclusive); int64 when all arguments are integers, as PyTorch. */
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];

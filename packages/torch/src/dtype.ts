@@ -7,10 +7,6 @@ export type Device = string;
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
 
-export function isFloatingDtype(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
-}
-
 /** The typed array toTypedArray() returns for each dtype. */
 export type TypedArrayFor<D extends DType> = D extends 'float64'
   ? Float64Array
