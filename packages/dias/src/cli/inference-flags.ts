@@ -2,12 +2,12 @@
 // a run folder or a weights file with messages that name what is missing.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { noGrad, readSafetensorsMetadata, scope, setNumThreads } from '@dias-ts/torch';
+import { noGrad, scope, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
-import { loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import { isResumeState, loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
 import { UsageError } from './command.js';
 import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
@@ -177,8 +177,8 @@ export function loadRunForInference(runDir: string, which: WeightsChoice, iterat
 export function loadWeightsForInference(path: string): InferenceModel {
   inputFile('--weights', path);
   // The resume state carries the weights' metadata too, so it would build the model and then fail on thousands
-  // of key names (<net>/model.<name>): say what the file is instead. The key is run-folder.ts's STATE_META_KEY.
-  if ('dias_checkpoint' in readSafetensorsMetadata(path)) {
+  // of key names (<net>/model.<name>): say what the file is instead.
+  if (isResumeState(path)) {
     throw new UsageError(`--weights ${path}: a resume state of dias train, not weights; give checkpoint_best, _final or _latest.safetensors`);
   }
   return wrap(loadWeightsFile(path), path);

@@ -24,7 +24,7 @@
 // Every file is written to a temporary name and renamed, so readers see the previous or the new version whole.
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSafetensors, saveSafetensors, noGrad, scope, type Tensor, type optim } from '@dias-ts/torch';
+import { loadSafetensors, readSafetensorsMetadata, saveSafetensors, noGrad, scope, type Tensor, type optim } from '@dias-ts/torch';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { findModel } from '../models/registry.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
@@ -335,6 +335,11 @@ export interface LatestCheckpoint {
 function upgradeSingleNetwork(old: Record<string, unknown>): ResumeRecord {
   const { optimizer, scheduler, format: _format, ...rest } = old as { optimizer: optim.OptimizerMeta; scheduler: optim.SchedulerStateDict; format: string };
   return { ...(rest as unknown as ResumeRecord), format: CHECKPOINT_FORMAT, recipe: 'fsl', networks: { model: { optimizer, scheduler } } };
+}
+
+/** Whether a safetensors file is a resume state (state_latest.safetensors) rather than weights; reads the header only. */
+export function isResumeState(path: string): boolean {
+  return STATE_META_KEY in readSafetensorsMetadata(path);
 }
 
 /** Reads the resume record, or null when no epoch has completed yet. */
