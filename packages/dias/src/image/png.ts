@@ -34,6 +34,8 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
     throw new Error(`${name}: not a readable PNG (${(e as Error).message})`);
   }
   const { width, height, channels } = png;
+  // fast-png decodes an IHDR of width or height 0 as an empty image; no reader can use one.
+  if (width < 1 || height < 1) throw new Error(`${name}: the PNG is ${width}x${height}, no pixels`);
   const depth = png.depth;
   if (depth !== 8 && depth !== 16 && depth !== 1) throw new Error(`${name}: unsupported PNG bit depth ${depth}`);
   if (png.palette) throw new Error(`${name}: palette PNGs are not supported; save as greyscale`);

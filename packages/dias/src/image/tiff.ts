@@ -18,10 +18,65 @@ function tagNumber(ifd: IFD, tag: number, fallback: number): number {
   return v && typeof v[0] === 'number' ? (v[0] as number) : fallback;
 }
 
+/** Bytes per value of each TIFF field type (TIFF 6.0 section 2, plus 13 IFD and 16-18 of BigTIFF). */
+const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+/** Types UTIF always reads at the value offset, even when they would fit in the entry. */
+const ALWAYS_AT_OFFSET = new Set([5, 10, 11, 12]);
+/** More IFDs than any cine needs (pages, sub-IFDs and EXIF together): a file claiming more is refused. */
+const MAX_IFDS = 10000;
+
+/**
+ * Walks the IFD chain and every sub-IFD (SubIFDs, EXIF, maker notes, DNG private data: the tags UTIF follows)
+ * before UTIF reads the file, which trusts it: an IFD chain that loops back made UTIF.decode loop forever, a
+ * sub-IFD pointing at itself recursed without end, and a field count of 4 billion made it push values read
+ * past the end of the file for minutes. Each IFD must lie in the file and be reached once; each field's values
+ * must lie in the file.
+ */
+function checkStructure(bytes: Uint8Array, little: boolean, name: string): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seen = new Set<number>();
+  const fail = (why: string): never => {
+    throw new Error(`${name}: not a readable TIFF (${why})`);
+  };
+  const walk = (offset: number, what: string): number => {
+    if (offset < 8 || offset + 2 > bytes.length) fail(`${what} at byte ${offset} lies outside the file of ${bytes.length} bytes`);
+    if (seen.has(offset)) fail(`${what} at byte ${offset} is reached twice: the file's structure loops`);
+    seen.add(offset);
+    if (seen.size > MAX_IFDS) fail(`more than ${MAX_IFDS} IFDs`);
+    const entries = view.getUint16(offset, little);
+    if (offset + 2 + 12 * entries + 4 > bytes.length) fail(`${what} at byte ${offset} has ${entries} entries, running past the end of the file`);
+    for (let i = 0; i < entries; i++) {
+      const at = offset + 2 + 12 * i;
+      const [tag, type, count, value] = [view.getUint16(at, little), view.getUint16(at + 2, little), view.getUint32(at + 4, little), view.getUint32(at + 8, little)];
+      const size = (TYPE_BYTES[type] ?? 0) * count;
+      const inline = size <= 4 && !ALWAYS_AT_OFFSET.has(type);
+      if (!inline && value + size > bytes.length) fail(`tag ${tag} of ${what} has ${count} values at byte ${value}, past the end of the file`);
+      const start = inline ? at + 8 : value;
+      if (tag === 330 || tag === 34665) {
+        // UTIF follows these whatever their type; only offsets (LONG or IFD, or SHORT) make sense.
+        if (type !== 3 && type !== 4 && type !== 13) fail(`tag ${tag} of ${what} lists sub-IFDs as type ${type}, not offsets`);
+        for (let k = 0; k < count; k++) walk(type === 3 ? view.getUint16(start + 2 * k, little) : view.getUint32(start + 4 * k, little), `sub-IFD of tag ${tag}`);
+      } else if (tag === 50740 && type !== 1 && type !== 7) {
+        fail(`tag 50740 (DNG private data) of ${what} is of type ${type}, not bytes`);
+      } else if (tag === 50740 && size >= 4) {
+        const sub = view.getUint32(start, little);
+        if (sub + 2 <= bytes.length && view.getUint16(sub, little) < 300) walk(sub, 'DNG private IFD');
+      } else if (tag === 37500 && size > 0) {
+        // UTIF decodes a Nikon maker note as a TIFF of its own; others as an IFD when they start like one.
+        if (size >= 5 && String.fromCharCode(...bytes.subarray(start, start + 5)) === 'Nikon') fail('a Nikon maker note, which is not read');
+        if (value + 2 <= bytes.length && view.getUint16(value, little) < 300) walk(value, 'maker note IFD');
+      }
+    }
+    return view.getUint32(offset + 2 + 12 * entries, little);
+  };
+  for (let next = view.getUint32(4, little), page = 0; next !== 0; page++) next = walk(next, `IFD ${page}`);
+}
+
 export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   const le = bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 42 && bytes[3] === 0;
   const be = bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 42;
   if (bytes.length < 8 || (!le && !be)) throw new Error(`${name}: not a TIFF file (bad header)`);
+  checkStructure(bytes, le, name);
   const buffer = new Uint8Array(bytes).buffer; // UTIF indexes the whole ArrayBuffer: give it an unshared copy
   let ifds: IFD[];
   try {
@@ -31,7 +86,12 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   }
   ifds = ifds.filter((ifd) => ifd.t256 !== undefined && (tagNumber(ifd, 254, 0) & 1) === 0); // skip thumbnails
   if (!ifds.length) throw new Error(`${name}: TIFF holds no image`);
-  // Every page's size from its tags, against the pixel limit, before UTIF decodes (and allocates) any of them.
+  // Every page's size from its tags, against the pixel limit, before UTIF decodes (and allocates) any of them. A
+  // size tag without a value left UTIF's width undefined and the page an empty array of NaN size.
+  ifds.forEach((ifd, page) => {
+    const [w, h] = [tagNumber(ifd, 256, 0), tagNumber(ifd, 257, 0)];
+    if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new Error(`${name}: page ${page} has no usable size (ImageWidth ${w}, ImageLength ${h})`);
+  });
   const sizes = ifds.map((ifd) => tagNumber(ifd, 256, 0) * tagNumber(ifd, 257, 0));
   const w0 = tagNumber(ifds[0], 256, 0), h0 = tagNumber(ifds[0], 257, 0);
   checkPixelCount(name, `${w0}x${h0}${ifds.length > 1 ? ` x ${ifds.length} pages` : ''}`, sizes.reduce((a, b) => a + b, 0));

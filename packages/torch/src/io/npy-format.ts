@@ -15,6 +15,16 @@ export interface NpyHeader {
   dataOffset: number;
 }
 
+/**
+ * A header as an error shows it: at most 100 characters, control and non-ASCII characters escaped. A corrupt
+ * header may be 4 GB of binary (version 2 and 3 lengths are 32-bit); the message should stay one short line.
+ */
+function shown(header: string): string {
+  const text = header.trim();
+  const clipped = text.length > 100 ? `${text.slice(0, 100)}... (${text.length} characters)` : text;
+  return JSON.stringify(clipped).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Parses a .npy header; `name` (a path) appears in every error. */
 export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error(`${name}: not a .npy file (bad magic)`);
@@ -29,9 +39,9 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${name}: malformed header ${header.trim()}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${name}: malformed header "${shown(header)}" (it needs descr, fortran_order and shape)`);
   const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: bad shape (${shapeText})`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: bad shape (${shown(shapeText)})`);
   const count = shape.reduce((a, b) => a * b, 1);
   return { descr, fortranOrder: fortran === 'True', shape, count, dataOffset: headerStart + headerLength };
 }
