@@ -100,7 +100,7 @@ describe('bench report run', () => {
     const lines: string[] = [];
     const result = await runModelReport({
       dataDir: data, models: ['FR_UNet', 'vss-net'], budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 }, out: join(dir, 'report.md'),
-      modelOptions: { FR_UNet: { feature_scale: 16 }, 'vss-net': { feature_scale: 16 } }, tta: false, progress: false, log: (l) => lines.push(l),
+      modelOptions: { FR_UNet: { feature_scale: 16 }, 'vss-net': { feature_scale: 16 } }, tta: false, log: (l) => lines.push(l),
     });
     assert.deepEqual(result.rows.map((r) => [r.model, r.kind]), [['FR_UNet', '2d'], ['VSS_Net', '3d->2d']]);
     for (const r of result.rows) {
@@ -114,7 +114,7 @@ describe('bench report run', () => {
     assert.ok(existsSync(result.chart) && existsSync(result.errors!));
     assert.ok(lines.some((l) => /VSS_Net on test: DSC/.test(l)));
     await assert.rejects(
-      runModelReport({ dataDir: data, models: ['FR_UNet', 'no-such-net'], budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 }, out: join(dir, 'r2.md'), progress: false, log: () => {} }),
+      runModelReport({ dataDir: data, models: ['FR_UNet', 'no-such-net'], budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 }, out: join(dir, 'r2.md'), log: () => {} }),
       /unknown model 'no-such-net'/,
     );
     assert.ok(!existsSync(join(dir, 'r2-runs')), 'nothing trained when a model name is wrong');
@@ -124,7 +124,7 @@ describe('bench report run', () => {
     const data = join(dir, 'lines');
     writeLineDataset(data, { training: 2, validation: 2, size: 32, scribbles: true });
     const base = tinyConfig(data);
-    const quietReport = { budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 }, baseConfig: base, split: 'validation' as const, tta: false, progress: false, log: () => {} };
+    const quietReport = { budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 }, baseConfig: base, split: 'validation' as const, tta: false, log: () => {} };
     const recipes = await runModelReport({ dataDir: data, models: ['FR_UNet'], recipes: ['fsl', 'pce', 'sscr', 'dmpls'], out: join(dir, 'recipes.md'), ...quietReport });
     assert.deepEqual(result(recipes), [['fsl', 'full', 'FR_UNet'], ['pce', 'scribble', 'FR_UNet'], ['sscr', 'scribble', 'FR_UNet'], ['dmpls (UNet_CCT)', 'scribble', 'UNet_CCT']]);
     const md = readFileSync(recipes.report, 'utf8');

@@ -26,8 +26,7 @@ import { minIntensityProjection } from '../data/preprocess.js';
 import { openDiasDataset } from '../data/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
-import { trainRun } from '../train/loop.js';
-import { progressEvents } from '../cli/train-progress.js';
+import { trainRun, type TrainEvents } from '../train/loop.js';
 
 export interface BenchBudget {
   epochs: number;
@@ -62,7 +61,8 @@ export interface ModelReportOptions {
   stride?: number;
   /** Keep a finished run whose saved config equals the one this report would train, instead of retraining it. */
   reuse?: boolean;
-  progress?: boolean;
+  /** Each run's training events (the command's progress bars), given the report's log indented for the run. */
+  events?: (log: (line: string) => void) => TrainEvents;
   log?: (line: string) => void;
 }
 
@@ -344,7 +344,8 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
     const runDir = join(runsDir, safeName(name));
     const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
     log(`[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
-    if (!reused) await trainRun({ config, runDir, force: true, events: progressEvents(o.progress ?? true, (l) => log(`  ${l}`)) });
+    const runLog = (l: string) => log(`  ${l}`);
+    if (!reused) await trainRun({ config, runDir, force: true, events: o.events?.(runLog) ?? { log: runLog } });
     const history = readLog(runDir);
     const loaded = loadRunModel(runDir, 'best');
     if (config.train.device !== 'cpu') loaded.model.to(config.train.device);

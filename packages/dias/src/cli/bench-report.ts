@@ -7,6 +7,7 @@ import type { ModelOptions } from '../models/model-spec.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { RECIPE_NAMES } from '../train/recipes/index.js';
 import { UsageError } from './command.js';
+import { progressEvents } from './train-progress.js';
 import { deviceFlag, labelledSplitFlag, positiveIntFlag } from './flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
@@ -111,7 +112,8 @@ export async function benchReport(argv: string[]): Promise<number> {
   const result = await runModelReport({
     dataDir: values.data, models, recipes, ablation: values.ablation as 'sscr' | undefined, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
     threads, device,
-    split, tta: !values['no-tta'], stride, reuse: values.reuse, progress: !values['no-progress'],
+    split, tta: !values['no-tta'], stride, reuse: values.reuse,
+    events: (log) => progressEvents(!values['no-progress'], log),
   });
   console.log(`report: ${result.report}`);
   return 0;
