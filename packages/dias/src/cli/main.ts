@@ -12,8 +12,9 @@ import { testCommand } from './test.js';
 import { segmentCommand } from './segment.js';
 import { trainCommand } from './train.js';
 import { synthCommand } from './synth.js';
+import { serveCommand } from './serve.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand, trainCommand, testCommand, segmentCommand, synthCommand];
+const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand, trainCommand, testCommand, segmentCommand, synthCommand, serveCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,412 @@
+// The HTTP API of `dias serve` (docs/server-api.md), on Fastify. The shape is MONAI Label's server
+// (monailabel/endpoints: /info, /datastore, /infer, /train, /activelearning as "next sample"), reduced to what a
+// DSA sequence needs and answered from the project's own pieces: the readers (datastore.ts), the run folders
+// (run-store.ts), the one Predictor in a worker thread (inference.ts), trainRun in a worker thread (training.ts).
+// Deviations from MONAI Label: jobs report through Server-Sent Events instead of being polled; scribbles are PNGs
+// in the DIAS encoding, written into the dataset, not a label store; there is no auth server, only a token.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { meanProjection, minIntensityProjection } from '../data/preprocess.js';
+import { frameOf, type DsaSequence } from '../data/sequence.js';
+import { errorMap, probabilityImage } from '../eval/pictures.js';
+import { metricsOrNull } from '../eval/report.js';
+import { encodeGrayPng, encodeRgbPng } from '../image/png.js';
+import { evaluateImage, thresholdProbability } from '../metrics/metrics.js';
+import { defaultTrainConfig } from '../train/config.js';
+import { allRecipes } from '../train/recipes/index.js';
+import { runPath, weightsRunDir, type WeightsChoice } from '../train/run-folder.js';
+import { VERSION } from '../version.js';
+import { bindProblem, hostOfHeader, isLoopbackHost, requestToken, tokenMatches, TOKEN_COOKIE } from './access.js';
+import { Datastore, type SequenceEntry } from './datastore.js';
+import { InferenceService, type InferMode } from './inference.js';
+import { JobRegistry, sseMessage, type Job } from './jobs.js';
+import { meanBinaryEntropy, rankByEntropy } from './next-sample.js';
+import { displayGrey, pixelEncoding, rawBytes, rawHeaders, type PixelEncoding } from './pixels.js';
+import { outputStem, RunStore } from './run-store.js';
+import { HttpError, isInside } from './safe-paths.js';
+import { trainConfigFromBody, TrainingService } from './training.js';
+
+export interface ServerOptions {
+  /** The dataset (--data). */
+  data: string;
+  /** The run folders (--runs). */
+  runs?: string;
+  /** Required on every request when set. */
+  token?: string;
+  /** The built page (packages/web/dist); default: found beside this package. */
+  webDir?: string;
+  /** The largest scribble PNG accepted, in bytes (default 64 MiB). */
+  maxScribbleBytes?: number;
+}
+
+export interface DiasServer {
+  app: FastifyInstance;
+  datastore: Datastore;
+  runs: RunStore;
+  jobs: JobRegistry;
+}
+
+const CHECKPOINTS: readonly WeightsChoice[] = ['best', 'final', 'latest'];
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8',
+};
+
+/** packages/web/dist, from the sources (src/server) or the build (dist/src/server). */
+export function defaultWebDir(): string {
+  for (const up of ['../../../web/dist', '../../../../web/dist']) {
+    const dir = resolve(new URL(up, import.meta.url).pathname);
+    if (existsSync(join(dir, 'index.html'))) return dir;
+  }
+  return resolve(new URL('../../../web/dist', import.meta.url).pathname);
+}
+
+const NO_PAGE = `<!doctype html><meta charset="utf-8"><title>dias serve</title>
+<h1>dias serve</h1><p>The viewer page has not been built yet (<code>npm run setup</code>, or
+<code>npm run build -w packages/web</code>). The API answers under <a href="/api/info">/api/info</a>;
+docs/server-api.md describes it.</p>`;
+
+type Params = Record<string, string>;
+type Query = Record<string, string | undefined>;
+
+function formatOf(query: Query, allowed: readonly string[]): string {
+  const f = query.format ?? allowed[0];
+  if (!allowed.includes(f)) throw new HttpError(400, `format must be ${allowed.join(' or ')}, got '${f.slice(0, 40)}'`);
+  return f;
+}
+
+function thresholdOf(query: Query): number {
+  if (query.threshold === undefined) return 0.5;
+  const t = Number(query.threshold);
+  if (!(t >= 0 && t <= 1)) throw new HttpError(400, `threshold must be a number in [0, 1], got '${query.threshold.slice(0, 40)}'`);
+  return t;
+}
+
+function png(reply: FastifyReply, bytes: Uint8Array): FastifyReply {
+  return reply.type('image/png').header('cache-control', 'no-store').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** A frame or projection as an 8-bit PNG or the raw stored values. */
+function sendPixels(reply: FastifyReply, values: Float32Array, seq: DsaSequence, e: PixelEncoding, query: Query): FastifyReply {
+  if (formatOf(query, ['png', 'raw']) === 'raw') {
+    return reply.type('application/octet-stream').headers(rawHeaders(seq.W, seq.H, e)).header('cache-control', 'no-store').send(rawBytes(values, e));
+  }
+  return png(reply, encodeGrayPng(seq.W, seq.H, displayGrey(values, e)));
+}
+
+export function buildServer(options: ServerOptions): DiasServer {
+  const datastore = Datastore.open(options.data);
+  const runs = new RunStore(options.runs);
+  const jobs = new JobRegistry();
+  const inference = new InferenceService();
+  const training = new TrainingService();
+  const webDir = options.webDir ?? defaultWebDir();
+  const encodings = new WeakMap<DsaSequence, PixelEncoding>();
+  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+
+  app.addContentTypeParser('image/png', { parseAs: 'buffer', bodyLimit: options.maxScribbleBytes ?? 64 << 20 }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _req, reply) => {
+    const status = error instanceof HttpError ? error.statusCode : error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    void reply.status(status).send({ error: error.message });
+  });
+  app.setNotFoundHandler((req, reply) => void reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0].slice(0, 200)}: no such endpoint` }));
+
+  // Access: the token when one is set, else a loopback Host (docs/server-api.md, access.ts).
+  app.addHook('onRequest', async (req, reply) => {
+    if (!options.token) {
+      if (!isLoopbackHost(hostOfHeader(req.headers.host))) {
+        return reply.status(403).send({ error: `Host '${String(req.headers.host).slice(0, 80)}' is not a loopback name; this server answers only local requests` });
+      }
+      return;
+    }
+    const query = req.query as Query;
+    if (req.method === 'GET' && req.url.split('?')[0] === '/' && typeof query.token === 'string' && tokenMatches(query.token, options.token)) {
+      return reply
+        .header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.token)}; Path=/; HttpOnly; SameSite=Strict`)
+        .redirect('/', 303);
+    }
+    const given = requestToken(req.headers);
+    if (given === undefined || !tokenMatches(given, options.token)) return reply.status(401).send({ error: 'a valid token is required (Authorization: Bearer T, X-Dias-Token, or open the URL dias serve printed)' });
+  });
+  app.addHook('onClose', async () => {
+    await training.close();
+    await inference.close();
+  });
+
+  const encodingOf = (seq: DsaSequence): PixelEncoding => {
+    let e = encodings.get(seq);
+    if (!e) encodings.set(seq, (e = pixelEncoding(seq)));
+    return e;
+  };
+  const checkpointOf = (value: unknown): WeightsChoice => {
+    const c = value ?? 'best';
+    if (typeof c !== 'string' || !CHECKPOINTS.includes(c as WeightsChoice)) throw new HttpError(400, `checkpoint must be best, final or latest, got '${String(c).slice(0, 40)}'`);
+    return c as WeightsChoice;
+  };
+  /** The run's weights file for `which`, checked to exist (404 names what the run has). */
+  const weightsOf = (run: string, which: WeightsChoice): string => {
+    const dir = runs.dir(run);
+    const file = runPath(weightsRunDir(dir, runs.config(run)), which);
+    if (!existsSync(file)) throw new HttpError(404, `run '${run}' has no checkpoint_${which} yet`);
+    return file;
+  };
+  const entryOf = async (id: string): Promise<SequenceEntry> => datastore.entry(id);
+  const predictionOf = async (id: string, query: Query) => {
+    if (!query.run) throw new HttpError(400, 'run: required (?run=NAME)');
+    const entry = await entryOf(id);
+    const map = runs.prediction(query.run, datastore, outputStem(datastore, entry.id), entry.split);
+    if (!map) throw new HttpError(404, `run '${query.run}' has no prediction of sequence ${entry.id} yet (POST /api/infer)`);
+    if (map.width !== entry.width || map.height !== entry.height) throw new HttpError(422, `the stored prediction is ${map.width}x${map.height}, the sequence ${entry.width}x${entry.height}`);
+    return { entry, map };
+  };
+  const labelled = async (id: string) => {
+    const seq = await datastore.load(id);
+    if (!seq.label) throw new HttpError(404, `sequence ${seq.id} has no label`);
+    return { seq, label: seq.label };
+  };
+
+  /** Starts an inference job; resolves at once with the job (its end comes through the job). */
+  const startInfer = (run: string, id: string, mode: InferMode, checkpoint: WeightsChoice, entry: SequenceEntry): { job: Job; done: Promise<unknown> } => {
+    const job = jobs.create('infer', { run, sequence: entry.id, mode, checkpoint });
+    const stem = outputStem(datastore, entry.id);
+    const done = inference.run(
+      job,
+      { dataRoot: datastore.root, sequence: entry.id, runDir: runs.dir(run), checkpoint, mode, outDir: runs.predictionDir(run, datastore), stem },
+      (r) => ({ run, sequence: entry.id, mode, ...r, prediction: `/api/sequences/${encodeURIComponent(entry.id)}/prediction?run=${encodeURIComponent(run)}` }),
+    );
+    return { job, done };
+  };
+
+  // ---------------------------------------------------------------------------------------------- the dataset
+
+  app.get('/api/info', async () => {
+    const ds = datastore.layout === 'dias' ? datastore.dias() : null;
+    const runInfos = runs.names().flatMap((n) => {
+      try {
+        return [runs.info(n)];
+      } catch {
+        return [];
+      }
+    });
+    const recipes = allRecipes().map((r) => {
+      let targets: string | null = null;
+      try {
+        const config = defaultTrainConfig();
+        config.train.recipe = r.name;
+        targets = r.create(config).targets;
+      } catch {
+        // A recipe that cannot be described on defaults is still listed.
+      }
+      return { name: r.name, summary: r.summary, targets };
+    });
+    return {
+      version: VERSION,
+      dataset: {
+        path: datastore.root, name: datastore.name, layout: datastore.layout,
+        sequences: ds ? Object.values(ds.splits).reduce((n, s) => n + s.length, 0) : (await datastore.entries()).length,
+        scribbleSets: ds ? ds.scribbleSets : [], annotatorSet: 'scribbles_annotator', canTrain: datastore.layout === 'dias',
+      },
+      runs: runInfos,
+      runsDir: runs.root,
+      recipes,
+      train: training.busy?.toJSON() ?? null,
+    };
+  });
+
+  const withPredictions = (e: SequenceEntry) => {
+    const stem = outputStem(datastore, e.id);
+    const predictions = runs.names().filter((r) => {
+      try {
+        return runs.predictionFile(r, datastore, stem, e.split) !== undefined;
+      } catch {
+        return false;
+      }
+    });
+    return { ...e, predictions };
+  };
+
+  app.get('/api/datastore', async () => ({ sequences: (await datastore.entries()).map(withPredictions) }));
+  app.get('/api/sequences/:id', async (req) => withPredictions(await entryOf((req.params as Params).id)));
+
+  app.get('/api/sequences/:id/frames/:k', async (req, reply) => {
+    const { id, k } = req.params as Params;
+    const seq = await datastore.load(id);
+    if (!/^\d{1,6}$/.test(k) || Number(k) >= seq.T) throw new HttpError(404, `frame '${k.slice(0, 20)}': sequence ${seq.id} has frames 0..${seq.T - 1}`);
+    return sendPixels(reply, frameOf(seq, Number(k)), seq, encodingOf(seq), req.query as Query);
+  });
+  app.get('/api/sequences/:id/minip', async (req, reply) => {
+    const seq = await datastore.load((req.params as Params).id);
+    return sendPixels(reply, minIntensityProjection(seq), seq, encodingOf(seq), req.query as Query);
+  });
+  app.get('/api/sequences/:id/mean', async (req, reply) => {
+    const seq = await datastore.load((req.params as Params).id);
+    return sendPixels(reply, meanProjection(seq), seq, encodingOf(seq), req.query as Query);
+  });
+  app.get('/api/sequences/:id/label', async (req, reply) => {
+    const { seq, label } = await labelled((req.params as Params).id);
+    return png(reply, encodeGrayPng(seq.W, seq.H, Uint8Array.from(label, (v) => v * 255)));
+  });
+  app.get('/api/sequences/:id/scribble', async (req, reply) => {
+    const set = (req.query as Query).set;
+    const s = datastore.scribble((req.params as Params).id, set?.slice(0, 255));
+    return png(reply.header('x-dias-scribble-set', s.set), encodeGrayPng(s.width, s.height, s.data));
+  });
+  app.put('/api/sequences/:id/scribble', async (req) => {
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, 'the body must be a PNG (Content-Type: image/png)');
+    return datastore.saveScribble((req.params as Params).id, req.body);
+  });
+
+  app.get('/api/sequences/:id/prediction', async (req, reply) => {
+    const query = req.query as Query;
+    const format = formatOf(query, ['png', 'raw']);
+    const { map } = await predictionOf((req.params as Params).id, query);
+    if (format === 'raw') {
+      const f32 = map.data instanceof Float32Array ? map.data : Float32Array.from(map.data);
+      return reply.type('application/octet-stream').headers({ 'x-dias-width': String(map.width), 'x-dias-height': String(map.height) })
+        .header('cache-control', 'no-store').send(Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength));
+    }
+    return png(reply, encodeGrayPng(map.width, map.height, probabilityImage(map.data, map.width, map.height)));
+  });
+  app.get('/api/sequences/:id/error', async (req, reply) => {
+    const query = req.query as Query;
+    const threshold = thresholdOf(query);
+    const { map } = await predictionOf((req.params as Params).id, query);
+    const { label } = await labelled((req.params as Params).id);
+    return png(reply, encodeRgbPng(errorMap(thresholdProbability(map.data, threshold), label, map.width, map.height)));
+  });
+  app.get('/api/sequences/:id/metrics', async (req) => {
+    const query = req.query as Query;
+    const threshold = thresholdOf(query);
+    const { entry, map } = await predictionOf((req.params as Params).id, query);
+    const { label } = await labelled(entry.id);
+    const { metrics } = evaluateImage(map.data, label, map.width, map.height, { threshold });
+    return { id: entry.id, run: query.run, threshold, metrics: metricsOrNull(metrics) };
+  });
+
+  // ------------------------------------------------------------------------------------------------------ jobs
+
+  const jobOf = (req: FastifyRequest): Job => {
+    const id = (req.params as Params).job;
+    const job = jobs.get(id);
+    if (!job) throw new HttpError(404, `job '${id.slice(0, 40)}': no such job`);
+    return job;
+  };
+  app.get('/api/jobs', async () => ({ jobs: jobs.list().map((j) => j.toJSON()) }));
+  app.get('/api/jobs/:job', async (req) => jobOf(req).toJSON());
+  app.post('/api/jobs/:job/cancel', async (req, reply) => {
+    const job = jobOf(req);
+    if (!job.running) return reply.status(409).send({ error: `job ${job.id} has already ended (${job.state})`, job: job.toJSON() });
+    job.cancel();
+    return job.toJSON();
+  });
+  app.get('/api/jobs/:job/events', (req, reply) => {
+    const job = jobOf(req);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(sseMessage({ event: 'state', data: job.toJSON() }));
+    const unsubscribe = job.subscribe((e) => {
+      res.write(sseMessage(e));
+      if (e.event === 'done' || e.event === 'failed' || e.event === 'cancelled') res.end();
+    });
+    req.raw.on('close', unsubscribe);
+  });
+
+  app.post('/api/infer', async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof body.run !== 'string') throw new HttpError(400, 'run: required, the name of a run under --runs');
+    if (typeof body.sequence !== 'string' && typeof body.sequence !== 'number') throw new HttpError(400, 'sequence: required, a sequence id');
+    const mode = (body.mode ?? 'fast') as InferMode;
+    if (mode !== 'fast' && mode !== 'full') throw new HttpError(400, `mode must be fast or full, got '${String(mode).slice(0, 40)}'`);
+    const checkpoint = checkpointOf(body.checkpoint);
+    weightsOf(body.run, checkpoint);
+    const entry = await entryOf(String(body.sequence));
+    const { job } = startInfer(body.run, entry.id, mode, checkpoint, entry);
+    return reply.status(202).send({ job: job.id, events: `/api/jobs/${job.id}/events` });
+  });
+
+  app.post('/api/train', async (req, reply) => {
+    const running = training.busy;
+    if (running) return reply.status(409).send({ error: `training job ${running.id} (run ${String(running.details.run)}) is still running; one at a time`, job: running.id });
+    const { name, runDir, config } = await trainConfigFromBody(req.body, datastore, runs);
+    const job = jobs.create('train', { run: name, recipe: config.train.recipe });
+    void training.start(job, runDir, config);
+    return reply.status(202).send({ job: job.id, run: name, events: `/api/jobs/${job.id}/events` });
+  });
+
+  app.get('/api/next', async (req) => {
+    const query = req.query as Query;
+    const run = query.run ?? runs.names().find((n) => {
+      try {
+        return weightsOf(n, 'best') !== undefined;
+      } catch {
+        return false;
+      }
+    });
+    if (!run) throw new HttpError(404, 'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)');
+    weightsOf(run, 'best');
+    const all = await datastore.entries();
+    const open = all.filter((e) => e.canScribble && !e.scribble && (query.split === undefined || e.split === query.split));
+    if (open.length === 0) throw new HttpError(404, 'every sequence that can take scribbles has the annotator\'s already');
+    const candidates = [];
+    for (const e of open) {
+      const stem = outputStem(datastore, e.id);
+      if (!runs.predictionFile(run, datastore, stem, e.split)) {
+        const { job, done } = startInfer(run, e.id, 'fast', 'best', e);
+        await done;
+        if (job.state !== 'done') throw new HttpError(job.state === 'cancelled' ? 409 : 500, `predicting sequence ${e.id}: ${job.error ?? job.state}`);
+      }
+      const map = runs.prediction(run, datastore, stem, e.split)!;
+      candidates.push({ id: e.id, entropy: meanBinaryEntropy(map.data) });
+    }
+    const ranked = rankByEntropy(candidates);
+    return { id: ranked[0].id, run, entropy: ranked[0].entropy, candidates: ranked };
+  });
+
+  // ------------------------------------------------------------------------------------------------- the page
+
+  const sendStatic = (reply: FastifyReply, file: string) => {
+    const type = STATIC_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    return reply.type(type).send(readFileSync(file));
+  };
+  app.get('/', async (_req, reply) => {
+    const index = join(webDir, 'index.html');
+    return existsSync(index) ? sendStatic(reply, index) : reply.type('text/html; charset=utf-8').send(NO_PAGE);
+  });
+  app.get('/*', async (req, reply) => {
+    const rel = (req.params as Params)['*'];
+    const file = resolve(webDir, rel);
+    if (rel.startsWith('api/') || !isInside(webDir, file) || !existsSync(file) || !statSync(file).isFile()) {
+      throw new HttpError(404, `/${rel.slice(0, 200)}: not found`);
+    }
+    return sendStatic(reply, file);
+  });
+
+  return { app, datastore, runs, jobs };
+}
+
+export interface ListenOptions extends ServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+/**
+ * Builds the server and listens; refuses a non-loopback host without a token before opening anything (an error
+ * with exitCode 2, a usage error to the CLI). Resolves with the server and the URL to open (with the token).
+ */
+export async function startServer(o: ListenOptions): Promise<DiasServer & { url: string }> {
+  const problem = bindProblem(o.host, o.token);
+  if (problem) throw Object.assign(new Error(problem), { exitCode: 2 });
+  const server = buildServer(o);
+  await server.app.listen({ host: o.host, port: o.port });
+  const address = server.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : o.port;
+  const shown = o.host === '0.0.0.0' || o.host === '::' ? hostname() : o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `http://${shown}:${port}/${o.token ? `?token=${encodeURIComponent(o.token)}` : ''}`;
+  return { ...server, url };
+}

@@ -1,0 +1,339 @@
+// The dataset `dias serve` shows: a DIAS-layout folder, a folder of other sequences (DICOM XA files, .npy stacks,
+// TIFFs, frame folders: one sequence per file or subfolder), or a single sequence file. It names the sequences,
+// reads them through the project's readers (data/dias-layout.ts, data/read-sequence.ts) and writes the annotator's
+// scribbles. In MONAI Label's terms this is the datastore (monailabel/interfaces/datastore.py): a list of images
+// with their labels; unlike it, nothing is copied or indexed in a database: the folder is the truth and is listed
+// again on every request, so files added by `dias synth` or a text editor appear at once.
+//
+// Every path read or written is checked after symlinks are followed (safe-paths.ts): a link that leads out of the
+// dataset is refused as `../` is.
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { writeFileAtomic } from '@dias-ts/torch';
+import { decode } from 'fast-png';
+import { openDiasDataset, isDiasRoot, loadDiasSequence, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import { readSequence } from '../data/read-sequence.js';
+import { fileHasDicmMarker } from '../data/dicom.js';
+import { scribbleFromGray } from '../data/masks.js';
+import { compareNatural } from '../data/natural-order.js';
+import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
+import { checkPixelCount } from '../image/pixel-limit.js';
+import { encodeGrayPng, readGrayPng } from '../image/png.js';
+import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
+import { HttpError, realInside, safeName } from './safe-paths.js';
+
+export type DatastoreLayout = 'dias' | 'folder' | 'file';
+
+/** What the datastore lists for one sequence (GET /api/datastore). */
+export interface SequenceEntry {
+  id: string;
+  split: DiasSplit | null;
+  frames: number;
+  width: number;
+  height: number;
+  bitDepth: 8 | 16 | null;
+  label: boolean;
+  /** The annotator set has this sequence. */
+  scribble: boolean;
+  scribbleSets: string[];
+  canScribble: boolean;
+}
+
+/** One sequence's files: the DIAS reference, or the file/folder another reader opens. */
+interface Located {
+  id: string;
+  split: DiasSplit | null;
+  ref?: SequenceRef;
+  path: string;
+}
+
+/** What a saved scribble reports (PUT /api/sequences/:id/scribble). */
+export interface SavedScribble {
+  id: string;
+  /** Relative to the dataset root. */
+  path: string;
+  previous: string | null;
+  counts: { vessel: number; background: number; unlabelled: number };
+}
+
+/** Extensions of files that hold a whole sequence in a 'folder' layout (DICOM without extension is sniffed). */
+const SEQUENCE_FILE = /\.(npy|dcm|dicom|ima|tif|tiff|png)$/i;
+const HISTORY_DIR = '.history';
+/** How many loaded sequences stay in memory (frames of a 1024 x 1024 x 30 cine are 120 MB as float32). */
+const CACHE_SIZE = 4;
+
+export class Datastore {
+  readonly root: string;
+  readonly realRoot: string;
+  readonly layout: DatastoreLayout;
+  private readonly cache = new Map<string, DsaSequence>();
+  private readonly sizes = new Map<string, Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'>>();
+
+  private constructor(root: string, layout: DatastoreLayout) {
+    this.root = root;
+    this.realRoot = realpathSync(root);
+    this.layout = layout;
+  }
+
+  /** Opens --data: throws a plain Error naming the path when it is missing or no reader takes it. */
+  static open(path: string): Datastore {
+    const root = resolve(path);
+    if (!existsSync(root)) throw new Error(`${path}: no such file or folder`);
+    if (!statSync(root).isDirectory()) return new Datastore(root, 'file');
+    return new Datastore(root, isDiasRoot(root) ? 'dias' : 'folder');
+  }
+
+  get name(): string {
+    return basename(this.root);
+  }
+
+  /** The folder scribbles are written to (DIAS: training/scribbles_annotator). */
+  get annotatorDir(): string {
+    if (this.layout === 'dias') return join(this.dias().root, this.trainingDirName(), ANNOTATOR_SCRIBBLE_DIR);
+    return join(this.layout === 'file' ? dirname(this.root) : this.root, ANNOTATOR_SCRIBBLE_DIR);
+  }
+
+  /** The DIAS listing as it is now (names only; cheap). */
+  dias(): DiasDataset {
+    return openDiasDataset(this.root);
+  }
+
+  /** The training folder's own spelling (training/ or train/), for writing scribbles beside the readers' choice. */
+  private trainingDirName(): string {
+    const names = readdirSync(this.root).filter((n) => ['training', 'train'].includes(n.toLowerCase()));
+    return names[0] ?? 'training';
+  }
+
+  /** Every sequence, in the readers' order (DIAS: by split then id; folders: natural name order). */
+  private locateAll(): Located[] {
+    if (this.layout === 'file') return [{ id: basename(this.root), split: null, path: this.root }];
+    if (this.layout === 'dias') {
+      const ds = this.dias();
+      return (['training', 'validation', 'test', 'unlabelled'] as const).flatMap((s) =>
+        ds.splits[s].map((ref) => ({ id: String(ref.id), split: s, ref, path: ref.frames[0]?.path ?? '' })),
+      );
+    }
+    return readdirSync(this.root)
+      .filter((name) => !name.startsWith('.') && name !== ANNOTATOR_SCRIBBLE_DIR && isSafe(name))
+      .sort(compareNatural)
+      .filter((name) => {
+        const path = join(this.root, name);
+        const st = statSync(path, { throwIfNoEntry: false });
+        if (!st) return false;
+        return st.isDirectory() || SEQUENCE_FILE.test(name) || (!name.includes('.') && st.isFile() && fileHasDicmMarker(path));
+      })
+      .map((name) => ({ id: name, split: null, path: join(this.root, name) }));
+  }
+
+  /** The sequence `id` (DIAS: 12 or s12; others: the file name); 400 for a name that is not plain, 404 if unknown. */
+  private locate(rawId: string): Located {
+    const id = this.layout === 'dias' ? diasId(rawId) : safeName(rawId, 'sequence');
+    const found = this.locateAll().find((s) => s.id === id);
+    if (!found) throw new HttpError(404, `sequence '${rawId.slice(0, 80)}': not in ${this.name}`);
+    return found;
+  }
+
+  /** Whether PUT scribble is accepted: the loaders attach scribble sets to training sequences only. */
+  private canScribble(s: Located): boolean {
+    return this.layout !== 'dias' || s.split === 'training';
+  }
+
+  /** The annotator's scribble file for a sequence (it may not exist yet). */
+  private annotatorFile(s: Located): string {
+    return join(this.annotatorDir, this.layout === 'dias' ? `label_s${s.id}.png` : `${s.id.replace(/\.[^.]+$/, '')}.png`);
+  }
+
+  /** The files a request for `s` reads, each checked to stay inside the dataset after symlinks. */
+  private checkedFiles(s: Located): void {
+    const files = s.ref ? [...s.ref.frames.map((f) => f.path), ...(s.ref.label ? [s.ref.label] : []), ...Object.values(s.ref.scribbles)] : [s.path];
+    for (const f of files) realInside(this.realRoot, f, `${relative(this.root, f) || basename(f)} of sequence ${s.id}`);
+  }
+
+  /** The sequence's frames at their stored count, with its label (no scribble: those are read on their own). */
+  async load(rawId: string): Promise<DsaSequence> {
+    const s = this.locate(rawId);
+    const hit = this.cache.get(s.id);
+    if (hit) {
+      this.cache.delete(s.id);
+      this.cache.set(s.id, hit);
+      return hit;
+    }
+    this.checkedFiles(s);
+    let seq: DsaSequence;
+    try {
+      seq = s.ref ? loadDiasSequence(s.ref, { frames: 'native', scribble: false }) : await readSequence(s.path);
+    } catch (e) {
+      throw new HttpError(422, (e as Error).message);
+    }
+    this.cache.set(s.id, seq);
+    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
+    this.sizes.set(s.id, { frames: seq.T, width: seq.W, height: seq.H, bitDepth });
+    return seq;
+  }
+
+  /** The datastore entry of one sequence; the size is read from the first frame's PNG header when it can be. */
+  async entry(rawId: string): Promise<SequenceEntry> {
+    return this.describe(this.locate(rawId));
+  }
+
+  async entries(): Promise<SequenceEntry[]> {
+    const out: SequenceEntry[] = [];
+    for (const s of this.locateAll()) {
+      try {
+        out.push(await this.describe(s));
+      } catch {
+        // A sequence that cannot be read is still listed, with zero size: its own requests say what is wrong.
+        out.push({ ...this.flags(s), frames: 0, width: 0, height: 0, bitDepth: null, label: Boolean(s.ref?.label) });
+      }
+    }
+    return out;
+  }
+
+  private flags(s: Located): Pick<SequenceEntry, 'id' | 'split' | 'scribble' | 'scribbleSets' | 'canScribble'> {
+    const sets = s.ref ? Object.keys(s.ref.scribbles).sort(compareNatural) : existsSync(this.annotatorFile(s)) ? [ANNOTATOR_SCRIBBLE_DIR] : [];
+    return { id: s.id, split: s.split, scribble: sets.includes(ANNOTATOR_SCRIBBLE_DIR), scribbleSets: sets, canScribble: this.canScribble(s) };
+  }
+
+  private async describe(s: Located): Promise<SequenceEntry> {
+    let size = this.sizes.get(s.id);
+    if (!size && s.ref) size = diasSize(s.ref, this.realRoot);
+    if (!size) {
+      await this.load(s.id);
+      size = this.sizes.get(s.id)!;
+    }
+    const label = s.ref ? Boolean(s.ref.label) : Boolean((await this.load(s.id)).label);
+    return { ...this.flags(s), ...size, label };
+  }
+
+  /** The scribble of a sequence (0/1/255) and the set it came from: `set`, else the annotator's, else the first. */
+  scribble(rawId: string, set?: string): { data: Uint8Array; width: number; height: number; set: string } {
+    const s = this.locate(rawId);
+    let path: string | undefined;
+    let name: string | undefined;
+    if (s.ref) {
+      const sets = Object.keys(s.ref.scribbles).sort(compareNatural);
+      name = set ?? (sets.includes(ANNOTATOR_SCRIBBLE_DIR) ? ANNOTATOR_SCRIBBLE_DIR : sets[0]);
+      path = name === undefined ? undefined : s.ref.scribbles[name];
+    } else if (set === undefined || set === ANNOTATOR_SCRIBBLE_DIR) {
+      name = ANNOTATOR_SCRIBBLE_DIR;
+      path = existsSync(this.annotatorFile(s)) ? this.annotatorFile(s) : undefined;
+    }
+    if (!path || !name) throw new HttpError(404, `sequence ${s.id}: no scribble${set !== undefined ? ` in set '${set.slice(0, 80)}'` : ''}`);
+    realInside(this.realRoot, path, `the scribble of sequence ${s.id}`);
+    const image = readGrayPng(path);
+    return { data: scribbleFromGray(image, path), width: image.width, height: image.height, set: name };
+  }
+
+  /**
+   * Saves a scribble PNG (checked by decodeScribblePng against the sequence's size) as the annotator's, in the
+   * DIAS encoding, atomically; the version it replaces is kept under .history/ (invisible to the readers, which
+   * skip dot names). Nothing is written when any check fails.
+   */
+  async saveScribble(rawId: string, png: Uint8Array): Promise<SavedScribble> {
+    const s = this.locate(rawId);
+    if (!this.canScribble(s)) {
+      throw new HttpError(403, `sequence ${s.id} is in ${s.split}/; scribbles go with training sequences (the loaders read scribble sets under training/ only)`);
+    }
+    const seq = await this.load(s.id);
+    const data = decodeScribblePng(png, seq.W, seq.H);
+    const target = this.annotatorFile(s);
+    const dir = dirname(target);
+    // The folder (and a file already there) must not lead out of the dataset through a symlink.
+    if (existsSync(dir)) realInside(this.realRoot, dir, relative(this.root, dir));
+    else realInside(this.realRoot, dirname(dir), relative(this.root, dirname(dir)) || '.');
+    if (existsSync(target) && lstatSync(target).isSymbolicLink()) throw new HttpError(403, `${relative(this.root, target)}: a symbolic link; not overwritten`);
+    mkdirSync(dir, { recursive: true });
+    let previous: string | null = null;
+    if (existsSync(target)) {
+      const history = join(dir, HISTORY_DIR);
+      mkdirSync(history, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
+      previous = join(history, basename(target).replace(/\.png$/i, `.${stamp}.png`));
+      copyFileSync(target, previous);
+    }
+    writeFileAtomic(target, encodeGrayPng(seq.W, seq.H, data));
+    const counts = { vessel: 0, background: 0, unlabelled: 0 };
+    for (const v of data) {
+      if (v === 1) counts.vessel++;
+      else if (v === 0) counts.background++;
+      else counts.unlabelled++;
+    }
+    return { id: s.id, path: relative(this.root, target), previous: previous && relative(this.root, previous), counts };
+  }
+}
+
+function isSafe(name: string): boolean {
+  try {
+    safeName(name, 'name');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A DIAS sequence id: 12 or s12. */
+function diasId(raw: string): string {
+  const m = /^s?(\d{1,9})$/i.exec(raw);
+  if (!m) throw new HttpError(400, `sequence '${raw.slice(0, 80)}': a DIAS sequence is a number (12 or s12)`);
+  return String(Number(m[1]));
+}
+
+/** Frames, size and bit depth of a DIAS sequence from its first frame's PNG header (IHDR), without decoding. */
+function diasSize(ref: SequenceRef, realRoot: string): Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'> | undefined {
+  const first = ref.frames[0]?.path;
+  if (!first) return undefined;
+  realInside(realRoot, first, `a frame of sequence ${ref.id}`);
+  const head = readFileSync(first).subarray(0, 26);
+  if (head.length < 26 || head.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  const bits = head[24];
+  return { frames: ref.frames.length, width: head.readUInt32BE(16), height: head.readUInt32BE(20), bitDepth: bits === 16 ? 16 : 8 };
+}
+
+/**
+ * The pixels of an uploaded scribble: a PNG of the frames' size whose every pixel is 0 (background), 1 (vessel)
+ * or 255 (unlabelled). Grey (8- or 16-bit, with or without alpha) is read as is; RGB(A) is accepted when each
+ * pixel's three channels are equal and opaque, since a browser canvas exports RGBA. 400 with the reason otherwise.
+ */
+export function decodeScribblePng(bytes: Uint8Array, W: number, H: number): Uint8Array {
+  if (bytes.length < 24 || bytes[0] !== 0x89 || bytes[1] !== 0x50 || bytes[2] !== 0x4e || bytes[3] !== 0x47) throw new HttpError(400, 'the body is not a PNG');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [w, h] = [view.getUint32(16), view.getUint32(20)];
+  // The size is checked from the header before anything is decoded: a huge declared image costs nothing.
+  if (w !== W || h !== H) throw new HttpError(400, `the scribble is ${w}x${h}, the sequence's frames are ${W}x${H}`);
+  try {
+    checkPixelCount('scribble', `${w}x${h}`, w * h);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+  let png;
+  try {
+    png = decode(bytes);
+  } catch (e) {
+    throw new HttpError(400, `not a readable PNG (${(e as Error).message})`);
+  }
+  if (png.palette) throw new HttpError(400, 'a palette PNG; send greyscale (or RGBA with equal channels)');
+  const { channels } = png;
+  const src = png.data as ArrayLike<number>;
+  const full = png.depth === 16 ? 65535 : png.depth === 8 ? 255 : 1;
+  const out = new Uint8Array(W * H);
+  let bad = 0;
+  const badValues = new Set<string>();
+  for (let i = 0; i < W * H; i++) {
+    const o = i * channels;
+    const v = src[o];
+    const colour = channels >= 3 && (src[o + 1] !== v || src[o + 2] !== v);
+    const alpha = channels === 2 || channels === 4 ? src[o + channels - 1] : full;
+    const value = v === 0 || v === 1 ? v : v === 255 ? SCRIBBLE_UNLABELLED : -1;
+    if (colour || alpha !== full || value < 0) {
+      bad++;
+      if (badValues.size < 6) badValues.add(colour ? `(${src[o]},${src[o + 1]},${src[o + 2]})` : alpha !== full ? `alpha ${alpha}` : String(v));
+      continue;
+    }
+    out[i] = value;
+  }
+  if (bad) {
+    throw new HttpError(400, `${bad} of ${W * H} pixels are not 0 (background), 1 (vessel) or 255 (unlabelled) (found ${[...badValues].join(', ')})`);
+  }
+  return out;
+}

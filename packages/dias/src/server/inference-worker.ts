@@ -1,0 +1,61 @@
+// The worker thread that segments sequences for `dias serve` (inference.ts starts it through the engine's
+// TensorWorker), so a forward pass never holds up the server's event loop. Per request it reads the sequence
+// with the datastore's readers, predicts it with the one Predictor (predict/predictor.ts) as `dias segment` does
+// (fast: stride 64 without TTA, as --fast; full: stride 32 with flip TTA), and writes the files `dias segment`
+// writes (eval/case-outputs.ts). The last model loaded stays loaded until its weights file changes.
+import { mkdirSync, statSync } from 'node:fs';
+import { serveInWorker } from '@dias-ts/torch';
+import { writeCaseOutputs } from '../eval/case-outputs.js';
+import { evaluateImage, thresholdProbability } from '../metrics/metrics.js';
+import { metricsOrNull } from '../eval/report.js';
+import { Predictor } from '../predict/predictor.js';
+import { loadRunModel, runPath, weightsRunDir, readRunConfig, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import { Datastore } from './datastore.js';
+import { CANCELLED, modeSettings, type InferProgress, type InferRequest, type InferResult, type WorkerInit } from './inference.js';
+
+serveInWorker((data) => {
+  const { port, cancel } = data as WorkerInit;
+  let cached: { key: string; loaded: LoadedModel } | null = null;
+  const stores = new Map<string, Datastore>();
+
+  const model = (runDir: string, which: WeightsChoice): LoadedModel => {
+    const file = runPath(weightsRunDir(runDir, readRunConfig(runDir)), which);
+    const key = `${file}@${statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
+    if (cached?.key !== key) {
+      cached?.loaded.model.dispose();
+      cached = null;
+      cached = { key, loaded: loadRunModel(runDir, which) };
+    }
+    return cached.loaded;
+  };
+
+  return {
+    async predict(request: InferRequest): Promise<InferResult> {
+      const t0 = performance.now();
+      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot);
+      stores.set(request.dataRoot, store);
+      const seq = await store.load(request.sequence);
+      const loaded = model(request.runDir, request.checkpoint);
+      const predictor = new Predictor(loaded.model, loaded.spec, { ...modeSettings(request.mode), frames: loaded.frames });
+      const prob = predictor.predict(seq, {
+        onProgress: (done, total) => {
+          if (Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED);
+          port.postMessage({ job: request.job, done, total } satisfies InferProgress);
+        },
+      });
+      const evaluation = seq.label ? evaluateImage(prob, seq.label, seq.W, seq.H) : undefined;
+      const mask = evaluation?.prediction ?? thresholdProbability(prob, 0.5);
+      mkdirSync(request.outDir, { recursive: true });
+      writeCaseOutputs(request.outDir, request.stem, seq, prob, mask, seq.label);
+      let vessel = 0;
+      for (const v of mask) vessel += v;
+      return {
+        seconds: +((performance.now() - t0) / 1000).toFixed(3),
+        width: seq.W,
+        height: seq.H,
+        vesselFraction: vessel / mask.length,
+        metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
+      };
+    },
+  };
+});
