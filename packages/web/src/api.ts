@@ -1,0 +1,149 @@
+// The page's client for the `dias serve` JSON API (docs/server-api.md): typed fetches, the image URLs, and the
+// Server-Sent Events stream of a background job (segmentation or training).
+import { decodeGray, encodeGrayPng, type GrayImage } from './png.js';
+
+export interface SequenceEntry {
+  id: string;
+  split: string | null;
+  frames: number;
+  width: number;
+  height: number;
+  label: boolean;
+  /** Whether the annotator scribble set has this sequence. */
+  scribble: boolean;
+  /** Whether a PUT of a scribble is accepted (DIAS: training sequences only). */
+  canScribble: boolean;
+  /** Names of the runs with a stored prediction for this sequence. */
+  predictions: string[];
+}
+
+export interface RunEntry {
+  name: string;
+  model?: string;
+  recipe?: string;
+  epochs?: number;
+  finished?: boolean;
+  /** Mean metrics per tested split (`dias test`), or null. */
+  metrics?: Record<string, Record<string, number | null>> | null;
+}
+
+export interface RecipeEntry {
+  name: string;
+  summary?: string;
+  targets?: 'label' | 'scribble';
+}
+
+export interface ServerInfo {
+  version: string;
+  dataset: { path: string; name: string; layout: string; sequences: number; canTrain: boolean };
+  runs: RunEntry[];
+  recipes: RecipeEntry[];
+}
+
+/** GET /api/sequences/:id/metrics: the run's prediction against the label (null where undefined). */
+export interface SequenceMetrics {
+  id: string;
+  run: string;
+  threshold: number;
+  metrics: Record<string, number | null>;
+}
+
+/** One event of a job's stream: its kind and the server's fields (progress, loss, validation DSC, ...). */
+export interface JobEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function check(r: Response): Promise<Response> {
+  if (r.ok) return r;
+  let message = `${r.status} ${r.statusText}`;
+  try {
+    const body = (await r.json()) as { error?: string; message?: string };
+    message = body.error ?? body.message ?? message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  throw new ApiError(r.status, message);
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  return (await (await check(await fetch(url))).json()) as T;
+}
+
+async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return (await (await check(r)).json()) as T;
+}
+
+const seq = (id: string) => `/api/sequences/${encodeURIComponent(id)}`;
+
+export const urls = {
+  frame: (id: string, k: number) => `${seq(id)}/frames/${k}`,
+  label: (id: string) => `${seq(id)}/label`,
+  scribble: (id: string) => `${seq(id)}/scribble`,
+  prediction: (id: string, run: string) => `${seq(id)}/prediction?run=${encodeURIComponent(run)}`,
+  jobEvents: (job: string) => `/api/jobs/${encodeURIComponent(job)}/events`,
+  jobCancel: (job: string) => `/api/jobs/${encodeURIComponent(job)}/cancel`,
+};
+
+export const api = {
+  info: () => getJson<ServerInfo>('/api/info'),
+  datastore: () => getJson<{ sequences: SequenceEntry[] }>('/api/datastore').then((d) => d.sequences),
+  next: () => getJson<{ id: string; run: string; entropy: number }>('/api/next'),
+  async metrics(id: string, run: string): Promise<SequenceMetrics | null> {
+    const r = await fetch(`${seq(id)}/metrics?run=${encodeURIComponent(run)}`);
+    return r.status === 404 ? null : ((await (await check(r)).json()) as SequenceMetrics);
+  },
+
+  /** A grey image, or null when the server has none (404). */
+  async gray(url: string): Promise<GrayImage | null> {
+    const r = await fetch(url);
+    if (r.status === 404) return null;
+    return decodeGray(await (await check(r)).blob());
+  },
+
+  async saveScribble(id: string, image: GrayImage): Promise<void> {
+    const body = await encodeGrayPng(image);
+    await check(await fetch(urls.scribble(id), { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body }));
+  },
+
+  infer: (run: string, sequence: string, mode: 'fast' | 'full') => postJson<{ job: string }>('/api/infer', { run, sequence, mode }),
+  train: (options: Record<string, unknown>) => postJson<{ job: string; run: string }>('/api/train', options),
+  cancel: async (job: string) => void (await check(await fetch(urls.jobCancel(job), { method: 'POST' }))),
+};
+
+/** Follows a job's SSE stream (state, progress, epoch, log, then done / failed / cancelled) until its end; returns
+ * the last event. Each event's type is its SSE event name. */
+export function followJob(job: string, onEvent: (e: JobEvent) => void): Promise<JobEvent> {
+  return new Promise((resolve) => {
+    const source = new EventSource(urls.jobEvents(job));
+    const finish = (e: JobEvent) => {
+      source.close();
+      resolve(e);
+    };
+    const handle = (type: string) => (m: MessageEvent<string>) => {
+      let data: Record<string, unknown> = {};
+      try {
+        data = JSON.parse(m.data) as Record<string, unknown>;
+      } catch {
+        data = { message: m.data };
+      }
+      const event: JobEvent = { ...data, type };
+      onEvent(event);
+      if (['done', 'failed', 'cancelled'].includes(type)) finish(event);
+    };
+    for (const type of ['state', 'progress', 'epoch', 'log', 'done', 'failed', 'cancelled']) source.addEventListener(type, handle(type) as EventListener);
+    source.onerror = () => {
+      if (source.readyState === EventSource.CLOSED) finish({ type: 'failed', error: 'the event stream closed' });
+    };
+  });
+}

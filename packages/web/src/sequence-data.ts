@@ -1,0 +1,88 @@
+// What the viewer holds for the open sequence: its frames (loaded in parallel, current frame first), the MinIP
+// and mean projections once every frame is in, the label, the scribbles and the runs' probability maps. A loader
+// belongs to one sequence; the page drops it (and ignores its late answers) when another is opened.
+import { api, urls, type SequenceEntry } from './api.js';
+import type { GrayImage } from './png.js';
+import { ScribbleLayer } from './scribble.js';
+
+export class SequenceData {
+  readonly frames: (Uint8Array | undefined)[];
+  loadedFrames = 0;
+  minip: Uint8Array | null = null;
+  mean: Uint8Array | null = null;
+  label: Uint8Array | null = null;
+  scribble: ScribbleLayer;
+  readonly predictions = new Map<string, Uint8Array | null>();
+  closed = false;
+
+  constructor(readonly entry: SequenceEntry) {
+    this.frames = new Array(entry.frames).fill(undefined);
+    this.scribble = new ScribbleLayer(entry.width, entry.height);
+  }
+
+  get width(): number {
+    return this.entry.width;
+  }
+  get height(): number {
+    return this.entry.height;
+  }
+
+  private checkSize(what: string, img: GrayImage): Uint8Array {
+    if (img.width !== this.width || img.height !== this.height) {
+      throw new Error(`${what} is ${img.width}x${img.height}, the frames are ${this.width}x${this.height}`);
+    }
+    return img.data;
+  }
+
+  /** Loads every frame, calling onFrame as each arrives; computes the projections at the end. */
+  async loadFrames(first: number, onFrame: (k: number) => void): Promise<void> {
+    const order = [...this.frames.keys()].sort((a, b) => (a === first ? -1 : b === first ? 1 : a - b));
+    await Promise.all(
+      order.map(async (k) => {
+        const img = await api.gray(urls.frame(this.entry.id, k));
+        if (this.closed || !img) return;
+        this.frames[k] = this.checkSize(`frame ${k}`, img);
+        this.loadedFrames++;
+        onFrame(k);
+      }),
+    );
+    if (!this.closed) this.computeProjections();
+  }
+
+  private computeProjections(): void {
+    const n = this.width * this.height;
+    const minip = new Uint8Array(n).fill(255);
+    const sum = new Float32Array(n);
+    const frames = this.frames.filter((f): f is Uint8Array => f !== undefined);
+    for (const f of frames) {
+      for (let i = 0; i < n; i++) {
+        if (f[i] < minip[i]) minip[i] = f[i];
+        sum[i] += f[i];
+      }
+    }
+    const mean = new Uint8Array(n);
+    for (let i = 0; i < n; i++) mean[i] = Math.round(sum[i] / Math.max(1, frames.length));
+    this.minip = minip;
+    this.mean = mean;
+  }
+
+  async loadLabel(): Promise<void> {
+    if (!this.entry.label) return;
+    const img = await api.gray(urls.label(this.entry.id));
+    if (img && !this.closed) this.label = this.checkSize('the label', img);
+  }
+
+  async loadScribble(): Promise<void> {
+    const img = await api.gray(urls.scribble(this.entry.id));
+    if (img && !this.closed) this.scribble = new ScribbleLayer(this.width, this.height, this.checkSize('the scribble', img));
+  }
+
+  /** The run's probability map (0..255), fetched once; null when the run has none for this sequence. */
+  async prediction(run: string, reload = false): Promise<Uint8Array | null> {
+    if (!reload && this.predictions.has(run)) return this.predictions.get(run)!;
+    const img = await api.gray(urls.prediction(this.entry.id, run));
+    const data = img ? this.checkSize(`run ${run}'s prediction`, img) : null;
+    if (!this.closed) this.predictions.set(run, data);
+    return data;
+  }
+}
