@@ -2,7 +2,8 @@
 // Runs every test file with node's test runner through tsx. Node 20 does not find .ts files in a folder by
 // itself, so the files are listed here; extra arguments are passed on (e.g. --test-name-pattern). The
 // 'dias-source' condition makes packages import each other's TypeScript sources, so tests never see a stale dist/.
-// tsx strips types without checking them, so the test files are type-checked first (tsconfig.test.json).
+// tsx strips types without checking them, so the test files are type-checked first (tsconfig.test.json). Before
+// that ESLint runs (eslint.config.js: typescript-eslint's rules, the layers' import boundaries); an error stops here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -18,6 +19,12 @@ for (const pkg of ['packages/torch', 'packages/dias']) {
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
+}
+const eslint = join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+const linted = spawnSync(process.execPath, [eslint, '.'], { cwd: root, stdio: 'inherit' });
+if (linted.status !== 0) {
+  console.error('ESLint found errors (listed above), so the tests did not run; `npm run lint` repeats the check');
+  process.exit(linted.status ?? 1);
 }
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 for (const pkg of ['packages/torch', 'packages/dias']) {

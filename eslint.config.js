@@ -1,0 +1,95 @@
+// ESLint for the whole repository (`npm run lint`, also run by scripts/test.mjs before the tests): the
+// typescript-eslint recommended rules on the TypeScript sources and tests, ESLint's recommended rules on the .mjs
+// scripts, and an import-boundary rule that keeps the layers of ../shared/ARCHITECTURE.md (engine -> data/models ->
+// predict/train -> eval -> server/cli) from importing upwards. Formatting is Prettier's business (.prettierrc).
+import { defineConfig } from 'eslint/config';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Node's globals for the plain JavaScript files (the TypeScript files get theirs from @types/node via tsc). */
+const nodeGlobals = Object.fromEntries(
+  [
+    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval',
+    'clearInterval', 'setImmediate', 'queueMicrotask', 'structuredClone', 'performance', 'fetch', 'AbortController',
+    'TextEncoder', 'TextDecoder', 'globalThis',
+  ].map((name) => [name, 'readonly']),
+);
+
+/**
+ * One layer's forbidden imports as `no-restricted-imports` patterns. `folders` are the sibling folders of
+ * packages/dias/src that the layer must not reach; a pattern matches any relative path that ends in that folder
+ * (`../cli/x.js`, `../../cli/x.js`), so files nested below the layer (train/recipes/) are held to the same rule.
+ */
+function forbid(layer, folders, why) {
+  const regex = `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+  const message = `${layer}/ must not import ${folders.join('/, ')}/: ${why} (the layering in README's Architecture).`;
+  return {
+    files: [`packages/dias/src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
+      // no-restricted-imports sees static imports only; `await import('../cli/x.js')` crosses the layers as well.
+      'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+    },
+  };
+}
+
+const apps = ['server', 'cli', 'bench'];
+
+export default defineConfig(
+  // What .gitignore leaves out (build outputs, runs, data), and the addon's C++.
+  {
+    ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', 'runs/**', 'data/**', '.cache/**', 'packages/torch/native/**'],
+  },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.tsx'],
+    extends: [tseslint.configs.recommended],
+    rules: {
+      // `_`-prefixed names are the project's way to say "this parameter is required by the signature, not used".
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
+      // `interface UNet extends UNetLevels {}` names a set of fields; an interface with one parent is not empty.
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
+    },
+  },
+  {
+    // A model keeps the official attribute names of its sub-networks (`model.inc`, `model.down1`, ...): a shared
+    // register function (blocks/unet-blocks' registerUNetLevels and the like) builds them and the constructor adds
+    // them with `Object.assign(this, register...(this, ...))`, and an interface of the same name as the class types
+    // them. The merge the rule warns about is sound here: the object assigned has exactly that interface's type.
+    files: ['packages/dias/src/models/*.ts'],
+    rules: { '@typescript-eslint/no-unsafe-declaration-merging': 'off' },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: nodeGlobals },
+  },
+  // The engine knows nothing about DIAS.
+  {
+    files: ['packages/torch/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@dias-ts/dias|(\\.\\./)+dias)(/|$)',
+              message: 'the engine (packages/torch) must not import packages/dias: it knows nothing about DSA.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  forbid('data', ['predict', 'train', 'eval', ...apps], 'data is read by every layer above it and reads none of them'),
+  forbid('image', ['predict', 'train', 'eval', ...apps], 'images are drawn for every layer above and know none of them'),
+  forbid('models', ['predict', 'train', 'eval', ...apps], 'models are built by the layers above and know none of them'),
+  forbid('metrics', ['predict', 'train', 'eval', ...apps], 'metrics score arrays for train and eval alike'),
+  forbid('predict', ['train', 'eval', ...apps], 'the predictor is used by training, evaluation and the apps alike'),
+  forbid('train', ['eval', ...apps], 'training reports through events and run folders, which eval reads'),
+  forbid('eval', apps, 'evaluation is a library the commands and the server print or serve'),
+  forbid('server', ['cli', 'bench'], 'the server and the commands call the same domain functions, not each other'),
+  forbid('bench', ['server', 'cli'], 'the benchmarks are libraries the bench commands call; progress comes in as events'),
+);
