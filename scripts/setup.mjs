@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // One command from a fresh clone to a working `dias`: libtorch (Debian's libtorch-dev when none is found),
-// npm packages, the native addon and the TypeScript build. Idempotent: each step is skipped when up to date.
+// npm packages, the native addon, the TypeScript build, the viewer page (Vite) and Debian's chromium for the
+// browser tests. Idempotent: each step is skipped when up to date.
 //   node scripts/setup.mjs              everything
 //   node scripts/setup.mjs --if-needed  same, silent when nothing is to do (used by npm test / npm run demo)
 //   node scripts/setup.mjs --build-only addon and TypeScript only
@@ -47,6 +48,32 @@ async function ensureLibtorch() {
   }
 }
 
+// Debian's chromium drives the viewer's browser tests (playwright-core, no downloaded browser builds). Without it
+// those tests skip, so a failed install only warns.
+const CHROMIUM = '/usr/bin/chromium';
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    log(`${CHROMIUM} not found: the browser tests will skip (install it with: sudo apt-get install -y chromium)`);
+    return;
+  }
+  log('installing chromium with apt-get (for the viewer\'s browser tests)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const argv = ['install', '-y', '--no-install-recommends', 'chromium'];
+  if (spawnSync('apt-get', argv, { stdio: 'inherit', env }).status === 0) return;
+  spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+  if (spawnSync('apt-get', argv, { stdio: 'inherit', env }).status !== 0) log('chromium could not be installed: the browser tests will skip');
+}
+
+/** The viewer page (packages/web/dist) is current when it is newer than every source of it. */
+function webPageCurrent() {
+  const web = join(root, 'packages', 'web');
+  const built = join(web, 'dist', 'index.html');
+  if (!existsSync(built)) return false;
+  const sources = Math.max(newestMtime(join(web, 'src')), ...['index.html', 'vite.config.ts', 'package.json'].map((f) => statSync(join(web, f)).mtimeMs));
+  return statSync(built).mtimeMs >= sources;
+}
+
 function npmPackagesCurrent() {
   const marker = join(root, 'node_modules', '.package-lock.json');
   return existsSync(marker) && statSync(marker).mtimeMs >= statSync(join(root, 'package-lock.json')).mtimeMs;
@@ -63,6 +90,7 @@ function typescriptCurrent() {
 async function main() {
   if (!args.has('--build-only')) {
     await ensureLibtorch();
+    ensureChromium();
     if (!npmPackagesCurrent()) {
       log('installing npm packages (npm ci)');
       run('npm', ['ci', '--no-audit', '--no-fund']);
@@ -76,6 +104,10 @@ async function main() {
   if (!typescriptCurrent()) {
     if (!quiet) log('compiling TypeScript');
     run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-b']);
+  }
+  if (!webPageCurrent()) {
+    if (!quiet) log('building the viewer page (Vite)');
+    run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'warn' : 'info'], { cwd: join(root, 'packages', 'web') });
   }
   if (!quiet) log('ready: try `npx dias info`');
 }
