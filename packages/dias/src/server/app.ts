@@ -256,6 +256,8 @@ export function buildServer(options: ServerOptions): DiasServer {
     return png(reply.header('x-dias-scribble-set', s.set), encodeGrayPng(s.width, s.height, s.data));
   });
   app.put('/api/sequences/:id/scribble', async (req) => {
+    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== 'image/png') throw new HttpError(415, `Content-Type must be image/png, got '${type.slice(0, 60)}'`);
     if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, 'the body must be a PNG (Content-Type: image/png)');
     return datastore.saveScribble((req.params as Params).id, req.body);
   });

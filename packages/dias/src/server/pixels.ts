@@ -29,7 +29,7 @@ export function pixelEncoding(seq: DsaSequence): PixelEncoding {
 
 /** The values as stored on the wire (Uint8Array or Uint16Array, little-endian bytes). */
 export function rawBytes(values: Float32Array, e: PixelEncoding): Buffer {
-  if (e.bits === 8) return Buffer.from(Uint8Array.from(values, (v) => v));
+  if (e.bits === 8) return Buffer.from(Uint8Array.from(values, (v) => Math.round(v)));
   const out = Buffer.alloc(values.length * 2);
   for (let i = 0; i < values.length; i++) out.writeUInt16LE(Math.max(0, Math.min(65535, Math.round((values[i] - e.offset) / e.scale))), i * 2);
   return out;

@@ -1,0 +1,317 @@
+// `dias serve`'s dataset API by injected requests on a tiny DIAS dataset: info and datastore, frames (PNG and raw)
+// and projections equal to the files' pixels, labels, scribbles saved in the DIAS encoding with the previous
+// version kept; every rejection (size, values, body too large, wrong type, split, traversal, symlinks out) writes
+// nothing; the token and the loopback rules; the page or its placeholder.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { encode } from 'fast-png';
+import { fromTypedArray, saveNpy } from '@dias-ts/torch';
+import { openDiasDataset } from '../src/data/dias-layout.js';
+import { decodeGrayPng, encodeGrayPng } from '../src/image/png.js';
+import { buildServer, startServer, type DiasServer } from '../src/server/app.js';
+import { bindProblem, isLoopbackHost, tokenMatches } from '../src/server/access.js';
+import { serveCommand } from '../src/cli/serve.js';
+import { UsageError } from '../src/cli/command.js';
+import { tempDir, writePng } from './data-fixture.js';
+import { frameGrey, vesselAt, writeTinyDataset, writeTinyRun } from './eval-fixture.js';
+
+const { dir, cleanup } = tempDir('dias-server-');
+const data = join(dir, 'data');
+const runs = join(dir, 'runs');
+const outside = join(dir, 'outside');
+const [W, H, T] = [64, 48, 8];
+let server: DiasServer;
+after(async () => {
+  await server?.app.close();
+  cleanup();
+});
+
+/** Every file under root with its size and modification time: what "nothing was written" compares. */
+function snapshot(root: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isDirectory()) walk(p);
+      out.push(`${relative(root, p)} ${st.size} ${st.mtimeMs}`);
+    }
+  };
+  walk(root);
+  return out.sort();
+}
+
+function scribblePng(value: (x: number, y: number) => number, w = W, h = H): Buffer {
+  const pixels = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) pixels[y * w + x] = value(x, y);
+  return Buffer.from(encode({ width: w, height: h, data: pixels, channels: 1, depth: 8 }));
+}
+
+/** A scribble: vessel along the fixture's diagonal band of s0, background in the top-right corner, rest unlabelled. */
+const firstScribble = (x: number, y: number) => (Math.abs(x - y) === 0 && x < 30 ? 1 : x > 55 && y < 8 ? 0 : 255);
+
+const put = (id: string, body: Buffer | string, type = 'image/png') =>
+  server.app.inject({ method: 'PUT', url: `/api/sequences/${id}/scribble`, headers: { 'content-type': type }, payload: body });
+
+describe('dias serve: the dataset API', () => {
+  before(() => {
+    writeTinyDataset(data, { splits: { training: 2, validation: 1, test: 1 } });
+    writeTinyRun(join(runs, 'r1'), { dataDir: data });
+    // Things that lead out of the served folders: a frame and a run folder reached through symbolic links.
+    writePng(join(outside, 'secret.png'), W, H, () => 7);
+    writeTinyRun(join(outside, 'run-out'), { dataDir: data });
+    symlinkSync(join(outside, 'secret.png'), join(data, 'test', 'images', 'image_s9_i0.png'));
+    symlinkSync(join(outside, 'run-out'), join(runs, 'evil'));
+    server = buildServer({ data, runs, maxScribbleBytes: 4096, webDir: join(dir, 'no-web') });
+  });
+
+  test('info names the dataset, the runs (model, recipe) and the recipes; the symlinked run is left out', async () => {
+    const r = await server.app.inject({ url: '/api/info' });
+    assert.equal(r.statusCode, 200);
+    const info = r.json();
+    assert.equal(info.dataset.layout, 'dias');
+    assert.equal(info.dataset.sequences, 5);
+    assert.equal(info.dataset.canTrain, true);
+    assert.deepEqual(info.runs.map((x: { name: string }) => x.name), ['r1']);
+    assert.equal(info.runs[0].model, 'FR_UNet');
+    assert.deepEqual(info.runs[0].checkpoints, ['best', 'final', 'latest']);
+    const recipes = Object.fromEntries(info.recipes.map((x: { name: string; targets: string }) => [x.name, x.targets]));
+    assert.equal(recipes.fsl, 'label');
+    assert.equal(recipes.sscr, 'scribble');
+  });
+
+  test('datastore: split, frames, size, label, scribble flags; a sequence whose frame leads outside has no size', async () => {
+    const r = await server.app.inject({ url: '/api/datastore' });
+    const byId = Object.fromEntries(r.json().sequences.map((s: { id: string }) => [s.id, s]));
+    assert.deepEqual(Object.keys(byId).sort(), ['0', '1', '2', '3', '9']);
+    assert.deepEqual(byId['0'], { id: '0', split: 'training', frames: T, width: W, height: H, bitDepth: 8, label: true, scribble: false, scribbleSets: [], canScribble: true, predictions: [] });
+    assert.equal(byId['2'].split, 'validation');
+    assert.equal(byId['2'].canScribble, false);
+    assert.equal(byId['9'].width, 0);
+    const one = await server.app.inject({ url: '/api/sequences/s1' });
+    assert.equal(one.json().id, '1');
+    assert.equal((await server.app.inject({ url: '/api/sequences/77' })).statusCode, 404);
+  });
+
+  test('frames: the PNG and the raw bytes are the stored pixels; out-of-range frames are 404', async () => {
+    for (const k of [0, 5]) {
+      const want = Array.from({ length: W * H }, (_, i) => frameGrey(1, k, T)(i % W, Math.floor(i / W)));
+      const r = await server.app.inject({ url: `/api/sequences/1/frames/${k}` });
+      assert.equal(r.headers['content-type'], 'image/png');
+      const img = decodeGrayPng(r.rawPayload);
+      assert.deepEqual([img.width, img.height], [W, H]);
+      assert.deepEqual(Array.from(img.data), want);
+      const raw = await server.app.inject({ url: `/api/sequences/1/frames/${k}?format=raw` });
+      assert.equal(raw.headers['x-dias-bits'], '8');
+      assert.deepEqual([raw.headers['x-dias-width'], raw.headers['x-dias-height']], [String(W), String(H)]);
+      assert.deepEqual(Array.from(raw.rawPayload), want);
+    }
+    assert.equal((await server.app.inject({ url: `/api/sequences/1/frames/${T}` })).statusCode, 404);
+    assert.equal((await server.app.inject({ url: '/api/sequences/1/frames/x' })).statusCode, 404);
+    assert.equal((await server.app.inject({ url: '/api/sequences/1/frames/0?format=jpeg' })).statusCode, 400);
+  });
+
+  test('MinIP and mean projections over the frames', async () => {
+    const minip = decodeGrayPng((await server.app.inject({ url: '/api/sequences/0/minip' })).rawPayload).data;
+    const mean = (await server.app.inject({ url: '/api/sequences/0/mean?format=raw' })).rawPayload;
+    for (const [x, y] of [[0, 0], [5, 5], [30, 10], [63, 47]]) {
+      const values = Array.from({ length: T }, (_, k) => frameGrey(0, k, T)(x, y));
+      assert.equal(minip[y * W + x], Math.min(...values));
+      assert.equal(mean[y * W + x], Math.round(values.reduce((a, b) => a + b) / T));
+    }
+  });
+
+  test('label: 0/255 where the fixture has vessels; none for a sequence without', async () => {
+    const img = decodeGrayPng((await server.app.inject({ url: '/api/sequences/3/label' })).rawPayload);
+    assert.deepEqual(Array.from(img.data), Array.from({ length: W * H }, (_, i) => (vesselAt(3, i % W, Math.floor(i / W)) ? 255 : 0)));
+    assert.equal((await server.app.inject({ url: '/api/sequences/0/scribble' })).statusCode, 404);
+  });
+
+  test('PUT scribble: saved as training/scribbles_annotator/label_s0.png in the DIAS encoding, read back; the previous version kept', async () => {
+    const r1 = await put('0', scribblePng(firstScribble));
+    assert.equal(r1.statusCode, 200, r1.body);
+    const saved = r1.json();
+    assert.equal(saved.path, join('training', 'scribbles_annotator', 'label_s0.png'));
+    assert.equal(saved.previous, null);
+    const onDisk = decodeGrayPng(readFileSync(join(data, saved.path)));
+    const want = Array.from({ length: W * H }, (_, i) => firstScribble(i % W, Math.floor(i / W)));
+    assert.deepEqual(Array.from(onDisk.data), want);
+    assert.deepEqual(saved.counts, { vessel: want.filter((v) => v === 1).length, background: want.filter((v) => v === 0).length, unlabelled: want.filter((v) => v === 255).length });
+    const back = await server.app.inject({ url: '/api/sequences/0/scribble' });
+    assert.equal(back.headers['x-dias-scribble-set'], 'scribbles_annotator');
+    assert.deepEqual(Array.from(decodeGrayPng(back.rawPayload).data), want);
+
+    // A second save from a browser canvas (RGBA, equal channels, opaque): the first is kept under .history/.
+    const rgba = new Uint8Array(W * H * 4);
+    for (let i = 0; i < W * H; i++) rgba.set([i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, 255], i * 4);
+    const r2 = await put('s0', Buffer.from(encode({ width: W, height: H, data: rgba, channels: 4, depth: 8 })));
+    assert.equal(r2.statusCode, 200, r2.body);
+    assert.match(r2.json().previous, /^training\/scribbles_annotator\/\.history\/label_s0\.\d{8}T\d+Z\.png$/);
+    assert.deepEqual(Array.from(decodeGrayPng(readFileSync(join(data, r2.json().previous))).data), want);
+    assert.equal(decodeGrayPng(readFileSync(join(data, saved.path))).data[7], 1);
+    // The readers see the new set and nothing odd (the history folder is invisible to them).
+    const ds = openDiasDataset(data);
+    assert.ok(ds.scribbleSets.includes('scribbles_annotator'));
+    assert.deepEqual(ds.problems.filter((p) => p.path.includes('scribbles_annotator')), []);
+    const entry = (await server.app.inject({ url: '/api/sequences/0' })).json();
+    assert.equal(entry.scribble, true);
+  });
+
+  test('rejected scribbles (size, values, colour, not PNG, type, too large, split, unknown) get 4xx and write nothing', async () => {
+    const before = snapshot(data);
+    const cases: [string, Promise<{ statusCode: number; body: string }>, number, RegExp][] = [
+      ['wrong size', put('1', scribblePng(() => 255, W - 1, H)), 400, /63x48.*64x48/],
+      ['other values', put('1', scribblePng((x) => (x === 3 ? 128 : 255))), 400, /48 of 3072 pixels .*128/],
+      ['colour', put('1', Buffer.from(encode({ width: W, height: H, data: new Uint8Array(W * H * 3).fill(0).map((_, i) => (i % 3 === 0 ? 255 : 0)), channels: 3, depth: 8 }))), 400, /\(255,0,0\)/],
+      ['not a PNG', put('1', Buffer.from('hello, not a png at all')), 400, /not a PNG/],
+      ['JSON instead', put('1', JSON.stringify({ a: 1 }), 'application/json'), 415, /image\/png/],
+      ['other type', put('1', 'x', 'text/plain'), 415, /./],
+      ['too large', put('1', Buffer.alloc(5000, 1)), 413, /./],
+      ['validation split', put('2', scribblePng(() => 255)), 403, /training sequences/],
+      ['unknown id', put('55', scribblePng(() => 255)), 404, /not in/],
+      ['traversal id', put('..%2F..%2Fx', scribblePng(() => 255)), 400, /number/],
+    ];
+    for (const [what, request, status, message] of cases) {
+      const r = await request;
+      assert.equal(r.statusCode, status, `${what}: ${r.body}`);
+      assert.match(JSON.parse(r.body).error, message, what);
+    }
+    assert.deepEqual(snapshot(data), before);
+  });
+
+  test('path traversal: ../, encoded, absolute, symlinks out of the dataset or --runs are 4xx', async () => {
+    const urls = [
+      '/api/sequences/..%2F..%2F..%2Fetc%2Fpasswd/frames/0', '/api/sequences/%2Fetc%2Fpasswd/label', '/api/sequences/../../etc/passwd',
+      '/api/sequences/..%252F..%252Fetc/minip', '/api/sequences/0/prediction?run=..%2Foutside%2Frun-out', '/api/sequences/0/prediction?run=%2Ftmp',
+      '/api/sequences/0/prediction?run=evil', '/api/sequences/9/frames/0', '/..%2F..%2Fpackage.json', '/%2Fetc%2Fpasswd',
+    ];
+    for (const url of urls) {
+      const r = await server.app.inject({ url });
+      assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${url}: ${r.statusCode} ${r.body}`);
+      assert.doesNotMatch(r.body, /root:|PNG/, url);
+    }
+    const inferOut = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: '../outside/run-out', sequence: '0' } });
+    assert.equal(inferOut.statusCode, 400);
+    const viaLink = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'evil', sequence: '0' } });
+    assert.equal(viaLink.statusCode, 403);
+  });
+
+  test('a folder of .npy stacks: ids are file names; ../ and a symlinked stack outside are refused', async () => {
+    const folder = join(dir, 'npy');
+    mkdirSync(folder);
+    const stack = fromTypedArray(Float32Array.from({ length: 3 * 8 * 10 }, (_, i) => i * 0.5), [3, 8, 10]);
+    saveNpy(join(folder, 'a.npy'), stack);
+    saveNpy(join(outside, 'b.npy'), stack);
+    stack.dispose();
+    symlinkSync(join(outside, 'b.npy'), join(folder, 'b.npy'));
+    const s = buildServer({ data: folder });
+    try {
+      const list = (await s.app.inject({ url: '/api/datastore' })).json().sequences;
+      assert.deepEqual(list.map((e: { id: string; frames: number }) => [e.id, e.frames]), [['a.npy', 3], ['b.npy', 0]]);
+      // Float values that are not whole numbers go raw as 16-bit with the offset and scale that give them back.
+      const raw = await s.app.inject({ url: '/api/sequences/a.npy/frames/2?format=raw' });
+      assert.equal(raw.headers['x-dias-bits'], '16');
+      const [offset, scale] = [Number(raw.headers['x-dias-offset']), Number(raw.headers['x-dias-scale'])];
+      const v = raw.rawPayload.readUInt16LE(2 * 13);
+      assert.ok(Math.abs(offset + scale * v - (160 + 13) * 0.5) < scale, `${offset + scale * v}`);
+      assert.equal((await s.app.inject({ url: '/api/sequences/b.npy/frames/0' })).statusCode, 403);
+      assert.equal((await s.app.inject({ url: '/api/sequences/..%2Fdata%2Ftest/frames/0' })).statusCode, 400);
+      assert.equal((await s.app.inject({ url: '/api/sequences/.hidden/frames/0' })).statusCode, 400);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('prediction, error and metrics need a stored prediction and a run name', async () => {
+    assert.equal((await server.app.inject({ url: '/api/sequences/0/prediction' })).statusCode, 400);
+    const r = await server.app.inject({ url: '/api/sequences/0/prediction?run=r1' });
+    assert.equal(r.statusCode, 404);
+    assert.match(r.json().error, /POST \/api\/infer/);
+    assert.equal((await server.app.inject({ url: '/api/sequences/0/error?run=nope' })).statusCode, 404);
+    assert.equal((await server.app.inject({ url: '/api/sequences/0/metrics?run=r1&threshold=2' })).statusCode, 400);
+  });
+
+  test('the page: a note until packages/web is built, then its files; unknown paths are 404', async () => {
+    const note = await server.app.inject({ url: '/' });
+    assert.match(note.headers['content-type'] as string, /text\/html/);
+    assert.match(note.body, /has not been built/);
+    const web = join(dir, 'web');
+    mkdirSync(join(web, 'assets'), { recursive: true });
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>viewer</title>');
+    writeFileSync(join(web, 'assets', 'app.js'), 'console.log(1)');
+    const s = buildServer({ data, webDir: web });
+    try {
+      assert.equal((await s.app.inject({ url: '/' })).body, '<!doctype html><title>viewer</title>');
+      const js = await s.app.inject({ url: '/assets/app.js' });
+      assert.match(js.headers['content-type'] as string, /text\/javascript/);
+      assert.equal((await s.app.inject({ url: '/assets/none.js' })).statusCode, 404);
+      assert.equal((await s.app.inject({ url: '/api/nothing' })).statusCode, 404);
+    } finally {
+      await s.app.close();
+    }
+  });
+});
+
+describe('dias serve: access', () => {
+  test('with a token: 401 without or with a wrong one; Bearer, X-Dias-Token and the cookie pass; /?token= sets the cookie', async () => {
+    const token = 'correct-horse-battery';
+    const s = buildServer({ data, token });
+    try {
+      assert.equal((await s.app.inject({ url: '/api/info' })).statusCode, 401);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { authorization: 'Bearer wrong-token-123' } })).statusCode, 401);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { 'x-dias-token': token } })).statusCode, 200);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { cookie: `a=b; dias_token=${token}` } })).statusCode, 200);
+      const before = snapshot(data);
+      assert.equal((await s.app.inject({ method: 'PUT', url: '/api/sequences/1/scribble', headers: { 'content-type': 'image/png' }, payload: scribblePng(() => 255) })).statusCode, 401);
+      assert.deepEqual(snapshot(data), before);
+      const login = await s.app.inject({ url: `/?token=${token}` });
+      assert.equal(login.statusCode, 303);
+      assert.match(String(login.headers['set-cookie']), /^dias_token=correct-horse-battery; .*HttpOnly; SameSite=Strict/);
+      assert.equal((await s.app.inject({ url: '/?token=nope' })).statusCode, 401);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('without a token: only loopback Host names are answered (DNS rebinding)', async () => {
+    const s = buildServer({ data });
+    try {
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { host: '127.0.0.1:8765' } })).statusCode, 200);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { host: '[::1]:8765' } })).statusCode, 200);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { host: 'evil.example:8765' } })).statusCode, 403);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('a non-local bind without a token refuses to start (exit 2); with one it listens; tokens compare exactly', async (t) => {
+    assert.match(bindProblem('0.0.0.0', undefined)!, /--token/);
+    assert.equal(bindProblem('127.0.0.1', undefined), undefined);
+    assert.equal(bindProblem('0.0.0.0', 'a-token-value'), undefined);
+    assert.ok(isLoopbackHost('::1') && isLoopbackHost('localhost') && isLoopbackHost('127.0.0.2') && !isLoopbackHost('10.0.0.1'));
+    await assert.rejects(startServer({ data, host: '0.0.0.0', port: 0 }), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /not a loopback/.test(e.message));
+    await assert.rejects(serveCommand.run(['--data', data, '--host', '192.168.1.5', '--port', '0']), UsageError);
+    await assert.rejects(serveCommand.run(['--data', join(dir, 'missing')]), UsageError);
+    await assert.rejects(serveCommand.run(['--data', data, '--port', '99999']), UsageError);
+    assert.ok(tokenMatches('abc', 'abc') && !tokenMatches('abd', 'abc') && !tokenMatches('abcd', 'abc'));
+    // A loopback bind listens and prints a URL that works.
+    const s = await startServer({ data, host: '127.0.0.1', port: 0, token: 'a-token-value' });
+    try {
+      assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=a-token-value$/);
+      const r = await fetch(s.url.replace(/\?.*/, 'api/info'), { headers: { authorization: 'Bearer a-token-value' } });
+      assert.equal(r.status, 200);
+    } finally {
+      await s.app.close();
+    }
+    t.mock.method(console, 'log', () => {});
+  });
+});
+
+test('encodeGrayPng keeps the scribble values 0, 1 and 255 exactly', () => {
+  const img = decodeGrayPng(encodeGrayPng(3, 1, [0, 1, 255]));
+  assert.deepEqual(Array.from(img.data), [0, 1, 255]);
+});
