@@ -62,7 +62,11 @@ export class Job {
 
   /** Resolves when the job has ended. */
   whenEnded(): Promise<JobState> {
-    return new Promise((resolve) => this.subscribe(() => resolve(this.state)));
+    return new Promise((resolve) => {
+      this.subscribe(() => {
+        if (!this.running) resolve(this.state);
+      });
+    });
   }
 
   toJSON(): Record<string, unknown> {

@@ -144,8 +144,10 @@ function finalize(config: TrainConfig): TrainConfig {
 export class TrainingService {
   private current: { job: Job; worker: Promise<TensorWorker> } | null = null;
 
+  /** The running job (one that has ended is not, while its worker is still being stopped). */
   get busy(): Job | null {
-    return this.current?.job ?? null;
+    const job = this.current?.job;
+    return job?.running ? job : null;
   }
 
   /** Starts the run as `job` (the caller has checked that none is running); the job ends with the run. */

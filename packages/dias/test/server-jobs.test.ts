@@ -1,0 +1,221 @@
+// `dias serve`'s jobs by injected requests on a tiny dataset: inference in the worker thread gives the map that the
+// Predictor gives in this thread, streamed over SSE and then served as probability, error map and metrics; queued
+// jobs cancel; /api/next ranks by the mean binary entropy; a training job writes an ordinary run, reports its
+// epochs, refuses a second job (409) and cancels.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { encode } from 'fast-png';
+import { loadDiasSequence, openDiasDataset } from '../src/data/dias-layout.js';
+import { decodeGrayPng } from '../src/image/png.js';
+import { evaluateImage } from '../src/metrics/metrics.js';
+import { probabilityImage } from '../src/eval/pictures.js';
+import { Predictor } from '../src/predict/predictor.js';
+import { loadRunModel, readRunConfig } from '../src/train/run-folder.js';
+import { buildServer, type DiasServer } from '../src/server/app.js';
+import { Datastore } from '../src/server/datastore.js';
+import { RunStore } from '../src/server/run-store.js';
+import { trainConfigFromBody } from '../src/server/training.js';
+import { tempDir } from './data-fixture.js';
+import { writeTinyDataset, writeTinyRun } from './eval-fixture.js';
+
+const { dir, cleanup } = tempDir('dias-server-jobs-');
+const data = join(dir, 'data');
+const runs = join(dir, 'runs');
+const [W, H] = [64, 48];
+let server: DiasServer;
+after(async () => {
+  await server?.app.close();
+  cleanup();
+});
+
+interface Sse {
+  event: string;
+  data: Record<string, unknown> & { [k: string]: unknown };
+}
+
+function parseSse(text: string): Sse[] {
+  return text.split('\n\n').filter((b) => b.trim()).map((block) => {
+    const event = /^event: (.*)$/m.exec(block)![1];
+    const json = /^data: (.*)$/m.exec(block)![1];
+    return { event, data: JSON.parse(json) };
+  });
+}
+
+/** The fast-mode map of a sequence as the Predictor gives it here, with the run's best weights. */
+function reference(id: number): Float32Array {
+  const loaded = loadRunModel(join(runs, 'r1'), 'best');
+  const ref = openDiasDataset(data).find(id)!;
+  const prob = new Predictor(loaded.model, loaded.spec, { stride: 64, tta: false, frames: loaded.frames }).predict(loadDiasSequence(ref, { frames: 'native' }));
+  loaded.model.dispose();
+  return prob;
+}
+
+function entropy(prob: Float32Array): number {
+  let s = 0;
+  for (const p of prob) if (p > 0 && p < 1) s += -p * Math.log2(p) - (1 - p) * Math.log2(1 - p);
+  return s / prob.length;
+}
+
+const blankScribble = () => Buffer.from(encode({ width: W, height: H, data: new Uint8Array(W * H).fill(255).fill(1, 0, 5), channels: 1, depth: 8 }));
+
+/** The tiny training settings (train-fixture.ts's tinyConfig, through the API's settings). */
+const TINY = {
+  model: 'FR_UNet', modelOptions: { feature_scale: 16 }, epochs: 1, patchesPerEpoch: 8, batchSize: 4,
+  settings: { 'data.patchSize': 32, 'data.workers': 0, 'train.threads': 1, 'scheduler.warmupEpochs': 0, 'validation.stride': 16, 'validation.batchSize': 16 },
+};
+
+describe('dias serve: jobs', () => {
+  before(() => {
+    writeTinyDataset(data, { splits: { training: 2, validation: 1, test: 1 } });
+    writeTinyRun(join(runs, 'r1'), { dataDir: data });
+    server = buildServer({ data, runs });
+  });
+
+  test('infer: SSE progress then the result; the served map is the Predictor\'s; error map and metrics agree with it', async () => {
+    const r = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: 's3', mode: 'fast' } });
+    assert.equal(r.statusCode, 202, r.body);
+    const { job, events } = r.json();
+    const stream = await server.app.inject({ url: events });
+    assert.match(stream.headers['content-type'] as string, /text\/event-stream/);
+    const evs = parseSse(stream.body);
+    assert.equal(evs[0].event, 'state');
+    assert.equal(evs.at(-1)!.event, 'done', stream.body);
+    const progress = evs.filter((e) => e.event === 'progress').map((e) => e.data);
+    assert.ok(progress.length >= 1);
+    assert.deepEqual(progress.at(-1), { done: 2, total: 2 });
+    const result = evs.at(-1)!.data as { metrics: Record<string, number>; prediction: string; vesselFraction: number };
+    assert.equal(result.prediction, '/api/sequences/3/prediction?run=r1');
+    assert.equal((await server.app.inject({ url: `/api/jobs/${job}` })).json().state, 'done');
+
+    const want = reference(3);
+    const raw = (await server.app.inject({ url: `${result.prediction}&format=raw` })).rawPayload;
+    const got = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    assert.equal(got.length, W * H);
+    let d = 0;
+    for (let i = 0; i < got.length; i++) d = Math.max(d, Math.abs(got[i] - want[i]));
+    assert.ok(d < 1e-6, `max difference ${d}`);
+    const png = decodeGrayPng((await server.app.inject({ url: result.prediction })).rawPayload);
+    assert.deepEqual(Array.from(png.data), Array.from(probabilityImage(got, W, H)));
+
+    const label = decodeGrayPng((await server.app.inject({ url: '/api/sequences/3/label' })).rawPayload).data;
+    const error = (await server.app.inject({ url: '/api/sequences/3/error?run=r1&threshold=0.5' })).rawPayload;
+    const { decode } = await import('fast-png');
+    const rgb = decode(error).data as Uint8Array;
+    for (let i = 0; i < W * H; i++) {
+      const [p, t] = [got[i] >= 0.5, label[i] === 255];
+      const colour = p && t ? [255, 255, 255] : p ? [0, 255, 0] : t ? [255, 0, 0] : [0, 0, 0];
+      assert.deepEqual(Array.from(rgb.subarray(i * 3, i * 3 + 3)), colour, `pixel ${i}`);
+    }
+    const metrics = (await server.app.inject({ url: '/api/sequences/3/metrics?run=r1' })).json().metrics;
+    const direct = evaluateImage(want, Uint8Array.from(label, (v) => (v ? 1 : 0)), W, H).metrics;
+    assert.ok(Math.abs(metrics.DSC - direct.DSC) < 1e-6 && Math.abs(result.metrics.AUC - direct.AUC) < 1e-6);
+    const entry = (await server.app.inject({ url: '/api/sequences/3' })).json();
+    assert.deepEqual(entry.predictions, ['r1']);
+    const folder = readdirSync(join(runs, 'r1', 'predictions'));
+    assert.equal(folder.length, 1);
+    for (const f of ['s3_prob.npy', 's3_prob.png', 's3_mask.png', 's3_error.png', 's3_overlay.png']) assert.ok(existsSync(join(runs, 'r1', 'predictions', folder[0], f)), f);
+  });
+
+  test('infer: a queued job cancels before it starts; an ended job cannot be cancelled; bad requests are 4xx', async () => {
+    const first = (await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '2', mode: 'full', checkpoint: 'final' } })).json();
+    const second = (await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '1' } })).json();
+    const cancel = await server.app.inject({ method: 'POST', url: `/api/jobs/${second.job}/cancel` });
+    assert.equal(cancel.statusCode, 200);
+    const evs = parseSse((await server.app.inject({ url: second.events })).body);
+    assert.equal(evs.at(-1)!.event, 'cancelled');
+    assert.equal(parseSse((await server.app.inject({ url: first.events })).body).at(-1)!.event, 'done');
+    assert.equal((await server.app.inject({ method: 'POST', url: `/api/jobs/${first.job}/cancel` })).statusCode, 409);
+    assert.equal((await server.app.inject({ url: '/api/sequences/1/prediction?run=r1' })).statusCode, 404, 'the cancelled job wrote nothing');
+    const bad: [Record<string, unknown>, number][] = [
+      [{ sequence: '1' }, 400], [{ run: 'r1' }, 400], [{ run: 'r1', sequence: '1', mode: 'slow' }, 400],
+      [{ run: 'r1', sequence: '1', checkpoint: 'worst' }, 400], [{ run: 'nope', sequence: '1' }, 404], [{ run: 'r1', sequence: '42' }, 404],
+    ];
+    for (const [payload, status] of bad) assert.equal((await server.app.inject({ method: 'POST', url: '/api/infer', payload })).statusCode, status, JSON.stringify(payload));
+    assert.equal((await server.app.inject({ url: '/api/jobs/j999' })).statusCode, 404);
+  });
+
+  test('next: the unscribbled training sequence with the highest mean binary entropy; scribbled ones drop out', async () => {
+    const r = await server.app.inject({ url: '/api/next?run=r1' });
+    assert.equal(r.statusCode, 200, r.body);
+    const next = r.json();
+    const want = [0, 1].map((id) => ({ id: String(id), entropy: entropy(reference(id)) })).sort((a, b) => b.entropy - a.entropy);
+    assert.deepEqual(next.candidates.map((c: { id: string }) => c.id), want.map((c) => c.id));
+    assert.ok(Math.abs(next.entropy - want[0].entropy) < 1e-5, `${next.entropy} vs ${want[0].entropy}`);
+    assert.equal(next.id, want[0].id);
+    const put = (id: string) => server.app.inject({ method: 'PUT', url: `/api/sequences/${id}/scribble`, headers: { 'content-type': 'image/png' }, payload: blankScribble() });
+    assert.equal((await put(next.id)).statusCode, 200);
+    assert.equal((await server.app.inject({ url: '/api/next' })).json().id, want[1].id);
+    assert.equal((await put(want[1].id)).statusCode, 200);
+    assert.equal((await server.app.inject({ url: '/api/next' })).statusCode, 404);
+  });
+
+  test('train: a bad request is 400 naming the problem, an existing run 409; SSCR trains on the scribbled sequences only', async () => {
+    const post = (payload: Record<string, unknown>) => server.app.inject({ method: 'POST', url: '/api/train', payload });
+    const cases: [Record<string, unknown>, number, RegExp][] = [
+      [{}, 400, /recipe: required/],
+      [{ recipe: 'magic' }, 400, /unknown recipe 'magic'/],
+      [{ recipe: 'fsl', settings: { 'train.nonsense': 1 } }, 400, /train\.nonsense/],
+      [{ recipe: 'fsl', epochs: -2 }, 400, /train\.epochs/],
+      [{ recipe: 'fsl', name: '../x' }, 400, /plain name/],
+      [{ recipe: 'fsl', name: 'r1' }, 409, /exists already/],
+      [{ recipe: 'sscr', scribbles: 'nothing-here' }, 400, /no training sequence has a scribble in set 'nothing-here'/],
+    ];
+    for (const [payload, status, message] of cases) {
+      const r = await post(payload);
+      assert.equal(r.statusCode, status, `${JSON.stringify(payload)}: ${r.body}`);
+      assert.match(r.json().error, message);
+    }
+    // The previous test saved annotator scribbles for 0 and 1; drop nothing, ask for the set: both ids.
+    const { config } = await trainConfigFromBody({ recipe: 'sscr', name: 'w1', from: 'r1' }, Datastore.open(data), new RunStore(runs));
+    assert.equal(config.data.scribbles, 'annotator');
+    assert.deepEqual(config.data.labelledIds, [0, 1]);
+    assert.equal(config.train.init.from, join(runs, 'r1'));
+    assert.equal(config.model.name, 'FR_UNet');
+  });
+
+  test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {
+    const r = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'fsl-tiny', ...TINY } });
+    assert.equal(r.statusCode, 202, r.body);
+    const { job, run, events } = r.json();
+    assert.equal(run, 'fsl-tiny');
+    const again = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'other', ...TINY } });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.json().error, /still running/);
+    const evs = parseSse((await server.app.inject({ url: events })).body);
+    assert.equal(evs.at(-1)!.event, 'done', JSON.stringify(evs.at(-1)));
+    const progress = evs.filter((e) => e.event === 'progress').map((e) => e.data as { step: number; steps: number; losses: { loss: number } });
+    assert.deepEqual(progress.map((p) => p.step), [1, 2]);
+    assert.ok(progress.every((p) => p.steps === 2 && Number.isFinite(p.losses.loss)));
+    const epoch = evs.find((e) => e.event === 'epoch')!.data as { epoch: number; val: { DSC: number } };
+    assert.equal(epoch.epoch, 1);
+    assert.ok(typeof epoch.val.DSC === 'number');
+    assert.ok(evs.some((e) => e.event === 'log' && /training FR_UNet/.test(String(e.data.line))));
+    assert.deepEqual(evs.at(-1)!.data, { run: 'fsl-tiny', epochs: 1, finished: true, best: { metric: 'dsc', value: epoch.val.DSC, epoch: 1 } });
+    assert.equal((await server.app.inject({ url: `/api/jobs/${job}` })).json().state, 'done');
+    // An ordinary run: its config, checkpoints, and the server lists it.
+    assert.equal(readRunConfig(join(runs, 'fsl-tiny')).train.recipe, 'fsl');
+    const info = (await server.app.inject({ url: '/api/info' })).json();
+    const listed = info.runs.find((x: { name: string }) => x.name === 'fsl-tiny');
+    assert.deepEqual([listed.epochs, listed.finished, listed.checkpoints], [1, true, ['best', 'final', 'latest']]);
+  });
+
+  test('train: cancel stops the run at its next step; the next job is accepted', async () => {
+    const r = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'long', ...TINY, epochs: 50, patchesPerEpoch: 400 } });
+    assert.equal(r.statusCode, 202, r.body);
+    const job = server.jobs.get(r.json().job)!;
+    await new Promise<void>((resolve) => {
+      const stop = job.subscribe((e) => {
+        if (e.event === 'progress') {
+          stop();
+          resolve();
+        }
+      });
+    });
+    assert.equal((await server.app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` })).statusCode, 200);
+    assert.equal(await job.whenEnded(), 'cancelled');
+    assert.ok(existsSync(join(runs, 'long', 'config.json')), 'the run folder stays, resumable');
+    assert.equal((await server.app.inject({ url: '/api/info' })).json().train, null);
+  });
+});
