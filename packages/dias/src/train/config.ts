@@ -170,6 +170,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 
 /** A bad setting: `key` is its full dotted name. */
 export class ConfigError extends Error {
+  /** A bad setting is a usage error, exit code 2 (cli/command.ts), in every command that reads a config. */
+  readonly exitCode = 2;
   constructor(readonly key: string, readonly reason: string, readonly source?: string) {
     super(`${source ? `${source}: ` : ''}${key}: ${reason}`);
     this.name = 'ConfigError';
@@ -184,7 +186,11 @@ interface Schema {
   [key: string]: Leaf | Schema;
 }
 
-const show = (v: unknown) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v));
+/** A value as a message shows it: one line of at most 80 characters (a binary file read as YAML is one string). */
+const show = (v: unknown) => {
+  const text = (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v)).replace(/[\x00-\x1f\x7f-\x9f\ufffd]/g, '?');
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
 const ok = (v: unknown) => ({ ok: v });
 const bad = (reason: string) => ({ reason });
 

@@ -16,13 +16,13 @@ export interface NpyHeader {
 }
 
 /**
- * A header as an error shows it: at most 100 characters, control and non-ASCII characters escaped. A corrupt
- * header may be 4 GB of binary (version 2 and 3 lengths are 32-bit); the message should stay one short line.
+ * A header as an error shows it: at most 60 characters, anything but printable ASCII as '?'. A corrupt header
+ * may be 4 GB of binary (version 2 and 3 lengths are 32-bit); the message should stay one short line.
  */
 function shown(header: string): string {
   const text = header.trim();
-  const clipped = text.length > 100 ? `${text.slice(0, 100)}... (${text.length} characters)` : text;
-  return JSON.stringify(clipped).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const clipped = text.length > 60 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
+  return clipped.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** Parses a .npy header; `name` (a path) appears in every error. */

@@ -172,16 +172,22 @@ export class Module {
     const own = this.stateDict();
     const missingKeys = [...own.keys()].filter((k) => !given.has(k));
     const unexpectedKeys = [...given.keys()].filter((k) => !own.has(k));
+    // At most five of each kind, and how many in all: a checkpoint of another model misses hundreds of keys, and
+    // the whole list (13 KB for a small FR_UNet) buried the message.
+    const some = (items: string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')}, ... (${items.length} in all)`);
     const problems: string[] = [];
-    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
-    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
+    if (strict && missingKeys.length) problems.push(`missing keys: ${some(missingKeys)}`);
+    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${some(unexpectedKeys)}`);
+    const mismatches: string[] = [];
     for (const [key, target] of own) {
       const source = given.get(key);
       if (!source) continue;
       const a = target.shape.join(', ');
       const b = source.shape.join(', ');
-      if (a !== b) problems.push(`size mismatch for ${key}: the checkpoint has [${b}], this ${this.typeName} has [${a}]`);
+      if (a !== b) mismatches.push(`size mismatch for ${key}: the checkpoint has [${b}], this ${this.typeName} has [${a}]`);
     }
+    problems.push(...mismatches.slice(0, 5));
+    if (mismatches.length > 5) problems.push(`... (${mismatches.length} size mismatches in all)`);
     if (problems.length) throw new Error(`Error(s) in loading state dict for ${this.typeName}:\n  ${problems.join('\n  ')}`);
     noGrad(() => {
       for (const [key, target] of own) {
