@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { detectFormat, readSequence } from '../data/read-sequence.js';
 import { caseOutputFiles, writeCaseOutputs } from '../eval/case-outputs.js';
-import { Predictor } from '../predict/predictor.js';
+import { FAST_PREDICTION, Predictor } from '../predict/predictor.js';
 import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/metrics.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
@@ -77,7 +77,7 @@ export const segmentCommand: Command = {
 
     const t0 = performance.now();
     const loaded = loadInferenceModel(values);
-    const predict = loaded.predictOptions(values, values.fast ? { stride: positiveIntFlag('stride', values.stride, 64), tta: false } : {});
+    const predict = loaded.predictOptions(values, values.fast ? { stride: positiveIntFlag('stride', values.stride, FAST_PREDICTION.stride), tta: FAST_PREDICTION.tta } : {});
     const format = detectFormat(input);
     const seq = await readSequence(input, { id: values.id, split, subtract });
     printWarnings(seq);

@@ -51,6 +51,12 @@ export interface PredictCallbacks {
 /** PredictorOptions plus the callbacks of one call (what predictSequence takes). */
 export type PredictOptions = PredictorOptions & Pick<PredictCallbacks, 'onProgress'>;
 
+/**
+ * The fast setting of `dias segment --fast` and the server's fast mode: patches side by side (stride 64) without
+ * TTA, about 15x less work than the defaults for a DSC about 0.01 lower on synthetic data (README).
+ */
+export const FAST_PREDICTION = { stride: 64, tta: false } as const;
+
 /** The flips averaged by test-time augmentation: tensor dims of [..., H, W] to mirror. */
 const TTA_FLIPS: readonly (readonly number[])[] = [[], [-1], [-2], [-2, -1]];
 

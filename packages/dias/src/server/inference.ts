@@ -4,6 +4,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { TensorWorker } from '@dias-ts/torch';
 import { scriptWorkerTarget } from '../data/script-worker.js';
+import { FAST_PREDICTION, type PredictorOptions } from '../predict/predictor.js';
 import type { WeightsChoice } from '../train/run-folder.js';
 import type { Job } from './jobs.js';
 
@@ -50,9 +51,9 @@ export interface InferProgress {
 /** The message a cancelled request fails with. */
 export const CANCELLED = 'cancelled';
 
-/** The prediction settings of a mode, as `dias segment --fast` and its defaults. */
-export function modeSettings(mode: InferMode): { stride: number; tta: boolean } {
-  return mode === 'fast' ? { stride: 64, tta: false } : { stride: 32, tta: true };
+/** The prediction settings of a mode: `dias segment --fast`'s, or the Predictor's defaults (stride 32, flip TTA). */
+export function modeSettings(mode: InferMode): Partial<PredictorOptions> {
+  return mode === 'fast' ? { ...FAST_PREDICTION } : {};
 }
 
 export class InferenceService {
