@@ -193,6 +193,34 @@ describe('--threads', () => {
   });
 });
 
+describe('bench report and bench ssl read --threads and --device as every command', () => {
+  test('more threads than cores are capped with the note; --device cuda without CUDA is a usage error', async (t) => {
+    const before = getNumThreads();
+    const err = t.mock.method(console, 'error', () => {});
+    const { dir, cleanup } = tempDir();
+    try {
+      const cores = availableParallelism();
+      // A broken training frame: each report stops at its first read, after the flags are applied.
+      writeDiasSequences(dir, [{ split: 'training', id: 1, frames: 4, label: true }, { split: 'validation', id: 2, frames: 4, label: true }]);
+      writeFileSync(join(dir, 'training', 'images', 'image_s1_i0.png'), 'not a png');
+      for (const args of [['report', '--models', 'unet'], ['ssl', '--model', 'unet']]) {
+        setNumThreads(1);
+        const out = join(dir, `${args[0]}.md`);
+        await assert.rejects(quiet(() => benchCommand.run([...args, '--data', dir, '--threads', '1000', '--out', out, '--no-progress'])), /image_s1_i0\.png: not a readable PNG|no unlabelled sequences/);
+        assert.equal(getNumThreads(), cores, args[0]);
+        assert.ok(err.mock.calls.some((c) => c.arguments.join(' ') === `note: --threads 1000 is more than the ${cores} cores here; using ${cores}`), args[0]);
+        await assert.rejects(quiet(() => benchCommand.run([...args, '--data', dir, '--threads', '0'])), (e: Error) => e instanceof UsageError && /--threads must be a positive integer/.test(e.message));
+        if (!cuda.isAvailable()) {
+          await assert.rejects(quiet(() => benchCommand.run([...args, '--data', dir, '--device', 'cuda', '--out', out])), (e: Error) => e instanceof UsageError && /--device cuda: CUDA is not available/.test(e.message));
+        }
+      }
+    } finally {
+      setNumThreads(before);
+      cleanup();
+    }
+  });
+});
+
 describe('--max-pixels', () => {
   test('an image over the limit stops with the file named and exit 1; --max-pixels and DIAS_MAX_PIXELS raise the limit', () => {
     const { dir, cleanup } = tempDir();

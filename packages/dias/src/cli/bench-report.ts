@@ -1,14 +1,14 @@
 // `dias bench report`: the flags of the model comparison (bench/model-report.ts).
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { setNumThreads } from '@dias-ts/torch';
 import { runModelReport, type BenchBudget } from '../bench/model-report.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { RECIPE_NAMES } from '../train/recipes/index.js';
 import { UsageError } from './command.js';
 import { progressEvents } from './train-progress.js';
-import { deviceFlag, labelledSplitFlag, positiveIntFlag } from './flags.js';
+import { availableDevice, labelledSplitFlag, positiveIntFlag } from './flags.js';
+import { applyThreadsFlag } from './inference-flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
                          [--recipes fsl,pce,sscr,... | --ablation sscr] [--scribbles SET]
@@ -106,9 +106,10 @@ export async function benchReport(argv: string[]): Promise<number> {
     if (!values.config) baseConfig.scheduler.stepIndex = 'updates';
     baseConfig.data.scribbles = values.scribbles;
   }
-  const threads = positiveIntFlag('threads', values.threads);
-  if (threads !== undefined) setNumThreads(threads);
-  const device = deviceFlag(values.device);
+  // As every command: a device this machine lacks is a usage error, more threads than cores are capped (once,
+  // here, so that each run's config holds the capped count).
+  const device = values.device === undefined ? undefined : availableDevice(values.device);
+  const threads = applyThreadsFlag(values.threads);
   const result = await runModelReport({
     dataDir: values.data, models, recipes, ablation: values.ablation as 'sscr' | undefined, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
     threads, device,

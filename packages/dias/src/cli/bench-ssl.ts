@@ -1,12 +1,12 @@
 // `dias bench ssl`: the flags of the semi-supervised curve (bench/ssl-report.ts).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { setNumThreads } from '@dias-ts/torch';
 import { runSslReport } from '../bench/ssl-report.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { parseBudget } from './bench-report.js';
 import { UsageError } from './command.js';
-import { deviceFlag, labelledSplitFlag, positiveIntFlag } from './flags.js';
+import { availableDevice, labelledSplitFlag, positiveIntFlag } from './flags.js';
+import { applyThreadsFlag } from './inference-flags.js';
 import { progressEvents } from './train-progress.js';
 
 export const BENCH_SSL_USAGE = `Usage: dias bench ssl --data DIR --model NAME [--labelled 1,3,10] [--iterations 3] [--budget epochs=E,patches=P,batch=B]
@@ -56,15 +56,17 @@ export async function benchSsl(argv: string[]): Promise<number> {
     if (!existsSync(values.config)) throw new UsageError(`--config ${values.config}: no such file`);
     baseConfig = applyConfigFile(defaultTrainConfig(), values.config);
   }
-  const threads = positiveIntFlag('threads', values.threads);
-  if (threads !== undefined) setNumThreads(threads);
+  // As every command: a device this machine lacks is a usage error, more threads than cores are capped (once,
+  // here, so that each run's config holds the capped count).
+  const device = values.device === undefined ? undefined : availableDevice(values.device);
+  const threads = applyThreadsFlag(values.threads);
   const stride = positiveIntFlag('stride', values.stride, 32);
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
   const progress = !values['no-progress'];
   const result = await runSslReport({
     dataDir: values.data, model: values.model, modelOptions, labelled: labelled.map(Number), iterations: positiveIntFlag('iterations', values.iterations, 3),
     budget: parseBudget(values.budget), baseConfig, out: values.out ?? 'ssl-report.md', runsDir: values.runs, baselines: !values['no-baselines'],
-    split: labelledSplitFlag(values.split), tta: !values['no-tta'], stride, threads, device: deviceFlag(values.device), reuse: values.reuse,
+    split: labelledSplitFlag(values.split), tta: !values['no-tta'], stride, threads, device, reuse: values.reuse,
     events: (prefix) => progressEvents(progress, (l) => console.log(`${prefix}${l}`)),
   });
   console.log(`report: ${result.report}`);

@@ -69,12 +69,16 @@ export function checkpointChoice(value: string | undefined): WeightsChoice {
   return c;
 }
 
-/** --threads: libtorch's thread count, for the whole process; capped at the cores (setNumThreads), said on stderr. */
-export function applyThreadsFlag(value: string | undefined): void {
-  if (value === undefined) return;
+/**
+ * --threads: libtorch's thread count, for the whole process; capped at the cores (setNumThreads), said on stderr.
+ * Returns the count applied (undefined when the flag is absent), for commands that pass it on to their runs.
+ */
+export function applyThreadsFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const asked = positiveIntFlag('threads', value, 1);
   const applied = setNumThreads(asked);
   if (applied < asked) console.error(`note: --threads ${asked} is more than the ${applied} cores here; using ${applied}`);
+  return applied;
 }
 
 export interface InferenceModel {
