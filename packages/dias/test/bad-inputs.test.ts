@@ -207,7 +207,7 @@ test('model references: model verify fails every broken reference, naming its fi
   assert.deepEqual(await check(cases), []);
 });
 
-test('DIAS datasets with one broken piece: data check, data show, train and test each name it', async () => {
+test('DIAS datasets with one broken piece: data check, data show, train, test and bench report each name it', async () => {
   const broken: Record<string, string> = {
     'corrupt-frame': 'image_s1_i2.png',
     'frame-size': 'image_s1_i3.png',
@@ -222,6 +222,7 @@ test('DIAS datasets with one broken piece: data check, data show, train and test
     const sheet = freshOut('sheet.png');
     const runDir = freshOut('run');
     const testRun = freshOut('test-run');
+    const report = freshOut('report.md');
     mkdirSync(testRun, { recursive: true });
     for (const f of readdirSync(run)) copyFileSync(join(run, f), join(testRun, f));
     const tiny = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '16', '--epochs', '1', '--warmup-epochs', '0',
@@ -231,6 +232,7 @@ test('DIAS datasets with one broken piece: data check, data show, train and test
       { argv: ['data', 'show', dir, '--id', '1', '--out', sheet], names: name, outputs: [sheet] },
       { argv: ['train', '--data', dir, '--out', runDir, ...tiny], names: name, outputs: [runDir] },
       { argv: ['test', '--run', testRun, '--data', dir, '--split', 'training', '--no-progress'], names: name, outputs: [join(testRun, 'test_training')] },
+      { argv: ['bench', 'report', '--data', dir, '--models', 'FR_UNet', '--out', report, '--no-progress'], names: name, outputs: [report, report.replace(/\.md$/, '-runs')] },
     ];
   });
   assert.deepEqual(await check(cases), []);

@@ -8,7 +8,7 @@
 //
 // "Best": the highest mean for DSC, Acc, Sen, Spe, IoU, AUC and clDice; for VC (components of the prediction over
 // components of the label) the mean closest to 1, the value of a prediction as connected as the label.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { DiasSplit } from '../data/dias-layout.js';
 import { errorMap, stretchedGrayToRgb, tilePanel } from '../eval/pictures.js';
@@ -336,7 +336,8 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   const names = configs.map((c) => (byRecipe ? c.entry.label : c.config.model.name));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`${dup} is listed twice`);
-  mkdirSync(runsDir, { recursive: true });
+  // The runs folder is made by the first run that starts (writeRunConfig), not here: a run that fails on its data
+  // would leave it behind, empty.
 
   const rows: ModelRow[] = [];
   for (const [i, { entry, config }] of configs.entries()) {

@@ -5,7 +5,7 @@
 // that many steps too (the upper bound; the teacher is the lower bound). The report: a table of test DSC per stage and baseline, one row per
 // labelled count, and a figure like ssl.pdf (DSC per iteration, one line per labelled count, the baselines as
 // flat lines).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import type { DiasSplit } from '../data/dias-layout.js';
@@ -137,7 +137,8 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
   }));
   // As many steps as the whole RPST run, like the baselines: a stage's budget would undertrain it.
   const upper = withBaselines ? sslConfig(o, 'fsl', null, baselineEpochs) : null;
-  mkdirSync(runsDir, { recursive: true });
+  // The runs folder is made by the first run that starts (writeRunConfig), not here: a run that fails on its data
+  // would leave it behind, empty.
 
   const test = async (runDir: string, iteration: number | undefined, title: string): Promise<EvaluationSummary> => {
     const loaded = loadRunModel(runDir, 'best', iteration);
