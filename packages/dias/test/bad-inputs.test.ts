@@ -171,6 +171,7 @@ test('folders of frames: data show and segment name the broken frame of a frame 
   const cases = [
     ...sequenceFileCases('frame-folder').map((c) => ({ ...c, names: 'frame_2.png' })),
     ...sequenceFileCases('dicom-series').map((c) => ({ ...c, names: 'frame_1.dcm' })),
+    ...sequenceFileCases('frame-list').map((c) => ({ ...c, names: 'f7.png' })),
   ];
   assert.deepEqual(await check(cases), []);
 });
@@ -199,6 +200,34 @@ test('configs: train --config and bench report --config refuse every bad YAML/JS
       { argv: ['bench', 'report', '--data', data, '--models', 'unet', '--config', corpus(file), '--out', report, '--no-progress'], names: basename(file), outputs: [report, report.replace(/\.md$/, '-runs')], code: 2 },
     ];
   });
+  assert.deepEqual(await check(cases), []);
+});
+
+test("run folders: segment, test and train --resume refuse a broken config.json with exit 2 and change nothing", async () => {
+  const cases = readdirSync(corpus('run-config')).sort().flatMap((folder): Case[] => {
+    const badRun = freshOut('run');
+    mkdirSync(badRun);
+    for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
+    copyFileSync(corpus(`run-config/${folder}/config.json`), join(badRun, 'config.json'));
+    const seg = freshOut('seg');
+    const names = join(badRun, 'config.json');
+    const runFiles = ['log.jsonl', 'checkpoint_latest.state.safetensors', 'test_validation'].map((f) => join(badRun, f));
+    return [
+      { argv: ['segment', '--run', badRun, goodFrames, '--out', seg, '--fast', '--no-progress'], names, outputs: [seg], code: 2 },
+      { argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'], names, outputs: runFiles, code: 2 },
+      { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names, outputs: runFiles, code: 2 },
+    ];
+  });
+  assert.deepEqual(await check(cases), []);
+});
+
+test('an nnU-Net folder whose dataset.json does not parse: data check and data show name it', async () => {
+  const dir = corpus('nnunet/bad-json');
+  const sheet = freshOut('sheet.png');
+  const cases: Case[] = [
+    { argv: ['data', 'check', dir], names: 'bad-json/dataset.json', outputs: [] },
+    { argv: ['data', 'show', dir, '--id', 'case1', '--out', sheet], names: 'bad-json/dataset.json', outputs: [sheet] },
+  ];
   assert.deepEqual(await check(cases), []);
 });
 

@@ -161,7 +161,10 @@ export function readRunConfig(runDir: string): TrainConfig {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${path}: ${code === 'ENOENT' ? 'missing (not a run folder?)' : `unreadable (${code ?? (e as Error).message})`}`);
+    // exitCode 2, as a bad setting in it (ConfigError) and a config file that does not parse: every command that
+    // reads a run's config.json (segment, test, train --resume) then gives the same code for the same file.
+    const why = code === 'ENOENT' ? 'missing (not a run folder?)' : code ? `unreadable (${code})` : `not valid JSON (${(e as Error).message})`;
+    throw Object.assign(new Error(`${path}: ${why}`), { exitCode: 2 });
   }
   return applyConfigPatch(defaultTrainConfig(), parsed, path);
 }
