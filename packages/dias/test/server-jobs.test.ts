@@ -168,7 +168,7 @@ describe('dias serve: jobs', () => {
       assert.match(r.json().error, message);
     }
     // The previous test saved annotator scribbles for 0 and 1; drop nothing, ask for the set: both ids.
-    const { config } = await trainConfigFromBody({ recipe: 'sscr', name: 'w1', from: 'r1' }, Datastore.open(data), new RunStore(runs));
+    const { config } = trainConfigFromBody({ recipe: 'sscr', name: 'w1', from: 'r1' }, Datastore.open(data), new RunStore(runs));
     assert.equal(config.data.scribbles, 'annotator');
     assert.deepEqual(config.data.labelledIds, [0, 1]);
     assert.equal(config.train.init.from, join(runs, 'r1'));

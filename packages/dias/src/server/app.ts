@@ -144,7 +144,7 @@ export function buildServer(options: ServerOptions): DiasServer {
   };
   const checkpointOf = (value: unknown): WeightsChoice => {
     const c = value ?? 'best';
-    if (typeof c !== 'string' || !CHECKPOINTS.includes(c as WeightsChoice)) throw new HttpError(400, `checkpoint must be best, final or latest, got '${String(c).slice(0, 40)}'`);
+    if (typeof c !== 'string' || !CHECKPOINTS.includes(c as WeightsChoice)) throw new HttpError(400, `checkpoint must be best, final or latest, got ${JSON.stringify(c).slice(0, 40)}`);
     return c as WeightsChoice;
   };
   /** The run's weights file for `which`, checked to exist (404 names what the run has). */
@@ -297,8 +297,8 @@ export function buildServer(options: ServerOptions): DiasServer {
     if (!job) throw new HttpError(404, `job '${id.slice(0, 40)}': no such job`);
     return job;
   };
-  app.get('/api/jobs', async () => ({ jobs: jobs.list().map((j) => j.toJSON()) }));
-  app.get('/api/jobs/:job', async (req) => jobOf(req).toJSON());
+  app.get('/api/jobs', (_req, reply) => reply.send({ jobs: jobs.list().map((j) => j.toJSON()) }));
+  app.get('/api/jobs/:job', (req, reply) => reply.send(jobOf(req).toJSON()));
   app.post('/api/jobs/:job/cancel', async (req, reply) => {
     const job = jobOf(req);
     if (!job.running) return reply.status(409).send({ error: `job ${job.id} has already ended (${job.state})`, job: job.toJSON() });
@@ -311,11 +311,20 @@ export function buildServer(options: ServerOptions): DiasServer {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write(sseMessage({ event: 'state', data: job.toJSON() }));
+    // A comment line now and then keeps proxies and browsers from closing a quiet stream (a long validation).
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    ping.unref();
     const unsubscribe = job.subscribe((e) => {
       res.write(sseMessage(e));
-      if (e.event === 'done' || e.event === 'failed' || e.event === 'cancelled') res.end();
+      if (e.event === 'done' || e.event === 'failed' || e.event === 'cancelled') {
+        clearInterval(ping);
+        res.end();
+      }
     });
-    req.raw.on('close', unsubscribe);
+    req.raw.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
   });
 
   app.post('/api/infer', async (req, reply) => {
@@ -334,7 +343,7 @@ export function buildServer(options: ServerOptions): DiasServer {
   app.post('/api/train', async (req, reply) => {
     const running = training.busy;
     if (running) return reply.status(409).send({ error: `training job ${running.id} (run ${String(running.details.run)}) is still running; one at a time`, job: running.id });
-    const { name, runDir, config } = await trainConfigFromBody(req.body, datastore, runs);
+    const { name, runDir, config } = trainConfigFromBody(req.body, datastore, runs);
     const job = jobs.create('train', { run: name, recipe: config.train.recipe });
     void training.start(job, runDir, config);
     return reply.status(202).send({ job: job.id, run: name, events: `/api/jobs/${job.id}/events` });

@@ -69,7 +69,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * The run name and finalized config of a training request on the served dataset; 400 with the reason for a bad
  * request, 409 when the run folder exists.
  */
-export async function trainConfigFromBody(body: unknown, data: Datastore, runs: RunStore): Promise<{ name: string; runDir: string; config: TrainConfig }> {
+export function trainConfigFromBody(body: unknown, data: Datastore, runs: RunStore): { name: string; runDir: string; config: TrainConfig } {
   if (!isRecord(body)) throw new HttpError(400, 'the body must be a JSON object such as {"recipe": "fsl"}');
   const b = body as TrainBody;
   if (data.layout !== 'dias') throw new HttpError(400, `training needs a DIAS-layout dataset (training/, validation/); ${data.root} is a ${data.layout}`);
