@@ -62,7 +62,10 @@ async function decodeWasm(moduleId: string, className: string, bytes: Uint8Array
     const info = decoder.getFrameInfo();
     return { data: decoder.getDecodedBuffer().slice(), info };
   } catch (e) {
-    throw new Error(`${name}: ${className} failed (${e instanceof Error ? e.message : String(e)})`);
+    // The codecs are C++ built without exception messages: what they throw is a bare number (the address of the
+    // exception object), which said nothing ("JPEGDecoder failed (90328)").
+    const why = e instanceof Error ? e.message : typeof e === 'number' ? 'the compressed data is corrupt or not of this encoding' : String(e);
+    throw new Error(`${name}: ${className} failed (${why})`);
   } finally {
     decoder.delete();
   }
