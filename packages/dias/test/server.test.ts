@@ -182,6 +182,22 @@ describe('dias serve: the dataset API', () => {
     assert.deepEqual(snapshot(data), before);
   });
 
+  test('a scribble folder that is a symbolic link out of the dataset is not written through', async () => {
+    const linked = join(dir, 'linked');
+    writeTinyDataset(linked, { splits: { training: 1 } });
+    const target = join(outside, 'scribble-target');
+    mkdirSync(target);
+    symlinkSync(target, join(linked, 'training', 'scribbles_annotator'));
+    const s = buildServer({ data: linked });
+    try {
+      const r = await s.app.inject({ method: 'PUT', url: '/api/sequences/0/scribble', headers: { 'content-type': 'image/png' }, payload: scribblePng(() => 255) });
+      assert.equal(r.statusCode, 403, r.body);
+      assert.deepEqual(readdirSync(target), []);
+    } finally {
+      await s.app.close();
+    }
+  });
+
   test('path traversal: ../, encoded, absolute, symlinks out of the dataset or --runs are 4xx', async () => {
     const urls = [
       '/api/sequences/..%2F..%2F..%2Fetc%2Fpasswd/frames/0', '/api/sequences/%2Fetc%2Fpasswd/label', '/api/sequences/../../etc/passwd',

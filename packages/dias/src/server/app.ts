@@ -207,7 +207,7 @@ export function buildServer(options: ServerOptions): DiasServer {
       version: VERSION,
       dataset: {
         path: datastore.root, name: datastore.name, layout: datastore.layout,
-        sequences: ds ? Object.values(ds.splits).reduce((n, s) => n + s.length, 0) : (await datastore.entries()).length,
+        sequences: datastore.count(),
         scribbleSets: ds ? ds.scribbleSets : [], annotatorSet: 'scribbles_annotator', canTrain: datastore.layout === 'dias',
       },
       runs: runInfos,
@@ -361,7 +361,8 @@ export function buildServer(options: ServerOptions): DiasServer {
     if (!run) throw new HttpError(404, 'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)');
     weightsOf(run, 'best');
     const all = await datastore.entries();
-    const open = all.filter((e) => e.canScribble && !e.scribble && (query.split === undefined || e.split === query.split));
+    // A sequence that cannot be read (listed with size 0) is not a candidate: its own requests say why.
+    const open = all.filter((e) => e.canScribble && !e.scribble && e.width > 0 && (query.split === undefined || e.split === query.split));
     if (open.length === 0) throw new HttpError(404, 'every sequence that can take scribbles has the annotator\'s already');
     const candidates = [];
     for (const e of open) {

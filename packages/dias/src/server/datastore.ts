@@ -125,6 +125,11 @@ export class Datastore {
       .map((name) => ({ id: name, split: null, path: join(this.root, name) }));
   }
 
+  /** How many sequences there are (names only). */
+  count(): number {
+    return this.locateAll().length;
+  }
+
   /** The sequence `id` (DIAS: 12 or s12; others: the file name); 400 for a name that is not plain, 404 if unknown. */
   private locate(rawId: string): Located {
     const id = this.layout === 'dias' ? diasId(rawId) : safeName(rawId, 'sequence');
