@@ -183,7 +183,7 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   // ---------------------------------------------------------------------------------------------- the dataset
 
-  app.get('/api/info', async () => {
+  app.get('/api/info', (_req, reply) => {
     const ds = datastore.layout === 'dias' ? datastore.dias() : null;
     const runInfos = runs.names().flatMap((n) => {
       try {
@@ -203,7 +203,7 @@ export function buildServer(options: ServerOptions): DiasServer {
       }
       return { name: r.name, summary: r.summary, targets };
     });
-    return {
+    return reply.send({
       version: VERSION,
       dataset: {
         path: datastore.root, name: datastore.name, layout: datastore.layout,
@@ -214,7 +214,7 @@ export function buildServer(options: ServerOptions): DiasServer {
       runsDir: runs.root,
       recipes,
       train: training.busy?.toJSON() ?? null,
-    };
+    });
   });
 
   const withPredictions = (e: SequenceEntry) => {
