@@ -244,6 +244,7 @@ test('DIAS datasets with one broken piece: data check, data show, train, test an
     'label-size': 'label_s1.png',
     'label-values': 'label_s1.png',
     'mixed-depth': 'image_s1_i1.png',
+    'scribble-values': 'scribbles/label_s1.png',
   };
   assert.deepEqual(readdirSync(corpus('dataset')).sort(), Object.keys(broken).sort());
   const cases = Object.entries(broken).flatMap(([folder, name]): Case[] => {
@@ -254,16 +255,36 @@ test('DIAS datasets with one broken piece: data check, data show, train, test an
     const report = freshOut('report.md');
     mkdirSync(testRun, { recursive: true });
     for (const f of readdirSync(run)) copyFileSync(join(run, f), join(testRun, f));
+    // Scribbles are read by the scribble recipes (and data check and show) only; test and bench report (full
+    // supervision) rightly use such a dataset.
+    const scribbles = folder === 'scribble-values';
+    const recipe = scribbles ? ['--recipe', 'pce', '--scribbles', 'scribbles'] : [];
     const tiny = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '16', '--epochs', '1', '--warmup-epochs', '0',
       '--patches-per-epoch', '4', '--batch', '2', '--workers', '0', '--set', 'validation.stride=16', '--no-progress'];
     return [
       { argv: ['data', 'check', dir], names: name, outputs: [] },
       { argv: ['data', 'show', dir, '--id', '1', '--out', sheet], names: name, outputs: [sheet] },
-      { argv: ['train', '--data', dir, '--out', runDir, ...tiny], names: name, outputs: [runDir] },
-      { argv: ['test', '--run', testRun, '--data', dir, '--split', 'training', '--no-progress'], names: name, outputs: [join(testRun, 'test_training')] },
-      { argv: ['bench', 'report', '--data', dir, '--models', 'FR_UNet', '--out', report, '--no-progress'], names: name, outputs: [report, report.replace(/\.md$/, '-runs')] },
+      { argv: ['train', '--data', dir, '--out', runDir, ...recipe, ...tiny], names: name, outputs: [runDir] },
+      ...(scribbles ? [] : [
+        { argv: ['test', '--run', testRun, '--data', dir, '--split', 'training', '--no-progress'], names: name, outputs: [join(testRun, 'test_training')] },
+        { argv: ['bench', 'report', '--data', dir, '--models', 'FR_UNet', '--out', report, '--no-progress'], names: name, outputs: [report, report.replace(/\.md$/, '-runs')] },
+      ]),
     ];
   });
+  assert.deepEqual(await check(cases), []);
+});
+
+test('a broken frame in the unlabelled pool: data check and show name it, rpst stops before training the teacher', async () => {
+  const dir = corpus('unlabelled-frame');
+  const sheet = freshOut('sheet.png');
+  const runDir = freshOut('run');
+  const tiny = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '16', '--epochs', '1', '--warmup-epochs', '0',
+    '--patches-per-epoch', '4', '--batch', '2', '--workers', '0', '--set', 'validation.stride=16', '--no-progress'];
+  const cases: Case[] = [
+    { argv: ['data', 'check', dir], names: 'image_s3_i1.png', outputs: [] },
+    { argv: ['data', 'show', dir, '--id', '3', '--out', sheet], names: 'image_s3_i1.png', outputs: [sheet] },
+    { argv: ['train', '--data', dir, '--out', runDir, '--recipe', 'rpst', '--iterations', '1', ...tiny], names: 'image_s3_i1.png', outputs: [runDir] },
+  ];
   assert.deepEqual(await check(cases), []);
 });
 

@@ -62,9 +62,13 @@ export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOpti
   const config = finalizeTrainConfig(o.config);
   const { runDir } = o;
   // The students need an unlabelled pool: say so before hours go into the teacher.
-  if (openDiasDataset(config.data.dir).splits.unlabelled.length === 0) {
+  const dataset = openDiasDataset(config.data.dir);
+  if (dataset.splits.unlabelled.length === 0) {
     throw new Error(`${config.data.dir}: no unlabelled sequences (unlabeled/images/); rpst pseudo-labels that pool`);
   }
+  // Every pool sequence is read once now, and dropped: a broken frame in the pool stopped the run only when the
+  // teacher, trained, came to pseudo-label it.
+  for (const ref of dataset.splits.unlabelled) dataset.load(ref, { frames: 'native', scribble: false, label: false });
   const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
   if (mode === 'fresh') writeRunConfig(runDir, config);
 
