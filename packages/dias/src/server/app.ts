@@ -217,9 +217,9 @@ export function buildServer(options: ServerOptions): DiasServer {
     });
   });
 
-  const withPredictions = (e: SequenceEntry) => {
+  const withPredictions = (e: SequenceEntry, names = runs.names()) => {
     const stem = outputStem(datastore, e.id);
-    const predictions = runs.names().filter((r) => {
+    const predictions = names.filter((r) => {
       try {
         return runs.predictionFile(r, datastore, stem, e.split) !== undefined;
       } catch {
@@ -229,7 +229,10 @@ export function buildServer(options: ServerOptions): DiasServer {
     return { ...e, predictions };
   };
 
-  app.get('/api/datastore', async () => ({ sequences: (await datastore.entries()).map(withPredictions) }));
+  app.get('/api/datastore', async () => {
+    const names = runs.names();
+    return { sequences: (await datastore.entries()).map((e) => withPredictions(e, names)) };
+  });
   app.get('/api/sequences/:id', async (req) => withPredictions(await entryOf((req.params as Params).id)));
 
   app.get('/api/sequences/:id/frames/:k', async (req, reply) => {

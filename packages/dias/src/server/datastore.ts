@@ -7,7 +7,7 @@
 //
 // Every path read or written is checked after symlinks are followed (safe-paths.ts): a link that leads out of the
 // dataset is refused as `../` is.
-import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { decode } from 'fast-png';
@@ -289,7 +289,14 @@ function diasSize(ref: SequenceRef, realRoot: string): Pick<SequenceEntry, 'fram
   const first = ref.frames[0]?.path;
   if (!first) return undefined;
   realInside(realRoot, first, `a frame of sequence ${ref.id}`);
-  const head = readFileSync(first).subarray(0, 26);
+  // Only the signature and IHDR are read: listing a dataset of large frames must not read them whole.
+  const head = Buffer.alloc(26);
+  const fd = openSync(first, 'r');
+  try {
+    readSync(fd, head, 0, 26, 0);
+  } finally {
+    closeSync(fd);
+  }
   if (head.length < 26 || head.toString('latin1', 12, 16) !== 'IHDR') return undefined;
   const bits = head[24];
   return { frames: ref.frames.length, width: head.readUInt32BE(16), height: head.readUInt32BE(20), bitDepth: bits === 16 ? 16 : 8 };
