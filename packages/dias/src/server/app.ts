@@ -251,7 +251,9 @@ export function buildServer(options: ServerOptions): DiasServer {
   });
   app.get('/api/sequences/:id/label', async (req, reply) => {
     const { seq, label } = await labelled((req.params as Params).id);
-    return png(reply, encodeGrayPng(seq.W, seq.H, Uint8Array.from(label, (v) => v * 255)));
+    const grey = new Uint8Array(label.length);
+    for (let i = 0; i < label.length; i++) grey[i] = label[i] * 255;
+    return png(reply, encodeGrayPng(seq.W, seq.H, grey));
   });
   app.get('/api/sequences/:id/scribble', async (req, reply) => {
     const set = (req.query as Query).set;

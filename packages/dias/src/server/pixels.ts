@@ -29,7 +29,12 @@ export function pixelEncoding(seq: DsaSequence): PixelEncoding {
 
 /** The values as stored on the wire (Uint8Array or Uint16Array, little-endian bytes). */
 export function rawBytes(values: Float32Array, e: PixelEncoding): Buffer {
-  if (e.bits === 8) return Buffer.from(Uint8Array.from(values, (v) => Math.round(v)));
+  if (e.bits === 8) {
+    // A plain loop: TypedArray.from with a map function goes through the iterator, ten times slower.
+    const out = Buffer.alloc(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = Math.round(values[i]);
+    return out;
+  }
   const out = Buffer.alloc(values.length * 2);
   for (let i = 0; i < values.length; i++) out.writeUInt16LE(Math.max(0, Math.min(65535, Math.round((values[i] - e.offset) / e.scale))), i * 2);
   return out;
@@ -39,7 +44,9 @@ export function rawBytes(values: Float32Array, e: PixelEncoding): Buffer {
 export function displayGrey(values: Float32Array, e: PixelEncoding): Float32Array {
   if (e.bits === 8) return values;
   const span = e.max > e.min ? e.max - e.min : 1;
-  return Float32Array.from(values, (v) => ((v - e.min) * 255) / span);
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = ((values[i] - e.min) * 255) / span;
+  return out;
 }
 
 /** The response headers that describe raw pixels. */
