@@ -35,7 +35,7 @@ export interface RecipeEntry {
 
 export interface ServerInfo {
   version: string;
-  dataset: { path: string; name: string; layout: string; sequences: number; canTrain: boolean };
+  dataset: { path: string; name: string; layout: string; sequences: number; canTrain: boolean; annotatorSet: string };
   runs: RunEntry[];
   recipes: RecipeEntry[];
 }
@@ -84,12 +84,19 @@ async function postJson<T>(url: string, body: unknown): Promise<T> {
   return (await (await check(r)).json()) as T;
 }
 
+let annotatorSet = 'scribbles_annotator';
+/** The scribble set the page reads and edits (GET /api/info's dataset.annotatorSet). */
+export function setAnnotatorSet(name: string): void {
+  annotatorSet = name;
+}
+
 const seq = (id: string) => `/api/sequences/${encodeURIComponent(id)}`;
 
 export const urls = {
   frame: (id: string, k: number) => `${seq(id)}/frames/${k}`,
   label: (id: string) => `${seq(id)}/label`,
-  scribble: (id: string) => `${seq(id)}/scribble`,
+  /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
+  scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,
   prediction: (id: string, run: string) => `${seq(id)}/prediction?run=${encodeURIComponent(run)}`,
   jobEvents: (job: string) => `/api/jobs/${encodeURIComponent(job)}/events`,
   jobCancel: (job: string) => `/api/jobs/${encodeURIComponent(job)}/cancel`,
@@ -113,7 +120,7 @@ export const api = {
 
   async saveScribble(id: string, image: GrayImage): Promise<void> {
     const body = await encodeGrayPng(image);
-    await check(await fetch(urls.scribble(id), { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body }));
+    await check(await fetch(`${seq(id)}/scribble`, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body }));
   },
 
   infer: (run: string, sequence: string, mode: 'fast' | 'full') => postJson<{ job: string }>('/api/infer', { run, sequence, mode }),

@@ -2,7 +2,7 @@
 // and the display, overlay, scribble, segmentation, training and metrics panels on the right. The big arrays live
 // in a SequenceData and the Renderer's offscreen layers; Preact state holds only what the controls show.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type SequenceEntry, type SequenceMetrics, type ServerInfo } from './api.js';
+import { api, setAnnotatorSet, type SequenceEntry, type SequenceMetrics, type ServerInfo } from './api.js';
 import { SegmentPanel, TrainPanel } from './jobs.js';
 import { COLORS, errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay, windowLut, type Rgba } from './overlays.js';
 import type { LayerName, Renderer } from './renderer.js';
@@ -53,6 +53,7 @@ export function App() {
   const refresh = useCallback(async () => {
     try {
       const [i, s] = await Promise.all([api.info(), api.datastore()]);
+      if (i.dataset.annotatorSet) setAnnotatorSet(i.dataset.annotatorSet);
       setInfo(i);
       setSequences(s);
       setRun((r) => r || i.runs[0]?.name || '');
@@ -256,6 +257,27 @@ export function App() {
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
   }, [entry?.frames, save]);
+
+  // A small hook for the browser test and the viewer benchmark: where an image pixel is on screen, what colour it
+  // shows, and which frame is up. Nothing in the page uses it.
+  useEffect(() => {
+    (window as unknown as { diasViewer: unknown }).diasViewer = {
+      imageToClient(x: number, y: number): [number, number] {
+        const r = renderers.current.main!;
+        const box = r.canvas.getBoundingClientRect();
+        return [box.left + r.view.x + x * r.view.zoom, box.top + r.view.y + y * r.view.zoom];
+      },
+      pixelAt: (x: number, y: number) => {
+        renderers.current.main!.draw();
+        return renderers.current.main!.pixelAt(x, y);
+      },
+      frame: () => frameRef.current,
+      draws: () => renderers.current.main?.draws ?? 0,
+      loadedFrames: () => data.current?.loadedFrames ?? 0,
+    };
+  }, []);
+  const frameRef = useRef(frame);
+  frameRef.current = frame;
 
   const onReady = useCallback((main: Renderer, compare: Renderer | null) => {
     renderers.current = { main, compare };

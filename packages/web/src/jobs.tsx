@@ -21,14 +21,25 @@ function fraction(e: JobEvent): number | undefined {
   return (epoch - 1 + (step !== undefined && steps ? (step + 1) / steps : 1)) / epochs;
 }
 
-/** `key=value` pairs separated by commas or new lines, as `dias train --set` takes them (numbers parsed). */
+/** `key=value` pairs separated by `;` or new lines, as `dias train --set` takes them: numbers, true/false and
+ * JSON objects or arrays are parsed, anything else is a string. */
 function parseSettings(text: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const part of text.split(/[,\n]/)) {
+  for (const part of text.split(/[;\n]/)) {
     const m = /^\s*([\w.]+)\s*=\s*(.*?)\s*$/.exec(part);
     if (!m) continue;
     const v = m[2];
-    out[m[1]] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    let value: unknown = v;
+    if (v === 'true' || v === 'false') value = v === 'true';
+    else if (v !== '' && Number.isFinite(Number(v))) value = Number(v);
+    else if (/^[[{]/.test(v)) {
+      try {
+        value = JSON.parse(v);
+      } catch {
+        // not JSON: the server names the key when the string does not fit
+      }
+    }
+    out[m[1]] = value;
   }
   return out;
 }
@@ -208,7 +219,7 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
       </label>
       <label class="row">
         Settings
-        <input type="text" placeholder="key=value, …" value={settings} onInput={(e) => setSettings(e.currentTarget.value)} title="Config keys by dotted name, as dias train --set" data-testid="train-settings" />
+        <input type="text" placeholder="key=value; …" value={settings} onInput={(e) => setSettings(e.currentTarget.value)} title="Config keys by dotted name, as dias train --set" data-testid="train-settings" />
       </label>
       <div class="row">
         <span class="hint">{props.scribbled} sequence{props.scribbled === 1 ? '' : 's'} scribbled</span>

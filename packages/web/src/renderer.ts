@@ -42,6 +42,9 @@ export class Renderer {
   /** The pointer in image coordinates (drawn as a crosshair, or a circle of brushDiameter when painting). */
   cursor: [number, number] | null = null;
   brushDiameter = 0;
+  /** Draws so far and the last one's duration (the test hook and the viewer benchmark read them). */
+  draws = 0;
+  lastDrawMs = 0;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     this.ctx = canvas.getContext('2d')!;
@@ -133,6 +136,7 @@ export class Renderer {
 
   /** Draws now (the cine calls this directly so a frame is on screen when its tick ends). */
   draw(): void {
+    const t0 = performance.now();
     const { ctx, canvas } = this;
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -166,6 +170,16 @@ export class Renderer {
       }
       ctx.stroke();
     }
+    this.draws++;
+    this.lastDrawMs = performance.now() - t0;
     this.onDraw?.();
+  }
+
+  /** The colour on screen at image point (x, y) (the test hook reads overlays through it). */
+  pixelAt(x: number, y: number): [number, number, number, number] {
+    const dpr = window.devicePixelRatio || 1;
+    const sx = Math.floor(dpr * (this.view.x + x * this.view.zoom));
+    const sy = Math.floor(dpr * (this.view.y + y * this.view.zoom));
+    return Array.from(this.ctx.getImageData(sx, sy, 1, 1).data) as [number, number, number, number];
   }
 }
