@@ -59,8 +59,8 @@ export interface SavedScribble {
 /** Extensions of files that hold a whole sequence in a 'folder' layout (DICOM without extension is sniffed). */
 const SEQUENCE_FILE = /\.(npy|dcm|dicom|ima|tif|tiff|png)$/i;
 const HISTORY_DIR = '.history';
-/** How many loaded sequences stay in memory (frames of a 1024 x 1024 x 30 cine are 120 MB as float32). */
-const CACHE_SIZE = 4;
+/** How many loaded sequences stay in memory by default (a 1024 x 1024 x 30 cine is 120 MB as float32). */
+const CACHE_SIZE = 3;
 
 export class Datastore {
   readonly root: string;
@@ -69,18 +69,21 @@ export class Datastore {
   private readonly cache = new Map<string, DsaSequence>();
   private readonly sizes = new Map<string, Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'>>();
 
-  private constructor(root: string, layout: DatastoreLayout) {
+  private constructor(root: string, layout: DatastoreLayout, private readonly cacheSize: number) {
     this.root = root;
     this.realRoot = realpathSync(root);
     this.layout = layout;
   }
 
-  /** Opens --data: throws a plain Error naming the path when it is missing or no reader takes it. */
-  static open(path: string): Datastore {
+  /**
+   * Opens --data: throws a plain Error naming the path when it is missing. `cacheSize` loaded sequences stay in
+   * memory (the inference worker keeps one: it reads each sequence once per request).
+   */
+  static open(path: string, cacheSize = CACHE_SIZE): Datastore {
     const root = resolve(path);
     if (!existsSync(root)) throw new Error(`${path}: no such file or folder`);
-    if (!statSync(root).isDirectory()) return new Datastore(root, 'file');
-    return new Datastore(root, isDiasRoot(root) ? 'dias' : 'folder');
+    if (!statSync(root).isDirectory()) return new Datastore(root, 'file', cacheSize);
+    return new Datastore(root, isDiasRoot(root) ? 'dias' : 'folder', cacheSize);
   }
 
   get name(): string {
@@ -171,7 +174,7 @@ export class Datastore {
       throw new HttpError(422, (e as Error).message);
     }
     this.cache.set(s.id, seq);
-    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
+    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
     this.sizes.set(s.id, { frames: seq.T, width: seq.W, height: seq.H, bitDepth });
     return seq;

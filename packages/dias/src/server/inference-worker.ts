@@ -32,7 +32,7 @@ serveInWorker((data) => {
   return {
     async predict(request: InferRequest): Promise<InferResult> {
       const t0 = performance.now();
-      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot);
+      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);
       stores.set(request.dataRoot, store);
       const seq = await store.load(request.sequence);
       const loaded = model(request.runDir, request.checkpoint);
