@@ -91,6 +91,18 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   ifds.forEach((ifd, page) => {
     const [w, h] = [tagNumber(ifd, 256, 0), tagNumber(ifd, 257, 0)];
     if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new Error(`${name}: page ${page} has no usable size (ImageWidth ${w}, ImageLength ${h})`);
+    const compression = tagNumber(ifd, 259, 1);
+    if (![1, 5, 7, 8, 32773].includes(compression)) throw new Error(`${name}: page ${page} uses TIFF compression ${compression}, which is not read`);
+    // Strips (or tiles) must lie in the file: UTIF hands its decoders whatever the byte counts claim, and the fax
+    // decoder looped without end over a count of 1 GB in a file of 356 bytes.
+    const offsets = (ifd.t273 ?? ifd.t324 ?? []) as ArrayLike<unknown>;
+    const counts = (ifd.t279 ?? ifd.t325 ?? []) as ArrayLike<unknown>;
+    for (let k = 0; k < offsets.length; k++) {
+      const [at, length] = [offsets[k], counts[k]];
+      if (typeof at === 'number' && typeof length === 'number' && at + length > bytes.length) {
+        throw new Error(`${name}: page ${page} is truncated (strip ${k} claims bytes ${at} to ${at + length}; the file has ${bytes.length})`);
+      }
+    }
   });
   const sizes = ifds.map((ifd) => tagNumber(ifd, 256, 0) * tagNumber(ifd, 257, 0));
   const w0 = tagNumber(ifds[0], 256, 0), h0 = tagNumber(ifds[0], 257, 0);
@@ -111,8 +123,6 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
     const spp = tagNumber(ifd, 277, 1);
     const format = tagNumber(ifd, 339, 1); // 1 unsigned, 2 signed, 3 float
     const photometric = tagNumber(ifd, 262, 1); // 0 WhiteIsZero, 1 BlackIsZero, 2 RGB
-    const compression = tagNumber(ifd, 259, 1);
-    if (![1, 5, 7, 8, 32773].includes(compression)) throw new Error(`${name}: page ${page} uses TIFF compression ${compression}, which is not read`);
     if (page === 0) [width, height, bitDepth] = [w, h, bits];
     else if (w !== width || h !== height) throw new Error(`${name}: page ${page} is ${w}x${h}, page 0 is ${width}x${height} (frames must share a size)`);
     if (![1, 8, 16, 32].includes(bits) || (bits === 32 && format !== 3) || (bits !== 32 && format === 3)) {
