@@ -9,6 +9,8 @@ import { join, relative } from 'node:path';
 import { encode } from 'fast-png';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
 import { openDiasDataset } from '../src/data/dias-layout.js';
+import { subtractMask } from '../src/data/mask-subtraction.js';
+import { readSequence } from '../src/data/read-sequence.js';
 import { decodeGrayPng, encodeGrayPng } from '../src/image/png.js';
 import { buildServer, startServer, type DiasServer } from '../src/server/app.js';
 import { bindProblem, isLoopbackHost, tokenMatches } from '../src/server/access.js';
@@ -112,6 +114,9 @@ describe('dias serve: the dataset API', () => {
     assert.equal((await server.app.inject({ url: `/api/sequences/1/frames/${T}` })).statusCode, 404);
     assert.equal((await server.app.inject({ url: '/api/sequences/1/frames/x' })).statusCode, 404);
     assert.equal((await server.app.inject({ url: '/api/sequences/1/frames/0?format=jpeg' })).statusCode, 400);
+    const twice = await server.app.inject({ url: '/api/sequences/1/frames/0?subtract=auto' });
+    assert.equal(twice.statusCode, 400);
+    assert.match(twice.json().error, /already subtracted/);
   });
 
   test('MinIP and mean projections over the frames', async () => {
@@ -233,6 +238,16 @@ describe('dias serve: the dataset API', () => {
       const [offset, scale] = [Number(raw.headers['x-dias-offset']), Number(raw.headers['x-dias-scale'])];
       const v = raw.rawPayload.readUInt16LE(2 * 13);
       assert.ok(Math.abs(offset + scale * v - (160 + 13) * 0.5) < scale, `${offset + scale * v}`);
+      // Mask subtraction on request, by the readers' function: frame 0 against mask frame 2 (fractional values).
+      const sub = await s.app.inject({ url: '/api/sequences/a.npy/frames/0?subtract=2&format=raw' });
+      assert.equal(sub.headers['x-dias-mask-frame'], '2');
+      assert.equal(sub.headers['x-dias-bits'], '16');
+      const want = subtractMask(await readSequence(join(folder, 'a.npy')), { mask: 2 }).frames.subarray(0, 80);
+      assert.ok(want.some((v) => v !== Math.round(v)));
+      const [o, sc] = [Number(sub.headers['x-dias-offset']), Number(sub.headers['x-dias-scale'])];
+      for (let i = 0; i < 80; i++) assert.ok(Math.abs(o + sc * sub.rawPayload.readUInt16LE(2 * i) - want[i]) <= sc, `pixel ${i}`);
+      assert.equal((await s.app.inject({ url: '/api/sequences/a.npy/minip?subtract=x' })).statusCode, 400);
+      assert.equal((await s.app.inject({ url: '/api/sequences/a.npy/minip?subtract=9' })).statusCode, 400);
       assert.equal((await s.app.inject({ url: '/api/sequences/b.npy/frames/0' })).statusCode, 403);
       assert.equal((await s.app.inject({ url: '/api/sequences/..%2Fdata%2Ftest/frames/0' })).statusCode, 400);
       assert.equal((await s.app.inject({ url: '/api/sequences/.hidden/frames/0' })).statusCode, 400);

@@ -149,7 +149,7 @@ async function readNative(path: string, format: SequenceFormat, options: ReadSeq
  * marked SUBTRACTED) --subtract is an error; where nothing says (.npy, images, unmarked DICOM) it is done as
  * asked, with a warning.
  */
-function subtractChecked(seq: DsaSequence, format: SequenceFormat, mask: 'auto' | number): DsaSequence {
+export function subtractChecked(seq: DsaSequence, format: SequenceFormat, mask: 'auto' | number): DsaSequence {
   if (format === 'dias' || format === 'dias-frame') {
     throw new Error(`${seq.source}: s${seq.id}: a DIAS sequence, already subtracted (DSA); --subtract is for unsubtracted cines`);
   }

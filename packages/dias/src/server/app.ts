@@ -235,18 +235,33 @@ export function buildServer(options: ServerOptions): DiasServer {
   });
   app.get('/api/sequences/:id', async (req) => withPredictions(await entryOf((req.params as Params).id)));
 
+  /** The sequence as stored, or mask-subtracted when ?subtract=auto|M asks (an unsubtracted DICOM cine). */
+  const framesOf = async (id: string, query: Query): Promise<DsaSequence> => {
+    const m = query.subtract;
+    if (m === undefined) return datastore.load(id);
+    if (m !== 'auto' && !/^\d{1,6}$/.test(m)) throw new HttpError(400, `subtract must be 'auto' or a frame index, got '${m.slice(0, 40)}'`);
+    return datastore.subtracted(id, m === 'auto' ? 'auto' : Number(m));
+  };
+  const maskHeader = (reply: FastifyReply, seq: DsaSequence) => {
+    const sub = seq.meta.subtraction as { maskFrame?: number } | undefined;
+    return sub?.maskFrame !== undefined ? reply.header('x-dias-mask-frame', String(sub.maskFrame)) : reply;
+  };
+
   app.get('/api/sequences/:id/frames/:k', async (req, reply) => {
     const { id, k } = req.params as Params;
-    const seq = await datastore.load(id);
+    const seq = await framesOf(id, req.query as Query);
+    maskHeader(reply, seq);
     if (!/^\d{1,6}$/.test(k) || Number(k) >= seq.T) throw new HttpError(404, `frame '${k.slice(0, 20)}': sequence ${seq.id} has frames 0..${seq.T - 1}`);
     return sendPixels(reply, frameOf(seq, Number(k)), seq, encodingOf(seq), req.query as Query);
   });
   app.get('/api/sequences/:id/minip', async (req, reply) => {
-    const seq = await datastore.load((req.params as Params).id);
+    const seq = await framesOf((req.params as Params).id, req.query as Query);
+    maskHeader(reply, seq);
     return sendPixels(reply, minIntensityProjection(seq), seq, encodingOf(seq), req.query as Query);
   });
   app.get('/api/sequences/:id/mean', async (req, reply) => {
-    const seq = await datastore.load((req.params as Params).id);
+    const seq = await framesOf((req.params as Params).id, req.query as Query);
+    maskHeader(reply, seq);
     return sendPixels(reply, meanProjection(seq), seq, encodingOf(seq), req.query as Query);
   });
   app.get('/api/sequences/:id/label', async (req, reply) => {

@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { decode } from 'fast-png';
 import { openDiasDataset, isDiasRoot, loadDiasSequence, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
-import { readSequence } from '../data/read-sequence.js';
+import { detectFormat, readSequence, subtractChecked } from '../data/read-sequence.js';
 import { fileHasDicmMarker } from '../data/dicom.js';
 import { scribbleFromGray } from '../data/masks.js';
 import { compareNatural } from '../data/natural-order.js';
@@ -68,6 +68,8 @@ export class Datastore {
   readonly layout: DatastoreLayout;
   private readonly cache = new Map<string, DsaSequence>();
   private readonly sizes = new Map<string, Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'>>();
+  /** The last mask-subtracted sequence (the page asks for its frames one by one). */
+  private subtractedCache: { key: string; source: DsaSequence; seq: DsaSequence } | null = null;
 
   private constructor(root: string, layout: DatastoreLayout, private readonly cacheSize: number) {
     this.root = root;
@@ -177,6 +179,25 @@ export class Datastore {
     while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
     const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
     this.sizes.set(s.id, { frames: seq.T, width: seq.W, height: seq.H, bitDepth });
+    return seq;
+  }
+
+  /**
+   * An unsubtracted cine made DSA by log-domain mask subtraction (data/mask-subtraction.ts), with mask frame `mask`
+   * or the automatic choice; refused (400) where the source says it is DSA already, by the readers' own rule.
+   */
+  async subtracted(rawId: string, mask: 'auto' | number): Promise<DsaSequence> {
+    const s = this.locate(rawId);
+    const source = await this.load(s.id);
+    const key = `${s.id}|${mask}`;
+    if (this.subtractedCache?.key === key && this.subtractedCache.source === source) return this.subtractedCache.seq;
+    let seq: DsaSequence;
+    try {
+      seq = subtractChecked(source, s.ref ? 'dias' : detectFormat(s.path), mask);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+    this.subtractedCache = { key, source, seq };
     return seq;
   }
 
