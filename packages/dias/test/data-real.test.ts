@@ -28,7 +28,7 @@ describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA
       // Vessels against the background right around them (within 4 pixels): the field is not flat, so a local
       // comparison is the fair one.
       const { W, H } = seq;
-      const label = seq.label!;
+      const label = seq.label;
       let vessel = 0;
       let inside = 0;
       let ring = 0;

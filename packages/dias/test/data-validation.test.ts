@@ -144,7 +144,7 @@ describe('which files of a folder are frames', () => {
       for (const f of ['run7_mask.png', 'run7_prob.png', 'run7_overlay.png', 'notes.png']) writePng(join(folder, f), 6, 4, () => 255);
       const seq = await readSequence(folder);
       assert.deepEqual([seq.T, ...[0, 1, 2, 3].map((t) => seq.frames[t * 24])], [4, 0, 10, 20, 30]);
-      const warnings = (seq.meta.warnings ?? []) as string[];
+      const warnings = seq.meta.warnings ?? [];
       assert.equal(warnings.length, 1, warnings.join('\n'));
       assert.match(warnings[0], /4 images are not frame_#\.png frames and were left out: notes\.png, run7_mask\.png, run7_overlay\.png, run7_prob\.png/);
       // data show passes the warning on.
@@ -232,7 +232,7 @@ describe('which files of a folder are frames', () => {
       assert.equal((await readSequence(dir)).meta.warnings, undefined);
       writeFileSync(join(dir, '3.dcm'), file(3, '0.3\\0.3', '90'));
       const seq = await readSequence(dir);
-      const warnings = (seq.meta.warnings ?? []) as string[];
+      const warnings = seq.meta.warnings ?? [];
       assert.match(warnings.join('\n'), /3\.dcm: pixel spacing 0\.3, 0\.3, but 1\.dcm has 0\.2, 0\.2/);
       assert.match(warnings.join('\n'), /3\.dcm: view LAT, but 1\.dcm has AP/);
     } finally {
@@ -268,7 +268,7 @@ describe('--subtract on an input that is already DSA', () => {
       const npy = join(dir, 'stack.npy');
       writeFileSync(npy, encodeNpy([2, 2, 2], Float32Array.from([9, 9, 9, 9, 5, 5, 5, 5])));
       const seq = await readSequence(npy, { subtract: 'auto' });
-      assert.match(((seq.meta.warnings ?? []) as string[]).join('\n'), /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/);
+      assert.match((seq.meta.warnings ?? []).join('\n'), /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/);
     } finally {
       cleanup();
     }

@@ -45,7 +45,7 @@ describe('golden cases (official DIAS evaluation)', { skip: !haveReference && 'n
         assert.ok(Math.abs(metrics[m] - want) <= 1e-6, `${name} ${m}: ${metrics[m]} vs ${want}`);
       }
       // Skeletons and components are discrete: a single pixel off would show well above rounding.
-      assert.ok(Math.abs(metrics.clDice - (expected.clDice as number)) <= 1e-12, `${name} clDice: ${metrics.clDice} vs ${expected.clDice}`);
+      assert.ok(Math.abs(metrics.clDice - (expected.clDice as number)) <= 1e-12, `${name} clDice: ${metrics.clDice} vs ${expected.clDice as number}`);
       assert.equal(metrics.VC, expected.VC);
     });
   }

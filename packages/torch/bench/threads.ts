@@ -20,7 +20,7 @@ const POLICIES: Record<string, Record<string, string>> = {
 };
 
 function measure(threads: number, policy: string): { ts_step_ms: number; cpp_step_ms: number } {
-  const r = spawnSync(process.execPath, [...process.execArgv, trainStep, '--threads', String(threads), '--steps', values.steps!, '--rounds', '3', '--json'], {
+  const r = spawnSync(process.execPath, [...process.execArgv, trainStep, '--threads', String(threads), '--steps', values.steps, '--rounds', '3', '--json'], {
     env: { ...process.env, ...POLICIES[policy] }, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`train-step failed: ${r.stderr}`);

@@ -89,14 +89,14 @@ function finish(handle: Handle, options: TensorOptions): Tensor {
  */
 export function tensor(data: NestedNumbers | AnyTypedArray, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
   if (ArrayBuffer.isView(data)) {
-    const array = data as AnyTypedArray;
+    const array = data;
     const shape = options.shape ? [...options.shape] : [array.length];
     return finish(native.fromTypedArray(array, shape, options.dtype ?? null), options);
   }
-  const shape = options.shape ? [...options.shape] : inferShape(data as NestedNumbers);
+  const shape = options.shape ? [...options.shape] : inferShape(data);
   const flat: number[] = [];
-  flattenNested(data as NestedNumbers, inferShape(data as NestedNumbers), 0, flat);
-  const dtype = options.dtype ? checkDtype(options.dtype) : typeof firstLeaf(data as NestedNumbers) === 'boolean' ? 'bool' : 'float32';
+  flattenNested(data, inferShape(data), 0, flat);
+  const dtype = options.dtype ? checkDtype(options.dtype) : typeof firstLeaf(data) === 'boolean' ? 'bool' : 'float32';
   return finish(native.fromTypedArray(new Float64Array(flat), shape, dtype), options);
 }
 

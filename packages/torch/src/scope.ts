@@ -38,7 +38,7 @@ export function keep<T extends Disposable>(tensor: T): T {
 function collect(value: unknown, into: Set<Disposable>, seen = new Set<unknown>()): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
-  if (typeof (value as Disposable).dispose === 'function' && 'isDisposed' in (value as object)) {
+  if (typeof (value as Disposable).dispose === 'function' && 'isDisposed' in value) {
     into.add(value as Disposable);
     return;
   }

@@ -112,6 +112,7 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- conversion
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- Device is a string; DType names the casts
   to(target: Device | DType | { device?: Device; dtype?: DType; nonBlocking?: boolean; copy?: boolean }): Tensor {
     if (typeof target === 'string') {
       const isDevice = target === 'cpu' || target.startsWith('cuda') || target === 'meta';

@@ -54,8 +54,8 @@ export type WorkerApi = Record<string, (...args: never[]) => unknown>;
 export function serveInWorker(api: WorkerApi | ((data: unknown) => WorkerApi | Promise<WorkerApi>)): void {
   if (isMainThread || !parentPort) throw new Error('serveInWorker() must run inside a worker thread');
   const port = parentPort;
-  const ready = Promise.resolve(typeof api === 'function' ? (api as (d: unknown) => WorkerApi | Promise<WorkerApi>)(workerData) : api);
-  port.on('message', async (request: Request) => {
+  const ready = Promise.resolve(typeof api === 'function' ? api(workerData) : api);
+  const answer = async (request: Request): Promise<void> => {
     let reply: Reply;
     let args: unknown[] = [];
     try {
@@ -71,7 +71,10 @@ export function serveInWorker(api: WorkerApi | ((data: unknown) => WorkerApi | P
     }
     dispose(args);
     port.postMessage(reply);
-  });
+  };
+  // Requests are answered as they come. answer() turns what a method throws into an error reply; a failure past
+  // that (a reply that cannot be sent) rejects unhandled and ends the worker, which the main thread reports.
+  port.on('message', (request: Request) => void answer(request));
   port.postMessage({ id: -1 });
 }
 

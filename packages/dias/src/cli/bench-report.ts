@@ -111,7 +111,7 @@ export async function benchReport(argv: string[]): Promise<number> {
   const device = values.device === undefined ? undefined : availableDevice(values.device);
   const threads = applyThreadsFlag(values.threads);
   const result = await runModelReport({
-    dataDir: values.data, models, recipes, ablation: values.ablation as 'sscr' | undefined, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
+    dataDir: values.data, models, recipes, ablation: values.ablation, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
     threads, device,
     split, tta: !values['no-tta'], stride, reuse: values.reuse,
     events: (log) => progressEvents(!values['no-progress'], log),

@@ -44,7 +44,7 @@ const CONSTANT_HEADERS: [string, (m: DsaSequence['meta']) => unknown][] = [
   ['modality', (m) => m.modality],
   ['photometric interpretation', (m) => m.photometric],
   ['bits stored', (m) => m.bitsStored],
-  ['rescale', (m) => (m.rescale ? Object.values(m.rescale as object) : undefined)],
+  ['rescale', (m) => (m.rescale ? Object.values(m.rescale) : undefined)],
   ['pixel spacing', (m) => m.pixelSpacing],
   ['view', (m) => m.view],
 ];
@@ -55,7 +55,8 @@ const CONSTANT_HEADERS: [string, (m: DsaSequence['meta']) => unknown][] = [
  * not an error: some systems write such series on purpose (a C-arm moved during a run).
  */
 function headerDifferences(files: SeriesFile[]): string[] {
-  const show = (v: unknown) => (v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') : String(v));
+  const show = (v: unknown) =>
+    v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
   const first = files[0];
   const warnings: string[] = [];
   for (const [name, get] of CONSTANT_HEADERS) {

@@ -71,7 +71,7 @@ export function fileHasDicmMarker(path: string): boolean {
  */
 function message(e: unknown): string {
   if (e instanceof Error) return e.message;
-  if (e && typeof e === 'object' && 'exception' in e) return message((e as { exception: unknown }).exception);
+  if (e && typeof e === 'object' && 'exception' in e) return message(e.exception);
   return String(e);
 }
 

@@ -15,7 +15,7 @@ export type PatchWorkerReply = { index: number; batch: PatchBatch } | { index: n
 
 function transferables(b: PatchBatch): ArrayBuffer[] {
   const arrays = [b.images, b.images2, b.labels, b.scribbles, b.sequenceIndex, b.origin, b.orientation, b.fromPool];
-  return arrays.filter((a) => a !== undefined).map((a) => a!.buffer as ArrayBuffer);
+  return arrays.filter((a) => a !== undefined).map((a) => a.buffer as ArrayBuffer);
 }
 
 // Requests come and replies go on the MessagePort prefetch.ts hands over at start (so it can drain replies

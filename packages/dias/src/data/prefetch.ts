@@ -125,7 +125,9 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
     for (const ch of this.channels) {
       for (let m = receiveMessageOnPort(ch.port); m; m = receiveMessageOnPort(ch.port)) this.onReply(ch, m.message as PatchWorkerReply);
     }
-    if (this.failure) return Promise.reject(this.failure);
+    // onReply() may have failed the run just now; TypeScript still narrows this.failure to null from the test above.
+    const failure = this.failure as Error | null;
+    if (failure) return Promise.reject(failure);
     const b = this.ready.get(i);
     if (b) {
       this.ready.delete(i);

@@ -72,7 +72,7 @@ export function gaussianImportance(P: number, sigma = P / 8): Float64Array {
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(v) ?? typeof v}`);
   return v;
 }
 

@@ -112,7 +112,7 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
   const picture = join(outDir, `${basename(out).replace(/\.md$/i, '')}_cases.png`);
   if (tiles.length) writePanelPng(picture, tiles, { columns: 4 });
 
-  const model = String(summary.model ?? config.model.name);
+  const model = typeof summary.model === 'string' ? summary.model : config.model.name;
   const trainSeconds = log.reduce((a, e) => a + e.seconds, 0);
   const steps = stepsPerEpoch(config) * log.length;
   const bestEpoch = typeof summary.epoch === 'number' ? summary.epoch : null;
@@ -129,7 +129,7 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
         `(batch ${config.train.batchSize}, ${steps} steps, lr ${config.optimizer.lr}) in ${seconds(trainSeconds)} on ${config.train.device}` +
         `${config.train.threads ? ` (${config.train.threads} threads)` : ''}, data \`${config.data.dir}\`.`,
     `- Tested: checkpoint from epoch ${bestEpoch ?? '?'}${bestLog?.val?.DSC != null ? ` (validation DSC ${fixed(bestLog.val.DSC)})` : ''} on the ${split} split, ` +
-      `${summary.n_cases} whole sequence${summary.n_cases === 1 ? '' : 's'}, stride ${summary.stride ?? 32}, ${summary.tta === false ? 'no' : 'flip'} test-time augmentation, ` +
+      `${summary.n_cases} whole sequence${summary.n_cases === 1 ? '' : 's'}, stride ${typeof summary.stride === 'number' ? summary.stride : 32}, ${summary.tta === false ? 'no' : 'flip'} test-time augmentation, ` +
       `threshold ${summary.threshold}${typeof summary.seconds === 'number' ? `, in ${seconds(summary.seconds)}` : ''}.`,
     '',
     '## Test metrics',

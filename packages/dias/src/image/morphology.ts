@@ -21,7 +21,7 @@ function checkMask(mask: ArrayLike<number>, width: number, height: number, what:
 export function binaryErode(mask: ArrayLike<number>, width: number, height: number, iterations = 1, connectivity: 8 | 4 = 8): Uint8Array {
   checkMask(mask, width, height, 'binaryErode');
   if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`binaryErode: iterations must be a whole number >= 0, got ${iterations}`);
-  if (connectivity !== 8 && connectivity !== 4) throw new Error(`binaryErode: connectivity must be 8 or 4, got ${connectivity}`);
+  if (connectivity !== 8 && connectivity !== 4) throw new Error(`binaryErode: connectivity must be 8 or 4, got ${connectivity as number}`);
   let src = new Uint8Array(width * height);
   for (let i = 0; i < src.length; i++) src[i] = mask[i] ? 1 : 0;
   let dst = new Uint8Array(width * height);
@@ -139,7 +139,7 @@ export interface Components {
  */
 export function labelComponents(mask: ArrayLike<number>, width: number, height: number, connectivity: 8 | 4 = 8): Components {
   checkMask(mask, width, height, 'labelComponents');
-  if (connectivity !== 8 && connectivity !== 4) throw new Error(`labelComponents: connectivity must be 8 or 4, got ${connectivity}`);
+  if (connectivity !== 8 && connectivity !== 4) throw new Error(`labelComponents: connectivity must be 8 or 4, got ${connectivity as number}`);
   const n = width * height;
   const labels = new Int32Array(n);
   const queue = new Int32Array(n);

@@ -15,7 +15,7 @@ export interface TiffFrames {
 
 function tagNumber(ifd: IFD, tag: number, fallback: number): number {
   const v = ifd[`t${tag}`];
-  return v && typeof v[0] === 'number' ? (v[0] as number) : fallback;
+  return v && typeof v[0] === 'number' ? v[0] : fallback;
 }
 
 /** Bytes per value of each TIFF field type (TIFF 6.0 section 2, plus 13 IFD and 16-18 of BigTIFF). */

@@ -76,7 +76,7 @@ function checkDevice(device: string): void {
 }
 
 function summaryRecord(s: ValidationResult['image'] | ValidationResult['patch']): Record<string, number | null> {
-  return Object.fromEntries(Object.entries(s.mean).map(([k, v]) => [k, finiteOrNull(v as number)]));
+  return Object.fromEntries(Object.entries(s.mean).map(([k, v]) => [k, finiteOrNull(v)]));
 }
 
 /** "loss 0.4123 (ce 0.201, dice 0.790)": the recipe's losses, the first one in front. */

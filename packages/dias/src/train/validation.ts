@@ -10,7 +10,7 @@
 //     loader shuffles the tiles of all sequences each epoch; we batch them in order (sequence by sequence), so the
 //     grouping is fixed from epoch to epoch;
 //   - the validation loss: the training loss of each forward batch, averaged over batches.
-import { fromTypedArray, type Device, type Tensor } from '@dias-ts/torch';
+import { fromTypedArray, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { tileGrid, type BlendMode, type TileGrid } from '../data/sliding-window.js';
@@ -131,7 +131,7 @@ export function validate(
   model: SegmentationModel, spec: ModelSpec, sequences: readonly ValidationSequence[], o: ValidationOptions, onSequence?: (done: number) => void,
 ): ValidationResult {
   const P = o.patchSize;
-  const predictor = new Predictor(model, spec, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', tta: false, device: o.device as Device });
+  const predictor = new Predictor(model, spec, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', tta: false, device: o.device });
   const patchMetrics = new PatchMetricBatches(o.batchSize, P * P, o.threshold);
   const losses: number[] = [];
   const perSequence: { id: string; metrics: ImageMetrics }[] = [];

@@ -258,7 +258,7 @@ function parseHeader(headerBytes: Uint8Array, headerLen: number, dataBytes: numb
       throw new SafetensorsError(source, `tensor '${name}': data_offsets [${begin}, ${end}] go beyond the data section (${dataBytes} bytes)`);
     }
     let numel = 1;
-    for (const d of shape as number[]) {
+    for (const d of shape) {
       numel *= d;
       if (!Number.isSafeInteger(numel * known.size)) throw new SafetensorsError(source, `tensor '${name}': shape [${shape.join(', ')}] is too large`);
     }
@@ -266,7 +266,7 @@ function parseHeader(headerBytes: Uint8Array, headerLen: number, dataBytes: numb
       throw new SafetensorsError(source,
         `tensor '${name}': data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${numel * known.size}`);
     }
-    entries.push({ name, dtype: known.dtype, shape: shape as number[], begin, end, order: entries.length });
+    entries.push({ name, dtype: known.dtype, shape, begin, end, order: entries.length });
   }
 
   // The tensors must tile the data section exactly: sorted by offset, each begins where the one before ends.

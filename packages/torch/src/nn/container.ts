@@ -102,7 +102,7 @@ export class ModuleDict<M extends Module = Module> extends Module {
   constructor(modules: Record<string, M> | Iterable<[string, M]> = {}) {
     super();
     const entries = Symbol.iterator in modules ? modules : Object.entries(modules);
-    for (const [key, m] of entries as Iterable<[string, M]>) this.set(key, m);
+    for (const [key, m] of entries) this.set(key, m);
   }
 
   /** Adds a module under a new key (keys cannot be replaced: the state-dict order is fixed once registered). */

@@ -5,7 +5,7 @@ import {
   conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, tuple,
   type ConvOptions, type ConvTransposeOptions, type IntOrTuple,
 } from '../ops/convolution.js';
-import { pad, type PadMode } from '../ops/resampling.js';
+import { pad } from '../ops/resampling.js';
 import { Module } from './module.js';
 import { defaultLayerInit_ } from './layer-init.js';
 import type { FactoryOptions } from './options.js';
@@ -126,7 +126,7 @@ export class Conv extends ConvNd {
   forward(x: Tensor): Tensor {
     const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
     if (this.paddingMode === 'zeros') return this.convolve(x, this.weight, this.bias, { ...options, padding: this.padding });
-    const padded = pad(x, this.explicitPadding, this.paddingMode as PadMode);
+    const padded = pad(x, this.explicitPadding, this.paddingMode);
     try {
       return this.convolve(padded, this.weight, this.bias, { ...options, padding: 0 });
     } finally {

@@ -208,6 +208,7 @@ export class Module {
     return this.train(false);
   }
   /** Moves (or casts) every parameter and buffer in place: the Tensor objects stay the same, as in PyTorch. */
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- Device is a string; DType names the casts
   to(target: Device | DType): this {
     const isDevice = target === 'cpu' || target.startsWith('cuda');
     for (const m of this.modules()) {

@@ -78,7 +78,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const list = [...(params as Iterable<Tensor | ParamGroupSpec<O>>)];
     if (list.length === 0) throw new Error(`${this.constructor.name}: got an empty parameter list`);
     if (list.every((p) => p instanceof Tensor)) {
-      this.addParamGroup({ params: list as Tensor[] } as unknown as ParamGroupSpec<O>);
+      this.addParamGroup({ params: list } as unknown as ParamGroupSpec<O>);
     } else if (list.every((p) => !(p instanceof Tensor))) {
       for (const g of list as ParamGroupSpec<O>[]) this.addParamGroup(g);
     } else {
