@@ -14,7 +14,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const quiet = args.has('--if-needed');
 const log = (msg) => console.log(`[setup] ${msg}`);
-const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-openmp'];
+// libgloo-dev: the Gloo headers libtorch's c10d needs for distributed training (packages/torch/native/distributed.cc).
+const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-openmp', 'libgloo-dev'];
 
 function run(cmd, argv, options = {}) {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', ...options });

@@ -8,7 +8,8 @@
         "native/ops_math.cc",
         "native/ops_shape.cc",
         "native/ops_nn.cc",
-        "native/bench.cc"
+        "native/bench.cc",
+        "native/distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -318,6 +318,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerShape(env, exports);
   registerNN(env, exports);
   registerBench(env, exports);
+  registerDistributed(env, exports);
   return exports;
 }
 

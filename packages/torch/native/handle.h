@@ -72,5 +72,6 @@ void registerMath(Napi::Env env, Napi::Object exports);
 void registerShape(Napi::Env env, Napi::Object exports);
 void registerNN(Napi::Env env, Napi::Object exports);
 void registerBench(Napi::Env env, Napi::Object exports);
+void registerDistributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace dias

@@ -17,3 +17,4 @@ export { loadNpy, saveNpy, serializeNpy, deserializeNpy } from './io/npy.js';
 export { parseNpyHeader, checkNpyDataLength, encodeNpyHeader, type NpyHeader } from './io/npy-format.js';
 export { readFileBytes } from './io/read-file.js';
 export { writeFileAtomic } from './io/atomic-write.js';
+export * as distributed from './distributed.js';

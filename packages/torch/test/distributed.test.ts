@@ -1,0 +1,127 @@
+// c10d through the addon: several ranks as child processes on 127.0.0.1, as torchrun would start them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { distributed as dist } from '../src/index.js';
+
+const rankScript = fileURLToPath(new URL('./fixtures/distributed-rank.ts', import.meta.url));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface RankResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  report: Record<string, unknown> | null;
+  stderr: string;
+}
+
+/** Runs worldSize ranks of one scenario and returns each one's exit and JSON report, in rank order. */
+async function runRanks(scenario: string, worldSize: number, timeoutMs: number): Promise<RankResult[]> {
+  const port = await freePort();
+  const runs = Array.from({ length: worldSize }, (_, rank) => {
+    const child = spawn(process.execPath, ['--conditions=dias-source', '--import', 'tsx', rankScript, scenario], {
+      env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), DIST_TEST_TIMEOUT_MS: String(timeoutMs), DIAS_THREADS: '1', OMP_NUM_THREADS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    // A hung rank would fail the test on this limit rather than hang the suite.
+    const guard = setTimeout(() => child.kill('SIGKILL'), timeoutMs * 4 + 30_000);
+    return new Promise<RankResult>((resolve) => {
+      child.on('exit', (code, signal) => {
+        clearTimeout(guard);
+        const line = stdout.trim().split('\n').pop();
+        resolve({ code, signal, report: line ? JSON.parse(line) : null, stderr });
+      });
+    });
+  });
+  return Promise.all(runs);
+}
+
+test('all-reduce (sum, avg, several buckets and dtypes), broadcast from rank 1, barrier', async () => {
+  const results = await runRanks('collectives', 2, 20_000);
+  for (const r of results) {
+    assert.equal(r.code, 0, r.stderr);
+    const rep = r.report as Record<string, unknown>;
+    assert.equal(rep.worldSize, 2);
+    assert.deepEqual(rep.small, [3, 3, 3]);
+    assert.deepEqual(rep.wide, [0, 3, 6, 9, 12]);
+    assert.equal(rep.largeMin, 3);
+    assert.equal(rep.largeMax, 3);
+    assert.deepEqual(rep.averaged, [2, 2, 2, 2]);
+    assert.deepEqual(rep.fromOne, [7, 7, 7, 7]);
+    assert.deepEqual(rep.strided, [5, 5, 5, 5, 5, 5]);
+  }
+});
+
+test('DistributedDataParallel: rank 0 weights at wrap, the global-batch gradient, identical parameters after a step', async () => {
+  const [r0, r1] = await runRanks('ddp', 2, 20_000);
+  assert.equal(r0.code, 0, r0.stderr);
+  assert.equal(r1.code, 0, r1.stderr);
+  const a = r0.report as { afterWrap: number[]; afterStep: number[]; gradError: number };
+  const b = r1.report as { afterWrap: number[]; afterStep: number[]; gradError: number };
+  assert.deepEqual(b.afterWrap, a.afterWrap);
+  assert.ok(a.gradError < 1e-6 && b.gradError < 1e-6, `averaged gradients differ from the global batch's: ${a.gradError}, ${b.gradError}`);
+  assert.deepEqual(b.afterStep, a.afterStep);
+  assert.ok(a.afterStep.some((v, i) => v !== a.afterWrap[i]), 'the step changed the parameters');
+});
+
+test('a rank that dies makes the collective on the others throw at once, and the group refuses further work', async () => {
+  const [r0, r1] = await runRanks('die', 2, 20_000);
+  assert.equal(r1.signal, 'SIGKILL');
+  const rep = r0.report as { error: string | null; ms: number; state: { broken: string | null } };
+  assert.ok(rep.error, 'rank 0 should have thrown');
+  assert.match(rep.error, /allReduce/);
+  assert.ok(rep.ms < 20_000, `took ${rep.ms} ms`);
+  assert.ok(rep.state.broken);
+  assert.equal(r0.code, 0, r0.stderr);
+});
+
+test('a rank that stays away makes the collective throw after the timeout, not hang', async () => {
+  const [r0] = await runRanks('hang', 2, 1500);
+  assert.ok(r0.report, r0.stderr);
+  const rep = r0.report as { error: string | null; ms: number };
+  assert.ok(rep.error, 'rank 0 should have thrown');
+  assert.ok(rep.ms >= 1400 && rep.ms < 10_000, `gave up after ${rep.ms} ms`);
+});
+
+test('options: environment defaults as torchrun sets them, clear errors, nccl refused without a CUDA build', async () => {
+  const o = dist.resolveInitOptions({}, { RANK: '1', WORLD_SIZE: '4', MASTER_ADDR: '10.0.0.5', MASTER_PORT: '29511' });
+  assert.deepEqual(o, { backend: 'gloo', rank: 1, worldSize: 4, masterAddr: '10.0.0.5', masterPort: 29511, timeoutMs: dist.DEFAULT_TIMEOUT_MS, rendezvousTimeoutMs: dist.DEFAULT_TIMEOUT_MS });
+  assert.throws(() => dist.resolveInitOptions({}, { WORLD_SIZE: '2' }), /RANK is not set/);
+  assert.throws(() => dist.resolveInitOptions({}, { RANK: 'x', WORLD_SIZE: '2' }), /RANK='x' is not an integer/);
+  assert.throws(() => dist.resolveInitOptions({ rank: 2, worldSize: 2 }, {}), /rank 2 is outside 0..1/);
+  assert.throws(() => dist.resolveInitOptions({ rank: 0, worldSize: 1, masterPort: 70000 }, {}), /masterPort/);
+  assert.deepEqual(dist.availableBackends(), ['gloo']);
+  assert.equal(dist.isInitialized(), false);
+  assert.throws(() => dist.allReduce([]), /initProcessGroup/);
+  assert.throws(() => dist.initProcessGroup({ backend: 'nccl', rank: 0, worldSize: 1 }), /nccl.*CUDA build/);
+  // A group of one works without peers.
+  dist.initProcessGroup({ rank: 0, worldSize: 1, masterPort: await freePort(), timeoutMs: 5000 });
+  assert.equal(dist.worldSize(), 1);
+  assert.throws(() => dist.initProcessGroup({ rank: 0, worldSize: 1 }), /already initialised/);
+  dist.destroyProcessGroup();
+  assert.equal(dist.isInitialized(), false);
+});
+
+test('a rank that never arrives makes the rendezvous throw after its timeout', async () => {
+  const masterPort = await freePort();
+  const started = Date.now();
+  assert.throws(() => dist.initProcessGroup({ rank: 0, worldSize: 2, masterPort, rendezvousTimeoutMs: 1000 }), /distInitProcessGroup: .*time/i);
+  const ms = Date.now() - started;
+  assert.ok(ms >= 900 && ms < 10_000, `gave up after ${ms} ms`);
+  assert.equal(dist.isInitialized(), false);
+});
