@@ -116,6 +116,23 @@ export default defineConfig(
       ],
     },
   },
+  // The viewer runs in the browser and reaches DIAS through dias serve's HTTP API only.
+  {
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(@dias-ts/|node:|(\\.\\./)+(dias|torch)(/|$))',
+              message: 'the viewer (packages/web) runs in the browser: it talks to dias serve over HTTP (src/api.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   forbid('data', ['predict', 'train', 'eval', ...apps], 'data is read by every layer above it and reads none of them'),
   forbid('image', ['predict', 'train', 'eval', ...apps], 'images are drawn for every layer above and know none of them'),
   forbid('models', ['predict', 'train', 'eval', ...apps], 'models are built by the layers above and know none of them'),
