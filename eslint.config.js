@@ -1,7 +1,8 @@
 // ESLint for the whole repository (`npm run lint`, also run by scripts/test.mjs before the tests): typescript-eslint's
 // recommended type-checked rules on the TypeScript sources, tests and viewer (without the no-unsafe-* family, see
-// below), ESLint's recommended rules on the .mjs scripts, and an import-boundary rule that keeps the layers of ../shared/ARCHITECTURE.md (engine -> data/models ->
-// predict/train -> eval -> server/cli) from importing upwards. Formatting is Prettier's business (.prettierrc).
+// below), ESLint's recommended rules on the .mjs scripts, and import-boundary rules that keep the layers of
+// ../shared/ARCHITECTURE.md (engine -> data/models -> predict/train -> eval -> server/cli) from importing upwards.
+// Formatting is Prettier's business (.prettierrc).
 import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -16,7 +17,7 @@ const nodeGlobals = Object.fromEntries(
 );
 
 /**
- * One layer's forbidden imports as `no-restricted-imports` patterns. `folders` are the sibling folders of
+ * One layer's forbidden imports, static and dynamic. `folders` are the sibling folders of
  * packages/dias/src that the layer must not reach; a pattern matches any relative path that ends in that folder
  * (`../cli/x.js`, `../../cli/x.js`), so files nested below the layer (train/recipes/) are held to the same rule.
  */
