@@ -5,7 +5,8 @@
 import { encodeNpy } from '../src/data/npy-array.js';
 import { encodeGrayPng } from '../src/image/png.js';
 import { encodeGrayTiff } from '../src/image/tiff.js';
-import { encapsulated, rleFrame16, writeDicom, type DicomElements } from './dicom-writer.js';
+import { encapsulated, packBits, rleFrame16, writeDicom, type DicomElements } from './dicom-writer.js';
+import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 
 export type DecoderKind = 'png' | 'tiff' | 'npy' | 'dicom' | 'safetensors' | 'yaml';
@@ -51,6 +52,81 @@ function dicomImage(rows: number, columns: number, frames: number, extra: DicomE
     '00181063': { vr: 'DS', value: '100' },
     ...extra,
   };
+}
+
+/**
+ * TIFF's LZW (TIFF 6.0 section 13, as libtiff writes it): codes of 9 to 12 bits, most significant bit first, 256
+ * clears the table and 257 ends the strip; the code width grows one code early, and the table is cleared before
+ * it would need 13 bits.
+ */
+export function tiffLzw(data: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let pending = 0;
+  let pendingBits = 0;
+  let bits = 9;
+  const emit = (code: number) => {
+    pending = (pending << bits) | code;
+    pendingBits += bits;
+    while (pendingBits >= 8) {
+      out.push((pending >>> (pendingBits - 8)) & 255);
+      pendingBits -= 8;
+    }
+    pending &= (1 << pendingBits) - 1;
+  };
+  let table = new Map<string, number>();
+  let next = 258;
+  // The decoder adds a table entry for every code it reads (after the first since a clear) and widens its codes
+  // when the table is one short of the width's limit; the encoder's table runs one entry ahead.
+  const grow = () => {
+    next++;
+    if (next === 1 << bits) bits++;
+  };
+  emit(256);
+  let w = '';
+  for (const byte of data) {
+    const wc = w + String.fromCharCode(byte);
+    if (w === '' || table.has(wc)) {
+      w = wc;
+      continue;
+    }
+    emit(w.length === 1 ? w.charCodeAt(0) : table.get(w)!);
+    table.set(wc, next);
+    grow();
+    if (next === 4094) {
+      emit(256);
+      table = new Map();
+      [next, bits] = [258, 9];
+    }
+    w = String.fromCharCode(byte);
+  }
+  if (w) {
+    emit(w.length === 1 ? w.charCodeAt(0) : table.get(w)!);
+    grow();
+  }
+  emit(257);
+  if (pendingBits > 0) out.push((pending << (8 - pendingBits)) & 255);
+  return Uint8Array.from(out);
+}
+
+/** A one-page 8-bit TIFF whose strip is LZW- (5), Deflate- (8) or PackBits- (32773) compressed. */
+export function compressedTiff(compression: 5 | 8 | 32773, width = 8, height = 6, values: ArrayLike<number> = Array.from({ length: 48 }, (_, i) => (i * 5) % 256)): Uint8Array {
+  const plain = encodeGrayTiff(width, height, [values], 8);
+  const view = new DataView(plain.buffer);
+  const ifd = view.getUint32(4, true);
+  const entry = (tag: number) => {
+    for (let i = 0; i < view.getUint16(ifd, true); i++) if (view.getUint16(ifd + 2 + 12 * i, true) === tag) return ifd + 2 + 12 * i;
+    throw new Error(`no tag ${tag}`);
+  };
+  const offset = view.getUint32(entry(273) + 8, true);
+  const data = plain.subarray(offset, offset + view.getUint32(entry(279) + 8, true));
+  const packed = compression === 5 ? tiffLzw(data) : compression === 8 ? deflateSync(data) : packBits(data);
+  const out = new Uint8Array(offset + packed.length);
+  out.set(plain.subarray(0, offset));
+  out.set(packed, offset);
+  const outView = new DataView(out.buffer);
+  outView.setUint16(entry(259) + 8, compression, true);
+  outView.setUint32(entry(279) + 8, packed.length, true);
+  return out;
 }
 
 /** A safetensors file by hand (no tensors needed to write one): a float32 [2, 3] and a uint8 [4]. */
@@ -101,7 +177,7 @@ export function seedFiles(kind: DecoderKind): Uint8Array[] {
         encode({ width: 4, height: 3, data: Uint8Array.from(ramp(48, 11)), channels: 4, depth: 8 }),
       ];
     case 'tiff':
-      return [encodeGrayTiff(8, 6, [ramp(48, 5), ramp(48, 9)], 8), encodeGrayTiff(5, 4, [ramp(20, 3000).map((v) => v * 200)], 16)];
+      return [encodeGrayTiff(8, 6, [ramp(48, 5), ramp(48, 9)], 8), encodeGrayTiff(5, 4, [ramp(20, 3000).map((v) => v * 200)], 16), compressedTiff(5), compressedTiff(8), compressedTiff(32773)];
     case 'npy':
       return [encodeNpy([2, 5, 6], Float32Array.from(ramp(60, 0.5))), encodeNpy([7, 3], Uint8Array.from(ramp(21, 13)))];
     case 'dicom':

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScriptWorker } from '../src/data/script-worker.js';
-import { DECODER_KINDS, type DecoderKind } from './decoders-fuzz-cases.js';
+import { decodeTiff } from '../src/image/tiff.js';
+import { compressedTiff, DECODER_KINDS, seeded, type DecoderKind } from './decoders-fuzz-cases.js';
 
 /**
  * Cases per decoder, and their seed (fixed: every run decodes the same bytes). FUZZ_CASES and FUZZ_SEED explore
@@ -73,3 +74,14 @@ for (const kind of DECODER_KINDS) {
     assert.equal(decoded, CASES);
   });
 }
+
+test('the compressed TIFF seeds are valid: LZW (across table clears), Deflate and PackBits strips decode to their pixels', () => {
+  // The LZW check before UTIF (tiff.ts) must pass every well-formed strip; 16384 bytes of noise need three clears.
+  const random = seeded(3);
+  const noise = Uint8Array.from({ length: 128 * 128 }, () => Math.floor(random() * 256));
+  for (const compression of [5, 8, 32773] as const) {
+    const tiff = decodeTiff(compressedTiff(compression, 128, 128, noise), `noise-${compression}.tif`);
+    assert.deepEqual([tiff.width, tiff.height, tiff.frames.length], [128, 128, 1]);
+    assert.ok(tiff.frames[0].every((v, i) => v === noise[i]), `compression ${compression}`);
+  }
+});

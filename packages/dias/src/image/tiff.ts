@@ -72,6 +72,39 @@ function checkStructure(bytes: Uint8Array, little: boolean, name: string): void 
   for (let next = view.getUint32(4, little), page = 0; next !== 0; page++) next = walk(next, `IFD ${page}`);
 }
 
+/**
+ * Whether an LZW strip reaches its end-of-information code within its `length` bytes. UTIF's LZW decoder stops at
+ * that code and nowhere else: past the end of a corrupt strip it read on, and past the file's end zeros, for ever.
+ * This reads the codes as it does (9 bits after each clear code, one bit more one code early, as TIFF's LZW).
+ */
+function lzwEnds(bytes: Uint8Array, start: number, length: number): boolean {
+  const end = (start + length) * 8;
+  let bits = 9;
+  let at = start * 8;
+  let next = 258;
+  const read = (): number => {
+    const v = ((bytes[at >>> 3] ?? 0) << 16) | ((bytes[(at + 8) >>> 3] ?? 0) << 8) | (bytes[(at + 16) >>> 3] ?? 0);
+    const code = (v >> (24 - (at & 7) - bits)) & ((1 << bits) - 1);
+    at += bits;
+    return code;
+  };
+  while (at + bits <= end) {
+    let code = read();
+    if (code === 257) return true;
+    if (code === 256) {
+      bits = 9;
+      next = 258;
+      if (at + bits > end) return false;
+      code = read();
+      if (code === 257) return true;
+      continue;
+    }
+    next++;
+    if (next + 1 === 1 << bits) bits++;
+  }
+  return false;
+}
+
 export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   const le = bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 42 && bytes[3] === 0;
   const be = bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 42;
@@ -101,6 +134,9 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
       const [at, length] = [offsets[k], counts[k]];
       if (typeof at === 'number' && typeof length === 'number' && at + length > bytes.length) {
         throw new Error(`${name}: page ${page} is truncated (strip ${k} claims bytes ${at} to ${at + length}; the file has ${bytes.length})`);
+      }
+      if (compression === 5 && !(typeof at === 'number' && typeof length === 'number' && lzwEnds(bytes, at, length))) {
+        throw new Error(`${name}: page ${page} is corrupt (LZW strip ${k} has no end-of-information code within its bytes)`);
       }
     }
   });
