@@ -2,7 +2,9 @@
 // on a small synthetic dataset. It plays the cine, draws a vessel and a background stroke, saves, reloads and sees
 // them, checks the PNG on disk holds exactly those pixels in the DIAS encoding; segments the sequence with a run and
 // sees the overlay and the error map; starts a short training job from the scribbles and watches its progress.
-// The screenshots it takes are the README's (docs/viewer-*.png). Skips, saying why, without chromium or the page.
+// With DIAS_SCREENSHOT_DIR=docs it also trains a small model on the labels first (about half a minute) so that the
+// README's pictures (docs/viewer-*.png) show a real segmentation; otherwise the run has random weights and the
+// screenshots go to a temporary folder. Skips, saying why, without chromium or the built page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -15,11 +17,13 @@ import { decodeGrayPng, readGrayPng } from '../src/image/png.js';
 import { startServer, type DiasServer } from '../src/server/app.js';
 import { tempDir } from './data-fixture.js';
 import { writeTinyRun } from './eval-fixture.js';
+import { tinyConfig } from './train-fixture.js';
+import { trainRun } from '../src/train/loop.js';
 
 const CHROMIUM = process.env.DIAS_CHROMIUM ?? '/usr/bin/chromium';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const PAGE = join(repo, 'packages', 'web', 'dist', 'index.html');
-const DOCS = join(repo, 'docs');
+const SHOTS = process.env.DIAS_SCREENSHOT_DIR ? join(process.cwd(), process.env.DIAS_SCREENSHOT_DIR) : undefined;
 const skip = !existsSync(CHROMIUM)
   ? `${CHROMIUM} not found (npm run setup installs Debian's chromium)`
   : !existsSync(PAGE)
@@ -33,6 +37,9 @@ const runs = join(dir, 'runs');
 let server: (DiasServer & { url: string }) | undefined;
 let browser: Browser | undefined;
 let page: Page;
+/** The run the page segments with: random weights, or with screenshots a model trained on the labels. */
+const RUN = SHOTS ? 'fsl-demo' : 'tiny';
+const shot = (name: string) => page.screenshot({ path: join(SHOTS ?? dir, `viewer-${name}.png`) });
 
 before(async () => {
   if (skip) return;
@@ -45,6 +52,15 @@ before(async () => {
   // The annotator starts with nothing drawn (the generator also writes simulated annotator scribbles).
   rmSync(join(data, 'training', 'scribbles_annotator'), { recursive: true, force: true });
   writeTinyRun(join(runs, 'tiny'), { dataDir: data, frames: FRAMES });
+  if (SHOTS) {
+    const config = tinyConfig(data, (c) => {
+      c.model.options = { feature_scale: 8 };
+      Object.assign(c.data, { frames: FRAMES, patchSize: 64 });
+      Object.assign(c.train, { epochs: 6, patchesPerEpoch: 128, batchSize: 8, threads: null });
+      c.validation.stride = 32;
+    });
+    await trainRun({ config, runDir: join(runs, RUN), events: { log: () => {} } });
+  }
   server = await startServer({ data, runs, host: '127.0.0.1', port: 0 });
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1360, height: 820 } });
@@ -65,7 +81,7 @@ type Hook = {
 };
 /** What the test reads inside the page (the test compiles without the DOM types). */
 type PageGlobal = { diasViewer: Hook; document: { querySelector(selector: string): { textContent: string | null } | null } };
-const hook = <T>(f: (h: Hook) => T): Promise<T> => page.evaluate(`(${f.toString()})(window.diasViewer)`) as Promise<T>;
+const hook = <T>(f: (h: Hook) => T): Promise<T> => page.evaluate<T>(`(${f.toString()})(window.diasViewer)`);
 const pixelAt = (x: number, y: number) => page.evaluate(([x, y]) => (globalThis as unknown as PageGlobal).diasViewer.pixelAt(x, y), [x, y]);
 /** The pixel at an image point once it satisfies ok (the page redraws on the next animation frame), or a failure. */
 async function pixelUntil(x: number, y: number, ok: (p: number[]) => boolean, what: string): Promise<number[]> {
@@ -94,13 +110,15 @@ async function openViewer(): Promise<void> {
   await page.waitForFunction(() => (globalThis as unknown as PageGlobal).diasViewer?.loadedFrames() === 8);
 }
 
-/** The longest vertical run of label pixels (a vessel to draw along) and a row segment far from every vessel. */
+/** The longest vertical run inside a vessel of the label (labelled on both sides too: a line down its middle) and a
+ * row segment far from every vessel. */
 function strokeTargets(label: ArrayLike<number>): { vessel: [number, number][]; background: [number, number][] } {
   let best = { x: 0, y0: 0, len: 0 };
-  for (let x = 0; x < SIZE; x++) {
+  for (let x = 1; x < SIZE - 1; x++) {
     let run = 0;
     for (let y = 0; y < SIZE; y++) {
-      run = label[y * SIZE + x] > 127 ? run + 1 : 0;
+      const i = y * SIZE + x;
+      run = label[i - 1] > 127 && label[i] > 127 && label[i + 1] > 127 ? run + 1 : 0;
       if (run > best.len) best = { x, y0: y - run + 1, len: run };
     }
   }
@@ -121,7 +139,7 @@ function strokeTargets(label: ArrayLike<number>): { vessel: [number, number][]; 
 
 test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, training progress', { skip, timeout: 120_000 }, async () => {
   await openViewer();
-  mkdirSync(DOCS, { recursive: true });
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
   // The cine plays and the arrow keys step frames.
   assert.equal(await page.getByTestId('frame-number').textContent(), '1 / 8');
@@ -158,9 +176,9 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   assert.match((await statusText())!, new RegExp(`^${v} vessel · 0 background`));
   await page.getByTestId('redo').click();
   assert.equal(await statusText(), drawn);
-  await page.screenshot({ path: join(DOCS, 'viewer-scribbles.png') });
+  await shot('scribbles');
   await page.getByTestId('save').click();
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelector('[data-testid=scribble-status]')?.textContent?.endsWith('saved'));
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelector('[data-testid=scribble-status]')?.textContent?.endsWith(' · saved'));
 
   // On disk: the DIAS encoding, exactly the drawn pixels.
   const saved = readGrayPng(join(data, 'training', 'scribbles_annotator', 'label_s0.png'));
@@ -184,9 +202,10 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   await page.getByTestId('overlay-scribble').uncheck();
   const probe: [number, number] = [vx + 0.5, vy + 0.5];
   const before = await pixelUntil(...probe, ([r, g, b]) => r === g && g === b, 'the scribble overlay off');
+  await page.getByTestId('run-select').selectOption(RUN);
   await page.getByTestId('segment').click();
   await page.getByTestId('progress').filter({ hasText: /done in/ }).waitFor({ timeout: 60_000 });
-  const stored = await fetch(new URL('/api/sequences/0/prediction?run=tiny', server!.url));
+  const stored = await fetch(new URL(`/api/sequences/0/prediction?run=${RUN}`, server!.url));
   assert.equal(stored.status, 200);
   const prob = decodeGrayPng(new Uint8Array(await stored.arrayBuffer()));
   assert.equal(prob.width, SIZE);
@@ -195,14 +214,15 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   const p = prob.data[vy * SIZE + vx];
   if (p > 12) await pixelUntil(...probe, ([r, g, b]) => r !== before[0] && b < r && b < g, `the yellow overlay of p = ${p}/255`);
   await page.getByTestId('overlay-scribble').check();
-  await page.screenshot({ path: join(DOCS, 'viewer-overlay.png') });
+  await page.getByTestId('frame-slider').fill('5');
+  await shot('overlay');
   await page.getByTestId('overlay-prediction').uncheck();
   await page.getByTestId('overlay-scribble').uncheck();
   await page.getByTestId('overlay-error').check();
   // True negatives stay clear; a labelled vessel pixel is white (found) or red (missed).
   await pixelUntil(...probe, ([r, g]) => r > 200 && (p >= 128 ? g > 200 : g < 100), `the error map at a vessel pixel (p = ${p}/255)`);
   await page.getByTestId('projection-minip').click();
-  await page.screenshot({ path: join(DOCS, 'viewer-error-map.png') });
+  await shot('error-map');
 
   // A short training job from the scribbles, fine-tuning the run: progress arrives, then the new run.
   await page.getByTestId('epochs').fill('2');
@@ -212,4 +232,6 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   await page.getByTestId('progress').filter({ hasText: /epoch \d\/2/ }).waitFor({ timeout: 60_000 });
   await page.getByTestId('progress').filter({ hasText: /finished sscr-/ }).waitFor({ timeout: 90_000 });
   assert.ok(server!.runs.names().some((r) => r.startsWith('sscr-')), 'the job wrote an ordinary run folder');
+  await page.locator('aside.panels').evaluate((e) => e.scrollTo(0, e.scrollHeight));
+  await shot('training');
 });

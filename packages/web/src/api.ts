@@ -93,7 +93,8 @@ export function setAnnotatorSet(name: string): void {
 const seq = (id: string) => `/api/sequences/${encodeURIComponent(id)}`;
 
 export const urls = {
-  frame: (id: string, k: number) => `${seq(id)}/frames/${k}`,
+  /** subtract: '' as stored, 'auto' or a mask frame index (an unsubtracted cine made DSA by the server). */
+  frame: (id: string, k: number, subtract = '') => `${seq(id)}/frames/${k}${subtract ? `?subtract=${encodeURIComponent(subtract)}` : ''}`,
   label: (id: string) => `${seq(id)}/label`,
   /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
   scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,

@@ -46,8 +46,11 @@ export function App() {
   const [layersVersion, setLayersVersion] = useState(0);
   /** Bumped when the label or a prediction of the open sequence arrives. */
   const [dataVersion, setDataVersion] = useState(0);
+  /** The run whose probability the main view last received, and the draw count then (for the test hook). */
+  const shownPrediction = useRef<{ run: string; draws: number } | null>(null);
   const [saveState, setSaveState] = useState<string>('');
   const [compareReady, setCompareReady] = useState(0);
+  const [subtract, setSubtract] = useState('');
 
   const entry = sequences.find((s) => s.id === selected) ?? null;
   const refresh = useCallback(async () => {
@@ -73,26 +76,41 @@ export function App() {
     },
     [],
   );
+  // A new subtraction choice reloads the frames of the same sequence and keeps everything else (scribbles, view).
   useEffect(() => {
     if (!entry) return;
-    if (data.current) data.current.closed = true;
-    const d = new SequenceData(entry);
+    const previous = data.current;
+    if (previous) previous.closed = true;
+    const same = previous !== null && previous.entry.id === entry.id;
+    const d = new SequenceData(entry, subtract);
     data.current = d;
     setPlaying(false);
+    setLoaded(0);
+    const fail = (e: unknown) => {
+      if (d.closed) return;
+      setError((e as Error).message);
+      if (subtract) setSubtract('');
+    };
+    void d.loadFrames(same ? frame : 0, () => !d.closed && setLoaded((n) => n + 1)).then(() => !d.closed && setLoaded((n) => n + 1), fail);
+    if (same) {
+      d.scribble = previous.scribble;
+      d.label = previous.label;
+      for (const [run, p] of previous.predictions) d.predictions.set(run, p);
+      return;
+    }
     setFrame(0);
     setProjection('frame');
-    setLoaded(0);
     setSaveState('');
+    setError(null);
     const main = renderers.current.main;
     if (main && main.setSize(d.width, d.height)) main.fit();
     else main?.fit();
     renderers.current.compare?.setSize(d.width, d.height);
-    const fail = (e: unknown) => !d.closed && setError((e as Error).message);
-    void d.loadFrames(0, () => !d.closed && setLoaded((n) => n + 1)).then(() => !d.closed && setLoaded((n) => n + 1), fail);
     void d.loadLabel().then(() => !d.closed && setDataVersion((v) => v + 1), fail);
     void d.loadScribble().then(() => !d.closed && setScribbleVersion((v) => v + 1), fail);
-    // selecting by id only: the entry object changes on every datastore refresh
-  }, [selected]);
+    // by id only: the entry object changes on every datastore refresh
+  }, [selected, subtract]);
+  useEffect(() => setSubtract(''), [selected]);
   useEffect(() => {
     if (!selected && sequences.length > 0) setSelected(sequences[0].id);
   }, [sequences, selected]);
@@ -125,6 +143,7 @@ export function App() {
         if (prob) probabilityOverlay(prob, r.layer('prediction').pixels.data);
         else r.layer('prediction').pixels.data.fill(0);
         r.commitLayer('prediction');
+        if (prob && r === renderers.current.main) shownPrediction.current = { run: name, draws: r.draws };
         if (prob && d.label) errorOverlay(prob, d.label, r.layer('error').pixels.data);
         else r.layer('error').pixels.data.fill(0);
         r.commitLayer('error');
@@ -273,6 +292,8 @@ export function App() {
       },
       frame: () => frameRef.current,
       draws: () => renderers.current.main?.draws ?? 0,
+      drawMs: () => renderers.current.main?.lastDrawMs ?? 0,
+      predictionShown: (run: string) => shownPrediction.current?.run === run && (renderers.current.main?.draws ?? 0) > shownPrediction.current.draws,
       loadedFrames: () => data.current?.loadedFrames ?? 0,
     };
   }, []);
@@ -331,10 +352,7 @@ export function App() {
         {error && <span class="error" data-testid="error">{error}</span>}
         <span class="spacer" />
         <button
-          onClick={async () => {
-            const next = await api.next().catch(() => null);
-            if (next?.id) open(next.id);
-          }}
+          onClick={() => void api.next().then((next) => open(next.id), (e: Error) => setError(`Next to annotate: ${e.message}`))}
           title="Open the sequence the current model is least sure about"
         >
           Next to annotate
@@ -410,6 +428,15 @@ export function App() {
               </button>
             ))}
           </span>
+          {entry && entry.split === null && (
+            <select value={subtract} onChange={(e) => setSubtract(e.currentTarget.value)} title="An unsubtracted cine made DSA: log-domain subtraction of a mask frame" data-testid="subtract">
+              <option value="">as stored</option>
+              <option value="auto">subtract: auto mask</option>
+              {Array.from({ length: entry.frames }, (_, k) => (
+                <option value={String(k)}>subtract frame {k + 1}</option>
+              ))}
+            </select>
+          )}
           <span class="muted">
             {entry && loaded < entry.frames ? `loading ${loaded}/${entry.frames}` : ''}
           </span>
@@ -501,7 +528,7 @@ export function App() {
             <button onClick={() => edit(() => scribble!.clear())} disabled={!scribble}>
               Clear
             </button>
-            <button class={scribble?.dirty ? 'primary' : ''} disabled={!scribble?.dirty || !entry?.canScribble} onClick={save} title="Save (Ctrl+S)" data-testid="save">
+            <button class={scribble?.dirty ? 'primary' : ''} disabled={!scribble?.dirty || !entry?.canScribble} onClick={() => void save()} title="Save (Ctrl+S)" data-testid="save">
               Save
             </button>
           </div>
@@ -516,16 +543,18 @@ export function App() {
           run={run}
           setRun={setRun}
           sequence={selected}
-          onDone={async (r) => {
-            await data.current?.prediction(r, true);
-            setRun(r);
-            setDataVersion((v) => v + 1);
-            setOverlay('prediction', { on: true });
-            await refresh();
+          onDone={(r) => {
+            void (async () => {
+              await data.current?.prediction(r, true);
+              setRun(r);
+              setDataVersion((v) => v + 1);
+              setOverlay('prediction', { on: true });
+              await refresh();
+            })();
           }}
         />
 
-        <TrainPanel recipes={info?.recipes ?? []} runs={info?.runs ?? []} scribbled={sequences.filter((s) => s.scribble).length} onDone={refresh} />
+        <TrainPanel recipes={info?.recipes ?? []} runs={info?.runs ?? []} scribbled={sequences.filter((s) => s.scribble).length} onDone={() => void refresh()} />
 
         <section>
           <h3>Metrics</h3>

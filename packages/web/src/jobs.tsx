@@ -4,6 +4,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, followJob, type JobEvent, type RecipeEntry, type RunEntry } from './api.js';
 
+/** A job field as text (the server sends strings; anything else is shown as JSON). */
+function text(v: unknown): string {
+  return typeof v === 'string' ? v : v === undefined ? '' : JSON.stringify(v);
+}
+
 function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
@@ -68,14 +73,14 @@ export function SegmentPanel(props: { runs: RunEntry[]; run: string; setRun(r: s
       setJob(job);
       const last = await followJob(job, (e) => {
         if (e.type === 'progress') setState({ value: fraction(e), text: `${num(e.done)}/${num(e.total)} patches` });
-        else if (e.type === 'state') setState({ value: 0, text: String(e.state ?? 'queued') });
+        else if (e.type === 'state') setState({ value: 0, text: text(e.state ?? 'queued') });
       });
       setJob(null);
       if (last.type === 'done') {
         const vessels = num(last.vesselFraction);
         setState({ value: 1, text: `done in ${((performance.now() - t0) / 1000).toFixed(1)} s${vessels !== undefined ? ` · ${(100 * vessels).toFixed(1)}% vessel` : ''}` });
         props.onDone(run);
-      } else setState({ value: undefined, text: `${last.type}${last.error ? `: ${String(last.error)}` : ''}` });
+      } else setState({ value: undefined, text: `${last.type}${last.error ? `: ${text(last.error)}` : ''}` });
     } catch (e) {
       setJob(null);
       setState({ value: undefined, text: (e as Error).message });
@@ -98,9 +103,9 @@ export function SegmentPanel(props: { runs: RunEntry[]; run: string; setRun(r: s
         <label><input type="radio" checked={mode === 'fast'} onChange={() => setMode('fast')} /> fast</label>
         <label><input type="radio" checked={mode === 'full'} onChange={() => setMode('full')} /> full</label>
         {job ? (
-          <button onClick={() => api.cancel(job)}>Cancel</button>
+          <button onClick={() => void api.cancel(job)}>Cancel</button>
         ) : (
-          <button class="primary" disabled={!props.run || !props.sequence} onClick={start} data-testid="segment">
+          <button class="primary" disabled={!props.run || !props.sequence} onClick={() => void start()} data-testid="segment">
             Segment
           </button>
         )}
@@ -180,12 +185,12 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
           if (loss !== undefined) parts.push(`loss ${loss.toFixed(3)}`);
           if (lastDsc !== undefined) parts.push(`val DSC ${lastDsc.toFixed(3)}`);
           setStatus({ value: fraction(e), text: parts.join(' · ') });
-        } else if (e.type === 'state') setStatus({ value: 0, text: `${run}: ${String(e.state ?? 'starting')}` });
+        } else if (e.type === 'state') setStatus({ value: 0, text: `${run}: ${text(e.state ?? 'starting')}` });
       });
       setJob(null);
       const best = last.best as { metric?: string; value?: number; epoch?: number } | undefined;
       const bestText = best?.value !== undefined ? ` · best ${best.metric ?? ''} ${best.value.toFixed(3)} (epoch ${best.epoch})` : '';
-      setStatus({ value: last.type === 'done' ? 1 : undefined, text: last.type === 'done' ? `finished ${run}${bestText}` : `${last.type}${last.error ? `: ${String(last.error)}` : ''}` });
+      setStatus({ value: last.type === 'done' ? 1 : undefined, text: last.type === 'done' ? `finished ${run}${bestText}` : `${last.type}${last.error ? `: ${text(last.error)}` : ''}` });
       if (last.type === 'done') props.onDone();
     } catch (e) {
       setJob(null);
@@ -224,9 +229,9 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
       <div class="row">
         <span class="hint">{props.scribbled} sequence{props.scribbled === 1 ? '' : 's'} scribbled</span>
         {job ? (
-          <button onClick={() => api.cancel(job)}>Cancel</button>
+          <button onClick={() => void api.cancel(job)}>Cancel</button>
         ) : (
-          <button class="primary" disabled={!chosen} onClick={start} data-testid="train">
+          <button class="primary" disabled={!chosen} onClick={() => void start()} data-testid="train">
             Train
           </button>
         )}

@@ -15,7 +15,11 @@ export class SequenceData {
   readonly predictions = new Map<string, Uint8Array | null>();
   closed = false;
 
-  constructor(readonly entry: SequenceEntry) {
+  constructor(
+    readonly entry: SequenceEntry,
+    /** '' (frames as stored), 'auto' or a mask frame: the server's log-domain mask subtraction. */
+    readonly subtract = '',
+  ) {
     this.frames = new Array(entry.frames).fill(undefined);
     this.scribble = new ScribbleLayer(entry.width, entry.height);
   }
@@ -39,7 +43,7 @@ export class SequenceData {
     const order = [...this.frames.keys()].sort((a, b) => (a === first ? -1 : b === first ? 1 : a - b));
     await Promise.all(
       order.map(async (k) => {
-        const img = await api.gray(urls.frame(this.entry.id, k));
+        const img = await api.gray(urls.frame(this.entry.id, k, this.subtract));
         if (this.closed || !img) return;
         this.frames[k] = this.checkSize(`frame ${k}`, img);
         this.loadedFrames++;
