@@ -103,7 +103,7 @@ async function check(cases: Case[]): Promise<string[]> {
     if (long) problems.push(`a line of ${long.length} characters`);
     if (!output.includes(c.names)) problems.push(`does not name ${c.names}`);
     if (/^\s+at /m.test(output)) problems.push('prints a stack trace');
-    if (/\[object Object\]|Invalid typed array length|failed \(\d+\)/.test(output)) problems.push('unclear message');
+    if (/\[object Object\]|Invalid typed array length|failed \(\d+\)|: undefined\b/.test(output)) problems.push('unclear message');
     const left = c.outputs.filter((p) => existsSync(p));
     if (left.length) problems.push(`left ${left.map((p) => basename(p)).join(', ')} behind`);
     if (problems.length) failures.push(`${shown}: ${problems.join('; ')}\n      said: ${output.split('\n').slice(-3).join(' | ').slice(0, 400)}`);

@@ -31,7 +31,9 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
   try {
     png = decode(bytes);
   } catch (e) {
-    throw new Error(`${name}: not a readable PNG (${(e as Error).message})`);
+    // fast-png reads a missing row's filter byte as undefined: the image data ends before the last row.
+    const why = (e as Error).message === 'Unsupported filter: undefined' ? 'its image data ends before the last row' : (e as Error).message;
+    throw new Error(`${name}: not a readable PNG (${why})`);
   }
   const { width, height, channels } = png;
   // fast-png decodes an IHDR of width or height 0 as an empty image; no reader can use one.
