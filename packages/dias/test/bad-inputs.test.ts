@@ -191,7 +191,7 @@ test('safetensors: segment --weights and test --run refuse every bad weights fil
   assert.deepEqual(await check(cases), []);
 });
 
-test('configs: train --config and bench report --config refuse every bad YAML/JSON file', async () => {
+test('configs: train --config and bench report --config refuse every bad YAML/JSON file, train a file as init.from', async () => {
   const cases = corpusFiles('config').flatMap((file): Case[] => {
     const runDir = freshOut('run');
     const report = freshOut('report.md');
@@ -200,6 +200,10 @@ test('configs: train --config and bench report --config refuse every bad YAML/JS
       { argv: ['bench', 'report', '--data', data, '--models', 'unet', '--config', corpus(file), '--out', report, '--no-progress'], names: basename(file), outputs: [report, report.replace(/\.md$/, '-runs')], code: 2 },
     ];
   });
+  // A weights file where the run folder to start from goes.
+  const runDir = freshOut('run');
+  const weights = corpus('safetensors/truncated.safetensors');
+  cases.push({ argv: ['train', '--data', data, '--out', runDir, '--set', `train.init.from=${weights}`, '--no-progress'], names: `${weights} is a file`, outputs: [runDir], code: 2 });
   assert.deepEqual(await check(cases), []);
 });
 

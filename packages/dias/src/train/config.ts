@@ -10,7 +10,7 @@
 //
 // Settings come from the defaults, then a config file (YAML or JSON, any subset of the keys below), then command
 // line flags. Every key is checked: an unknown key or a wrong value fails with the key's full name and the reason.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { AugmentOptionsInput } from '../data/augmentation.js';
@@ -393,7 +393,13 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
   const recipe = findRecipe(c.train.recipe);
   if (c.data.labelled !== null && c.data.labelledIds !== null) fail('data.labelledIds', 'and data.labelled exclude each other (the first N sequences, or these ids)');
-  if (c.train.init.from !== null) c.train.init.from = resolve(c.train.init.from);
+  if (c.train.init.from !== null) {
+    c.train.init.from = resolve(c.train.init.from);
+    // A weights file given for the run it came from: said here, not as a path below the file that does not exist.
+    if (existsSync(c.train.init.from) && !statSync(c.train.init.from).isDirectory()) {
+      fail('train.init.from', `${c.train.init.from} is a file; give the run folder it belongs to (its checkpoint_${c.train.init.checkpoint}.safetensors is read)`);
+    }
+  }
   if (c.data.pseudo !== null) c.data.pseudo = resolve(c.data.pseudo);
   try {
     resolveAugmentOptions(c.rpst.strongAugment, c.data.patchSize);
