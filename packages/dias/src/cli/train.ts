@@ -7,6 +7,8 @@ import {
 } from '../train/config.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
+import { launchWorkers, withoutFlags } from '../train/launch.js';
+import { defaultThreadCount } from '@dias-ts/torch';
 import { allRecipes } from '../train/recipes/index.js';
 import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
@@ -97,6 +99,15 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
   --stop-after N        train at most N more epochs, then stop (resume later with --resume)
   --no-progress         no progress bar (one line per epoch only; for logs)
 
+Data-parallel training (docs/distributed.md): the batch stays the global one, each process trains its contiguous
+share of it and the gradients are averaged (libtorch c10d, Gloo); rank 0 validates, logs and writes RUN.
+  --nproc N             processes on this machine (like torchrun --nproc_per_node); the threads are split between them
+  --nnodes M            machines (1); start one dias train on each with the same flags and its own --node-rank
+  --node-rank R         this machine's index, 0..M-1 (0)
+  --master-addr A       address of machine 0, which hosts the rendezvous (127.0.0.1; required when M > 1)
+  --master-port P       its port (29500)
+  --dist-timeout S      seconds a process waits for the others before the run stops with an error (1800)
+
 Settings (config file keys, nested by section; --set SECTION.KEY=VALUE) and their defaults:
 ${settingsTable()}
   model.options          constructor options by official name; our defaults fill the rest (dias models lists each model's options)
@@ -174,6 +185,26 @@ function apply(config: TrainConfig, flag: string, key: string, value: unknown): 
   } else setConfigValue(config, key, value, flag);
 }
 
+/** The launcher's flags: workers are started without them. */
+const LAUNCH_FLAGS = ['nproc', 'nnodes', 'node-rank', 'master-addr', 'master-port'];
+
+/** --nproc and friends, or null when this process trains alone (or is itself a worker, started without them). */
+function launchFlags(values: Record<string, unknown>) {
+  const text = (k: string) => values[k] as string | undefined;
+  if (LAUNCH_FLAGS.every((k) => text(k) === undefined)) return null;
+  const nproc = positiveIntFlag('nproc', text('nproc'), 1);
+  const nnodes = positiveIntFlag('nnodes', text('nnodes'), 1);
+  const nodeRankText = text('node-rank') ?? '0';
+  const nodeRank = Number(nodeRankText);
+  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes) throw new UsageError(`--node-rank must be an integer in 0..${nnodes - 1}, got '${nodeRankText}'`);
+  const masterAddr = text('master-addr');
+  if (nnodes > 1 && masterAddr === undefined) throw new UsageError('--nnodes > 1 needs --master-addr: the address of machine 0, reachable from every machine');
+  const masterPort = positiveIntFlag('master-port', text('master-port'), 29500);
+  if (masterPort > 65535) throw new UsageError(`--master-port must be at most 65535, got ${masterPort}`);
+  if (process.env.WORLD_SIZE !== undefined) throw new UsageError('--nproc/--nnodes: this process is already one of a group (WORLD_SIZE is set); start it without the launcher flags');
+  return { nproc, nnodes, nodeRank, masterAddr: masterAddr ?? '127.0.0.1', masterPort };
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a model with full supervision into a run folder (checkpoints, log, curves; resumable)',
@@ -193,6 +224,12 @@ export const trainCommand: Command = {
         force: { type: 'boolean' },
         'stop-after': { type: 'string' },
         'no-progress': { type: 'boolean' },
+        nproc: { type: 'string' },
+        nnodes: { type: 'string' },
+        'node-rank': { type: 'string' },
+        'master-addr': { type: 'string' },
+        'master-port': { type: 'string' },
+        'dist-timeout': { type: 'string' },
       },
     });
     if (positionals.length) throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
@@ -201,6 +238,8 @@ export const trainCommand: Command = {
     if (!values.out) throw new UsageError('dias train: --out RUN is required (see dias train --help)');
     const runDir = resolve(values.out);
     const stopAfter = positiveIntFlag('stop-after', values['stop-after']);
+    const launch = launchFlags(values);
+    const distTimeout = positiveIntFlag('dist-timeout', values['dist-timeout']);
     const settings = commandLineSettings(values);
     let config: TrainConfig;
     try {
@@ -227,6 +266,20 @@ export const trainCommand: Command = {
         }
         config = finalizeTrainConfig(config);
       }
+      if (launch) {
+        const worldSize = launch.nproc * launch.nnodes;
+        const split = worldSize * config.train.accumulate;
+        if (config.train.batchSize % split !== 0) {
+          throw new UsageError(`--nproc/--nnodes: train.batchSize (${config.train.batchSize}) must be divisible by the ${worldSize} processes times train.accumulate (${config.train.accumulate})`);
+        }
+        const script = process.argv[1];
+        return await launchWorkers({
+          ...launch,
+          threads: config.train.threads ?? defaultThreadCount(),
+          command: [process.execPath, ...process.execArgv, script, 'train', ...withoutFlags(argv, LAUNCH_FLAGS)],
+        });
+      }
+      const isMain = (process.env.RANK ?? '0') === '0';
       const result = await trainRun({
         config,
         runDir,
@@ -234,7 +287,9 @@ export const trainCommand: Command = {
         force: values.force,
         stopAfterEpochs: stopAfter,
         events: progressEvents(!values['no-progress']),
+        ...(distTimeout !== undefined ? { dataParallel: { timeoutMs: distTimeout * 1000 } } : {}),
       });
+      if (!isMain) return 0;
       const best = result.best.epoch !== null ? `; best epoch ${result.best.epoch}${result.best.value !== null ? ` (${result.best.metric} ${result.best.value.toFixed(4)})` : ''}` : '';
       console.log(
         result.finished

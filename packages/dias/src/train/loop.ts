@@ -10,6 +10,10 @@
 // is a pure function of (seed, i) (patch-sampler.ts); dropout and recipe randomness draw from the global torch
 // generator, whose state is saved with every epoch. So on the CPU, with the same thread count, a run stopped after
 // any epoch and resumed ends with the same weights, bit for bit, as one that ran through -- every network of it.
+//
+// Data-parallel runs (WORLD_SIZE > 1 in the environment, as `dias train --nproc` or torchrun set it;
+// data-parallel.ts): every process draws the same global batch i and trains its contiguous share of it, the
+// gradients are averaged before each optimizer step, and rank 0 alone validates and writes the run folder.
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
@@ -20,6 +24,8 @@ import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig }
 import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import { stepContext, trainStep, type Network } from './train-step.js';
+import { batchShare } from './micro-batch.js';
+import { joinDataParallel, requestedWorldSize, syncGradients, type DataParallel, type DataParallelOptions } from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
 import {
   networkWeightsPath, openRunFolder, readLatestCheckpoint, readLog, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
@@ -54,6 +60,8 @@ export interface TrainOptions {
   /** Run at most this many epochs now, then stop (the run stays resumable). */
   stopAfterEpochs?: number;
   events?: TrainEvents;
+  /** Data-parallel settings, used when the environment makes this process one of several (data-parallel.ts). */
+  dataParallel?: DataParallelOptions;
 }
 
 export interface TrainResult {
@@ -111,16 +119,38 @@ function initialOptimizerOf(ckpt: LatestCheckpoint, name: string): { state: Map<
 
 /** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
 export async function trainRun(o: TrainOptions): Promise<TrainResult> {
-  if (findRecipe(o.config.train.recipe).selfTraining) return runSelfTraining(o, trainRun);
-  const ev = o.events ?? {};
-  const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
+  if (findRecipe(o.config.train.recipe).selfTraining) {
+    if (requestedWorldSize() > 1) throw new Error(`train.recipe ${o.config.train.recipe}: self-training recipes run in one process (no --nproc or WORLD_SIZE > 1 yet)`);
+    return runSelfTraining(o, trainRun);
+  }
   const config = finalizeTrainConfig(o.config);
+  const dp = joinDataParallel(o.dataParallel);
+  try {
+    return await trainProcess(o, config, dp);
+  } finally {
+    dp?.close();
+  }
+}
+
+/** The run as one process trains it: alone (dp null), or as one rank of a data-parallel group. */
+async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParallel | null): Promise<TrainResult> {
+  const isMain = !dp || dp.isMain;
+  const ev = isMain ? (o.events ?? {}) : {};
+  const log = isMain ? (line: string) => (ev.log ? ev.log(line) : console.log(line)) : () => {};
   const { runDir } = o;
-  const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
+  if (dp && config.train.batchSize % (dp.worldSize * config.train.accumulate) !== 0) {
+    throw new Error(`train.batchSize (${config.train.batchSize}) must be divisible by the ${dp.worldSize} processes times train.accumulate (${config.train.accumulate})`);
+  }
+  // Rank 0 prepares the run folder (a forced start empties it); the others read it once that is done.
+  const mode = isMain ? openRunFolder(runDir, config, { resume: o.resume, force: o.force }) : o.resume ? 'resume' : 'fresh';
+  dp?.barrier();
   checkDevice(config.train.device);
-  if (config.train.threads !== null) {
-    const applied = setNumThreads(config.train.threads);
-    if (applied < config.train.threads) log(`note: train.threads ${config.train.threads} is more than the ${applied} cores here; using ${applied}`);
+  // train.threads is the machine's: the processes on it share it. Unset, each takes its share of the free cores
+  // (the launcher's DIAS_THREADS).
+  const threads = config.train.threads === null ? null : dp ? Math.max(1, Math.floor(config.train.threads / dp.localWorldSize)) : config.train.threads;
+  if (threads !== null) {
+    const applied = setNumThreads(threads);
+    if (applied < threads) log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
   }
 
   const recipe = findRecipe(config.train.recipe).create(config);
@@ -205,16 +235,26 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
       // Epochs logged after the checkpoint (a run killed while saving) are trained again.
       history = readLog(runDir).filter((e) => e.epoch <= done);
       log(ckpt ? `resuming ${runDir} after epoch ${done}/${E}` : `resuming ${runDir}: no epoch had completed, starting at epoch 1`);
-    } else {
+    } else if (isMain) {
       writeRunConfig(runDir, config);
     }
+    if (dp) {
+      // Every rank reads the resume record itself: one that cannot see rank 0's would train from other AdamW state.
+      const [mainDone] = dp.fromMain([done]);
+      if (mainDone !== done) {
+        throw new Error(`rank ${dp.rank}: ${runPath(runDir, 'latestState')} is at epoch ${done} here but at epoch ${mainDone} on rank 0: --resume needs the run folder on every machine (a shared file system)`);
+      }
+    }
+    // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
+    const wrapped = dp ? networks.filter((n) => !recipe.frozen?.includes(n.name)).map((n) => dp.wrap(n.model)) : [];
+    const averageGradients = dp ? () => syncGradients(dp.rank, wrapped) : undefined;
     const saveFinal = (epoch: number) => {
       saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
       for (const n of networks) if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
     };
     if (finished) {
       // Killed between the resume record and the final weights: the record's networks are the final ones.
-      if (!existsSync(runPath(runDir, 'final'))) saveFinal(done);
+      if (isMain && !existsSync(runPath(runDir, 'final'))) saveFinal(done);
       log(`${runDir}: the run has already finished (${done} epochs)`);
       return { runDir, config, epochs: done, finished, best, history };
     }
@@ -224,7 +264,8 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
       `training ${netsText} (${exported.model.parameterCount().toLocaleString('en')} parameters${networks.length > 1 ? ' each' : ''}), recipe ${recipe.name}, on ${data.training.length} sequences` +
         `${withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${steps} steps of ${config.train.batchSize} patches ` +
         `${config.train.accumulate > 1 ? `(${config.train.accumulate} micro-batches of ${config.train.batchSize / config.train.accumulate}) ` : ''}` +
-        `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads`,
+        `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads` +
+        `${dp ? ` per process, ${dp.worldSize} processes of ${config.train.batchSize / dp.worldSize} patches each` : ''}`,
     );
     if (data.scribbles) {
       const c = data.scribbles;
@@ -242,7 +283,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
       augment: config.data.augment ?? 'fsl',
       targets: recipe.targets,
       views: recipe.views,
-      workers: config.data.workers ?? Math.min(4, Math.max(1, cpus().length - 1)),
+      workers: config.data.workers ?? Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (dp?.localWorldSize ?? 1))),
       startIndex: samplerStart,
       ...(data.pool.length
         ? {
@@ -264,7 +305,10 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
           const batch = await prefetcher.next();
           lr = exported.optimizer.paramGroups[0].lr;
           const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: E };
-          const losses = trainStep(recipe, networks, batch, (b) => stepContext(b, setup, nets, at, config.train.device), config, scaler);
+          // Batch i is the same on every rank; each trains its share, and the losses shown are the whole batch's.
+          const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
+          const ownLosses = trainStep(recipe, networks, share, (b) => stepContext(b, setup, nets, at, config.train.device), config, scaler, averageGradients);
+          const losses = dp ? Object.fromEntries(dp.mean(recipe.lossNames.map((k) => ownLosses[k])).map((v, i) => [recipe.lossNames[i], v])) : ownLosses;
           if (!Number.isFinite(losses.loss)) {
             throw new Error(`epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`);
           }
@@ -286,7 +330,7 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
         // starts (fromEpoch) counts as an improvement; unlike it, an epoch without validation never replaces
         // checkpoint_best (the official one re-saves it when the last validated epoch had improved).
         let improved = false;
-        if (withValidation && epoch % config.validation.everyEpochs === 0) {
+        if (isMain && withValidation && epoch % config.validation.everyEpochs === 0) {
           const v0 = performance.now();
           ev.validationStart?.(epoch, data.validation.length);
           const v = validate(exported.model, setup.spec, data.validation, {
@@ -318,35 +362,40 @@ export async function trainRun(o: TrainOptions): Promise<TrainResult> {
           best = { metric: withValidation ? 'final' : 'latest', value: null, epoch };
         }
         entry.best = improved;
-        const stopEarly = config.validation.earlyStopping !== null && notImproved >= config.validation.earlyStopping;
+        const stopsHere = config.validation.earlyStopping !== null && notImproved >= config.validation.earlyStopping;
+        // Only rank 0 validated: its decision holds for every rank.
+        const stopEarly = dp ? dp.fromMain([stopsHere ? 1 : 0])[0] === 1 : stopsHere;
         finished = epoch === E || stopEarly;
 
         // The run folder: log first (a resumed run drops lines past its checkpoint), then weights, then the resume record.
         entry.seconds = +((performance.now() - t0) / 1000).toFixed(3);
         history.push(entry);
-        writeLog(runDir, history);
-        if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
-        const states = networks.map((n) => ({ name: n.name, model: n.model, optimizerState: n.optimizer.stateDict() }));
-        const generatorState = defaultGenerator.getState();
-        const record: ResumeRecord = {
-          format: 'dias-train-checkpoint/2',
-          recipe: recipe.name,
-          epoch,
-          stepsPerEpoch: steps,
-          networks: Object.fromEntries(networks.map((n, i) => [n.name, { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() }])),
-          rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: prefetcher.getState() },
-          best,
-          notImprovedCount: notImproved,
-          finished,
-          ...(scaler ? { scaler: scaler.stateDict() } : {}),
-        };
-        generatorState.dispose();
-        saveLatestCheckpoint(runDir, states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })), exported.name, record, info(epoch));
-        if (finished) saveFinal(epoch);
-        try {
-          writeProgressChart(runPath(runDir, 'progress'), history);
-        } catch (e) {
-          log(`warning: ${runPath(runDir, 'progress')} not written: ${(e as Error).message}`);
+        // Rank 0 alone writes the run folder: its weights are every rank's.
+        if (isMain) {
+          writeLog(runDir, history);
+          if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
+          const states = networks.map((n) => ({ name: n.name, model: n.model, optimizerState: n.optimizer.stateDict() }));
+          const generatorState = defaultGenerator.getState();
+          const record: ResumeRecord = {
+            format: 'dias-train-checkpoint/2',
+            recipe: recipe.name,
+            epoch,
+            stepsPerEpoch: steps,
+            networks: Object.fromEntries(networks.map((n, i) => [n.name, { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() }])),
+            rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: prefetcher.getState() },
+            best,
+            notImprovedCount: notImproved,
+            finished,
+            ...(scaler ? { scaler: scaler.stateDict() } : {}),
+          };
+          generatorState.dispose();
+          saveLatestCheckpoint(runDir, states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })), exported.name, record, info(epoch));
+          if (finished) saveFinal(epoch);
+          try {
+            writeProgressChart(runPath(runDir, 'progress'), history);
+          } catch (e) {
+            log(`warning: ${runPath(runDir, 'progress')} not written: ${(e as Error).message}`);
+          }
         }
         ev.epoch?.(entry);
         const val = entry.val ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}` : '';

@@ -49,7 +49,11 @@ export function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<s
  * With train.accumulate K the batch is trained as K equal micro-batches: each loss is divided by K before its
  * backward, so the summed gradients are those of the mean loss, as an all-reduce average over K processes gives.
  */
-export function trainStep(recipe: Recipe, allNetworks: readonly Network[], batch: PatchBatch, makeContext: (b: PatchBatch) => StepContext, config: TrainConfig, scaler: GradScaler | null): Record<string, number> {
+export function trainStep(
+  recipe: Recipe, allNetworks: readonly Network[], batch: PatchBatch, makeContext: (b: PatchBatch) => StepContext, config: TrainConfig, scaler: GradScaler | null,
+  /** Data-parallel runs: averages the gradients over the processes, after the last backward (data-parallel.ts). */
+  syncGradients?: () => void,
+): Record<string, number> {
   const networks = allNetworks.filter((n) => !recipe.frozen?.includes(n.name));
   const K = config.train.accumulate;
   const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
@@ -66,6 +70,7 @@ export function trainStep(recipe: Recipe, allNetworks: readonly Network[], batch
       for (const name of recipe.lossNames) sums[name] += losses[name].item() / K;
     });
   }
+  syncGradients?.();
   scope(() => {
     if (config.train.clipGradNorm !== null) {
       for (const n of networks) {
