@@ -59,13 +59,13 @@ function freshOut(name: string): string {
 
 before(() => {
   tmp = tempDir('dias-bad-');
-  run = join(tmp.dir, 'run');
-  writeTinyRun(run, { frames: 4 });
   data = join(tmp.dir, 'data');
   writeDiasSequences(data, [
     { split: 'training', id: 1, frames: 4, label: true, size: [16, 16] },
     { split: 'validation', id: 2, frames: 4, label: true, size: [16, 16] },
   ]);
+  run = join(tmp.dir, 'run');
+  writeTinyRun(run, { frames: 4, dataDir: data });
   goodPng = join(tmp.dir, 'good.png');
   writePng(goodPng, 5, 6, (x) => (x === 2 ? 255 : 0));
   goodNpy = join(tmp.dir, 'good.npy');
@@ -222,6 +222,19 @@ test("run folders: segment, test and train --resume refuse a broken config.json 
       { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names, outputs: runFiles, code: 2 },
     ];
   });
+  assert.deepEqual(await check(cases), []);
+});
+
+test('a run whose log.jsonl is broken: test --report and train --resume name its line before any work', async () => {
+  const badRun = freshOut('run');
+  mkdirSync(badRun);
+  for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
+  copyFileSync(corpus('run-log/log.jsonl'), join(badRun, 'log.jsonl'));
+  const report = freshOut('report.md');
+  const cases: Case[] = [
+    { argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--report', report, '--no-progress'], names: 'log.jsonl:2', outputs: [report, join(badRun, 'test_validation')] },
+    { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names: 'log.jsonl:2', outputs: [join(badRun, 'checkpoint_latest.state.safetensors')] },
+  ];
   assert.deepEqual(await check(cases), []);
 });
 

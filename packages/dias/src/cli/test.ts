@@ -5,6 +5,7 @@ import { DIAS_SPLITS } from '../data/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
+import { readLog } from '../train/run-folder.js';
 import { UsageError, type Command } from './command.js';
 import { labelledSplitFlag, outputFile, probabilityFlag } from './flags.js';
 import { ProgressBar } from './progress.js';
@@ -45,7 +46,11 @@ export const testCommand: Command = {
     const dataDir = values.data ?? (loaded.config?.data.dir || undefined);
     if (!dataDir) throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
     if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
-    if (values.report !== undefined) outputFile('--report', values.report);
+    if (values.report !== undefined) {
+      outputFile('--report', values.report);
+      // The report draws the training curves from RUN/log.jsonl: a broken log stops the command now, not after the test.
+      readLog(values.run);
+    }
     const predict = loaded.predictOptions(values);
     // Beside the weights tested: RUN/ itself, or the stage folder of a self-training run (RUN/iter{k}/).
     const outDir = join(dirname(loaded.weights), `test_${split}`);
