@@ -152,6 +152,10 @@ test('PNG: data show, segment and metrics refuse every bad PNG', async () => {
   assert.deepEqual(await check(cases), []);
 });
 
+test('wrong types: data show and segment refuse a file whose bytes are not of its extension, or of no image kind', async () => {
+  assert.deepEqual(await check(corpusFiles('wrong-type').flatMap((f) => sequenceFileCases(f))), []);
+});
+
 test('TIFF: data show and segment refuse every bad TIFF', async () => {
   assert.deepEqual(await check(corpusFiles('tiff').flatMap((f) => sequenceFileCases(f))), []);
 });
