@@ -3,7 +3,7 @@
 // sequence (default 800x800 x 8 frames). Measures the time from an arrow key to the next frame on screen (median,
 // p95), the cine frame rate at the fastest setting (30 fps) and the canvas draw time, and the time from a click on
 // Segment (fast mode) to the probability overlay on screen. Not a test: numbers for the README.
-//   npm run build && node benchmarks/viewer.mjs [--size 800] [--frames 8] [--run RUN_DIR] [--json]
+//   npm run build && node benchmarks/viewer.mjs [--size 800] [--frames 8] [--run RUN_DIR] [--no-segment] [--json]
 // Without --run the segmentation uses an FR_UNet with random weights and `dias train`'s default options (the time
 // does not depend on the weights). Headless chromium draws the canvas in software.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'packages', 'dias', 'dist', 'src', p));
-const { values } = parseArgs({ options: { size: { type: 'string' }, frames: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, chromium: { type: 'string' } } });
+const { values } = parseArgs({ options: { size: { type: 'string' }, frames: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, 'no-segment': { type: 'boolean' }, chromium: { type: 'string' } } });
 const size = Number(values.size ?? 800);
 const frames = Number(values.frames ?? 8);
 const chromiumPath = values.chromium ?? '/usr/bin/chromium';
@@ -100,11 +100,14 @@ try {
   });
 
   // Segment (fast): from the click to the probability overlay drawn.
-  await page.getByTestId('run-select').selectOption('bench');
-  const clicked = Date.now();
-  await page.getByTestId('segment').click();
-  await page.waitForFunction(() => globalThis.diasViewer.predictionShown('bench'), null, { timeout: 600_000 });
-  const segmentMs = Date.now() - clicked;
+  let segmentMs = null;
+  if (!values['no-segment']) {
+    await page.getByTestId('run-select').selectOption('bench');
+    const clicked = Date.now();
+    await page.getByTestId('segment').click();
+    await page.waitForFunction(() => globalThis.diasViewer.predictionShown('bench'), null, { timeout: 600_000 });
+    segmentMs = Date.now() - clicked;
+  }
 
   const result = {
     size, frames, open_ms: openMs, switch_median_ms: +median(switches).toFixed(1), switch_p95_ms: +switches[Math.floor(switches.length * 0.95)].toFixed(1),
@@ -113,7 +116,7 @@ try {
   log(`open (page + ${frames} frames): ${openMs} ms`);
   log(`frame switch: median ${result.switch_median_ms} ms, p95 ${result.switch_p95_ms} ms (arrow key to the frame on screen)`);
   log(`cine at 30 fps: ${result.cine_fps} frames/s shown, ${result.draw_ms} ms per draw`);
-  log(`segment (fast) click to overlay: ${segmentMs} ms`);
+  if (segmentMs !== null) log(`segment (fast) click to overlay: ${segmentMs} ms`);
   console.log(JSON.stringify(result));
 } finally {
   await browser?.close();

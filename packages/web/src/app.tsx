@@ -1,7 +1,7 @@
 // The viewer page: the dataset's sequences on the left, the image in the middle with the cine controls under it,
 // and the display, overlay, scribble, segmentation, training and metrics panels on the right. The big arrays live
 // in a SequenceData and the Renderer's offscreen layers; Preact state holds only what the controls show.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, setAnnotatorSet, type SequenceEntry, type SequenceMetrics, type ServerInfo } from './api.js';
 import { SegmentPanel, TrainPanel } from './jobs.js';
 import { COLORS, errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay, windowLut, type Rgba } from './overlays.js';
@@ -123,7 +123,8 @@ export function App() {
     if (!img) return;
     for (const r of [renderers.current.main, renderers.current.compare]) r?.setImage(img, lut);
   }, [frame, projection, lut, loaded, compareReady]);
-  useEffect(drawImage, [drawImage]);
+  // Before the browser paints, so a new frame shows in the same animation frame as the slider or key that asked.
+  useLayoutEffect(drawImage, [drawImage]);
 
   // Overlays from the label, the chosen runs' probabilities and the scribbles.
   useEffect(() => {
@@ -173,11 +174,13 @@ export function App() {
   // Cine: advance at the chosen rate while playing; stop at the end unless looping.
   useEffect(() => {
     if (!playing || !entry) return;
-    let last = performance.now();
+    // Frame times on a fixed grid (not "now"), so the rate holds at the requested fps between display refreshes.
+    const interval = 1000 / fps;
+    let due = performance.now() + interval;
     let handle = 0;
     const tick = (now: number) => {
-      if (now - last >= 1000 / fps) {
-        last = now;
+      if (now >= due - 2) {
+        due = Math.max(due + interval, now - interval);
         setFrame((k) => {
           if (k + 1 < entry.frames) return k + 1;
           if (loop) return 0;
@@ -287,12 +290,12 @@ export function App() {
         return [box.left + r.view.x + x * r.view.zoom, box.top + r.view.y + y * r.view.zoom];
       },
       pixelAt: (x: number, y: number) => {
-        renderers.current.main!.draw();
+        renderers.current.main!.drawNow();
         return renderers.current.main!.pixelAt(x, y);
       },
       frame: () => frameRef.current,
       draws: () => renderers.current.main?.draws ?? 0,
-      drawMs: () => renderers.current.main?.lastDrawMs ?? 0,
+      drawMs: () => renderers.current.main?.lastImageMs ?? 0,
       predictionShown: (run: string) => shownPrediction.current?.run === run && (renderers.current.main?.draws ?? 0) > shownPrediction.current.draws,
       loadedFrames: () => data.current?.loadedFrames ?? 0,
     };

@@ -42,9 +42,10 @@ export class Renderer {
   /** The pointer in image coordinates (drawn as a crosshair, or a circle of brushDiameter when painting). */
   cursor: [number, number] | null = null;
   brushDiameter = 0;
-  /** Draws so far and the last one's duration (the test hook and the viewer benchmark read them). */
+  /** Draws so far, the last one's duration and the last setImage's (window + draw; the benchmark reads them). */
   draws = 0;
   lastDrawMs = 0;
+  lastImageMs = 0;
 
   constructor(readonly canvas: HTMLCanvasElement) {
     this.ctx = canvas.getContext('2d')!;
@@ -60,11 +61,14 @@ export class Renderer {
     return true;
   }
 
+  /** Windows the image into the base layer and draws at once (a cine frame is on screen in the same task). */
   setImage(gray: Uint8Array, lut: Uint8ClampedArray): void {
     if (!this.base) return;
+    const t0 = performance.now();
     applyLut(gray, lut, this.base.pixels.data);
     this.base.commit();
-    this.requestDraw();
+    this.draw();
+    this.lastImageMs = performance.now() - t0;
   }
 
   /** The layer's RGBA pixels for the caller to fill (after setSize); call commitLayer afterwards. */
@@ -134,8 +138,15 @@ export class Renderer {
     });
   }
 
+  /** Draws now, dropping a pending animation-frame draw. */
+  drawNow(): void {
+    if (this.pending) cancelAnimationFrame(this.pending);
+    this.pending = 0;
+    this.draw();
+  }
+
   /** Draws now (the cine calls this directly so a frame is on screen when its tick ends). */
-  draw(): void {
+  private draw(): void {
     const t0 = performance.now();
     const { ctx, canvas } = this;
     const dpr = window.devicePixelRatio || 1;

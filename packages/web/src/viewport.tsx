@@ -34,7 +34,7 @@ export function Viewport(props: ViewportProps) {
           compare.view = main.view;
           compare.cursor = main.cursor;
           compare.brushDiameter = main.brushDiameter;
-          compare.draw();
+          compare.drawNow();
         }
       : null;
     const observer = new ResizeObserver(() => {
