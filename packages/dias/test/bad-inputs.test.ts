@@ -21,7 +21,15 @@ import { BAD_CORPUS_DIR, badCorpus } from './fixtures/make-bad-corpus.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
 import { writeTinyRun } from './eval-fixture.js';
 
-const COMMANDS: Record<string, Command> = { data: dataCommand, segment: segmentCommand, metrics: metricsCommand, model: modelCommand, train: trainCommand, test: testCommand, bench: benchCommand };
+const COMMANDS: Record<string, Command> = {
+  data: dataCommand,
+  segment: segmentCommand,
+  metrics: metricsCommand,
+  model: modelCommand,
+  train: trainCommand,
+  test: testCommand,
+  bench: benchCommand,
+};
 
 interface Ran {
   code: number;
@@ -33,7 +41,8 @@ interface Ran {
 async function dias(argv: string[]): Promise<Ran> {
   const printed: string[] = [];
   const [log, error, warn] = [console.log, console.error, console.warn];
-  const keep = (...parts: unknown[]) => void printed.push(parts.map((p) => (p instanceof Error ? p.stack : String(p))).join(' '));
+  const keep = (...parts: unknown[]) =>
+    void printed.push(parts.map((p) => (p instanceof Error ? p.stack : String(p))).join(' '));
   console.log = console.error = console.warn = keep;
   try {
     const code = await COMMANDS[argv[0]].run(argv.slice(1));
@@ -69,14 +78,23 @@ before(() => {
   goodPng = join(tmp.dir, 'good.png');
   writePng(goodPng, 5, 6, (x) => (x === 2 ? 255 : 0));
   goodNpy = join(tmp.dir, 'good.npy');
-  writeFileSync(goodNpy, encodeNpy([6, 5], Uint8Array.from({ length: 30 }, (_, i) => (i % 5 === 2 ? 1 : 0))));
+  writeFileSync(
+    goodNpy,
+    encodeNpy(
+      [6, 5],
+      Uint8Array.from({ length: 30 }, (_, i) => (i % 5 === 2 ? 1 : 0)),
+    ),
+  );
   goodFrames = join(tmp.dir, 'frames');
   for (let k = 0; k < 4; k++) writePng(join(goodFrames, `frame_${k}.png`), 16, 16, (x) => (x === 3 ? 10 : 100 + k));
 });
 after(() => tmp.cleanup());
 
 const corpus = (path: string) => join(BAD_CORPUS_DIR, path);
-const corpusFiles = (folder: string) => readdirSync(corpus(folder)).sort().map((f) => `${folder}/${f}`);
+const corpusFiles = (folder: string) =>
+  readdirSync(corpus(folder))
+    .sort()
+    .map((f) => `${folder}/${f}`);
 
 interface Case {
   argv: string[];
@@ -98,15 +116,20 @@ async function check(cases: Case[]): Promise<string[]> {
     const { code, output } = await dias(c.argv);
     const shown = `dias ${c.argv.map((a) => (a.startsWith(tmp.dir) ? `TMP/${relative(tmp.dir, a)}` : a.startsWith(BAD_CORPUS_DIR) ? `BAD/${relative(BAD_CORPUS_DIR, a)}` : a)).join(' ')}`;
     const problems: string[] = [];
-    if (code === 0 || (c.code !== undefined && code !== c.code)) problems.push(`exit code ${code}${c.code !== undefined ? `, not ${c.code}` : ''}`);
+    if (code === 0 || (c.code !== undefined && code !== c.code))
+      problems.push(`exit code ${code}${c.code !== undefined ? `, not ${c.code}` : ''}`);
     const long = output.split('\n').find((line) => line.length > LINE_LIMIT);
     if (long) problems.push(`a line of ${long.length} characters`);
     if (!output.includes(c.names)) problems.push(`does not name ${c.names}`);
     if (/^\s+at /m.test(output)) problems.push('prints a stack trace');
-    if (/\[object Object\]|Invalid typed array length|failed \(\d+\)|: undefined\b/.test(output)) problems.push('unclear message');
+    if (/\[object Object\]|Invalid typed array length|failed \(\d+\)|: undefined\b/.test(output))
+      problems.push('unclear message');
     const left = c.outputs.filter((p) => existsSync(p));
     if (left.length) problems.push(`left ${left.map((p) => basename(p)).join(', ')} behind`);
-    if (problems.length) failures.push(`${shown}: ${problems.join('; ')}\n      said: ${output.split('\n').slice(-3).join(' | ').slice(0, 400)}`);
+    if (problems.length)
+      failures.push(
+        `${shown}: ${problems.join('; ')}\n      said: ${output.split('\n').slice(-3).join(' | ').slice(0, 400)}`,
+      );
   }
   return failures;
 }
@@ -124,7 +147,11 @@ function sequenceFileCases(file: string, o: { show?: boolean; prob?: boolean; gt
   const cases: Case[] = [];
   if (o.show ?? true) {
     cases.push({ argv: ['data', 'show', path, '--out', sheet], names: name, outputs: [sheet] });
-    cases.push({ argv: ['segment', '--run', run, path, '--out', seg, '--fast', '--no-progress'], names: name, outputs: [seg] });
+    cases.push({
+      argv: ['segment', '--run', run, path, '--out', seg, '--fast', '--no-progress'],
+      names: name,
+      outputs: [seg],
+    });
   }
   if (o.prob) cases.push({ argv: ['metrics', '--prob', path, '--gt', good], names: name, outputs: [] });
   if (o.gt) cases.push({ argv: ['metrics', '--prob', good, '--gt', path], names: name, outputs: [] });
@@ -135,10 +162,17 @@ test('the committed corpus is what make-bad-corpus.ts makes, and small', () => {
   const expected = badCorpus();
   const found: string[] = [];
   const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) e.isDirectory() ? walk(join(dir, e.name)) : found.push(relative(BAD_CORPUS_DIR, join(dir, e.name)));
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else found.push(relative(BAD_CORPUS_DIR, join(dir, e.name)));
+    }
   };
   walk(BAD_CORPUS_DIR);
-  assert.deepEqual(found.sort(), [...expected.keys()].sort(), 'run test/fixtures/make-bad-corpus.ts and commit fixtures/bad/');
+  assert.deepEqual(
+    found.sort(),
+    [...expected.keys()].sort(),
+    'run test/fixtures/make-bad-corpus.ts and commit fixtures/bad/',
+  );
   let bytes = 0;
   for (const [path, content] of expected) {
     assert.ok(Buffer.from(content).equals(readFileSync(corpus(path))), `${path} differs from what the script makes`);
@@ -162,7 +196,10 @@ test('TIFF: data show and segment refuse every bad TIFF', async () => {
 
 test('NPY: data show, segment and metrics refuse every bad .npy', async () => {
   // The two 2D maps are good sequences and bad maps, each in its own role only.
-  const roles: Record<string, { show?: boolean; prob?: boolean; gt?: boolean }> = { 'npy/prob-logits.npy': { show: false, prob: true }, 'npy/gt-values.npy': { show: false, gt: true } };
+  const roles: Record<string, { show?: boolean; prob?: boolean; gt?: boolean }> = {
+    'npy/prob-logits.npy': { show: false, prob: true },
+    'npy/gt-values.npy': { show: false, gt: true },
+  };
   const cases = corpusFiles('npy').flatMap((f) => sequenceFileCases(f, roles[f] ?? { prob: true, gt: true }));
   assert.deepEqual(await check(cases), []);
 });
@@ -184,13 +221,21 @@ test('safetensors: segment --weights and test --run refuse every bad weights fil
   const cases: Case[] = [];
   for (const file of corpusFiles('safetensors')) {
     const seg = freshOut('seg');
-    cases.push({ argv: ['segment', '--weights', corpus(file), goodFrames, '--out', seg, '--no-progress'], names: basename(file), outputs: [seg] });
+    cases.push({
+      argv: ['segment', '--weights', corpus(file), goodFrames, '--out', seg, '--no-progress'],
+      names: basename(file),
+      outputs: [seg],
+    });
     // A run folder whose best checkpoint is the bad file.
     const badRun = freshOut('run');
     mkdirSync(badRun, { recursive: true });
     copyFileSync(join(run, 'config.json'), join(badRun, 'config.json'));
     copyFileSync(corpus(file), join(badRun, 'checkpoint_best.safetensors'));
-    cases.push({ argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'], names: 'checkpoint_best.safetensors', outputs: [join(badRun, 'test_validation')] });
+    cases.push({
+      argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'],
+      names: 'checkpoint_best.safetensors',
+      outputs: [join(badRun, 'test_validation')],
+    });
   }
   assert.deepEqual(await check(cases), []);
 });
@@ -200,32 +245,73 @@ test('configs: train --config and bench report --config refuse every bad YAML/JS
     const runDir = freshOut('run');
     const report = freshOut('report.md');
     return [
-      { argv: ['train', '--data', data, '--out', runDir, '--config', corpus(file), '--no-progress'], names: basename(file), outputs: [runDir], code: 2 },
-      { argv: ['bench', 'report', '--data', data, '--models', 'unet', '--config', corpus(file), '--out', report, '--no-progress'], names: basename(file), outputs: [report, report.replace(/\.md$/, '-runs')], code: 2 },
+      {
+        argv: ['train', '--data', data, '--out', runDir, '--config', corpus(file), '--no-progress'],
+        names: basename(file),
+        outputs: [runDir],
+        code: 2,
+      },
+      {
+        argv: [
+          'bench',
+          'report',
+          '--data',
+          data,
+          '--models',
+          'unet',
+          '--config',
+          corpus(file),
+          '--out',
+          report,
+          '--no-progress',
+        ],
+        names: basename(file),
+        outputs: [report, report.replace(/\.md$/, '-runs')],
+        code: 2,
+      },
     ];
   });
   // A weights file where the run folder to start from goes.
   const runDir = freshOut('run');
   const weights = corpus('safetensors/truncated.safetensors');
-  cases.push({ argv: ['train', '--data', data, '--out', runDir, '--set', `train.init.from=${weights}`, '--no-progress'], names: `${weights} is a file`, outputs: [runDir], code: 2 });
+  cases.push({
+    argv: ['train', '--data', data, '--out', runDir, '--set', `train.init.from=${weights}`, '--no-progress'],
+    names: `${weights} is a file`,
+    outputs: [runDir],
+    code: 2,
+  });
   assert.deepEqual(await check(cases), []);
 });
 
-test("run folders: segment, test and train --resume refuse a broken config.json with exit 2 and change nothing", async () => {
-  const cases = readdirSync(corpus('run-config')).sort().flatMap((folder): Case[] => {
-    const badRun = freshOut('run');
-    mkdirSync(badRun);
-    for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
-    copyFileSync(corpus(`run-config/${folder}/config.json`), join(badRun, 'config.json'));
-    const seg = freshOut('seg');
-    const names = join(badRun, 'config.json');
-    const runFiles = ['log.jsonl', 'checkpoint_latest.state.safetensors', 'test_validation'].map((f) => join(badRun, f));
-    return [
-      { argv: ['segment', '--run', badRun, goodFrames, '--out', seg, '--fast', '--no-progress'], names, outputs: [seg], code: 2 },
-      { argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'], names, outputs: runFiles, code: 2 },
-      { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names, outputs: runFiles, code: 2 },
-    ];
-  });
+test('run folders: segment, test and train --resume refuse a broken config.json with exit 2 and change nothing', async () => {
+  const cases = readdirSync(corpus('run-config'))
+    .sort()
+    .flatMap((folder): Case[] => {
+      const badRun = freshOut('run');
+      mkdirSync(badRun);
+      for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
+      copyFileSync(corpus(`run-config/${folder}/config.json`), join(badRun, 'config.json'));
+      const seg = freshOut('seg');
+      const names = join(badRun, 'config.json');
+      const runFiles = ['log.jsonl', 'checkpoint_latest.state.safetensors', 'test_validation'].map((f) =>
+        join(badRun, f),
+      );
+      return [
+        {
+          argv: ['segment', '--run', badRun, goodFrames, '--out', seg, '--fast', '--no-progress'],
+          names,
+          outputs: [seg],
+          code: 2,
+        },
+        {
+          argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'],
+          names,
+          outputs: runFiles,
+          code: 2,
+        },
+        { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names, outputs: runFiles, code: 2 },
+      ];
+    });
   assert.deepEqual(await check(cases), []);
 });
 
@@ -236,8 +322,16 @@ test('a run whose log.jsonl is broken: test --report and train --resume name its
   copyFileSync(corpus('run-log/log.jsonl'), join(badRun, 'log.jsonl'));
   const report = freshOut('report.md');
   const cases: Case[] = [
-    { argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--report', report, '--no-progress'], names: 'log.jsonl:2', outputs: [report, join(badRun, 'test_validation')] },
-    { argv: ['train', '--out', badRun, '--resume', '--no-progress'], names: 'log.jsonl:2', outputs: [join(badRun, 'checkpoint_latest.state.safetensors')] },
+    {
+      argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--report', report, '--no-progress'],
+      names: 'log.jsonl:2',
+      outputs: [report, join(badRun, 'test_validation')],
+    },
+    {
+      argv: ['train', '--out', badRun, '--resume', '--no-progress'],
+      names: 'log.jsonl:2',
+      outputs: [join(badRun, 'checkpoint_latest.state.safetensors')],
+    },
   ];
   assert.deepEqual(await check(cases), []);
 });
@@ -253,7 +347,13 @@ test('an nnU-Net folder whose dataset.json does not parse: data check and data s
 });
 
 test('model references: model verify fails every broken reference, naming its file', async () => {
-  const cases = readdirSync(corpus('reference')).sort().map((folder): Case => ({ argv: ['model', 'verify', '--reference', corpus(`reference/${folder}`)], names: `${folder}/UNet`, outputs: [] }));
+  const cases = readdirSync(corpus('reference'))
+    .sort()
+    .map((folder): Case => ({
+      argv: ['model', 'verify', '--reference', corpus(`reference/${folder}`)],
+      names: `${folder}/UNet`,
+      outputs: [],
+    }));
   assert.deepEqual(await check(cases), []);
 });
 
@@ -280,16 +380,47 @@ test('DIAS datasets with one broken piece: data check, data show, train, test an
     // supervision) rightly use such a dataset.
     const scribbles = folder === 'scribble-values';
     const recipe = scribbles ? ['--recipe', 'pce', '--scribbles', 'scribbles'] : [];
-    const tiny = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '16', '--epochs', '1', '--warmup-epochs', '0',
-      '--patches-per-epoch', '4', '--batch', '2', '--workers', '0', '--set', 'validation.stride=16', '--no-progress'];
+    const tiny = [
+      '--model',
+      'FR_UNet',
+      '--model-option',
+      'feature_scale=16',
+      '--frames',
+      '4',
+      '--patch-size',
+      '16',
+      '--epochs',
+      '1',
+      '--warmup-epochs',
+      '0',
+      '--patches-per-epoch',
+      '4',
+      '--batch',
+      '2',
+      '--workers',
+      '0',
+      '--set',
+      'validation.stride=16',
+      '--no-progress',
+    ];
     return [
       { argv: ['data', 'check', dir], names: name, outputs: [] },
       { argv: ['data', 'show', dir, '--id', '1', '--out', sheet], names: name, outputs: [sheet] },
       { argv: ['train', '--data', dir, '--out', runDir, ...recipe, ...tiny], names: name, outputs: [runDir] },
-      ...(scribbles ? [] : [
-        { argv: ['test', '--run', testRun, '--data', dir, '--split', 'training', '--no-progress'], names: name, outputs: [join(testRun, 'test_training')] },
-        { argv: ['bench', 'report', '--data', dir, '--models', 'FR_UNet', '--out', report, '--no-progress'], names: name, outputs: [report, report.replace(/\.md$/, '-runs')] },
-      ]),
+      ...(scribbles
+        ? []
+        : [
+            {
+              argv: ['test', '--run', testRun, '--data', dir, '--split', 'training', '--no-progress'],
+              names: name,
+              outputs: [join(testRun, 'test_training')],
+            },
+            {
+              argv: ['bench', 'report', '--data', dir, '--models', 'FR_UNet', '--out', report, '--no-progress'],
+              names: name,
+              outputs: [report, report.replace(/\.md$/, '-runs')],
+            },
+          ]),
     ];
   });
   assert.deepEqual(await check(cases), []);
@@ -299,12 +430,37 @@ test('a broken frame in the unlabelled pool: data check and show name it, rpst s
   const dir = corpus('unlabelled-frame');
   const sheet = freshOut('sheet.png');
   const runDir = freshOut('run');
-  const tiny = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '16', '--epochs', '1', '--warmup-epochs', '0',
-    '--patches-per-epoch', '4', '--batch', '2', '--workers', '0', '--set', 'validation.stride=16', '--no-progress'];
+  const tiny = [
+    '--model',
+    'FR_UNet',
+    '--model-option',
+    'feature_scale=16',
+    '--frames',
+    '4',
+    '--patch-size',
+    '16',
+    '--epochs',
+    '1',
+    '--warmup-epochs',
+    '0',
+    '--patches-per-epoch',
+    '4',
+    '--batch',
+    '2',
+    '--workers',
+    '0',
+    '--set',
+    'validation.stride=16',
+    '--no-progress',
+  ];
   const cases: Case[] = [
     { argv: ['data', 'check', dir], names: 'image_s3_i1.png', outputs: [] },
     { argv: ['data', 'show', dir, '--id', '3', '--out', sheet], names: 'image_s3_i1.png', outputs: [sheet] },
-    { argv: ['train', '--data', dir, '--out', runDir, '--recipe', 'rpst', '--iterations', '1', ...tiny], names: 'image_s3_i1.png', outputs: [runDir] },
+    {
+      argv: ['train', '--data', dir, '--out', runDir, '--recipe', 'rpst', '--iterations', '1', ...tiny],
+      names: 'image_s3_i1.png',
+      outputs: [runDir],
+    },
   ];
   assert.deepEqual(await check(cases), []);
 });
@@ -312,8 +468,15 @@ test('a broken frame in the unlabelled pool: data check and show name it, rpst s
 test('the real CLI: a bad file gives exit 1, the file named and no stack trace', () => {
   const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
   const sheet = freshOut('sheet.png');
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', main, 'data', 'show', corpus('tiff/ifd-loop.tif'), '--out', sheet], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=dias-source', '--import', 'tsx', main, 'data', 'show', corpus('tiff/ifd-loop.tif'), '--out', sheet],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stderr, /^dias: .*ifd-loop\.tif: not a readable TIFF \(IFD 1 at byte \d+ is reached twice: the file's structure loops\)\n$/);
+  assert.match(
+    r.stderr,
+    /^dias: .*ifd-loop\.tif: not a readable TIFF \(IFD 1 at byte \d+ is reached twice: the file's structure loops\)\n$/,
+  );
   assert.ok(!existsSync(sheet));
 });

@@ -109,12 +109,18 @@ export function tiffLzw(data: Uint8Array): Uint8Array {
 }
 
 /** A one-page 8-bit TIFF whose strip is LZW- (5), Deflate- (8) or PackBits- (32773) compressed. */
-export function compressedTiff(compression: 5 | 8 | 32773, width = 8, height = 6, values: ArrayLike<number> = Array.from({ length: 48 }, (_, i) => (i * 5) % 256)): Uint8Array {
+export function compressedTiff(
+  compression: 5 | 8 | 32773,
+  width = 8,
+  height = 6,
+  values: ArrayLike<number> = Array.from({ length: 48 }, (_, i) => (i * 5) % 256),
+): Uint8Array {
   const plain = encodeGrayTiff(width, height, [values], 8);
   const view = new DataView(plain.buffer);
   const ifd = view.getUint32(4, true);
   const entry = (tag: number) => {
-    for (let i = 0; i < view.getUint16(ifd, true); i++) if (view.getUint16(ifd + 2 + 12 * i, true) === tag) return ifd + 2 + 12 * i;
+    for (let i = 0; i < view.getUint16(ifd, true); i++)
+      if (view.getUint16(ifd + 2 + 12 * i, true) === tag) return ifd + 2 + 12 * i;
     throw new Error(`no tag ${tag}`);
   };
   const offset = view.getUint32(entry(273) + 8, true);
@@ -173,22 +179,40 @@ export function seedFiles(kind: DecoderKind): Uint8Array[] {
     case 'png':
       return [
         encodeGrayPng(12, 9, ramp(108, 7)),
-        encode({ width: 5, height: 4, data: Uint16Array.from(ramp(20, 3000 / 256).map((v) => v * 250)), channels: 1, depth: 16 }),
+        encode({
+          width: 5,
+          height: 4,
+          data: Uint16Array.from(ramp(20, 3000 / 256).map((v) => v * 250)),
+          channels: 1,
+          depth: 16,
+        }),
         encode({ width: 4, height: 3, data: Uint8Array.from(ramp(48, 11)), channels: 4, depth: 8 }),
       ];
     case 'tiff':
-      return [encodeGrayTiff(8, 6, [ramp(48, 5), ramp(48, 9)], 8), encodeGrayTiff(5, 4, [ramp(20, 3000).map((v) => v * 200)], 16), compressedTiff(5), compressedTiff(8), compressedTiff(32773)];
+      return [
+        encodeGrayTiff(8, 6, [ramp(48, 5), ramp(48, 9)], 8),
+        encodeGrayTiff(5, 4, [ramp(20, 3000).map((v) => v * 200)], 16),
+        compressedTiff(5),
+        compressedTiff(8),
+        compressedTiff(32773),
+      ];
     case 'npy':
       return [encodeNpy([2, 5, 6], Float32Array.from(ramp(60, 0.5))), encodeNpy([7, 3], Uint8Array.from(ramp(21, 13)))];
     case 'dicom':
       return [
         writeDicom(dicomImage(4, 5, 2, { '7fe00010': { vr: 'OW', value: le16(ramp(40, 97)) } })),
-        writeDicom(dicomImage(3, 4, 1, { '7fe00010': encapsulated([rleFrame16(ramp(12, 300))]) }), '1.2.840.10008.1.2.5'),
+        writeDicom(
+          dicomImage(3, 4, 1, { '7fe00010': encapsulated([rleFrame16(ramp(12, 300))]) }),
+          '1.2.840.10008.1.2.5',
+        ),
       ];
     case 'safetensors':
       return [safetensorsBytes()];
     case 'yaml':
-      return [new TextEncoder().encode(CONFIG_YAML), new TextEncoder().encode(JSON.stringify({ train: { epochs: 2, batchSize: 4 }, data: { frames: 4 } }))];
+      return [
+        new TextEncoder().encode(CONFIG_YAML),
+        new TextEncoder().encode(JSON.stringify({ train: { epochs: 2, batchSize: 4 }, data: { frames: 4 } })),
+      ];
   }
 }
 
@@ -206,14 +230,15 @@ function lengthFields(kind: DecoderKind, bytes: Uint8Array): { at: number; width
     for (let ifd = view.getUint32(4, true), pages = 0; ifd && ifd + 2 <= bytes.length && pages < 4; pages++) {
       const n = view.getUint16(ifd, true);
       fields.push({ at: ifd, width: 2 });
-      for (let i = 0; i < n; i++) fields.push({ at: ifd + 2 + 12 * i + 4, width: 4 }, { at: ifd + 2 + 12 * i + 8, width: 4 });
+      for (let i = 0; i < n; i++)
+        fields.push({ at: ifd + 2 + 12 * i + 4, width: 4 }, { at: ifd + 2 + 12 * i + 8, width: 4 });
       ifd = view.getUint32(ifd + 2 + 12 * n, true);
     }
   } else if (kind === 'npy') {
     fields.push({ at: 8, width: 2 });
   } else if (kind === 'dicom') {
     // Every element's length (explicit VR little endian: 2 bytes, or 4 after two reserved bytes for long VRs).
-    for (let at = 132; at + 8 <= bytes.length; ) {
+    for (let at = 132; at + 8 <= bytes.length;) {
       const vr = String.fromCharCode(bytes[at + 4], bytes[at + 5]);
       const long = ['OB', 'OW', 'OF', 'SQ', 'UT', 'UN'].includes(vr);
       fields.push({ at: at + (long ? 8 : 6), width: long ? 4 : 2 });
@@ -231,7 +256,20 @@ function lengthFields(kind: DecoderKind, bytes: Uint8Array): { at: number; width
 const ODD_NUMBERS = [0, 1, 2, 3, 7, 0xff, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0xffffffff, 0x80000000];
 
 /** For text formats, numbers in the text replaced by odd ones (negative, huge, fractional, not a number). */
-const ODD_TEXT_NUMBERS = ['-1', '0', '1e308', '99999999999999999999', '0.5', 'NaN', '.inf', '"3"', '[]', '{}', 'null', '~'];
+const ODD_TEXT_NUMBERS = [
+  '-1',
+  '0',
+  '1e308',
+  '99999999999999999999',
+  '0.5',
+  'NaN',
+  '.inf',
+  '"3"',
+  '[]',
+  '{}',
+  'null',
+  '~',
+];
 
 /**
  * `count` cases for `kind` from seed `seed`: in turn random bytes (with the format's first bytes kept, so that
@@ -271,7 +309,11 @@ export function fuzzCases(kind: DecoderKind, seed: number, count: number): FuzzC
         const header = new TextDecoder('latin1').decode(bytes.subarray(10, 10 + length));
         const shape = /'shape': \(([^)]*)\)/.exec(header)!;
         const odd = ['0', '-1', '99999999999', '1e9', '2.5', 'x', '', '3, 3, 3, 3, 3'][int(8)];
-        const changed = header.replace(shape[0], `'shape': (${odd},)`).padEnd(length, ' ').slice(0, length - 1) + '\n';
+        const changed =
+          header
+            .replace(shape[0], `'shape': (${odd},)`)
+            .padEnd(length, ' ')
+            .slice(0, length - 1) + '\n';
         bytes.set(new TextEncoder().encode(changed), 10);
         cases.push({ label: `seed file ${s}: the shape set to (${odd},)`, bytes });
         continue;
@@ -281,8 +323,11 @@ export function fuzzCases(kind: DecoderKind, seed: number, count: number): FuzzC
         const numbers = [...text.matchAll(/\d+(\.\d+)?/g)];
         const m = numbers[int(numbers.length)];
         const odd = ODD_TEXT_NUMBERS[int(ODD_TEXT_NUMBERS.length)];
-        const changed = text.slice(0, m.index) + odd + text.slice(m.index! + m[0].length);
-        cases.push({ label: `seed file ${s}: the number at ${m.index} ('${m[0]}') set to ${odd}`, bytes: new TextEncoder().encode(changed) });
+        const changed = text.slice(0, m.index) + odd + text.slice(m.index + m[0].length);
+        cases.push({
+          label: `seed file ${s}: the number at ${m.index} ('${m[0]}') set to ${odd}`,
+          bytes: new TextEncoder().encode(changed),
+        });
         continue;
       }
       const fields = lengthFields(kind, bytes);

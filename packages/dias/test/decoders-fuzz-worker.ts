@@ -16,12 +16,18 @@ const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** The problem with a decoder's result, or undefined when its shape agrees with itself and its values are sane. */
-function checkValues(what: string, data: ArrayLike<number>, expected: number, range?: [number, number]): string | undefined {
+function checkValues(
+  what: string,
+  data: ArrayLike<number>,
+  expected: number,
+  range?: [number, number],
+): string | undefined {
   if (data.length !== expected) return `${what}: ${data.length} values where the shape says ${expected}`;
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (!Number.isFinite(v)) return `${what}: value ${v} at ${i}`;
-    if (range && (v < range[0] || v > range[1])) return `${what}: value ${v} at ${i} outside [${range[0]}, ${range[1]}]`;
+    if (range && (v < range[0] || v > range[1]))
+      return `${what}: value ${v} at ${i} outside [${range[0]}, ${range[1]}]`;
   }
   return undefined;
 }
@@ -31,7 +37,8 @@ async function decode(bytes: Uint8Array, name: string): Promise<string | undefin
   switch (kind) {
     case 'png': {
       const img = decodeGrayPng(bytes, name);
-      if (!isCount(img.width) || !isCount(img.height) || img.width * img.height === 0) return `PNG of ${img.width}x${img.height}`;
+      if (!isCount(img.width) || !isCount(img.height) || img.width * img.height === 0)
+        return `PNG of ${img.width}x${img.height}`;
       return checkValues('PNG', img.data, img.width * img.height, [0, img.bitDepth === 16 ? 65535 : 255]);
     }
     case 'tiff': {
@@ -49,10 +56,12 @@ async function decode(bytes: Uint8Array, name: string): Promise<string | undefin
       // Both readers: the data tools' plain arrays and the engine's tensors. Random float bytes may be NaN.
       const array = parseNpy(bytes, name);
       if (!array.shape.every(isCount)) return `npy shape (${array.shape.join(', ')})`;
-      if (array.data.length !== product(array.shape)) return `npy: ${array.data.length} values for shape (${array.shape.join(', ')})`;
+      if (array.data.length !== product(array.shape))
+        return `npy: ${array.data.length} values for shape (${array.shape.join(', ')})`;
       const tensor = deserializeNpy(bytes, name);
       try {
-        if (tensor.shape.join() !== array.shape.join()) return `npy tensor of shape [${tensor.shape}], parseNpy gave (${array.shape})`;
+        if (tensor.shape.join() !== array.shape.join())
+          return `npy tensor of shape [${tensor.shape}], parseNpy gave (${array.shape})`;
       } finally {
         tensor.dispose();
       }
@@ -66,8 +75,10 @@ async function decode(bytes: Uint8Array, name: string): Promise<string | undefin
     case 'safetensors': {
       const { tensors, metadata } = deserializeSafetensors(bytes, name);
       try {
-        if (Object.values(metadata).some((v) => typeof v !== 'string')) return 'safetensors metadata that is not strings';
-        for (const [key, t] of tensors) if (t.numel !== product(t.shape)) return `safetensors '${key}': ${t.numel} elements for shape [${t.shape}]`;
+        if (Object.values(metadata).some((v) => typeof v !== 'string'))
+          return 'safetensors metadata that is not strings';
+        for (const [key, t] of tensors)
+          if (t.numel !== product(t.shape)) return `safetensors '${key}': ${t.numel} elements for shape [${t.shape}]`;
       } finally {
         for (const t of tensors.values()) t.dispose();
       }
@@ -78,13 +89,21 @@ async function decode(bytes: Uint8Array, name: string): Promise<string | undefin
       const config = applyConfigPatch(defaultTrainConfig(), patch ?? {}, name);
       config.data.dir = '/data';
       const final = finalizeTrainConfig(config, name);
-      if (!Number.isSafeInteger(final.train.epochs) || !(final.optimizer.lr > 0)) return `config with epochs ${final.train.epochs}, lr ${final.optimizer.lr}`;
+      if (!Number.isSafeInteger(final.train.epochs) || !(final.optimizer.lr > 0))
+        return `config with epochs ${final.train.epochs}, lr ${final.optimizer.lr}`;
       return undefined;
     }
   }
 }
 
-const EXT: Record<DecoderKind, string> = { png: 'png', tiff: 'tif', npy: 'npy', dicom: 'dcm', safetensors: 'safetensors', yaml: 'yaml' };
+const EXT: Record<DecoderKind, string> = {
+  png: 'png',
+  tiff: 'tif',
+  npy: 'npy',
+  dicom: 'dcm',
+  safetensors: 'safetensors',
+  yaml: 'yaml',
+};
 
 for (const [i, c] of fuzzCases(kind, seed, count).entries()) {
   parentPort!.postMessage({ type: 'start', i, label: c.label });

@@ -41,10 +41,17 @@ function fuzz(kind: DecoderKind): Promise<Outcome> {
     };
     const arm = () => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => {
-        failures.push(current ? `case ${current.i} (${current.label}): no answer in ${CASE_LIMIT_MS} ms (a hang)` : `the worker did not start in ${CASE_LIMIT_MS} ms`);
-        finish();
-      }, CASE_LIMIT_MS * (current ? 1 : 3));
+      watchdog = setTimeout(
+        () => {
+          failures.push(
+            current
+              ? `case ${current.i} (${current.label}): no answer in ${CASE_LIMIT_MS} ms (a hang)`
+              : `the worker did not start in ${CASE_LIMIT_MS} ms`,
+          );
+          finish();
+        },
+        CASE_LIMIT_MS * (current ? 1 : 3),
+      );
     };
     worker.on('message', (m: { type: string; i: number; label: string; problem?: string }) => {
       if (m.type === 'start') {
@@ -82,6 +89,9 @@ test('the compressed TIFF seeds are valid: LZW (across table clears), Deflate an
   for (const compression of [5, 8, 32773] as const) {
     const tiff = decodeTiff(compressedTiff(compression, 128, 128, noise), `noise-${compression}.tif`);
     assert.deepEqual([tiff.width, tiff.height, tiff.frames.length], [128, 128, 1]);
-    assert.ok(tiff.frames[0].every((v, i) => v === noise[i]), `compression ${compression}`);
+    assert.ok(
+      tiff.frames[0].every((v, i) => v === noise[i]),
+      `compression ${compression}`,
+    );
   }
 });

@@ -13,7 +13,21 @@ export function tagNumber(ifd: IFD, tag: number, fallback: number): number {
 }
 
 /** Bytes per value of each TIFF field type (TIFF 6.0 section 2, plus 13 IFD and 16-18 of BigTIFF). */
-const TYPE_BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+const TYPE_BYTES: Record<number, number> = {
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
+};
 /** Types UTIF always reads at the value offset, even when they would fit in the entry. */
 const ALWAYS_AT_OFFSET = new Set([5, 10, 11, 12]);
 /** More IFDs than any cine needs (pages, sub-IFDs and EXIF together): a file claiming more is refused. */
@@ -33,23 +47,36 @@ export function checkTiffStructure(bytes: Uint8Array, little: boolean, name: str
     throw new Error(`${name}: not a readable TIFF (${why})`);
   };
   const walk = (offset: number, what: string): number => {
-    if (offset < 8 || offset + 2 > bytes.length) fail(`${what} at byte ${offset} lies outside the file of ${bytes.length} bytes`);
+    if (offset < 8 || offset + 2 > bytes.length)
+      fail(`${what} at byte ${offset} lies outside the file of ${bytes.length} bytes`);
     if (seen.has(offset)) fail(`${what} at byte ${offset} is reached twice: the file's structure loops`);
     seen.add(offset);
     if (seen.size > MAX_IFDS) fail(`more than ${MAX_IFDS} IFDs`);
     const entries = view.getUint16(offset, little);
-    if (offset + 2 + 12 * entries + 4 > bytes.length) fail(`${what} at byte ${offset} has ${entries} entries, running past the end of the file`);
+    if (offset + 2 + 12 * entries + 4 > bytes.length)
+      fail(`${what} at byte ${offset} has ${entries} entries, running past the end of the file`);
     for (let i = 0; i < entries; i++) {
       const at = offset + 2 + 12 * i;
-      const [tag, type, count, value] = [view.getUint16(at, little), view.getUint16(at + 2, little), view.getUint32(at + 4, little), view.getUint32(at + 8, little)];
+      const [tag, type, count, value] = [
+        view.getUint16(at, little),
+        view.getUint16(at + 2, little),
+        view.getUint32(at + 4, little),
+        view.getUint32(at + 8, little),
+      ];
       const size = (TYPE_BYTES[type] ?? 0) * count;
       const inline = size <= 4 && !ALWAYS_AT_OFFSET.has(type);
-      if (!inline && value + size > bytes.length) fail(`tag ${tag} of ${what} has ${count} values at byte ${value}, past the end of the file`);
+      if (!inline && value + size > bytes.length)
+        fail(`tag ${tag} of ${what} has ${count} values at byte ${value}, past the end of the file`);
       const start = inline ? at + 8 : value;
       if (tag === 330 || tag === 34665) {
         // UTIF follows these whatever their type; only offsets (LONG or IFD, or SHORT) make sense.
-        if (type !== 3 && type !== 4 && type !== 13) fail(`tag ${tag} of ${what} lists sub-IFDs as type ${type}, not offsets`);
-        for (let k = 0; k < count; k++) walk(type === 3 ? view.getUint16(start + 2 * k, little) : view.getUint32(start + 4 * k, little), `sub-IFD of tag ${tag}`);
+        if (type !== 3 && type !== 4 && type !== 13)
+          fail(`tag ${tag} of ${what} lists sub-IFDs as type ${type}, not offsets`);
+        for (let k = 0; k < count; k++)
+          walk(
+            type === 3 ? view.getUint16(start + 2 * k, little) : view.getUint32(start + 4 * k, little),
+            `sub-IFD of tag ${tag}`,
+          );
       } else if (tag === 50740 && type !== 1 && type !== 7) {
         fail(`tag 50740 (DNG private data) of ${what} is of type ${type}, not bytes`);
       } else if (tag === 50740 && size >= 4) {
@@ -57,7 +84,8 @@ export function checkTiffStructure(bytes: Uint8Array, little: boolean, name: str
         if (sub + 2 <= bytes.length && view.getUint16(sub, little) < 300) walk(sub, 'DNG private IFD');
       } else if (tag === 37500 && size > 0) {
         // UTIF decodes a Nikon maker note as a TIFF of its own; others as an IFD when they start like one.
-        if (size >= 5 && String.fromCharCode(...bytes.subarray(start, start + 5)) === 'Nikon') fail('a Nikon maker note, which is not read');
+        if (size >= 5 && String.fromCharCode(...bytes.subarray(start, start + 5)) === 'Nikon')
+          fail('a Nikon maker note, which is not read');
         if (value + 2 <= bytes.length && view.getUint16(value, little) < 300) walk(value, 'maker note IFD');
       }
     }
@@ -112,7 +140,7 @@ function lzwDecodedLength(bytes: Uint8Array, start: number, length: number): num
 /** The bytes a PackBits strip decodes to (a header byte n: n + 1 literal bytes, or one byte 1 - n times). */
 function packBitsDecodedLength(bytes: Uint8Array, start: number, length: number): number {
   let out = 0;
-  for (let i = start, end = start + length; i < end; ) {
+  for (let i = start, end = start + length; i < end;) {
     const n = (bytes[i++] << 24) >> 24;
     if (n >= 0) {
       out += n + 1;
@@ -146,8 +174,8 @@ export function checkStrips(bytes: Uint8Array, ifd: IFD, page: number, name: str
   const [width, height] = [tagNumber(ifd, 256, 0), tagNumber(ifd, 257, 0)];
   const compression = tagNumber(ifd, 259, 1);
   const tiled = ifd.t324 !== undefined;
-  const offsets = (tiled ? ifd.t324 : ifd.t273 ?? []) as ArrayLike<unknown>;
-  const counts = (tiled ? ifd.t325 : ifd.t279 ?? []) as ArrayLike<unknown>;
+  const offsets = (tiled ? ifd.t324 : (ifd.t273 ?? [])) as ArrayLike<unknown>;
+  const counts = (tiled ? ifd.t325 : (ifd.t279 ?? [])) as ArrayLike<unknown>;
   const planar = tagNumber(ifd, 284, 1) === 2;
   const bitsPerPixel = tagNumber(ifd, 258, 1) * (planar ? 1 : tagNumber(ifd, 277, 1));
   const rowsPerStrip = Math.min(tagNumber(ifd, 278, height), height) || height;
@@ -158,16 +186,37 @@ export function checkStrips(bytes: Uint8Array, ifd: IFD, page: number, name: str
   };
   for (let k = 0; k < offsets.length; k++) {
     const [at, length] = [offsets[k], counts[k]];
-    if (!Number.isSafeInteger(at) || !Number.isSafeInteger(length) || typeof at !== 'number' || typeof length !== 'number') {
+    if (
+      !Number.isSafeInteger(at) ||
+      !Number.isSafeInteger(length) ||
+      typeof at !== 'number' ||
+      typeof length !== 'number'
+    ) {
       throw new Error(`${name}: page ${page} is corrupt (strip ${k} has no usable offset or byte count)`);
     }
-    if (at + length > bytes.length) throw new Error(`${name}: page ${page} is truncated (strip ${k} claims bytes ${at} to ${at + length}; the file has ${bytes.length})`);
-    const decoded = compression === 5 ? lzwDecodedLength(bytes, at, length)
-      : compression === 8 ? deflateDecodedLength(bytes, at, length, needed(k))
-      : compression === 32773 ? packBitsDecodedLength(bytes, at, length)
-      : compression === 1 ? length : Infinity;
-    if (compression === 5 && decoded < 0) throw new Error(`${name}: page ${page} is corrupt (LZW strip ${k} has no end-of-information code within its bytes)`);
-    if (compression === 8 && decoded < 0) throw new Error(`${name}: page ${page} is corrupt (Deflate strip ${k} does not inflate)`);
-    if (decoded < needed(k)) throw new Error(`${name}: page ${page} is truncated (strip ${k} decodes to ${decoded} of the ${needed(k)} bytes its rows need)`);
+    if (at + length > bytes.length)
+      throw new Error(
+        `${name}: page ${page} is truncated (strip ${k} claims bytes ${at} to ${at + length}; the file has ${bytes.length})`,
+      );
+    const decoded =
+      compression === 5
+        ? lzwDecodedLength(bytes, at, length)
+        : compression === 8
+          ? deflateDecodedLength(bytes, at, length, needed(k))
+          : compression === 32773
+            ? packBitsDecodedLength(bytes, at, length)
+            : compression === 1
+              ? length
+              : Infinity;
+    if (compression === 5 && decoded < 0)
+      throw new Error(
+        `${name}: page ${page} is corrupt (LZW strip ${k} has no end-of-information code within its bytes)`,
+      );
+    if (compression === 8 && decoded < 0)
+      throw new Error(`${name}: page ${page} is corrupt (Deflate strip ${k} does not inflate)`);
+    if (decoded < needed(k))
+      throw new Error(
+        `${name}: page ${page} is truncated (strip ${k} decodes to ${decoded} of the ${needed(k)} bytes its rows need)`,
+      );
   }
 }
