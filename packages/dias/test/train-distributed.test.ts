@@ -159,3 +159,18 @@ function childrenOf(child: ChildProcess): number[] {
 function environ(pid: number): string[] {
   return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 }
+
+test('launcher flags: a batch the processes cannot share, or a machine index outside the group, is a usage error', () => {
+  const { dir, cleanup } = tempDir('dias-train-ddp-usage-');
+  try {
+    const common = [...setup(dir), '--out', join(dir, 'run')];
+    const uneven = dias([...common, '--nproc', '3']);
+    assert.equal(uneven.status, 2);
+    assert.match(uneven.stderr, /train\.batchSize \(4\) must be divisible by the 3 processes times train\.accumulate \(1\)/);
+    const outside = dias([...common, '--nnodes', '2', '--node-rank', '2', '--master-addr', '127.0.0.1']);
+    assert.equal(outside.status, 2);
+    assert.match(outside.stderr, /--node-rank must be an integer in 0\.\.1, got '2'/);
+  } finally {
+    cleanup();
+  }
+});

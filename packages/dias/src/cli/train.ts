@@ -9,7 +9,7 @@ import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
 import { defaultThreadCount } from '@dias-ts/torch';
-import { allRecipes } from '../train/recipes/index.js';
+import { allRecipes, findRecipe } from '../train/recipes/index.js';
 import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
 import { availableDevice, positiveIntFlag } from './flags.js';
@@ -267,6 +267,8 @@ export const trainCommand: Command = {
         config = finalizeTrainConfig(config);
       }
       if (launch) {
+        if (findRecipe(config.train.recipe).selfTraining) throw new UsageError(`--nproc/--nnodes: recipe ${config.train.recipe} trains in one process (self-training is not data-parallel yet)`);
+        if (config.train.device !== 'cpu') throw new UsageError('--nproc/--nnodes: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet');
         const worldSize = launch.nproc * launch.nnodes;
         const split = worldSize * config.train.accumulate;
         if (config.train.batchSize % split !== 0) {

@@ -138,6 +138,9 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
   const ev = isMain ? (o.events ?? {}) : {};
   const log = isMain ? (line: string) => (ev.log ? ev.log(line) : console.log(line)) : () => {};
   const { runDir } = o;
+  if (dp && config.train.device !== 'cpu') {
+    throw new Error(`train.device ${config.train.device}: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet`);
+  }
   if (dp && config.train.batchSize % (dp.worldSize * config.train.accumulate) !== 0) {
     throw new Error(`train.batchSize (${config.train.batchSize}) must be divisible by the ${dp.worldSize} processes times train.accumulate (${config.train.accumulate})`);
   }
