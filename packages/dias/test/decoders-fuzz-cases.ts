@@ -135,6 +135,18 @@ export function compressedTiff(
   return out;
 }
 
+/** A column-major (np.asfortranarray) int16 array of shape (3, 4, 2): the .npy readers' other order. */
+function fortranNpy(): Uint8Array {
+  const header = "{'descr': '<i2', 'fortran_order': True, 'shape': (3, 4, 2), }";
+  const padded = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
+  const out = new Uint8Array(10 + padded.length + 48);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, padded.length, true);
+  out.set(new TextEncoder().encode(padded), 10);
+  for (let i = 0; i < 24; i++) new DataView(out.buffer).setInt16(10 + padded.length + 2 * i, i * 1000 - 12000, true);
+  return out;
+}
+
 /** A safetensors file by hand (no tensors needed to write one): a float32 [2, 3] and a uint8 [4]. */
 function safetensorsBytes(): Uint8Array {
   const header = JSON.stringify({
@@ -174,7 +186,7 @@ validation:
 
 /** The valid files each decoder's cases start from. */
 export function seedFiles(kind: DecoderKind): Uint8Array[] {
-  const ramp = (n: number, scale: number) => Array.from({ length: n }, (_, i) => (i * scale) % 256);
+  const ramp = (n: number, scale: number, modulo = 256) => Array.from({ length: n }, (_, i) => (i * scale) % modulo);
   switch (kind) {
     case 'png':
       return [
@@ -197,13 +209,37 @@ export function seedFiles(kind: DecoderKind): Uint8Array[] {
         compressedTiff(32773),
       ];
     case 'npy':
-      return [encodeNpy([2, 5, 6], Float32Array.from(ramp(60, 0.5))), encodeNpy([7, 3], Uint8Array.from(ramp(21, 13)))];
+      return [
+        encodeNpy([2, 5, 6], Float32Array.from(ramp(60, 0.5))),
+        encodeNpy([7, 3], Uint8Array.from(ramp(21, 13))),
+        fortranNpy(),
+      ];
     case 'dicom':
       return [
         writeDicom(dicomImage(4, 5, 2, { '7fe00010': { vr: 'OW', value: le16(ramp(40, 97)) } })),
         writeDicom(
           dicomImage(3, 4, 1, { '7fe00010': encapsulated([rleFrame16(ramp(12, 300))]) }),
           '1.2.840.10008.1.2.5',
+        ),
+        // 8-bit planar RGB, and signed 16-bit MONOCHROME1 with a rescale: the other paths of the sample conversion
+        writeDicom(
+          dicomImage(3, 4, 2, {
+            '00280002': { vr: 'US', value: [3] },
+            '00280004': { vr: 'CS', value: 'RGB' },
+            '00280006': { vr: 'US', value: [1] },
+            '00280100': { vr: 'US', value: [8] },
+            '00280101': { vr: 'US', value: [8] },
+            '7fe00010': { vr: 'OB', value: Uint8Array.from(ramp(72, 29)) },
+          }),
+        ),
+        writeDicom(
+          dicomImage(4, 3, 1, {
+            '00280004': { vr: 'CS', value: 'MONOCHROME1' },
+            '00280103': { vr: 'US', value: [1] },
+            '00281052': { vr: 'DS', value: '-1024' },
+            '00281053': { vr: 'DS', value: '0.5' },
+            '7fe00010': { vr: 'OW', value: le16(ramp(12, 5003, 65535)) },
+          }),
         ),
       ];
     case 'safetensors':
