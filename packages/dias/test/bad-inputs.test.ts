@@ -1,7 +1,7 @@
 // Every command that reads a kind of file, run on every bad file of that kind in the corpus (fixtures/bad/, made
-// by fixtures/make-bad-corpus.ts): it must stop with a exit code 1 (2 for a bad setting), name the bad file in what it says,
-// print no stack trace, and leave nothing behind in its --out. The commands run in this process, as main.ts runs
-// them (the error's message printed, exitCodeOf giving the code); one case runs the real CLI in a child process.
+// by fixtures/make-bad-corpus.ts): it must stop with exit code 1 (2 for a bad setting), name the bad file, print
+// no stack trace, and leave nothing behind in its --out. The commands run in this process, as main.ts runs them
+// (the error's message printed, exitCodeOf giving the code); one case runs the real CLI in a child process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
