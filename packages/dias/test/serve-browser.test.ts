@@ -225,11 +225,12 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   await shot('error-map');
 
   // A short training job from the scribbles, fine-tuning the run: progress arrives, then the new run.
-  await page.getByTestId('epochs').fill('2');
-  await page.locator('select').filter({ hasText: 'scratch' }).selectOption('tiny');
+  const epochs = SHOTS ? 4 : 2;
+  await page.getByTestId('epochs').fill(String(epochs));
+  await page.locator('select').filter({ hasText: 'scratch' }).selectOption(RUN);
   await page.getByTestId('train-settings').fill('train.patchesPerEpoch=16; train.batchSize=4; data.patchSize=32; scheduler.warmupEpochs=0; validation.stride=32');
   await page.getByTestId('train').click();
-  await page.getByTestId('progress').filter({ hasText: /epoch \d\/2/ }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('progress').filter({ hasText: new RegExp(`epoch \\d/${epochs}`) }).waitFor({ timeout: 60_000 });
   await page.getByTestId('progress').filter({ hasText: /finished sscr-/ }).waitFor({ timeout: 90_000 });
   assert.ok(server!.runs.names().some((r) => r.startsWith('sscr-')), 'the job wrote an ordinary run folder');
   await page.locator('aside.panels').evaluate((e) => e.scrollTo(0, e.scrollHeight));
