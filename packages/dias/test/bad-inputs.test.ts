@@ -335,13 +335,25 @@ test('a run whose log.jsonl is broken: test --report and train --resume name its
   assert.deepEqual(await check(cases), []);
 });
 
-test('an nnU-Net folder whose dataset.json does not parse: data check and data show name it', async () => {
-  const dir = corpus('nnunet/bad-json');
-  const sheet = freshOut('sheet.png');
-  const cases: Case[] = [
-    { argv: ['data', 'check', dir], names: 'bad-json/dataset.json', outputs: [] },
-    { argv: ['data', 'show', dir, '--id', 'case1', '--out', sheet], names: 'bad-json/dataset.json', outputs: [sheet] },
-  ];
+test('nnU-Net folders with a broken dataset.json or case: data check and data show name the file', async () => {
+  const broken: Record<string, string> = {
+    'bad-json': 'bad-json/dataset.json',
+    'null-json': 'null-json/dataset.json',
+    'wrong-types': 'wrong-types/dataset.json',
+    'channels-mismatch': 'case1_0000.png',
+  };
+  assert.deepEqual(readdirSync(corpus('nnunet')).sort(), Object.keys(broken).sort());
+  const cases = Object.entries(broken).flatMap(([folder, name]): Case[] => {
+    const sheet = freshOut('sheet.png');
+    return [
+      { argv: ['data', 'check', corpus(`nnunet/${folder}`)], names: name, outputs: [] },
+      {
+        argv: ['data', 'show', corpus(`nnunet/${folder}`), '--id', 'case1', '--out', sheet],
+        names: name,
+        outputs: [sheet],
+      },
+    ];
+  });
   assert.deepEqual(await check(cases), []);
 });
 

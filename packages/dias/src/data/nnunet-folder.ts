@@ -43,9 +43,14 @@ export function openNnunetFolder(dir: string): NnunetFolder {
     } catch (e) {
       throw new Error(`${jsonPath}: not valid JSON (${(e as Error).message})`);
     }
+    // JSON.parse('null') is null: every field read below would then fail without the file's name.
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${jsonPath}: not a JSON object`);
     if (typeof json.file_ending === 'string') fileEnding = json.file_ending;
-    const names = (json.channel_names ?? json.modality) as Record<string, unknown> | undefined;
-    if (names && typeof names === 'object') channels = Object.keys(names).length;
+    else if (json.file_ending !== undefined) problems.push({ path: jsonPath, problem: `file_ending must be a string such as ".png", got ${JSON.stringify(json.file_ending)}` });
+    const key = json.channel_names !== undefined ? 'channel_names' : 'modality';
+    const names = json[key];
+    if (names && typeof names === 'object' && !Array.isArray(names)) channels = Object.keys(names).length;
+    else if (names !== undefined) problems.push({ path: jsonPath, problem: `${key} must map channel indices to names, got ${JSON.stringify(names)}` });
   }
   const pattern = new RegExp(`^(.+)_(\\d{4})${fileEnding.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
   const cases: NnunetCase[] = [];
@@ -87,6 +92,11 @@ export function openNnunetFolder(dir: string): NnunetFolder {
 export function readNnunetCase(folder: NnunetFolder, name: string): DsaSequence {
   const c = folder.cases.find((x) => x.name === name);
   if (!c) throw new Error(`${folder.root}: no case '${name}' (cases: ${folder.cases.slice(0, 8).map((x) => x.name).join(', ')}${folder.cases.length > 8 ? ', ...' : ''})`);
+  // The rules of data check hold here too: a readable dataset.json, no channel missing, as many as it declares.
+  const wrong = folder.problems.find(
+    (p) => p.path === join(folder.root, 'dataset.json') || (c.frames.includes(p.path) && /^channel \d+ of case|frames; dataset\.json declares/.test(p.problem)),
+  );
+  if (wrong) throw new Error(`${wrong.path}: ${wrong.problem}`);
   const parts = c.frames.map((path) => ({ path, image: readImageFrames(path) }));
   const { frames, T, H, W } = stackFrames(parts);
   const label = c.label ? readLabelPng(c.label, W, H, 'the frames are') : undefined;
