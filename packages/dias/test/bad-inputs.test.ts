@@ -218,11 +218,13 @@ test('folders of frames: data show and segment name the broken frame of a frame 
 
 test('safetensors: segment --weights and test --run refuse every bad weights file', async () => {
   const cases: Case[] = [];
+  // Each must be named, and for one the metadata key that is wrong in it.
+  const key: Record<string, string> = { 'options-not-object.safetensors': 'dias_model_options must be a JSON object' };
   for (const file of corpusFiles('safetensors')) {
     const seg = freshOut('seg');
     cases.push({
       argv: ['segment', '--weights', corpus(file), goodFrames, '--out', seg, '--no-progress'],
-      names: basename(file),
+      names: key[basename(file)] ?? basename(file),
       outputs: [seg],
     });
     // A run folder whose best checkpoint is the bad file.
@@ -232,7 +234,7 @@ test('safetensors: segment --weights and test --run refuse every bad weights fil
     copyFileSync(corpus(file), join(badRun, 'checkpoint_best.safetensors'));
     cases.push({
       argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--no-progress'],
-      names: 'checkpoint_best.safetensors',
+      names: key[basename(file)] ?? 'checkpoint_best.safetensors',
       outputs: [join(badRun, 'test_validation')],
     });
   }

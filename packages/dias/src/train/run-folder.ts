@@ -226,6 +226,11 @@ export function loadWeightsFile(path: string): LoadedModel {
     } catch {
       throw new Error(`${path}: metadata dias_model_options is not JSON`);
     }
+    // null, a list or a string spread into the defaults as nothing (or as keys '0', '1'): the model was built with
+    // its defaults and failed later on the weights' shapes.
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw new Error(`${path}: metadata dias_model_options must be a JSON object of constructor options, got ${metadata.dias_model_options.slice(0, 40)}`);
+    }
     const frames = Number(metadata.dias_frames);
     if (!Number.isInteger(frames) || frames < 1) throw new Error(`${path}: metadata dias_frames must be a positive integer, got '${metadata.dias_frames}'`);
     let spec: ModelSpec;
