@@ -20,6 +20,9 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/utils/lambda_post_hook.h>
+#include <torch/csrc/autograd/variable.h>
 #else
 #define DIAS_WITH_GLOO 0
 #endif
@@ -76,7 +79,7 @@ std::shared_ptr<::gloo::transport::Device> glooDevice(const std::string& masterA
 }
 
 // Waits for one collective; any failure (peer gone, timeout) breaks the group and reaches JavaScript.
-void finish(Group& group, const c10::intrusive_ptr<c10d::Work>& work, const char* op) {
+void awaitWork(Group& group, const c10::intrusive_ptr<c10d::Work>& work, const char* op) {
   try {
     work->wait(group.timeout);
   } catch (const c10::Error& e) {
@@ -138,7 +141,7 @@ void allReduceBuckets(Group& group, std::vector<at::Tensor>& tensors, bool avera
     bucket.work = group.pg->allreduce(one, options);
   }
   for (auto& bucket : buckets) {
-    finish(group, bucket.work, "allReduce");
+    awaitWork(group, bucket.work, "allReduce");
     if (average) bucket.flat.div_(group.worldSize);
     if (bucket.flat.is_same(tensors[bucket.members[0]])) continue;
     int64_t offset = 0;
@@ -165,6 +168,209 @@ void waitForAllRanks(c10d::Store& store, int worldSize, std::chrono::millisecond
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------- gradient reducer
+// DistributedDataParallel's overlap of communication with backward, as PyTorch's Reducer (torch/csrc/distributed/
+// c10d/reducer.cpp) does it: a post-hook on every parameter's gradient accumulator counts the parameters of its
+// bucket whose gradient is final; a full bucket is packed and its all-reduce started while backward goes on with
+// the rest of the graph. Buckets hold parameters in reverse order (backward reaches the last layers first) and are
+// started strictly in bucket order, so every rank issues the same collectives in the same order whatever order
+// its hooks fire in. Simplified: the bucket layout is fixed (no rebuilding from the observed order); a parameter
+// without a gradient in a backward contributes zeros when finish() runs (no find_unused_parameters pass).
+namespace {
+
+struct Reducer {
+  struct Bucket {
+    std::vector<size_t> members;  // parameter indices
+    size_t pending = 0;           // members whose gradient is not final yet in this backward
+    at::Tensor flat;
+    c10::intrusive_ptr<c10d::Work> work;
+  };
+  std::vector<at::Tensor> params;
+  std::vector<std::shared_ptr<torch::autograd::Node>> accumulators;
+  std::vector<uintptr_t> hookKeys;
+  std::vector<Bucket> buckets;
+  std::vector<size_t> bucketOf;
+  bool armed = false;      // the next backward is the one whose gradients are reduced
+  size_t nextToLaunch = 0; // buckets launch in index order only
+
+  void reset() {
+    armed = false;
+    nextToLaunch = 0;
+    for (auto& b : buckets) {
+      b.pending = b.members.size();
+      b.flat = at::Tensor();
+      b.work.reset();
+    }
+  }
+
+  // Packs one bucket (a missing gradient counts as zeros) and starts its all-reduce.
+  void launch(Group& group, Bucket& bucket) {
+    at::NoGradGuard noGrad;
+    std::vector<at::Tensor> pieces;
+    for (size_t i : bucket.members) {
+      const at::Tensor& g = params[i].grad();
+      pieces.push_back(g.defined() ? g.reshape({-1}) : at::zeros({params[i].numel()}, params[i].options()));
+    }
+    bucket.flat = pieces.size() == 1 ? pieces[0].clone() : at::cat(pieces);
+    c10d::AllreduceOptions options;
+    options.reduceOp = c10d::ReduceOp::SUM;
+    options.timeout = group.timeout;
+    std::vector<at::Tensor> one{bucket.flat};
+    bucket.work = group.pg->allreduce(one, options);
+  }
+
+  void launchReady(Group& group) {
+    while (nextToLaunch < buckets.size() && buckets[nextToLaunch].pending == 0) launch(group, buckets[nextToLaunch++]);
+  }
+
+  // Called by the hook of parameter i once its gradient is final in this backward.
+  void ready(size_t i) {
+    if (!armed) return;
+    Bucket& bucket = buckets[bucketOf[i]];
+    if (bucket.pending == 0) return;  // a second accumulation in the same backward: already counted
+    --bucket.pending;
+    std::lock_guard<std::mutex> lock(groupMutex);
+    launchReady(requireGroup("DistributedDataParallel"));
+  }
+
+  // Starts what is left, waits for every bucket and writes the averaged gradients back.
+  void finish(Group& group) {
+    for (; nextToLaunch < buckets.size(); ++nextToLaunch) launch(group, buckets[nextToLaunch]);
+    at::NoGradGuard noGrad;
+    for (auto& bucket : buckets) {
+      awaitWork(group, bucket.work, "DistributedDataParallel");
+      bucket.flat.div_(group.worldSize);
+      int64_t offset = 0;
+      for (size_t i : bucket.members) {
+        at::Tensor& p = params[i];
+        at::Tensor piece = bucket.flat.narrow(0, offset, p.numel()).view(p.sizes());
+        if (p.grad().defined()) p.mutable_grad().copy_(piece);
+        else p.mutable_grad() = piece.clone();
+        offset += p.numel();
+      }
+    }
+    reset();
+  }
+
+  void removeHooks() {
+    for (size_t i = 0; i < accumulators.size(); ++i) accumulators[i]->del_post_hook(hookKeys[i]);
+    accumulators.clear();
+    hookKeys.clear();
+  }
+};
+
+const napi_type_tag kReducerTag = {0x6469617372656475ULL, 0x6365723030303031ULL};
+
+Reducer& reducerOf(const Napi::Value& value) {
+  if (!value.IsExternal() || !value.As<Napi::External<Reducer>>().CheckTypeTag(&kReducerTag)) {
+    throw std::invalid_argument("expected a gradient reducer");
+  }
+  Reducer* r = value.As<Napi::External<Reducer>>().Data();
+  if (r->params.empty()) throw std::invalid_argument("the gradient reducer was released");
+  return *r;
+}
+
+}  // namespace
+
+// distReducerNew(params, bucketBytes) -> reducer: hooks the parameters' gradient accumulators.
+DIAS_FN(distReducerNew) {
+  std::vector<at::Tensor> params = tensorList(info[0]);
+  int64_t bucketBytes = toInt(info[1]);
+  if (params.empty()) throw std::invalid_argument("no parameters to reduce");
+  auto reducer = std::make_unique<Reducer>();
+  reducer->params = params;
+  reducer->bucketOf.resize(params.size());
+  int64_t filled = 0;
+  for (size_t k = params.size(); k-- > 0;) {
+    const at::Tensor& p = params[k];
+    if (!p.requires_grad() || !p.is_leaf()) throw std::invalid_argument("every parameter must be a leaf that requires grad");
+    int64_t bytes = p.numel() * static_cast<int64_t>(p.element_size());
+    auto& bs = reducer->buckets;
+    bool startNew = bs.empty() || filled + bytes > bucketBytes;
+    if (!startNew) {
+      const at::Tensor& first = params[bs.back().members.front()];
+      startNew = first.scalar_type() != p.scalar_type() || first.device() != p.device();
+    }
+    if (startNew) {
+      bs.emplace_back();
+      filled = 0;
+    }
+    bs.back().members.push_back(k);
+    reducer->bucketOf[k] = bs.size() - 1;
+    filled += bytes;
+  }
+  reducer->reset();
+  Reducer* raw = reducer.get();
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto accumulator = torch::autograd::impl::grad_accumulator(params[i]);
+    auto hook = std::make_unique<torch::autograd::utils::LambdaPostHook>(
+        [raw, i](const torch::autograd::variable_list& outputs, const torch::autograd::variable_list&) {
+          raw->ready(i);
+          return outputs;
+        });
+    reducer->hookKeys.push_back(accumulator->add_post_hook(std::move(hook)));
+    reducer->accumulators.push_back(std::move(accumulator));
+  }
+  auto external = Napi::External<Reducer>::New(info.Env(), reducer.release(), [](Napi::Env, Reducer* r) {
+    r->removeHooks();
+    delete r;
+  });
+  external.TypeTag(&kReducerTag);
+  return external;
+}
+
+// distReducerArm(reducer): the next backward starts each bucket's all-reduce as soon as the bucket is complete.
+DIAS_FN(distReducerArm) {
+  Reducer& r = reducerOf(info[0]);
+  r.reset();
+  r.armed = true;
+  return info.Env().Undefined();
+}
+
+// distReducerFinish(reducer): the gradients averaged over the ranks (whether or not the backward was armed).
+DIAS_FN(distReducerFinish) {
+  Reducer& r = reducerOf(info[0]);
+  std::lock_guard<std::mutex> lock(groupMutex);
+  Group& group = requireGroup("DistributedDataParallel");
+  try {
+    r.finish(group);
+  } catch (...) {
+    r.reset();
+    throw;
+  }
+  return info.Env().Undefined();
+}
+
+// distReducerLaunched(reducer) -> buckets whose all-reduce has started in this backward (all of them, after an armed
+// backward that reached every parameter: the proof that the hooks run).
+DIAS_FN(distReducerLaunched) {
+  return Napi::Number::New(info.Env(), static_cast<double>(reducerOf(info[0]).nextToLaunch));
+}
+
+// distReducerBuckets(reducer) -> the parameter indices of each bucket, in launch order (for tests and tuning).
+DIAS_FN(distReducerBuckets) {
+  Reducer& r = reducerOf(info[0]);
+  auto out = Napi::Array::New(info.Env(), r.buckets.size());
+  for (size_t b = 0; b < r.buckets.size(); ++b) {
+    auto members = Napi::Array::New(info.Env(), r.buckets[b].members.size());
+    for (size_t j = 0; j < r.buckets[b].members.size(); ++j) members.Set(static_cast<uint32_t>(j), Napi::Number::New(info.Env(), static_cast<double>(r.buckets[b].members[j])));
+    out.Set(static_cast<uint32_t>(b), members);
+  }
+  return out;
+}
+
+// distReducerRelease(reducer): removes the hooks now (the garbage collector would, later).
+DIAS_FN(distReducerRelease) {
+  if (!info[0].IsExternal() || !info[0].As<Napi::External<Reducer>>().CheckTypeTag(&kReducerTag)) {
+    throw std::invalid_argument("expected a gradient reducer");
+  }
+  Reducer* r = info[0].As<Napi::External<Reducer>>().Data();
+  r->removeHooks();
+  r->params.clear();
+  r->buckets.clear();
+  return info.Env().Undefined();
+}
 
 // distInitProcessGroup(rank, worldSize, backend, masterAddr, masterPort, timeoutMs, rendezvousTimeoutMs): blocks
 // until every rank has joined (or the rendezvous timeout passes). The collectives' timeout is timeoutMs.
@@ -251,7 +457,7 @@ DIAS_FN(distBroadcast) {
     pending.emplace_back(buffer, group.pg->broadcast(one, options));
   }
   for (size_t i = 0; i < pending.size(); ++i) {
-    finish(group, pending[i].second, "broadcast");
+    awaitWork(group, pending[i].second, "broadcast");
     if (!pending[i].first.is_same(tensors[i])) tensors[i].copy_(pending[i].first);
   }
   return info.Env().Undefined();
@@ -262,7 +468,7 @@ DIAS_FN(distBarrier) {
   Group& group = requireGroup("barrier");
   c10d::BarrierOptions options;
   options.timeout = group.timeout;
-  finish(group, group.pg->barrier(options), "barrier");
+  awaitWork(group, group.pg->barrier(options), "barrier");
   return info.Env().Undefined();
 }
 
@@ -300,6 +506,12 @@ static Napi::Value unavailable(const Napi::CallbackInfo& info) {
 #define distBroadcast unavailable
 #define distBarrier unavailable
 #define distDestroyProcessGroup unavailable
+#define distReducerNew unavailable
+#define distReducerArm unavailable
+#define distReducerFinish unavailable
+#define distReducerBuckets unavailable
+#define distReducerLaunched unavailable
+#define distReducerRelease unavailable
 static Napi::Value distState(const Napi::CallbackInfo& info) { return info.Env().Null(); }
 #endif
 
@@ -317,6 +529,12 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   DIAS_EXPORT(exports, distDestroyProcessGroup);
   DIAS_EXPORT(exports, distState);
   DIAS_EXPORT(exports, distBackends);
+  DIAS_EXPORT(exports, distReducerNew);
+  DIAS_EXPORT(exports, distReducerArm);
+  DIAS_EXPORT(exports, distReducerFinish);
+  DIAS_EXPORT(exports, distReducerBuckets);
+  DIAS_EXPORT(exports, distReducerLaunched);
+  DIAS_EXPORT(exports, distReducerRelease);
 }
 
 }  // namespace dias

@@ -5,16 +5,14 @@
 // barrier, destroy_process_group) and torch.nn.parallel.DistributedDataParallel's idea (parameters and buffers
 // from rank 0 at wrap time; gradients averaged in flat buckets). Deviations:
 // - collectives are synchronous and reduce a list of independent tensors in one call;
-// - the gradient buckets are reduced after backward() returns, not while it runs: the binding has no autograd
-//   hook into libtorch's engine, so communication does not overlap with the backward pass (the buckets'
-//   all-reduces do overlap each other's packing);
+// - overlap with backward is asked for per backward (prepareForBackward; torch's no_sync is the opposite
+//   default), and the bucket layout is fixed at construction (reverse parameter order; torch rebuilds it from the
+//   order gradients arrived in during the first step);
 // - a parameter that got no gradient on this rank contributes zeros instead of raising (torch's
 //   find_unused_parameters=False would fail the step).
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 import { noGrad } from './autograd.js';
-import { scope } from './scope.js';
-import { zerosLike } from './creation.js';
 import type { Module } from './nn/module.js';
 
 export type Backend = 'gloo' | 'nccl';
@@ -163,18 +161,25 @@ export interface DistributedDataParallelOptions {
  * syncGradients(), called between backward() and the optimizer step, replaces each gradient by its mean over the
  * ranks. With each rank's loss a mean over an equal share of the global batch, the averaged gradient is the
  * gradient of the global batch's mean loss, so every rank takes the same optimizer step.
+ *
+ * Overlap: call prepareForBackward() just before the backward whose gradients are to be averaged (with gradient
+ * accumulation, the last one). Hooks on the parameters' gradient accumulators then start each bucket's all-reduce
+ * as soon as backward has produced its last gradient, while backward goes on; syncGradients() waits for them.
+ * Without it, syncGradients() does all the communication after backward.
  */
 export class DistributedDataParallel<M extends Module = Module> {
   readonly module: M;
-  private readonly bucketMb: number;
-  private readonly trainable: Tensor[];
+  private readonly reducer: unknown;
 
   constructor(module: M, options: DistributedDataParallelOptions = {}) {
     requireState('DistributedDataParallel');
     this.module = module;
-    this.bucketMb = options.bucketMb ?? DEFAULT_BUCKET_MB;
-    this.trainable = module.parameters().filter((p) => p.requiresGrad);
+    const bucketMb = options.bucketMb ?? DEFAULT_BUCKET_MB;
+    if (!(bucketMb > 0)) throw new Error(`DistributedDataParallel: bucketMb must be positive, got ${bucketMb}`);
+    const trainable = module.parameters().filter((p) => p.requiresGrad);
+    if (trainable.length === 0) throw new Error('DistributedDataParallel: the module has no parameter that requires grad');
     this.syncParameters();
+    this.reducer = native.distReducerNew(trainable.map((p) => p.handle), Math.ceil(bucketMb * 1024 * 1024));
   }
 
   /** Copies rank 0's parameters and buffers (batch-norm running statistics included) to every rank. */
@@ -191,23 +196,31 @@ export class DistributedDataParallel<M extends Module = Module> {
     return this.module.namedBuffers().map(([, b]) => b);
   }
 
+  /** The next backward starts each gradient bucket's all-reduce as soon as the bucket is complete. */
+  prepareForBackward(): void {
+    native.distReducerArm(this.reducer);
+  }
+
   /**
-   * Averages the trainable parameters' gradients over the ranks, in place. The bucket layout depends only on the
-   * parameters, so every rank reduces the same buckets even where one of them got no gradient (it sends zeros and
-   * receives the mean).
+   * Averages the trainable parameters' gradients over the ranks, in place. A parameter that got no gradient on
+   * this rank sends zeros and receives the mean.
    */
   syncGradients(): void {
-    noGrad(() =>
-      scope(() => {
-        const grads = this.trainable.map((p) => {
-          const g = p.grad;
-          if (g !== null) return g;
-          const zeros = zerosLike(p);
-          p.grad = zeros; // the same storage: reducing zeros in place fills p.grad
-          return zeros;
-        });
-        allReduce(grads, { op: 'avg', bucketMb: this.bucketMb });
-      }),
-    );
+    native.distReducerFinish(this.reducer);
+  }
+
+  /** Buckets whose all-reduce has already started in the current backward (for tests and tuning). */
+  get bucketsLaunched(): number {
+    return native.distReducerLaunched(this.reducer);
+  }
+
+  /** The parameters (indices into the trainable ones) of each bucket, in the order they are reduced. */
+  get buckets(): number[][] {
+    return native.distReducerBuckets(this.reducer);
+  }
+
+  /** Removes the gradient hooks from the parameters now (garbage collection would, later). */
+  release(): void {
+    native.distReducerRelease(this.reducer);
   }
 }

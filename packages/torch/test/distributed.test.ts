@@ -71,12 +71,20 @@ test('DistributedDataParallel: rank 0 weights at wrap, the global-batch gradient
   const [r0, r1] = await runRanks('ddp', 2, 20_000);
   assert.equal(r0.code, 0, r0.stderr);
   assert.equal(r1.code, 0, r1.stderr);
-  const a = r0.report as { afterWrap: number[]; afterStep: number[]; gradError: number };
-  const b = r1.report as { afterWrap: number[]; afterStep: number[]; gradError: number };
+  type Report = { afterWrap: number[]; afterStep: number[]; gradError: number; buckets: number[][]; launchedDuringBackward: number; gradError2: number; afterStep2: number[] };
+  const a = r0.report as Report;
+  const b = r1.report as Report;
   assert.deepEqual(b.afterWrap, a.afterWrap);
   assert.ok(a.gradError < 1e-6 && b.gradError < 1e-6, `averaged gradients differ from the global batch's: ${a.gradError}, ${b.gradError}`);
   assert.deepEqual(b.afterStep, a.afterStep);
   assert.ok(a.afterStep.some((v, i) => v !== a.afterWrap[i]), 'the step changed the parameters');
+  // Buckets of at most 0.0005 MB, in reverse parameter order: [bias2, weight2, bias1] and [weight1].
+  assert.deepEqual(a.buckets, [[3, 2, 1], [0]]);
+  // With prepareForBackward, backward itself started every bucket's all-reduce; the result is the same.
+  assert.equal(a.launchedDuringBackward, 2);
+  assert.equal(b.launchedDuringBackward, 2);
+  assert.ok(a.gradError2 < 1e-6 && b.gradError2 < 1e-6, `overlapped: ${a.gradError2}, ${b.gradError2}`);
+  assert.deepEqual(b.afterStep2, a.afterStep2);
 });
 
 test('a rank that dies makes the collective on the others throw at once, and the group refuses further work', async () => {

@@ -83,9 +83,19 @@ export function joinDataParallel(options: DataParallelOptions = {}, env: NodeJS.
   };
 }
 
-/** Averages the gradients of the wrapped networks (the step's hook between backward and the optimizer step). */
-export function syncGradients(rank: number, wrapped: readonly distributed.DistributedDataParallel[]): void {
-  collective('averaging the gradients', rank, () => {
-    for (const w of wrapped) w.syncGradients();
-  });
+/**
+ * The step's gradient averaging over the wrapped networks. With one trained network its all-reduces start during
+ * the last backward (DistributedDataParallel.prepareForBackward); with several, their hooks would interleave in
+ * the autograd engine's order, so they are reduced after it, one network after the other, the same on every rank.
+ */
+export function gradientSync(rank: number, wrapped: readonly distributed.DistributedDataParallel[]): { beforeLastBackward(): void; afterBackward(): void } {
+  return {
+    beforeLastBackward: () => {
+      if (wrapped.length === 1) wrapped[0].prepareForBackward();
+    },
+    afterBackward: () =>
+      collective('averaging the gradients', rank, () => {
+        for (const w of wrapped) w.syncGradients();
+      }),
+  };
 }

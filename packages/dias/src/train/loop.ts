@@ -25,7 +25,7 @@ import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import { stepContext, trainStep, type Network } from './train-step.js';
 import { batchShare } from './micro-batch.js';
-import { joinDataParallel, requestedWorldSize, syncGradients, type DataParallel, type DataParallelOptions } from './data-parallel.js';
+import { gradientSync, joinDataParallel, requestedWorldSize, type DataParallel, type DataParallelOptions } from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
 import {
   networkWeightsPath, openRunFolder, readLatestCheckpoint, readLog, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
@@ -250,7 +250,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     }
     // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
     const wrapped = dp ? networks.filter((n) => !recipe.frozen?.includes(n.name)).map((n) => dp.wrap(n.model)) : [];
-    const averageGradients = dp ? () => syncGradients(dp.rank, wrapped) : undefined;
+    const averageGradients = dp ? gradientSync(dp.rank, wrapped) : undefined;
     const saveFinal = (epoch: number) => {
       saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
       for (const n of networks) if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));

@@ -51,8 +51,8 @@ export function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<s
  */
 export function trainStep(
   recipe: Recipe, allNetworks: readonly Network[], batch: PatchBatch, makeContext: (b: PatchBatch) => StepContext, config: TrainConfig, scaler: GradScaler | null,
-  /** Data-parallel runs: averages the gradients over the processes, after the last backward (data-parallel.ts). */
-  syncGradients?: () => void,
+  /** Data-parallel runs: averages the gradients over the processes, started by the last backward (data-parallel.ts). */
+  gradientSync?: { beforeLastBackward(): void; afterBackward(): void },
 ): Record<string, number> {
   const networks = allNetworks.filter((n) => !recipe.frozen?.includes(n.name));
   const K = config.train.accumulate;
@@ -65,12 +65,13 @@ export function trainStep(
       const forward = () => recipe.losses(ctx);
       const losses = scaler ? autocast('cuda', forward) : forward();
       const loss = K === 1 ? losses.loss : losses.loss.div(K);
+      if (k === K - 1) gradientSync?.beforeLastBackward();
       if (scaler) scaler.scaleLoss(loss).backward();
       else loss.backward();
       for (const name of recipe.lossNames) sums[name] += losses[name].item() / K;
     });
   }
-  syncGradients?.();
+  gradientSync?.afterBackward();
   scope(() => {
     if (config.train.clipGradNorm !== null) {
       for (const n of networks) {
