@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { fromTypedArray, saveNpy } from '@dias-ts/torch';
 import { getPreset } from '../src/data/synth/presets.js';
 import { writeDataset } from '../src/data/synth/write-dataset.js';
 import { decodeGrayPng, readGrayPng } from '../src/image/png.js';
@@ -72,6 +73,9 @@ after(async () => {
   await server?.app.close();
   cleanup();
 });
+
+/** A 16-bit cine as an .npy stack [4, 32, 64]: value 1000 + round(2000 x / 63) + 10 k in frame k. */
+const wideValue = (x: number, k: number) => 1000 + Math.round((2000 * x) / 63) + 10 * k;
 
 type Hook = {
   imageToClient(x: number, y: number): [number, number];
@@ -235,4 +239,36 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   assert.ok(server!.runs.names().some((r) => r.startsWith('sscr-')), 'the job wrote an ordinary run folder');
   await page.locator('aside.panels').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   await shot('training');
+});
+
+test('a 16-bit cine: the page windows the stored values exactly, and asks the server for a mask subtraction', { skip, timeout: 60_000 }, async () => {
+  const folder = join(dir, 'wide');
+  mkdirSync(folder);
+  const values = Float32Array.from({ length: 4 * 32 * 64 }, (_, i) => wideValue(i % 64, Math.floor(i / (32 * 64))));
+  const stack = fromTypedArray(values, [4, 32, 64]);
+  saveNpy(join(folder, 'cine.npy'), stack);
+  stack.dispose();
+  const wide = await startServer({ data: folder, host: '127.0.0.1', port: 0 });
+  try {
+    await page.goto(wide.url);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobal).diasViewer?.loadedFrames() === 4);
+    // The default window is the sequence's range, 1000..3030 (values, not 8-bit steps).
+    assert.equal(await page.getByTestId('level-value').textContent(), '2015');
+    assert.equal(await page.getByTestId('width-value').textContent(), '2030');
+    const shown = (v: number, level: number, width: number) => Math.min(255, Math.max(0, Math.round(((v - (level - width / 2)) / width) * 255)));
+    for (const x of [0, 32, 63]) await pixelUntil(x + 0.5, 0.5, ([r]) => Math.abs(r - shown(wideValue(x, 0), 2015, 2030)) <= 1, `x = ${x} in the default window`);
+    // A window 4 values wide around x = 16 (value 1508): black, mid-grey, white across three neighbouring
+    // columns 32 values apart -- possible only on the stored 16-bit values, not on an 8-bit rendering.
+    await page.getByTestId('level').fill('1508');
+    await page.getByTestId('width').fill('4');
+    for (const x of [15, 16, 17]) await pixelUntil(x + 0.5, 0.5, ([r]) => Math.abs(r - shown(wideValue(x, 0), 1508, 4)) <= 1, `x = ${x} in a 4-value window`);
+    // An .npy stack is unsubtracted: the page offers the mask subtraction and shows its frames.
+    const subtracted = page.waitForResponse((r) => r.url().includes('subtract=auto') && r.status() === 200);
+    await page.getByTestId('subtract').selectOption('auto');
+    await subtracted;
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobal).diasViewer.loadedFrames() === 4);
+    assert.equal(await page.getByTestId('error').count(), 0);
+  } finally {
+    await wide.app.close();
+  }
 });

@@ -48,6 +48,22 @@ export interface SequenceMetrics {
   metrics: Record<string, number | null>;
 }
 
+/** Stored pixel values: 8-bit, or 16-bit where the source is wider (value = offset + scale x stored). */
+export type Pixels = Uint8Array | Uint16Array;
+
+/** A frame as the server stores it (`?format=raw`), for exact windowing of 16-bit sources. */
+export interface RawFrame {
+  width: number;
+  height: number;
+  bits: 8 | 16;
+  data: Pixels;
+  offset: number;
+  scale: number;
+  /** The whole sequence's value range (not stored units). */
+  min: number;
+  max: number;
+}
+
 /** One event of a job's stream: its kind and the server's fields (progress, loss, validation DSC, ...). */
 export interface JobEvent {
   type: string;
@@ -94,7 +110,7 @@ const seq = (id: string) => `/api/sequences/${encodeURIComponent(id)}`;
 
 export const urls = {
   /** subtract: '' as stored, 'auto' or a mask frame index (an unsubtracted cine made DSA by the server). */
-  frame: (id: string, k: number, subtract = '') => `${seq(id)}/frames/${k}${subtract ? `?subtract=${encodeURIComponent(subtract)}` : ''}`,
+  frame: (id: string, k: number, subtract = '') => `${seq(id)}/frames/${k}?format=raw${subtract ? `&subtract=${encodeURIComponent(subtract)}` : ''}`,
   label: (id: string) => `${seq(id)}/label`,
   /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
   scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,
@@ -117,6 +133,19 @@ export const api = {
     const r = await fetch(url);
     if (r.status === 404) return null;
     return decodeGray(await (await check(r)).blob());
+  },
+
+  /** A frame's stored values (little-endian on the wire, as every browser's typed arrays are in practice). */
+  async raw(url: string): Promise<RawFrame | null> {
+    const r = await fetch(url);
+    if (r.status === 404) return null;
+    const bytes = await (await check(r)).arrayBuffer();
+    const h = (name: string) => Number(r.headers.get(`x-dias-${name}`));
+    const [width, height, bits] = [h('width'), h('height'), h('bits')];
+    if (bits !== 8 && bits !== 16) throw new Error(`${url}: X-Dias-Bits is ${r.headers.get('x-dias-bits')}, not 8 or 16`);
+    const data = bits === 16 ? new Uint16Array(bytes) : new Uint8Array(bytes);
+    if (data.length !== width * height) throw new Error(`${url}: ${data.length} values for a ${width}x${height} frame`);
+    return { width, height, bits, data, offset: h('offset') || 0, scale: h('scale') || 1, min: h('min'), max: h('max') };
   },
 
   async saveScribble(id: string, image: GrayImage): Promise<void> {

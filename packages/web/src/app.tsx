@@ -16,6 +16,12 @@ type OverlayState = Record<LayerName, { on: boolean; opacity: number }>;
 const SPEEDS = [1, 2, 4, 8, 15, 30];
 const css = (c: Rgba) => `rgb(${c[0]},${c[1]},${c[2]})`;
 
+/** The stored values a window can cover: 0..255 for 8-bit frames, the sequence's range for 16-bit ones. */
+function storedRange(e: SequenceData['encoding']): [number, number] {
+  if (!e || e.bits === 8) return [0, 255];
+  return [Math.round((e.min - e.offset) / e.scale), Math.round((e.max - e.offset) / e.scale)];
+}
+
 export function App() {
   const [info, setInfo] = useState<ServerInfo | null>(null);
   const [sequences, setSequences] = useState<SequenceEntry[]>([]);
@@ -91,7 +97,11 @@ export function App() {
       setError((e as Error).message);
       if (subtract) setSubtract('');
     };
-    void d.loadFrames(same ? frame : 0, () => !d.closed && setLoaded((n) => n + 1)).then(() => !d.closed && setLoaded((n) => n + 1), fail);
+    void d.loadFrames(same ? frame : 0, () => {
+      if (d.closed) return;
+      if (d.loadedFrames === 1) resetWindow(d.encoding);
+      setLoaded((n) => n + 1);
+    }).then(() => !d.closed && setLoaded((n) => n + 1), fail);
     if (same) {
       d.scribble = previous.scribble;
       d.label = previous.label;
@@ -116,7 +126,20 @@ export function App() {
   }, [sequences, selected]);
 
   // The displayed image: a frame or a projection, through the window.
-  const lut = useMemo(() => windowLut(level, width), [level, width]);
+  // Windowing works in stored units (0..255, or 0..65535 for 16-bit sources); the readouts show values.
+  const encoding = data.current?.encoding ?? null;
+  const bits = encoding?.bits ?? 8;
+  const [lo, hi] = storedRange(encoding);
+  const lut = useMemo(() => windowLut(level, width, bits), [level, width, bits]);
+  const shownValue = (v: number, offset = encoding?.offset ?? 0) => {
+    const x = offset + (encoding?.scale ?? 1) * v;
+    return Math.abs(x) >= 100 || Number.isInteger(x) ? String(Math.round(x)) : x.toPrecision(3);
+  };
+  const resetWindow = useCallback((e: SequenceData['encoding']) => {
+    const [a, b] = storedRange(e);
+    setLevel(e?.bits === 16 ? (a + b) / 2 : 128);
+    setWidth(e?.bits === 16 ? Math.max(1, b - a) : 256);
+  }, []);
   const drawImage = useCallback(() => {
     const d = data.current;
     const img = !d ? undefined : projection === 'minip' ? d.minip : projection === 'mean' ? d.mean : d.frames[frame];
@@ -336,15 +359,16 @@ export function App() {
   const autoWindow = () => {
     const img = d && (projection === 'minip' ? d.minip : projection === 'mean' ? d.mean : d.frames[frame]);
     if (!img) return;
-    const hist = new Uint32Array(256);
+    const top = (1 << bits) - 1;
+    const hist = new Uint32Array(top + 1);
     for (const v of img) hist[v]++;
     const cut = img.length * 0.005;
-    let lo = 0;
-    let hi = 255;
-    for (let acc = 0; lo < 255 && (acc += hist[lo]) < cut; lo++);
-    for (let acc = 0; hi > 0 && (acc += hist[hi]) < cut; hi--);
-    setWidth(Math.max(1, hi - lo));
-    setLevel(Math.round((hi + lo) / 2));
+    let a = 0;
+    let b = top;
+    for (let acc = 0; a < top && (acc += hist[a]) < cut; a++);
+    for (let acc = 0; b > 0 && (acc += hist[b]) < cut; b--);
+    setWidth(Math.max(1, b - a));
+    setLevel(Math.round((b + a) / 2));
   };
 
   return (
@@ -397,8 +421,9 @@ export function App() {
           brushSize={brush}
           onStroke={onStroke}
           onWindowDrag={(dl, dw) => {
-            setLevel((l) => Math.max(0, Math.min(255, l + dl * 0.5)));
-            setWidth((w) => Math.max(1, Math.min(512, w + dw)));
+            const step = Math.max(1, hi - lo) / 255;
+            setLevel((l) => Math.max(lo, Math.min(hi, l + dl * 0.5 * step)));
+            setWidth((w) => Math.max(1, Math.min(2 * (hi - lo), w + dw * step)));
           }}
         />
         <div class="cine">
@@ -450,16 +475,16 @@ export function App() {
         <section>
           <h3>Display</h3>
           <label class="row">
-            Level <input type="range" min={0} max={255} value={level} onInput={(e) => setLevel(Number(e.currentTarget.value))} />
-            <span class="num">{Math.round(level)}</span>
+            Level <input type="range" min={lo} max={hi} value={level} onInput={(e) => setLevel(Number(e.currentTarget.value))} data-testid="level" />
+            <span class="num" data-testid="level-value">{shownValue(level)}</span>
           </label>
           <label class="row">
-            Width <input type="range" min={1} max={512} value={width} onInput={(e) => setWidth(Number(e.currentTarget.value))} />
-            <span class="num">{Math.round(width)}</span>
+            Width <input type="range" min={1} max={Math.max(2, 2 * (hi - lo))} value={width} onInput={(e) => setWidth(Number(e.currentTarget.value))} data-testid="width" />
+            <span class="num" data-testid="width-value">{shownValue(width, 0)}</span>
           </label>
           <div class="row">
             <button onClick={autoWindow}>Auto</button>
-            <button onClick={() => (setLevel(128), setWidth(256))}>Reset</button>
+            <button onClick={() => resetWindow(encoding)} title="As stored (8-bit), or the sequence's whole range">Reset</button>
             <button onClick={() => renderers.current.main?.fit()} title="Fit to screen (f, double-click)">Fit</button>
             <button onClick={() => renderers.current.main?.zoomAt(renderers.current.main.canvas.clientWidth / 2, renderers.current.main.canvas.clientHeight / 2, 1 / renderers.current.main.view.zoom)}>1:1</button>
           </div>

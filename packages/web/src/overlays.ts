@@ -15,16 +15,19 @@ export const COLORS = {
   background: [40, 120, 255, 255] as Rgba,
 };
 
-/** Maps a grey value v to display 0..255 for a window of the given centre (level) and width. */
-export function windowLut(level: number, width: number): Uint8ClampedArray {
-  const lut = new Uint8ClampedArray(256);
+/** Maps every stored value of a `bits`-bit image to display 0..255 for a window of the given centre (level) and
+ * width, in stored units. */
+export function windowLut(level: number, width: number, bits: 8 | 16 = 8): Uint8ClampedArray {
+  const size = 1 << bits;
+  const lut = new Uint8ClampedArray(size);
   const w = Math.max(1, width);
-  for (let v = 0; v < 256; v++) lut[v] = Math.round(((v - (level - w / 2)) / w) * 255);
+  const low = level - w / 2;
+  for (let v = 0; v < size; v++) lut[v] = Math.round(((v - low) / w) * 255);
   return lut;
 }
 
-/** Writes grey pixels through the lookup into an opaque RGBA buffer. */
-export function applyLut(gray: Uint8Array, lut: Uint8ClampedArray, out: Uint8ClampedArray): void {
+/** Writes stored values through the lookup into an opaque RGBA buffer. */
+export function applyLut(gray: Uint8Array | Uint16Array, lut: Uint8ClampedArray, out: Uint8ClampedArray): void {
   const out32 = new Uint32Array(out.buffer, out.byteOffset, out.length / 4);
   for (let i = 0; i < gray.length; i++) {
     const g = lut[gray[i]];

@@ -62,7 +62,7 @@ export class Renderer {
   }
 
   /** Windows the image into the base layer and draws at once (a cine frame is on screen in the same task). */
-  setImage(gray: Uint8Array, lut: Uint8ClampedArray): void {
+  setImage(gray: Uint8Array | Uint16Array, lut: Uint8ClampedArray): void {
     if (!this.base) return;
     const t0 = performance.now();
     applyLut(gray, lut, this.base.pixels.data);

@@ -1,15 +1,17 @@
 // What the viewer holds for the open sequence: its frames (loaded in parallel, current frame first), the MinIP
 // and mean projections once every frame is in, the label, the scribbles and the runs' probability maps. A loader
 // belongs to one sequence; the page drops it (and ignores its late answers) when another is opened.
-import { api, urls, type SequenceEntry } from './api.js';
+import { api, urls, type Pixels, type RawFrame, type SequenceEntry } from './api.js';
 import type { GrayImage } from './png.js';
 import { ScribbleLayer } from './scribble.js';
 
 export class SequenceData {
-  readonly frames: (Uint8Array | undefined)[];
+  readonly frames: (Pixels | undefined)[];
   loadedFrames = 0;
-  minip: Uint8Array | null = null;
-  mean: Uint8Array | null = null;
+  /** How the frames are stored (bits, value = offset + scale x stored, the sequence's range); from the first. */
+  encoding: Omit<RawFrame, 'data' | 'width' | 'height'> | null = null;
+  minip: Pixels | null = null;
+  mean: Pixels | null = null;
   label: Uint8Array | null = null;
   scribble: ScribbleLayer;
   readonly predictions = new Map<string, Uint8Array | null>();
@@ -43,9 +45,13 @@ export class SequenceData {
     const order = [...this.frames.keys()].sort((a, b) => (a === first ? -1 : b === first ? 1 : a - b));
     await Promise.all(
       order.map(async (k) => {
-        const img = await api.gray(urls.frame(this.entry.id, k, this.subtract));
+        const img = await api.raw(urls.frame(this.entry.id, k, this.subtract));
         if (this.closed || !img) return;
-        this.frames[k] = this.checkSize(`frame ${k}`, img);
+        if (img.width !== this.width || img.height !== this.height) throw new Error(`frame ${k} is ${img.width}x${img.height}, the sequence ${this.width}x${this.height}`);
+        const { data, width: _w, height: _h, ...encoding } = img;
+        if (this.encoding && this.encoding.bits !== encoding.bits) throw new Error(`frame ${k} is ${encoding.bits}-bit, frame 0 ${this.encoding.bits}-bit`);
+        this.encoding ??= encoding;
+        this.frames[k] = data;
         this.loadedFrames++;
         onFrame(k);
       }),
@@ -55,16 +61,17 @@ export class SequenceData {
 
   private computeProjections(): void {
     const n = this.width * this.height;
-    const minip = new Uint8Array(n).fill(255);
+    const wide = this.encoding?.bits === 16;
+    const minip = wide ? new Uint16Array(n).fill(65535) : new Uint8Array(n).fill(255);
     const sum = new Float32Array(n);
-    const frames = this.frames.filter((f): f is Uint8Array => f !== undefined);
+    const frames = this.frames.filter((f): f is Pixels => f !== undefined);
     for (const f of frames) {
       for (let i = 0; i < n; i++) {
         if (f[i] < minip[i]) minip[i] = f[i];
         sum[i] += f[i];
       }
     }
-    const mean = new Uint8Array(n);
+    const mean = wide ? new Uint16Array(n) : new Uint8Array(n);
     for (let i = 0; i < n; i++) mean[i] = Math.round(sum[i] / Math.max(1, frames.length));
     this.minip = minip;
     this.mean = mean;
