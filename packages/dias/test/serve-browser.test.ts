@@ -180,6 +180,16 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   assert.match((await statusText())!, new RegExp(`^${v} vessel · 0 background`));
   await page.getByTestId('redo').click();
   assert.equal(await statusText(), drawn);
+  // Opening another sequence with unsaved strokes asks first; declining keeps them.
+  let asked = '';
+  page.once('dialog', (d) => {
+    asked = d.message();
+    void d.dismiss();
+  });
+  await page.getByTestId('sequence-1').click();
+  assert.match(asked, /not saved/);
+  assert.equal(await statusText(), drawn);
+  assert.match((await page.getByTestId('sequence-0').getAttribute('class')) ?? '', /active/);
   await shot('scribbles');
   await page.getByTestId('save').click();
   await page.waitForFunction(() => (globalThis as unknown as PageGlobal).document.querySelector('[data-testid=scribble-status]')?.textContent?.endsWith(' · saved'));

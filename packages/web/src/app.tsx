@@ -78,6 +78,7 @@ export function App() {
     (id: string) => {
       const d = data.current;
       if (d && d.scribble.dirty && d.entry.id !== id && !confirm('The scribbles of this sequence are not saved. Discard them?')) return;
+      if (d?.entry.id !== id) setSubtract(''); // a subtraction choice belongs to its sequence
       setSelected(id);
     },
     [],
@@ -120,7 +121,6 @@ export function App() {
     void d.loadScribble().then(() => !d.closed && setScribbleVersion((v) => v + 1), fail);
     // by id only: the entry object changes on every datastore refresh
   }, [selected, subtract]);
-  useEffect(() => setSubtract(''), [selected]);
   useEffect(() => {
     if (!selected && sequences.length > 0) setSelected(sequences[0].id);
   }, [sequences, selected]);
