@@ -245,7 +245,12 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   await page.getByTestId('train-settings').fill('train.patchesPerEpoch=16; train.batchSize=4; data.patchSize=32; scheduler.warmupEpochs=0; validation.stride=32');
   await page.getByTestId('train').click();
   await page.getByTestId('progress').filter({ hasText: new RegExp(`epoch \\d/${epochs}`) }).waitFor({ timeout: 60_000 });
+  // A second page opened while it runs (or after) follows the same job to its end.
+  const second = await browser!.newPage();
+  await second.goto(server!.url);
   await page.getByTestId('progress').filter({ hasText: /finished sscr-/ }).waitFor({ timeout: 90_000 });
+  await second.getByTestId('progress').filter({ hasText: /finished sscr-/ }).waitFor({ timeout: 30_000 });
+  await second.close();
   assert.ok(server!.runs.names().some((r) => r.startsWith('sscr-')), 'the job wrote an ordinary run folder');
   await page.locator('aside.panels').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   await shot('training');

@@ -38,6 +38,8 @@ export interface ServerInfo {
   dataset: { path: string; name: string; layout: string; sequences: number; canTrain: boolean; annotatorSet: string };
   runs: RunEntry[];
   recipes: RecipeEntry[];
+  /** The training job of the server, running or last ended (a job object), or null. */
+  train: { id: string; run?: string; state?: string } | null;
 }
 
 /** GET /api/sequences/:id/metrics: the run's prediction against the label (null where undefined). */

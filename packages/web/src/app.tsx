@@ -582,7 +582,7 @@ export function App() {
           }}
         />
 
-        <TrainPanel recipes={info?.recipes ?? []} runs={info?.runs ?? []} scribbled={sequences.filter((s) => s.scribble).length} onDone={() => void refresh()} />
+        <TrainPanel recipes={info?.recipes ?? []} runs={info?.runs ?? []} scribbled={sequences.filter((s) => s.scribble).length} running={info?.train ?? null} onDone={() => void refresh()} />
 
         <section>
           <h3>Metrics</h3>

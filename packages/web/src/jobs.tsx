@@ -153,7 +153,9 @@ function Chart({ points }: { points: EpochPoint[] }) {
   return <canvas ref={ref} class="chart" />;
 }
 
-export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; scribbled: number; onDone(): void }) {
+/** The training panel; `running` is the server's training job when the page opens (GET /api/info's `train`): the
+ * panel follows it as if it had started it (an ended job's stream gives its outcome at once). */
+export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; scribbled: number; running: { id: string; run?: string; state?: string } | null; onDone(): void }) {
   const [recipe, setRecipe] = useState('');
   const [base, setBase] = useState('');
   const [epochs, setEpochs] = useState(20);
@@ -165,10 +167,28 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
   const chosen = recipe || scribbleRecipes.find((r) => r.name === 'sscr')?.name || scribbleRecipes[0]?.name || '';
 
   const start = async () => {
-    setPoints([]);
     setStatus({ value: 0, text: 'starting' });
     try {
       const { job, run } = await api.train({ recipe: chosen, from: base || undefined, epochs, settings: parseSettings(settings) });
+      await follow(job, run);
+    } catch (e) {
+      setJob(null);
+      setStatus({ value: undefined, text: (e as Error).message });
+    }
+  };
+
+  const followed = useRef<string | null>(null);
+  useEffect(() => {
+    const r = props.running;
+    if (!r || job || followed.current === r.id) return;
+    followed.current = r.id;
+    void follow(r.id, r.run ?? r.id);
+  }, [props.running?.id]);
+
+  const follow = async (job: string, run: string) => {
+    followed.current = job;
+    setPoints([]);
+    try {
       setJob(job);
       let lastDsc: number | undefined;
       const last = await followJob(job, (e) => {
