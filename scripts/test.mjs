@@ -34,5 +34,11 @@ for (const pkg of ['packages/torch', 'packages/dias']) {
     process.exit(checked.status ?? 1);
   }
 }
+// The viewer page: Vite strips its types without checking them either.
+const page = spawnSync(process.execPath, [tsc, '-p', join('packages', 'web', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+if (page.status !== 0) {
+  console.error('type errors in packages/web');
+  process.exit(page.status ?? 1);
+}
 const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', '--test', '--test-concurrency=1', ...process.argv.slice(2), ...files], { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);
