@@ -254,6 +254,12 @@ test('the viewer: cine, scribbles saved and reloaded, segmentation overlay, trai
   assert.ok(server!.runs.names().some((r) => r.startsWith('sscr-')), 'the job wrote an ordinary run folder');
   await page.locator('aside.panels').evaluate((e) => e.scrollTo(0, e.scrollHeight));
   await shot('training');
+
+  // Two runs side by side: a second canvas appears; "Next to annotate" opens the one unscribbled training sequence.
+  await page.getByTestId('compare-select').selectOption({ index: 1 });
+  await page.getByTestId('viewer-compare').waitFor();
+  await page.getByRole('button', { name: 'Next to annotate' }).click();
+  await page.locator('li.active[data-testid=sequence-1]').waitFor({ timeout: 60_000 });
 });
 
 test('a 16-bit cine: the page windows the stored values exactly, and asks the server for a mask subtraction', { skip, timeout: 60_000 }, async () => {
