@@ -276,9 +276,10 @@ test('a 16-bit cine: the page windows the stored values exactly, and asks the se
     // The default window is the sequence's range, 1000..3030 (values, not 8-bit steps).
     assert.equal(await page.getByTestId('level-value').textContent(), '2015');
     assert.equal(await page.getByTestId('width-value').textContent(), '2030');
-    const shown = (v: number, level: number, width: number) => Math.min(255, Math.max(0, Math.round(((v - (level - width / 2)) / width) * 255)));
+    // DICOM's linear window (PS3.3 C.11.2.1.2.1), what the page applies.
+    const shown = (v: number, c: number, w: number) => Math.min(255, Math.max(0, Math.round(((v - (c - 0.5)) / (w - 1) + 0.5) * 255)));
     for (const x of [0, 32, 63]) await pixelUntil(x + 0.5, 0.5, ([r]) => Math.abs(r - shown(wideValue(x, 0), 2015, 2030)) <= 1, `x = ${x} in the default window`);
-    // A window 4 values wide around x = 16 (value 1508): black, mid-grey, white across three neighbouring
+    // A window 4 values wide around x = 16 (value 1508): black, grey, white across three neighbouring
     // columns 32 values apart -- possible only on the stored 16-bit values, not on an 8-bit rendering.
     await page.getByTestId('level').fill('1508');
     await page.getByTestId('width').fill('4');

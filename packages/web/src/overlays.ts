@@ -16,13 +16,14 @@ export const COLORS = {
 };
 
 /** Maps every stored value of a `bits`-bit image to display 0..255 for a window of the given centre (level) and
- * width, in stored units. */
+ * width, in stored units, by DICOM's linear VOI function (PS3.3 C.11.2.1.2.1): y = ((x - (c - 0.5)) / (w - 1) + 0.5)
+ * x 255, clamped; so level 128, width 256 shows 8-bit values as stored. Width 1 is a threshold at the level. */
 export function windowLut(level: number, width: number, bits: 8 | 16 = 8): Uint8ClampedArray {
   const size = 1 << bits;
   const lut = new Uint8ClampedArray(size);
-  const w = Math.max(1, width);
-  const low = level - w / 2;
-  for (let v = 0; v < size; v++) lut[v] = Math.round(((v - low) / w) * 255);
+  for (let v = 0; v < size; v++) {
+    lut[v] = width <= 1 ? (v >= level ? 255 : 0) : Math.round(((v - (level - 0.5)) / (width - 1) + 0.5) * 255);
+  }
   return lut;
 }
 
