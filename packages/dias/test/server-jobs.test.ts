@@ -173,6 +173,11 @@ describe('dias serve: jobs', () => {
     assert.deepEqual(config.data.labelledIds, [0, 1]);
     assert.equal(config.train.init.from, join(runs, 'r1'));
     assert.equal(config.model.name, 'FR_UNet');
+    // A short job scales the warm-up (10 of 100 epochs) instead of failing on it; one the request sets is kept.
+    const short = (settings: Record<string, unknown>) => trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 5, settings }, Datastore.open(data), new RunStore(runs)).config;
+    assert.equal(short({}).scheduler.warmupEpochs, 0);
+    assert.equal(short({ 'scheduler.warmupEpochs': 3 }).scheduler.warmupEpochs, 3);
+    assert.equal(trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 100 }, Datastore.open(data), new RunStore(runs)).config.scheduler.warmupEpochs, 10);
   });
 
   test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {

@@ -113,6 +113,12 @@ export function trainConfigFromBody(body: unknown, data: Datastore, runs: RunSto
     if (!isRecord(b.settings)) throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
     for (const [key, value] of Object.entries(b.settings)) set(key, value, `settings.${key}`);
   }
+  // A short job from the page keeps the official warm-up's share of the run (10 of 100 epochs) instead of failing
+  // on a warm-up longer than the run; a warm-up the request sets itself is left to the config check.
+  const warmupGiven = isRecord(b.settings) && 'scheduler.warmupEpochs' in b.settings;
+  if (!warmupGiven && config.scheduler.warmupEpochs > config.train.epochs) {
+    set('scheduler.warmupEpochs', Math.floor(config.train.epochs / 10), 'epochs (warm-up scaled to the run)');
+  }
   // What the recipe learns from decides the scribble defaults: the annotator's set, and only what has been drawn.
   const targets = definition.create(finalize(config)).targets;
   if (targets === 'scribble') {
