@@ -38,7 +38,7 @@ try {
         const out = join(work, 'run');
         const parallel = layout.startsWith('1 x') ? [] : ['--nproc', String(threads)];
         run(['train', '--data', data, '--out', out, '--force', '--model', model, '--batch', values.batch, '--patches-per-epoch', String(Number(values.batch) * Number(values.steps)),
-          '--epochs', '2', '--threads', String(threads), '--set', 'validation.everyEpochs=0', '--no-progress', ...parallel], `${model} ${layout}`);
+          '--epochs', '2', '--warmup-epochs', '0', '--threads', String(threads), '--set', 'validation.everyEpochs=0', '--no-progress', ...parallel], `${model} ${layout}`);
         const second = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))[1];
         layouts[layout].push((second.train_seconds * 1000) / Number(values.steps));
       }
