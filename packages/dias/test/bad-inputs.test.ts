@@ -317,23 +317,27 @@ test('run folders: segment, test and train --resume refuse a broken config.json 
 });
 
 test('a run whose log.jsonl is broken: test --report and train --resume name its line before any work', async () => {
-  const badRun = freshOut('run');
-  mkdirSync(badRun);
-  for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
-  copyFileSync(corpus('run-log/log.jsonl'), join(badRun, 'log.jsonl'));
-  const report = freshOut('report.md');
-  const cases: Case[] = [
-    {
-      argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--report', report, '--no-progress'],
-      names: 'log.jsonl:2',
-      outputs: [report, join(badRun, 'test_validation')],
-    },
-    {
-      argv: ['train', '--out', badRun, '--resume', '--no-progress'],
-      names: 'log.jsonl:2',
-      outputs: [join(badRun, 'checkpoint_latest.state.safetensors')],
-    },
-  ];
+  const cases = readdirSync(corpus('run-log'))
+    .sort()
+    .flatMap((folder): Case[] => {
+      const badRun = freshOut('run');
+      mkdirSync(badRun);
+      for (const f of readdirSync(run)) copyFileSync(join(run, f), join(badRun, f));
+      copyFileSync(corpus(`run-log/${folder}/log.jsonl`), join(badRun, 'log.jsonl'));
+      const report = freshOut('report.md');
+      return [
+        {
+          argv: ['test', '--run', badRun, '--data', data, '--split', 'validation', '--report', report, '--no-progress'],
+          names: 'log.jsonl:2',
+          outputs: [report, join(badRun, 'test_validation')],
+        },
+        {
+          argv: ['train', '--out', badRun, '--resume', '--no-progress'],
+          names: 'log.jsonl:2',
+          outputs: [join(badRun, 'checkpoint_latest.state.safetensors')],
+        },
+      ];
+    });
   assert.deepEqual(await check(cases), []);
 });
 

@@ -59,3 +59,15 @@ test('a rising series runs from the lower left to the upper right of the plot; N
   drawChartPanel(joined, { x: 0, y: 0, width: 300, height: 200 }, { title: 'T', yRange: [0, 1], series: [{ name: 'A', color: RED, points: pts(1) }] });
   assert.ok(pixelsOf(gap, RED) < pixelsOf(joined, RED) / 3, 'the NaN point breaks the line into two dots');
 });
+
+test('a non-finite end or axis range draws nothing of it and returns (it used to loop for ever)', () => {
+  const canvas = new RgbCanvas(40, 30, [255, 255, 255]);
+  drawLine(canvas, 2, 2, Number.NaN, 10, RED);
+  drawLine(canvas, Number.POSITIVE_INFINITY, 2, 5, 10, RED);
+  assert.equal(pixelsOf(canvas, RED), 0);
+  // An axis range of NaN (a log whose last line had no epoch) falls back to the data's range.
+  const chart = new RgbCanvas(200, 120, [255, 255, 255]);
+  const series = [{ name: 'LOSS', color: RED, points: [[1, 0.9], [2, 0.5], [3, 0.4]] as [number, number][] }];
+  drawChartPanel(chart, { x: 0, y: 0, width: 200, height: 120 }, { title: 'LOSS', xLabel: 'EPOCH', xRange: [Number.NaN, Number.NaN], series });
+  assert.ok(pixelsOf(chart, RED) > 20, 'the series is drawn');
+});

@@ -50,6 +50,9 @@ export function formatTick(v: number): string {
 
 /** Draws a line from (x0, y0) to (x1, y1), `width` pixels thick (Bresenham with a square pen). */
 export function drawLine(canvas: RgbCanvas, x0: number, y0: number, x1: number, y1: number, color: Rgb, width = 1): void {
+  // A NaN end never equals the walk's position: the loop below would not end (a log line without an epoch hung
+  // the progress chart). Nothing to draw then.
+  if (![x0, y0, x1, y1].every(Number.isFinite)) return;
   let x = Math.round(x0), y = Math.round(y0);
   const xe = Math.round(x1), ye = Math.round(y1);
   const dx = Math.abs(xe - x), dy = -Math.abs(ye - y);
@@ -86,10 +89,11 @@ export function drawChartPanel(canvas: RgbCanvas, at: Placement, panel: ChartPan
       ys.push(fy(y));
     }
   }
-  const [xLo, xMax] = panel.xRange ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
+  const given = panel.xRange?.every(Number.isFinite) ? panel.xRange : undefined;
+  const [xLo, xMax] = given ?? [xs.length ? Math.min(...xs) : 0, xs.length ? Math.max(...xs) : 1];
   const xHi = xMax === xLo ? xLo + 1 : xMax;
   let yLo: number, yHi: number;
-  if (panel.yRange) [yLo, yHi] = panel.yRange.map(fy) as [number, number];
+  if (panel.yRange?.every(Number.isFinite)) [yLo, yHi] = panel.yRange.map(fy) as [number, number];
   else {
     yLo = ys.length ? Math.min(...ys) : 0;
     yHi = ys.length ? Math.max(...ys) : 1;

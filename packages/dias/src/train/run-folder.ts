@@ -407,11 +407,17 @@ export function readLog(runDir: string): EpochLog[] {
   const out: EpochLog[] = [];
   lines.forEach((line, i) => {
     if (!line.trim()) return;
+    let entry: unknown;
     try {
-      out.push(upgradeEpochLog(JSON.parse(line) as EpochLog & LegacyTrainLosses));
+      entry = JSON.parse(line);
     } catch {
       throw new Error(`${path}:${i + 1}: not a JSON line`);
     }
+    // A line of valid JSON that is no epoch record (42, null, a list) made NaN curves or a TypeError downstream.
+    if (entry === null || typeof entry !== 'object' || typeof (entry as EpochLog).epoch !== 'number') {
+      throw new Error(`${path}:${i + 1}: not an epoch record (an object with a numeric epoch)`);
+    }
+    out.push(upgradeEpochLog(entry as EpochLog & LegacyTrainLosses));
   });
   return out;
 }
