@@ -14,8 +14,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dias = join(root, 'packages/dias/bin/dias.js');
 const { values } = parseArgs({
   options: {
-    models: { type: 'string', default: 'FR_UNet,VSS_Net' }, batch: { type: 'string', default: '8' }, steps: { type: 'string', default: '4' },
-    rounds: { type: 'string', default: '2' }, threads: { type: 'string', default: '2' }, json: { type: 'boolean', default: false },
+    models: { type: 'string', default: 'FR_UNet,VSS_Net' },
+    batch: { type: 'string', default: '8' },
+    steps: { type: 'string', default: '4' },
+    rounds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
   },
 });
 const threads = Number(values.threads);
@@ -29,7 +33,24 @@ function run(args, what) {
 const work = mkdtempSync(join(tmpdir(), 'dias-bench-ddp-'));
 try {
   const data = join(work, 'data');
-  run(['synth', '--preset', 'small', '--out', data, '--training', '4', '--validation', '1', '--test', '0', '--unlabelled', '0'], 'dias synth');
+  run(
+    [
+      'synth',
+      '--preset',
+      'small',
+      '--out',
+      data,
+      '--training',
+      '4',
+      '--validation',
+      '1',
+      '--test',
+      '0',
+      '--unlabelled',
+      '0',
+    ],
+    'dias synth',
+  );
   const results = [];
   for (const model of values.models.split(',')) {
     const layouts = { [`1 x ${threads} threads`]: [], [`${threads} x 1 thread`]: [] };
@@ -37,15 +58,49 @@ try {
       for (const layout of Object.keys(layouts)) {
         const out = join(work, 'run');
         const parallel = layout.startsWith('1 x') ? [] : ['--nproc', String(threads)];
-        run(['train', '--data', data, '--out', out, '--force', '--model', model, '--batch', values.batch, '--patches-per-epoch', String(Number(values.batch) * Number(values.steps)),
-          '--epochs', '2', '--warmup-epochs', '0', '--threads', String(threads), '--set', 'validation.everyEpochs=0', '--no-progress', ...parallel], `${model} ${layout}`);
-        const second = readFileSync(join(out, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))[1];
+        run(
+          [
+            'train',
+            '--data',
+            data,
+            '--out',
+            out,
+            '--force',
+            '--model',
+            model,
+            '--batch',
+            values.batch,
+            '--patches-per-epoch',
+            String(Number(values.batch) * Number(values.steps)),
+            '--epochs',
+            '2',
+            '--warmup-epochs',
+            '0',
+            '--threads',
+            String(threads),
+            '--set',
+            'validation.everyEpochs=0',
+            '--no-progress',
+            ...parallel,
+          ],
+          `${model} ${layout}`,
+        );
+        const second = readFileSync(join(out, 'log.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))[1];
         layouts[layout].push((second.train_seconds * 1000) / Number(values.steps));
       }
     }
     for (const [layout, ms] of Object.entries(layouts)) {
       const best = Math.min(...ms);
-      results.push({ model, layout, ms_per_step: +best.toFixed(1), steps_per_s: +(1000 / best).toFixed(3), rounds: ms.map((m) => +m.toFixed(1)) });
+      results.push({
+        model,
+        layout,
+        ms_per_step: +best.toFixed(1),
+        steps_per_s: +(1000 / best).toFixed(3),
+        rounds: ms.map((m) => +m.toFixed(1)),
+      });
     }
   }
   if (values.json) console.log(JSON.stringify(results));

@@ -35,13 +35,22 @@ function dias(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | n
 
 /** Starts dias train in the background; `exited` resolves with its code, signal, output and when it ended. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; at: number }>((resolve) =>
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    at: number;
+  }>((resolve) =>
     child.on('exit', (code, signal) => {
       clearTimeout(guard);
       resolve({ code, signal, stdout, stderr, at: Date.now() });
@@ -73,9 +82,37 @@ function setup(dir: string): string[] {
   const data = join(dir, 'data');
   writeLineDataset(data, { training: 2, validation: 1, size: 32 });
   const config = join(dir, 'tiny.yaml');
-  writeFileSync(config, ['data:', '  frames: 4', '  patchSize: 32', '  workers: 0', 'validation:', '  stride: 16', 'scheduler:', '  warmupEpochs: 0'].join('\n'));
+  writeFileSync(
+    config,
+    [
+      'data:',
+      '  frames: 4',
+      '  patchSize: 32',
+      '  workers: 0',
+      'validation:',
+      '  stride: 16',
+      'scheduler:',
+      '  warmupEpochs: 0',
+    ].join('\n'),
+  );
   // Dropout 0: the ranks draw dropout masks in another order than one process does.
-  return ['--data', data, '--config', config, '--model', 'fr-unet', '--model-option', 'feature_scale=16', '--model-option', 'dropout=0', '--batch', '4', '--patches-per-epoch', '8', '--no-progress'];
+  return [
+    '--data',
+    data,
+    '--config',
+    config,
+    '--model',
+    'fr-unet',
+    '--model-option',
+    'feature_scale=16',
+    '--model-option',
+    'dropout=0',
+    '--batch',
+    '4',
+    '--patches-per-epoch',
+    '8',
+    '--no-progress',
+  ];
 }
 
 test('--nproc 2 (stopped and resumed) ends with the parameters of one process with --accumulate 2', async () => {
@@ -86,21 +123,46 @@ test('--nproc 2 (stopped and resumed) ends with the parameters of one process wi
     assert.equal(reference.status, 0, reference.stderr);
 
     const run = join(dir, 'ddp');
-    const first = dias([...common, '--out', run, '--nproc', '2', '--master-port', String(await freePort()), '--stop-after', '2']);
+    const first = dias([
+      ...common,
+      '--out',
+      run,
+      '--nproc',
+      '2',
+      '--master-port',
+      String(await freePort()),
+      '--stop-after',
+      '2',
+    ]);
     assert.equal(first.status, 0, first.stderr);
     // Rank 0 alone logs: one announcement, one line per epoch.
     assert.equal(first.stdout.match(/^training FR_UNet/gm)?.length, 1, first.stdout);
     assert.match(first.stdout, /1 threads per process, 2 processes of 2 patches each/);
     assert.equal(first.stdout.match(/^epoch \d\/3/gm)?.length, 2);
     assert.match(first.stdout, /stopped after epoch 2\/3/);
-    const resumed = dias(['--out', run, '--resume', '--threads', '2', '--no-progress', '--nproc', '2', '--master-port', String(await freePort())]);
+    const resumed = dias([
+      '--out',
+      run,
+      '--resume',
+      '--threads',
+      '2',
+      '--no-progress',
+      '--nproc',
+      '2',
+      '--master-port',
+      String(await freePort()),
+    ]);
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stdout, /resuming .* after epoch 2\/3/);
     assert.equal(readLog(run).length, 3);
 
     // The logged losses are the whole batch's: the same as accumulation's.
     const [accLog, ddpLog] = [readLog(join(dir, 'acc')), readLog(run)];
-    for (let e = 0; e < 3; e++) assert.ok(Math.abs(accLog[e].train.loss - ddpLog[e].train.loss) < 1e-4, `epoch ${e + 1} loss ${accLog[e].train.loss} vs ${ddpLog[e].train.loss}`);
+    for (let e = 0; e < 3; e++)
+      assert.ok(
+        Math.abs(accLog[e].train.loss - ddpLog[e].train.loss) < 1e-4,
+        `epoch ${e + 1} loss ${accLog[e].train.loss} vs ${ddpLog[e].train.loss}`,
+      );
     const expected = parameters(join(dir, 'acc', 'checkpoint_final.safetensors'));
     const actual = parameters(join(run, 'checkpoint_final.safetensors'));
     assert.deepEqual([...actual.keys()], [...expected.keys()]);
@@ -122,7 +184,13 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
     const common = [...setup(dir), '--epochs', '200', '--threads', '1', '--dist-timeout', '20'];
     // Two ranks started as a scheduler would: each with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
     const port = String(await freePort());
-    const env = (rank: number) => ({ RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, DIAS_THREADS: '1' });
+    const env = (rank: number) => ({
+      RANK: String(rank),
+      WORLD_SIZE: '2',
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: port,
+      DIAS_THREADS: '1',
+    });
     const rank0 = start([...common, '--out', join(dir, 'env')], env(0));
     const rank1 = start([...common, '--out', join(dir, 'env')], env(1));
     await until('rank 0 to train', () => /^epoch 1\/200/m.test(rank0.output()));
@@ -134,7 +202,15 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
     assert.ok(r0.at - killedAt < 20_000, `rank 0 took ${r0.at - killedAt} ms to stop`);
 
     // The launcher: a worker that dies makes it stop the others and exit non-zero, naming the worker.
-    const launcher = start([...common, '--out', join(dir, 'launched'), '--nproc', '2', '--master-port', String(await freePort())]);
+    const launcher = start([
+      ...common,
+      '--out',
+      join(dir, 'launched'),
+      '--nproc',
+      '2',
+      '--master-port',
+      String(await freePort()),
+    ]);
     await until('the workers to train', () => /^epoch 1\/200/m.test(launcher.output()));
     const workers = childrenOf(launcher.child);
     const victim = workers.find((pid) => environ(pid).includes('RANK=1'));
@@ -153,7 +229,10 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
 
 function childrenOf(child: ChildProcess): number[] {
   const r = spawnSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((s) => Number(s.trim())).filter((n) => n > 0);
+  return r.stdout
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
 }
 
 function environ(pid: number): string[] {
@@ -166,7 +245,10 @@ test('launcher flags: a batch the processes cannot share, or a machine index out
     const common = [...setup(dir), '--out', join(dir, 'run')];
     const uneven = dias([...common, '--nproc', '3']);
     assert.equal(uneven.status, 2);
-    assert.match(uneven.stderr, /train\.batchSize \(4\) must be divisible by the 3 processes times train\.accumulate \(1\)/);
+    assert.match(
+      uneven.stderr,
+      /train\.batchSize \(4\) must be divisible by the 3 processes times train\.accumulate \(1\)/,
+    );
     const outside = dias([...common, '--nnodes', '2', '--node-rank', '2', '--master-addr', '127.0.0.1']);
     assert.equal(outside.status, 2);
     assert.match(outside.stderr, /--node-rank must be an integer in 0\.\.1, got '2'/);

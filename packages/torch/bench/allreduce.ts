@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { distributed as dist, full, setNumThreads } from '../src/index.js';
 
-const { values } = parseArgs({ options: { ranks: { type: 'string', default: '2' }, reps: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    ranks: { type: 'string', default: '2' },
+    reps: { type: 'string', default: '20' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const SIZES_MB = [0.004, 0.06, 1, 4, 16, 64];
 
 function freePort(): Promise<number> {
@@ -43,7 +49,12 @@ function rankMain(): void {
     const ms = times[Math.floor(times.length / 2)];
     const n = dist.worldSize();
     const algGBs = (numel * 4) / (ms / 1000) / 1e9;
-    rows.push({ mb, ms: +ms.toFixed(3), alg_GBs: +algGBs.toFixed(3), bus_GBs: +((algGBs * 2 * (n - 1)) / n).toFixed(3) });
+    rows.push({
+      mb,
+      ms: +ms.toFixed(3),
+      alg_GBs: +algGBs.toFixed(3),
+      bus_GBs: +((algGBs * 2 * (n - 1)) / n).toFixed(3),
+    });
   }
   if (dist.rank() === 0) process.stdout.write(JSON.stringify(rows) + '\n');
   dist.destroyProcessGroup();
@@ -53,16 +64,30 @@ async function launch(): Promise<void> {
   const ranks = Number(values.ranks);
   const port = await freePort();
   const outputs = await Promise.all(
-    Array.from({ length: ranks }, (_, rank) =>
-      new Promise<string>((resolve, reject) => {
-        const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-          env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(ranks), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`rank ${rank} exited with ${code}`))));
-      }),
+    Array.from(
+      { length: ranks },
+      (_, rank) =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+            {
+              env: {
+                ...process.env,
+                RANK: String(rank),
+                WORLD_SIZE: String(ranks),
+                MASTER_ADDR: '127.0.0.1',
+                MASTER_PORT: String(port),
+              },
+              stdio: ['ignore', 'pipe', 'inherit'],
+            },
+          );
+          let out = '';
+          child.stdout.on('data', (d) => (out += d));
+          child.on('exit', (code) =>
+            code === 0 ? resolve(out) : reject(new Error(`rank ${rank} exited with ${code}`)),
+          );
+        }),
     ),
   );
   const rows = JSON.parse(outputs[0].trim()) as { mb: number; ms: number; alg_GBs: number; bus_GBs: number }[];
@@ -70,7 +95,10 @@ async function launch(): Promise<void> {
   else {
     console.log(`all-reduce over loopback, ${ranks} ranks, float32, median of ${values.reps}`);
     console.log('| size | time | algorithm bandwidth | bus bandwidth |\n| --- | --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.mb >= 1 ? `${r.mb} MB` : `${Math.round(r.mb * 1024)} kB`} | ${r.ms} ms | ${r.alg_GBs} GB/s | ${r.bus_GBs} GB/s |`);
+    for (const r of rows)
+      console.log(
+        `| ${r.mb >= 1 ? `${r.mb} MB` : `${Math.round(r.mb * 1024)} kB`} | ${r.ms} ms | ${r.alg_GBs} GB/s | ${r.bus_GBs} GB/s |`,
+      );
   }
 }
 

@@ -55,7 +55,8 @@ function envInt(name: string, env: NodeJS.ProcessEnv): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value)) throw new Error(`initProcessGroup: environment variable ${name}='${raw}' is not an integer`);
+  if (!Number.isInteger(value))
+    throw new Error(`initProcessGroup: environment variable ${name}='${raw}' is not an integer`);
   return value;
 }
 
@@ -63,22 +64,38 @@ function envInt(name: string, env: NodeJS.ProcessEnv): number | undefined {
  * The options initProcessGroup would use: the given ones, else torchrun's environment variables (RANK, WORLD_SIZE,
  * MASTER_ADDR, MASTER_PORT), else the single-machine defaults. Throws naming what is missing or invalid.
  */
-export function resolveInitOptions(options: InitProcessGroupOptions = {}, env: NodeJS.ProcessEnv = process.env): Required<InitProcessGroupOptions> {
+export function resolveInitOptions(
+  options: InitProcessGroupOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): Required<InitProcessGroupOptions> {
   const rank = options.rank ?? envInt('RANK', env);
   const worldSize = options.worldSize ?? envInt('WORLD_SIZE', env);
   if (rank === undefined) throw new Error('initProcessGroup: no rank given and RANK is not set');
   if (worldSize === undefined) throw new Error('initProcessGroup: no worldSize given and WORLD_SIZE is not set');
-  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`initProcessGroup: worldSize must be a positive integer, got ${worldSize}`);
-  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new Error(`initProcessGroup: rank ${rank} is outside 0..${worldSize - 1}`);
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new Error(`initProcessGroup: worldSize must be a positive integer, got ${worldSize}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
+    throw new Error(`initProcessGroup: rank ${rank} is outside 0..${worldSize - 1}`);
   const masterPort = options.masterPort ?? envInt('MASTER_PORT', env) ?? 29500;
-  if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535) throw new Error(`initProcessGroup: masterPort must be within 1..65535, got ${masterPort}`);
+  if (!Number.isInteger(masterPort) || masterPort < 1 || masterPort > 65535)
+    throw new Error(`initProcessGroup: masterPort must be within 1..65535, got ${masterPort}`);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0)) throw new Error(`initProcessGroup: timeoutMs must be positive, got ${timeoutMs}`);
   const rendezvousTimeoutMs = options.rendezvousTimeoutMs ?? timeoutMs;
-  if (!(rendezvousTimeoutMs > 0)) throw new Error(`initProcessGroup: rendezvousTimeoutMs must be positive, got ${rendezvousTimeoutMs}`);
+  if (!(rendezvousTimeoutMs > 0))
+    throw new Error(`initProcessGroup: rendezvousTimeoutMs must be positive, got ${rendezvousTimeoutMs}`);
   const backend = options.backend ?? 'gloo';
-  if (backend !== 'gloo' && backend !== 'nccl') throw new Error(`initProcessGroup: unknown backend '${String(backend)}' (expected 'gloo' or 'nccl')`);
-  return { backend, rank, worldSize, masterAddr: options.masterAddr ?? env.MASTER_ADDR ?? '127.0.0.1', masterPort, timeoutMs: Math.ceil(timeoutMs), rendezvousTimeoutMs: Math.ceil(rendezvousTimeoutMs) };
+  if (backend !== 'gloo' && backend !== 'nccl')
+    throw new Error(`initProcessGroup: unknown backend '${String(backend)}' (expected 'gloo' or 'nccl')`);
+  return {
+    backend,
+    rank,
+    worldSize,
+    masterAddr: options.masterAddr ?? env.MASTER_ADDR ?? '127.0.0.1',
+    masterPort,
+    timeoutMs: Math.ceil(timeoutMs),
+    rendezvousTimeoutMs: Math.ceil(rendezvousTimeoutMs),
+  };
 }
 
 /** Backends this addon was built with. */
@@ -92,7 +109,15 @@ export function availableBackends(): Backend[] {
  */
 export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   const o = resolveInitOptions(options);
-  native.distInitProcessGroup(o.rank, o.worldSize, o.backend, o.masterAddr, o.masterPort, o.timeoutMs, o.rendezvousTimeoutMs);
+  native.distInitProcessGroup(
+    o.rank,
+    o.worldSize,
+    o.backend,
+    o.masterAddr,
+    o.masterPort,
+    o.timeoutMs,
+    o.rendezvousTimeoutMs,
+  );
 }
 
 export function isInitialized(): boolean {
@@ -129,16 +154,26 @@ function list(tensors: Tensor | readonly Tensor[]): Tensor[] {
  * tensor over the ranks. All ranks must pass tensors of the same shapes and dtypes in the same order. They travel
  * packed into flat buckets of at most bucketMb megabytes, one all-reduce per bucket.
  */
-export function allReduce(tensors: Tensor | readonly Tensor[], options: { op?: ReduceOp; bucketMb?: number } = {}): void {
+export function allReduce(
+  tensors: Tensor | readonly Tensor[],
+  options: { op?: ReduceOp; bucketMb?: number } = {},
+): void {
   const op = options.op ?? 'sum';
   const bucketMb = options.bucketMb ?? DEFAULT_BUCKET_MB;
   if (!(bucketMb > 0)) throw new Error(`allReduce: bucketMb must be positive, got ${bucketMb}`);
-  native.distAllReduce(list(tensors).map((t) => t.handle), op, Math.ceil(bucketMb * 1024 * 1024));
+  native.distAllReduce(
+    list(tensors).map((t) => t.handle),
+    op,
+    Math.ceil(bucketMb * 1024 * 1024),
+  );
 }
 
 /** Copies rank src's values into each tensor on every rank, in place. */
 export function broadcast(tensors: Tensor | readonly Tensor[], options: { src?: number } = {}): void {
-  native.distBroadcast(list(tensors).map((t) => t.handle), options.src ?? 0);
+  native.distBroadcast(
+    list(tensors).map((t) => t.handle),
+    options.src ?? 0,
+  );
 }
 
 /** Returns once every rank has reached it. */
@@ -177,9 +212,13 @@ export class DistributedDataParallel<M extends Module = Module> {
     const bucketMb = options.bucketMb ?? DEFAULT_BUCKET_MB;
     if (!(bucketMb > 0)) throw new Error(`DistributedDataParallel: bucketMb must be positive, got ${bucketMb}`);
     const trainable = module.parameters().filter((p) => p.requiresGrad);
-    if (trainable.length === 0) throw new Error('DistributedDataParallel: the module has no parameter that requires grad');
+    if (trainable.length === 0)
+      throw new Error('DistributedDataParallel: the module has no parameter that requires grad');
     this.syncParameters();
-    this.reducer = native.distReducerNew(trainable.map((p) => p.handle), Math.ceil(bucketMb * 1024 * 1024));
+    this.reducer = native.distReducerNew(
+      trainable.map((p) => p.handle),
+      Math.ceil(bucketMb * 1024 * 1024),
+    );
   }
 
   /** Copies rank 0's parameters and buffers (batch-norm running statistics included) to every rank. */

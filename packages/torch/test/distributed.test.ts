@@ -31,7 +31,16 @@ async function runRanks(scenario: string, worldSize: number, timeoutMs: number):
   const port = await freePort();
   const runs = Array.from({ length: worldSize }, (_, rank) => {
     const child = spawn(process.execPath, ['--conditions=dias-source', '--import', 'tsx', rankScript, scenario], {
-      env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), DIST_TEST_TIMEOUT_MS: String(timeoutMs), DIAS_THREADS: '1', OMP_NUM_THREADS: '1' },
+      env: {
+        ...process.env,
+        RANK: String(rank),
+        WORLD_SIZE: String(worldSize),
+        MASTER_ADDR: '127.0.0.1',
+        MASTER_PORT: String(port),
+        DIST_TEST_TIMEOUT_MS: String(timeoutMs),
+        DIAS_THREADS: '1',
+        OMP_NUM_THREADS: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -71,13 +80,27 @@ test('DistributedDataParallel: rank 0 weights at wrap, the global-batch gradient
   const [r0, r1] = await runRanks('ddp', 2, 20_000);
   assert.equal(r0.code, 0, r0.stderr);
   assert.equal(r1.code, 0, r1.stderr);
-  type Report = { afterWrap: number[]; afterStep: number[]; gradError: number; buckets: number[][]; launchedDuringBackward: number; gradError2: number; afterStep2: number[] };
+  type Report = {
+    afterWrap: number[];
+    afterStep: number[];
+    gradError: number;
+    buckets: number[][];
+    launchedDuringBackward: number;
+    gradError2: number;
+    afterStep2: number[];
+  };
   const a = r0.report as Report;
   const b = r1.report as Report;
   assert.deepEqual(b.afterWrap, a.afterWrap);
-  assert.ok(a.gradError < 1e-6 && b.gradError < 1e-6, `averaged gradients differ from the global batch's: ${a.gradError}, ${b.gradError}`);
+  assert.ok(
+    a.gradError < 1e-6 && b.gradError < 1e-6,
+    `averaged gradients differ from the global batch's: ${a.gradError}, ${b.gradError}`,
+  );
   assert.deepEqual(b.afterStep, a.afterStep);
-  assert.ok(a.afterStep.some((v, i) => v !== a.afterWrap[i]), 'the step changed the parameters');
+  assert.ok(
+    a.afterStep.some((v, i) => v !== a.afterWrap[i]),
+    'the step changed the parameters',
+  );
   // Buckets of at most 0.0005 MB, in reverse parameter order: [bias2, weight2, bias1] and [weight1].
   assert.deepEqual(a.buckets, [[3, 2, 1], [0]]);
   // With prepareForBackward, backward itself started every bucket's all-reduce; the result is the same.
@@ -108,7 +131,15 @@ test('a rank that stays away makes the collective throw after the timeout, not h
 
 test('options: environment defaults as torchrun sets them, clear errors, nccl refused without a CUDA build', async () => {
   const o = dist.resolveInitOptions({}, { RANK: '1', WORLD_SIZE: '4', MASTER_ADDR: '10.0.0.5', MASTER_PORT: '29511' });
-  assert.deepEqual(o, { backend: 'gloo', rank: 1, worldSize: 4, masterAddr: '10.0.0.5', masterPort: 29511, timeoutMs: dist.DEFAULT_TIMEOUT_MS, rendezvousTimeoutMs: dist.DEFAULT_TIMEOUT_MS });
+  assert.deepEqual(o, {
+    backend: 'gloo',
+    rank: 1,
+    worldSize: 4,
+    masterAddr: '10.0.0.5',
+    masterPort: 29511,
+    timeoutMs: dist.DEFAULT_TIMEOUT_MS,
+    rendezvousTimeoutMs: dist.DEFAULT_TIMEOUT_MS,
+  });
   assert.throws(() => dist.resolveInitOptions({}, { WORLD_SIZE: '2' }), /RANK is not set/);
   assert.throws(() => dist.resolveInitOptions({}, { RANK: 'x', WORLD_SIZE: '2' }), /RANK='x' is not an integer/);
   assert.throws(() => dist.resolveInitOptions({ rank: 2, worldSize: 2 }, {}), /rank 2 is outside 0..1/);
@@ -128,7 +159,10 @@ test('options: environment defaults as torchrun sets them, clear errors, nccl re
 test('a rank that never arrives makes the rendezvous throw after its timeout', async () => {
   const masterPort = await freePort();
   const started = Date.now();
-  assert.throws(() => dist.initProcessGroup({ rank: 0, worldSize: 2, masterPort, rendezvousTimeoutMs: 1000 }), /distInitProcessGroup: .*time/i);
+  assert.throws(
+    () => dist.initProcessGroup({ rank: 0, worldSize: 2, masterPort, rendezvousTimeoutMs: 1000 }),
+    /distInitProcessGroup: .*time/i,
+  );
   const ms = Date.now() - started;
   assert.ok(ms >= 900 && ms < 10_000, `gave up after ${ms} ms`);
   assert.equal(dist.isInitialized(), false);

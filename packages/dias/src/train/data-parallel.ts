@@ -33,7 +33,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | null {
   const raw = env[name];
   if (raw === undefined || raw === '') return null;
   const v = Number(raw);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`environment variable ${name}='${raw}' is not a non-negative integer`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new Error(`environment variable ${name}='${raw}' is not a non-negative integer`);
   return v;
 }
 
@@ -47,7 +48,9 @@ function collective<T>(what: string, rank: number, run: () => T): T {
   try {
     return run();
   } catch (e) {
-    throw new Error(`rank ${rank}: ${what} failed: another training process stopped or stopped answering (${(e as Error).message})`);
+    throw new Error(
+      `rank ${rank}: ${what} failed: another training process stopped or stopped answering (${(e as Error).message})`,
+    );
   }
 }
 
@@ -55,12 +58,22 @@ function collective<T>(what: string, rank: number, run: () => T): T {
  * Joins the group the environment describes (WORLD_SIZE > 1), or returns null for a single process. Blocks until
  * every rank has joined.
  */
-export function joinDataParallel(options: DataParallelOptions = {}, env: NodeJS.ProcessEnv = process.env): DataParallel | null {
+export function joinDataParallel(
+  options: DataParallelOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): DataParallel | null {
   const worldSize = requestedWorldSize(env);
   if (worldSize <= 1) return null;
   const rank = envInt(env, 'RANK');
-  if (rank === null) throw new Error(`WORLD_SIZE is ${worldSize} but RANK is not set (start the processes with dias train --nproc, torchrun or a scheduler that sets both)`);
-  distributed.initProcessGroup({ rank, worldSize, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
+  if (rank === null)
+    throw new Error(
+      `WORLD_SIZE is ${worldSize} but RANK is not set (start the processes with dias train --nproc, torchrun or a scheduler that sets both)`,
+    );
+  distributed.initProcessGroup({
+    rank,
+    worldSize,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
   const exchange = (values: readonly number[], run: (t: Tensor) => void): number[] => {
     const t = tensor([...values], { dtype: 'float64' });
     try {
@@ -75,9 +88,14 @@ export function joinDataParallel(options: DataParallelOptions = {}, env: NodeJS.
     worldSize,
     localWorldSize: envInt(env, 'LOCAL_WORLD_SIZE') ?? worldSize,
     isMain: rank === 0,
-    wrap: (model) => collective('sharing the initial weights', rank, () => new distributed.DistributedDataParallel(model)),
-    mean: (values) => exchange(values, (t) => collective('averaging the losses', rank, () => distributed.allReduce(t, { op: 'avg' }))),
-    fromMain: (values) => exchange(values, (t) => collective('receiving rank 0\'s decision', rank, () => distributed.broadcast(t, { src: 0 }))),
+    wrap: (model) =>
+      collective('sharing the initial weights', rank, () => new distributed.DistributedDataParallel(model)),
+    mean: (values) =>
+      exchange(values, (t) => collective('averaging the losses', rank, () => distributed.allReduce(t, { op: 'avg' }))),
+    fromMain: (values) =>
+      exchange(values, (t) =>
+        collective("receiving rank 0's decision", rank, () => distributed.broadcast(t, { src: 0 })),
+      ),
     barrier: () => collective('waiting for the other processes', rank, () => distributed.barrier()),
     close: () => distributed.destroyProcessGroup(),
   };
@@ -88,7 +106,10 @@ export function joinDataParallel(options: DataParallelOptions = {}, env: NodeJS.
  * the last backward (DistributedDataParallel.prepareForBackward); with several, their hooks would interleave in
  * the autograd engine's order, so they are reduced after it, one network after the other, the same on every rank.
  */
-export function gradientSync(rank: number, wrapped: readonly distributed.DistributedDataParallel[]): { beforeLastBackward(): void; afterBackward(): void } {
+export function gradientSync(
+  rank: number,
+  wrapped: readonly distributed.DistributedDataParallel[],
+): { beforeLastBackward(): void; afterBackward(): void } {
   return {
     beforeLastBackward: () => {
       if (wrapped.length === 1) wrapped[0].prepareForBackward();

@@ -64,8 +64,14 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
       const child = spawn(o.command[0], o.command.slice(1), {
         env: {
           ...process.env,
-          RANK: String(rank), LOCAL_RANK: String(local), WORLD_SIZE: String(worldSize), LOCAL_WORLD_SIZE: String(o.nproc),
-          GROUP_RANK: String(o.nodeRank), MASTER_ADDR: o.masterAddr, MASTER_PORT: String(o.masterPort), DIAS_THREADS: String(threadsEach),
+          RANK: String(rank),
+          LOCAL_RANK: String(local),
+          WORLD_SIZE: String(worldSize),
+          LOCAL_WORLD_SIZE: String(o.nproc),
+          GROUP_RANK: String(o.nodeRank),
+          MASTER_ADDR: o.masterAddr,
+          MASTER_PORT: String(o.masterPort),
+          DIAS_THREADS: String(threadsEach),
         },
         stdio: ['ignore', rank === 0 ? 'inherit' : process.stderr, 'inherit'],
       });
@@ -77,7 +83,9 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
         running--;
         if ((code !== 0 || signal) && !failed) {
           failed = true;
-          log(`dias train: worker rank ${rank} (pid ${child.pid}) ${describeExit(code, signal)}; stopping the other workers of this machine`);
+          log(
+            `dias train: worker rank ${rank} (pid ${child.pid}) ${describeExit(code, signal)}; stopping the other workers of this machine`,
+          );
           stopOthers();
         }
         if (running === 0) {
