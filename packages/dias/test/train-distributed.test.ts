@@ -242,6 +242,9 @@ function environ(pid: number): string[] {
 test('launcher flags: a batch the processes cannot share, or a machine index outside the group, is a usage error', () => {
   const { dir, cleanup } = tempDir('dias-train-ddp-usage-');
   try {
+    const help = dias(['--help']);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--nproc N +processes on this machine/);
     const common = [...setup(dir), '--out', join(dir, 'run')];
     const uneven = dias([...common, '--nproc', '3']);
     assert.equal(uneven.status, 2);
