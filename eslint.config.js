@@ -10,9 +10,24 @@ import tseslint from 'typescript-eslint';
 /** Node's globals for the plain JavaScript files (the TypeScript files get theirs from @types/node via tsc). */
 const nodeGlobals = Object.fromEntries(
   [
-    'process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval',
-    'clearInterval', 'setImmediate', 'queueMicrotask', 'structuredClone', 'performance', 'fetch', 'AbortController',
-    'TextEncoder', 'TextDecoder', 'globalThis',
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'performance',
+    'fetch',
+    'AbortController',
+    'TextEncoder',
+    'TextDecoder',
+    'globalThis',
   ].map((name) => [name, 'readonly']),
 );
 
@@ -29,7 +44,10 @@ function forbid(layer, folders, why) {
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex, message }] }],
       // no-restricted-imports sees static imports only; `await import('../cli/x.js')` crosses the layers as well.
-      'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`, message },
+      ],
     },
   };
 }
@@ -39,7 +57,15 @@ const apps = ['server', 'cli', 'bench'];
 export default defineConfig(
   // What .gitignore leaves out (build outputs, runs, data), and the addon's C++.
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', 'runs/**', 'data/**', '.cache/**', 'packages/torch/native/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/build/**',
+      'runs/**',
+      'data/**',
+      '.cache/**',
+      'packages/torch/native/**',
+    ],
   },
   js.configs.recommended,
   {
@@ -69,7 +95,11 @@ export default defineConfig(
       // node:test's test() and describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
       ],
       // An async function without an await still turns a throw into a rejection, which Command.run (cli/command.ts)
       // and the tests of async paths rely on.
@@ -135,12 +165,20 @@ export default defineConfig(
     },
   },
   forbid('data', ['predict', 'train', 'eval', ...apps], 'data is read by every layer above it and reads none of them'),
-  forbid('image', ['predict', 'train', 'eval', ...apps], 'images are drawn for every layer above and know none of them'),
+  forbid(
+    'image',
+    ['predict', 'train', 'eval', ...apps],
+    'images are drawn for every layer above and know none of them',
+  ),
   forbid('models', ['predict', 'train', 'eval', ...apps], 'models are built by the layers above and know none of them'),
   forbid('metrics', ['predict', 'train', 'eval', ...apps], 'metrics score arrays for train and eval alike'),
   forbid('predict', ['train', 'eval', ...apps], 'the predictor is used by training, evaluation and the apps alike'),
   forbid('train', ['eval', ...apps], 'training reports through events and run folders, which eval reads'),
   forbid('eval', apps, 'evaluation is a library the commands and the server print or serve'),
   forbid('server', ['cli', 'bench'], 'the server and the commands call the same domain functions, not each other'),
-  forbid('bench', ['server', 'cli'], 'the benchmarks are libraries the bench commands call; progress comes in as events'),
+  forbid(
+    'bench',
+    ['server', 'cli'],
+    'the benchmarks are libraries the bench commands call; progress comes in as events',
+  ),
 );

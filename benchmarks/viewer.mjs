@@ -16,12 +16,22 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => import(join(root, 'packages', 'dias', 'dist', 'src', p));
-const { values } = parseArgs({ options: { size: { type: 'string' }, frames: { type: 'string' }, run: { type: 'string' }, json: { type: 'boolean' }, 'no-segment': { type: 'boolean' }, chromium: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string' },
+    frames: { type: 'string' },
+    run: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-segment': { type: 'boolean' },
+    chromium: { type: 'string' },
+  },
+});
 const size = Number(values.size ?? 800);
 const frames = Number(values.frames ?? 8);
 const chromiumPath = values.chromium ?? '/usr/bin/chromium';
 if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} not found (npm run setup installs Debian's chromium)`);
-if (!existsSync(join(root, 'packages', 'web', 'dist', 'index.html'))) throw new Error('the viewer page is not built: npm run build');
+if (!existsSync(join(root, 'packages', 'web', 'dist', 'index.html')))
+  throw new Error('the viewer page is not built: npm run build');
 const log = (line) => !values.json && console.log(line);
 
 const dir = mkdtempSync(join(tmpdir(), 'dias-viewer-bench-'));
@@ -34,7 +44,12 @@ try {
   const { getPreset } = await dist('data/synth/presets.js');
   const { writeDataset } = await dist('data/synth/write-dataset.js');
   const o = getPreset('small');
-  Object.assign(o, { width: size, height: size, frames: [frames, frames], counts: { training: 1, validation: 0, test: 0, unlabeled: 0 } });
+  Object.assign(o, {
+    width: size,
+    height: size,
+    frames: [frames, frames],
+    counts: { training: 1, validation: 0, test: 0, unlabeled: 0 },
+  });
   await writeDataset({ out: data, seed: 1, preset: 'bench', options: o, workers: 1 });
   mkdirSync(runs);
   if (values.run) symlinkSync(resolve(values.run), join(runs, 'bench'));
@@ -96,7 +111,10 @@ try {
       }
     }
     globalThis.dispatchEvent(new KeyboardEvent('keydown', { key: ' ' }));
-    return { fps: times.length / ((performance.now() - start) / 1000), drawMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)] };
+    return {
+      fps: times.length / ((performance.now() - start) / 1000),
+      drawMs: times.sort((a, b) => a - b)[Math.floor(times.length / 2)],
+    };
   });
 
   // Segment (fast): from the click to the probability overlay drawn.
@@ -110,11 +128,20 @@ try {
   }
 
   const result = {
-    size, frames, open_ms: openMs, switch_median_ms: +median(switches).toFixed(1), switch_p95_ms: +switches[Math.floor(switches.length * 0.95)].toFixed(1),
-    cine_fps: +cine.fps.toFixed(1), draw_ms: +cine.drawMs.toFixed(2), segment_fast_ms: segmentMs, chromium: browser.version(),
+    size,
+    frames,
+    open_ms: openMs,
+    switch_median_ms: +median(switches).toFixed(1),
+    switch_p95_ms: +switches[Math.floor(switches.length * 0.95)].toFixed(1),
+    cine_fps: +cine.fps.toFixed(1),
+    draw_ms: +cine.drawMs.toFixed(2),
+    segment_fast_ms: segmentMs,
+    chromium: browser.version(),
   };
   log(`open (page + ${frames} frames): ${openMs} ms`);
-  log(`frame switch: median ${result.switch_median_ms} ms, p95 ${result.switch_p95_ms} ms (arrow key to the frame on screen)`);
+  log(
+    `frame switch: median ${result.switch_median_ms} ms, p95 ${result.switch_p95_ms} ms (arrow key to the frame on screen)`,
+  );
   log(`cine at 30 fps: ${result.cine_fps} frames/s shown, ${result.draw_ms} ms per draw`);
   if (segmentMs !== null) log(`segment (fast) click to overlay: ${segmentMs} ms`);
   console.log(JSON.stringify(result));

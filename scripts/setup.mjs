@@ -38,11 +38,16 @@ async function ensureLibtorch() {
   if (findLibtorch()) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
-    throw new Error(`libtorch not found. Install it with:\n  sudo apt-get install -y ${APT_PACKAGES.join(' ')}\nor point LIBTORCH at a libtorch folder (include/, lib/, share/cmake/Torch).`);
+    throw new Error(
+      `libtorch not found. Install it with:\n  sudo apt-get install -y ${APT_PACKAGES.join(' ')}\nor point LIBTORCH at a libtorch folder (include/, lib/, share/cmake/Torch).`,
+    );
   }
   log(`installing ${APT_PACKAGES.join(' ')} with apt-get (Debian's PyTorch C++ library and a fast BLAS)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], { stdio: 'inherit', env });
+  const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], {
+    stdio: 'inherit',
+    env,
+  });
   if (install.status !== 0) {
     run('apt-get', ['update'], { env });
     run('apt-get', ['install', '-y', '--no-install-recommends', ...APT_PACKAGES], { env });
@@ -58,12 +63,13 @@ function ensureChromium() {
     log(`${CHROMIUM} not found: the browser tests will skip (install it with: sudo apt-get install -y chromium)`);
     return;
   }
-  log('installing chromium with apt-get (for the viewer\'s browser tests)');
+  log("installing chromium with apt-get (for the viewer's browser tests)");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const argv = ['install', '-y', '--no-install-recommends', 'chromium'];
   if (spawnSync('apt-get', argv, { stdio: 'inherit', env }).status === 0) return;
   spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
-  if (spawnSync('apt-get', argv, { stdio: 'inherit', env }).status !== 0) log('chromium could not be installed: the browser tests will skip');
+  if (spawnSync('apt-get', argv, { stdio: 'inherit', env }).status !== 0)
+    log('chromium could not be installed: the browser tests will skip');
 }
 
 /** The viewer page (packages/web/dist) is current when it is newer than every source of it. */
@@ -71,7 +77,10 @@ function webPageCurrent() {
   const web = join(root, 'packages', 'web');
   const built = join(web, 'dist', 'index.html');
   if (!existsSync(built)) return false;
-  const sources = Math.max(newestMtime(join(web, 'src')), ...['index.html', 'vite.config.ts', 'package.json'].map((f) => statSync(join(web, f)).mtimeMs));
+  const sources = Math.max(
+    newestMtime(join(web, 'src')),
+    ...['index.html', 'vite.config.ts', 'package.json'].map((f) => statSync(join(web, f)).mtimeMs),
+  );
   return statSync(built).mtimeMs >= sources;
 }
 
@@ -84,7 +93,11 @@ function typescriptCurrent() {
   const built = ['packages/torch', 'packages/dias'].map((p) => join(root, p, 'dist'));
   if (!built.every(existsSync)) return false;
   const output = Math.min(...built.map((d) => newestMtime(d)));
-  const sources = Math.max(...['packages/torch', 'packages/dias'].map((p) => newestMtime(join(root, p), (f) => /\/(src|bench|test)\//.test(f) && f.endsWith('.ts') && !f.includes('/dist/'))));
+  const sources = Math.max(
+    ...['packages/torch', 'packages/dias'].map((p) =>
+      newestMtime(join(root, p), (f) => /\/(src|bench|test)\//.test(f) && f.endsWith('.ts') && !f.includes('/dist/')),
+    ),
+  );
   return output >= sources;
 }
 
@@ -108,7 +121,11 @@ async function main() {
   }
   if (!webPageCurrent()) {
     if (!quiet) log('building the viewer page (Vite)');
-    run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'warn' : 'info'], { cwd: join(root, 'packages', 'web') });
+    run(
+      process.execPath,
+      [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', quiet ? 'warn' : 'info'],
+      { cwd: join(root, 'packages', 'web') },
+    );
   }
   if (!quiet) log('ready: try `npx dias info`');
 }

@@ -5,9 +5,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const candidates = [process.env.DIAS_SHARED, fileURLToPath(new URL('../../shared', import.meta.url)), '/work/shared'].filter(
-  (p): p is string => Boolean(p),
-);
+const candidates = [
+  process.env.DIAS_SHARED,
+  fileURLToPath(new URL('../../shared', import.meta.url)),
+  '/work/shared',
+].filter((p): p is string => Boolean(p));
 
 /** The shared folder, or null when this machine has none. */
 export const SHARED_DIR: string | null = candidates.find((p) => existsSync(join(p, 'reference'))) ?? null;

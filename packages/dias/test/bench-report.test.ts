@@ -6,7 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLineDataset, tinyConfig } from './train-fixture.js';
 import { readLog, readRunConfig } from '../src/train/run-folder.js';
-import { bestPerCategory, benchReportMarkdown, better, runModelReport, type ModelRow } from '../src/bench/model-report.js';
+import {
+  bestPerCategory,
+  benchReportMarkdown,
+  better,
+  runModelReport,
+  type ModelRow,
+} from '../src/bench/model-report.js';
 import { benchReport, parseBudget } from '../src/cli/bench-report.js';
 import { renderBarChart } from '../src/image/bar-chart.js';
 import { METRIC_NAMES, type MetricName } from '../src/metrics/metrics.js';
@@ -16,9 +22,28 @@ import { tempDir } from './data-fixture.js';
 import { writeTinyDataset } from './eval-fixture.js';
 
 function row(model: string, kind: ModelRow['kind'], mean: Partial<Record<MetricName, number | null>>): ModelRow {
-  const m = Object.fromEntries(METRIC_NAMES.map((k) => [k, mean[k] === undefined ? 0.5 : mean[k]])) as Record<MetricName, number | null>;
-  const summary = { mean: m, std: Object.fromEntries(METRIC_NAMES.map((k) => [k, 0.01])), n_cases: 2, metric_per_case: [] } as unknown as EvaluationSummary;
-  return { model, kind, options: {}, parameters: 1000, epochs: 1, trainSeconds: 10, testSeconds: 2, runDir: `/runs/${model}`, summary, reused: false };
+  const m = Object.fromEntries(METRIC_NAMES.map((k) => [k, mean[k] === undefined ? 0.5 : mean[k]])) as Record<
+    MetricName,
+    number | null
+  >;
+  const summary = {
+    mean: m,
+    std: Object.fromEntries(METRIC_NAMES.map((k) => [k, 0.01])),
+    n_cases: 2,
+    metric_per_case: [],
+  } as unknown as EvaluationSummary;
+  return {
+    model,
+    kind,
+    options: {},
+    parameters: 1000,
+    epochs: 1,
+    trainSeconds: 10,
+    testSeconds: 2,
+    runDir: `/runs/${model}`,
+    summary,
+    reused: false,
+  };
 }
 
 describe('bench report table', () => {
@@ -31,7 +56,9 @@ describe('bench report table', () => {
   ];
 
   test('best per category: highest mean, VC closest to 1, ties all win, NaN never', () => {
-    assert.ok(better('VC', 0.95, 1.1) && !better('VC', 1.2, 0.9) && better('DSC', 0.2, null) && !better('DSC', null, 0.1));
+    assert.ok(
+      better('VC', 0.95, 1.1) && !better('VC', 1.2, 0.9) && better('DSC', 0.2, null) && !better('DSC', null, 0.1),
+    );
     const best = bestPerCategory(rows);
     assert.ok(best.get('C2')!.has('DSC') && !best.get('B2')!.has('DSC'));
     assert.ok(best.get('B2')!.has('VC') && !best.get('C2')!.has('VC'), 'VC 0.9 is closer to 1 than 1.2');
@@ -43,11 +70,21 @@ describe('bench report table', () => {
 
   test('the Markdown groups by category and bolds the winners', () => {
     const md = benchReportMarkdown(rows, {
-      dataDir: '/data', split: 'test', budget: { epochs: 2, patchesPerEpoch: 100, batchSize: 10 }, frames: 8, patchSize: 64, tta: true, stride: 32,
-      threshold: 0.5, figures: { chart: 'r_dsc.png', errors: 'r_errors.png', errorsCase: 's3' },
+      dataDir: '/data',
+      split: 'test',
+      budget: { epochs: 2, patchesPerEpoch: 100, batchSize: 10 },
+      frames: 8,
+      patchSize: 64,
+      tta: true,
+      stride: 32,
+      threshold: 0.5,
+      figures: { chart: 'r_dsc.png', errors: 'r_errors.png', errorsCase: 's3' },
     });
     const lines = md.split('\n').filter((l) => /^\| (2d|3d|3d->2d) \|/.test(l));
-    assert.deepEqual(lines.map((l) => l.split(' | ')[1]), ['B2', 'C2', 'A3', 'E3', 'D32']);
+    assert.deepEqual(
+      lines.map((l) => l.split(' | ')[1]),
+      ['B2', 'C2', 'A3', 'E3', 'D32'],
+    );
     assert.match(lines[1], /^\| 2d \| C2 \| \*\*0\.8000 ± 0\.0100\*\* \|/);
     assert.match(lines[0], /^\| 2d \| B2 \| 0\.6000 ± 0\.0100 \|/);
     assert.match(md, /2 epochs x 100 random 64x64 patches \(batch 10, 20 steps\)/);
@@ -58,7 +95,10 @@ describe('bench report table', () => {
   test('--budget parses epochs, patches and batch, and names a bad part', () => {
     assert.deepEqual(parseBudget('epochs=3,patches=64,batch=8'), { epochs: 3, patchesPerEpoch: 64, batchSize: 8 });
     assert.deepEqual(parseBudget('batch=4'), { epochs: 10, patchesPerEpoch: 2000, batchSize: 4 });
-    assert.throws(() => parseBudget('epochs=3,steps=9'), (e: Error) => e instanceof UsageError && /'steps=9' is not/.test(e.message));
+    assert.throws(
+      () => parseBudget('epochs=3,steps=9'),
+      (e: Error) => e instanceof UsageError && /'steps=9' is not/.test(e.message),
+    );
     assert.throws(() => parseBudget('patches=4,batch=8'), /patches \(4\) must be at least batch \(8\)/);
   });
 
@@ -68,18 +108,34 @@ describe('bench report table', () => {
     await rejects(['--models', 'UNet'], /--data DIR is required/);
     await rejects(['--data', '/no/such/dir', '--models', 'UNet'], /--data \/no\/such\/dir: no such folder/);
     await rejects(['--data', '.', '--models', ' , '], /--models A,B,C is required/);
-    await rejects(['--data', '.', '--models', 'UNet', '--model-options', 'VSS_Net={}'], /--model-options VSS_Net: not one of --models \(UNet\)/);
-    await rejects(['--data', '.', '--models', 'UNet', '--model-options', 'UNet={feature_scale:2}'], /--model-options UNet: not valid JSON/);
-    await rejects(['--data', '.', '--models', 'UNet', '--split', 'unlabelled'], /--split must be training, validation or test/);
+    await rejects(
+      ['--data', '.', '--models', 'UNet', '--model-options', 'VSS_Net={}'],
+      /--model-options VSS_Net: not one of --models \(UNet\)/,
+    );
+    await rejects(
+      ['--data', '.', '--models', 'UNet', '--model-options', 'UNet={feature_scale:2}'],
+      /--model-options UNet: not valid JSON/,
+    );
+    await rejects(
+      ['--data', '.', '--models', 'UNet', '--split', 'unlabelled'],
+      /--split must be training, validation or test/,
+    );
   });
 
   test('bar lengths are proportional to the values on a 0..1 axis', () => {
-    const img = renderBarChart([{ label: 'A', value: 0.25, group: 'x' }, { label: 'B', value: 1, group: 'y' }], { plotWidth: 200, colors: { x: [10, 20, 30], y: [200, 10, 10] } });
+    const img = renderBarChart(
+      [
+        { label: 'A', value: 0.25, group: 'x' },
+        { label: 'B', value: 1, group: 'y' },
+      ],
+      { plotWidth: 200, colors: { x: [10, 20, 30], y: [200, 10, 10] } },
+    );
     const count = (c: readonly number[]) => {
       let best = 0;
       for (let y = 0; y < img.height; y++) {
         let n = 0;
-        for (let x = 0; x < img.width; x++) if (img.data[(y * img.width + x) * 3] === c[0] && img.data[(y * img.width + x) * 3 + 1] === c[1]) n++;
+        for (let x = 0; x < img.width; x++)
+          if (img.data[(y * img.width + x) * 3] === c[0] && img.data[(y * img.width + x) * 3 + 1] === c[1]) n++;
         best = Math.max(best, n);
       }
       return best;
@@ -99,13 +155,27 @@ describe('bench report run', () => {
     writeTinyDataset(data, { splits: { training: 2, validation: 1, test: 2 }, width: 64, height: 64 });
     const lines: string[] = [];
     const result = await runModelReport({
-      dataDir: data, models: ['FR_UNet', 'vss-net'], budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 }, out: join(dir, 'report.md'),
-      modelOptions: { FR_UNet: { feature_scale: 16 }, 'vss-net': { feature_scale: 16 } }, tta: false, log: (l) => lines.push(l),
+      dataDir: data,
+      models: ['FR_UNet', 'vss-net'],
+      budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 },
+      out: join(dir, 'report.md'),
+      modelOptions: { FR_UNet: { feature_scale: 16 }, 'vss-net': { feature_scale: 16 } },
+      tta: false,
+      log: (l) => lines.push(l),
     });
-    assert.deepEqual(result.rows.map((r) => [r.model, r.kind]), [['FR_UNet', '2d'], ['VSS_Net', '3d->2d']]);
+    assert.deepEqual(
+      result.rows.map((r) => [r.model, r.kind]),
+      [
+        ['FR_UNet', '2d'],
+        ['VSS_Net', '3d->2d'],
+      ],
+    );
     for (const r of result.rows) {
       assert.equal(r.summary.n_cases, 2);
-      assert.ok(existsSync(join(r.runDir, 'checkpoint_best.safetensors')) && existsSync(join(r.runDir, 'test_test', 'summary.json')));
+      assert.ok(
+        existsSync(join(r.runDir, 'checkpoint_best.safetensors')) &&
+          existsSync(join(r.runDir, 'test_test', 'summary.json')),
+      );
       assert.equal(r.options.feature_scale, 16);
     }
     const md = readFileSync(result.report, 'utf8');
@@ -114,7 +184,13 @@ describe('bench report run', () => {
     assert.ok(existsSync(result.chart) && existsSync(result.errors!));
     assert.ok(lines.some((l) => /VSS_Net on test: DSC/.test(l)));
     await assert.rejects(
-      runModelReport({ dataDir: data, models: ['FR_UNet', 'no-such-net'], budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 }, out: join(dir, 'r2.md'), log: () => {} }),
+      runModelReport({
+        dataDir: data,
+        models: ['FR_UNet', 'no-such-net'],
+        budget: { epochs: 1, patchesPerEpoch: 4, batchSize: 2 },
+        out: join(dir, 'r2.md'),
+        log: () => {},
+      }),
       /unknown model 'no-such-net'/,
     );
     assert.ok(!existsSync(join(dir, 'r2-runs')), 'nothing trained when a model name is wrong');
@@ -124,9 +200,26 @@ describe('bench report run', () => {
     const data = join(dir, 'lines');
     writeLineDataset(data, { training: 2, validation: 2, size: 32, scribbles: true });
     const base = tinyConfig(data);
-    const quietReport = { budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 }, baseConfig: base, split: 'validation' as const, tta: false, log: () => {} };
-    const recipes = await runModelReport({ dataDir: data, models: ['FR_UNet'], recipes: ['fsl', 'pce', 'sscr', 'dmpls'], out: join(dir, 'recipes.md'), ...quietReport });
-    assert.deepEqual(result(recipes), [['fsl', 'full', 'FR_UNet'], ['pce', 'scribble', 'FR_UNet'], ['sscr', 'scribble', 'FR_UNet'], ['dmpls (UNet_CCT)', 'scribble', 'UNet_CCT']]);
+    const quietReport = {
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      baseConfig: base,
+      split: 'validation' as const,
+      tta: false,
+      log: () => {},
+    };
+    const recipes = await runModelReport({
+      dataDir: data,
+      models: ['FR_UNet'],
+      recipes: ['fsl', 'pce', 'sscr', 'dmpls'],
+      out: join(dir, 'recipes.md'),
+      ...quietReport,
+    });
+    assert.deepEqual(result(recipes), [
+      ['fsl', 'full', 'FR_UNet'],
+      ['pce', 'scribble', 'FR_UNet'],
+      ['sscr', 'scribble', 'FR_UNet'],
+      ['dmpls (UNet_CCT)', 'scribble', 'UNet_CCT'],
+    ]);
     const md = readFileSync(recipes.report, 'utf8');
     assert.match(md, /^# DIAS-TS training-recipe benchmark/);
     assert.match(md, /\| Category \| Recipe \| DSC/);
@@ -135,10 +228,27 @@ describe('bench report run', () => {
     assert.ok(!/dmpls \(UNet_CCT\): DSC/.test(md), 'no ratio across different models');
     assert.equal(readRunConfig(recipes.rows[2].runDir).train.recipe, 'sscr');
 
-    const ablation = await runModelReport({ dataDir: data, models: ['FR_UNet'], ablation: 'sscr', out: join(dir, 'ablation.md'), ...quietReport });
-    assert.deepEqual(ablation.rows.map((r) => r.label), ['pCE', '+ self-training', '+ cross pseudo supervision', '+ consistency (SSCR)']);
+    const ablation = await runModelReport({
+      dataDir: data,
+      models: ['FR_UNet'],
+      ablation: 'sscr',
+      out: join(dir, 'ablation.md'),
+      ...quietReport,
+    });
+    assert.deepEqual(
+      ablation.rows.map((r) => r.label),
+      ['pCE', '+ self-training', '+ cross pseudo supervision', '+ consistency (SSCR)'],
+    );
     const sscr = ablation.rows.map((r) => readRunConfig(r.runDir).sscr);
-    assert.deepEqual(sscr.map((c) => [c.pseudoLabels, c.consistency]), [['none', 'none'], ['self', 'none'], ['cross', 'none'], ['cross', 'probability']]);
+    assert.deepEqual(
+      sscr.map((c) => [c.pseudoLabels, c.consistency]),
+      [
+        ['none', 'none'],
+        ['self', 'none'],
+        ['cross', 'none'],
+        ['cross', 'probability'],
+      ],
+    );
     assert.deepEqual(Object.keys(readLog(ablation.rows[0].runDir)[0].train), ['loss', 'pce']);
     assert.match(readFileSync(ablation.report, 'utf8'), /^# DIAS-TS SSCR ablation/);
   });

@@ -16,18 +16,38 @@ test('bench ssl: RPST stages per labelled count, mean teacher, CPS and the upper
     writeLineDataset(data, { training: 2, validation: 2, unlabelled: 2, size: 32 });
     const lines: string[] = [];
     const r = await runSslReport({
-      dataDir: data, model: 'FR_UNet', modelOptions: { feature_scale: 16 }, labelled: [1, 2], iterations: 1, budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
-      baseConfig: tinyConfig(data), out: join(dir, 'ssl.md'), split: 'validation', tta: false, log: (l) => lines.push(l), events: () => ({ log: () => {} }),
+      dataDir: data,
+      model: 'FR_UNet',
+      modelOptions: { feature_scale: 16 },
+      labelled: [1, 2],
+      iterations: 1,
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      baseConfig: tinyConfig(data),
+      out: join(dir, 'ssl.md'),
+      split: 'validation',
+      tta: false,
+      log: (l) => lines.push(l),
+      events: () => ({ log: () => {} }),
     });
-    assert.deepEqual(r.rows.map((x) => x.labelled), [1, 2]);
+    assert.deepEqual(
+      r.rows.map((x) => x.labelled),
+      [1, 2],
+    );
     for (const row of r.rows) {
       assert.equal(row.stages.length, 2, 'teacher and one re-training');
       for (const s of [...row.stages, row.meanTeacher!, row.cps!]) assert.equal(typeof s.mean, 'number');
     }
     const runs = join(dir, 'ssl-runs');
     assert.equal(readRunConfig(join(runs, 'rpst-2')).data.labelled, 2);
-    assert.equal(readRunConfig(join(runs, 'cps-1')).train.epochs, 2, 'baselines train as many epochs as the whole RPST run');
-    assert.ok(existsSync(join(stagePath(join(runs, 'rpst-1'), 1), 'test_validation', 'summary.json')), 'each stage is tested beside its weights');
+    assert.equal(
+      readRunConfig(join(runs, 'cps-1')).train.epochs,
+      2,
+      'baselines train as many epochs as the whole RPST run',
+    );
+    assert.ok(
+      existsSync(join(stagePath(join(runs, 'rpst-1'), 1), 'test_validation', 'summary.json')),
+      'each stage is tested beside its weights',
+    );
     assert.equal(typeof r.upperBound?.mean, 'number');
     const md = readFileSync(r.report, 'utf8');
     assert.match(md, /\| Labelled \| Teacher \| Re-train #1 \| Mean teacher \| CPS \|/);
@@ -41,9 +61,26 @@ test('bench ssl: RPST stages per labelled count, mean teacher, CPS and the upper
 });
 
 test('the ssl table marks nothing it did not measure', () => {
-  const md = sslReportMarkdown([{ labelled: 3, stages: [{ mean: 0.5, std: 0.1 }, { mean: null, std: null }] }], {
-    dataDir: '/d', model: 'UNet', split: 'test', budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 }, iterations: 1, figure: 'c.png', notes: [],
-  });
+  const md = sslReportMarkdown(
+    [
+      {
+        labelled: 3,
+        stages: [
+          { mean: 0.5, std: 0.1 },
+          { mean: null, std: null },
+        ],
+      },
+    ],
+    {
+      dataDir: '/d',
+      model: 'UNet',
+      split: 'test',
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      iterations: 1,
+      figure: 'c.png',
+      notes: [],
+    },
+  );
   assert.match(md, /\| Labelled \| Teacher \| Re-train #1 \|$/m);
   assert.match(md, /\| 3 \| 0\.5000 ± 0\.1000 \| NaN ± NaN \|/);
   assert.ok(!/upper bound/.test(md));

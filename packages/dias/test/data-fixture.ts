@@ -39,6 +39,9 @@ export function writeDiasSequences(root: string, sequences: FixtureSequence[]): 
     const imagesDir = s.flat ? join(root, s.split) : join(root, s.split, 'images');
     for (let k = 0; k < s.frames; k++) writePng(join(imagesDir, `image_s${s.id}_i${k}.png`), w, h, frameValue(s.id, k));
     if (s.label) writePng(join(root, s.split, 'labels', `label_s${s.id}.png`), w, h, (x) => (x === 2 ? 255 : 0));
-    if (s.scribbleSet) writePng(join(root, 'training', s.scribbleSet, `label_s${s.id}.png`), w, h, (x) => (x === 2 ? 1 : x === 0 ? 0 : 255));
+    if (s.scribbleSet)
+      writePng(join(root, 'training', s.scribbleSet, `label_s${s.id}.png`), w, h, (x) =>
+        x === 2 ? 1 : x === 0 ? 0 : 255,
+      );
   }
 }

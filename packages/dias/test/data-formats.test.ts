@@ -41,13 +41,18 @@ describe('.npy stacks', () => {
       assert.deepEqual(Array.from(seq.frames), [1, 2, 3, 4, 5, 6]);
       // Fortran-ordered (2, 3): memory holds columns; element [r][c] at r + 2 c.
       const bytes = encodeNpy([2, 3], Uint8Array.from([1, 4, 2, 5, 3, 6]));
-      const text = new TextDecoder().decode(bytes.subarray(10, 80)).replace("'fortran_order': False", "'fortran_order': True ");
+      const text = new TextDecoder()
+        .decode(bytes.subarray(10, 80))
+        .replace("'fortran_order': False", "'fortran_order': True ");
       const fortran = bytes.slice();
       fortran.set(new TextEncoder().encode(text), 10);
       assert.deepEqual(Array.from(parseNpy(fortran).data), [1, 2, 3, 4, 5, 6]);
       const truncated = join(dir, 'cut.npy');
       writeFileSync(truncated, encodeNpy([4, 4], new Float32Array(16)).subarray(0, 100));
-      await assert.rejects(readSequence(truncated), (e: Error) => e.message.startsWith(truncated) && /truncated/.test(e.message));
+      await assert.rejects(
+        readSequence(truncated),
+        (e: Error) => e.message.startsWith(truncated) && /truncated/.test(e.message),
+      );
       const junk = join(dir, 'junk.npy');
       writeFileSync(junk, 'hello');
       await assert.rejects(readSequence(junk), (e: Error) => e.message.startsWith(junk) && /bad magic/.test(e.message));
@@ -61,15 +66,27 @@ describe('nnU-Net folder', () => {
   test('frames are the channels {case}_{XXXX}.png in order, 0/1 labels, problems for missing channels and labels', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      writeFileSync(join(dir, 'dataset.json'), JSON.stringify({ channel_names: { 0: 'f0', 1: 'f1', 2: 'f2' }, labels: { background: 0, vessel: 1 }, file_ending: '.png' }));
-      for (let c = 0; c < 3; c++) writePng(join(dir, 'imagesTr', `dsa_001_${String(c).padStart(4, '0')}.png`), 5, 3, () => 100 + c);
+      writeFileSync(
+        join(dir, 'dataset.json'),
+        JSON.stringify({
+          channel_names: { 0: 'f0', 1: 'f1', 2: 'f2' },
+          labels: { background: 0, vessel: 1 },
+          file_ending: '.png',
+        }),
+      );
+      for (let c = 0; c < 3; c++)
+        writePng(join(dir, 'imagesTr', `dsa_001_${String(c).padStart(4, '0')}.png`), 5, 3, () => 100 + c);
       writePng(join(dir, 'labelsTr', 'dsa_001.png'), 5, 3, (x) => (x === 1 ? 1 : 0));
-      for (const c of [0, 2]) writePng(join(dir, 'imagesTr', `dsa_002_${String(c).padStart(4, '0')}.png`), 5, 3, () => 7);
+      for (const c of [0, 2])
+        writePng(join(dir, 'imagesTr', `dsa_002_${String(c).padStart(4, '0')}.png`), 5, 3, () => 7);
       writePng(join(dir, 'labelsTr', 'dsa_003.png'), 5, 3, () => 0);
       assert.equal(detectFormat(dir), 'nnunet');
       const seq = await readSequence(dir, { id: 'dsa_001' });
       assert.deepEqual([seq.T, seq.H, seq.W], [3, 3, 5]);
-      assert.deepEqual([0, 1, 2].map((t) => seq.frames[t * 15]), [100, 101, 102]);
+      assert.deepEqual(
+        [0, 1, 2].map((t) => seq.frames[t * 15]),
+        [100, 101, 102],
+      );
       assert.deepEqual(Array.from(seq.label!.subarray(0, 5)), [0, 1, 0, 0, 0]);
       const folder = openNnunetFolder(dir);
       const text = folder.problems.map((p) => `${p.path}: ${p.problem}`).join('\n');
@@ -96,10 +113,18 @@ describe('frame folders and TIFF', () => {
       for (const k of [10, 9, 1, 0]) writePng(join(dir, `frame_${k}.png`), 4, 4, () => k * 10);
       writePng(join(dir, 'label.png'), 4, 4, (x) => (x === 0 ? 255 : 0));
       const seq = await readSequence(dir);
-      assert.deepEqual([0, 1, 2, 3].map((t) => seq.frames[t * 16]), [0, 10, 90, 100]);
-      assert.equal(seq.label!.reduce((a, b) => a + b, 0), 4);
+      assert.deepEqual(
+        [0, 1, 2, 3].map((t) => seq.frames[t * 16]),
+        [0, 10, 90, 100],
+      );
+      assert.equal(
+        seq.label!.reduce((a, b) => a + b, 0),
+        4,
+      );
       writePng(join(dir, 'frame_11.png'), 5, 4, () => 1);
-      await assert.rejects(readSequence(dir), (e: Error) => /frame_11\.png: 5x4, but .*frame_0\.png is 4x4/.test(e.message));
+      await assert.rejects(readSequence(dir), (e: Error) =>
+        /frame_11\.png: 5x4, but .*frame_0\.png is 4x4/.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -114,9 +139,15 @@ describe('frame folders and TIFF', () => {
       writePng(join(dir, 'labels', 'cine.png'), 4, 3, (x) => (x === 3 ? 255 : 0));
       const seq = await readSequence(join(dir, 'images', 'cine.tif'));
       assert.deepEqual([seq.T, seq.H, seq.W], [3, 3, 4]);
-      assert.deepEqual(Array.from(seq.frames), frames16.flatMap((f) => Array.from(f)));
+      assert.deepEqual(
+        Array.from(seq.frames),
+        frames16.flatMap((f) => Array.from(f)),
+      );
       assert.equal(seq.meta.bitDepth, 16);
-      assert.equal(seq.label!.reduce((a, b) => a + b, 0), 3);
+      assert.equal(
+        seq.label!.reduce((a, b) => a + b, 0),
+        3,
+      );
       const eight = decodeTiff(encodeGrayTiff(2, 2, [[0, 64, 128, 255]], 8));
       assert.deepEqual([eight.frames.length, eight.bitDepth, ...eight.frames[0]], [1, 8, 0, 64, 128, 255]);
       const bad = join(dir, 'bad.tif');
@@ -133,7 +164,8 @@ describe('frame folders and TIFF', () => {
   test('16-bit PNG keeps its 0..65535 values; a 0/65535 label is binary', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const png16 = (values: number[]) => encode({ width: 3, height: 1, data: Uint16Array.from(values), channels: 1, depth: 16 });
+      const png16 = (values: number[]) =>
+        encode({ width: 3, height: 1, data: Uint16Array.from(values), channels: 1, depth: 16 });
       mkdirSync(join(dir, 'images'));
       mkdirSync(join(dir, 'labels'));
       writeFileSync(join(dir, 'images', 'x.png'), png16([0, 1000, 65535]));

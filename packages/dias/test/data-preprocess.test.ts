@@ -2,7 +2,14 @@
 // "MIP" is a minimum), mean projection and frame selection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { meanProjection, maxIntensityProjection, minIntensityProjection, parseFrameList, selectFrames, zscoreSequence } from '../src/data/preprocess.js';
+import {
+  meanProjection,
+  maxIntensityProjection,
+  minIntensityProjection,
+  parseFrameList,
+  selectFrames,
+  zscoreSequence,
+} from '../src/data/preprocess.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
 function seq(frames: number[][], meta = {}): DsaSequence {
@@ -13,16 +20,35 @@ function seq(frames: number[][], meta = {}): DsaSequence {
 
 test('z-score uses the mean and population std of all frames together', () => {
   // values 1..8: mean 4.5, population variance 5.25
-  const s = zscoreSequence(seq([[1, 2, 3, 4], [5, 6, 7, 8]]));
+  const s = zscoreSequence(
+    seq([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]),
+  );
   const std = Math.sqrt(5.25);
   Array.from(s.frames).forEach((v, i) => assert.ok(Math.abs(v - (i + 1 - 4.5) / (std + 1e-8)) < 1e-6));
   assert.equal(s.meta.normalised, 'zscore');
   // a constant sequence becomes zeros, not NaN (the + 1e-8)
-  assert.deepEqual(Array.from(zscoreSequence(seq([[3, 3], [3, 3]])).frames), [0, 0, 0, 0]);
+  assert.deepEqual(
+    Array.from(
+      zscoreSequence(
+        seq([
+          [3, 3],
+          [3, 3],
+        ]),
+      ).frames,
+    ),
+    [0, 0, 0, 0],
+  );
 });
 
 test('MinIP keeps the darkest value over time (contrast is dark), MaxIP the brightest, mean the average', () => {
-  const s = seq([[9, 2, 5], [4, 8, 5], [7, 6, 1]]);
+  const s = seq([
+    [9, 2, 5],
+    [4, 8, 5],
+    [7, 6, 1],
+  ]);
   assert.deepEqual(Array.from(minIntensityProjection(s)), [4, 2, 1]);
   assert.deepEqual(Array.from(maxIntensityProjection(s)), [9, 8, 5]);
   assert.deepEqual(Array.from(meanProjection(s)), [20 / 3, 16 / 3, 11 / 3].map(Math.fround));

@@ -16,11 +16,16 @@ const VEPA = join(DATA, 'dsa-frames-vepa8');
 
 describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA}` : false }, () => {
   test('xca-cimat40: 39 images load as T = 1 with their labels, vessels darker than the rest; the grey mask is refused', async () => {
-    const names = readdirSync(join(XCA, 'images')).filter((n) => n.endsWith('.png')).sort();
+    const names = readdirSync(join(XCA, 'images'))
+      .filter((n) => n.endsWith('.png'))
+      .sort();
     assert.equal(names.length, 40);
     // training__29's mask has 18 stray grey pixels: every reader refuses it (as dias data check does) rather than
     // guess a threshold.
-    await assert.rejects(readSequence(join(XCA, 'images', 'training__29.png')), /labels\/training__29\.png: label values must be 0 and 255 \(or 0 and 1\); found 0, 1, 2, .*18 of 90000 pixels/);
+    await assert.rejects(
+      readSequence(join(XCA, 'images', 'training__29.png')),
+      /labels\/training__29\.png: label values must be 0 and 255 \(or 0 and 1\); found 0, 1, 2, .*18 of 90000 pixels/,
+    );
     for (const name of names.filter((n) => n !== 'training__29.png')) {
       const seq = await readSequence(join(XCA, 'images', name));
       assert.deepEqual([seq.T, seq.H, seq.W], [1, 300, 300], name);
@@ -43,7 +48,9 @@ describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA
             continue;
           }
           let near = false;
-          for (let dy = -4; dy <= 4 && !near; dy++) for (let dx = -4; dx <= 4 && !near; dx++) near = label[Math.min(H - 1, Math.max(0, y + dy)) * W + Math.min(W - 1, Math.max(0, x + dx))] === 1;
+          for (let dy = -4; dy <= 4 && !near; dy++)
+            for (let dx = -4; dx <= 4 && !near; dx++)
+              near = label[Math.min(H - 1, Math.max(0, y + dy)) * W + Math.min(W - 1, Math.max(0, x + dx))] === 1;
           if (near) {
             ring++;
             around += seq.frames[p];
@@ -52,17 +59,25 @@ describe('real data', { skip: !existsSync(XCA) || !existsSync(VEPA) ? `no ${DATA
       }
       const fraction = vessel / label.length;
       assert.ok(fraction > 0.01 && fraction < 0.3, `${name}: vessel fraction ${fraction}`);
-      assert.ok(inside / vessel < around / ring - 3, `${name}: vessels (${inside / vessel}) darker than around them (${around / ring})`);
+      assert.ok(
+        inside / vessel < around / ring - 3,
+        `${name}: vessels (${inside / vessel}) darker than around them (${around / ring})`,
+      );
     }
   });
 
   test('dsa-frames-vepa8: single frames; the folder (several patients and views) is no sequence unless listed', async () => {
     const one = await readSequence(join(VEPA, '100al.png'));
     assert.deepEqual([one.T, one.H, one.W, one.label], [1, 1024, 1024, undefined]);
-    await assert.rejects(readSequence(VEPA), /dsa-frames-vepa8: images of \d+ series .*list its frames in order in frames\.txt/);
+    await assert.rejects(
+      readSequence(VEPA),
+      /dsa-frames-vepa8: images of \d+ series .*list its frames in order in frames\.txt/,
+    );
     // Listed in a frames.txt, the 8 frames are a sequence (MinIP and z-score on real pixels).
     const { dir, cleanup } = tempDir();
-    const names = readdirSync(VEPA).filter((n) => n.endsWith('.png')).sort();
+    const names = readdirSync(VEPA)
+      .filter((n) => n.endsWith('.png'))
+      .sort();
     writeFileSync(join(dir, 'frames.txt'), names.map((n) => join(VEPA, n)).join('\n'));
     const all = await readSequence(dir);
     cleanup();

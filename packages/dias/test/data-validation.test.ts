@@ -35,19 +35,32 @@ describe('one label rule for every reader', () => {
       const labelPath = join(root, 'training', 'labels', 'label_s1.png');
       writePng(labelPath, 6, 4, greyLabel);
       const report = checkDataset(root);
-      assert.ok(report.problems.some((p) => p.path === labelPath && LABEL_RULE.test(p.problem)), JSON.stringify(report.problems));
+      assert.ok(
+        report.problems.some((p) => p.path === labelPath && LABEL_RULE.test(p.problem)),
+        JSON.stringify(report.problems),
+      );
       // What train and test read: the same file is an error naming it, not a mask of the 128s.
       const ds = openDiasDataset(root);
-      assert.throws(() => ds.load(ds.find(1)!), (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message));
-      await assert.rejects(readSequence(root, { id: 1 }), (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message));
+      assert.throws(
+        () => ds.load(ds.find(1)!),
+        (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message),
+      );
+      await assert.rejects(
+        readSequence(root, { id: 1 }),
+        (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message),
+      );
 
       const folder = join(dir, 'folder');
       for (let k = 0; k < 3; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 100);
       writePng(join(folder, 'label.png'), 6, 4, greyLabel);
-      await assert.rejects(readSequence(folder), (e: Error) => e.message.startsWith(join(folder, 'label.png')) && LABEL_RULE.test(e.message));
+      await assert.rejects(
+        readSequence(folder),
+        (e: Error) => e.message.startsWith(join(folder, 'label.png')) && LABEL_RULE.test(e.message),
+      );
 
       const nn = join(dir, 'nnunet');
-      for (let c = 0; c < 2; c++) writePng(join(nn, 'imagesTr', `case_${String(c).padStart(4, '0')}.png`), 6, 4, () => 9);
+      for (let c = 0; c < 2; c++)
+        writePng(join(nn, 'imagesTr', `case_${String(c).padStart(4, '0')}.png`), 6, 4, () => 9);
       writePng(join(nn, 'labelsTr', 'case.png'), 6, 4, greyLabel);
       await assert.rejects(readSequence(nn, { id: 'case' }), LABEL_RULE);
 
@@ -61,10 +74,16 @@ describe('one label rule for every reader', () => {
       await assert.rejects(readSequence(join(dir, 'single', 'images', 'x.png')), LABEL_RULE);
 
       // dias metrics --gt: a PNG is held to the same rule (it was binarised at >= 128); an .npy too.
-      assert.throws(() => readGroundTruth(labelPath), (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message));
+      assert.throws(
+        () => readGroundTruth(labelPath),
+        (e: Error) => e.message.startsWith(labelPath) && LABEL_RULE.test(e.message),
+      );
       const gtNpy = join(dir, 'gt.npy');
       writeFileSync(gtNpy, encodeNpy([2, 3], Uint8Array.from([0, 1, 128, 0, 0, 0])));
-      assert.throws(() => readGroundTruth(gtNpy), (e: Error) => e.message.startsWith(gtNpy) && LABEL_RULE.test(e.message));
+      assert.throws(
+        () => readGroundTruth(gtNpy),
+        (e: Error) => e.message.startsWith(gtNpy) && LABEL_RULE.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -73,12 +92,20 @@ describe('one label rule for every reader', () => {
   test('0/255, 0/1 and all-background labels read as 0/1 by the sequence readers and by metrics', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      for (const [name, value] of [['a', 255], ['b', 1], ['c', 0]] as const) {
+      for (const [name, value] of [
+        ['a', 255],
+        ['b', 1],
+        ['c', 0],
+      ] as const) {
         writePng(join(dir, name, 'images', 'x.png'), 4, 2, () => 9);
         writePng(join(dir, name, 'labels', 'x.png'), 4, 2, (x) => (x === 0 ? value : 0));
         const seq = await readSequence(join(dir, name, 'images', 'x.png'));
         assert.deepEqual(Array.from(seq.label!), [value ? 1 : 0, 0, 0, 0, value ? 1 : 0, 0, 0, 0], name);
-        assert.deepEqual(Array.from(readGroundTruth(join(dir, name, 'labels', 'x.png')).data), Array.from(seq.label!), name);
+        assert.deepEqual(
+          Array.from(readGroundTruth(join(dir, name, 'labels', 'x.png')).data),
+          Array.from(seq.label!),
+          name,
+        );
       }
     } finally {
       cleanup();
@@ -89,7 +116,10 @@ describe('one label rule for every reader', () => {
 /** A 16-bit grey PNG of width x height, every pixel `value`. */
 function writePng16(path: string, width: number, height: number, value: number): void {
   mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, encode({ width, height, data: new Uint16Array(width * height).fill(value), channels: 1, depth: 16 }));
+  writeFileSync(
+    path,
+    encode({ width, height, data: new Uint16Array(width * height).fill(value), channels: 1, depth: 16 }),
+  );
 }
 
 describe('one bit depth per sequence', () => {
@@ -102,11 +132,20 @@ describe('one bit depth per sequence', () => {
       writePng16(odd, 6, 4, 30000);
       const depth = /16-bit, but .*image_s1_i0\.png is 8-bit \(frames of a sequence must share a bit depth\)/;
       const report = checkDataset(root);
-      assert.ok(report.problems.some((p) => p.path === odd && depth.test(`${p.path}: ${p.problem}`)), JSON.stringify(report.problems));
+      assert.ok(
+        report.problems.some((p) => p.path === odd && depth.test(`${p.path}: ${p.problem}`)),
+        JSON.stringify(report.problems),
+      );
       assert.equal(report.ok, false);
       const ds = openDiasDataset(root);
-      assert.throws(() => ds.load(ds.find(1)!), (e: Error) => e.message.startsWith(odd) && depth.test(e.message));
-      await assert.rejects(readSequence(root, { id: 1 }), (e: Error) => e.message.startsWith(odd) && depth.test(e.message));
+      assert.throws(
+        () => ds.load(ds.find(1)!),
+        (e: Error) => e.message.startsWith(odd) && depth.test(e.message),
+      );
+      await assert.rejects(
+        readSequence(root, { id: 1 }),
+        (e: Error) => e.message.startsWith(odd) && depth.test(e.message),
+      );
 
       const folder = join(dir, 'folder');
       for (let k = 0; k < 3; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 100);
@@ -141,12 +180,16 @@ describe('which files of a folder are frames', () => {
       const folder = join(dir, 'run7');
       for (let k = 0; k < 4; k++) writePng(join(folder, `frame_${k}.png`), 6, 4, () => 10 * k);
       // What `dias segment run7 --out run7` wrote there before, and a stray picture.
-      for (const f of ['run7_mask.png', 'run7_prob.png', 'run7_overlay.png', 'notes.png']) writePng(join(folder, f), 6, 4, () => 255);
+      for (const f of ['run7_mask.png', 'run7_prob.png', 'run7_overlay.png', 'notes.png'])
+        writePng(join(folder, f), 6, 4, () => 255);
       const seq = await readSequence(folder);
       assert.deepEqual([seq.T, ...[0, 1, 2, 3].map((t) => seq.frames[t * 24])], [4, 0, 10, 20, 30]);
       const warnings = seq.meta.warnings ?? [];
       assert.equal(warnings.length, 1, warnings.join('\n'));
-      assert.match(warnings[0], /4 images are not frame_#\.png frames and were left out: notes\.png, run7_mask\.png, run7_overlay\.png, run7_prob\.png/);
+      assert.match(
+        warnings[0],
+        /4 images are not frame_#\.png frames and were left out: notes\.png, run7_mask\.png, run7_overlay\.png, run7_prob\.png/,
+      );
       // data show passes the warning on.
       const shown = await dataCli('show', folder, '--out', join(dir, 'sheet.png'));
       assert.equal(shown.code, 0);
@@ -160,14 +203,29 @@ describe('which files of a folder are frames', () => {
     const { dir, cleanup } = tempDir();
     try {
       // As dsa-frames-vepa8: unrelated frames named {patient}{a|b}{f|l}.png.
-      for (const name of ['100al', '101al', '102al', '100bl', '102bl', '102af', '103af']) writePng(join(dir, `${name}.png`), 6, 4, () => 50);
-      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(dir) && /images of 3 series \(#af\.png: 2, #al\.png: 3, #bl\.png: 2\); put one sequence in a folder, or list its frames in order in frames\.txt/.test(e.message));
+      for (const name of ['100al', '101al', '102al', '100bl', '102bl', '102af', '103af'])
+        writePng(join(dir, `${name}.png`), 6, 4, () => 50);
+      await assert.rejects(
+        readSequence(dir),
+        (e: Error) =>
+          e.message.startsWith(dir) &&
+          /images of 3 series \(#af\.png: 2, #al\.png: 3, #bl\.png: 2\); put one sequence in a folder, or list its frames in order in frames\.txt/.test(
+            e.message,
+          ),
+      );
       writeFileSync(join(dir, 'frames.txt'), '# the lateral run\n102al.png\n100al.png\n\n101al.png\n');
       const seq = await readSequence(dir);
       assert.equal(seq.T, 3);
-      assert.deepEqual((seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)), ['102al.png', '100al.png', '101al.png']);
+      assert.deepEqual(
+        (seq.meta.frameFiles as string[]).map((f) => f.slice(dir.length + 1)),
+        ['102al.png', '100al.png', '101al.png'],
+      );
       writeFileSync(join(dir, 'frames.txt'), '100al.png\nmissing.png\n');
-      await assert.rejects(readSequence(dir), (e: Error) => e.message.startsWith(join(dir, 'frames.txt')) && /line 2: missing\.png: no such file/.test(e.message));
+      await assert.rejects(
+        readSequence(dir),
+        (e: Error) =>
+          e.message.startsWith(join(dir, 'frames.txt')) && /line 2: missing\.png: no such file/.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -196,9 +254,15 @@ describe('which files of a folder are frames', () => {
       const weights = join(dir, 'w.safetensors');
       writeFileSync(weights, 'x');
       for (const out of [folder, join(folder, 'out')]) {
-        await assert.rejects(segmentCommand.run(['--weights', weights, folder, '--out', out]), (e: Error) => e instanceof UsageError && /--out .* is inside the input folder .*frames/.test(e.message));
+        await assert.rejects(
+          segmentCommand.run(['--weights', weights, folder, '--out', out]),
+          (e: Error) => e instanceof UsageError && /--out .* is inside the input folder .*frames/.test(e.message),
+        );
       }
-      await assert.rejects(dataCli('show', folder, '--out', join(folder, 'sheet.png')), (e: Error) => e instanceof UsageError && /--out .*sheet\.png is inside the input folder/.test(e.message));
+      await assert.rejects(
+        dataCli('show', folder, '--out', join(folder, 'sheet.png')),
+        (e: Error) => e instanceof UsageError && /--out .*sheet\.png is inside the input folder/.test(e.message),
+      );
     } finally {
       cleanup();
     }
@@ -247,28 +311,42 @@ describe('--subtract on an input that is already DSA', () => {
     try {
       const root = join(dir, 'dias');
       writeDiasSequences(root, [{ split: 'test', id: 4, frames: 4, label: true }]);
-      await assert.rejects(readSequence(root, { id: 4, subtract: 'auto' }), (e: Error) => /s4: a DIAS sequence, already subtracted \(DSA\); --subtract is for unsubtracted cines/.test(e.message));
-      await assert.rejects(readSequence(join(root, 'test', 'images', 'image_s4_i0.png'), { subtract: 0 }), /already subtracted/);
+      await assert.rejects(readSequence(root, { id: 4, subtract: 'auto' }), (e: Error) =>
+        /s4: a DIAS sequence, already subtracted \(DSA\); --subtract is for unsubtracted cines/.test(e.message),
+      );
+      await assert.rejects(
+        readSequence(join(root, 'test', 'images', 'image_s4_i0.png'), { subtract: 0 }),
+        /already subtracted/,
+      );
       const dcm = join(dir, 'dsa.dcm');
-      writeFileSync(dcm, writeDicom({
-        '00080008': { vr: 'CS', value: 'DERIVED\\PRIMARY\\SINGLE PLANE\\SUBTRACTED' },
-        '00080060': { vr: 'CS', value: 'XA' },
-        '00280002': { vr: 'US', value: [1] },
-        '00280004': { vr: 'CS', value: 'MONOCHROME2' },
-        '00280008': { vr: 'IS', value: '2' },
-        '00280010': { vr: 'US', value: [2] },
-        '00280011': { vr: 'US', value: [2] },
-        '00280100': { vr: 'US', value: [8] },
-        '00280101': { vr: 'US', value: [8] },
-        '00280103': { vr: 'US', value: [0] },
-        '7fe00010': { vr: 'OB', value: Uint8Array.from([9, 9, 9, 9, 5, 5, 5, 5]) },
-      }));
-      await assert.rejects(readSequence(dcm, { subtract: 'auto' }), (e: Error) => e.message.startsWith(dcm) && /marked SUBTRACTED \(ImageType\), already DSA/.test(e.message));
+      writeFileSync(
+        dcm,
+        writeDicom({
+          '00080008': { vr: 'CS', value: 'DERIVED\\PRIMARY\\SINGLE PLANE\\SUBTRACTED' },
+          '00080060': { vr: 'CS', value: 'XA' },
+          '00280002': { vr: 'US', value: [1] },
+          '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+          '00280008': { vr: 'IS', value: '2' },
+          '00280010': { vr: 'US', value: [2] },
+          '00280011': { vr: 'US', value: [2] },
+          '00280100': { vr: 'US', value: [8] },
+          '00280101': { vr: 'US', value: [8] },
+          '00280103': { vr: 'US', value: [0] },
+          '7fe00010': { vr: 'OB', value: Uint8Array.from([9, 9, 9, 9, 5, 5, 5, 5]) },
+        }),
+      );
+      await assert.rejects(
+        readSequence(dcm, { subtract: 'auto' }),
+        (e: Error) => e.message.startsWith(dcm) && /marked SUBTRACTED \(ImageType\), already DSA/.test(e.message),
+      );
       assert.equal((await readSequence(dcm)).T, 2);
       const npy = join(dir, 'stack.npy');
       writeFileSync(npy, encodeNpy([2, 2, 2], Float32Array.from([9, 9, 9, 9, 5, 5, 5, 5])));
       const seq = await readSequence(npy, { subtract: 'auto' });
-      assert.match((seq.meta.warnings ?? []).join('\n'), /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/);
+      assert.match(
+        (seq.meta.warnings ?? []).join('\n'),
+        /stack\.npy: nothing says whether it is subtracted; subtracted mask frame 0 as --subtract asked \(if it is DSA already, as the \.npy stacks of the DIAS release are, drop --subtract\)/,
+      );
     } finally {
       cleanup();
     }
@@ -287,13 +365,28 @@ describe('resampling a sequence says what it started from', () => {
       ]);
       const ds = openDiasDataset(dir);
       const [one, eleven, five, eight] = [1, 2, 3, 4].map((id) => ds.load(ds.find(id)!, { frames: 8 }));
-      assert.deepEqual([one, eleven, five, eight].map((s) => [s.T, s.meta.resampledFrom]), [[8, 1], [8, 11], [8, 5], [8, undefined]]);
-      assert.deepEqual(one.meta.warnings, ['s1 (training): 1 frame resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)']);
-      assert.deepEqual(eleven.meta.warnings, ['s2 (training): 11 frames resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)']);
+      assert.deepEqual(
+        [one, eleven, five, eight].map((s) => [s.T, s.meta.resampledFrom]),
+        [
+          [8, 1],
+          [8, 11],
+          [8, 5],
+          [8, undefined],
+        ],
+      );
+      assert.deepEqual(one.meta.warnings, [
+        's1 (training): 1 frame resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)',
+      ]);
+      assert.deepEqual(eleven.meta.warnings, [
+        's2 (training): 11 frames resampled to 8; DIAS sequences have 4 to 9 (dias data check flags it)',
+      ]);
       assert.equal(five.meta.warnings, undefined);
       // The one line a training run prints for all of them.
       const note = frameCountNote([one, eleven, five, eight], 8);
-      assert.equal(note, '2 sequences resampled to 8 frames from counts outside DIAS\'s 4 to 9: s1 (1 frame), s2 (11 frames); dias data check flags them');
+      assert.equal(
+        note,
+        "2 sequences resampled to 8 frames from counts outside DIAS's 4 to 9: s1 (1 frame), s2 (11 frames); dias data check flags them",
+      );
       assert.equal(frameCountNote([five, eight], 8), undefined);
     } finally {
       cleanup();
@@ -311,11 +404,19 @@ describe('a pixel-count limit for every decoder', () => {
     return bytes;
   }
   const over = (name: string, what: string, limit: number) =>
-    new RegExp(`${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${what} is \\d+ pixels, more than the limit of ${limit}; --max-pixels N \\(or DIAS_MAX_PIXELS=N\\) raises it`);
+    new RegExp(
+      `${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${what} is \\d+ pixels, more than the limit of ${limit}; --max-pixels N \\(or DIAS_MAX_PIXELS=N\\) raises it`,
+    );
 
   test('a PNG header claiming 100000x100000 is refused before anything is allocated', () => {
-    assert.throws(() => decodeGrayPng(pngClaiming(100000, 100000), 'huge.png'), over('huge.png', '100000x100000', maxPixels()));
-    assert.throws(() => decodeGrayPng(pngClaiming(20000, 20000), 'big.png'), over('big.png', '20000x20000', maxPixels()));
+    assert.throws(
+      () => decodeGrayPng(pngClaiming(100000, 100000), 'huge.png'),
+      over('huge.png', '100000x100000', maxPixels()),
+    );
+    assert.throws(
+      () => decodeGrayPng(pngClaiming(20000, 20000), 'big.png'),
+      over('big.png', '20000x20000', maxPixels()),
+    );
   });
 
   test('PNG, TIFF, NPY (sequences and maps) and DICOM all stop at a lowered limit, and read below it', async () => {
@@ -323,7 +424,10 @@ describe('a pixel-count limit for every decoder', () => {
     const before = maxPixels();
     try {
       setMaxPixels(100);
-      assert.throws(() => decodeGrayPng(encodeGrayPng(20, 20, new Float32Array(400)), 'a.png'), over('a.png', '20x20', 100));
+      assert.throws(
+        () => decodeGrayPng(encodeGrayPng(20, 20, new Float32Array(400)), 'a.png'),
+        over('a.png', '20x20', 100),
+      );
       assert.equal(decodeGrayPng(encodeGrayPng(10, 10, new Float32Array(100)), 'ok.png').width, 10);
       const tiff = join(dir, 't.tif');
       writeFileSync(tiff, encodeGrayTiff(8, 8, [new Float32Array(64), new Float32Array(64)]));
@@ -358,27 +462,40 @@ describe('a pixel-count limit for every decoder', () => {
 });
 
 describe('DICOM errors say what is wrong', () => {
-  const cine = (pixels: Uint8Array) => writeDicom({
-    '00080060': { vr: 'CS', value: 'XA' },
-    '00280002': { vr: 'US', value: [1] },
-    '00280004': { vr: 'CS', value: 'MONOCHROME2' },
-    '00280008': { vr: 'IS', value: '2' },
-    '00280010': { vr: 'US', value: [4] },
-    '00280011': { vr: 'US', value: [4] },
-    '00280100': { vr: 'US', value: [8] },
-    '00280101': { vr: 'US', value: [8] },
-    '00280103': { vr: 'US', value: [0] },
-    '7fe00010': { vr: 'OB', value: pixels },
-  });
+  const cine = (pixels: Uint8Array) =>
+    writeDicom({
+      '00080060': { vr: 'CS', value: 'XA' },
+      '00280002': { vr: 'US', value: [1] },
+      '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+      '00280008': { vr: 'IS', value: '2' },
+      '00280010': { vr: 'US', value: [4] },
+      '00280011': { vr: 'US', value: [4] },
+      '00280100': { vr: 'US', value: [8] },
+      '00280101': { vr: 'US', value: [8] },
+      '00280103': { vr: 'US', value: [0] },
+      '7fe00010': { vr: 'OB', value: pixels },
+    });
 
-  test('cut inside the pixel data, or an element longer than the file: the parser\'s reason, not [object Object]', async () => {
+  test("cut inside the pixel data, or an element longer than the file: the parser's reason, not [object Object]", async () => {
     const whole = cine(new Uint8Array(32).fill(7));
     const cut = whole.subarray(0, whole.length - 10);
-    await assert.rejects(decodeDicom(cut, 'cut.dcm'), (e: Error) => e.message.startsWith('cut.dcm: ') && !/object Object/.test(e.message) && /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message));
+    await assert.rejects(
+      decodeDicom(cut, 'cut.dcm'),
+      (e: Error) =>
+        e.message.startsWith('cut.dcm: ') &&
+        !/object Object/.test(e.message) &&
+        /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message),
+    );
     const impossible = whole.slice();
     // The pixel data element's 4-byte length (after tag, VR and 2 reserved bytes) claims 4 GB.
     const at = impossible.length - 32 - 4;
     new DataView(impossible.buffer).setUint32(at, 0xfffffff0, true);
-    await assert.rejects(decodeDicom(impossible, 'long.dcm'), (e: Error) => e.message.startsWith('long.dcm: ') && !/object Object/.test(e.message) && /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message));
+    await assert.rejects(
+      decodeDicom(impossible, 'long.dcm'),
+      (e: Error) =>
+        e.message.startsWith('long.dcm: ') &&
+        !/object Object/.test(e.message) &&
+        /truncated or corrupt DICOM: an element runs past the end of the file/.test(e.message),
+    );
   });
 });

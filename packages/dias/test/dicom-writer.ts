@@ -54,7 +54,11 @@ function item(tag: number, body: Uint8Array): Uint8Array {
 /** Encapsulated pixel data: an empty basic offset table, then one fragment per frame. */
 export function encapsulated(frames: Uint8Array[]): DicomValue & { encapsulated: true } {
   const padded = frames.map((f) => (f.length % 2 ? Uint8Array.from([...f, 0]) : f));
-  const body = concat([item(0xe000, new Uint8Array(0)), ...padded.map((f) => item(0xe000, f)), item(0xe0dd, new Uint8Array(0))]);
+  const body = concat([
+    item(0xe000, new Uint8Array(0)),
+    ...padded.map((f) => item(0xe000, f)),
+    item(0xe0dd, new Uint8Array(0)),
+  ]);
   return { vr: 'OB', value: body, encapsulated: true };
 }
 
@@ -89,7 +93,12 @@ export function packBits(bytes: Uint8Array): Uint8Array {
       continue;
     }
     const start = i;
-    while (i < bytes.length && i - start < 128 && !(i + 2 < bytes.length && bytes[i] === bytes[i + 1] && bytes[i] === bytes[i + 2])) i++;
+    while (
+      i < bytes.length &&
+      i - start < 128 &&
+      !(i + 2 < bytes.length && bytes[i] === bytes[i + 1] && bytes[i] === bytes[i + 2])
+    )
+      i++;
     out.push(i - start - 1, ...bytes.subarray(start, i));
   }
   return Uint8Array.from(out);

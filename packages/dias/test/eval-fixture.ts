@@ -17,16 +17,23 @@ export function vesselAt(n: number, x: number, y: number): boolean {
 /** Frame k of sequence n: background 150 with mild texture; vessels darken as the contrast arrives. */
 export function frameGrey(n: number, k: number, frames: number): (x: number, y: number) => number {
   const fill = Math.min(1, (k + 1) / (frames / 2));
-  return (x, y) => Math.round(150 + 10 * Math.sin(x * 0.7 + n) * Math.cos(y * 0.5) - (vesselAt(n, x, y) ? 90 * fill : 0));
+  return (x, y) =>
+    Math.round(150 + 10 * Math.sin(x * 0.7 + n) * Math.cos(y * 0.5) - (vesselAt(n, x, y) ? 90 * fill : 0));
 }
 
 /** DIAS layout under root: `count` labelled sequences per split, W x H, `frames` frames each. */
-export function writeTinyDataset(root: string, o: { splits?: Record<string, number>; width?: number; height?: number; frames?: number } = {}): void {
-  const W = o.width ?? 64, H = o.height ?? 48, T = o.frames ?? 8;
+export function writeTinyDataset(
+  root: string,
+  o: { splits?: Record<string, number>; width?: number; height?: number; frames?: number } = {},
+): void {
+  const W = o.width ?? 64,
+    H = o.height ?? 48,
+    T = o.frames ?? 8;
   let id = 0;
   for (const [split, count] of Object.entries(o.splits ?? { training: 2, test: 2 })) {
     for (let c = 0; c < count; c++, id++) {
-      for (let k = 0; k < T; k++) writePng(join(root, split, 'images', `image_s${id}_i${k}.png`), W, H, frameGrey(id, k, T));
+      for (let k = 0; k < T; k++)
+        writePng(join(root, split, 'images', `image_s${id}_i${k}.png`), W, H, frameGrey(id, k, T));
       writePng(join(root, split, 'labels', `label_s${id}.png`), W, H, (x, y) => (vesselAt(id, x, y) ? 255 : 0));
     }
   }

@@ -18,7 +18,10 @@ class PixelLinear2d extends nn.Module implements SegmentationModel {
     this.conv = this.registerModule('conv', new nn.Conv2d(w.length, 2, 1));
     const weight = new Float32Array(2 * w.length);
     weight.set(w, w.length);
-    this.loadStateDict({ 'conv.weight': fromTypedArray(weight, [2, w.length, 1, 1]), 'conv.bias': fromTypedArray(new Float32Array([0, b]), [2]) });
+    this.loadStateDict({
+      'conv.weight': fromTypedArray(weight, [2, w.length, 1, 1]),
+      'conv.bias': fromTypedArray(new Float32Array([0, b]), [2]),
+    });
   }
   forward(x: Tensor): Tensor {
     return this.conv.forward(x);
@@ -34,7 +37,10 @@ class PixelLinear3d extends nn.Module implements SegmentationModel {
     this.conv = this.registerModule('conv', new nn.Conv3d(1, 2, [T, 1, 1]));
     const weight = new Float32Array(2 * T);
     weight.set(w, T);
-    this.loadStateDict({ 'conv.weight': fromTypedArray(weight, [2, 1, T, 1, 1]), 'conv.bias': fromTypedArray(new Float32Array([0, b]), [2]) });
+    this.loadStateDict({
+      'conv.weight': fromTypedArray(weight, [2, 1, T, 1, 1]),
+      'conv.bias': fromTypedArray(new Float32Array([0, b]), [2]),
+    });
   }
   forward(x: Tensor): Tensor {
     return scope(() => this.conv.forward(x).squeeze(2));
@@ -57,8 +63,17 @@ class Lopsided extends nn.Module implements SegmentationModel {
 }
 
 const spec = (kind: '2d' | '3d->2d', T: number): ModelSpec => ({
-  name: `test-${kind}`, kind, aliases: [], summary: '', frames: () => T, sizeMultiple: 1, defaults: {}, officialDefaults: {},
-  build: () => { throw new Error('not used'); },
+  name: `test-${kind}`,
+  kind,
+  aliases: [],
+  summary: '',
+  frames: () => T,
+  sizeMultiple: 1,
+  defaults: {},
+  officialDefaults: {},
+  build: () => {
+    throw new Error('not used');
+  },
 });
 
 function sequence(T: number, H: number, W: number, seed = 1): DsaSequence {
@@ -92,7 +107,8 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 function flipLR(x: Float32Array, planes: number, H: number, W: number): Float32Array {
   const out = new Float32Array(x.length);
-  for (let p = 0; p < planes; p++) for (let y = 0; y < H; y++) for (let c = 0; c < W; c++) out[(p * H + y) * W + c] = x[(p * H + y) * W + (W - 1 - c)];
+  for (let p = 0; p < planes; p++)
+    for (let y = 0; y < H; y++) for (let c = 0; c < W; c++) out[(p * H + y) * W + c] = x[(p * H + y) * W + (W - 1 - c)];
   return out;
 }
 
@@ -104,9 +120,19 @@ describe('predictSequence', () => {
     const [T, H, W] = [8, 70, 101];
     const seq = sequence(T, H, W);
     const want = expected(seq.frames, T, H, W, w, b);
-    const m2 = new PixelLinear2d(w, b), m3 = new PixelLinear3d(w, b);
-    for (const [model, kind] of [[m2, '2d'], [m3, '3d->2d']] as const) {
-      for (const o of [{}, { tta: false }, { stride: 64, tta: false }, { blend: 'gaussian' as const, stride: 16 }, { tiling: 'fit' as const, batchSize: 3 }]) {
+    const m2 = new PixelLinear2d(w, b),
+      m3 = new PixelLinear3d(w, b);
+    for (const [model, kind] of [
+      [m2, '2d'],
+      [m3, '3d->2d'],
+    ] as const) {
+      for (const o of [
+        {},
+        { tta: false },
+        { stride: 64, tta: false },
+        { blend: 'gaussian' as const, stride: 16 },
+        { tiling: 'fit' as const, batchSize: 3 },
+      ]) {
         const prob = predictSequence(model, spec(kind, T), seq, o);
         assert.equal(prob.length, H * W);
         assert.ok(maxDiff(prob, want) < 2e-6, `${kind} ${JSON.stringify(o)}: ${maxDiff(prob, want)}`);
@@ -116,7 +142,7 @@ describe('predictSequence', () => {
     m3.dispose();
   });
 
-  test('a sequence with another frame count is resampled to the model\'s along time, then z-scored', () => {
+  test("a sequence with another frame count is resampled to the model's along time, then z-scored", () => {
     const [H, W] = [40, 33];
     const seq = sequence(5, H, W, 3);
     const model = new PixelLinear2d(w, b);
@@ -134,7 +160,12 @@ describe('predictSequence', () => {
     const prepared = prepareSequence(seq);
     assert.equal(prepared.meta.normalised, 'zscore');
     assert.equal(prepareSequence(prepared), prepared);
-    assert.ok(maxDiff(predictSequence(model, spec('2d', 8), prepared, { tta: false }), predictSequence(model, spec('2d', 8), seq, { tta: false })) < 1e-6);
+    assert.ok(
+      maxDiff(
+        predictSequence(model, spec('2d', 8), prepared, { tta: false }),
+        predictSequence(model, spec('2d', 8), seq, { tta: false }),
+      ) < 1e-6,
+    );
     model.dispose();
   });
 
@@ -147,7 +178,10 @@ describe('predictSequence', () => {
     const s = spec('2d', T);
     const o = { tiling: 'fit' as const };
     const withTta = maxDiff(flipLR(predictSequence(model, s, mirrored, o), 1, H, W), predictSequence(model, s, seq, o));
-    const without = maxDiff(flipLR(predictSequence(model, s, mirrored, { ...o, tta: false }), 1, H, W), predictSequence(model, s, seq, { ...o, tta: false }));
+    const without = maxDiff(
+      flipLR(predictSequence(model, s, mirrored, { ...o, tta: false }), 1, H, W),
+      predictSequence(model, s, seq, { ...o, tta: false }),
+    );
     assert.ok(withTta < 1e-5, `TTA: ${withTta}`);
     assert.ok(without > 1e-2, `no TTA: ${without}`);
     model.dispose();
@@ -156,7 +190,11 @@ describe('predictSequence', () => {
   test('progress counts every patch; wrong logits shapes and patch sizes are named', () => {
     const model = new PixelLinear2d(w, b);
     const seen: number[] = [];
-    predictSequence(model, spec('2d', 8), sequence(8, 70, 101), { tta: false, batchSize: 5, onProgress: (d, t) => seen.push(d, t) });
+    predictSequence(model, spec('2d', 8), sequence(8, 70, 101), {
+      tta: false,
+      batchSize: 5,
+      onProgress: (d, t) => seen.push(d, t),
+    });
     const total = new Predictor(model, spec('2d', 8)).patchCount(70, 101);
     assert.equal(total, 2 * 3); // padded to 96 x 128 (official: stride - (n - 64) % stride), corners every 32
     assert.deepEqual(seen.slice(-2), [total, total]);
@@ -165,8 +203,14 @@ describe('predictSequence', () => {
         return x.narrow(1, 0, 2).narrow(2, 0, 10);
       }
     })();
-    assert.throws(() => predictSequence(bad, spec('2d', 8), sequence(8, 64, 64)), /expected logits \[\d+, classes, 64, 64\], got/);
-    assert.throws(() => predictSequence(model, { ...spec('2d', 8), sizeMultiple: 16 }, sequence(8, 64, 64), { patchSize: 40 }), /multiple of 16/);
+    assert.throws(
+      () => predictSequence(bad, spec('2d', 8), sequence(8, 64, 64)),
+      /expected logits \[\d+, classes, 64, 64\], got/,
+    );
+    assert.throws(
+      () => predictSequence(model, { ...spec('2d', 8), sizeMultiple: 16 }, sequence(8, 64, 64), { patchSize: 40 }),
+      /multiple of 16/,
+    );
     model.dispose();
   });
 });

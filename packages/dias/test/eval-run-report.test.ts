@@ -59,7 +59,10 @@ describe('run report', () => {
     const out = join(dir, 'report.md');
     assert.equal(await testCommand.run(['--run', run, '--report', out, '--no-tta', '--no-progress']), 0);
     const printed = log.mock.calls.map((c) => String(c.arguments[0])).join('\n');
-    assert.match(printed, /run report: .*report\.md \(test DSC 0\.\d{4}; baselines: all background 0\.0000, all vessel 0\.\d{4}, MinIP \+ Otsu 1\.0000\)/);
+    assert.match(
+      printed,
+      /run report: .*report\.md \(test DSC 0\.\d{4}; baselines: all background 0\.0000, all vessel 0\.\d{4}, MinIP \+ Otsu 1\.0000\)/,
+    );
     const md = readFileSync(out, 'utf8');
     assert.match(md, /^# FR_UNet on test/);
     assert.match(md, /\| \*\*FR_UNet\*\* \| \*\*0\.\d{4} ± 0\.\d{4}\*\*/);
@@ -72,7 +75,10 @@ describe('run report', () => {
   });
 
   test('a run without test results is an error naming the missing file', () => {
-    assert.throws(() => writeRunReport({ runDir: run, split: 'validation', out: join(dir, 'r2.md') }), /test_validation[/\\]summary\.json: missing \(run dias test/);
+    assert.throws(
+      () => writeRunReport({ runDir: run, split: 'validation', out: join(dir, 'r2.md') }),
+      /test_validation[/\\]summary\.json: missing \(run dias test/,
+    );
     assert.ok(!existsSync(join(dir, 'r2.md')));
   });
 });

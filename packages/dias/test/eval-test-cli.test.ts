@@ -21,7 +21,9 @@ const run = join(dir, 'run');
 after(cleanup);
 
 function dias(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'test', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'test', ...args], {
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,12 +41,17 @@ describe('dias test', () => {
     assert.deepEqual(Object.keys(json), ['mean', 'std', 'per_case']);
     assert.deepEqual(Object.keys(json.mean), [...METRIC_NAMES]);
     assert.deepEqual(Object.keys(json.std), [...METRIC_NAMES]);
-    assert.deepEqual(json.per_case.map((c: { id: string }) => c.id), ['s2', 's3']);
+    assert.deepEqual(
+      json.per_case.map((c: { id: string }) => c.id),
+      ['s2', 's3'],
+    );
     assert.deepEqual(Object.keys(json.per_case[0]), ['id', ...METRIC_NAMES]);
 
     const out = join(run, 'test_test');
     const files = readdirSync(out).sort();
-    for (const id of ['s2', 's3']) for (const kind of ['prob.npy', 'prob.png', 'mask.png', 'error.png', 'overlay.png']) assert.ok(files.includes(`${id}_${kind}`), `${id}_${kind}`);
+    for (const id of ['s2', 's3'])
+      for (const kind of ['prob.npy', 'prob.png', 'mask.png', 'error.png', 'overlay.png'])
+        assert.ok(files.includes(`${id}_${kind}`), `${id}_${kind}`);
     for (const f of ['summary.json', 'metrics.csv', 'summary.md']) assert.ok(files.includes(f), f);
     assert.ok(!readdirSync(run).some((n) => n.includes('partial')), 'no staging folder left');
 
@@ -56,7 +63,10 @@ describe('dias test', () => {
       const label = readGrayPng(join(data, 'test', 'labels', `label_${c.id}.png`)).data;
       const { metrics, prediction } = evaluateImage(prob, label, 64, 48);
       for (const m of METRIC_NAMES) assert.equal(c[m], Number.isNaN(metrics[m]) ? null : metrics[m], `${c.id} ${m}`);
-      assert.deepEqual(Array.from(readGrayPng(join(out, `${c.id}_mask.png`)).data), Array.from(prediction, (v) => v * 255));
+      assert.deepEqual(
+        Array.from(readGrayPng(join(out, `${c.id}_mask.png`)).data),
+        Array.from(prediction, (v) => v * 255),
+      );
     }
     const dsc = json.per_case.map((c: { DSC: number }) => c.DSC);
     assert.ok(Math.abs(json.mean.DSC - (dsc[0] + dsc[1]) / 2) < 1e-12);
@@ -70,7 +80,25 @@ describe('dias test', () => {
 
   test('options reach the report: split, checkpoint, stride, TTA, blend', async (t) => {
     t.mock.method(console, 'log', () => {});
-    assert.equal(await testCommand.run(['--run', run, '--data', data, '--split', 'validation', '--checkpoint', 'latest', '--no-tta', '--stride', '64', '--blend', 'gaussian', '--no-progress']), 0);
+    assert.equal(
+      await testCommand.run([
+        '--run',
+        run,
+        '--data',
+        data,
+        '--split',
+        'validation',
+        '--checkpoint',
+        'latest',
+        '--no-tta',
+        '--stride',
+        '64',
+        '--blend',
+        'gaussian',
+        '--no-progress',
+      ]),
+      0,
+    );
     const summary = JSON.parse(readFileSync(join(run, 'test_validation', 'summary.json'), 'utf8'));
     assert.equal(summary.split, 'validation');
     assert.equal(summary.n_cases, 1);
@@ -98,7 +126,10 @@ describe('dias test', () => {
     writeTinyRun(partial, { dataDir: data, checkpoints: ['latest'] });
     const noBest = dias('--run', partial);
     assert.equal(noBest.code, 2);
-    assert.match(noBest.stderr, /checkpoint_best\.safetensors: no such checkpoint \(the run has checkpoint_latest\.safetensors\)/);
+    assert.match(
+      noBest.stderr,
+      /checkpoint_best\.safetensors: no such checkpoint \(the run has checkpoint_latest\.safetensors\)/,
+    );
     assert.ok(!existsSync(join(partial, 'test_test')));
   });
 

@@ -45,7 +45,25 @@ test('text is 3x5 glyphs with a one-pixel gap; a line joins its end points', () 
 
 test('a rising series runs from the lower left to the upper right of the plot; NaN leaves a gap', () => {
   const c = new RgbCanvas(300, 200, [255, 255, 255]);
-  drawChartPanel(c, { x: 0, y: 0, width: 300, height: 200 }, { title: 'T', series: [{ name: 'UP', color: RED, points: [[1, 0], [2, 1], [3, 2], [4, 3]] }] });
+  drawChartPanel(
+    c,
+    { x: 0, y: 0, width: 300, height: 200 },
+    {
+      title: 'T',
+      series: [
+        {
+          name: 'UP',
+          color: RED,
+          points: [
+            [1, 0],
+            [2, 1],
+            [3, 2],
+            [4, 3],
+          ],
+        },
+      ],
+    },
+  );
   const lowerLeft = pixelsOf(c, RED, { x0: 0, x1: 150, y0: 100, y1: 200 });
   const upperRight = pixelsOf(c, RED, { x0: 150, x1: 300, y0: 0, y1: 100 });
   const upperLeft = pixelsOf(c, RED, { x0: 30, x1: 120, y0: 30, y1: 90 });
@@ -54,9 +72,22 @@ test('a rising series runs from the lower left to the upper right of the plot; N
 
   const gap = new RgbCanvas(300, 200, [255, 255, 255]);
   const joined = new RgbCanvas(300, 200, [255, 255, 255]);
-  const pts = (mid: number) => [[1, 0], [2, mid], [3, 0]] as [number, number][];
-  drawChartPanel(gap, { x: 0, y: 0, width: 300, height: 200 }, { title: 'T', yRange: [0, 1], series: [{ name: 'A', color: RED, points: pts(NaN) }] });
-  drawChartPanel(joined, { x: 0, y: 0, width: 300, height: 200 }, { title: 'T', yRange: [0, 1], series: [{ name: 'A', color: RED, points: pts(1) }] });
+  const pts = (mid: number) =>
+    [
+      [1, 0],
+      [2, mid],
+      [3, 0],
+    ] as [number, number][];
+  drawChartPanel(
+    gap,
+    { x: 0, y: 0, width: 300, height: 200 },
+    { title: 'T', yRange: [0, 1], series: [{ name: 'A', color: RED, points: pts(NaN) }] },
+  );
+  drawChartPanel(
+    joined,
+    { x: 0, y: 0, width: 300, height: 200 },
+    { title: 'T', yRange: [0, 1], series: [{ name: 'A', color: RED, points: pts(1) }] },
+  );
   assert.ok(pixelsOf(gap, RED) < pixelsOf(joined, RED) / 3, 'the NaN point breaks the line into two dots');
 });
 
@@ -67,7 +98,21 @@ test('a non-finite end or axis range draws nothing of it and returns (it used to
   assert.equal(pixelsOf(canvas, RED), 0);
   // An axis range of NaN (a log whose last line had no epoch) falls back to the data's range.
   const chart = new RgbCanvas(200, 120, [255, 255, 255]);
-  const series = [{ name: 'LOSS', color: RED, points: [[1, 0.9], [2, 0.5], [3, 0.4]] as [number, number][] }];
-  drawChartPanel(chart, { x: 0, y: 0, width: 200, height: 120 }, { title: 'LOSS', xLabel: 'EPOCH', xRange: [Number.NaN, Number.NaN], series });
+  const series = [
+    {
+      name: 'LOSS',
+      color: RED,
+      points: [
+        [1, 0.9],
+        [2, 0.5],
+        [3, 0.4],
+      ] as [number, number][],
+    },
+  ];
+  drawChartPanel(
+    chart,
+    { x: 0, y: 0, width: 200, height: 120 },
+    { title: 'LOSS', xLabel: 'EPOCH', xRange: [Number.NaN, Number.NaN], series },
+  );
   assert.ok(pixelsOf(chart, RED) > 20, 'the series is drawn');
 });

@@ -20,7 +20,9 @@ const dir = mkdtempSync(join(tmpdir(), 'dias-metrics-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function dias(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'metrics', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'metrics', ...args], {
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -40,20 +42,39 @@ describe('dias metrics', { skip: !haveReference && 'no shared reference' }, () =
     assert.equal(r.code, 0, r.stderr);
     const got = lastJson(r.stdout);
     assert.deepEqual(Object.keys(got), ['DSC', 'Acc', 'Sen', 'Spe', 'IoU', 'AUC', 'clDice', 'VC']);
-    for (const [k, v] of Object.entries(got)) assert.ok(Math.abs((v as number) - expected[k]) <= 1e-6, `${k}: ${v} vs ${expected[k]}`);
+    for (const [k, v] of Object.entries(got))
+      assert.ok(Math.abs((v as number) - expected[k]) <= 1e-6, `${k}: ${v} vs ${expected[k]}`);
   });
 
   test('PNG inputs: probability /255, ground truth 0/255; --threshold applies; a grey ground truth is refused', () => {
-    const p = loadNpy(prob), g = loadNpy(gt);
+    const p = loadNpy(prob),
+      g = loadNpy(gt);
     const [h, w] = p.shape;
-    const pv = p.toTypedArray() as Float32Array, gv = g.toTypedArray() as Uint8Array;
+    const pv = p.toTypedArray() as Float32Array,
+      gv = g.toTypedArray() as Uint8Array;
     p.dispose();
     g.dispose();
     const grey = Float32Array.from(pv, (v) => Math.round(v * 255));
     writeGrayPng(join(dir, 'prob.png'), w, h, grey);
-    writeGrayPng(join(dir, 'gt.png'), w, h, Float32Array.from(gv, (v) => (v ? 255 : 0)));
-    writeGrayPng(join(dir, 'grey-gt.png'), w, h, Float32Array.from(gv, (v) => (v ? 200 : 60)));
-    const want = evaluateImage(Float64Array.from(grey, (v) => v / 255), gv, w, h, { threshold: 0.4 }).metrics;
+    writeGrayPng(
+      join(dir, 'gt.png'),
+      w,
+      h,
+      Float32Array.from(gv, (v) => (v ? 255 : 0)),
+    );
+    writeGrayPng(
+      join(dir, 'grey-gt.png'),
+      w,
+      h,
+      Float32Array.from(gv, (v) => (v ? 200 : 60)),
+    );
+    const want = evaluateImage(
+      Float64Array.from(grey, (v) => v / 255),
+      gv,
+      w,
+      h,
+      { threshold: 0.4 },
+    ).metrics;
     const r = dias('--prob', join(dir, 'prob.png'), '--gt', join(dir, 'gt.png'), '--threshold', '0.4', '--json');
     assert.equal(r.code, 0, r.stderr);
     const got = lastJson(r.stdout);
@@ -84,7 +105,10 @@ describe('dias metrics', { skip: !haveReference && 'no shared reference' }, () =
       assert.match(e.message, /shape mismatch: .*150x200.*96x96/);
       return true;
     });
-    await assert.rejects(run('--prob', prob, '--gt', prob), /case_dilated_with_gap\.prob\.npy: label values must be 0 and 255 \(or 0 and 1\)/);
+    await assert.rejects(
+      run('--prob', prob, '--gt', prob),
+      /case_dilated_with_gap\.prob\.npy: label values must be 0 and 255 \(or 0 and 1\)/,
+    );
     await assert.rejects(run('--prob', prob), /--gt is required/);
     await assert.rejects(run('--prob', prob, '--gt', gt, '--threshold', 'half'), /--threshold must be a number/);
     await assert.rejects(run('--prob', `${REFERENCE}/cases.json`, '--gt', gt), /expected a \.npy or \.png file/);

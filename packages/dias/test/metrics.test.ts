@@ -32,7 +32,9 @@ function loadCase(name: string): { prob: Float32Array; gt: Uint8Array; shape: nu
 }
 
 describe('golden cases (official DIAS evaluation)', { skip: !haveReference && 'no shared reference' }, () => {
-  const cases: Record<string, GoldenCase> = haveReference ? JSON.parse(readFileSync(`${REFERENCE}/cases.json`, 'utf8')).cases : {};
+  const cases: Record<string, GoldenCase> = haveReference
+    ? JSON.parse(readFileSync(`${REFERENCE}/cases.json`, 'utf8')).cases
+    : {};
   for (const [name, expected] of Object.entries(cases)) {
     test(name, () => {
       const { prob, gt, shape } = loadCase(name);
@@ -45,14 +47,18 @@ describe('golden cases (official DIAS evaluation)', { skip: !haveReference && 'n
         assert.ok(Math.abs(metrics[m] - want) <= 1e-6, `${name} ${m}: ${metrics[m]} vs ${want}`);
       }
       // Skeletons and components are discrete: a single pixel off would show well above rounding.
-      assert.ok(Math.abs(metrics.clDice - (expected.clDice as number)) <= 1e-12, `${name} clDice: ${metrics.clDice} vs ${expected.clDice as number}`);
+      assert.ok(
+        Math.abs(metrics.clDice - (expected.clDice as number)) <= 1e-12,
+        `${name} clDice: ${metrics.clDice} vs ${expected.clDice as number}`,
+      );
       assert.equal(metrics.VC, expected.VC);
     });
   }
 });
 
 describe('hand-made cases', () => {
-  const w = 24, h = 16;
+  const w = 24,
+    h = 16;
   // A Y-shaped vessel, three pixels thick.
   const gt = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) for (let x = 10; x <= 12; x++) gt[y * w + x] = 1;
@@ -86,7 +92,8 @@ describe('hand-made cases', () => {
 
   test('empty prediction and empty ground truth: the undefined metrics are NaN', () => {
     const { metrics } = evaluateImage(new Float32Array(w * h).fill(0.1), new Uint8Array(w * h), w, h);
-    for (const m of ['DSC', 'Sen', 'IoU', 'AUC', 'clDice'] as const) assert.ok(Number.isNaN(metrics[m]), `${m} = ${metrics[m]}`);
+    for (const m of ['DSC', 'Sen', 'IoU', 'AUC', 'clDice'] as const)
+      assert.ok(Number.isNaN(metrics[m]), `${m} = ${metrics[m]}`);
     assert.equal(metrics.Acc, 1);
     assert.equal(metrics.Spe, 1);
     assert.equal(metrics.VC, 1);
@@ -108,7 +115,10 @@ describe('hand-made cases', () => {
   });
 
   test('mismatched sizes and NaN probabilities are errors', () => {
-    assert.throws(() => evaluateImage(new Float32Array(10), new Uint8Array(12), 3, 4), /probability map: 10 pixels, but 3x4 needs 12/);
+    assert.throws(
+      () => evaluateImage(new Float32Array(10), new Uint8Array(12), 3, 4),
+      /probability map: 10 pixels, but 3x4 needs 12/,
+    );
     const nan = new Float32Array(w * h);
     nan[5] = NaN;
     assert.throws(() => evaluateImage(nan, gt, w, h), /pixel 5 is NaN/);
@@ -123,12 +133,16 @@ describe('rocAuc', () => {
     assert.equal(rocAuc([0.1, 0.2, 0.8, 0.9], [1, 1, 0, 0]), 0);
   });
 
-  test('ties change the golden AUC when scores are quantised', { skip: !haveReference && 'no shared reference' }, () => {
-    const smooth = loadCase('noisy_tree');
-    const coarse = loadCase('quantized_ties');
-    assert.deepEqual(smooth.gt, coarse.gt);
-    assert.notEqual(rocAuc(smooth.prob, smooth.gt), rocAuc(coarse.prob, coarse.gt));
-  });
+  test(
+    'ties change the golden AUC when scores are quantised',
+    { skip: !haveReference && 'no shared reference' },
+    () => {
+      const smooth = loadCase('noisy_tree');
+      const coarse = loadCase('quantized_ties');
+      assert.deepEqual(smooth.gt, coarse.gt);
+      assert.notEqual(rocAuc(smooth.prob, smooth.gt), rocAuc(coarse.prob, coarse.gt));
+    },
+  );
 
   test('one class only is NaN', () => {
     assert.ok(Number.isNaN(rocAuc([0.2, 0.9], [0, 0])));
@@ -138,7 +152,14 @@ describe('rocAuc', () => {
 
 describe('summarizeMetrics', () => {
   test('NaN-aware mean and population std, counting the NaN', () => {
-    const s = summarizeMetrics([{ a: 1, b: NaN }, { a: 3, b: NaN }, { a: NaN, b: NaN }], ['a', 'b']);
+    const s = summarizeMetrics(
+      [
+        { a: 1, b: NaN },
+        { a: 3, b: NaN },
+        { a: NaN, b: NaN },
+      ],
+      ['a', 'b'],
+    );
     assert.equal(s.n, 3);
     assert.deepEqual(s.mean.a, 2);
     assert.deepEqual(s.std.a, 1);
@@ -149,16 +170,18 @@ describe('summarizeMetrics', () => {
 
 // Full DIAS size: skeletonisation, labelling and AUC sorting over 640,000 pixels (speed is for benchmarks).
 test('an 800x800 vessel-like image evaluates to sensible metrics', () => {
-  const w = 800, h = 800;
+  const w = 800,
+    h = 800;
   const gt = new Uint8Array(w * h);
   const prob = new Float32Array(w * h);
   // A fan of thick lines with a smooth probability profile and some noise, a vessel-like workload.
   let seed = 1;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       let d = Infinity;
-      for (let k = 1; k <= 12; k++) d = Math.min(d, Math.abs(((x - 400) * Math.sin(k * 0.26) - (y - 20) * Math.cos(k * 0.26))));
+      for (let k = 1; k <= 12; k++)
+        d = Math.min(d, Math.abs((x - 400) * Math.sin(k * 0.26) - (y - 20) * Math.cos(k * 0.26)));
       const i = y * w + x;
       gt[i] = d < 3 + (y % 200) / 100 ? 1 : 0;
       prob[i] = Math.min(1, Math.max(0, 1 - d / 8 + (rand() - 0.5) * 0.4));

@@ -8,7 +8,6 @@ import type { ModelOptions, SegmentationModel } from '../src/models/model-spec.j
 import { mapFrames } from '../src/models/blocks/frames.js';
 import { testMatchesOfficialOutput, throwsNaming } from './model-fixture.js';
 
-
 /** Builds a model with our defaults overridden by options (eval mode), runs body without gradients, and frees it. */
 function withModel(name: string, body: (model: SegmentationModel) => void, options: ModelOptions = {}): void {
   const model = createModel(name, options).eval();
@@ -51,7 +50,11 @@ describe('3d->2d models', () => {
         const [h, w] = size;
         assert.deepEqual(model.forward(rand([2, 1, 8, h, w])).shape, [2, 2, h, w]);
         throwsNaming(() => model.forward(rand([1, 1, 6, h, w])), name, /8 frames, got 6/);
-        throwsNaming(() => model.forward(rand([1, 1, 8, ...badSize])), name, new RegExp(`multiples of ${spec.sizeMultiple}`));
+        throwsNaming(
+          () => model.forward(rand([1, 1, 8, ...badSize])),
+          name,
+          new RegExp(`multiples of ${spec.sizeMultiple}`),
+        );
         throwsNaming(() => model.forward(rand([1, 2, 8, h, w])), name, /1 input channel/);
       });
     });
@@ -113,17 +116,25 @@ describe('3d->2d models', () => {
   test('mapFrames: all frames in one batch equals the frame-by-frame loop', () => {
     const layer = new nn.Conv2d(3, 4, 3, { padding: 1 });
     try {
-      scope(() => noGrad(() => {
-        const x = randn([2, 3, 5, 8, 8]);
-        for (const outDim of [1, 2] as const) {
-          const loop = mapFrames(x, 2, (f) => layer.forward(f), false, outDim);
-          const together = mapFrames(x, 2, (f) => layer.forward(f), true, outDim);
-          assert.deepEqual(together.shape, loop.shape);
-          assert.ok(together.allclose(loop, 1e-5, 1e-6));
-        }
-        const t = x.transpose(1, 2);
-        assert.ok(mapFrames(t, 1, (f) => layer.forward(f), true).allclose(mapFrames(t, 1, (f) => layer.forward(f), false), 1e-5, 1e-6));
-      }));
+      scope(() =>
+        noGrad(() => {
+          const x = randn([2, 3, 5, 8, 8]);
+          for (const outDim of [1, 2] as const) {
+            const loop = mapFrames(x, 2, (f) => layer.forward(f), false, outDim);
+            const together = mapFrames(x, 2, (f) => layer.forward(f), true, outDim);
+            assert.deepEqual(together.shape, loop.shape);
+            assert.ok(together.allclose(loop, 1e-5, 1e-6));
+          }
+          const t = x.transpose(1, 2);
+          assert.ok(
+            mapFrames(t, 1, (f) => layer.forward(f), true).allclose(
+              mapFrames(t, 1, (f) => layer.forward(f), false),
+              1e-5,
+              1e-6,
+            ),
+          );
+        }),
+      );
     } finally {
       layer.dispose();
     }

@@ -6,7 +6,6 @@ import { noGrad, scope, rand } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
 import { testMatchesOfficialOutput, throwsNaming } from './model-fixture.js';
 
-
 // Per model: an image size that is a multiple of its sizeMultiple but not of the reference 64, and one that is not
 // a multiple at all.
 const MODELS: { name: string; alias: string; size: [number, number]; badSize: [number, number] }[] = [
@@ -29,18 +28,24 @@ describe('3d models', () => {
       assert.equal(spec.frames(spec.defaults), 8);
       const model = createModel(name).eval();
       try {
-        scope(() => noGrad(() => {
-          const [h, w] = size;
-          assert.equal(h % spec.sizeMultiple, 0);
-          assert.equal(w % spec.sizeMultiple, 0);
-          const y = model.forward(rand([2, 1, 8, h, w]));
-          assert.deepEqual(y.shape, [2, 2, h, w]);
-          throwsNaming(() => model.forward(rand([1, 1, 16, h, w])), name, /8 frames, got 16/);
-          throwsNaming(() => model.forward(rand([1, 1, 4, h, w])), name, /8 frames, got 4/);
-          throwsNaming(() => model.forward(rand([1, 1, 8, ...badSize])), name, new RegExp(`multiples of ${spec.sizeMultiple}`));
-          throwsNaming(() => model.forward(rand([1, 8, h, w])), name, /5-D input/);
-          throwsNaming(() => model.forward(rand([1, 3, 8, h, w])), name, /1 input channel/);
-        }));
+        scope(() =>
+          noGrad(() => {
+            const [h, w] = size;
+            assert.equal(h % spec.sizeMultiple, 0);
+            assert.equal(w % spec.sizeMultiple, 0);
+            const y = model.forward(rand([2, 1, 8, h, w]));
+            assert.deepEqual(y.shape, [2, 2, h, w]);
+            throwsNaming(() => model.forward(rand([1, 1, 16, h, w])), name, /8 frames, got 16/);
+            throwsNaming(() => model.forward(rand([1, 1, 4, h, w])), name, /8 frames, got 4/);
+            throwsNaming(
+              () => model.forward(rand([1, 1, 8, ...badSize])),
+              name,
+              new RegExp(`multiples of ${spec.sizeMultiple}`),
+            );
+            throwsNaming(() => model.forward(rand([1, 8, h, w])), name, /5-D input/);
+            throwsNaming(() => model.forward(rand([1, 3, 8, h, w])), name, /1 input channel/);
+          }),
+        );
       } finally {
         model.dispose();
       }
@@ -52,10 +57,12 @@ describe('3d models', () => {
       const spec = findModel(name);
       const model = createModel(name, { num_classes: 3 }).eval();
       try {
-        scope(() => noGrad(() => {
-          const m = spec.sizeMultiple;
-          assert.deepEqual(model.forward(rand([1, 1, 8, m, m])).shape, [1, 3, m, m], name);
-        }));
+        scope(() =>
+          noGrad(() => {
+            const m = spec.sizeMultiple;
+            assert.deepEqual(model.forward(rand([1, 1, 8, m, m])).shape, [1, 3, m, m], name);
+          }),
+        );
       } finally {
         model.dispose();
       }
@@ -71,9 +78,11 @@ describe('3d models', () => {
     ]) {
       const model = createModel('Att_UNet_3D', options).eval();
       try {
-        scope(() => noGrad(() => {
-          assert.deepEqual(model.forward(rand([1, 1, 8, 16, 32])).shape, [1, 2, 16, 32], JSON.stringify(options));
-        }));
+        scope(() =>
+          noGrad(() => {
+            assert.deepEqual(model.forward(rand([1, 1, 8, 16, 32])).shape, [1, 2, 16, 32], JSON.stringify(options));
+          }),
+        );
       } finally {
         model.dispose();
       }
@@ -88,9 +97,11 @@ describe('3d models', () => {
     ] as const) {
       const model = createModel(name, options).eval();
       try {
-        scope(() => noGrad(() => {
-          assert.deepEqual(model.forward(rand([1, 1, 8, 16, 16])).shape, [1, 2, 16, 16], name);
-        }));
+        scope(() =>
+          noGrad(() => {
+            assert.deepEqual(model.forward(rand([1, 1, 8, 16, 16])).shape, [1, 2, 16, 16], name);
+          }),
+        );
       } finally {
         model.dispose();
       }

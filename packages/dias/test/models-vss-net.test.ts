@@ -18,12 +18,16 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 for (const name of ['VSS_Net', 'VSS_Net_all', 'FR_UNet']) {
-  test(`${name} matches the official output`, { skip: !existsSync(`${REFERENCE}/${name}.json`) && 'no reference data' }, () => {
-    const r = verifyReferenceModel(REFERENCE, name);
-    assert.equal(r.problem, undefined);
-    assert.ok(r.relativeError <= 1e-4, `relative error ${r.relativeError}`);
-    assert.ok(r.passed);
-  });
+  test(
+    `${name} matches the official output`,
+    { skip: !existsSync(`${REFERENCE}/${name}.json`) && 'no reference data' },
+    () => {
+      const r = verifyReferenceModel(REFERENCE, name);
+      assert.equal(r.problem, undefined);
+      assert.ok(r.relativeError <= 1e-4, `relative error ${r.relativeError}`);
+      assert.ok(r.passed);
+    },
+  );
 }
 
 test('names, aliases and defaults', () => {
@@ -89,7 +93,10 @@ test('VSS_Net input errors name the model', () => {
     const official = createOfficialModel('VSS_Net', small);
     official.eval();
     noGrad(() => {
-      assert.throws(() => official.forward(rand([1, 1, 4, 32, 32])), /VSS_Net.*frame index 7 is out of range.*4 frames/);
+      assert.throws(
+        () => official.forward(rand([1, 1, 4, 32, 32])),
+        /VSS_Net.*frame index 7 is out of range.*4 frames/,
+      );
       const listed = createModel('VSS_Net', { ...small, input_reduce: [0, 3, 5] });
       assert.throws(() => listed.forward(rand([1, 1, 5, 32, 32])), /VSS_Net.*index 5 is out of range/);
       const model = createModel('VSS_Net', small);
@@ -131,7 +138,10 @@ function officialStep(cell: BiConvGRUCell, x: Tensor, hidden: Tensor): Tensor {
 }
 
 // The second case is large enough that the CPU path runs frames in chunks of 2 and 4, with a remainder.
-for (const [channels, size] of [[4, 16], [8, 128]]) {
+for (const [channels, size] of [
+  [4, 16],
+  [8, 128],
+]) {
   test(`BiConvGRU equals the official frame-by-frame ConvGRU loop (${channels} channels, ${size}x${size})`, () => {
     scope(() => {
       manualSeed(3);
@@ -143,17 +153,30 @@ for (const [channels, size] of [[4, 16], [8, 128]]) {
       noGrad(() => {
         const [seq, last] = gru.forward(x, s);
         // The official forward, written out as in the Python.
-        const down = stack(Array.from({ length: 5 }, (_, i) => gru.down!.down.forward(
-          cat([F.interpolate(s, { size: [channels, size, size], mode: 'trilinear', alignCorners: false }), x], 2).select(1, i))), 1);
+        const down = stack(
+          Array.from({ length: 5 }, (_, i) =>
+            gru.down!.down.forward(
+              cat(
+                [F.interpolate(s, { size: [channels, size, size], mode: 'trilinear', alignCorners: false }), x],
+                2,
+              ).select(1, i),
+            ),
+          ),
+          1,
+        );
         const t = down.size(1);
         const forward: Tensor[] = [];
         let h = down.select(1, 0);
         for (let i = 0; i < t; i++) forward.push((h = officialStep(gru.convgru_forward, down.select(1, i), h)));
         const backward: Tensor[] = [];
         h = down.select(1, t - 1);
-        for (let i = 0; i < t; i++) backward.push((h = officialStep(gru.convgru_backward, down.select(1, t - 1 - i), h)));
+        for (let i = 0; i < t; i++)
+          backward.push((h = officialStep(gru.convgru_backward, down.select(1, t - 1 - i), h)));
         backward.reverse();
-        const expected = stack(forward.map((f, i) => gru.bidirection_conv.forward(cat([f, backward[i]], 1)).tanh()), 1);
+        const expected = stack(
+          forward.map((f, i) => gru.bidirection_conv.forward(cat([f, backward[i]], 1)).tanh()),
+          1,
+        );
         assert.deepEqual(seq.shape, [s.size(0), 5, out, size / 2, size / 2]);
         assert.ok(maxAbsDiff(seq, expected) < 1e-5);
         assert.ok(maxAbsDiff(last, expected.max(1).values) < 1e-5);
@@ -178,7 +201,11 @@ test('per-frame modules batch frames only where that gives the same result', () 
     for (const is_BN of [false, true]) {
       const stem = new Seq_conv(3, 16, 0, is_BN);
       const down = new Sequence_down(16, 12, 0, is_BN);
-      const perFrame = (m: Seq_conv, input: Tensor) => stack(Array.from({ length: 5 }, (_, i) => m.SeqConv.forward(input.select(2, i))), 1);
+      const perFrame = (m: Seq_conv, input: Tensor) =>
+        stack(
+          Array.from({ length: 5 }, (_, i) => m.SeqConv.forward(input.select(2, i))),
+          1,
+        );
       for (const training of [false, true]) {
         stem.train(training);
         down.train(training);
@@ -188,7 +215,10 @@ test('per-frame modules batch frames only where that gives the same result', () 
           const expected = perFrame(stem, x);
           assert.ok(maxAbsDiff(y, expected) < 1e-5, `Seq_conv is_BN=${is_BN} training=${training}`);
           const z = down.forward(y);
-          const expectedDown = stack(Array.from({ length: 5 }, (_, i) => down.down.forward(y.select(1, i))), 1);
+          const expectedDown = stack(
+            Array.from({ length: 5 }, (_, i) => down.down.forward(y.select(1, i))),
+            1,
+          );
           assert.deepEqual(z.shape, [1, 5, 12, 64, 64]);
           assert.ok(maxAbsDiff(z, expectedDown) < 1e-5, `Sequence_down is_BN=${is_BN} training=${training}`);
         });

@@ -26,21 +26,29 @@ describe('weak-supervision backbones', () => {
     testMatchesOfficialOutput(name);
 
     const json = join(REFERENCE, `${name}.json`);
-    test(`${name}: state-dict names, order and shapes as the official model`, { skip: !existsSync(json) && 'no shared reference' }, () => {
-      const ref = JSON.parse(readFileSync(json, 'utf8')) as ReferenceModel;
-      const model = createOfficialModel(name, ref.constructor);
-      try {
-        const ours = [...model.stateDict()].map(([k, t]) => ({ name: k, shape: t.shape }));
-        assert.deepEqual(ours, ref.state_dict.map((e) => ({ name: e.name, shape: e.shape })));
-        assert.equal(model.parameterCount(), ref.parameters);
-      } finally {
-        model.dispose();
-      }
-    });
+    test(
+      `${name}: state-dict names, order and shapes as the official model`,
+      { skip: !existsSync(json) && 'no shared reference' },
+      () => {
+        const ref = JSON.parse(readFileSync(json, 'utf8')) as ReferenceModel;
+        const model = createOfficialModel(name, ref.constructor);
+        try {
+          const ours = [...model.stateDict()].map(([k, t]) => ({ name: k, shape: t.shape }));
+          assert.deepEqual(
+            ours,
+            ref.state_dict.map((e) => ({ name: e.name, shape: e.shape })),
+          );
+          assert.equal(model.parameterCount(), ref.parameters);
+        } finally {
+          model.dispose();
+        }
+      },
+    );
   }
 
   test('names, aliases and defaults', () => {
-    for (const alias of ['UNet_CCT', 'unet-cct', 'UNet-CCT', 'unetcct']) assert.equal(findModel(alias).name, 'UNet_CCT');
+    for (const alias of ['UNet_CCT', 'unet-cct', 'UNet-CCT', 'unetcct'])
+      assert.equal(findModel(alias).name, 'UNet_CCT');
     for (const alias of ['UNet_DP', 'unet-dp', 'unetdp']) assert.equal(findModel(alias).name, 'UNet_DP');
     const cct = findModel('UNet_CCT');
     const dp = findModel('UNet_DP');
@@ -58,15 +66,20 @@ describe('weak-supervision backbones', () => {
   });
 
   test('output shapes for other batch and image sizes, and input errors', () => {
-    for (const [name, classes] of [['UNet_CCT', 2], ['UNet_DP', 3]] as const) {
+    for (const [name, classes] of [
+      ['UNet_CCT', 2],
+      ['UNet_DP', 3],
+    ] as const) {
       const model = createModel(name).eval();
       try {
-        scope(() => noGrad(() => {
-          assert.deepEqual(model.forward(rand([2, 8, 32, 48])).shape, [2, classes, 32, 48]);
-          throwsNaming(() => model.forward(rand([1, 7, 32, 32])), name, /8 frames, got 7/);
-          throwsNaming(() => model.forward(rand([1, 8, 32, 40])), name, /multiples of 16/);
-          throwsNaming(() => model.forward(rand([1, 1, 8, 32, 32])), name, /4-D input/);
-        }));
+        scope(() =>
+          noGrad(() => {
+            assert.deepEqual(model.forward(rand([2, 8, 32, 48])).shape, [2, classes, 32, 48]);
+            throwsNaming(() => model.forward(rand([1, 7, 32, 32])), name, /8 frames, got 7/);
+            throwsNaming(() => model.forward(rand([1, 8, 32, 40])), name, /multiples of 16/);
+            throwsNaming(() => model.forward(rand([1, 1, 8, 32, 32])), name, /4-D input/);
+          }),
+        );
       } finally {
         model.dispose();
       }
@@ -94,21 +107,23 @@ describe('weak-supervision backbones', () => {
     }
   });
 
-  test('UNet_CCT in eval mode: the main output is forward\'s; the auxiliary one is random, from the global generator', () => {
+  test("UNet_CCT in eval mode: the main output is forward's; the auxiliary one is random, from the global generator", () => {
     const model = createModel('UNet_CCT').eval() as UNet_CCT;
     try {
-      scope(() => noGrad(() => {
-        const x = rand([1, 8, 32, 32]);
-        manualSeed(7);
-        const [main1, aux1] = model.forwardWithAuxiliary(x);
-        const [main2, aux2] = model.forwardWithAuxiliary(x);
-        manualSeed(7);
-        const [, aux1Again] = model.forwardWithAuxiliary(x);
-        assert.equal(maxAbsDiff(main1, model.forward(x)), 0);
-        assert.equal(maxAbsDiff(main1, main2), 0);
-        assert.ok(maxAbsDiff(aux1, aux2) > 0, 'the auxiliary output should differ between calls, as released');
-        assert.equal(maxAbsDiff(aux1, aux1Again), 0);
-      }));
+      scope(() =>
+        noGrad(() => {
+          const x = rand([1, 8, 32, 32]);
+          manualSeed(7);
+          const [main1, aux1] = model.forwardWithAuxiliary(x);
+          const [main2, aux2] = model.forwardWithAuxiliary(x);
+          manualSeed(7);
+          const [, aux1Again] = model.forwardWithAuxiliary(x);
+          assert.equal(maxAbsDiff(main1, model.forward(x)), 0);
+          assert.equal(maxAbsDiff(main1, main2), 0);
+          assert.ok(maxAbsDiff(aux1, aux2) > 0, 'the auxiliary output should differ between calls, as released');
+          assert.equal(maxAbsDiff(aux1, aux1Again), 0);
+        }),
+      );
     } finally {
       model.dispose();
     }

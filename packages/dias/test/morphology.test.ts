@@ -11,7 +11,8 @@ const LABELS = sharedPath('data/xca-cimat40/labels');
 
 /** A mask from rows of '#' (foreground) and '.' (background). */
 function parse(rows: string[]): { mask: Uint8Array; w: number; h: number } {
-  const w = rows[0].length, h = rows.length;
+  const w = rows[0].length,
+    h = rows.length;
   const mask = new Uint8Array(w * h);
   rows.forEach((r, y) => [...r].forEach((c, x) => (mask[y * w + x] = c === '#' ? 1 : 0)));
   return { mask, w, h };
@@ -29,7 +30,8 @@ function sum(a: Uint8Array): number {
 
 describe('binaryErode', () => {
   test('a 7x7 square shrinks by one ring per iteration, down to nothing', () => {
-    const w = 11, h = 11;
+    const w = 11,
+      h = 11;
     const mask = new Uint8Array(w * h);
     for (let y = 2; y <= 8; y++) for (let x = 2; x <= 8; x++) mask[y * w + x] = 1;
     assert.equal(sum(binaryErode(mask, w, h, 1)), 25);
@@ -60,7 +62,8 @@ describe('binaryErode', () => {
 
 describe('skeletonize', () => {
   test('a thick bar thins to a one-pixel, connected line inside it', () => {
-    const w = 40, h = 12;
+    const w = 40,
+      h = 12;
     const mask = new Uint8Array(w * h);
     for (let y = 3; y <= 7; y++) for (let x = 4; x <= 35; x++) mask[y * w + x] = 1;
     const skel = skeletonize(mask, w, h);
@@ -88,18 +91,27 @@ describe('skeletonize', () => {
     assert.deepEqual(mask, copy);
   });
 
-  test('real vessel trees: skeleton inside the label, same components, thinning it again changes nothing', { skip: !existsSync(LABELS) && 'no shared data' }, () => {
-    for (const name of ['training__01.png', 'training__17.png']) {
-      const png = readGrayPng(`${LABELS}/${name}`);
-      const { width: w, height: h } = png;
-      const mask = Uint8Array.from(png.data, (v) => (v >= 128 ? 1 : 0));
-      const skel = skeletonize(mask, w, h);
-      assert.ok(sum(skel) > 0 && sum(skel) < sum(mask) / 2, `${name}: skeleton much thinner than the tree`);
-      for (let i = 0; i < skel.length; i++) if (skel[i]) assert.equal(mask[i], 1, `${name}: skeleton inside the label`);
-      assert.equal(labelComponents(skel, w, h, 8).count, labelComponents(mask, w, h, 8).count, `${name}: topology kept`);
-      assert.deepEqual(skeletonize(skel, w, h), skel, `${name}: skeleton is a fixed point`);
-    }
-  });
+  test(
+    'real vessel trees: skeleton inside the label, same components, thinning it again changes nothing',
+    { skip: !existsSync(LABELS) && 'no shared data' },
+    () => {
+      for (const name of ['training__01.png', 'training__17.png']) {
+        const png = readGrayPng(`${LABELS}/${name}`);
+        const { width: w, height: h } = png;
+        const mask = Uint8Array.from(png.data, (v) => (v >= 128 ? 1 : 0));
+        const skel = skeletonize(mask, w, h);
+        assert.ok(sum(skel) > 0 && sum(skel) < sum(mask) / 2, `${name}: skeleton much thinner than the tree`);
+        for (let i = 0; i < skel.length; i++)
+          if (skel[i]) assert.equal(mask[i], 1, `${name}: skeleton inside the label`);
+        assert.equal(
+          labelComponents(skel, w, h, 8).count,
+          labelComponents(mask, w, h, 8).count,
+          `${name}: topology kept`,
+        );
+        assert.deepEqual(skeletonize(skel, w, h), skel, `${name}: skeleton is a fixed point`);
+      }
+    },
+  );
 });
 
 describe('labelComponents', () => {

@@ -8,8 +8,17 @@ import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { readGrayPng } from '../src/image/png.js';
 import {
-  contourOverlay, errorMap, grayToRgb, maskContour, probabilityImage, tilePanel,
-  writeErrorMapPng, writeMaskPng, writeOverlayPng, writePanelPng, writeProbabilityPng,
+  contourOverlay,
+  errorMap,
+  grayToRgb,
+  maskContour,
+  probabilityImage,
+  tilePanel,
+  writeErrorMapPng,
+  writeMaskPng,
+  writeOverlayPng,
+  writePanelPng,
+  writeProbabilityPng,
 } from '../src/eval/pictures.js';
 import { sharedPath } from '../../../test-support/shared-data.js';
 
@@ -46,11 +55,15 @@ describe('pictures', () => {
   });
 
   test('contours: the boundary ring of a square, drawn in the chosen colours over a stretched background', () => {
-    const w = 7, h = 7;
+    const w = 7,
+      h = 7;
     const square = new Uint8Array(w * h);
     for (let y = 1; y <= 5; y++) for (let x = 1; x <= 5; x++) square[y * w + x] = 1;
     const ring = maskContour(square, w, h);
-    assert.equal(ring.reduce((s, v) => s + v, 0), 16); // 5x5 minus its 3x3 inside
+    assert.equal(
+      ring.reduce((s, v) => s + v, 0),
+      16,
+    ); // 5x5 minus its 3x3 inside
     assert.equal(ring[3 * w + 3], 0);
     const background = Float32Array.from({ length: w * h }, (_, i) => 100 + i); // 100..148 -> 0..255
     const shifted = new Uint8Array(w * h);
@@ -62,7 +75,7 @@ describe('pictures', () => {
     assert.deepEqual(at(3, 1), [255, 255, 0]); // both top edges
     assert.deepEqual(at(0, 0), [0, 0, 0]); // background minimum
     assert.deepEqual(at(6, 6), [255, 255, 255]); // background maximum
-    assert.deepEqual(at(3, 3), [Math.round(24 * 255 / 48), Math.round(24 * 255 / 48), Math.round(24 * 255 / 48)]);
+    assert.deepEqual(at(3, 3), [Math.round((24 * 255) / 48), Math.round((24 * 255) / 48), Math.round((24 * 255) / 48)]);
   });
 
   test('overlay of a real label on its angiogram', { skip: !existsSync(DATA) && 'no shared data' }, () => {
@@ -74,7 +87,9 @@ describe('pictures', () => {
     const png = decode(readFileSync(path));
     assert.equal(png.width, image.width);
     const ring = maskContour(mask, image.width, image.height);
-    let red = 0, ringCount = 0, grey = 0;
+    let red = 0,
+      ringCount = 0,
+      grey = 0;
     for (let i = 0; i < mask.length; i++) {
       const [r, g, b] = rgbAt(png, i % png.width, Math.floor(i / png.width));
       if (ring[i]) {
@@ -95,7 +110,9 @@ describe('pictures', () => {
     // Columns: max(3, 1) = 3 and 2 wide; rows: 2 and 4 tall.
     assert.equal(panel.width, 2 + 3 + 2 + 2 + 2);
     assert.equal(panel.height, 2 + 2 + 2 + 4 + 2);
-    const at = (x: number, y: number) => [...panel.data.subarray((y * panel.width + x) * 3, (y * panel.width + x) * 3 + 3)];
+    const at = (x: number, y: number) => [
+      ...panel.data.subarray((y * panel.width + x) * 3, (y * panel.width + x) * 3 + 3),
+    ];
     assert.deepEqual(at(0, 0), [9, 8, 7]);
     assert.deepEqual(at(2, 2), [10, 10, 10]);
     assert.deepEqual(at(7, 3), [0, 255, 0]);

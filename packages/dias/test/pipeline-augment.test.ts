@@ -4,7 +4,16 @@ import { Random } from '../src/data/random.js';
 import { PatchSampler } from '../src/data/patch-sampler.js';
 import { gaussianBlur3d } from '../src/data/gaussian-blur.js';
 import { smoothReflect, warpBilinear, warpNearest } from '../src/data/elastic.js';
-import { randomBlur, randomContrast, randomCutout, randomNoise, DEFAULT_BLUR, DEFAULT_CONTRAST, DEFAULT_CUTOUT, DEFAULT_NOISE } from '../src/data/photometric.js';
+import {
+  randomBlur,
+  randomContrast,
+  randomCutout,
+  randomNoise,
+  DEFAULT_BLUR,
+  DEFAULT_CONTRAST,
+  DEFAULT_CUTOUT,
+  DEFAULT_NOISE,
+} from '../src/data/photometric.js';
 import { resolveAugmentOptions } from '../src/data/augmentation.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
@@ -70,8 +79,11 @@ test('contrast scales each frame by its own factor in [0.5, 1.5] about 0, then c
 
 test('Gaussian blur matches scipy.ndimage.gaussian_filter (nearest borders) over time, rows and columns, and damps high frequencies', () => {
   // scipy.ndimage.gaussian_filter(x, 1.0, mode='nearest') of x = ((i * 7) % 11) - 5 as 2 x 3 x 4.
-  const scipy = [-1.377352, -0.200017, 0.887598, 1.700361, -0.936354, -0.183245, 0.144194, -0.012564, -0.873346, -0.36054, -0.798747, -1.620719,
-    -0.222481, 0.385335, 1.045357, 1.099591, -0.186307, 0.108456, 0.048982, -0.260167, 0.142513, -0.291056, -0.917788, -0.934734];
+  const scipy = [
+    -1.377352, -0.200017, 0.887598, 1.700361, -0.936354, -0.183245, 0.144194, -0.012564, -0.873346, -0.36054, -0.798747,
+    -1.620719, -0.222481, 0.385335, 1.045357, 1.099591, -0.186307, 0.108456, 0.048982, -0.260167, 0.142513, -0.291056,
+    -0.917788, -0.934734,
+  ];
   const x = Float32Array.from({ length: 24 }, (_, i) => ((i * 7) % 11) - 5);
   gaussianBlur3d(x, 2, 3, 4, 1.0);
   x.forEach((v, i) => assert.ok(close(v, scipy[i], 1e-5), `voxel ${i}: ${v} vs ${scipy[i]}`));
@@ -154,13 +166,20 @@ test('cutout zeroes one 16 x 16 square in every frame (clipped at the border) an
 
 test('elastic deformation: smoothing and resampling as scipy, labels stay 0/1 and move with the frames', () => {
   // scipy.ndimage.gaussian_filter(n, 3.0, mode='reflect') of n = ((i * 5) % 13) - 6 as 4 x 5.
-  const scipySmooth = [0.00339645, -0.05426944, -0.14756771, -0.24073072, -0.29826262, 0.03597351, -0.02354059, -0.11979883, -0.21587553, -0.27517954,
-    0.08207914, 0.01995699, -0.0804781, -0.18066626, -0.24247079, 0.11463055, 0.05067007, -0.05270912, -0.15579523, -0.21936221];
+  const scipySmooth = [
+    0.00339645, -0.05426944, -0.14756771, -0.24073072, -0.29826262, 0.03597351, -0.02354059, -0.11979883, -0.21587553,
+    -0.27517954, 0.08207914, 0.01995699, -0.0804781, -0.18066626, -0.24247079, 0.11463055, 0.05067007, -0.05270912,
+    -0.15579523, -0.21936221,
+  ];
   const n = Float64Array.from({ length: 20 }, (_, i) => ((i * 5) % 13) - 6);
-  smoothReflect(n, 4, 5, 3).forEach((v, i) => assert.ok(close(v, scipySmooth[i], 1e-7), `smooth ${i}: ${v} vs ${scipySmooth[i]}`));
+  smoothReflect(n, 4, 5, 3).forEach((v, i) =>
+    assert.ok(close(v, scipySmooth[i], 1e-7), `smooth ${i}: ${v} vs ${scipySmooth[i]}`),
+  );
   // scipy.ndimage.map_coordinates(m, (y - 1.25, x + 2.5), order=1, mode='reflect') of m = arange(20).reshape(4, 5) ** 1.5.
-  const scipyWarp = [8.152677, 11.151984, 12.75, 11.151984, 8.152677, 4.01229, 6.598076, 8.0, 6.598076, 4.01229, 16.433451, 20.2598, 22.25, 20.2598,
-    16.433451, 38.308979, 43.424191, 46.037403, 43.424191, 38.308979];
+  const scipyWarp = [
+    8.152677, 11.151984, 12.75, 11.151984, 8.152677, 4.01229, 6.598076, 8.0, 6.598076, 4.01229, 16.433451, 20.2598,
+    22.25, 20.2598, 16.433451, 38.308979, 43.424191, 46.037403, 43.424191, 38.308979,
+  ];
   const m = Float32Array.from({ length: 20 }, (_, i) => i ** 1.5);
   warpBilinear(m, 1, 4, 5, new Float64Array(20).fill(-1.25), new Float64Array(20).fill(2.5));
   m.forEach((v, i) => assert.ok(close(v, scipyWarp[i], 1e-4), `warp ${i}: ${v} vs ${scipyWarp[i]}`));
@@ -182,7 +201,9 @@ test('elastic deformation: smoothing and resampling as scipy, labels stay 0/1 an
   const W = 96;
   const frames = new Float32Array(T * H * W);
   // Smooth blobs so that bilinear and nearest resampling agree away from the edges.
-  for (let t = 0; t < T; t++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[(t * H + y) * W + x] = Math.sin(y / 5) * Math.cos(x / 7) + 0.1 * t;
+  for (let t = 0; t < T; t++)
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++) frames[(t * H + y) * W + x] = Math.sin(y / 5) * Math.cos(x / 7) + 0.1 * t;
   const label = Uint8Array.from(frames.subarray(0, H * W), (v) => (v > 0 ? 1 : 0));
   const scribble = Uint8Array.from(frames.subarray(0, H * W), (v) => (v > 0.5 ? 1 : v < -0.5 ? 0 : 255));
   const seq: DsaSequence = { id: 'blobs', source: 'test', frames, T, H, W, label, scribble, meta: {} };
@@ -211,7 +232,12 @@ test('two views share the crop and differ only by their own photometric draws; p
   const T = 2;
   const frames = noise(T * 40 * 40, rng, 0.3);
   const seq: DsaSequence = { id: 's', source: 'test', frames, T, H: 40, W: 40, meta: {} };
-  const batch = new PatchSampler([seq], { patchSize: 16, batchSize: 8, views: 2, augment: { contrast: { probability: 1, clip: null } } }).next();
+  const batch = new PatchSampler([seq], {
+    patchSize: 16,
+    batchSize: 8,
+    views: 2,
+    augment: { contrast: { probability: 1, clip: null } },
+  }).next();
   assert.ok(batch.images2);
   for (let b = 0; b < batch.B; b++) {
     for (let t = 0; t < T; t++) {
@@ -224,11 +250,25 @@ test('two views share the crop and differ only by their own photometric draws; p
   }
   assert.notDeepEqual(Array.from(batch.images2), Array.from(batch.images));
 
-  const on = (o: ReturnType<typeof resolveAugmentOptions>) => Object.entries(o).filter(([, v]) => v.enabled).map(([k]) => k).sort();
+  const on = (o: ReturnType<typeof resolveAugmentOptions>) =>
+    Object.entries(o)
+      .filter(([, v]) => v.enabled)
+      .map(([k]) => k)
+      .sort();
   assert.deepEqual(on(resolveAugmentOptions(undefined, 64)), ['geometric']);
   assert.deepEqual(on(resolveAugmentOptions('wsl-plc', 64)), ['blur', 'contrast', 'geometric', 'noise']);
-  assert.deepEqual(on(resolveAugmentOptions('ssl-strong', 64)), ['blur', 'contrast', 'cutout', 'elastic', 'geometric', 'noise']);
-  assert.deepEqual(on(resolveAugmentOptions({ preset: 'ssl-strong', cutout: false, geometric: { enabled: false } }, 64)), ['blur', 'contrast', 'elastic', 'noise']);
+  assert.deepEqual(on(resolveAugmentOptions('ssl-strong', 64)), [
+    'blur',
+    'contrast',
+    'cutout',
+    'elastic',
+    'geometric',
+    'noise',
+  ]);
+  assert.deepEqual(
+    on(resolveAugmentOptions({ preset: 'ssl-strong', cutout: false, geometric: { enabled: false } }, 64)),
+    ['blur', 'contrast', 'elastic', 'noise'],
+  );
   const r = resolveAugmentOptions({ blur: { sigma: [1, 1] } }, 64);
   assert.equal(r.blur.enabled, true);
   assert.deepEqual(r.blur.sigma, [1, 1]);

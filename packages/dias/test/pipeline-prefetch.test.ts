@@ -21,7 +21,10 @@ function assertSameBatch(got: PatchBatch, want: PatchBatch, what: string): void 
     assert.equal(a === undefined, b === undefined, `${what}: ${k} presence`);
     if (a && b) {
       assert.equal(a.constructor, b.constructor, `${what}: ${k} type`);
-      assert.ok(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)), `${what}: ${k} differs`);
+      assert.ok(
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
+        `${what}: ${k} differs`,
+      );
     }
   }
 }
@@ -71,10 +74,16 @@ test('close() rejects pending and later requests; bad options are refused before
   const settled = Promise.allSettled([pf.next(), pf.next(), pf.next()]);
   await pf.close();
   const results = await settled;
-  assert.ok(results.some((r) => r.status === 'rejected' && /closed/.test(String(r.reason))), 'a request still waiting is rejected');
+  assert.ok(
+    results.some((r) => r.status === 'rejected' && /closed/.test(String(r.reason))),
+    'a request still waiting is rejected',
+  );
   await assert.rejects(pf.next(), /after close/);
   assert.throws(() => new PatchPrefetcher(seqs, { workers: -1 }), /workers must be a non-negative integer/);
   assert.throws(() => new PatchPrefetcher(seqs, { queueSize: 0 }), /queueSize must be a positive integer/);
   assert.throws(() => new PatchPrefetcher(seqs, { startIndex: 1.5 }), /startIndex/);
-  assert.throws(() => new PatchPrefetcher(seqs, { augment: { noise: { std: [0.2, 0.1] } } }), /noise.std must have lo <= hi/);
+  assert.throws(
+    () => new PatchPrefetcher(seqs, { augment: { noise: { std: [0.2, 0.1] } } }),
+    /noise.std must have lo <= hi/,
+  );
 });

@@ -21,8 +21,16 @@ function noiseSequence(id: string, T: number, H: number, W: number, seed: number
 }
 
 function sameBatch(a: PatchBatch, b: PatchBatch): boolean {
-  const eq = (x?: ArrayLike<number>, y?: ArrayLike<number>) => x === y || (!!x && !!y && x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => v === y[i]));
-  return a.index === b.index && eq(a.images, b.images) && eq(a.labels, b.labels) && eq(a.scribbles, b.scribbles) && eq(a.origin, b.origin);
+  const eq = (x?: ArrayLike<number>, y?: ArrayLike<number>) =>
+    x === y ||
+    (!!x && !!y && x.length === y.length && Array.prototype.every.call(x, (v: number, i: number) => v === y[i]));
+  return (
+    a.index === b.index &&
+    eq(a.images, b.images) &&
+    eq(a.labels, b.labels) &&
+    eq(a.scribbles, b.scribbles) &&
+    eq(a.origin, b.origin)
+  );
 }
 
 /** np.rot90(m, 1) of a P x P plane: out[i][j] = m[j][P-1-i]. */
@@ -33,7 +41,16 @@ function rot90(m: Float64Array, P: number): Float64Array {
 }
 
 /** The crop at (y0, x0) of plane t, flipped and rotated as the orientation code says, the slow obvious way. */
-function expectedPlane(src: ArrayLike<number>, t: number, H: number, W: number, P: number, y0: number, x0: number, code: number): Float64Array {
+function expectedPlane(
+  src: ArrayLike<number>,
+  t: number,
+  H: number,
+  W: number,
+  P: number,
+  y0: number,
+  x0: number,
+  code: number,
+): Float64Array {
   let m: Float64Array = new Float64Array(P * P);
   for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) m[i * P + j] = src[t * H * W + (y0 + i) * W + (x0 + j)];
   if (code & 1) {
@@ -57,8 +74,14 @@ test('Random: reproducible from its seed and its saved state, with the right dis
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   assert.ok(Math.abs(mean - 0.5) < 0.01, `uniform mean ${mean}`);
   const b = new Random(42);
-  assert.deepEqual(Array.from({ length: 20 }, () => b.uniform()), xs.slice(0, 20));
-  assert.notDeepEqual(Array.from({ length: 5 }, () => new Random(43).uniform()), xs.slice(0, 5));
+  assert.deepEqual(
+    Array.from({ length: 20 }, () => b.uniform()),
+    xs.slice(0, 20),
+  );
+  assert.notDeepEqual(
+    Array.from({ length: 5 }, () => new Random(43).uniform()),
+    xs.slice(0, 5),
+  );
   assert.notEqual(Random.derive(1, 2).nextUint32(), Random.derive(2, 1).nextUint32());
   // Saving mid-stream (with a spare normal pending) and restoring gives the same continuation.
   const c = new Random(7);
@@ -67,14 +90,20 @@ test('Random: reproducible from its seed and its saved state, with the right dis
   const cont = Array.from({ length: 5 }, () => c.normal());
   const d = new Random(999);
   d.setState(JSON.parse(JSON.stringify(state)));
-  assert.deepEqual(Array.from({ length: 5 }, () => d.normal()), cont);
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => d.normal()),
+    cont,
+  );
   const n = Array.from({ length: 20000 }, () => c.normal());
   const m = n.reduce((s, x) => s + x, 0) / n.length;
   const sd = Math.sqrt(n.reduce((s, x) => s + (x - m) ** 2, 0) / n.length);
   assert.ok(Math.abs(m) < 0.03 && Math.abs(sd - 1) < 0.03, `normal mean ${m} sd ${sd}`);
   const counts = [0, 0, 0];
   for (let i = 0; i < 3000; i++) counts[c.int(3)]++;
-  assert.ok(counts.every((k) => k > 900 && k < 1100), `int(3) counts ${counts}`);
+  assert.ok(
+    counts.every((k) => k > 900 && k < 1100),
+    `int(3) counts ${counts}`,
+  );
   assert.throws(() => c.int(0), /n must be an integer/);
   assert.throws(() => d.setState({ s: [0, 0, 0, 0], spare: null }), /all-zero/);
 });
@@ -115,7 +144,10 @@ test('without augmentation, patches are exact crops at the reported corner, whic
       const si = batch.sequenceIndex[b];
       const s = seqs[si];
       const [y0, x0] = [batch.origin[2 * b], batch.origin[2 * b + 1]];
-      assert.ok(y0 >= 0 && y0 + P <= s.H && x0 >= 0 && x0 + P <= s.W, `corner (${y0}, ${x0}) of a ${P} patch in ${s.H}x${s.W}`);
+      assert.ok(
+        y0 >= 0 && y0 + P <= s.H && x0 >= 0 && x0 + P <= s.W,
+        `corner (${y0}, ${x0}) of a ${P} patch in ${s.H}x${s.W}`,
+      );
       assert.equal(batch.orientation[b], 0);
       seenY[si].add(y0);
       seenX[si].add(x0);
@@ -134,8 +166,14 @@ test('without augmentation, patches are exact crops at the reported corner, whic
     }
   }
   // Uniform over all corners, the last one included.
-  assert.deepEqual([...seenY[0]].sort((a, b) => a - b), [0, 1, 2]);
-  assert.deepEqual([...seenX[0]].sort((a, b) => a - b), [0, 1, 2, 3]);
+  assert.deepEqual(
+    [...seenY[0]].sort((a, b) => a - b),
+    [0, 1, 2],
+  );
+  assert.deepEqual(
+    [...seenX[0]].sort((a, b) => a - b),
+    [0, 1, 2, 3],
+  );
   assert.equal(Math.max(...seenY[1]), 40 - P);
   assert.equal(Math.max(...seenX[1]), 23 - P);
   assert.equal(Math.min(...seenX[1]), 0);
@@ -157,7 +195,10 @@ test('under flips and rotations the label and the scribble follow the frames, an
       for (let t = 0; t < T; t++) {
         const want = expectedPlane(s.frames, t, s.H, s.W, P, y0, x0, code);
         const got = batch.images.subarray((b * T + t) * P * P, (b * T + t + 1) * P * P);
-        assert.deepEqual(Array.from(got), Array.from(want, (v) => Math.fround(v)));
+        assert.deepEqual(
+          Array.from(got),
+          Array.from(want, (v) => Math.fround(v)),
+        );
       }
       for (let p = 0; p < P * P; p++) {
         const f0 = batch.images[b * T * P * P + p];
@@ -170,13 +211,21 @@ test('under flips and rotations the label and the scribble follow the frames, an
   // Independent flips and four rotations: every code occurs.
   assert.equal(codes.size, 16);
   // The official coupling: both flips or neither.
-  const coupled = new PatchSampler(seqs, { patchSize: P, batchSize: 64, seed: 8, augment: { geometric: { coupledFlips: true } } }).next();
+  const coupled = new PatchSampler(seqs, {
+    patchSize: P,
+    batchSize: 64,
+    seed: 8,
+    augment: { geometric: { coupledFlips: true } },
+  }).next();
   const flips = new Set(Array.from(coupled.orientation, (c) => c & 3));
   assert.deepEqual([...flips].sort(), [0, 3]);
 });
 
 test('a sequence smaller than the patch is padded by reflection (numpy "reflect"), centred, labels alike', () => {
-  assert.deepEqual(Array.from({ length: 14 }, (_, i) => reflectIndex(i - 5, 4)), [1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2]);
+  assert.deepEqual(
+    Array.from({ length: 14 }, (_, i) => reflectIndex(i - 5, 4)),
+    [1, 2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1, 2],
+  );
   const P = 16;
   const s = noiseSequence('small', 2, 10, 13, 9);
   const batch = new PatchSampler([s], { patchSize: P, batchSize: 2, augment: 'none' }).next();
@@ -198,7 +247,10 @@ test('sequence weights steer which sequence patches come from', () => {
   const uniform = new PatchSampler(seqs, { patchSize: 8, batchSize: 3000 }).next();
   const counts = [0, 0, 0];
   for (const i of uniform.sequenceIndex) counts[i]++;
-  assert.ok(counts.every((c) => c > 900 && c < 1100), `uniform counts ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 900 && c < 1100),
+    `uniform counts ${counts}`,
+  );
   const skew = new PatchSampler(seqs, { patchSize: 8, batchSize: 4000, sequenceWeights: [3, 1, 0] }).next();
   const share = skew.sequenceIndex.filter((i) => i === 0).length / 4000;
   assert.ok(Math.abs(share - 0.75) < 0.03, `share of the weight-3 sequence ${share}`);
@@ -209,7 +261,10 @@ test('bad sequences and options are refused with a message naming the problem', 
   const b = noiseSequence('b', 4, 20, 20, 2);
   assert.throws(() => new PatchSampler([]), /at least one sequence/);
   assert.throws(() => new PatchSampler([a, b]), /'b' has 4 frames but 'a' has 3/);
-  assert.throws(() => new PatchSampler([{ ...a, frames: new Float32Array(5) }]), /frames must be a Float32Array of T\*H\*W = 1200/);
+  assert.throws(
+    () => new PatchSampler([{ ...a, frames: new Float32Array(5) }]),
+    /frames must be a Float32Array of T\*H\*W = 1200/,
+  );
   assert.throws(() => new PatchSampler([a, { ...a, id: 'c', label: undefined }], { targets: 'label' }), /'c' has none/);
   assert.equal(new PatchSampler([a, { ...a, id: 'c', label: undefined }]).next().labels, undefined);
   assert.throws(() => new PatchSampler([a], { patchSize: 0 }), /patchSize must be a positive integer/);
@@ -217,8 +272,20 @@ test('bad sequences and options are refused with a message naming the problem', 
   assert.throws(() => new PatchSampler([a], { sequenceWeights: [0] }), /must not all be 0/);
   assert.throws(() => new PatchSampler([a], { augment: 'heavy' as 'fsl' }), /unknown preset 'heavy'/);
   assert.throws(() => new PatchSampler([a], { augment: { blurr: true } as never }), /unknown family 'blurr'/);
-  assert.throws(() => new PatchSampler([a], { augment: { contrast: { range: [1.5, 0.5] } } }), /contrast.range must have lo <= hi/);
-  assert.throws(() => new PatchSampler([a], { augment: { noise: { probability: 2 } } }), /noise.probability must be in \[0, 1\]/);
-  assert.throws(() => new PatchSampler([a], { patchSize: 8, augment: { cutout: { size: 16 } } }), /cutout.size \(16\) must not exceed the patch size \(8\)/);
-  assert.throws(() => new PatchSampler([a], { augment: { elastic: { sgima: 3 } as never } }), /unknown option 'elastic.sgima'/);
+  assert.throws(
+    () => new PatchSampler([a], { augment: { contrast: { range: [1.5, 0.5] } } }),
+    /contrast.range must have lo <= hi/,
+  );
+  assert.throws(
+    () => new PatchSampler([a], { augment: { noise: { probability: 2 } } }),
+    /noise.probability must be in \[0, 1\]/,
+  );
+  assert.throws(
+    () => new PatchSampler([a], { patchSize: 8, augment: { cutout: { size: 16 } } }),
+    /cutout.size \(16\) must not exceed the patch size \(8\)/,
+  );
+  assert.throws(
+    () => new PatchSampler([a], { augment: { elastic: { sgima: 3 } as never } }),
+    /unknown option 'elastic.sgima'/,
+  );
 });

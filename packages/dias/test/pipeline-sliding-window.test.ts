@@ -63,19 +63,42 @@ test('average blending of a per-pixel predictor reproduces the direct computatio
   const want = directMean(frames, T, H, W, C);
   const pred = meanPredictor(T, P, C);
   // 6 patches in batches of 4: one full batch and one of 2. The async predictor really awaits.
-  const got = await slidingWindow(frames, T, H, W, async (x, n) => {
-    await new Promise((r) => setImmediate(r));
-    return pred.fn(x, n);
-  }, { batchSize: 4, channels: C });
+  const got = await slidingWindow(
+    frames,
+    T,
+    H,
+    W,
+    async (x, n) => {
+      await new Promise((r) => setImmediate(r));
+      return pred.fn(x, n);
+    },
+    { batchSize: 4, channels: C },
+  );
   assert.equal(pred.calls(), 2);
   assert.equal(got.length, C * H * W);
   assert.deepEqual(Array.from(got), Array.from(want));
   // The synchronous variant and other strides and tilings give the same.
-  assert.deepEqual(Array.from(slidingWindowSync(frames, T, H, W, meanPredictor(T, P, C).fn, { channels: C })), Array.from(want));
-  assert.deepEqual(Array.from(slidingWindowSync(frames, T, H, W, meanPredictor(T, 16, C).fn, { channels: C, patchSize: 16, stride: 5, tiling: 'fit' })), Array.from(want));
+  assert.deepEqual(
+    Array.from(slidingWindowSync(frames, T, H, W, meanPredictor(T, P, C).fn, { channels: C })),
+    Array.from(want),
+  );
+  assert.deepEqual(
+    Array.from(
+      slidingWindowSync(frames, T, H, W, meanPredictor(T, 16, C).fn, {
+        channels: C,
+        patchSize: 16,
+        stride: 5,
+        tiling: 'fit',
+      }),
+    ),
+    Array.from(want),
+  );
   // Smaller than one patch.
   const small = noiseFrames(2, 20, 30, 2);
-  assert.deepEqual(Array.from(slidingWindowSync(small, 2, 20, 30, meanPredictor(2, P, 1).fn)), Array.from(directMean(small, 2, 20, 30, 1)));
+  assert.deepEqual(
+    Array.from(slidingWindowSync(small, 2, 20, 30, meanPredictor(2, P, 1).fn)),
+    Array.from(directMean(small, 2, 20, 30, 1)),
+  );
 });
 
 test('Gaussian blending of a per-pixel predictor reproduces the direct computation', async () => {
@@ -83,7 +106,9 @@ test('Gaussian blending of a per-pixel predictor reproduces the direct computati
   const frames = noiseFrames(T, H, W, 3);
   const want = directMean(frames, T, H, W, 1);
   const got = await slidingWindow(frames, T, H, W, meanPredictor(T, P, 1).fn, { blend: 'gaussian' });
-  got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 1e-6 * (1 + Math.abs(want[i])), `pixel ${i}: ${v} vs ${want[i]}`));
+  got.forEach((v, i) =>
+    assert.ok(Math.abs(v - want[i]) <= 1e-6 * (1 + Math.abs(want[i])), `pixel ${i}: ${v} vs ${want[i]}`),
+  );
   const w = gaussianImportance(64);
   assert.ok(Math.abs(w[31 * 64 + 31] - w[32 * 64 + 32]) < 1e-15, 'symmetric about the patch centre');
   assert.ok(w[0] < 1e-6 && w[31 * 64 + 31] > 0.99);
@@ -105,20 +130,38 @@ test('overlapping predictions are averaged as recompone_overlap does, or weighte
   next = 0;
   const gauss = slidingWindowSync(frames, T, H, W, counting, { batchSize: 4, blend: 'gaussian' });
   const imp = gaussianImportance(P);
-  for (const [y, x] of [[0, 0], [40, 40], [40, 10], [70, 50], [99, 76], [33, 31]]) {
-    let sum = 0, count = 0, wsum = 0, wtotal = 0;
-    grid.ys.forEach((y0, a) => grid.xs.forEach((x0, b) => {
-      if (y >= y0 && y < y0 + P && x >= x0 && x < x0 + P) {
-        const k = a * grid.xs.length + b;
-        const w = imp[(y - y0) * P + (x - x0)];
-        sum += k;
-        count++;
-        wsum += w * k;
-        wtotal += w;
-      }
-    }));
-    assert.ok(Math.abs(avg[y * W + x] - sum / count) < 1e-6, `average at (${y}, ${x}): ${avg[y * W + x]} vs ${sum / count}`);
-    assert.ok(Math.abs(gauss[y * W + x] - wsum / wtotal) < 1e-4, `gaussian at (${y}, ${x}): ${gauss[y * W + x]} vs ${wsum / wtotal}`);
+  for (const [y, x] of [
+    [0, 0],
+    [40, 40],
+    [40, 10],
+    [70, 50],
+    [99, 76],
+    [33, 31],
+  ]) {
+    let sum = 0,
+      count = 0,
+      wsum = 0,
+      wtotal = 0;
+    grid.ys.forEach((y0, a) =>
+      grid.xs.forEach((x0, b) => {
+        if (y >= y0 && y < y0 + P && x >= x0 && x < x0 + P) {
+          const k = a * grid.xs.length + b;
+          const w = imp[(y - y0) * P + (x - x0)];
+          sum += k;
+          count++;
+          wsum += w * k;
+          wtotal += w;
+        }
+      }),
+    );
+    assert.ok(
+      Math.abs(avg[y * W + x] - sum / count) < 1e-6,
+      `average at (${y}, ${x}): ${avg[y * W + x]} vs ${sum / count}`,
+    );
+    assert.ok(
+      Math.abs(gauss[y * W + x] - wsum / wtotal) < 1e-4,
+      `gaussian at (${y}, ${x}): ${gauss[y * W + x]} vs ${wsum / wtotal}`,
+    );
   }
   // (40, 40) lies in 4 patches, (0, 0) in one.
   assert.equal(avg[0], 0);
@@ -129,9 +172,24 @@ test('bad inputs and a predictor returning the wrong size are refused clearly', 
   const frames = new Float32Array(2 * 10 * 10);
   const ok = (x: Float32Array, n: number) => new Float32Array(n * 64 * 64);
   assert.throws(() => slidingWindowSync(frames, 2, 10, 11, ok), /frames must be a Float32Array of T\*H\*W = 220/);
-  assert.throws(() => slidingWindowSync(frames, 2, 10, 10, ok, { stride: 65 }), /stride \(65\) must not exceed patchSize \(64\)/);
-  assert.throws(() => slidingWindowSync(frames, 2, 10, 10, ok, { blend: 'max' as 'average' }), /blend must be 'average' or 'gaussian'/);
-  assert.throws(() => slidingWindowSync(frames, 2, 10, 10, ok, { channels: 2 }), /must return n\*C\*P\*P = 1\*2\*64\*64 = 8192 values for 1 patches, got 4096/);
-  await assert.rejects(slidingWindow(frames, 2, 10, 10, async () => new Float32Array(3)), /got 3/);
-  assert.throws(() => slidingWindowSync(frames, 2, 10, 10, (async (x: Float32Array, n: number) => ok(x, n)) as never), /needs a synchronous predictor/);
+  assert.throws(
+    () => slidingWindowSync(frames, 2, 10, 10, ok, { stride: 65 }),
+    /stride \(65\) must not exceed patchSize \(64\)/,
+  );
+  assert.throws(
+    () => slidingWindowSync(frames, 2, 10, 10, ok, { blend: 'max' as 'average' }),
+    /blend must be 'average' or 'gaussian'/,
+  );
+  assert.throws(
+    () => slidingWindowSync(frames, 2, 10, 10, ok, { channels: 2 }),
+    /must return n\*C\*P\*P = 1\*2\*64\*64 = 8192 values for 1 patches, got 4096/,
+  );
+  await assert.rejects(
+    slidingWindow(frames, 2, 10, 10, async () => new Float32Array(3)),
+    /got 3/,
+  );
+  assert.throws(
+    () => slidingWindowSync(frames, 2, 10, 10, (async (x: Float32Array, n: number) => ok(x, n)) as never),
+    /needs a synchronous predictor/,
+  );
 });

@@ -11,15 +11,24 @@ const dir = mkdtempSync(join(tmpdir(), 'dias-report-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // Three cases on a 20x12 image with one horizontal vessel: perfect, half missed, and nothing to find at all.
-const w = 20, h = 12;
+const w = 20,
+  h = 12;
 const vessel = new Uint8Array(w * h);
 for (let x = 0; x < w; x++) for (let y = 5; y <= 6; y++) vessel[y * w + x] = 1;
 function run(id: string, prob: Float32Array, gt: Uint8Array): CaseResult {
   const { metrics, counts } = evaluateImage(prob, gt, w, h);
   return { id, metrics, counts };
 }
-const perfect = run('perfect', Float32Array.from(vessel, (v) => 0.9 * v), vessel);
-const half = run('half, missed', Float32Array.from(vessel, (v, i) => (v && i % w < 10 ? 0.8 : 0.1)), vessel);
+const perfect = run(
+  'perfect',
+  Float32Array.from(vessel, (v) => 0.9 * v),
+  vessel,
+);
+const half = run(
+  'half, missed',
+  Float32Array.from(vessel, (v, i) => (v && i % w < 10 ? 0.8 : 0.1)),
+  vessel,
+);
 const empty = run('empty', new Float32Array(w * h), new Uint8Array(w * h));
 const cases = [perfect, half, empty];
 
@@ -30,7 +39,10 @@ describe('evaluation report', () => {
     const s = JSON.parse(readFileSync(files.summaryJson, 'utf8'));
     assert.equal(s.model, 'UNet');
     assert.equal(s.n_cases, 3);
-    assert.deepEqual(s.metric_per_case.map((c: { id: string }) => c.id), ['perfect', 'half, missed', 'empty']);
+    assert.deepEqual(
+      s.metric_per_case.map((c: { id: string }) => c.id),
+      ['perfect', 'half, missed', 'empty'],
+    );
     assert.equal(s.metric_per_case[0].DSC, 1);
     assert.equal(s.metric_per_case[1].tp, 20);
     assert.equal(s.metric_per_case[1].fn, 20);
@@ -51,7 +63,10 @@ describe('evaluation report', () => {
     assert.ok(lines[1].startsWith('perfect,1,1,1,1,1,1,1,1,40,0,0,200'), lines[1]);
     assert.ok(lines[2].startsWith('"half, missed",0.6666666666666666,'), lines[2]);
     assert.match(lines[3], /^empty,NaN,1,NaN,1,NaN,NaN,NaN,1,0,0,0,240$/);
-    assert.equal(metricsCsv([{ id: 'x', metrics: perfect.metrics }]).split('\n')[0], 'id,DSC,Acc,Sen,Spe,IoU,AUC,clDice,VC');
+    assert.equal(
+      metricsCsv([{ id: 'x', metrics: perfect.metrics }]).split('\n')[0],
+      'id,DSC,Acc,Sen,Spe,IoU,AUC,clDice,VC',
+    );
   });
 
   test('summary.md: mean ± std table, per-case rows, undefined values named', () => {

@@ -26,7 +26,9 @@ const [T, H, W] = [6, 40, 72];
 after(cleanup);
 
 function dias(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'segment', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'segment', ...args], {
+    encoding: 'utf8',
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,10 +41,16 @@ function readProb(path: string): Float32Array {
 }
 
 /** What predictSequence gives for this input with the run's best weights. */
-async function reference(input: string, options: { stride?: number; tta?: boolean; subtract?: 'auto' } = {}): Promise<Float32Array> {
+async function reference(
+  input: string,
+  options: { stride?: number; tta?: boolean; subtract?: 'auto' } = {},
+): Promise<Float32Array> {
   const m = loadWeightsForInference(join(run, 'checkpoint_best.safetensors'));
   const { subtract, ...predict } = options;
-  const prob = predictSequence(m.model, m.spec, await readSequence(input, { subtract }), { frames: m.frames, ...predict });
+  const prob = predictSequence(m.model, m.spec, await readSequence(input, { subtract }), {
+    frames: m.frames,
+    ...predict,
+  });
   m.model.dispose();
   return prob;
 }
@@ -58,32 +66,49 @@ describe('dias segment', () => {
     // 6 frames in, the run's model takes 8: segment resamples along time.
     writeTinyRun(run, { frames: 8 });
     const frames = new Float32Array(T * H * W);
-    for (let k = 0; k < T; k++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[(k * H + y) * W + x] = frameGrey(1, k, T)(x, y);
+    for (let k = 0; k < T; k++)
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[(k * H + y) * W + x] = frameGrey(1, k, T)(x, y);
     const t = fromTypedArray(frames, [T, H, W]);
     saveNpy(npy, t);
     t.dispose();
     for (let k = 0; k < T; k++) writePng(join(folder, `frame_${k}.png`), W, H, frameGrey(2, k, T));
   });
 
-  test('an NPY stack: mask, probability (NPY, PNG) and overlay; the map is predictSequence\'s; time and peak RSS printed', async () => {
+  test("an NPY stack: mask, probability (NPY, PNG) and overlay; the map is predictSequence's; time and peak RSS printed", async () => {
     const out = join(dir, 'out-npy');
     const r = dias('--run', run, npy, '--out', out, '--no-progress');
     assert.equal(r.code, 0, r.stderr);
-    for (const f of ['stack_mask.png', 'stack_prob.npy', 'stack_prob.png', 'stack_overlay.png']) assert.ok(existsSync(join(out, f)), f);
+    for (const f of ['stack_mask.png', 'stack_prob.npy', 'stack_prob.png', 'stack_overlay.png'])
+      assert.ok(existsSync(join(out, f)), f);
     assert.ok(!existsSync(join(out, 'stack_error.png')), 'no label, no error map');
     assert.match(r.stdout, /6 frame\(s\) of 72x40 \(resampled to 8\)/);
     assert.match(r.stdout, /time: [\d.]+ s .*peak RSS [\d.]+ MB/);
     const prob = readProb(join(out, 'stack_prob.npy'));
     assertClose(prob, await reference(npy));
     const mask = readGrayPng(join(out, 'stack_mask.png')).data;
-    assert.deepEqual(Array.from(mask), Array.from(prob, (p) => (p >= 0.5 ? 255 : 0)));
+    assert.deepEqual(
+      Array.from(mask),
+      Array.from(prob, (p) => (p >= 0.5 ? 255 : 0)),
+    );
   });
 
   test('a frame folder with --fast and --json: stride 64 without TTA, the JSON names the files', async (t) => {
     const out = join(dir, 'out-folder');
     const log = t.mock.method(console, 'log', () => {});
     t.mock.method(console, 'error', () => {});
-    assert.equal(await segmentCommand.run(['--weights', join(run, 'checkpoint_best.safetensors'), folder, '--out', out, '--fast', '--json', '--no-progress']), 0);
+    assert.equal(
+      await segmentCommand.run([
+        '--weights',
+        join(run, 'checkpoint_best.safetensors'),
+        folder,
+        '--out',
+        out,
+        '--fast',
+        '--json',
+        '--no-progress',
+      ]),
+      0,
+    );
     const calls = log.mock.calls;
     const json = JSON.parse(calls[calls.length - 1].arguments[0] as string);
     assert.equal(json.format, 'frame-folder');
@@ -100,24 +125,59 @@ describe('dias segment', () => {
     // 5 native 16-bit frames; the "vessel" darkens from frame 2 on over a bright, slightly textured background.
     const frames = new Uint8Array(5 * H * W * 2);
     const view = new DataView(frames.buffer);
-    for (let k = 0; k < 5; k++) for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
-      view.setUint16(2 * ((k * H + y) * W + x), 3000 + ((x * 7 + y * 3) % 50) - (k >= 2 && Math.abs(x - y) < 2 ? 1500 : 0), true);
-    }
+    for (let k = 0; k < 5; k++)
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          view.setUint16(
+            2 * ((k * H + y) * W + x),
+            3000 + ((x * 7 + y * 3) % 50) - (k >= 2 && Math.abs(x - y) < 2 ? 1500 : 0),
+            true,
+          );
+        }
     const dcm = join(dir, 'cine.dcm');
-    writeFileSync(dcm, writeDicom({
-      '00080016': { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.12.1' }, '00080060': { vr: 'CS', value: 'XA' },
-      '00080008': { vr: 'CS', value: 'ORIGINAL\\PRIMARY\\SINGLE PLANE' }, '00280002': { vr: 'US', value: [1] },
-      '00280004': { vr: 'CS', value: 'MONOCHROME2' }, '00280008': { vr: 'IS', value: '5' }, '00280010': { vr: 'US', value: [H] },
-      '00280011': { vr: 'US', value: [W] }, '00280100': { vr: 'US', value: [16] }, '00280101': { vr: 'US', value: [12] },
-      '00280102': { vr: 'US', value: [11] }, '00280103': { vr: 'US', value: [0] }, '7fe00010': { vr: 'OW', value: frames },
-    }));
+    writeFileSync(
+      dcm,
+      writeDicom({
+        '00080016': { vr: 'UI', value: '1.2.840.10008.5.1.4.1.1.12.1' },
+        '00080060': { vr: 'CS', value: 'XA' },
+        '00080008': { vr: 'CS', value: 'ORIGINAL\\PRIMARY\\SINGLE PLANE' },
+        '00280002': { vr: 'US', value: [1] },
+        '00280004': { vr: 'CS', value: 'MONOCHROME2' },
+        '00280008': { vr: 'IS', value: '5' },
+        '00280010': { vr: 'US', value: [H] },
+        '00280011': { vr: 'US', value: [W] },
+        '00280100': { vr: 'US', value: [16] },
+        '00280101': { vr: 'US', value: [12] },
+        '00280102': { vr: 'US', value: [11] },
+        '00280103': { vr: 'US', value: [0] },
+        '7fe00010': { vr: 'OW', value: frames },
+      }),
+    );
     t.mock.method(console, 'log', () => {});
     const err = t.mock.method(console, 'error', () => {});
     const out = join(dir, 'out-dicom');
     assert.equal(await segmentCommand.run(['--run', run, dcm, '--out', out, '--fast', '--no-progress']), 0);
-    assert.match(err.mock.calls.map((c) => String(c.arguments[0])).join('\n'), /cine\.dcm is not marked SUBTRACTED; .*--subtract auto/);
-    assert.equal(await segmentCommand.run(['--run', run, dcm, '--out', out, '--fast', '--subtract', 'auto', '--overwrite', '--no-progress']), 0);
-    for (const f of ['cine_mask.png', 'cine_prob.npy', 'cine_prob.png', 'cine_overlay.png']) assert.ok(existsSync(join(out, f)), f);
+    assert.match(
+      err.mock.calls.map((c) => String(c.arguments[0])).join('\n'),
+      /cine\.dcm is not marked SUBTRACTED; .*--subtract auto/,
+    );
+    assert.equal(
+      await segmentCommand.run([
+        '--run',
+        run,
+        dcm,
+        '--out',
+        out,
+        '--fast',
+        '--subtract',
+        'auto',
+        '--overwrite',
+        '--no-progress',
+      ]),
+      0,
+    );
+    for (const f of ['cine_mask.png', 'cine_prob.npy', 'cine_prob.png', 'cine_overlay.png'])
+      assert.ok(existsSync(join(out, f)), f);
     const subtracted = readProb(join(out, 'cine_prob.npy'));
     assertClose(subtracted, await reference(dcm, { stride: 64, tta: false, subtract: 'auto' }));
   });
@@ -139,11 +199,20 @@ describe('dias segment', () => {
     await rejects(['--run', run, '--out', dir], /exactly one INPUT/);
     await rejects(['--run', run, npy], /--out DIR is required/);
     await rejects([npy, '--out', dir], /either --run RUN or --weights FILE/);
-    await rejects(['--run', run, '--weights', join(run, 'checkpoint_best.safetensors'), npy, '--out', dir], /either --run RUN or --weights FILE/);
-    await rejects(['--weights', join(dir, 'w.safetensors'), npy, '--out', dir], /--weights .*w\.safetensors: no such file/);
+    await rejects(
+      ['--run', run, '--weights', join(run, 'checkpoint_best.safetensors'), npy, '--out', dir],
+      /either --run RUN or --weights FILE/,
+    );
+    await rejects(
+      ['--weights', join(dir, 'w.safetensors'), npy, '--out', dir],
+      /--weights .*w\.safetensors: no such file/,
+    );
     await rejects(['--run', run, '--checkpoint', 'final', npy, '--out', npy], /--out .*exists and is not a folder/);
     await rejects(['--run', run, npy, '--out', dir, '--threshold', '2'], /--threshold must be a number in \[0, 1\]/);
-    await rejects(['--run', run, npy, '--out', dir, '--subtract', 'first'], /--subtract must be 'auto' or a frame index/);
+    await rejects(
+      ['--run', run, npy, '--out', dir, '--subtract', 'first'],
+      /--subtract must be 'auto' or a frame index/,
+    );
     mkdirSync(join(dir, 'empty-run'));
     await rejects(['--run', join(dir, 'empty-run'), npy, '--out', dir], /not a run folder \(no config\.json\)/);
   });

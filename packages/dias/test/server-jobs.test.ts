@@ -36,18 +36,23 @@ interface Sse {
 }
 
 function parseSse(text: string): Sse[] {
-  return text.split('\n\n').filter((b) => b.trim()).map((block) => {
-    const event = /^event: (.*)$/m.exec(block)![1];
-    const json = /^data: (.*)$/m.exec(block)![1];
-    return { event, data: JSON.parse(json) };
-  });
+  return text
+    .split('\n\n')
+    .filter((b) => b.trim())
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)![1];
+      const json = /^data: (.*)$/m.exec(block)![1];
+      return { event, data: JSON.parse(json) };
+    });
 }
 
 /** The fast-mode map of a sequence as the Predictor gives it here, with the run's best weights. */
 function reference(id: number): Float32Array {
   const loaded = loadRunModel(join(runs, 'r1'), 'best');
   const ref = openDiasDataset(data).find(id)!;
-  const prob = new Predictor(loaded.model, loaded.spec, { stride: 64, tta: false, frames: loaded.frames }).predict(loadDiasSequence(ref, { frames: 'native' }));
+  const prob = new Predictor(loaded.model, loaded.spec, { stride: 64, tta: false, frames: loaded.frames }).predict(
+    loadDiasSequence(ref, { frames: 'native' }),
+  );
   loaded.model.dispose();
   return prob;
 }
@@ -58,12 +63,26 @@ function entropy(prob: Float32Array): number {
   return s / prob.length;
 }
 
-const blankScribble = () => Buffer.from(encode({ width: W, height: H, data: new Uint8Array(W * H).fill(255).fill(1, 0, 5), channels: 1, depth: 8 }));
+const blankScribble = () =>
+  Buffer.from(
+    encode({ width: W, height: H, data: new Uint8Array(W * H).fill(255).fill(1, 0, 5), channels: 1, depth: 8 }),
+  );
 
 /** The tiny training settings (train-fixture.ts's tinyConfig, through the API's settings). */
 const TINY = {
-  model: 'FR_UNet', modelOptions: { feature_scale: 16 }, epochs: 1, patchesPerEpoch: 8, batchSize: 4,
-  settings: { 'data.patchSize': 32, 'data.workers': 0, 'train.threads': 1, 'scheduler.warmupEpochs': 0, 'validation.stride': 16, 'validation.batchSize': 16 },
+  model: 'FR_UNet',
+  modelOptions: { feature_scale: 16 },
+  epochs: 1,
+  patchesPerEpoch: 8,
+  batchSize: 4,
+  settings: {
+    'data.patchSize': 32,
+    'data.workers': 0,
+    'train.threads': 1,
+    'scheduler.warmupEpochs': 0,
+    'validation.stride': 16,
+    'validation.batchSize': 16,
+  },
 };
 
 describe('dias serve: jobs', () => {
@@ -73,8 +92,12 @@ describe('dias serve: jobs', () => {
     server = buildServer({ data, runs });
   });
 
-  test('infer: SSE progress then the result; the served map is the Predictor\'s; error map and metrics agree with it', async () => {
-    const r = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: 's3', mode: 'fast' } });
+  test("infer: SSE progress then the result; the served map is the Predictor's; error map and metrics agree with it", async () => {
+    const r = await server.app.inject({
+      method: 'POST',
+      url: '/api/infer',
+      payload: { run: 'r1', sequence: 's3', mode: 'fast' },
+    });
     assert.equal(r.statusCode, 202, r.body);
     const { job, events } = r.json();
     const stream = await server.app.inject({ url: events });
@@ -109,30 +132,57 @@ describe('dias serve: jobs', () => {
       assert.deepEqual(Array.from(rgb.subarray(i * 3, i * 3 + 3)), colour, `pixel ${i}`);
     }
     const metrics = (await server.app.inject({ url: '/api/sequences/3/metrics?run=r1' })).json().metrics;
-    const direct = evaluateImage(want, Uint8Array.from(label, (v) => (v ? 1 : 0)), W, H).metrics;
+    const direct = evaluateImage(
+      want,
+      Uint8Array.from(label, (v) => (v ? 1 : 0)),
+      W,
+      H,
+    ).metrics;
     assert.ok(Math.abs(metrics.DSC - direct.DSC) < 1e-6 && Math.abs(result.metrics.AUC - direct.AUC) < 1e-6);
     const entry = (await server.app.inject({ url: '/api/sequences/3' })).json();
     assert.deepEqual(entry.predictions, ['r1']);
     const folder = readdirSync(join(runs, 'r1', 'predictions'));
     assert.equal(folder.length, 1);
-    for (const f of ['s3_prob.npy', 's3_prob.png', 's3_mask.png', 's3_error.png', 's3_overlay.png']) assert.ok(existsSync(join(runs, 'r1', 'predictions', folder[0], f)), f);
+    for (const f of ['s3_prob.npy', 's3_prob.png', 's3_mask.png', 's3_error.png', 's3_overlay.png'])
+      assert.ok(existsSync(join(runs, 'r1', 'predictions', folder[0], f)), f);
   });
 
   test('infer: a queued job cancels before it starts; an ended job cannot be cancelled; bad requests are 4xx', async () => {
-    const first = (await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '2', mode: 'full', checkpoint: 'final' } })).json();
-    const second = (await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '1' } })).json();
+    const first = (
+      await server.app.inject({
+        method: 'POST',
+        url: '/api/infer',
+        payload: { run: 'r1', sequence: '2', mode: 'full', checkpoint: 'final' },
+      })
+    ).json();
+    const second = (
+      await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '1' } })
+    ).json();
     const cancel = await server.app.inject({ method: 'POST', url: `/api/jobs/${second.job}/cancel` });
     assert.equal(cancel.statusCode, 200);
     const evs = parseSse((await server.app.inject({ url: second.events })).body);
     assert.equal(evs.at(-1)!.event, 'cancelled');
     assert.equal(parseSse((await server.app.inject({ url: first.events })).body).at(-1)!.event, 'done');
     assert.equal((await server.app.inject({ method: 'POST', url: `/api/jobs/${first.job}/cancel` })).statusCode, 409);
-    assert.equal((await server.app.inject({ url: '/api/sequences/1/prediction?run=r1' })).statusCode, 404, 'the cancelled job wrote nothing');
+    assert.equal(
+      (await server.app.inject({ url: '/api/sequences/1/prediction?run=r1' })).statusCode,
+      404,
+      'the cancelled job wrote nothing',
+    );
     const bad: [Record<string, unknown>, number][] = [
-      [{ sequence: '1' }, 400], [{ run: 'r1' }, 400], [{ run: 'r1', sequence: '1', mode: 'slow' }, 400],
-      [{ run: 'r1', sequence: '1', checkpoint: 'worst' }, 400], [{ run: 'nope', sequence: '1' }, 404], [{ run: 'r1', sequence: '42' }, 404],
+      [{ sequence: '1' }, 400],
+      [{ run: 'r1' }, 400],
+      [{ run: 'r1', sequence: '1', mode: 'slow' }, 400],
+      [{ run: 'r1', sequence: '1', checkpoint: 'worst' }, 400],
+      [{ run: 'nope', sequence: '1' }, 404],
+      [{ run: 'r1', sequence: '42' }, 404],
     ];
-    for (const [payload, status] of bad) assert.equal((await server.app.inject({ method: 'POST', url: '/api/infer', payload })).statusCode, status, JSON.stringify(payload));
+    for (const [payload, status] of bad)
+      assert.equal(
+        (await server.app.inject({ method: 'POST', url: '/api/infer', payload })).statusCode,
+        status,
+        JSON.stringify(payload),
+      );
     assert.equal((await server.app.inject({ url: '/api/jobs/j999' })).statusCode, 404);
   });
 
@@ -140,11 +190,22 @@ describe('dias serve: jobs', () => {
     const r = await server.app.inject({ url: '/api/next?run=r1' });
     assert.equal(r.statusCode, 200, r.body);
     const next = r.json();
-    const want = [0, 1].map((id) => ({ id: String(id), entropy: entropy(reference(id)) })).sort((a, b) => b.entropy - a.entropy);
-    assert.deepEqual(next.candidates.map((c: { id: string }) => c.id), want.map((c) => c.id));
+    const want = [0, 1]
+      .map((id) => ({ id: String(id), entropy: entropy(reference(id)) }))
+      .sort((a, b) => b.entropy - a.entropy);
+    assert.deepEqual(
+      next.candidates.map((c: { id: string }) => c.id),
+      want.map((c) => c.id),
+    );
     assert.ok(Math.abs(next.entropy - want[0].entropy) < 1e-5, `${next.entropy} vs ${want[0].entropy}`);
     assert.equal(next.id, want[0].id);
-    const put = (id: string) => server.app.inject({ method: 'PUT', url: `/api/sequences/${id}/scribble`, headers: { 'content-type': 'image/png' }, payload: blankScribble() });
+    const put = (id: string) =>
+      server.app.inject({
+        method: 'PUT',
+        url: `/api/sequences/${id}/scribble`,
+        headers: { 'content-type': 'image/png' },
+        payload: blankScribble(),
+      });
     assert.equal((await put(next.id)).statusCode, 200);
     assert.equal((await server.app.inject({ url: '/api/next' })).json().id, want[1].id);
     assert.equal((await put(want[1].id)).statusCode, 200);
@@ -152,7 +213,8 @@ describe('dias serve: jobs', () => {
   });
 
   test('train: a bad request is 400 naming the problem, an existing run 409; SSCR trains on the scribbled sequences only', async () => {
-    const post = (payload: Record<string, unknown>) => server.app.inject({ method: 'POST', url: '/api/train', payload });
+    const post = (payload: Record<string, unknown>) =>
+      server.app.inject({ method: 'POST', url: '/api/train', payload });
     const cases: [Record<string, unknown>, number, RegExp][] = [
       [{}, 400, /recipe: required/],
       [{ recipe: 'magic' }, 400, /unknown recipe 'magic'/],
@@ -168,36 +230,64 @@ describe('dias serve: jobs', () => {
       assert.match(r.json().error, message);
     }
     // The previous test saved annotator scribbles for 0 and 1; drop nothing, ask for the set: both ids.
-    const { config } = trainConfigFromBody({ recipe: 'sscr', name: 'w1', from: 'r1' }, Datastore.open(data), new RunStore(runs));
+    const { config } = trainConfigFromBody(
+      { recipe: 'sscr', name: 'w1', from: 'r1' },
+      Datastore.open(data),
+      new RunStore(runs),
+    );
     assert.equal(config.data.scribbles, 'annotator');
     assert.deepEqual(config.data.labelledIds, [0, 1]);
     assert.equal(config.train.init.from, join(runs, 'r1'));
     assert.equal(config.model.name, 'FR_UNet');
     // A short job scales the warm-up (10 of 100 epochs) instead of failing on it; one the request sets is kept.
-    const short = (settings: Record<string, unknown>) => trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 5, settings }, Datastore.open(data), new RunStore(runs)).config;
+    const short = (settings: Record<string, unknown>) =>
+      trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 5, settings }, Datastore.open(data), new RunStore(runs))
+        .config;
     assert.equal(short({}).scheduler.warmupEpochs, 0);
     assert.equal(short({ 'scheduler.warmupEpochs': 3 }).scheduler.warmupEpochs, 3);
-    assert.equal(trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 100 }, Datastore.open(data), new RunStore(runs)).config.scheduler.warmupEpochs, 10);
+    assert.equal(
+      trainConfigFromBody({ recipe: 'fsl', name: 'w2', epochs: 100 }, Datastore.open(data), new RunStore(runs)).config
+        .scheduler.warmupEpochs,
+      10,
+    );
   });
 
   test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {
-    const r = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'fsl-tiny', ...TINY } });
+    const r = await server.app.inject({
+      method: 'POST',
+      url: '/api/train',
+      payload: { recipe: 'fsl', name: 'fsl-tiny', ...TINY },
+    });
     assert.equal(r.statusCode, 202, r.body);
     const { job, run, events } = r.json();
     assert.equal(run, 'fsl-tiny');
-    const again = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'other', ...TINY } });
+    const again = await server.app.inject({
+      method: 'POST',
+      url: '/api/train',
+      payload: { recipe: 'fsl', name: 'other', ...TINY },
+    });
     assert.equal(again.statusCode, 409);
     assert.match(again.json().error, /still running/);
     const evs = parseSse((await server.app.inject({ url: events })).body);
     assert.equal(evs.at(-1)!.event, 'done', JSON.stringify(evs.at(-1)));
-    const progress = evs.filter((e) => e.event === 'progress').map((e) => e.data as { step: number; steps: number; losses: { loss: number } });
-    assert.deepEqual(progress.map((p) => p.step), [1, 2]);
+    const progress = evs
+      .filter((e) => e.event === 'progress')
+      .map((e) => e.data as { step: number; steps: number; losses: { loss: number } });
+    assert.deepEqual(
+      progress.map((p) => p.step),
+      [1, 2],
+    );
     assert.ok(progress.every((p) => p.steps === 2 && Number.isFinite(p.losses.loss)));
     const epoch = evs.find((e) => e.event === 'epoch')!.data as { epoch: number; val: { DSC: number } };
     assert.equal(epoch.epoch, 1);
     assert.ok(typeof epoch.val.DSC === 'number');
     assert.ok(evs.some((e) => e.event === 'log' && /training FR_UNet/.test(String(e.data.line))));
-    assert.deepEqual(evs.at(-1)!.data, { run: 'fsl-tiny', epochs: 1, finished: true, best: { metric: 'dsc', value: epoch.val.DSC, epoch: 1 } });
+    assert.deepEqual(evs.at(-1)!.data, {
+      run: 'fsl-tiny',
+      epochs: 1,
+      finished: true,
+      best: { metric: 'dsc', value: epoch.val.DSC, epoch: 1 },
+    });
     assert.equal((await server.app.inject({ url: `/api/jobs/${job}` })).json().state, 'done');
     // An ordinary run: its config, checkpoints, and the server lists it.
     assert.equal(readRunConfig(join(runs, 'fsl-tiny')).train.recipe, 'fsl');
@@ -207,7 +297,11 @@ describe('dias serve: jobs', () => {
   });
 
   test('train: cancel stops the run at its next step; the next job is accepted', async () => {
-    const r = await server.app.inject({ method: 'POST', url: '/api/train', payload: { recipe: 'fsl', name: 'long', ...TINY, epochs: 50, patchesPerEpoch: 400 } });
+    const r = await server.app.inject({
+      method: 'POST',
+      url: '/api/train',
+      payload: { recipe: 'fsl', name: 'long', ...TINY, epochs: 50, patchesPerEpoch: 400 },
+    });
     assert.equal(r.statusCode, 202, r.body);
     const job = server.jobs.get(r.json().job)!;
     await new Promise<void>((resolve) => {

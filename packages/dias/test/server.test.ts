@@ -56,7 +56,12 @@ function scribblePng(value: (x: number, y: number) => number, w = W, h = H): Buf
 const firstScribble = (x: number, y: number) => (Math.abs(x - y) === 0 && x < 30 ? 1 : x > 55 && y < 8 ? 0 : 255);
 
 const put = (id: string, body: Buffer | string, type = 'image/png') =>
-  server.app.inject({ method: 'PUT', url: `/api/sequences/${id}/scribble`, headers: { 'content-type': type }, payload: body });
+  server.app.inject({
+    method: 'PUT',
+    url: `/api/sequences/${id}/scribble`,
+    headers: { 'content-type': type },
+    payload: body,
+  });
 
 describe('dias serve: the dataset API', () => {
   before(() => {
@@ -77,7 +82,10 @@ describe('dias serve: the dataset API', () => {
     assert.equal(info.dataset.layout, 'dias');
     assert.equal(info.dataset.sequences, 5);
     assert.equal(info.dataset.canTrain, true);
-    assert.deepEqual(info.runs.map((x: { name: string }) => x.name), ['r1']);
+    assert.deepEqual(
+      info.runs.map((x: { name: string }) => x.name),
+      ['r1'],
+    );
     assert.equal(info.runs[0].model, 'FR_UNet');
     assert.deepEqual(info.runs[0].checkpoints, ['best', 'final', 'latest']);
     const recipes = Object.fromEntries(info.recipes.map((x: { name: string; targets: string }) => [x.name, x.targets]));
@@ -89,7 +97,19 @@ describe('dias serve: the dataset API', () => {
     const r = await server.app.inject({ url: '/api/datastore' });
     const byId = Object.fromEntries(r.json().sequences.map((s: { id: string }) => [s.id, s]));
     assert.deepEqual(Object.keys(byId).sort(), ['0', '1', '2', '3', '9']);
-    assert.deepEqual(byId['0'], { id: '0', split: 'training', frames: T, width: W, height: H, bitDepth: 8, label: true, scribble: false, scribbleSets: [], canScribble: true, predictions: [] });
+    assert.deepEqual(byId['0'], {
+      id: '0',
+      split: 'training',
+      frames: T,
+      width: W,
+      height: H,
+      bitDepth: 8,
+      label: true,
+      scribble: false,
+      scribbleSets: [],
+      canScribble: true,
+      predictions: [],
+    });
     assert.equal(byId['2'].split, 'validation');
     assert.equal(byId['2'].canScribble, false);
     assert.equal(byId['9'].width, 0);
@@ -122,7 +142,12 @@ describe('dias serve: the dataset API', () => {
   test('MinIP and mean projections over the frames', async () => {
     const minip = decodeGrayPng((await server.app.inject({ url: '/api/sequences/0/minip' })).rawPayload).data;
     const mean = (await server.app.inject({ url: '/api/sequences/0/mean?format=raw' })).rawPayload;
-    for (const [x, y] of [[0, 0], [5, 5], [30, 10], [63, 47]]) {
+    for (const [x, y] of [
+      [0, 0],
+      [5, 5],
+      [30, 10],
+      [63, 47],
+    ]) {
       const values = Array.from({ length: T }, (_, k) => frameGrey(0, k, T)(x, y));
       assert.equal(minip[y * W + x], Math.min(...values));
       assert.equal(mean[y * W + x], Math.round(values.reduce((a, b) => a + b) / T));
@@ -131,7 +156,10 @@ describe('dias serve: the dataset API', () => {
 
   test('label: 0/255 where the fixture has vessels; none for a sequence without', async () => {
     const img = decodeGrayPng((await server.app.inject({ url: '/api/sequences/3/label' })).rawPayload);
-    assert.deepEqual(Array.from(img.data), Array.from({ length: W * H }, (_, i) => (vesselAt(3, i % W, Math.floor(i / W)) ? 255 : 0)));
+    assert.deepEqual(
+      Array.from(img.data),
+      Array.from({ length: W * H }, (_, i) => (vesselAt(3, i % W, Math.floor(i / W)) ? 255 : 0)),
+    );
     assert.equal((await server.app.inject({ url: '/api/sequences/0/scribble' })).statusCode, 404);
   });
 
@@ -144,14 +172,19 @@ describe('dias serve: the dataset API', () => {
     const onDisk = decodeGrayPng(readFileSync(join(data, saved.path)));
     const want = Array.from({ length: W * H }, (_, i) => firstScribble(i % W, Math.floor(i / W)));
     assert.deepEqual(Array.from(onDisk.data), want);
-    assert.deepEqual(saved.counts, { vessel: want.filter((v) => v === 1).length, background: want.filter((v) => v === 0).length, unlabelled: want.filter((v) => v === 255).length });
+    assert.deepEqual(saved.counts, {
+      vessel: want.filter((v) => v === 1).length,
+      background: want.filter((v) => v === 0).length,
+      unlabelled: want.filter((v) => v === 255).length,
+    });
     const back = await server.app.inject({ url: '/api/sequences/0/scribble' });
     assert.equal(back.headers['x-dias-scribble-set'], 'scribbles_annotator');
     assert.deepEqual(Array.from(decodeGrayPng(back.rawPayload).data), want);
 
     // A second save from a browser canvas (RGBA, equal channels, opaque): the first is kept under .history/.
     const rgba = new Uint8Array(W * H * 4);
-    for (let i = 0; i < W * H; i++) rgba.set([i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, 255], i * 4);
+    for (let i = 0; i < W * H; i++)
+      rgba.set([i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, i % 7 === 0 ? 1 : 255, 255], i * 4);
     const r2 = await put('s0', Buffer.from(encode({ width: W, height: H, data: rgba, channels: 4, depth: 8 })));
     assert.equal(r2.statusCode, 200, r2.body);
     assert.match(r2.json().previous, /^training\/scribbles_annotator\/\.history\/label_s0\.\d{8}T\d+Z\.png$/);
@@ -160,7 +193,10 @@ describe('dias serve: the dataset API', () => {
     // The readers see the new set and nothing odd (the history folder is invisible to them).
     const ds = openDiasDataset(data);
     assert.ok(ds.scribbleSets.includes('scribbles_annotator'));
-    assert.deepEqual(ds.problems.filter((p) => p.path.includes('scribbles_annotator')), []);
+    assert.deepEqual(
+      ds.problems.filter((p) => p.path.includes('scribbles_annotator')),
+      [],
+    );
     const entry = (await server.app.inject({ url: '/api/sequences/0' })).json();
     assert.equal(entry.scribble, true);
   });
@@ -168,16 +204,72 @@ describe('dias serve: the dataset API', () => {
   test('rejected scribbles (size, values, colour, not PNG, type, too large, split, unknown) get 4xx and write nothing', async () => {
     const before = snapshot(data);
     const cases: [string, Promise<{ statusCode: number; body: string }>, number, RegExp][] = [
-      ['wrong size', put('1', scribblePng(() => 255, W - 1, H)), 400, /63x48.*64x48/],
-      ['other values', put('1', scribblePng((x) => (x === 3 ? 128 : 255))), 400, /48 of 3072 pixels .*128/],
-      ['colour', put('1', Buffer.from(encode({ width: W, height: H, data: new Uint8Array(W * H * 3).fill(0).map((_, i) => (i % 3 === 0 ? 255 : 0)), channels: 3, depth: 8 }))), 400, /\(255,0,0\)/],
+      [
+        'wrong size',
+        put(
+          '1',
+          scribblePng(() => 255, W - 1, H),
+        ),
+        400,
+        /63x48.*64x48/,
+      ],
+      [
+        'other values',
+        put(
+          '1',
+          scribblePng((x) => (x === 3 ? 128 : 255)),
+        ),
+        400,
+        /48 of 3072 pixels .*128/,
+      ],
+      [
+        'colour',
+        put(
+          '1',
+          Buffer.from(
+            encode({
+              width: W,
+              height: H,
+              data: new Uint8Array(W * H * 3).fill(0).map((_, i) => (i % 3 === 0 ? 255 : 0)),
+              channels: 3,
+              depth: 8,
+            }),
+          ),
+        ),
+        400,
+        /\(255,0,0\)/,
+      ],
       ['not a PNG', put('1', Buffer.from('hello, not a png at all')), 400, /not a PNG/],
       ['JSON instead', put('1', JSON.stringify({ a: 1 }), 'application/json'), 415, /image\/png/],
       ['other type', put('1', 'x', 'text/plain'), 415, /./],
       ['too large', put('1', Buffer.alloc(5000, 1)), 413, /./],
-      ['validation split', put('2', scribblePng(() => 255)), 403, /training sequences/],
-      ['unknown id', put('55', scribblePng(() => 255)), 404, /not in/],
-      ['traversal id', put('..%2F..%2Fx', scribblePng(() => 255)), 400, /number/],
+      [
+        'validation split',
+        put(
+          '2',
+          scribblePng(() => 255),
+        ),
+        403,
+        /training sequences/,
+      ],
+      [
+        'unknown id',
+        put(
+          '55',
+          scribblePng(() => 255),
+        ),
+        404,
+        /not in/,
+      ],
+      [
+        'traversal id',
+        put(
+          '..%2F..%2Fx',
+          scribblePng(() => 255),
+        ),
+        400,
+        /number/,
+      ],
     ];
     for (const [what, request, status, message] of cases) {
       const r = await request;
@@ -195,7 +287,12 @@ describe('dias serve: the dataset API', () => {
     symlinkSync(target, join(linked, 'training', 'scribbles_annotator'));
     const s = buildServer({ data: linked });
     try {
-      const r = await s.app.inject({ method: 'PUT', url: '/api/sequences/0/scribble', headers: { 'content-type': 'image/png' }, payload: scribblePng(() => 255) });
+      const r = await s.app.inject({
+        method: 'PUT',
+        url: '/api/sequences/0/scribble',
+        headers: { 'content-type': 'image/png' },
+        payload: scribblePng(() => 255),
+      });
       assert.equal(r.statusCode, 403, r.body);
       assert.deepEqual(readdirSync(target), []);
     } finally {
@@ -205,25 +302,43 @@ describe('dias serve: the dataset API', () => {
 
   test('path traversal: ../, encoded, absolute, symlinks out of the dataset or --runs are 4xx', async () => {
     const urls = [
-      '/api/sequences/..%2F..%2F..%2Fetc%2Fpasswd/frames/0', '/api/sequences/%2Fetc%2Fpasswd/label', '/api/sequences/../../etc/passwd',
-      '/api/sequences/..%252F..%252Fetc/minip', '/api/sequences/0/prediction?run=..%2Foutside%2Frun-out', '/api/sequences/0/prediction?run=%2Ftmp',
-      '/api/sequences/0/prediction?run=evil', '/api/sequences/9/frames/0', '/..%2F..%2Fpackage.json', '/%2Fetc%2Fpasswd',
+      '/api/sequences/..%2F..%2F..%2Fetc%2Fpasswd/frames/0',
+      '/api/sequences/%2Fetc%2Fpasswd/label',
+      '/api/sequences/../../etc/passwd',
+      '/api/sequences/..%252F..%252Fetc/minip',
+      '/api/sequences/0/prediction?run=..%2Foutside%2Frun-out',
+      '/api/sequences/0/prediction?run=%2Ftmp',
+      '/api/sequences/0/prediction?run=evil',
+      '/api/sequences/9/frames/0',
+      '/..%2F..%2Fpackage.json',
+      '/%2Fetc%2Fpasswd',
     ];
     for (const url of urls) {
       const r = await server.app.inject({ url });
       assert.ok(r.statusCode >= 400 && r.statusCode < 500, `${url}: ${r.statusCode} ${r.body}`);
       assert.doesNotMatch(r.body, /root:|PNG/, url);
     }
-    const inferOut = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: '../outside/run-out', sequence: '0' } });
+    const inferOut = await server.app.inject({
+      method: 'POST',
+      url: '/api/infer',
+      payload: { run: '../outside/run-out', sequence: '0' },
+    });
     assert.equal(inferOut.statusCode, 400);
-    const viaLink = await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'evil', sequence: '0' } });
+    const viaLink = await server.app.inject({
+      method: 'POST',
+      url: '/api/infer',
+      payload: { run: 'evil', sequence: '0' },
+    });
     assert.equal(viaLink.statusCode, 403);
   });
 
   test('a folder of .npy stacks: ids are file names; ../ and a symlinked stack outside are refused', async () => {
     const folder = join(dir, 'npy');
     mkdirSync(folder);
-    const stack = fromTypedArray(Float32Array.from({ length: 3 * 8 * 10 }, (_, i) => i * 0.5), [3, 8, 10]);
+    const stack = fromTypedArray(
+      Float32Array.from({ length: 3 * 8 * 10 }, (_, i) => i * 0.5),
+      [3, 8, 10],
+    );
     saveNpy(join(folder, 'a.npy'), stack);
     saveNpy(join(outside, 'b.npy'), stack);
     stack.dispose();
@@ -231,7 +346,13 @@ describe('dias serve: the dataset API', () => {
     const s = buildServer({ data: folder });
     try {
       const list = (await s.app.inject({ url: '/api/datastore' })).json().sequences;
-      assert.deepEqual(list.map((e: { id: string; frames: number }) => [e.id, e.frames]), [['a.npy', 3], ['b.npy', 0]]);
+      assert.deepEqual(
+        list.map((e: { id: string; frames: number }) => [e.id, e.frames]),
+        [
+          ['a.npy', 3],
+          ['b.npy', 0],
+        ],
+      );
       // Float values that are not whole numbers go raw as 16-bit with the offset and scale that give them back.
       const raw = await s.app.inject({ url: '/api/sequences/a.npy/frames/2?format=raw' });
       assert.equal(raw.headers['x-dias-bits'], '16');
@@ -245,7 +366,8 @@ describe('dias serve: the dataset API', () => {
       const want = subtractMask(await readSequence(join(folder, 'a.npy')), { mask: 2 }).frames.subarray(0, 80);
       assert.ok(want.some((v) => v !== Math.round(v)));
       const [o, sc] = [Number(sub.headers['x-dias-offset']), Number(sub.headers['x-dias-scale'])];
-      for (let i = 0; i < 80; i++) assert.ok(Math.abs(o + sc * sub.rawPayload.readUInt16LE(2 * i) - want[i]) <= sc, `pixel ${i}`);
+      for (let i = 0; i < 80; i++)
+        assert.ok(Math.abs(o + sc * sub.rawPayload.readUInt16LE(2 * i) - want[i]) <= sc, `pixel ${i}`);
       assert.equal((await s.app.inject({ url: '/api/sequences/a.npy/minip?subtract=x' })).statusCode, 400);
       assert.equal((await s.app.inject({ url: '/api/sequences/a.npy/minip?subtract=9' })).statusCode, 400);
       assert.equal((await s.app.inject({ url: '/api/sequences/b.npy/frames/0' })).statusCode, 403);
@@ -292,16 +414,38 @@ describe('dias serve: access', () => {
     const s = buildServer({ data, token });
     try {
       assert.equal((await s.app.inject({ url: '/api/info' })).statusCode, 401);
-      assert.equal((await s.app.inject({ url: '/api/info', headers: { authorization: 'Bearer wrong-token-123' } })).statusCode, 401);
-      assert.equal((await s.app.inject({ url: '/api/info', headers: { authorization: `Bearer ${token}` } })).statusCode, 200);
+      assert.equal(
+        (await s.app.inject({ url: '/api/info', headers: { authorization: 'Bearer wrong-token-123' } })).statusCode,
+        401,
+      );
+      assert.equal(
+        (await s.app.inject({ url: '/api/info', headers: { authorization: `Bearer ${token}` } })).statusCode,
+        200,
+      );
       assert.equal((await s.app.inject({ url: '/api/info', headers: { 'x-dias-token': token } })).statusCode, 200);
-      assert.equal((await s.app.inject({ url: '/api/info', headers: { cookie: `a=b; dias_token=${token}` } })).statusCode, 200);
+      assert.equal(
+        (await s.app.inject({ url: '/api/info', headers: { cookie: `a=b; dias_token=${token}` } })).statusCode,
+        200,
+      );
       const before = snapshot(data);
-      assert.equal((await s.app.inject({ method: 'PUT', url: '/api/sequences/1/scribble', headers: { 'content-type': 'image/png' }, payload: scribblePng(() => 255) })).statusCode, 401);
+      assert.equal(
+        (
+          await s.app.inject({
+            method: 'PUT',
+            url: '/api/sequences/1/scribble',
+            headers: { 'content-type': 'image/png' },
+            payload: scribblePng(() => 255),
+          })
+        ).statusCode,
+        401,
+      );
       assert.deepEqual(snapshot(data), before);
       const login = await s.app.inject({ url: `/?token=${token}` });
       assert.equal(login.statusCode, 303);
-      assert.match(String(login.headers['set-cookie']), /^dias_token=correct-horse-battery; .*HttpOnly; SameSite=Strict/);
+      assert.match(
+        String(login.headers['set-cookie']),
+        /^dias_token=correct-horse-battery; .*HttpOnly; SameSite=Strict/,
+      );
       assert.equal((await s.app.inject({ url: '/?token=nope' })).statusCode, 401);
     } finally {
       await s.app.close();
@@ -323,8 +467,16 @@ describe('dias serve: access', () => {
     assert.match(bindProblem('0.0.0.0', undefined)!, /--token/);
     assert.equal(bindProblem('127.0.0.1', undefined), undefined);
     assert.equal(bindProblem('0.0.0.0', 'a-token-value'), undefined);
-    assert.ok(isLoopbackHost('::1') && isLoopbackHost('localhost') && isLoopbackHost('127.0.0.2') && !isLoopbackHost('10.0.0.1'));
-    await assert.rejects(startServer({ data, host: '0.0.0.0', port: 0 }), (e: Error & { exitCode?: number }) => e.exitCode === 2 && /not a loopback/.test(e.message));
+    assert.ok(
+      isLoopbackHost('::1') &&
+        isLoopbackHost('localhost') &&
+        isLoopbackHost('127.0.0.2') &&
+        !isLoopbackHost('10.0.0.1'),
+    );
+    await assert.rejects(
+      startServer({ data, host: '0.0.0.0', port: 0 }),
+      (e: Error & { exitCode?: number }) => e.exitCode === 2 && /not a loopback/.test(e.message),
+    );
     await assert.rejects(serveCommand.run(['--data', data, '--host', '192.168.1.5', '--port', '0']), UsageError);
     await assert.rejects(serveCommand.run(['--data', join(dir, 'missing')]), UsageError);
     await assert.rejects(serveCommand.run(['--data', data, '--port', '99999']), UsageError);

@@ -28,7 +28,8 @@ test('the label is arteries only: every label pixel lies in an artery, veins are
   for (const s of sequences) {
     const geo = rasteriseScene(s.scene);
     const artery = new Uint8Array(s.W * s.H);
-    for (let k = 0; k < geo.arteryFootprint.count; k++) if (geo.arteryFootprint.core[k]) artery[geo.arteryFootprint.index[k]] = 1;
+    for (let k = 0; k < geo.arteryFootprint.count; k++)
+      if (geo.arteryFootprint.core[k]) artery[geo.arteryFootprint.index[k]] = 1;
     let labelled = 0;
     let outside = 0;
     let vein = 0;
@@ -47,7 +48,10 @@ test('the label is arteries only: every label pixel lies in an artery, veins are
     assert.equal(outside, 0, `s${s.scene.id}: label pixels outside any artery`);
     assert.ok(vein > 100, `s${s.scene.id}: veins render (${vein} px)`);
     // Overlap only where an artery crosses a vein in the projection.
-    assert.ok(veinLabelled / vein < 0.3, `s${s.scene.id}: ${((100 * veinLabelled) / vein).toFixed(1)}% of vein pixels labelled`);
+    assert.ok(
+      veinLabelled / vein < 0.3,
+      `s${s.scene.id}: ${((100 * veinLabelled) / vein).toFixed(1)}% of vein pixels labelled`,
+    );
   }
 });
 
@@ -76,8 +80,14 @@ test('veins fill late: dark in the last frame and in the MinIP, not yet in the f
     const bgLast = median(last);
     const darkLast = bgLast - sumLast / n;
     const darkFirst = bgFirst - sumFirst / n;
-    assert.ok(darkLast > 20, `s${s.scene.id}: veins only ${darkLast.toFixed(1)} grey below background in the last frame`);
-    assert.ok(darkFirst < darkLast / 3, `s${s.scene.id}: veins already ${darkFirst.toFixed(1)} grey dark in the first frame`);
+    assert.ok(
+      darkLast > 20,
+      `s${s.scene.id}: veins only ${darkLast.toFixed(1)} grey below background in the last frame`,
+    );
+    assert.ok(
+      darkFirst < darkLast / 3,
+      `s${s.scene.id}: veins already ${darkFirst.toFixed(1)} grey dark in the first frame`,
+    );
     assert.ok(bgLast - sumMin / n >= darkLast - 1, `s${s.scene.id}: MinIP shows the veins`);
   }
 });
@@ -103,7 +113,10 @@ test('contrast travels along the tree: arrival grows with delay, and the first f
       for (let i = 0; i < f.length; i++) if (s.label[i] && f[i] < m - 15) n++;
       return n;
     };
-    assert.ok(dark(s.frames[0]) < dark(s.frames[s.arterialPhaseFrame]), `s${s.scene.id}: first frame as opacified as the arterial phase`);
+    assert.ok(
+      dark(s.frames[0]) < dark(s.frames[s.arterialPhaseFrame]),
+      `s${s.scene.id}: first frame as opacified as the arterial phase`,
+    );
   }
 });
 
@@ -117,7 +130,10 @@ test('dias preset: vessel calibres span from > 8 px wide (carotid) to below a pi
     const subPixel = diameters.filter((d) => d < 1).length / diameters.length;
     const mid = diameters.filter((d) => d >= 2 && d <= 8).length / diameters.length;
     assert.ok(max > 16, `s${id}: widest artery ${max.toFixed(1)} px`);
-    assert.ok(diameters.some((d) => d > 8 && d < 14), `s${id}: a range of large calibres`);
+    assert.ok(
+      diameters.some((d) => d > 8 && d < 14),
+      `s${id}: a range of large calibres`,
+    );
     assert.ok(subPixel > 0.05, `s${id}: ${(100 * subPixel).toFixed(1)}% of centreline below 1 px wide`);
     assert.ok(mid > 0.05, `s${id}: ${(100 * mid).toFixed(1)}% between 2 and 8 px wide`);
     // Radii in millimetres: the internal carotid about 2.5 mm (a common carotid, when injected, a little more),

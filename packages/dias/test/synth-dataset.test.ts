@@ -68,12 +68,21 @@ test('tiny preset: DIAS layout, ids running on across splits, labels and scribbl
   assert.equal(img.bitDepth, 8);
   const label = readGrayPng(join(out, 'test/labels/label_s3.png'));
   assert.ok(label.data.every((v) => v === 0 || v === 255));
-  assert.ok(label.data.some((v) => v === 255), 'the label marks some artery');
+  assert.ok(
+    label.data.some((v) => v === 255),
+    'the label marks some artery',
+  );
   // The project's DIAS reader opens it without complaint and sees both scribble sets.
   const ds = openDiasDataset(out);
   assert.deepEqual(ds.problems, []);
-  assert.deepEqual(ds.splits.training.map((s) => s.id), [0, 1]);
-  assert.deepEqual(ds.splits.unlabelled.map((s) => s.id), [4]);
+  assert.deepEqual(
+    ds.splits.training.map((s) => s.id),
+    [0, 1],
+  );
+  assert.deepEqual(
+    ds.splits.unlabelled.map((s) => s.id),
+    [4],
+  );
   assert.deepEqual([...ds.scribbleSets].sort(), ['scribbles', 'scribbles_annotator']);
   const seq = ds.load(ds.splits.training[0], { frames: 'native', scribble: 'scribbles_annotator' });
   assert.equal(seq.T, summary.sequences[0].frames);
@@ -112,7 +121,28 @@ test('a sequence depends only on (seed, id): not on the split counts around it',
 
 test('CLI: writes with --no-progress, refuses a non-empty folder without --force, rejects bad options', async () => {
   const out = join(root, 'cli');
-  const args = ['--out', out, '--preset', 'small', '--size', '48', '--frames', '4', '--training', '1', '--validation', '0', '--test', '1', '--unlabeled', '0', '--workers', '1', '--no-progress', '--json'];
+  const args = [
+    '--out',
+    out,
+    '--preset',
+    'small',
+    '--size',
+    '48',
+    '--frames',
+    '4',
+    '--training',
+    '1',
+    '--validation',
+    '0',
+    '--test',
+    '1',
+    '--unlabeled',
+    '0',
+    '--workers',
+    '1',
+    '--no-progress',
+    '--json',
+  ];
   const logs: string[] = [];
   const log = console.log;
   console.log = (m: string) => logs.push(m);
@@ -129,7 +159,10 @@ async function cliChecks(out: string, args: string[], logs: string[]): Promise<v
   assert.deepEqual(result.counts, { training: 1, validation: 0, test: 1, unlabeled: 0 });
   assert.ok(existsSync(join(out, 'test/images/image_s1_i3.png')));
   assert.ok(!existsSync(join(out, 'test/images/image_s1_i4.png')), '--frames 4 gives exactly 4 frames');
-  await assert.rejects(synthCommand.run(args), (e: Error) => e instanceof UsageError && /not empty.*--force/.test(e.message));
+  await assert.rejects(
+    synthCommand.run(args),
+    (e: Error) => e instanceof UsageError && /not empty.*--force/.test(e.message),
+  );
   // --force replaces, leaving foreign files alone.
   writeFileSync(join(out, 'notes.txt'), 'mine');
   assert.equal(await synthCommand.run([...args.filter((a) => a !== '--json'), '--force']), 0);
@@ -145,8 +178,15 @@ async function cliChecks(out: string, args: string[], logs: string[]): Promise<v
   ];
   for (const [extra, message] of bad) {
     const dir = join(root, 'bad');
-    await assert.rejects(synthCommand.run(['--out', dir, '--no-progress', ...extra]), (e: Error) => e instanceof UsageError && message.test(e.message), extra.join(' '));
+    await assert.rejects(
+      synthCommand.run(['--out', dir, '--no-progress', ...extra]),
+      (e: Error) => e instanceof UsageError && message.test(e.message),
+      extra.join(' '),
+    );
   }
   await assert.rejects(synthCommand.run(['--no-progress']), /--out DIR is required/);
-  assert.ok(logs.some((l) => /wrote 2 sequences/.test(l)), 'the plain run reports what it wrote');
+  assert.ok(
+    logs.some((l) => /wrote 2 sequences/.test(l)),
+    'the plain run reports what it wrote',
+  );
 }

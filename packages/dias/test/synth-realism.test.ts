@@ -3,7 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { compareStats, frameStats, readRealFrames, formatRealismTable, type GrayFrame } from '../src/data/synth/realism.js';
+import {
+  compareStats,
+  frameStats,
+  readRealFrames,
+  formatRealismTable,
+  type GrayFrame,
+} from '../src/data/synth/realism.js';
 import { generateSequence } from '../src/data/synth/generate.js';
 import { getPreset } from '../src/data/synth/presets.js';
 import { Rng, hashSeed } from '../src/data/synth/rng.js';

@@ -91,15 +91,25 @@ test('annotator-like scribble: thick strokes inside the main vessels, background
   assert.ok(counts.background > 20, `${counts.background} background scribble pixels`);
   // Strokes stay on the wide vessel (not the thin diagonal one) and background strokes keep a margin.
   for (let t = 0; t < 60; t++) assert.notEqual(s[(70 + Math.floor(t / 2)) * W + 100 + t], 1);
-  const outside = chamferDistance(Uint8Array.from(label, (v) => (v ? 0 : 1)), W, H);
-  for (let i = 0; i < s.length; i++) if (s[i] === 0) assert.ok(outside[i] >= 4, `background stroke ${outside[i].toFixed(1)} px from a vessel`);
+  const outside = chamferDistance(
+    Uint8Array.from(label, (v) => (v ? 0 : 1)),
+    W,
+    H,
+  );
+  for (let i = 0; i < s.length; i++)
+    if (s[i] === 0) assert.ok(outside[i] >= 4, `background stroke ${outside[i].toFixed(1)} px from a vessel`);
   // Thick: some vessel scribble pixel has a vessel-scribble neighbour across the stroke (not a 1-px line).
   let thick = false;
-  for (let y = 1; y < H - 1 && !thick; y++) for (let x = 0; x < W; x++) if (s[y * W + x] === 1 && s[(y - 1) * W + x] === 1 && s[(y + 1) * W + x] === 1) thick = true;
+  for (let y = 1; y < H - 1 && !thick; y++)
+    for (let x = 0; x < W; x++)
+      if (s[y * W + x] === 1 && s[(y - 1) * W + x] === 1 && s[(y + 1) * W + x] === 1) thick = true;
   assert.ok(thick, 'strokes are thicker than one pixel');
   // Deterministic given the same random stream.
   const rng2 = new Rng(3);
-  assert.deepEqual(annotatorScribble(label, W, H, () => rng2.next()), s);
+  assert.deepEqual(
+    annotatorScribble(label, W, H, () => rng2.next()),
+    s,
+  );
 });
 
 test('scribbles from a synthetic label keep the rules', () => {

@@ -13,7 +13,9 @@ import { writeLineDataset } from './train-fixture.js';
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 function dias(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'train', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--conditions=dias-source', '--import', 'tsx', MAIN, 'train', ...args], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -28,10 +30,50 @@ test('dias train: help, a tiny run, and clear failures', () => {
     const data = join(dir, 'data');
     writeLineDataset(data, { training: 2, validation: 1, size: 32 });
     const config = join(dir, 'tiny.yaml');
-    writeFileSync(config, ['data:', '  frames: 4', '  patchSize: 32', '  workers: 0', 'validation:', '  stride: 16', 'scheduler:', '  warmupEpochs: 0'].join('\n'));
+    writeFileSync(
+      config,
+      [
+        'data:',
+        '  frames: 4',
+        '  patchSize: 32',
+        '  workers: 0',
+        'validation:',
+        '  stride: 16',
+        'scheduler:',
+        '  warmupEpochs: 0',
+      ].join('\n'),
+    );
     const run = join(dir, 'run');
-    const common = ['--data', data, '--config', config, '--model', 'fr-unet', '--model-option', 'feature_scale=16', '--batch', '4', '--patches-per-epoch', '8', '--threads', '1', '--no-progress'];
-    const ok = dias(...common, '--epochs', '2', '--out', run, '--stop-after', '1', '--lr', '2e-3', '--set', 'scheduler.minLr=1e-4');
+    const common = [
+      '--data',
+      data,
+      '--config',
+      config,
+      '--model',
+      'fr-unet',
+      '--model-option',
+      'feature_scale=16',
+      '--batch',
+      '4',
+      '--patches-per-epoch',
+      '8',
+      '--threads',
+      '1',
+      '--no-progress',
+    ];
+    const ok = dias(
+      ...common,
+      '--epochs',
+      '2',
+      '--out',
+      run,
+      '--stop-after',
+      '1',
+      '--lr',
+      '2e-3',
+      '--set',
+      'scheduler.minLr=1e-4',
+    );
     assert.equal(ok.status, 0, ok.stderr);
     assert.match(ok.stdout, /epoch 1\/2: loss \d/);
     assert.match(ok.stdout, /stopped after epoch 1\/2 \(resume with: dias train --out .* --resume\)/);
@@ -63,7 +105,10 @@ test('dias train: help, a tiny run, and clear failures', () => {
     writeFileSync(bad, 'optimizer:\n  learningRate: 0.1\n');
     const badRun = dias('--data', data, '--config', bad, '--out', join(dir, 'run2'));
     assert.equal(badRun.status, 2);
-    assert.match(badRun.stderr, /bad\.yaml: optimizer\.learningRate: unknown key \(known in optimizer: name, lr, betas, eps, weightDecay\)/);
+    assert.match(
+      badRun.stderr,
+      /bad\.yaml: optimizer\.learningRate: unknown key \(known in optimizer: name, lr, betas, eps, weightDecay\)/,
+    );
     assert.ok(!existsSync(join(dir, 'run2')), 'nothing is created for a bad configuration');
 
     const badFlag = dias('--data', data, '--out', join(dir, 'run3'), '--batch', 'many');
@@ -83,18 +128,47 @@ test('dias train --recipe sscr --as-released: the released settings; --as-releas
   const { dir, cleanup } = tempDir('dias-train-cli-sscr-');
   try {
     const help = dias('--help');
-    for (const r of ['fsl', 'sscr', 'pce', 'pce-dice', 'entropy-min', 'gated-crf', 'dmpls']) assert.match(help.stdout, new RegExp(`^  ${r} +\\S`, 'm'), `${r} listed`);
+    for (const r of ['fsl', 'sscr', 'pce', 'pce-dice', 'entropy-min', 'gated-crf', 'dmpls'])
+      assert.match(help.stdout, new RegExp(`^  ${r} +\\S`, 'm'), `${r} listed`);
     const data = join(dir, 'data');
     writeLineDataset(data, { training: 2, validation: 1, size: 32, scribbles: true });
-    const common = ['--data', data, '--model', 'fr-unet', '--model-option', 'feature_scale=16', '--frames', '4', '--patch-size', '32', '--set', 'validation.stride=16',
-      '--warmup-epochs', '0', '--batch', '4', '--patches-per-epoch', '8', '--epochs', '1', '--workers', '0', '--threads', '1', '--no-progress'];
+    const common = [
+      '--data',
+      data,
+      '--model',
+      'fr-unet',
+      '--model-option',
+      'feature_scale=16',
+      '--frames',
+      '4',
+      '--patch-size',
+      '32',
+      '--set',
+      'validation.stride=16',
+      '--warmup-epochs',
+      '0',
+      '--batch',
+      '4',
+      '--patches-per-epoch',
+      '8',
+      '--epochs',
+      '1',
+      '--workers',
+      '0',
+      '--threads',
+      '1',
+      '--no-progress',
+    ];
     const run = join(dir, 'released');
     const r = dias(...common, '--recipe', 'sscr', '--as-released', '--out', run);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /training 2 networks FR_UNet \(A, B; A is validated and exported\).*recipe sscr/);
     assert.match(r.stdout, /epoch 1\/1: loss [\d.]+ \(pce [\d.]+, pseudo [\d.]+, consistency [\d.]+\)/);
     const saved = readRunConfig(run);
-    assert.deepEqual([saved.sscr.pseudoLabels, saved.sscr.consistency, saved.validation.select], ['self', 'as-released', 'final']);
+    assert.deepEqual(
+      [saved.sscr.pseudoLabels, saved.sscr.consistency, saved.validation.select],
+      ['self', 'as-released', 'final'],
+    );
     assert.ok(existsSync(join(run, 'checkpoint_final.B.safetensors')));
 
     const fsl = dias(...common, '--as-released', '--out', join(dir, 'fsl'));

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ConfigError, applyConfigFile, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, selectFromEpoch, setConfigValue, stepsPerEpoch,
+  ConfigError,
+  applyConfigFile,
+  defaultTrainConfig,
+  finalizeTrainConfig,
+  resumeConflicts,
+  selectFromEpoch,
+  setConfigValue,
+  stepsPerEpoch,
 } from '../src/train/config.js';
 import { tempDir } from './data-fixture.js';
 
@@ -22,7 +29,13 @@ function configError(fn: () => unknown): ConfigError {
 test('the defaults are the official recipe', () => {
   const c = defaultTrainConfig();
   assert.deepEqual(c.optimizer, { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
-  assert.deepEqual(c.scheduler, { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' });
+  assert.deepEqual(c.scheduler, {
+    name: 'cosine',
+    warmupEpochs: 10,
+    warmupLr: 5e-7,
+    minLr: 5e-6,
+    stepIndex: 'official',
+  });
   assert.equal(c.train.epochs, 100);
   assert.equal(c.train.seed, 1234);
   assert.equal(c.train.clipGradNorm, null);
@@ -37,7 +50,10 @@ test('a YAML file sets nested keys; an unknown key fails naming the file and the
   const { dir, cleanup } = tempDir('dias-config-');
   try {
     const good = join(dir, 'good.yaml');
-    writeFileSync(good, 'train:\n  epochs: 7\n  batchSize: 8\noptimizer:\n  lr: 1.0e-3\n  betas: [0.8, 0.99]\nmodel:\n  name: fr-unet\n  options: {feature_scale: 4}\n');
+    writeFileSync(
+      good,
+      'train:\n  epochs: 7\n  batchSize: 8\noptimizer:\n  lr: 1.0e-3\n  betas: [0.8, 0.99]\nmodel:\n  name: fr-unet\n  options: {feature_scale: 4}\n',
+    );
     const c = applyConfigFile(defaultTrainConfig(), good);
     assert.equal(c.train.epochs, 7);
     assert.equal(c.train.batchSize, 8);
@@ -49,7 +65,12 @@ test('a YAML file sets nested keys; an unknown key fails naming the file and the
     writeFileSync(bad, 'train:\n  epoch: 7\n');
     const e = configError(() => applyConfigFile(defaultTrainConfig(), bad));
     assert.equal(e.key, 'train.epoch');
-    assert.match(e.message, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: train\\.epoch: unknown key \\(known in train: recipe, init, epochs, patchesPerEpoch`));
+    assert.match(
+      e.message,
+      new RegExp(
+        `^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: train\\.epoch: unknown key \\(known in train: recipe, init, epochs, patchesPerEpoch`,
+      ),
+    );
 
     const top = join(dir, 'top.json');
     writeFileSync(top, JSON.stringify({ trainer: { epochs: 1 } }));
@@ -80,7 +101,10 @@ test('wrong types and values name the key and say why', () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{"train": ');
     assert.throws(() => applyConfigFile(defaultTrainConfig(), broken), /broken\.json: not valid JSON/);
-    assert.throws(() => applyConfigFile(defaultTrainConfig(), join(dir, 'missing.yaml')), /missing\.yaml: cannot read the config file \(ENOENT\)/);
+    assert.throws(
+      () => applyConfigFile(defaultTrainConfig(), join(dir, 'missing.yaml')),
+      /missing\.yaml: cannot read the config file \(ENOENT\)/,
+    );
   } finally {
     cleanup();
   }
@@ -92,7 +116,10 @@ test('flags override the file; setting an unknown key or a whole section fails',
   setConfigValue(c, 'scheduler.minLr', 1e-5, '--set');
   assert.equal(c.train.epochs, 3);
   assert.equal(c.scheduler.minLr, 1e-5);
-  assert.match(configError(() => setConfigValue(c, 'train.epochs', 'ten', '--epochs')).message, /^--epochs: train\.epochs: must be an integer >= 1, got 'ten'/);
+  assert.match(
+    configError(() => setConfigValue(c, 'train.epochs', 'ten', '--epochs')).message,
+    /^--epochs: train\.epochs: must be an integer >= 1, got 'ten'/,
+  );
   assert.equal(configError(() => setConfigValue(c, 'train.speed', 1, '--set')).key, 'train.speed');
   assert.match(configError(() => setConfigValue(c, 'train', 1, '--set')).message, /is a section/);
 });
@@ -120,8 +147,21 @@ test('finalizing resolves the model and checks settings against each other', () 
     [(c) => (c.data.dir = ''), 'data.dir', /required/],
     [(c) => (c.model.name = 'NoSuchNet'), 'model.name', /unknown model 'NoSuchNet'/],
     [(c) => (c.model.options = { feature_scal: 4 }), 'model.options.feature_scal', /not an option of VSS_Net/],
-    [(c) => { c.model = { name: 'UNet', options: { num_channels: 3 } }; }, 'model.options.num_channels', /is 3, but the sequences have data\.frames = 8/],
-    [(c) => { c.model = { name: 'PSC', options: {} }; c.data.frames = 6; }, 'data.frames', /PSC takes 8 frames/],
+    [
+      (c) => {
+        c.model = { name: 'UNet', options: { num_channels: 3 } };
+      },
+      'model.options.num_channels',
+      /is 3, but the sequences have data\.frames = 8/,
+    ],
+    [
+      (c) => {
+        c.model = { name: 'PSC', options: {} };
+        c.data.frames = 6;
+      },
+      'data.frames',
+      /PSC takes 8 frames/,
+    ],
     [(c) => (c.data.patchSize = 60), 'data.patchSize', /multiple of 8 for VSS_Net/],
     [(c) => (c.train.patchesPerEpoch = 10), 'train.patchesPerEpoch', /at least train\.batchSize/],
     [(c) => (c.validation.stride = 65), 'validation.stride', /must not exceed data\.patchSize/],
@@ -149,5 +189,9 @@ test('resuming may change threads, device, workers and the data folder, nothing 
   given.train.epochs = 50;
   given.optimizer.lr = 1e-3;
   given.model.options = { feature_scale: 4 };
-  assert.deepEqual(resumeConflicts(finalizeTrainConfig(saved), finalizeTrainConfig(given)), ['model.options', 'train.epochs', 'optimizer.lr']);
+  assert.deepEqual(resumeConflicts(finalizeTrainConfig(saved), finalizeTrainConfig(given)), [
+    'model.options',
+    'train.epochs',
+    'optimizer.lr',
+  ]);
 });

@@ -27,7 +27,12 @@ function lineMask(size: number, lines: number, next: () => number): Uint8Array {
     for (let i = 0; i <= steps; i++) {
       const x = Math.round(x0 + ((x1 - x0) * i) / steps);
       const y = Math.round(y0 + ((y1 - y0) * i) / steps);
-      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+      for (const [dx, dy] of [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]) {
         if (x + dx < size && y + dy < size) mask[(y + dy) * size + x + dx] = 1;
       }
     }
@@ -52,7 +57,11 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
   const { training = 3, validation = 2, size = 48, frames = 4, seed = 7 } = o;
   const next = rng(seed);
   let id = 0;
-  for (const [split, count] of [['training', training], ['validation', validation], ['unlabeled', o.unlabelled ?? 0]] as const) {
+  for (const [split, count] of [
+    ['training', training],
+    ['validation', validation],
+    ['unlabeled', o.unlabelled ?? 0],
+  ] as const) {
     for (let n = 0; n < count; n++, id++) {
       const mask = lineMask(size, 3, next);
       const noise = Array.from({ length: frames * size * size }, () => next());
@@ -63,7 +72,8 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
           return Math.round(190 + 30 * noise[k * size * size + p] - (mask[p] ? darken : 0));
         });
       }
-      if (split !== 'unlabeled') writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
+      if (split !== 'unlabeled')
+        writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
       if (o.scribbles && split === 'training') {
         const pick = Array.from({ length: size * size }, () => next());
         writePng(join(root, split, 'scribbles', `label_s${id}.png`), size, size, (x, y) => {

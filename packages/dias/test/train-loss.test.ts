@@ -19,7 +19,9 @@ test('CE and batch Dice of a 2-sample, 2-pixel case equal the hand values', () =
     // CE per pixel: -ln p(target): ln 2, ln 4, ln 4, ln 2 -> mean 1.5 ln 2.
     close(ce.item(), 1.5 * Math.log(2));
     // Batch Dice over all four pixels of the vessel class: tp = 1/2 + 1/4 + 1/2, fp = 3/4, fn = 1/2 + 3/4 + 1/2.
-    const tp = 1.25, fp = 0.75, fn = 1.75;
+    const tp = 1.25,
+      fp = 0.75,
+      fn = 1.75;
     const dc = (2 * tp + DICE_SMOOTH) / (2 * tp + fp + fn + DICE_SMOOTH + 1e-8);
     close(dice.item(), dc);
     close(loss.item(), 1.5 * Math.log(2) + 1 - dc);
@@ -43,8 +45,21 @@ test('the Dice leaves the background out and averages the foreground classes', (
 test('the autograd gradient matches finite differences, and equals that of the official CE − Dice', () => {
   scope(() => {
     const values = [0.3, -1.2, 0.8, 0.1, -0.4, 0.9, 1.5, -0.7, 0.2, 0.6, -0.3, 0.05, 0.4, -0.9, 1.1, 0.0];
-    const target = tensor([[[1, 0], [0, 1]], [[0, 0], [1, 1]]], { dtype: 'int64' });
-    const lossAt = (v: number[]) => dcAndCeLoss(tensor(v, { shape: [2, 2, 2, 2], dtype: 'float64' }), target).loss.item();
+    const target = tensor(
+      [
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ],
+      { dtype: 'int64' },
+    );
+    const lossAt = (v: number[]) =>
+      dcAndCeLoss(tensor(v, { shape: [2, 2, 2, 2], dtype: 'float64' }), target).loss.item();
     const grads: number[][] = [];
     for (const official of [false, true]) {
       const logits = tensor(values, { shape: [2, 2, 2, 2], dtype: 'float64', requiresGrad: true });
@@ -54,19 +69,26 @@ test('the autograd gradient matches finite differences, and equals that of the o
     }
     const h = 1e-6;
     values.forEach((_, i) => {
-      const up = [...values], down = [...values];
+      const up = [...values],
+        down = [...values];
       up[i] += h;
       down[i] -= h;
       close(grads[0][i], (lossAt(up) - lossAt(down)) / (2 * h), 1e-7);
       close(grads[1][i], grads[0][i], 1e-12);
     });
-    assert.ok(grads[0].some((v) => Math.abs(v) > 1e-3), 'the gradient is not trivially zero');
+    assert.ok(
+      grads[0].some((v) => Math.abs(v) > 1e-3),
+      'the gradient is not trivially zero',
+    );
   });
 });
 
 test('shape mismatches are refused with both shapes', () => {
   scope(() => {
     const logits = tensor([[[[0, 0]], [[0, 0]]]]);
-    assert.throws(() => dcAndCeLoss(logits, tensor([[1, 0, 1]], { dtype: 'int64' })), /target must be \[1, 1, 2\].*got \[1, 3\]/);
+    assert.throws(
+      () => dcAndCeLoss(logits, tensor([[1, 0, 1]], { dtype: 'int64' })),
+      /target must be \[1, 1, 2\].*got \[1, 3\]/,
+    );
   });
 });

@@ -61,6 +61,8 @@ test('official step index: first update at the warm-up lr, then one epoch ahead,
 test("'updates' step index follows the schedule exactly over the run", () => {
   const [epochs, steps] = [3, 4];
   const lrs = lrsOfRun('updates', epochs, steps);
-  lrs.forEach((v, k) => assert.ok(Math.abs(v - handLr(k, 5e-4, 5e-7, 5e-6, steps, epochs * steps)) < 1e-15, `update ${k}`));
+  lrs.forEach((v, k) =>
+    assert.ok(Math.abs(v - handLr(k, 5e-4, 5e-7, 5e-6, steps, epochs * steps)) < 1e-15, `update ${k}`),
+  );
   assert.ok(lrs[lrs.length - 1] > 5e-6, 'the minimum is reached only after the last update');
 });

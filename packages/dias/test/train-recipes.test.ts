@@ -29,9 +29,16 @@ test('sscr: two networks learn from scribbles; A is exported, B kept; the log na
     writeLineDataset(join(dir, 'data'), { scribbles: true });
     const runDir = join(dir, 'run');
     const lines: string[] = [];
-    const r = await trainRun({ config: weakConfig(join(dir, 'data'), 'sscr', (c) => (c.train.patchesPerEpoch = 64)), runDir, events: { log: (l: string) => lines.push(l) } });
+    const r = await trainRun({
+      config: weakConfig(join(dir, 'data'), 'sscr', (c) => (c.train.patchesPerEpoch = 64)),
+      runDir,
+      events: { log: (l: string) => lines.push(l) },
+    });
     assert.equal(r.finished, true);
-    assert.ok(lines.some((l) => /scribbles 'scribbles': [\d.]+% of the training pixels labelled/.test(l)), 'the scribble coverage is reported');
+    assert.ok(
+      lines.some((l) => /scribbles 'scribbles': [\d.]+% of the training pixels labelled/.test(l)),
+      'the scribble coverage is reported',
+    );
     const config = readRunConfig(runDir);
     assert.equal(config.model.options.num_classes, 3, 'the weak recipes build 3-output networks');
     assert.equal(config.data.augment, 'wsl-plc', 'two photometric views, as the official PLC loader');
@@ -39,7 +46,10 @@ test('sscr: two networks learn from scribbles; A is exported, B kept; the log na
     assert.deepEqual(Object.keys(log[0].train), ['loss', 'pce', 'pseudo', 'consistency']);
     for (const e of log) {
       const { loss, pce, pseudo, consistency } = e.train;
-      assert.ok(Math.abs(loss - (pce + pseudo + 0.5 * consistency)) < 1e-4, 'loss = pce + 1 * pseudo + 0.5 * consistency');
+      assert.ok(
+        Math.abs(loss - (pce + pseudo + 0.5 * consistency)) < 1e-4,
+        'loss = pce + 1 * pseudo + 0.5 * consistency',
+      );
     }
     assert.ok(log[1].train.pce < log[0].train.pce, `pCE falls: ${log[0].train.pce} -> ${log[1].train.pce}`);
     assert.equal(typeof log[1].val?.DSC, 'number');
@@ -74,7 +84,12 @@ test('sscr: 1 epoch + resume 1 epoch equals 2 epochs, bit for bit, for both netw
     for (const f of ['final', 'latest', 'best', 'latestState'] as const) {
       assert.ok(readFileSync(runPath(whole, f)).equals(readFileSync(runPath(split, f))), `${f} identical`);
     }
-    assert.ok(readFileSync(networkWeightsPath(whole, 'final', 'B')).equals(readFileSync(networkWeightsPath(split, 'final', 'B'))), 'network B identical');
+    assert.ok(
+      readFileSync(networkWeightsPath(whole, 'final', 'B')).equals(
+        readFileSync(networkWeightsPath(split, 'final', 'B')),
+      ),
+      'network B identical',
+    );
   } finally {
     cleanup();
   }
@@ -107,7 +122,10 @@ test('every weak-supervision baseline trains and exports a network that loads', 
       loaded.model.dispose();
       rmSync(runDir, { recursive: true });
     }
-    assert.throws(() => finalizeTrainConfig(weakConfig(join(dir, 'data'), 'dmpls')), /model\.name: dmpls trains UNet_CCT .*not FR_UNet/);
+    assert.throws(
+      () => finalizeTrainConfig(weakConfig(join(dir, 'data'), 'dmpls')),
+      /model\.name: dmpls trains UNet_CCT .*not FR_UNet/,
+    );
   } finally {
     cleanup();
   }
@@ -119,14 +137,24 @@ test('scribbles: a missing set or file and values other than 0, 1, 255 are error
     const data = join(dir, 'data');
     writeLineDataset(data, { training: 2, validation: 1, size: 32, scribbles: true });
     await assert.rejects(
-      trainRun({ config: weakConfig(data, 'pce', (c) => (c.data.scribbles = 'annotator')), runDir: join(dir, 'r1'), ...quiet }),
+      trainRun({
+        config: weakConfig(data, 'pce', (c) => (c.data.scribbles = 'annotator')),
+        runDir: join(dir, 'r1'),
+        ...quiet,
+      }),
       /training\/scribbles_annotator: no such scribble set \(data\.scribbles 'annotator'; sets found: scribbles\)/,
     );
     assert.ok(!existsSync(join(dir, 'r1', 'log.jsonl')), 'nothing trained');
     writePng(join(data, 'training', 'scribbles', 'label_s1.png'), 32, 32, (x) => (x < 3 ? 128 : 255));
-    await assert.rejects(trainRun({ config: weakConfig(data, 'pce'), runDir: join(dir, 'r2'), ...quiet }), /scribbles\/label_s1\.png: scribble values must be 1 \(vessel\), 0 \(background\) or 255/);
+    await assert.rejects(
+      trainRun({ config: weakConfig(data, 'pce'), runDir: join(dir, 'r2'), ...quiet }),
+      /scribbles\/label_s1\.png: scribble values must be 1 \(vessel\), 0 \(background\) or 255/,
+    );
     rmSync(join(data, 'training', 'scribbles', 'label_s1.png'));
-    await assert.rejects(trainRun({ config: weakConfig(data, 'pce'), runDir: join(dir, 'r3'), ...quiet }), /scribbles\/label_s1\.png: missing \(every training sequence needs a scribble/);
+    await assert.rejects(
+      trainRun({ config: weakConfig(data, 'pce'), runDir: join(dir, 'r3'), ...quiet }),
+      /scribbles\/label_s1\.png: missing \(every training sequence needs a scribble/,
+    );
   } finally {
     cleanup();
   }

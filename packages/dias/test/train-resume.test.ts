@@ -69,7 +69,22 @@ test('a run killed with SIGKILL mid-epoch resumes to the same final weights', as
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(config));
     const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--conditions=dias-source', '--import', 'tsx', main, 'train', '--config', file, '--out', killed, '--no-progress'], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=dias-source',
+        '--import',
+        'tsx',
+        main,
+        'train',
+        '--config',
+        file,
+        '--out',
+        killed,
+        '--no-progress',
+      ],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const latest = runPath(killed, 'latestJson');
     const started = Date.now();
@@ -81,7 +96,10 @@ test('a run killed with SIGKILL mid-epoch resumes to the same final weights', as
 
     const resumed = await trainRun({ config: readRunConfig(killed), runDir: killed, resume: true, ...quiet });
     assert.equal(resumed.finished, true);
-    assert.ok(readFileSync(runPath(whole, 'final')).equals(readFileSync(runPath(killed, 'final'))), 'same final weights');
+    assert.ok(
+      readFileSync(runPath(whole, 'final')).equals(readFileSync(runPath(killed, 'final'))),
+      'same final weights',
+    );
     assert.deepEqual(readLog(killed).map(untimed), readLog(whole).map(untimed));
   } finally {
     cleanup();

@@ -17,7 +17,11 @@ test('a 2-epoch run writes every run file, learns, and its weights load back', a
     writeLineDataset(join(dir, 'data'));
     const runDir = join(dir, 'run');
     const lines: string[] = [];
-    const result = await trainRun({ config: tinyConfig(join(dir, 'data')), runDir, events: { log: (l: string) => lines.push(l) } });
+    const result = await trainRun({
+      config: tinyConfig(join(dir, 'data')),
+      runDir,
+      events: { log: (l: string) => lines.push(l) },
+    });
     assert.equal(result.finished, true);
     assert.equal(result.epochs, 2);
     for (const f of Object.values(RUN_FILES)) assert.ok(existsSync(join(runDir, f)), `${f} written`);
@@ -33,10 +37,14 @@ test('a 2-epoch run writes every run file, learns, and its weights load back', a
 
     // log.jsonl: one parsable line per epoch; the loss falls and validation improves.
     const log = readLog(runDir);
-    assert.deepEqual(log.map((e) => e.epoch), [1, 2]);
+    assert.deepEqual(
+      log.map((e) => e.epoch),
+      [1, 2],
+    );
     for (const e of log) {
       assert.ok(Math.abs(e.train.loss - (e.train.ce + 1 - e.train.dice)) < 1e-5, 'loss = CE + (1 - Dice)');
-      for (const k of ['DSC', 'AUC', 'clDice', 'Acc', 'Sen', 'Spe', 'IoU', 'VC']) assert.equal(typeof e.val?.[k], 'number', `val.${k}`);
+      for (const k of ['DSC', 'AUC', 'clDice', 'Acc', 'Sen', 'Spe', 'IoU', 'VC'])
+        assert.equal(typeof e.val?.[k], 'number', `val.${k}`);
       assert.equal(typeof e.val_patch?.AUC, 'number');
       assert.ok(e.lr > 0 && e.seconds > 0 && e.train_seconds > 0);
     }
@@ -51,7 +59,11 @@ test('a 2-epoch run writes every run file, learns, and its weights load back', a
     assert.equal(metadata.dias_frames, '4');
     assert.equal(metadata.epoch, '2');
     const fresh = createModel('FR_UNet', config.model.options);
-    assert.deepEqual([...tensors.keys()], [...fresh.stateDict().keys()], 'the state dict under its PyTorch names, in order');
+    assert.deepEqual(
+      [...tensors.keys()],
+      [...fresh.stateDict().keys()],
+      'the state dict under its PyTorch names, in order',
+    );
     fresh.dispose();
     const latest = loadSafetensors(runPath(runDir, 'latest')).tensors;
     for (const [k, t] of tensors) assert.ok(t.equal(latest.get(k)!), `final and latest agree on ${k}`);
@@ -106,7 +118,10 @@ test('an existing run folder is refused unless --force; force starts over', asyn
       c.train.patchesPerEpoch = 8;
     });
     const quiet = { events: { log: () => {} } };
-    await assert.rejects(trainRun({ config, runDir, ...quiet }), /run folder exists and is not empty; use --resume to continue it or --force/);
+    await assert.rejects(
+      trainRun({ config, runDir, ...quiet }),
+      /run folder exists and is not empty; use --resume to continue it or --force/,
+    );
     await assert.rejects(trainRun({ config, runDir, resume: true, ...quiet }), /nothing to resume \(no config\.json/);
     const r = await trainRun({ config, runDir, force: true, ...quiet });
     assert.equal(r.finished, true);
@@ -121,13 +136,22 @@ test('missing data is reported with the folder or file', async () => {
   const { dir, cleanup } = tempDir('dias-train-data-');
   try {
     const quiet = { events: { log: () => {} } };
-    await assert.rejects(trainRun({ config: tinyConfig(join(dir, 'absent')), runDir: join(dir, 'r1'), ...quiet }), /absent: no such folder/);
+    await assert.rejects(
+      trainRun({ config: tinyConfig(join(dir, 'absent')), runDir: join(dir, 'r1'), ...quiet }),
+      /absent: no such folder/,
+    );
     writeLineDataset(join(dir, 'noval'), { training: 2, validation: 0, size: 32 });
-    await assert.rejects(trainRun({ config: tinyConfig(join(dir, 'noval')), runDir: join(dir, 'r2'), ...quiet }), /noval\/validation\/images: no validation sequences/);
+    await assert.rejects(
+      trainRun({ config: tinyConfig(join(dir, 'noval')), runDir: join(dir, 'r2'), ...quiet }),
+      /noval\/validation\/images: no validation sequences/,
+    );
     writeLineDataset(join(dir, 'nolabel'), { training: 2, validation: 1, size: 32 });
     const { rmSync } = await import('node:fs');
     rmSync(join(dir, 'nolabel', 'training', 'labels', 'label_s1.png'));
-    await assert.rejects(trainRun({ config: tinyConfig(join(dir, 'nolabel')), runDir: join(dir, 'r3'), ...quiet }), /training\/labels\/label_s1\.png: missing/);
+    await assert.rejects(
+      trainRun({ config: tinyConfig(join(dir, 'nolabel')), runDir: join(dir, 'r3'), ...quiet }),
+      /training\/labels\/label_s1\.png: missing/,
+    );
   } finally {
     cleanup();
   }

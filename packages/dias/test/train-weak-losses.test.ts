@@ -3,19 +3,34 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualSeed, rand, scope, tensor, type Tensor } from '@dias-ts/torch';
 import {
-  consistencyLoss, dmplsLoss, dmplsPseudoLabel, gatedCrfLoss, limitativePseudoLabel, maskedSoftDice, normalizedEntropy,
-  partialCrossEntropy, pceDiceLoss, pseudoLabelDiceLoss, GATED_CRF_RELEASED, MASKED_DICE_SMOOTH,
+  consistencyLoss,
+  dmplsLoss,
+  dmplsPseudoLabel,
+  gatedCrfLoss,
+  limitativePseudoLabel,
+  maskedSoftDice,
+  normalizedEntropy,
+  partialCrossEntropy,
+  pceDiceLoss,
+  pseudoLabelDiceLoss,
+  GATED_CRF_RELEASED,
+  MASKED_DICE_SMOOTH,
 } from '../src/train/losses/index.js';
 import { vesselProbability } from '../src/predict/vessel-probability.js';
 
 const close = (a: number, b: number, tol = 1e-10) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const U = 255;
 /** Every entry is zero (either sign). */
-const assertZero = (values: number[]) => assert.ok(values.every((v) => v === 0), `not all zero: ${values}`);
+const assertZero = (values: number[]) =>
+  assert.ok(
+    values.every((v) => v === 0),
+    `not all zero: ${values}`,
+  );
 
 /** Logits [B, C, H, W] (float64) from per-pixel class vectors pixels[b][y*W + x][c]. */
 function logitsOf(pixels: number[][][], H: number, W: number, requiresGrad = false): Tensor {
-  const B = pixels.length, C = pixels[0][0].length;
+  const B = pixels.length,
+    C = pixels[0][0].length;
   const flat: number[] = [];
   for (let b = 0; b < B; b++) for (let c = 0; c < C; c++) for (let i = 0; i < H * W; i++) flat.push(pixels[b][i][c]);
   return tensor(flat, { shape: [B, C, H, W], dtype: 'float64', requiresGrad });
@@ -31,8 +46,20 @@ const gradAt = (g: number[], B: number, C: number, HW: number, b: number, i: num
   Array.from({ length: C }, (_, c) => g[(b * C + c) * HW + i]);
 
 // One 2x2 sample, three classes; pixel order (0,0), (0,1), (1,0), (1,1).
-const PIX = [[[0.2, 1.1, -0.5], [1.0, -0.3, 0.4], [-0.7, 0.5, 0.9], [0.3, 0.3, -1.2]]];
-const SCRIBBLE = [[[1, U], [0, U]]]; // pixel 0 vessel, pixel 2 background, 1 and 3 unlabelled
+const PIX = [
+  [
+    [0.2, 1.1, -0.5],
+    [1.0, -0.3, 0.4],
+    [-0.7, 0.5, 0.9],
+    [0.3, 0.3, -1.2],
+  ],
+];
+const SCRIBBLE = [
+  [
+    [1, U],
+    [0, U],
+  ],
+]; // pixel 0 vessel, pixel 2 background, 1 and 3 unlabelled
 const LABELS = [1, U, 0, U];
 
 test('partial CE is the mean CE over the annotated pixels only', () => {
@@ -46,7 +73,10 @@ test('partial CE is the mean CE over the annotated pixels only', () => {
 test('partial CE ignores the 255 pixels: other logits there change nothing, their gradient is zero', () => {
   scope(() => {
     const moved = PIX.map((s) => s.map((v, i) => (LABELS[i] === U ? v.map((x) => x * 7 - 3) : v)));
-    close(partialCrossEntropy(logitsOf(moved, 2, 2), scribbleOf(SCRIBBLE)).item(), partialCrossEntropy(logitsOf(PIX, 2, 2), scribbleOf(SCRIBBLE)).item());
+    close(
+      partialCrossEntropy(logitsOf(moved, 2, 2), scribbleOf(SCRIBBLE)).item(),
+      partialCrossEntropy(logitsOf(PIX, 2, 2), scribbleOf(SCRIBBLE)).item(),
+    );
     const logits = logitsOf(PIX, 2, 2, true);
     partialCrossEntropy(logits, scribbleOf(SCRIBBLE)).backward();
     const g = logits.grad!.toArray();
@@ -58,7 +88,15 @@ test('partial CE ignores the 255 pixels: other logits there change nothing, thei
 test('partial CE of a batch without annotated pixels is 0, not NaN, and backpropagates zeros', () => {
   scope(() => {
     const logits = logitsOf(PIX, 2, 2, true);
-    const loss = partialCrossEntropy(logits, scribbleOf([[[U, U], [U, U]]]));
+    const loss = partialCrossEntropy(
+      logits,
+      scribbleOf([
+        [
+          [U, U],
+          [U, U],
+        ],
+      ]),
+    );
     assert.equal(loss.item(), 0);
     assert.ok(loss.requiresGrad);
     loss.backward();
@@ -68,12 +106,19 @@ test('partial CE of a batch without annotated pixels is 0, not NaN, and backprop
 
 /** nnU-Net batch Dice of class c over the annotated pixels (hand formula). */
 function handMaskedDice(pixels: number[][][], labels: number[][], c: number): number {
-  let tp = 0, fp = 0, fn = 0;
-  pixels.forEach((sample, b) => sample.forEach((v, i) => {
-    if (labels[b][i] === U) return;
-    const p = softmax(v)[c], y = labels[b][i] === c ? 1 : 0;
-    tp += p * y; fp += p * (1 - y); fn += (1 - p) * y;
-  }));
+  let tp = 0,
+    fp = 0,
+    fn = 0;
+  pixels.forEach((sample, b) =>
+    sample.forEach((v, i) => {
+      if (labels[b][i] === U) return;
+      const p = softmax(v)[c],
+        y = labels[b][i] === c ? 1 : 0;
+      tp += p * y;
+      fp += p * (1 - y);
+      fn += (1 - p) * y;
+    }),
+  );
   return (2 * tp + MASKED_DICE_SMOOTH) / (2 * tp + fp + fn + MASKED_DICE_SMOOTH + 1e-8);
 }
 
@@ -97,22 +142,44 @@ test('masked soft Dice: as released the mean over classes 1..C-1 (softmax over a
 
 test('masked soft Dice ignores the 255 pixels, over a two-sample batch', () => {
   scope(() => {
-    const pixels = [PIX[0], [[0.5, -0.5, 0.1], [-1.0, 2.0, 0.0], [0.3, 0.2, 0.1], [1.5, -0.2, 0.4]]];
+    const pixels = [
+      PIX[0],
+      [
+        [0.5, -0.5, 0.1],
+        [-1.0, 2.0, 0.0],
+        [0.3, 0.2, 0.1],
+        [1.5, -0.2, 0.4],
+      ],
+    ];
     const labels = [LABELS, [U, 1, 1, 0]];
-    const s = scribbleOf([SCRIBBLE[0], [[U, 1], [1, 0]]]);
+    const s = scribbleOf([
+      SCRIBBLE[0],
+      [
+        [U, 1],
+        [1, 0],
+      ],
+    ]);
     close(maskedSoftDice(logitsOf(pixels, 2, 2), s, { classes: 'vessel' }).item(), handMaskedDice(pixels, labels, 1));
     const moved = pixels.map((sample, b) => sample.map((v, i) => (labels[b][i] === U ? [5, -4, 9] : v)));
     close(pceDiceLoss(logitsOf(moved, 2, 2), s).loss.item(), pceDiceLoss(logitsOf(pixels, 2, 2), s).loss.item());
     const logits = logitsOf(pixels, 2, 2, true);
     pceDiceLoss(logits, s).loss.backward();
     const g = logits.grad!.toArray();
-    for (const [b, i] of [[0, 1], [0, 3], [1, 0]]) assertZero(gradAt(g, 2, 3, 4, b, i));
+    for (const [b, i] of [
+      [0, 1],
+      [0, 3],
+      [1, 0],
+    ])
+      assertZero(gradAt(g, 2, 3, 4, b, i));
   });
 });
 
 test('normalised entropy: mean over pixels of -Σ p log(p + 1e-6) / log 2, all three channels as released', () => {
   scope(() => {
-    const hand = PIX[0].map((v) => softmax(v).reduce((h, p) => h - p * Math.log(p + 1e-6), 0) / Math.log(2)).reduce((a, b) => a + b) / 4;
+    const hand =
+      PIX[0]
+        .map((v) => softmax(v).reduce((h, p) => h - p * Math.log(p + 1e-6), 0) / Math.log(2))
+        .reduce((a, b) => a + b) / 4;
     close(normalizedEntropy(logitsOf(PIX, 2, 2)).item(), hand);
     close(normalizedEntropy(logitsOf(PIX, 2, 2), { normalizer: 3 }).item(), (hand * Math.log(2)) / Math.log(3));
     // Uniform over three channels: log 3 / log 2 (minus the eps effect), above 1 as released.
@@ -121,41 +188,58 @@ test('normalised entropy: mean over pixels of -Σ p log(p + 1e-6) / log 2, all t
 });
 
 /** The gated CRF loss by direct nested loops over pixels and their window neighbours inside the image. */
-function bruteGatedCrf(pixels: number[][][], H: number, W: number, r: number, sigma: number, w: number, mask?: number[][]): number {
-  let sum = 0, valid = 0;
+function bruteGatedCrf(
+  pixels: number[][][],
+  H: number,
+  W: number,
+  r: number,
+  sigma: number,
+  w: number,
+  mask?: number[][],
+): number {
+  let sum = 0,
+    valid = 0;
   pixels.forEach((sample, b) => {
     const p = sample.map(softmax);
     const m = (i: number) => (mask ? mask[b][i] : 1);
-    for (let yi = 0; yi < H; yi++) for (let xi = 0; xi < W; xi++) {
-      const i = yi * W + xi;
-      valid += m(i);
-      for (let yj = Math.max(0, yi - r); yj <= Math.min(H - 1, yi + r); yj++) {
-        for (let xj = Math.max(0, xi - r); xj <= Math.min(W - 1, xi + r); xj++) {
-          const j = yj * W + xj;
-          if (j === i) continue;
-          const k = w * Math.exp(-((xi - xj) ** 2 + (yi - yj) ** 2) / (2 * sigma * sigma));
-          const same = p[i].reduce((a, pc, c) => a + pc * p[j][c], 0);
-          sum += k * m(i) * m(j) * (1 - same);
+    for (let yi = 0; yi < H; yi++)
+      for (let xi = 0; xi < W; xi++) {
+        const i = yi * W + xi;
+        valid += m(i);
+        for (let yj = Math.max(0, yi - r); yj <= Math.min(H - 1, yi + r); yj++) {
+          for (let xj = Math.max(0, xi - r); xj <= Math.min(W - 1, xi + r); xj++) {
+            const j = yj * W + xj;
+            if (j === i) continue;
+            const k = w * Math.exp(-((xi - xj) ** 2 + (yi - yj) ** 2) / (2 * sigma * sigma));
+            const same = p[i].reduce((a, pc, c) => a + pc * p[j][c], 0);
+            sum += k * m(i) * m(j) * (1 - same);
+          }
         }
       }
-    }
   });
   return sum / (mask ? Math.max(valid, 1) : pixels.length * H * W);
 }
 
 test('gated CRF equals the nested-loop computation (released settings, radius larger than the image)', () => {
   scope(() => {
-    const H = 4, W = 5;
-    const pixels = [0, 1].map((b) => Array.from({ length: H * W }, (_, i) => [Math.sin(i + b), Math.cos(2 * i - b), 0.3 * ((i * 7 + b) % 5) - 0.6]));
+    const H = 4,
+      W = 5;
+    const pixels = [0, 1].map((b) =>
+      Array.from({ length: H * W }, (_, i) => [Math.sin(i + b), Math.cos(2 * i - b), 0.3 * ((i * 7 + b) % 5) - 0.6]),
+    );
     const { radius, xySigma, kernelWeight } = GATED_CRF_RELEASED;
     close(gatedCrfLoss(logitsOf(pixels, H, W)).item(), bruteGatedCrf(pixels, H, W, radius, xySigma, kernelWeight));
-    close(gatedCrfLoss(logitsOf(pixels, H, W), { radius: 1, xySigma: 0.8, kernelWeight: 1 }).item(), bruteGatedCrf(pixels, H, W, 1, 0.8, 1));
+    close(
+      gatedCrfLoss(logitsOf(pixels, H, W), { radius: 1, xySigma: 0.8, kernelWeight: 1 }).item(),
+      bruteGatedCrf(pixels, H, W, 1, 0.8, 1),
+    );
   });
 });
 
 test('gated CRF with a valid-pixel mask, and its gradient against finite differences', () => {
   scope(() => {
-    const H = 3, W = 4;
+    const H = 3,
+      W = 4;
     const pixels = [Array.from({ length: H * W }, (_, i) => [0.1 * i, Math.cos(i), -0.2 * (i % 3)])];
     const mask = [[1, 1, 0, 1, 1, 1, 1, 0, 0, 1, 1, 1]];
     const maskTensor = tensor(mask, { shape: [1, H, W] });
@@ -165,8 +249,14 @@ test('gated CRF with a valid-pixel mask, and its gradient against finite differe
     gatedCrfLoss(logits, options).backward();
     const g = logits.grad!.toArray();
     const h = 1e-6;
-    for (const [i, c] of [[0, 0], [5, 1], [2, 2], [11, 1]]) {
-      const up = pixels.map((s) => s.map((v) => [...v])), down = pixels.map((s) => s.map((v) => [...v]));
+    for (const [i, c] of [
+      [0, 0],
+      [5, 1],
+      [2, 2],
+      [11, 1],
+    ]) {
+      const up = pixels.map((s) => s.map((v) => [...v])),
+        down = pixels.map((s) => s.map((v) => [...v]));
       up[0][i][c] += h;
       down[0][i][c] -= h;
       const fd = (bruteGatedCrf(up, H, W, 2, 1.5, 1, mask) - bruteGatedCrf(down, H, W, 2, 1.5, 1, mask)) / (2 * h);
@@ -180,15 +270,41 @@ test('gated CRF with a valid-pixel mask, and its gradient against finite differe
 test('limitative pseudo-label: argmax over the first two channels, corrected by the scribble, int64 without gradient', () => {
   scope(() => {
     // Channel 2 is the largest everywhere; the first two decide: pixels 0, 3 vessel, pixels 1, 2 background.
-    const pixels = [[[0.1, 0.5, 9], [0.7, 0.2, 9], [0.4, -1, 9], [-2, 1, 9]]];
+    const pixels = [
+      [
+        [0.1, 0.5, 9],
+        [0.7, 0.2, 9],
+        [0.4, -1, 9],
+        [-2, 1, 9],
+      ],
+    ];
     const logits = logitsOf(pixels, 2, 2, true);
-    const uncorrected = limitativePseudoLabel(logits, scribbleOf([[[U, U], [U, U]]]));
+    const uncorrected = limitativePseudoLabel(
+      logits,
+      scribbleOf([
+        [
+          [U, U],
+          [U, U],
+        ],
+      ]),
+    );
     assert.deepEqual(uncorrected.toArray(), [1, 0, 0, 1]);
     assert.equal(uncorrected.dtype, 'int64');
     assert.equal(uncorrected.requiresGrad, false);
     assert.deepEqual(uncorrected.shape, [1, 2, 2]);
     // Scribble: pixel 0 background, pixel 1 vessel (both override), pixels 2, 3 unlabelled (keep the argmax).
-    assert.deepEqual(limitativePseudoLabel(logits, scribbleOf([[[0, 1], [U, U]]])).toArray(), [0, 1, 0, 1]);
+    assert.deepEqual(
+      limitativePseudoLabel(
+        logits,
+        scribbleOf([
+          [
+            [0, 1],
+            [U, U],
+          ],
+        ]),
+      ).toArray(),
+      [0, 1, 0, 1],
+    );
     const q = vesselProbability(logits).squeeze(1);
     assert.deepEqual(q.shape, [1, 2, 2]);
     q.toArray().forEach((v, i) => close(v, 1 / (1 + Math.exp(pixels[0][i][0] - pixels[0][i][1]))));
@@ -198,12 +314,32 @@ test('limitative pseudo-label: argmax over the first two channels, corrected by 
 
 test('consistency, probability form: hand value, and a gradient on both networks (none at annotated pixels)', () => {
   scope(() => {
-    const pixA = [[[0.2, 1.1, -0.5], [1.0, -0.3, 0.4], [-0.7, 0.5, 0.9], [0.3, 0.8, -1.2]]];
-    const pixB = [[[0.9, 0.1, 0.0], [-0.4, 0.6, 2.0], [0.2, 0.2, 0.2], [1.3, -0.1, 0.5]]];
-    const s = scribbleOf([[[1, U], [U, 0]]]);
+    const pixA = [
+      [
+        [0.2, 1.1, -0.5],
+        [1.0, -0.3, 0.4],
+        [-0.7, 0.5, 0.9],
+        [0.3, 0.8, -1.2],
+      ],
+    ];
+    const pixB = [
+      [
+        [0.9, 0.1, 0.0],
+        [-0.4, 0.6, 2.0],
+        [0.2, 0.2, 0.2],
+        [1.3, -0.1, 0.5],
+      ],
+    ];
+    const s = scribbleOf([
+      [
+        [1, U],
+        [U, 0],
+      ],
+    ]);
     const q = (v: number[]) => 1 / (1 + Math.exp(v[0] - v[1]));
     const hand = ((q(pixA[0][1]) - q(pixB[0][1])) ** 2 + (q(pixA[0][2]) - q(pixB[0][2])) ** 2) / 4;
-    const a = logitsOf(pixA, 2, 2, true), b = logitsOf(pixB, 2, 2, true);
+    const a = logitsOf(pixA, 2, 2, true),
+      b = logitsOf(pixB, 2, 2, true);
     const loss = consistencyLoss(a, b, s);
     close(loss.item(), hand);
     loss.backward();
@@ -222,22 +358,82 @@ test('consistency, probability form: hand value, and a gradient on both networks
 test('consistency as released: MSE of the corrected argmax maps, carrying no gradient', () => {
   scope(() => {
     // Argmax of the first two channels: A = 1, 0, 1, 1 and B = 0, 0, 0, 1; scribble forces pixel 0 to 1 in both.
-    const a = logitsOf([[[0, 1, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]]], 2, 2, true);
-    const b = logitsOf([[[1, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0]]], 2, 2, true);
-    const loss = consistencyLoss(a, b, scribbleOf([[[1, U], [U, U]]]), { form: 'as-released' });
+    const a = logitsOf(
+      [
+        [
+          [0, 1, 0],
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 1, 0],
+        ],
+      ],
+      2,
+      2,
+      true,
+    );
+    const b = logitsOf(
+      [
+        [
+          [1, 0, 0],
+          [1, 0, 0],
+          [1, 0, 0],
+          [0, 1, 0],
+        ],
+      ],
+      2,
+      2,
+      true,
+    );
+    const loss = consistencyLoss(
+      a,
+      b,
+      scribbleOf([
+        [
+          [1, U],
+          [U, U],
+        ],
+      ]),
+      { form: 'as-released' },
+    );
     close(loss.item(), 1 / 4); // they disagree at pixel 2 only
     assert.equal(loss.requiresGrad, false);
-    close(consistencyLoss(a, b, scribbleOf([[[U, U], [U, U]]]), { form: 'as-released' }).item(), 2 / 4);
+    close(
+      consistencyLoss(
+        a,
+        b,
+        scribbleOf([
+          [
+            [U, U],
+            [U, U],
+          ],
+        ]),
+        { form: 'as-released' },
+      ).item(),
+      2 / 4,
+    );
   });
 });
 
 test('DMPLS: the mixed pseudo-label follows a fixed β, and the loss is pCE + 0.5·mean pseudo-label Dice loss', () => {
   scope(() => {
     // Two classes (the released UNet_CCT); main says vessel at pixel 1 (p1 = 0.8), aux says background (p1 = 0.3).
-    const main = [[[0, 0.3], [0, Math.log(4)], [1, 0]]];
-    const aux = [[[0, -0.4], [0, Math.log(3 / 7)], [0.5, 0]]];
+    const main = [
+      [
+        [0, 0.3],
+        [0, Math.log(4)],
+        [1, 0],
+      ],
+    ];
+    const aux = [
+      [
+        [0, -0.4],
+        [0, Math.log(3 / 7)],
+        [0.5, 0],
+      ],
+    ];
     const s = scribbleOf([[[1, U, 0]]]);
-    const mix = (beta: number) => main[0].map((v, i) => (beta * softmax(v)[1] + (1 - beta) * softmax(aux[0][i])[1] > 0.5 ? 1 : 0));
+    const mix = (beta: number) =>
+      main[0].map((v, i) => (beta * softmax(v)[1] + (1 - beta) * softmax(aux[0][i])[1] > 0.5 ? 1 : 0));
     for (const beta of [0.8, 0.2]) {
       const pl = dmplsPseudoLabel(logitsOf(main, 1, 3), logitsOf(aux, 1, 3), beta);
       assert.equal(pl.beta, beta);
@@ -250,23 +446,37 @@ test('DMPLS: the mixed pseudo-label follows a fixed β, and the loss is pCE + 0.
     const diceLoss = (pix: number[][], label: number[]) => {
       let total = 0;
       for (let c = 0; c < 2; c++) {
-        let inter = 0, z = 0, y = 0;
-        pix.forEach((v, i) => { const p = softmax(v)[c], t = label[i] === c ? 1 : 0; inter += p * t; z += p * p; y += t; });
+        let inter = 0,
+          z = 0,
+          y = 0;
+        pix.forEach((v, i) => {
+          const p = softmax(v)[c],
+            t = label[i] === c ? 1 : 0;
+          inter += p * t;
+          z += p * p;
+          y += t;
+        });
         total += 1 - (2 * inter + 1e-5) / (z + y + 1e-5);
       }
       return total / 2;
     };
     const pce = (pix: number[][]) => (-Math.log(softmax(pix[0])[1]) - Math.log(softmax(pix[2])[0])) / 2;
     const label = mix(0.8);
-    const mainT = logitsOf(main, 1, 3, true), auxT = logitsOf(aux, 1, 3, true);
+    const mainT = logitsOf(main, 1, 3, true),
+      auxT = logitsOf(aux, 1, 3, true);
     const out = dmplsLoss(mainT, auxT, s, { beta: 0.8 });
     close(out.pce.item(), 0.5 * (pce(main[0]) + pce(aux[0])));
     close(out.pseudoSupervision.item(), 0.5 * (diceLoss(main[0], label) + diceLoss(aux[0], label)));
     close(out.loss.item(), out.pce.item() + 0.5 * out.pseudoSupervision.item());
-    close(pseudoLabelDiceLoss(logitsOf(main, 1, 3), tensor([[label]], { dtype: 'int64' })).item(), diceLoss(main[0], label));
+    close(
+      pseudoLabelDiceLoss(logitsOf(main, 1, 3), tensor([[label]], { dtype: 'int64' })).item(),
+      diceLoss(main[0], label),
+    );
     assert.equal(out.pseudoLabel.requiresGrad, false);
     out.loss.backward();
-    assert.ok(mainT.grad!.toArray().some((v) => Math.abs(v) > 1e-3) && auxT.grad!.toArray().some((v) => Math.abs(v) > 1e-3));
+    assert.ok(
+      mainT.grad!.toArray().some((v) => Math.abs(v) > 1e-3) && auxT.grad!.toArray().some((v) => Math.abs(v) > 1e-3),
+    );
   });
 });
 
@@ -277,14 +487,20 @@ test('DMPLS draws β from the global torch generator when none is given', () => 
     manualSeed(1234);
     const { beta } = dmplsPseudoLabel(logitsOf([[[0, 1]]], 1, 1), logitsOf([[[1, 0]]], 1, 1));
     assert.equal(beta, expected);
-    assert.throws(() => dmplsPseudoLabel(logitsOf([[[0, 1]]], 1, 1), logitsOf([[[1, 0]]], 1, 1), 1.5), /beta must lie in \[0, 1\]/);
+    assert.throws(
+      () => dmplsPseudoLabel(logitsOf([[[0, 1]]], 1, 1), logitsOf([[[1, 0]]], 1, 1), 1.5),
+      /beta must lie in \[0, 1\]/,
+    );
   });
 });
 
 test('shape mismatches are refused with both shapes', () => {
   scope(() => {
     const logits = logitsOf(PIX, 2, 2);
-    assert.throws(() => partialCrossEntropy(logits, scribbleOf([[[1, 0, U]]])), /scribble must be \[1, 2, 2\].*got \[1, 1, 3\]/);
+    assert.throws(
+      () => partialCrossEntropy(logits, scribbleOf([[[1, 0, U]]])),
+      /scribble must be \[1, 2, 2\].*got \[1, 1, 3\]/,
+    );
     assert.throws(() => gatedCrfLoss(logits, { mask: tensor([[1, 1, 1]]) }), /mask must be \[1, 2, 2\]/);
     assert.throws(() => normalizedEntropy(tensor([[1, 2]])), /logits must be \[batch, classes >= 2, height, width\]/);
   });

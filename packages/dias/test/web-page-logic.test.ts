@@ -30,7 +30,10 @@ test('a fast stroke leaves no gaps, and stamps outside the image are clipped', (
   layer.begin(-3, 2.5, VESSEL, 1);
   layer.extend(40, 2.5, VESSEL, 1); // one pointer move across the whole width and beyond
   layer.end();
-  assert.deepEqual(marked(layer, VESSEL), Array.from({ length: 30 }, (_, x) => `${x},2`));
+  assert.deepEqual(
+    marked(layer, VESSEL),
+    Array.from({ length: 30 }, (_, x) => `${x},2`),
+  );
 });
 
 test('undo and redo go stroke by stroke; a new stroke drops the redo history; clear is one step', () => {
@@ -68,10 +71,16 @@ test('undo and redo go stroke by stroke; a new stroke drops the redo history; cl
 
 test('the window lookup: level 128 width 256 shows 8-bit values as stored; 16-bit windows are linear and clamped', () => {
   const identity = windowLut(128, 256);
-  assert.deepEqual(Array.from(identity), Array.from({ length: 256 }, (_, v) => v));
+  assert.deepEqual(
+    Array.from(identity),
+    Array.from({ length: 256 }, (_, v) => v),
+  );
   const wide = windowLut(2000, 1001, 16);
   assert.equal(wide.length, 65536);
-  assert.deepEqual([wide[0], wide[1499], wide[1500], wide[2000], wide[2500], wide[2501], wide[65535]], [0, 0, 0, 128, 255, 255, 255]);
+  assert.deepEqual(
+    [wide[0], wide[1499], wide[1500], wide[2000], wide[2500], wide[2501], wide[65535]],
+    [0, 0, 0, 128, 255, 255, 255],
+  );
   const threshold = windowLut(100, 1);
   assert.deepEqual([threshold[99], threshold[100]], [0, 255]);
 });
@@ -82,6 +91,9 @@ test('the error map: true positive white, false positive green, false negative r
   const out = new Uint8ClampedArray(4 * prob.length);
   errorOverlay(prob, label, out);
   const px = (i: number) => Array.from(out.subarray(4 * i, 4 * i + 4));
-  assert.deepEqual([px(0), px(1), px(2), px(3)], [COLORS.truePositive, COLORS.falsePositive, COLORS.falseNegative, [0, 0, 0, 0]]);
+  assert.deepEqual(
+    [px(0), px(1), px(2), px(3)],
+    [COLORS.truePositive, COLORS.falsePositive, COLORS.falseNegative, [0, 0, 0, 0]],
+  );
   assert.deepEqual([px(4), px(5)], [COLORS.truePositive, COLORS.falseNegative], 'p >= 0.5 (128 of 255) is vessel');
 });

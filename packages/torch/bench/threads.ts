@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { availableParallelism } from 'node:os';
 
-const { values } = parseArgs({ options: { steps: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { steps: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } },
+});
 const trainStep = fileURLToPath(new URL('./train-step.js', import.meta.url));
 const threadCounts = [...new Set([1, Math.min(2, availableParallelism())])];
 
@@ -20,9 +22,14 @@ const POLICIES: Record<string, Record<string, string>> = {
 };
 
 function measure(threads: number, policy: string): { ts_step_ms: number; cpp_step_ms: number } {
-  const r = spawnSync(process.execPath, [...process.execArgv, trainStep, '--threads', String(threads), '--steps', values.steps, '--rounds', '3', '--json'], {
-    env: { ...process.env, ...POLICIES[policy] }, encoding: 'utf8',
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, trainStep, '--threads', String(threads), '--steps', values.steps, '--rounds', '3', '--json'],
+    {
+      env: { ...process.env, ...POLICIES[policy] },
+      encoding: 'utf8',
+    },
+  );
   if (r.status !== 0) throw new Error(`train-step failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }

@@ -30,7 +30,10 @@ export function buildNative({ force = false, quiet = false } = {}) {
   if (!force && addonIsCurrent()) return;
   const libtorch = findLibtorch();
   if (!libtorch) throw new Error('libtorch not found: run `npm run setup` (or set LIBTORCH to a libtorch folder)');
-  if (!quiet) console.log(`building the libtorch addon against ${libtorch.source} (libtorch ${libtorch.version}${libtorch.cuda ? ', CUDA' : ''})`);
+  if (!quiet)
+    console.log(
+      `building the libtorch addon against ${libtorch.source} (libtorch ${libtorch.version}${libtorch.cuda ? ', CUDA' : ''})`,
+    );
   const require = createRequire(import.meta.url);
   const gyp = require.resolve('node-gyp/bin/node-gyp.js', { paths: [packageDir] });
   const dir = nodeDir();
@@ -39,11 +42,19 @@ export function buildNative({ force = false, quiet = false } = {}) {
   // processes using it meanwhile keep working.
   const configured = join(packageDir, 'build', 'config.gypi');
   const stdio = quiet ? 'pipe' : 'inherit';
-  if (force || !existsSync(configured) || statSync(configured).mtimeMs < statSync(join(packageDir, 'binding.gyp')).mtimeMs) {
+  if (
+    force ||
+    !existsSync(configured) ||
+    statSync(configured).mtimeMs < statSync(join(packageDir, 'binding.gyp')).mtimeMs
+  ) {
     const configure = spawnSync(process.execPath, [gyp, 'configure', ...common], { cwd: packageDir, stdio });
-    if (configure.status !== 0) throw new Error(`configuring the addon build failed (node-gyp exit ${configure.status})`);
+    if (configure.status !== 0)
+      throw new Error(`configuring the addon build failed (node-gyp exit ${configure.status})`);
   }
-  const result = spawnSync(process.execPath, [gyp, 'build', `--jobs=${Math.max(1, cpus().length)}`, ...common], { cwd: packageDir, stdio });
+  const result = spawnSync(process.execPath, [gyp, 'build', `--jobs=${Math.max(1, cpus().length)}`, ...common], {
+    cwd: packageDir,
+    stdio,
+  });
   if (result.status !== 0) {
     if (quiet) process.stderr.write(result.stderr ?? '');
     throw new Error(`building the addon failed (node-gyp exit ${result.status})`);

@@ -24,8 +24,13 @@ function fromEnv() {
 
 function fromPython() {
   try {
-    const out = execFileSync('python3', ['-c', 'import os, torch; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).trim().split('\n');
+    const out = execFileSync(
+      'python3',
+      ['-c', 'import os, torch; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 },
+    )
+      .trim()
+      .split('\n');
     const found = fromPrefix(out[0], join(out[0], 'lib'), `python torch at ${out[0]}`);
     if (found) found.cxx11Abi = out[1] === '1';
     return found;
@@ -57,7 +62,10 @@ function fromSystem() {
 /** The C++ ABI flag libtorch was built with, from its CMake config when we have one. */
 function abiFlag(found) {
   if (found.cxx11Abi !== undefined) return found.cxx11Abi ? 1 : 0;
-  const candidates = [join(found.prefix, 'share', 'cmake', 'Torch', 'TorchConfig.cmake'), join(found.libDir, 'cmake', 'Torch', 'TorchConfig.cmake')];
+  const candidates = [
+    join(found.prefix, 'share', 'cmake', 'Torch', 'TorchConfig.cmake'),
+    join(found.libDir, 'cmake', 'Torch', 'TorchConfig.cmake'),
+  ];
   for (const file of candidates) {
     if (!existsSync(file)) continue;
     const m = readFileSync(file, 'utf8').match(/_GLIBCXX_USE_CXX11_ABI=(\d)/);
@@ -85,8 +93,13 @@ if (isMain) {
   const what = process.argv[2] ?? 'json';
   const found = findLibtorch();
   if (!found) {
-    if (what === 'json') { console.log('null'); process.exit(0); }
-    console.error('libtorch not found: set LIBTORCH, install PyTorch, or run: apt-get install libtorch-dev libopenblas0-openmp');
+    if (what === 'json') {
+      console.log('null');
+      process.exit(0);
+    }
+    console.error(
+      'libtorch not found: set LIBTORCH, install PyTorch, or run: apt-get install libtorch-dev libopenblas0-openmp',
+    );
     process.exit(1);
   }
   const out = {
@@ -94,9 +107,19 @@ if (isMain) {
     include_dirs: () => found.includeDirs.join(' '),
     lib_dir: () => found.libDir,
     cflags: () => `-D_GLIBCXX_USE_CXX11_ABI=${found.cxx11Abi ? 1 : 0}`,
-    ldflags: () => [`-L${found.libDir}`, `-Wl,-rpath,${found.libDir}`, '-Wl,--no-as-needed', ...found.libraries.map((l) => `-l${l}`), '-Wl,--as-needed'].join(' '),
+    ldflags: () =>
+      [
+        `-L${found.libDir}`,
+        `-Wl,-rpath,${found.libDir}`,
+        '-Wl,--no-as-needed',
+        ...found.libraries.map((l) => `-l${l}`),
+        '-Wl,--as-needed',
+      ].join(' '),
     defines: () => (found.cuda ? 'DIAS_WITH_CUDA=1' : 'DIAS_WITH_CUDA=0'),
   }[what];
-  if (!out) { console.error(`unknown field ${what}`); process.exit(2); }
+  if (!out) {
+    console.error(`unknown field ${what}`);
+    process.exit(2);
+  }
   console.log(out());
 }

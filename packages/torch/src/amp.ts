@@ -8,7 +8,11 @@ import type { DType } from './dtype.js';
  * Runs fn with autocast on for the device type ('cuda' or 'cpu'): eligible ops (convolutions, matmuls) run in
  * dtype (float16 or bfloat16), the rest in float32. fn must be synchronous.
  */
-export function autocast<T>(deviceType: 'cuda' | 'cpu', fn: () => T, dtype: DType = deviceType === 'cuda' ? 'float16' : 'bfloat16'): T {
+export function autocast<T>(
+  deviceType: 'cuda' | 'cpu',
+  fn: () => T,
+  dtype: DType = deviceType === 'cuda' ? 'float16' : 'bfloat16',
+): T {
   const previous = native.autocastEnter(deviceType, dtype);
   try {
     return fn();

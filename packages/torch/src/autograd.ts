@@ -56,10 +56,20 @@ export interface GradOptions {
 }
 
 /** Gradients of outputs with respect to inputs, without touching .grad (torch.autograd.grad). */
-export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], o: GradOptions = {}): (Tensor | null)[] {
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  o: GradOptions = {},
+): (Tensor | null)[] {
   const outs = outputs instanceof Tensor ? [outputs] : outputs;
   const ins = inputs instanceof Tensor ? [inputs] : inputs;
-  const handles = native.autogradGrad(outs.map((t) => t.handle), ins.map((t) => t.handle), o.gradOutputs ? o.gradOutputs.map((t) => t.handle) : null,
-    o.retainGraph ?? null, o.createGraph ?? false, o.allowUnused ?? false);
+  const handles = native.autogradGrad(
+    outs.map((t) => t.handle),
+    ins.map((t) => t.handle),
+    o.gradOutputs ? o.gradOutputs.map((t) => t.handle) : null,
+    o.retainGraph ?? null,
+    o.createGraph ?? false,
+    o.allowUnused ?? false,
+  );
   return (handles as unknown[]).map((h) => (h === null ? null : new Tensor(h as never)));
 }

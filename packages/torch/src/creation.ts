@@ -61,7 +61,8 @@ function flattenNested(data: NestedNumbers, shape: number[], depth: number, out:
     out.push(typeof data === 'boolean' ? (data ? 1 : 0) : (data as number));
     return;
   }
-  if (!Array.isArray(data) || data.length !== shape[depth]) throw new Error(`tensor(): ragged nested array at depth ${depth}`);
+  if (!Array.isArray(data) || data.length !== shape[depth])
+    throw new Error(`tensor(): ragged nested array at depth ${depth}`);
   for (const d of data) flattenNested(d, shape, depth + 1, out);
 }
 
@@ -87,7 +88,10 @@ function finish(handle: Handle, options: TensorOptions): Tensor {
  * Numbers become float32 unless dtype says otherwise (JavaScript cannot tell 1 from 1.0); booleans become bool;
  * a typed array keeps its element type (Uint16Array holds raw float16 bits, or bfloat16 with that dtype).
  */
-export function tensor(data: NestedNumbers | AnyTypedArray, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+export function tensor(
+  data: NestedNumbers | AnyTypedArray,
+  options: TensorOptions & { shape?: readonly number[] } = {},
+): Tensor {
   if (ArrayBuffer.isView(data)) {
     const array = data;
     const shape = options.shape ? [...options.shape] : [array.length];
@@ -144,19 +148,34 @@ export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
 }
 /** Uniform in [0, 1). */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  return new Tensor(native.rand([...shape], ...opts(options), options.generator?.handle ?? null, options.requiresGrad ?? false));
+  return new Tensor(
+    native.rand([...shape], ...opts(options), options.generator?.handle ?? null, options.requiresGrad ?? false),
+  );
 }
 /** Standard normal. */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  return new Tensor(native.randn([...shape], ...opts(options), options.generator?.handle ?? null, options.requiresGrad ?? false));
+  return new Tensor(
+    native.randn([...shape], ...opts(options), options.generator?.handle ?? null, options.requiresGrad ?? false),
+  );
 }
 /** Integers in [low, high), int64 by default. */
 export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
-  return new Tensor(native.randint(low, high, [...shape], options.dtype ?? 'int64', options.device ?? 'cpu', options.generator?.handle ?? null));
+  return new Tensor(
+    native.randint(
+      low,
+      high,
+      [...shape],
+      options.dtype ?? 'int64',
+      options.device ?? 'cpu',
+      options.generator?.handle ?? null,
+    ),
+  );
 }
 /** A random permutation of 0..n-1. */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  return new Tensor(native.randperm(n, options.dtype ?? 'int64', options.device ?? 'cpu', options.generator?.handle ?? null));
+  return new Tensor(
+    native.randperm(n, options.dtype ?? 'int64', options.device ?? 'cpu', options.generator?.handle ?? null),
+  );
 }
 /** Draws 0/1 with the probabilities in p. */
 export function bernoulli(p: Tensor, generator?: Generator): Tensor {

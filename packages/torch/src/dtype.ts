@@ -1,11 +1,23 @@
 // Element types and devices, named as PyTorch names them.
 
-export type DType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
+export type DType =
+  'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
 /** 'cpu', 'cuda' or 'cuda:N'. */
 export type Device = string;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = [
+  'float32',
+  'float64',
+  'float16',
+  'bfloat16',
+  'int64',
+  'int32',
+  'int16',
+  'int8',
+  'uint8',
+  'bool',
+];
 
 /** The typed array toTypedArray() returns for each dtype. */
 export type TypedArrayFor<D extends DType> = D extends 'float64'
@@ -45,6 +57,7 @@ export function dtypeOfTypedArray(array: AnyTypedArray): DType {
 }
 
 export function checkDtype(dtype: string): DType {
-  if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`unknown dtype '${dtype}' (one of ${DTYPES.join(', ')})`);
+  if (!(DTYPES as readonly string[]).includes(dtype))
+    throw new Error(`unknown dtype '${dtype}' (one of ${DTYPES.join(', ')})`);
   return dtype as DType;
 }

@@ -5,7 +5,16 @@ export * from './creation.js';
 export { cat, stack, where, einsum, addcmul } from './ops/joining.js';
 export { scope, tidy, keep, dispose } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, inferenceMode, grad } from './autograd.js';
-export { runtimeInfo, memoryInfo, setNumThreads, getNumThreads, defaultThreadCount, cuda, type RuntimeInfo, type MemoryInfo } from './runtime.js';
+export {
+  runtimeInfo,
+  memoryInfo,
+  setNumThreads,
+  getNumThreads,
+  defaultThreadCount,
+  cuda,
+  type RuntimeInfo,
+  type MemoryInfo,
+} from './runtime.js';
 export { autocast, GradScaler, type GradScalerOptions } from './amp.js';
 export * as F from './ops/functional.js';
 export * as nn from './nn/index.js';

@@ -118,7 +118,15 @@ export class Tensor {
       const isDevice = target === 'cpu' || target.startsWith('cuda') || target === 'meta';
       return new Tensor(native.to(this.handle, isDevice ? target : null, isDevice ? null : target, false, false));
     }
-    return new Tensor(native.to(this.handle, target.device ?? null, target.dtype ?? null, target.nonBlocking ?? false, target.copy ?? false));
+    return new Tensor(
+      native.to(
+        this.handle,
+        target.device ?? null,
+        target.dtype ?? null,
+        target.nonBlocking ?? false,
+        target.copy ?? false,
+      ),
+    );
   }
   cpu(): Tensor {
     return this.to('cpu');
@@ -237,39 +245,103 @@ export class Tensor {
   private unary(op: string): Tensor {
     return new Tensor(native.unary(op, this.handle));
   }
-  neg(): Tensor { return this.unary('neg'); }
-  exp(): Tensor { return this.unary('exp'); }
-  expm1(): Tensor { return this.unary('expm1'); }
-  log(): Tensor { return this.unary('log'); }
-  log1p(): Tensor { return this.unary('log1p'); }
-  log2(): Tensor { return this.unary('log2'); }
-  log10(): Tensor { return this.unary('log10'); }
-  sqrt(): Tensor { return this.unary('sqrt'); }
-  rsqrt(): Tensor { return this.unary('rsqrt'); }
-  abs(): Tensor { return this.unary('abs'); }
-  sign(): Tensor { return this.unary('sign'); }
-  sin(): Tensor { return this.unary('sin'); }
-  cos(): Tensor { return this.unary('cos'); }
-  tan(): Tensor { return this.unary('tan'); }
-  atan(): Tensor { return this.unary('atan'); }
-  tanh(): Tensor { return this.unary('tanh'); }
-  sigmoid(): Tensor { return this.unary('sigmoid'); }
-  relu(): Tensor { return this.unary('relu'); }
-  erf(): Tensor { return this.unary('erf'); }
-  floor(): Tensor { return this.unary('floor'); }
-  ceil(): Tensor { return this.unary('ceil'); }
-  round(): Tensor { return this.unary('round'); }
-  trunc(): Tensor { return this.unary('trunc'); }
-  frac(): Tensor { return this.unary('frac'); }
-  reciprocal(): Tensor { return this.unary('reciprocal'); }
-  square(): Tensor { return this.unary('square'); }
-  isnan(): Tensor { return this.unary('isnan'); }
-  isinf(): Tensor { return this.unary('isinf'); }
-  isfinite(): Tensor { return this.unary('isfinite'); }
-  logicalNot(): Tensor { return this.unary('logicalNot'); }
-  bitwiseNot(): Tensor { return this.unary('bitwiseNot'); }
+  neg(): Tensor {
+    return this.unary('neg');
+  }
+  exp(): Tensor {
+    return this.unary('exp');
+  }
+  expm1(): Tensor {
+    return this.unary('expm1');
+  }
+  log(): Tensor {
+    return this.unary('log');
+  }
+  log1p(): Tensor {
+    return this.unary('log1p');
+  }
+  log2(): Tensor {
+    return this.unary('log2');
+  }
+  log10(): Tensor {
+    return this.unary('log10');
+  }
+  sqrt(): Tensor {
+    return this.unary('sqrt');
+  }
+  rsqrt(): Tensor {
+    return this.unary('rsqrt');
+  }
+  abs(): Tensor {
+    return this.unary('abs');
+  }
+  sign(): Tensor {
+    return this.unary('sign');
+  }
+  sin(): Tensor {
+    return this.unary('sin');
+  }
+  cos(): Tensor {
+    return this.unary('cos');
+  }
+  tan(): Tensor {
+    return this.unary('tan');
+  }
+  atan(): Tensor {
+    return this.unary('atan');
+  }
+  tanh(): Tensor {
+    return this.unary('tanh');
+  }
+  sigmoid(): Tensor {
+    return this.unary('sigmoid');
+  }
+  relu(): Tensor {
+    return this.unary('relu');
+  }
+  erf(): Tensor {
+    return this.unary('erf');
+  }
+  floor(): Tensor {
+    return this.unary('floor');
+  }
+  ceil(): Tensor {
+    return this.unary('ceil');
+  }
+  round(): Tensor {
+    return this.unary('round');
+  }
+  trunc(): Tensor {
+    return this.unary('trunc');
+  }
+  frac(): Tensor {
+    return this.unary('frac');
+  }
+  reciprocal(): Tensor {
+    return this.unary('reciprocal');
+  }
+  square(): Tensor {
+    return this.unary('square');
+  }
+  isnan(): Tensor {
+    return this.unary('isnan');
+  }
+  isinf(): Tensor {
+    return this.unary('isinf');
+  }
+  isfinite(): Tensor {
+    return this.unary('isfinite');
+  }
+  logicalNot(): Tensor {
+    return this.unary('logicalNot');
+  }
+  bitwiseNot(): Tensor {
+    return this.unary('bitwiseNot');
+  }
   /** Indices of non-zero elements, shape [n, ndim]. */
-  nonzero(): Tensor { return this.unary('nonzero'); }
+  nonzero(): Tensor {
+    return this.unary('nonzero');
+  }
   clamp(min?: number | null, max?: number | null): Tensor {
     return new Tensor(native.clamp(this.handle, min ?? null, max ?? null));
   }
@@ -284,17 +356,39 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- comparison and logic
-  eq(o: TensorOrScalar): Tensor { return new Tensor(native.binary('eq', this.handle, other(o))); }
-  ne(o: TensorOrScalar): Tensor { return new Tensor(native.binary('ne', this.handle, other(o))); }
-  lt(o: TensorOrScalar): Tensor { return new Tensor(native.binary('lt', this.handle, other(o))); }
-  le(o: TensorOrScalar): Tensor { return new Tensor(native.binary('le', this.handle, other(o))); }
-  gt(o: TensorOrScalar): Tensor { return new Tensor(native.binary('gt', this.handle, other(o))); }
-  ge(o: TensorOrScalar): Tensor { return new Tensor(native.binary('ge', this.handle, other(o))); }
-  logicalAnd(o: TensorOrScalar): Tensor { return new Tensor(native.binary('logicalAnd', this.handle, other(o))); }
-  logicalOr(o: TensorOrScalar): Tensor { return new Tensor(native.binary('logicalOr', this.handle, other(o))); }
-  logicalXor(o: Tensor): Tensor { return new Tensor(native.binary('logicalXor', this.handle, o.handle)); }
-  bitwiseAnd(o: TensorOrScalar): Tensor { return new Tensor(native.binary('bitwiseAnd', this.handle, other(o))); }
-  bitwiseOr(o: TensorOrScalar): Tensor { return new Tensor(native.binary('bitwiseOr', this.handle, other(o))); }
+  eq(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('eq', this.handle, other(o)));
+  }
+  ne(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('ne', this.handle, other(o)));
+  }
+  lt(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('lt', this.handle, other(o)));
+  }
+  le(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('le', this.handle, other(o)));
+  }
+  gt(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('gt', this.handle, other(o)));
+  }
+  ge(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('ge', this.handle, other(o)));
+  }
+  logicalAnd(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('logicalAnd', this.handle, other(o)));
+  }
+  logicalOr(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('logicalOr', this.handle, other(o)));
+  }
+  logicalXor(o: Tensor): Tensor {
+    return new Tensor(native.binary('logicalXor', this.handle, o.handle));
+  }
+  bitwiseAnd(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('bitwiseAnd', this.handle, other(o)));
+  }
+  bitwiseOr(o: TensorOrScalar): Tensor {
+    return new Tensor(native.binary('bitwiseOr', this.handle, other(o)));
+  }
   /** True when both have the same shape and elements. */
   equal(o: Tensor): boolean {
     const t = new Tensor(native.binary('equal', this.handle, o.handle));
@@ -314,21 +408,46 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- linear algebra
-  matmul(o: Tensor): Tensor { return new Tensor(native.binary('matmul', this.handle, o.handle)); }
-  mm(o: Tensor): Tensor { return new Tensor(native.binary('mm', this.handle, o.handle)); }
-  bmm(o: Tensor): Tensor { return new Tensor(native.binary('bmm', this.handle, o.handle)); }
-  dot(o: Tensor): Tensor { return new Tensor(native.binary('dot', this.handle, o.handle)); }
-  outer(o: Tensor): Tensor { return new Tensor(native.binary('outer', this.handle, o.handle)); }
+  matmul(o: Tensor): Tensor {
+    return new Tensor(native.binary('matmul', this.handle, o.handle));
+  }
+  mm(o: Tensor): Tensor {
+    return new Tensor(native.binary('mm', this.handle, o.handle));
+  }
+  bmm(o: Tensor): Tensor {
+    return new Tensor(native.binary('bmm', this.handle, o.handle));
+  }
+  dot(o: Tensor): Tensor {
+    return new Tensor(native.binary('dot', this.handle, o.handle));
+  }
+  outer(o: Tensor): Tensor {
+    return new Tensor(native.binary('outer', this.handle, o.handle));
+  }
 
   // ---------------------------------------------------------------- reductions
-  private reduce(op: string, dims: number | readonly number[] | undefined, keepdim: boolean, extra?: number | null): Tensor {
+  private reduce(
+    op: string,
+    dims: number | readonly number[] | undefined,
+    keepdim: boolean,
+    extra?: number | null,
+  ): Tensor {
     return new Tensor(native.reduce(op, this.handle, dimList(dims), keepdim, extra));
   }
-  sum(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('sum', dims, keepdim); }
-  mean(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('mean', dims, keepdim); }
-  prod(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('prod', dims, keepdim); }
-  amax(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('amax', dims ?? [], keepdim); }
-  amin(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('amin', dims ?? [], keepdim); }
+  sum(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('sum', dims, keepdim);
+  }
+  mean(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('mean', dims, keepdim);
+  }
+  prod(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('prod', dims, keepdim);
+  }
+  amax(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('amax', dims ?? [], keepdim);
+  }
+  amin(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('amin', dims ?? [], keepdim);
+  }
   /** Standard deviation; correction 1 (Bessel, PyTorch's default) or 0 (population). */
   std(dims?: number | readonly number[], options: { keepdim?: boolean; correction?: number } = {}): Tensor {
     return this.reduce('std', dims, options.keepdim ?? false, options.correction ?? 1);
@@ -336,11 +455,21 @@ export class Tensor {
   var(dims?: number | readonly number[], options: { keepdim?: boolean; correction?: number } = {}): Tensor {
     return this.reduce('var', dims, options.keepdim ?? false, options.correction ?? 1);
   }
-  logsumexp(dims: number | readonly number[], keepdim = false): Tensor { return this.reduce('logsumexp', dims, keepdim); }
-  norm(p = 2, dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('norm', dims, keepdim, p); }
-  any(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('any', dims, keepdim); }
-  all(dims?: number | readonly number[], keepdim = false): Tensor { return this.reduce('all', dims, keepdim); }
-  countNonzero(dims?: number | readonly number[]): Tensor { return this.reduce('countNonzero', dims ?? [], false); }
+  logsumexp(dims: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('logsumexp', dims, keepdim);
+  }
+  norm(p = 2, dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('norm', dims, keepdim, p);
+  }
+  any(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('any', dims, keepdim);
+  }
+  all(dims?: number | readonly number[], keepdim = false): Tensor {
+    return this.reduce('all', dims, keepdim);
+  }
+  countNonzero(dims?: number | readonly number[]): Tensor {
+    return this.reduce('countNonzero', dims ?? [], false);
+  }
   /** max() is the largest element; max(dim) gives values and indices along dim, as torch.max. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
@@ -356,8 +485,12 @@ export class Tensor {
     const [values, indices] = wrapAll(native.minDim(this.handle, dim, keepdim));
     return { values, indices };
   }
-  argmax(dim?: number, keepdim = false): Tensor { return new Tensor(native.argmax(this.handle, dim ?? null, keepdim)); }
-  argmin(dim?: number, keepdim = false): Tensor { return new Tensor(native.argmin(this.handle, dim ?? null, keepdim)); }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return new Tensor(native.argmax(this.handle, dim ?? null, keepdim));
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return new Tensor(native.argmin(this.handle, dim ?? null, keepdim));
+  }
   topk(k: number, dim = -1, largest = true, sorted = true): ValuesIndices {
     const [values, indices] = wrapAll(native.topk(this.handle, k, dim, largest, sorted));
     return { values, indices };
@@ -369,8 +502,12 @@ export class Tensor {
   argsort(dim = -1, descending = false, stable = false): Tensor {
     return new Tensor(native.argsort(this.handle, dim, descending, stable));
   }
-  cumsum(dim: number): Tensor { return new Tensor(native.cumsum(this.handle, dim)); }
-  cumprod(dim: number): Tensor { return new Tensor(native.cumprod(this.handle, dim)); }
+  cumsum(dim: number): Tensor {
+    return new Tensor(native.cumsum(this.handle, dim));
+  }
+  cumprod(dim: number): Tensor {
+    return new Tensor(native.cumprod(this.handle, dim));
+  }
   /** Sorted unique values and, with returnCounts, their counts. */
   unique(returnCounts = false): { values: Tensor; counts: Tensor } {
     const [values, counts] = wrapAll(native.unique(this.handle, returnCounts));
@@ -384,28 +521,50 @@ export class Tensor {
   view(...shape: number[] | [readonly number[]]): Tensor {
     return new Tensor(native.view(this.handle, Array.isArray(shape[0]) ? shape[0] : shape));
   }
-  viewAs(o: Tensor): Tensor { return this.view(o.shape); }
+  viewAs(o: Tensor): Tensor {
+    return this.view(o.shape);
+  }
   permute(...dims: number[] | [readonly number[]]): Tensor {
     return new Tensor(native.permute(this.handle, Array.isArray(dims[0]) ? dims[0] : dims));
   }
-  transpose(dim0: number, dim1: number): Tensor { return new Tensor(native.transpose(this.handle, dim0, dim1)); }
+  transpose(dim0: number, dim1: number): Tensor {
+    return new Tensor(native.transpose(this.handle, dim0, dim1));
+  }
   /** Transpose of a 2-D tensor. */
-  get T(): Tensor { return this.transpose(0, 1); }
-  unsqueeze(dim: number): Tensor { return new Tensor(native.unsqueeze(this.handle, dim)); }
-  squeeze(dim?: number): Tensor { return new Tensor(native.squeeze(this.handle, dim ?? null)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return new Tensor(native.flatten(this.handle, startDim, endDim)); }
+  get T(): Tensor {
+    return this.transpose(0, 1);
+  }
+  unsqueeze(dim: number): Tensor {
+    return new Tensor(native.unsqueeze(this.handle, dim));
+  }
+  squeeze(dim?: number): Tensor {
+    return new Tensor(native.squeeze(this.handle, dim ?? null));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return new Tensor(native.flatten(this.handle, startDim, endDim));
+  }
   expand(...shape: number[] | [readonly number[]]): Tensor {
     return new Tensor(native.expand(this.handle, Array.isArray(shape[0]) ? shape[0] : shape));
   }
-  expandAs(o: Tensor): Tensor { return this.expand(o.shape); }
-  narrow(dim: number, start: number, length: number): Tensor { return new Tensor(native.narrow(this.handle, dim, start, length)); }
+  expandAs(o: Tensor): Tensor {
+    return this.expand(o.shape);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return new Tensor(native.narrow(this.handle, dim, start, length));
+  }
   /** Python's t[..., start:end:step, ...] along one dimension; null means the open end. */
   slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor {
     return new Tensor(native.slice(this.handle, dim, start, end, step));
   }
-  select(dim: number, index: number): Tensor { return new Tensor(native.select(this.handle, dim, index)); }
-  indexSelect(dim: number, index: Tensor): Tensor { return new Tensor(native.indexSelect(this.handle, dim, index.handle)); }
-  gather(dim: number, index: Tensor): Tensor { return new Tensor(native.gather(this.handle, dim, index.handle)); }
+  select(dim: number, index: number): Tensor {
+    return new Tensor(native.select(this.handle, dim, index));
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return new Tensor(native.indexSelect(this.handle, dim, index.handle));
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return new Tensor(native.gather(this.handle, dim, index.handle));
+  }
   scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
     return new Tensor(native.scatter(this.handle, dim, index.handle, other(src)));
   }
@@ -414,19 +573,39 @@ export class Tensor {
   }
   /** Advanced indexing t[i0, i1, …]; null keeps a dimension whole. Boolean masks work as in PyTorch. */
   index(indices: readonly (Tensor | null)[]): Tensor {
-    return new Tensor(native.index(this.handle, indices.map((i) => i?.handle ?? null)));
+    return new Tensor(
+      native.index(
+        this.handle,
+        indices.map((i) => i?.handle ?? null),
+      ),
+    );
   }
   /** Out-of-place t[indices] = values (or += with accumulate). */
   indexPut(indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): Tensor {
-    return new Tensor(native.indexPut(this.handle, indices.map((i) => i?.handle ?? null), values.handle, accumulate));
+    return new Tensor(
+      native.indexPut(
+        this.handle,
+        indices.map((i) => i?.handle ?? null),
+        values.handle,
+        accumulate,
+      ),
+    );
   }
   split(sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
     return wrapAll(native.split(this.handle, typeof sizeOrSizes === 'number' ? sizeOrSizes : [...sizeOrSizes], dim));
   }
-  chunk(chunks: number, dim = 0): Tensor[] { return wrapAll(native.chunk(this.handle, chunks, dim)); }
-  unbind(dim = 0): Tensor[] { return wrapAll(native.unbind(this.handle, dim)); }
-  flip(dims: number | readonly number[]): Tensor { return new Tensor(native.flip(this.handle, dimList(dims))); }
-  rot90(k = 1, dims: readonly [number, number] = [0, 1]): Tensor { return new Tensor(native.rot90(this.handle, k, [...dims])); }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return wrapAll(native.chunk(this.handle, chunks, dim));
+  }
+  unbind(dim = 0): Tensor[] {
+    return wrapAll(native.unbind(this.handle, dim));
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return new Tensor(native.flip(this.handle, dimList(dims)));
+  }
+  rot90(k = 1, dims: readonly [number, number] = [0, 1]): Tensor {
+    return new Tensor(native.rot90(this.handle, k, [...dims]));
+  }
   roll(shifts: number | readonly number[], dims: number | readonly number[]): Tensor {
     return new Tensor(native.roll(this.handle, dimList(shifts), dimList(dims)));
   }
@@ -436,33 +615,69 @@ export class Tensor {
   repeatInterleave(repeats: number, dim?: number): Tensor {
     return new Tensor(native.repeatInterleave(this.handle, repeats, dim ?? null));
   }
-  tril(diagonal = 0): Tensor { return new Tensor(native.tril(this.handle, diagonal)); }
-  triu(diagonal = 0): Tensor { return new Tensor(native.triu(this.handle, diagonal)); }
+  tril(diagonal = 0): Tensor {
+    return new Tensor(native.tril(this.handle, diagonal));
+  }
+  triu(diagonal = 0): Tensor {
+    return new Tensor(native.triu(this.handle, diagonal));
+  }
 
   // ---------------------------------------------------------------- in place (no autograd history on leaves)
   private inplace(op: string, ...args: unknown[]): this {
     native.inplace(op, this.handle, ...args);
     return this;
   }
-  add_(o: TensorOrScalar, alpha = 1): this { return this.inplace('add_', other(o), alpha); }
-  sub_(o: TensorOrScalar, alpha = 1): this { return this.inplace('sub_', other(o), alpha); }
-  mul_(o: TensorOrScalar): this { return this.inplace('mul_', other(o)); }
-  div_(o: TensorOrScalar): this { return this.inplace('div_', other(o)); }
-  copy_(src: Tensor): this { return this.inplace('copy_', src.handle); }
-  fill_(value: number): this { return this.inplace('fill_', value); }
-  zero_(): this { return this.inplace('zero_'); }
-  clamp_(min?: number | null, max?: number | null): this { return this.inplace('clamp_', min ?? null, max ?? null); }
-  sqrt_(): this { return this.inplace('sqrt_'); }
-  relu_(): this { return this.inplace('relu_'); }
-  leakyRelu_(negativeSlope = 0.01): this { return this.inplace('leakyRelu_', negativeSlope); }
+  add_(o: TensorOrScalar, alpha = 1): this {
+    return this.inplace('add_', other(o), alpha);
+  }
+  sub_(o: TensorOrScalar, alpha = 1): this {
+    return this.inplace('sub_', other(o), alpha);
+  }
+  mul_(o: TensorOrScalar): this {
+    return this.inplace('mul_', other(o));
+  }
+  div_(o: TensorOrScalar): this {
+    return this.inplace('div_', other(o));
+  }
+  copy_(src: Tensor): this {
+    return this.inplace('copy_', src.handle);
+  }
+  fill_(value: number): this {
+    return this.inplace('fill_', value);
+  }
+  zero_(): this {
+    return this.inplace('zero_');
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return this.inplace('clamp_', min ?? null, max ?? null);
+  }
+  sqrt_(): this {
+    return this.inplace('sqrt_');
+  }
+  relu_(): this {
+    return this.inplace('relu_');
+  }
+  leakyRelu_(negativeSlope = 0.01): this {
+    return this.inplace('leakyRelu_', negativeSlope);
+  }
   /** this += value * t1 * t2 */
-  addcmul_(t1: Tensor, t2: Tensor, value = 1): this { return this.inplace('addcmul_', t1.handle, t2.handle, value); }
+  addcmul_(t1: Tensor, t2: Tensor, value = 1): this {
+    return this.inplace('addcmul_', t1.handle, t2.handle, value);
+  }
   /** this += value * t1 / t2 */
-  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this { return this.inplace('addcdiv_', t1.handle, t2.handle, value); }
+  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this {
+    return this.inplace('addcdiv_', t1.handle, t2.handle, value);
+  }
   /** this += weight * (end - this) */
-  lerp_(end: Tensor, weight: number): this { return this.inplace('lerp_', end.handle, weight); }
-  maximum_(o: Tensor): this { return this.inplace('maximum_', o.handle); }
-  maskedFill_(mask: Tensor, value: number): this { return this.inplace('maskedFill_', mask.handle, value); }
+  lerp_(end: Tensor, weight: number): this {
+    return this.inplace('lerp_', end.handle, weight);
+  }
+  maximum_(o: Tensor): this {
+    return this.inplace('maximum_', o.handle);
+  }
+  maskedFill_(mask: Tensor, value: number): this {
+    return this.inplace('maskedFill_', mask.handle, value);
+  }
   uniform_(from = 0, to = 1, generator?: { handle: unknown }): this {
     native.uniform_(this.handle, from, to, generator?.handle ?? null);
     return this;

@@ -2,7 +2,21 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Tensor, F, tensor, zeros, ones, randn, scope, tidy, keep, dispose, cat, fromBytes, noGrad } from '../src/index.js';
+import {
+  Tensor,
+  F,
+  tensor,
+  zeros,
+  ones,
+  randn,
+  scope,
+  tidy,
+  keep,
+  dispose,
+  cat,
+  fromBytes,
+  noGrad,
+} from '../src/index.js';
 
 /** Asserts that fn throws an Error (not just any value) whose message matches. */
 function throwsMessage(fn: () => unknown, pattern: RegExp): void {
@@ -41,25 +55,37 @@ describe('errors', () => {
     assert.deepEqual(tensor([1, 2]).add(1).toArray(), [2, 3]);
   });
 
-  test('a libtorch shape error becomes an Error naming the op, with libtorch\'s message', () => {
+  test("a libtorch shape error becomes an Error naming the op, with libtorch's message", () => {
     scope(() => {
-      assert.throws(() => randn([2, 3]).matmul(randn([4, 5])), (e: Error) => {
-        assert.ok(e instanceof Error);
-        assert.match(e.message, /^matmul: /);
-        assert.match(e.message, /cannot be multiplied \(2x3 and 4x5\)/);
-        assert.doesNotMatch(e.message, /Exception raised from/); // the C++ frame list is cut
-        return true;
-      });
-      assert.throws(() => F.conv2d(randn([1, 4, 8, 8]), randn([2, 3, 3, 3])), (e: Error) => {
-        assert.match(e.message, /^conv: /);
-        assert.match(e.message, /expected input\[1, 4, 8, 8\] to have 3 channels, but got 4 channels instead/);
-        return true;
-      });
-      throwsMessage(() => randn([2, 3]).add(randn([4])), /^add: .*size of tensor a \(3\) must match the size of tensor b \(4\)/);
+      assert.throws(
+        () => randn([2, 3]).matmul(randn([4, 5])),
+        (e: Error) => {
+          assert.ok(e instanceof Error);
+          assert.match(e.message, /^matmul: /);
+          assert.match(e.message, /cannot be multiplied \(2x3 and 4x5\)/);
+          assert.doesNotMatch(e.message, /Exception raised from/); // the C++ frame list is cut
+          return true;
+        },
+      );
+      assert.throws(
+        () => F.conv2d(randn([1, 4, 8, 8]), randn([2, 3, 3, 3])),
+        (e: Error) => {
+          assert.match(e.message, /^conv: /);
+          assert.match(e.message, /expected input\[1, 4, 8, 8\] to have 3 channels, but got 4 channels instead/);
+          return true;
+        },
+      );
+      throwsMessage(
+        () => randn([2, 3]).add(randn([4])),
+        /^add: .*size of tensor a \(3\) must match the size of tensor b \(4\)/,
+      );
       throwsMessage(() => randn([2, 3]).reshape(5), /^reshape: shape '\[5\]' is invalid for input of size 6/);
       throwsMessage(() => randn([2, 3]).sum(2), /^(sum|reduce): .*Dimension out of range/);
       throwsMessage(() => randn([2, 3]).bmm(randn([3, 2])), /^bmm: /);
-      throwsMessage(() => F.crossEntropy(randn([2, 3]), tensor([0, 5], { dtype: 'int64' })), /^crossEntropy: .*(out of bounds|Target 5)/);
+      throwsMessage(
+        () => F.crossEntropy(randn([2, 3]), tensor([0, 5], { dtype: 'int64' })),
+        /^crossEntropy: .*(out of bounds|Target 5)/,
+      );
       throwsMessage(() => cat([randn([2]), randn([2, 2])]), /^cat: /);
       // and the process goes on after all of them
       assert.equal(ones([2]).sum().item(), 2);
@@ -120,11 +146,17 @@ describe('scope', () => {
       made = [a, b, c, d, e];
       return { list: [a, { deep: b }], map: new Map([['c', c]]), n: 3, s: 'text', nil: null };
     });
-    assert.deepEqual(made.map((t) => t.isDisposed), [false, false, false, true, true]);
+    assert.deepEqual(
+      made.map((t) => t.isDisposed),
+      [false, false, false, true, true],
+    );
     assert.equal(out.n, 3);
     assert.deepEqual(out.map.get('c')!.shape, [3]);
     dispose(out);
-    assert.deepEqual(made.map((t) => t.isDisposed), [true, true, true, true, true]);
+    assert.deepEqual(
+      made.map((t) => t.isDisposed),
+      [true, true, true, true, true],
+    );
   });
 
   test('tensors from before the scope are left alone; tensors of views and ops results inside are freed', () => {
@@ -176,11 +208,14 @@ describe('scope', () => {
 
   test('a throwing scope frees everything it made and rethrows', () => {
     let made: Tensor | undefined;
-    assert.throws(() =>
-      scope(() => {
-        made = ones([3]);
-        ones([2]).matmul(ones([3, 3]));
-      }), /matmul: mat1 and mat2 shapes cannot be multiplied/);
+    assert.throws(
+      () =>
+        scope(() => {
+          made = ones([3]);
+          ones([2]).matmul(ones([3, 3]));
+        }),
+      /matmul: mat1 and mat2 shapes cannot be multiplied/,
+    );
     assert.equal(made!.isDisposed, true);
   });
 
@@ -213,8 +248,14 @@ describe('scope', () => {
         return made[2];
       });
     const [a, b] = await Promise.all([work(madeA, 2), work(madeB, 1)]);
-    assert.deepEqual(madeA.map((t) => t.isDisposed), [true, true, false]);
-    assert.deepEqual(madeB.map((t) => t.isDisposed), [true, true, false]);
+    assert.deepEqual(
+      madeA.map((t) => t.isDisposed),
+      [true, true, false],
+    );
+    assert.deepEqual(
+      madeB.map((t) => t.isDisposed),
+      [true, true, false],
+    );
     assert.equal(a, madeA[2]);
     assert.equal(b, madeB[2]);
     dispose([a, b]);
@@ -233,7 +274,7 @@ describe('scope', () => {
     assert.equal(made!.isDisposed, true);
   });
 
-  test('gradients read inside a scope are freed with it, the parameter\'s own gradient stays', () => {
+  test("gradients read inside a scope are freed with it, the parameter's own gradient stays", () => {
     const w = ones([2], { requiresGrad: true });
     scope(() => {
       w.mul(3).sum().backward();
@@ -251,9 +292,22 @@ describe('dispose', () => {
     const b = ones([1]);
     const c = ones([1]);
     const d = ones([1]);
-    const nested = { list: [a, [b, { c }]], map: new Map<string, unknown>([['d', d], ['again', a]]), x: 1, y: 'y', z: null, u: undefined };
+    const nested = {
+      list: [a, [b, { c }]],
+      map: new Map<string, unknown>([
+        ['d', d],
+        ['again', a],
+      ]),
+      x: 1,
+      y: 'y',
+      z: null,
+      u: undefined,
+    };
     dispose(nested);
-    assert.deepEqual([a, b, c, d].map((t) => t.isDisposed), [true, true, true, true]);
+    assert.deepEqual(
+      [a, b, c, d].map((t) => t.isDisposed),
+      [true, true, true, true],
+    );
     dispose(nested); // disposing twice is harmless
     dispose(null);
     dispose(42);

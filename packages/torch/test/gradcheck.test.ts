@@ -147,9 +147,27 @@ describe('shape ops', () => {
     gradcheck((a) => a.select(1, 2), [u([3, 4])]);
   });
   test('split, chunk, unbind', () => {
-    gradcheck((a) => { const [x, y] = a.split([1, 3], 1); return x.mul(y.sum(1, true)); }, [u([2, 4])]);
-    gradcheck((a) => { const [x, y, z] = a.chunk(3, 0); return x.add(y.mul(2)).sub(z); }, [u([6, 2])]);
-    gradcheck((a) => { const [x, y] = a.unbind(0); return x.mul(y); }, [u([2, 3])]);
+    gradcheck(
+      (a) => {
+        const [x, y] = a.split([1, 3], 1);
+        return x.mul(y.sum(1, true));
+      },
+      [u([2, 4])],
+    );
+    gradcheck(
+      (a) => {
+        const [x, y, z] = a.chunk(3, 0);
+        return x.add(y.mul(2)).sub(z);
+      },
+      [u([6, 2])],
+    );
+    gradcheck(
+      (a) => {
+        const [x, y] = a.unbind(0);
+        return x.mul(y);
+      },
+      [u([2, 3])],
+    );
   });
   test('gather, indexSelect, index', () => {
     gradcheck((a) => a.gather(1, long([0, 2, 2, 1, 0, 0], [3, 2])), [u([3, 4])]);
@@ -175,7 +193,11 @@ describe('shape ops', () => {
     gradcheck((a) => a.repeatInterleave(2, 1), [u([2, 3])]);
   });
   test('where, maskedFill', () => {
-    const cond = tensor([[true, false, true, false], [false, false, true, true], [true, true, false, false]]);
+    const cond = tensor([
+      [true, false, true, false],
+      [false, false, true, true],
+      [true, true, false, false],
+    ]);
     gradcheck((a, b) => where(cond, a, b), [u([3, 4]), u([3, 4])]);
     gradcheck((a, b) => where(cond, a, b), [u([3, 1]), u([4])]);
     gradcheck((a) => where(cond, a, 0.25), [u([3, 4])]);
@@ -186,26 +208,47 @@ describe('shape ops', () => {
 
 describe('convolution', () => {
   test('conv1d with stride, padding, dilation, groups, bias', () => {
-    gradcheck((x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1, dilation: 2, groups: 2 }), [u([2, 4, 9]), u([6, 2, 3]), u([6])]);
+    gradcheck(
+      (x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1, dilation: 2, groups: 2 }),
+      [u([2, 4, 9]), u([6, 2, 3]), u([6])],
+    );
     gradcheck((x, w) => F.conv1d(x, w), [u([1, 2, 5]), u([3, 2, 2])]);
   });
   test('conv2d with stride, padding, dilation, groups, bias; same padding', () => {
-    gradcheck((x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }), [u([1, 4, 7, 6]), u([4, 2, 3, 2]), u([4])]);
+    gradcheck(
+      (x, w, b) => F.conv2d(x, w, b, { stride: [2, 1], padding: [1, 2], dilation: [1, 2], groups: 2 }),
+      [u([1, 4, 7, 6]), u([4, 2, 3, 2]), u([4])],
+    );
     gradcheck((x, w) => F.conv2d(x, w, null, { padding: 'same', dilation: 2 }), [u([2, 2, 5, 5]), u([3, 2, 3, 3])]);
     gradcheck((x, w) => F.conv2d(x, w, null, { padding: 'valid' }), [u([1, 1, 4, 4]), u([2, 1, 2, 3])]);
   });
   test('conv3d with stride, padding, dilation, groups, bias', () => {
-    gradcheck((x, w, b) => F.conv3d(x, w, b, { stride: [1, 2, 1], padding: 1, dilation: [2, 1, 1], groups: 2 }), [u([1, 2, 5, 4, 4]), u([2, 1, 3, 2, 2]), u([2])]);
+    gradcheck(
+      (x, w, b) => F.conv3d(x, w, b, { stride: [1, 2, 1], padding: 1, dilation: [2, 1, 1], groups: 2 }),
+      [u([1, 2, 5, 4, 4]), u([2, 1, 3, 2, 2]), u([2])],
+    );
   });
   test('convTranspose2d with stride, padding, outputPadding, groups, dilation', () => {
-    gradcheck((x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }), [u([1, 4, 3, 3]), u([4, 3, 3, 3]), u([6])]);
-    gradcheck((x, w) => F.convTranspose2d(x, w, null, { stride: [1, 2], dilation: [2, 1], outputPadding: [1, 0] }), [u([2, 2, 3, 2]), u([2, 1, 2, 2])]);
+    gradcheck(
+      (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2 }),
+      [u([1, 4, 3, 3]), u([4, 3, 3, 3]), u([6])],
+    );
+    gradcheck(
+      (x, w) => F.convTranspose2d(x, w, null, { stride: [1, 2], dilation: [2, 1], outputPadding: [1, 0] }),
+      [u([2, 2, 3, 2]), u([2, 1, 2, 2])],
+    );
   });
   test('convTranspose3d with outputPadding', () => {
-    gradcheck((x, w, b) => F.convTranspose3d(x, w, b, { stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1] }), [u([1, 2, 2, 3, 2]), u([2, 2, 2, 2, 2]), u([2])]);
+    gradcheck(
+      (x, w, b) => F.convTranspose3d(x, w, b, { stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1] }),
+      [u([1, 2, 2, 3, 2]), u([2, 2, 2, 2, 2]), u([2])],
+    );
   });
   test('convTranspose1d', () => {
-    gradcheck((x, w) => F.convTranspose1d(x, w, null, { stride: 3, padding: 1, outputPadding: 2 }), [u([1, 2, 4]), u([2, 3, 3])]);
+    gradcheck(
+      (x, w) => F.convTranspose1d(x, w, null, { stride: 3, padding: 1, outputPadding: 2 }),
+      [u([1, 2, 4]), u([2, 3, 3])],
+    );
   });
 });
 
@@ -222,7 +265,10 @@ describe('pooling', () => {
   });
   test('avgPool2d: padding, countIncludePad, ceilMode, divisorOverride', () => {
     gradcheck((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1 }), [u([1, 2, 5, 6])]);
-    gradcheck((x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true }), [u([1, 2, 5, 6])]);
+    gradcheck(
+      (x) => F.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false, ceilMode: true }),
+      [u([1, 2, 5, 6])],
+    );
     gradcheck((x) => F.avgPool2d(x, 2, { divisorOverride: 3 }), [u([1, 1, 4, 4])]);
   });
   test('avgPool3d, avgPool1d', () => {
@@ -244,10 +290,16 @@ describe('pooling', () => {
 
 describe('normalisation', () => {
   test('batchNorm in training, with and without affine parameters and running stats', () => {
-    gradcheck((x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), [u([4, 3, 2, 2]), u([3]), u([3])]);
+    gradcheck(
+      (x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
+      [u([4, 3, 2, 2]), u([3]), u([3])],
+    );
     const runningMean = tensor(new Float64Array(3));
     const runningVar = tensor(new Float64Array([1, 1, 1]));
-    gradcheck((x) => F.batchNorm(x, runningMean, runningVar, { training: true, momentum: 0.2, eps: 1e-3 }), [u([5, 3])]);
+    gradcheck(
+      (x) => F.batchNorm(x, runningMean, runningVar, { training: true, momentum: 0.2, eps: 1e-3 }),
+      [u([5, 3])],
+    );
     gradcheck((x, w) => F.batchNorm(x, null, null, { weight: w, training: true }), [u([3, 2, 4]), u([2])]);
   });
   test('instanceNorm', () => {
@@ -301,13 +353,19 @@ describe('losses', () => {
     gradcheck((x) => F.crossEntropy(x, target, { weight: classWeight }), [logits()]);
     gradcheck((x) => F.crossEntropy(x, target, { ignoreIndex: 2 }), [logits()]);
     gradcheck((x) => F.crossEntropy(x, target, { labelSmoothing: 0.1 }), [logits()]);
-    gradcheck((x) => F.crossEntropy(x, target, { weight: classWeight, ignoreIndex: 2, labelSmoothing: 0.2 }), [logits()]);
+    gradcheck(
+      (x) => F.crossEntropy(x, target, { weight: classWeight, ignoreIndex: 2, labelSmoothing: 0.2 }),
+      [logits()],
+    );
     gradcheck((x) => F.crossEntropy(x, target, { weight: classWeight, reduction: 'sum' }), [logits()]);
     gradcheck((x) => F.crossEntropy(x, target, { labelSmoothing: 0.3, reduction: 'none' }), [logits()]);
   });
   test('crossEntropy over spatial dimensions and with probability targets', () => {
     const spatialTarget = long([0, 2, 1, 1, 2, 0, 0, 1], [2, 2, 2]);
-    gradcheck((x) => F.crossEntropy(x, spatialTarget, { weight: tensor(new Float64Array([1, 2, 0.5])) }), [u([2, 3, 2, 2], -2, 2)]);
+    gradcheck(
+      (x) => F.crossEntropy(x, spatialTarget, { weight: tensor(new Float64Array([1, 2, 0.5])) }),
+      [u([2, 3, 2, 2], -2, 2)],
+    );
     gradcheck((x, p) => F.crossEntropy(x, F.softmax(p, 1)), [logits(), u([5, 4])]);
     gradcheck((x, p) => F.crossEntropy(x, F.softmax(p, 1), { labelSmoothing: 0.1 }), [logits(), u([5, 4])]);
   });
@@ -321,7 +379,10 @@ describe('losses', () => {
     gradcheck((x, y) => F.mseLoss(x, y, 'sum'), [u([3, 4]), u([3, 4])]);
     gradcheck((x, y) => F.mseLoss(x, y, 'none'), [u([3, 4]), u([3, 4])]);
     gradcheck((x) => F.l1Loss(x, tensor(new Float64Array(6), { shape: [2, 3] })), [awayFromZero([2, 3])]);
-    gradcheck((x) => F.smoothL1Loss(x, tensor(new Float64Array(6), { shape: [2, 3] }), 'mean', 0.5), [awayFromZero([2, 3], 0.02)]);
+    gradcheck(
+      (x) => F.smoothL1Loss(x, tensor(new Float64Array(6), { shape: [2, 3] }), 'mean', 0.5),
+      [awayFromZero([2, 3], 0.02)],
+    );
   });
   test('binaryCrossEntropyWithLogits with weight and posWeight; binaryCrossEntropy', () => {
     gradcheck((x, y) => F.binaryCrossEntropyWithLogits(x, y), [u([3, 4], -3, 3), u([3, 4], 0, 1)]);

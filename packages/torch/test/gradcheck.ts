@@ -50,12 +50,17 @@ export interface GradcheckOptions {
  * Checks autograd's gradients of fn with respect to every input (float64) against central differences.
  * Anything fn needs that is not differentiated (indices, masks, targets) belongs in its closure.
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly Tensor[], options: GradcheckOptions = {}): void {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): void {
   const eps = options.eps ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
   const atol = options.atol ?? 1e-5;
   scope(() => {
-    for (const [i, x] of inputs.entries()) assert.equal(x.dtype, 'float64', `gradcheck: input ${i} must be float64, got ${x.dtype}`);
+    for (const [i, x] of inputs.entries())
+      assert.equal(x.dtype, 'float64', `gradcheck: input ${i} must be float64, got ${x.dtype}`);
     const shapes = inputs.map((x) => x.shape);
     const values = inputs.map((x) => x.toTypedArray() as Float64Array);
 
@@ -66,12 +71,21 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
     const weight = uniform(out.shape, -1, 1, prng(options.seed ?? 99));
     const loss = out.mul(weight).sum();
     const grads = grad(loss, leaves, { allowUnused: true });
-    const analytic = grads.map((g, i) => (g === null ? new Float64Array(values[i].length) : (g.toTypedArray() as Float64Array)));
+    const analytic = grads.map((g, i) =>
+      g === null ? new Float64Array(values[i].length) : (g.toTypedArray() as Float64Array),
+    );
     grads.forEach((g, i) => g && assert.deepEqual(g.shape, shapes[i], `gradcheck: gradient ${i} has the wrong shape`));
 
     // Numeric: (L(x + eps e_j) - L(x - eps e_j)) / 2 eps for every element j of every input.
     const evaluate = (): number =>
-      scope(() => noGrad(() => fn(...values.map((v, i) => tensor(v, { shape: shapes[i] }))).mul(weight).sum().item()));
+      scope(() =>
+        noGrad(() =>
+          fn(...values.map((v, i) => tensor(v, { shape: shapes[i] })))
+            .mul(weight)
+            .sum()
+            .item(),
+        ),
+      );
     const failures: string[] = [];
     let worst = 0;
     for (let i = 0; i < values.length; i++) {
@@ -93,6 +107,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: readonly 
         }
       }
     }
-    assert.ok(failures.length === 0, `gradcheck failed (worst error ${worst.toFixed(2)}x the tolerance):\n  ${failures.join('\n  ')}`);
+    assert.ok(
+      failures.length === 0,
+      `gradcheck failed (worst error ${worst.toFixed(2)}x the tolerance):\n  ${failures.join('\n  ')}`,
+    );
   });
 }

@@ -32,7 +32,13 @@ function everyDtype(): Record<string, Tensor> {
   manualSeed(7);
   return {
     f32: randn([3, 4]),
-    f64: tensor([[Math.PI, -1e300], [5e-324, 0]], { dtype: 'float64' }),
+    f64: tensor(
+      [
+        [Math.PI, -1e300],
+        [5e-324, 0],
+      ],
+      { dtype: 'float64' },
+    ),
     f16: tensor([1, -2.5, 65504, 6.1e-5, 0.1], { dtype: 'float16' }),
     bf16: tensor([1, -3, 1e38, 0.1], { dtype: 'bfloat16' }),
     i64: tensor(new BigInt64Array([2n ** 53n + 1n, -(2n ** 62n), 0n, 7n]), { shape: [2, 2] }),
@@ -84,8 +90,16 @@ describe('safetensors round trip', () => {
       assert.equal(Object.getPrototypeOf(loaded.metadata), Object.prototype);
 
       // Values checked independently of rawBytes, for the dtypes whose conversion is easy to get wrong.
-      assert.deepEqual(Array.from(loaded.tensors.get('i64')!.toTypedArray() as BigInt64Array), [2n ** 53n + 1n, -(2n ** 62n), 0n, 7n]);
-      assert.deepEqual(loaded.tensors.get('f16')!.toArray(), Array.from(new Float32Array([1, -2.5, 65504, tensors.f16.toArray()[3], tensors.f16.toArray()[4]])));
+      assert.deepEqual(Array.from(loaded.tensors.get('i64')!.toTypedArray() as BigInt64Array), [
+        2n ** 53n + 1n,
+        -(2n ** 62n),
+        0n,
+        7n,
+      ]);
+      assert.deepEqual(
+        loaded.tensors.get('f16')!.toArray(),
+        Array.from(new Float32Array([1, -2.5, 65504, tensors.f16.toArray()[3], tensors.f16.toArray()[4]])),
+      );
       assert.deepEqual(loaded.tensors.get('bool')!.toArray(), [1, 0, 1]);
       assert.equal(loaded.tensors.get('scalar')!.item(), 42.5);
       assert.deepEqual(loaded.tensors.get('u8')!.toArray(), [0, 1, 128, 255]);
@@ -138,7 +152,9 @@ describe('safetensors round trip', () => {
       assert.equal(bytes.subarray(8, 8 + padded.length).toString('utf8'), padded);
       assert.deepEqual(bytes.subarray(8 + padded.length), Buffer.from(new Float32Array([1]).buffer));
 
-      const withMeta = Buffer.from(serializeSafetensors({ b: zeros([2], { dtype: 'int8' }), a: zeros([1], { dtype: 'float64' }) }, { m: '1' }));
+      const withMeta = Buffer.from(
+        serializeSafetensors({ b: zeros([2], { dtype: 'int8' }), a: zeros([1], { dtype: 'float64' }) }, { m: '1' }),
+      );
       const n = Number(withMeta.readBigUInt64LE(0));
       assert.equal(n % 8, 0);
       const header = withMeta.subarray(8, 8 + n).toString('utf8');
@@ -165,7 +181,10 @@ describe('safetensors round trip', () => {
       };
       const bytes = Buffer.from(serializeSafetensors(mixed));
       const n = Number(bytes.readBigUInt64LE(0));
-      const header = JSON.parse(bytes.subarray(8, 8 + n).toString()) as Record<string, { dtype: string; data_offsets: [number, number] }>;
+      const header = JSON.parse(bytes.subarray(8, 8 + n).toString()) as Record<
+        string,
+        { dtype: string; data_offsets: [number, number] }
+      >;
       assert.deepEqual(Object.keys(header), Object.keys(mixed));
       const size: Record<string, number> = { U8: 1, BOOL: 1, F16: 2, F32: 4, I32: 4, I64: 8, F64: 8 };
       for (const [name, info] of Object.entries(header)) {
@@ -179,11 +198,18 @@ describe('safetensors round trip', () => {
       const sb = Buffer.from(serializeSafetensors(same));
       const sn = Number(sb.readBigUInt64LE(0));
       const sh = JSON.parse(sb.subarray(8, 8 + sn).toString());
-      assert.deepEqual([sh.c.data_offsets, sh.a.data_offsets, sh.b.data_offsets], [[0, 12], [12, 16], [16, 36]]);
+      assert.deepEqual(
+        [sh.c.data_offsets, sh.a.data_offsets, sh.b.data_offsets],
+        [
+          [0, 12],
+          [12, 16],
+          [16, 36],
+        ],
+      );
     });
   });
 
-  test('a file in another writer\'s conventions is read correctly', () => {
+  test("a file in another writer's conventions is read correctly", () => {
     scope(() => {
       // Data stored b, d, e, a, c(empty), in an order unrelated to the header's reversed keys; metadata last; no
       // padding; an extra unknown field in one entry (ignored, as the reference reader does).
@@ -239,7 +265,9 @@ describe('safetensors round trip', () => {
         assert.deepEqual(t.metadata, {});
       }
       // BOOL bytes other than 0 and 1 are read as true (stored normalised).
-      const flags = deserializeSafetensors(assemble({ f: { dtype: 'BOOL', shape: [4], data_offsets: [0, 4] } }, Buffer.from([0, 1, 2, 255])));
+      const flags = deserializeSafetensors(
+        assemble({ f: { dtype: 'BOOL', shape: [4], data_offsets: [0, 4] } }, Buffer.from([0, 1, 2, 255])),
+      );
       assert.deepEqual(flags.tensors.get('f')!.toArray(), [0, 1, 1, 1]);
       assert.deepEqual(Array.from(flags.tensors.get('f')!.rawBytes()), [0, 1, 1, 1]);
       // "__metadata__": null is what Python's json writes for None; it means no metadata.
@@ -253,65 +281,171 @@ describe('safetensors corruption', () => {
   const cases: { name: string; bytes: () => Buffer; message: RegExp }[] = [
     { name: 'empty file', bytes: () => Buffer.alloc(0), message: /file too short/ },
     { name: 'file shorter than the length prefix', bytes: () => Buffer.from([1, 0, 0]), message: /file too short/ },
-    { name: 'header length beyond the file', bytes: () => Buffer.concat([u64(1000), Buffer.from('{}')]), message: /header length 1000 goes beyond the end of the file/ },
-    { name: 'header length of 2^64-1', bytes: () => Buffer.concat([Buffer.alloc(8, 0xff), Buffer.from('{}')]), message: /goes beyond the end of the file/ },
+    {
+      name: 'header length beyond the file',
+      bytes: () => Buffer.concat([u64(1000), Buffer.from('{}')]),
+      message: /header length 1000 goes beyond the end of the file/,
+    },
+    {
+      name: 'header length of 2^64-1',
+      bytes: () => Buffer.concat([Buffer.alloc(8, 0xff), Buffer.from('{}')]),
+      message: /goes beyond the end of the file/,
+    },
     { name: 'bad JSON', bytes: () => assemble('{"x":{"dtype":"F32",', f32x2), message: /not valid JSON/ },
     { name: 'JSON that is not an object', bytes: () => assemble('[1,2,3]'), message: /not a JSON object/ },
-    { name: 'invalid UTF-8 bytes', bytes: () => Buffer.concat([u64(4), Buffer.from([0x7b, 0xc3, 0x28, 0x7d])]), message: /not valid UTF-8/ },
-    { name: 'unknown dtype', bytes: () => assemble({ x: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, f32x2), message: /tensor 'x': unknown dtype 'F33'/ },
-    { name: 'unsupported dtype', bytes: () => assemble({ x: { dtype: 'U32', shape: [2], data_offsets: [0, 8] } }, f32x2), message: /unsupported dtype 'U32'/ },
-    { name: 'inherited property as dtype', bytes: () => assemble({ x: { dtype: 'constructor', shape: [2], data_offsets: [0, 8] } }, f32x2), message: /unknown dtype 'constructor'/ },
-    { name: 'missing dtype', bytes: () => assemble({ x: { shape: [2], data_offsets: [0, 8] } }, f32x2), message: /missing or non-string dtype/ },
-    { name: 'negative shape', bytes: () => assemble({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32x2), message: /shape must be a list of non-negative integers/ },
-    { name: 'fractional shape', bytes: () => assemble({ x: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32x2), message: /shape must be/ },
-    { name: 'offsets not a pair', bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32x2), message: /data_offsets must be \[begin, end\]/ },
-    { name: 'offsets beyond the data', bytes: () => assemble({ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32x2), message: /go beyond the data section \(8 bytes\)/ },
-    { name: 'offsets reversed', bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, f32x2), message: /end before they begin/ },
-    { name: 'offsets not matching shape', bytes: () => assemble({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32x2), message: /hold 8 bytes but shape \[3\] of F32 needs 12/ },
-    { name: 'offsets not matching itemsize', bytes: () => assemble({ x: { dtype: 'F64', shape: [2], data_offsets: [0, 8] } }, f32x2), message: /needs 16/ },
+    {
+      name: 'invalid UTF-8 bytes',
+      bytes: () => Buffer.concat([u64(4), Buffer.from([0x7b, 0xc3, 0x28, 0x7d])]),
+      message: /not valid UTF-8/,
+    },
+    {
+      name: 'unknown dtype',
+      bytes: () => assemble({ x: { dtype: 'F33', shape: [2], data_offsets: [0, 8] } }, f32x2),
+      message: /tensor 'x': unknown dtype 'F33'/,
+    },
+    {
+      name: 'unsupported dtype',
+      bytes: () => assemble({ x: { dtype: 'U32', shape: [2], data_offsets: [0, 8] } }, f32x2),
+      message: /unsupported dtype 'U32'/,
+    },
+    {
+      name: 'inherited property as dtype',
+      bytes: () => assemble({ x: { dtype: 'constructor', shape: [2], data_offsets: [0, 8] } }, f32x2),
+      message: /unknown dtype 'constructor'/,
+    },
+    {
+      name: 'missing dtype',
+      bytes: () => assemble({ x: { shape: [2], data_offsets: [0, 8] } }, f32x2),
+      message: /missing or non-string dtype/,
+    },
+    {
+      name: 'negative shape',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [-2], data_offsets: [0, 8] } }, f32x2),
+      message: /shape must be a list of non-negative integers/,
+    },
+    {
+      name: 'fractional shape',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [1.5], data_offsets: [0, 8] } }, f32x2),
+      message: /shape must be/,
+    },
+    {
+      name: 'offsets not a pair',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32x2),
+      message: /data_offsets must be \[begin, end\]/,
+    },
+    {
+      name: 'offsets beyond the data',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32x2),
+      message: /go beyond the data section \(8 bytes\)/,
+    },
+    {
+      name: 'offsets reversed',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [8, 0] } }, f32x2),
+      message: /end before they begin/,
+    },
+    {
+      name: 'offsets not matching shape',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32x2),
+      message: /hold 8 bytes but shape \[3\] of F32 needs 12/,
+    },
+    {
+      name: 'offsets not matching itemsize',
+      bytes: () => assemble({ x: { dtype: 'F64', shape: [2], data_offsets: [0, 8] } }, f32x2),
+      message: /needs 16/,
+    },
     {
       name: 'overlapping tensors',
-      bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32x2),
+      bytes: () =>
+        assemble(
+          {
+            x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] },
+          },
+          f32x2,
+        ),
       message: /tensor '(x|y)': data_offsets \[\d+, 8\] overlap tensor/,
     },
     {
       name: 'two tensors on the same bytes',
-      bytes: () => assemble({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'I32', shape: [2], data_offsets: [0, 8] } }, f32x2),
+      bytes: () =>
+        assemble(
+          {
+            x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+            y: { dtype: 'I32', shape: [2], data_offsets: [0, 8] },
+          },
+          f32x2,
+        ),
       message: /overlap/,
     },
     {
       name: 'a gap between tensors',
-      bytes: () => assemble({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, y: { dtype: 'F32', shape: [1], data_offsets: [8, 12] } }, Buffer.alloc(12)),
+      bytes: () =>
+        assemble(
+          {
+            x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] },
+            y: { dtype: 'F32', shape: [1], data_offsets: [8, 12] },
+          },
+          Buffer.alloc(12),
+        ),
       message: /not covered contiguously: bytes 4 to 8 belong to no tensor/,
     },
-    { name: 'data not starting at 0', bytes: () => assemble({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32x2), message: /bytes 0 to 4 belong to no tensor/ },
-    { name: 'trailing bytes', bytes: () => assemble({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32x2), message: /data section has 8 bytes but the tensors cover 4/ },
-    { name: 'entry not an object', bytes: () => assemble({ x: 3 }), message: /tensor 'x': the entry must be an object/ },
-    { name: 'metadata value not a string', bytes: () => assemble({ __metadata__: { n: 1 } }), message: /metadata value for 'n' must be a string/ },
-    { name: 'metadata not an object', bytes: () => assemble({ __metadata__: 'x' }), message: /'__metadata__' must be an object/ },
+    {
+      name: 'data not starting at 0',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32x2),
+      message: /bytes 0 to 4 belong to no tensor/,
+    },
+    {
+      name: 'trailing bytes',
+      bytes: () => assemble({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32x2),
+      message: /data section has 8 bytes but the tensors cover 4/,
+    },
+    {
+      name: 'entry not an object',
+      bytes: () => assemble({ x: 3 }),
+      message: /tensor 'x': the entry must be an object/,
+    },
+    {
+      name: 'metadata value not a string',
+      bytes: () => assemble({ __metadata__: { n: 1 } }),
+      message: /metadata value for 'n' must be a string/,
+    },
+    {
+      name: 'metadata not an object',
+      bytes: () => assemble({ __metadata__: 'x' }),
+      message: /'__metadata__' must be an object/,
+    },
   ];
 
   for (const c of cases) {
     test(c.name, () => {
       const path = join(dir, `corrupt-${c.name.replace(/[^a-z0-9]+/gi, '-')}.safetensors`);
       writeFileSync(path, c.bytes());
-      assert.throws(() => loadSafetensors(path), (e: Error) => {
-        assert.ok(e instanceof Error);
-        assert.ok(e.message.includes(path), `message names the file: ${e.message}`);
-        assert.match(e.message, c.message);
-        return true;
-      });
-      assert.throws(() => deserializeSafetensors(c.bytes(), 'in-memory.safetensors'), (e: Error) => {
-        assert.ok(e.message.includes('in-memory.safetensors'), e.message);
-        assert.match(e.message, c.message);
-        return true;
-      });
+      assert.throws(
+        () => loadSafetensors(path),
+        (e: Error) => {
+          assert.ok(e instanceof Error);
+          assert.ok(e.message.includes(path), `message names the file: ${e.message}`);
+          assert.match(e.message, c.message);
+          return true;
+        },
+      );
+      assert.throws(
+        () => deserializeSafetensors(c.bytes(), 'in-memory.safetensors'),
+        (e: Error) => {
+          assert.ok(e.message.includes('in-memory.safetensors'), e.message);
+          assert.match(e.message, c.message);
+          return true;
+        },
+      );
     });
   }
 
   test('a missing file is an error naming it', () => {
     const path = join(dir, 'does-not-exist.safetensors');
-    assert.throws(() => loadSafetensors(path), (e: Error) => e.message.includes(path));
+    assert.throws(
+      () => loadSafetensors(path),
+      (e: Error) => e.message.includes(path),
+    );
   });
 });
 
@@ -360,10 +494,16 @@ describe('safetensors writing', () => {
       const before = listing();
       const disposed = tensor([1]);
       disposed.dispose();
-      assert.throws(() => saveSafetensors(path, { disposed }), (e: Error) => e.message.includes(path) && /disposed/.test(e.message));
+      assert.throws(
+        () => saveSafetensors(path, { disposed }),
+        (e: Error) => e.message.includes(path) && /disposed/.test(e.message),
+      );
       assert.throws(() => saveSafetensors(path, { __metadata__: tensor([1]) }), /reserved/);
       assert.throws(() => saveSafetensors(path, { x: [1, 2] as unknown as Tensor }), /'x' is not a Tensor/);
-      assert.throws(() => saveSafetensors(path, { x: tensor([1]) }, { n: 1 as unknown as string }), /metadata value for 'n' must be a string/);
+      assert.throws(
+        () => saveSafetensors(path, { x: tensor([1]) }, { n: 1 as unknown as string }),
+        /metadata value for 'n' must be a string/,
+      );
       assert.deepEqual(listing(), before);
     });
   });
@@ -371,8 +511,16 @@ describe('safetensors writing', () => {
   test('every dtype name maps both ways', () => {
     scope(() => {
       const expected: Record<DType, string> = {
-        float32: 'F32', float16: 'F16', bfloat16: 'BF16', float64: 'F64', int64: 'I64',
-        int32: 'I32', int16: 'I16', int8: 'I8', uint8: 'U8', bool: 'BOOL',
+        float32: 'F32',
+        float16: 'F16',
+        bfloat16: 'BF16',
+        float64: 'F64',
+        int64: 'I64',
+        int32: 'I32',
+        int16: 'I16',
+        int8: 'I8',
+        uint8: 'U8',
+        bool: 'BOOL',
       };
       for (const [dtype, format] of Object.entries(expected) as [DType, string][]) {
         const bytes = Buffer.from(serializeSafetensors({ t: zeros([1], { dtype }) }));

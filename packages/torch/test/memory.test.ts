@@ -23,7 +23,12 @@ async function settledRssMb(): Promise<number> {
 // gets a loose bound against runaway growth.
 test('thousands of training steps of a small conv net keep native memory flat', async () => {
   manualSeed(3);
-  const net = new nn.Sequential(new nn.Conv2d(4, 16, 3, { padding: 1 }), new nn.BatchNorm2d(16), new nn.ReLU(), new nn.Conv2d(16, 2, 1));
+  const net = new nn.Sequential(
+    new nn.Conv2d(4, 16, 3, { padding: 1 }),
+    new nn.BatchNorm2d(16),
+    new nn.ReLU(),
+    new nn.Conv2d(16, 2, 1),
+  );
   const opt = new optim.AdamW(net.parameters(), { lr: 1e-3 });
   const x = randn([2, 4, 24, 24]);
   const y = randint(0, 2, [2, 24, 24]);
@@ -84,7 +89,10 @@ test('V8 is told the size of tensors that only dispose() or the GC will free, no
     keep(inner);
     return zeros([1024, 1024]);
   });
-  assert.ok(Math.abs(external() - before - 2 * mb4) < mb4 / 2, `kept and returned tensors: ${(external() - before) / 2 ** 20} MB`);
+  assert.ok(
+    Math.abs(external() - before - 2 * mb4) < mb4 / 2,
+    `kept and returned tensors: ${(external() - before) / 2 ** 20} MB`,
+  );
   kept.dispose();
   const unscoped = zeros([1024, 1024]);
   assert.ok(Math.abs(external() - before - 2 * mb4) < mb4 / 2);

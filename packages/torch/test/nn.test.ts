@@ -11,7 +11,10 @@ function assertClose(actual: readonly number[], expected: readonly number[], tol
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} != ${expected.length}`);
   for (let i = 0; i < actual.length; i++) {
     const scale = Math.max(1, Math.abs(expected[i]));
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol * scale, `${what}[${i}]: ${actual[i]} != ${expected[i]} (tol ${tol})`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol * scale,
+      `${what}[${i}]: ${actual[i]} != ${expected[i]} (tol ${tol})`,
+    );
   }
 }
 
@@ -41,9 +44,26 @@ function setParam(p: Tensor | null, values: number[]): void {
  * or by reflection for mode 'reflect'; padAfter (default: padding) allows the asymmetric padding of 'same'.
  */
 function referenceConv2d(
-  x: number[], [n, c, h, wd]: number[], w: number[], [o, cg, kh, kw]: number[], b: number[] | null,
-  { stride = [1, 1], padding = [0, 0], padAfter = padding, dilation = [1, 1], groups = 1, mode = 'zeros' }:
-    { stride?: number[]; padding?: number[]; padAfter?: number[]; dilation?: number[]; groups?: number; mode?: 'zeros' | 'reflect' } = {},
+  x: number[],
+  [n, c, h, wd]: number[],
+  w: number[],
+  [o, cg, kh, kw]: number[],
+  b: number[] | null,
+  {
+    stride = [1, 1],
+    padding = [0, 0],
+    padAfter = padding,
+    dilation = [1, 1],
+    groups = 1,
+    mode = 'zeros',
+  }: {
+    stride?: number[];
+    padding?: number[];
+    padAfter?: number[];
+    dilation?: number[];
+    groups?: number;
+    mode?: 'zeros' | 'reflect';
+  } = {},
 ): { values: number[]; shape: number[] } {
   const ho = Math.floor((h + padding[0] + padAfter[0] - dilation[0] * (kh - 1) - 1) / stride[0]) + 1;
   const wo = Math.floor((wd + padding[1] + padAfter[1] - dilation[1] * (kw - 1) - 1) / stride[1]) + 1;
@@ -81,7 +101,10 @@ function referenceConv2d(
 class Net extends nn.Module {
   constructor() {
     super();
-    this.registerModule('features', new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU()));
+    this.registerModule(
+      'features',
+      new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU()),
+    );
     this.registerModule('heads', new nn.ModuleList([new nn.Linear(4, 2), new nn.Linear(4, 3, { bias: false })]));
     // Registered after the children, but PyTorch still lists a module's own parameters and buffers first.
     this.registerParameter('scale', ones([1]));
@@ -92,18 +115,44 @@ class Net extends nn.Module {
 describe('names and state dict', () => {
   test('dotted names and order on a nested module follow PyTorch', () => {
     const net = new Net();
-    assert.deepEqual([...net.stateDict().keys()], [
-      'scale', 'step',
-      'features.0.weight', 'features.0.bias',
-      'features.1.weight', 'features.1.bias', 'features.1.running_mean', 'features.1.running_var', 'features.1.num_batches_tracked',
-      'heads.0.weight', 'heads.0.bias',
-      'heads.1.weight',
-    ]);
-    assert.deepEqual(net.namedParameters().map(([k]) => k), [
-      'scale', 'features.0.weight', 'features.0.bias', 'features.1.weight', 'features.1.bias', 'heads.0.weight', 'heads.0.bias', 'heads.1.weight',
-    ]);
-    assert.deepEqual(net.namedBuffers().map(([k]) => k), ['step', 'features.1.running_mean', 'features.1.running_var', 'features.1.num_batches_tracked']);
-    assert.deepEqual(net.namedModules().map(([k]) => k), ['', 'features', 'features.0', 'features.1', 'features.2', 'heads', 'heads.0', 'heads.1']);
+    assert.deepEqual(
+      [...net.stateDict().keys()],
+      [
+        'scale',
+        'step',
+        'features.0.weight',
+        'features.0.bias',
+        'features.1.weight',
+        'features.1.bias',
+        'features.1.running_mean',
+        'features.1.running_var',
+        'features.1.num_batches_tracked',
+        'heads.0.weight',
+        'heads.0.bias',
+        'heads.1.weight',
+      ],
+    );
+    assert.deepEqual(
+      net.namedParameters().map(([k]) => k),
+      [
+        'scale',
+        'features.0.weight',
+        'features.0.bias',
+        'features.1.weight',
+        'features.1.bias',
+        'heads.0.weight',
+        'heads.0.bias',
+        'heads.1.weight',
+      ],
+    );
+    assert.deepEqual(
+      net.namedBuffers().map(([k]) => k),
+      ['step', 'features.1.running_mean', 'features.1.running_var', 'features.1.num_batches_tracked'],
+    );
+    assert.deepEqual(
+      net.namedModules().map(([k]) => k),
+      ['', 'features', 'features.0', 'features.1', 'features.2', 'heads', 'heads.0', 'heads.1'],
+    );
     const sd = net.stateDict();
     assert.deepEqual(sd.get('features.0.weight')?.shape, [4, 3, 3, 3]);
     assert.deepEqual(sd.get('heads.1.weight')?.shape, [3, 4]);
@@ -111,13 +160,29 @@ describe('names and state dict', () => {
     assert.deepEqual(sd.get('features.1.num_batches_tracked')?.shape, []);
   });
 
-  test('norm layers register exactly PyTorch\'s parameters and buffers', () => {
+  test("norm layers register exactly PyTorch's parameters and buffers", () => {
     const keys = (m: nn.Module) => [...m.stateDict().keys()];
-    assert.deepEqual(keys(new nn.BatchNorm1d(3)), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
-    assert.deepEqual(keys(new nn.BatchNorm3d(3, { affine: false })), ['running_mean', 'running_var', 'num_batches_tracked']);
+    assert.deepEqual(keys(new nn.BatchNorm1d(3)), [
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
+    assert.deepEqual(keys(new nn.BatchNorm3d(3, { affine: false })), [
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
     assert.deepEqual(keys(new nn.BatchNorm2d(3, { trackRunningStats: false })), ['weight', 'bias']);
     assert.deepEqual(keys(new nn.InstanceNorm2d(3)), []);
-    assert.deepEqual(keys(new nn.InstanceNorm3d(3, { affine: true, trackRunningStats: true })), ['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
+    assert.deepEqual(keys(new nn.InstanceNorm3d(3, { affine: true, trackRunningStats: true })), [
+      'weight',
+      'bias',
+      'running_mean',
+      'running_var',
+      'num_batches_tracked',
+    ]);
     assert.deepEqual(keys(new nn.GroupNorm(2, 4)), ['weight', 'bias']);
     assert.deepEqual(keys(new nn.LayerNorm([4, 5], { bias: false })), ['weight']);
     assert.deepEqual(keys(new nn.ConvTranspose2d(2, 3, 2, { bias: false })), ['weight']);
@@ -143,7 +208,10 @@ describe('names and state dict', () => {
 
     const misShaped = full();
     misShaped.set('heads.0.weight', zeros([2, 5]));
-    assert.throws(() => net.loadStateDict(misShaped), /size mismatch for heads\.0\.weight: the checkpoint has \[2, 5\], this Net has \[2, 4\]/);
+    assert.throws(
+      () => net.loadStateDict(misShaped),
+      /size mismatch for heads\.0\.weight: the checkpoint has \[2, 5\], this Net has \[2, 4\]/,
+    );
     // Shapes are checked even when not strict.
     assert.throws(() => net.loadStateDict(misShaped, { strict: false }), /size mismatch for heads\.0\.weight/);
   });
@@ -171,12 +239,21 @@ describe('names and state dict', () => {
     const loaded = net.child('heads')?.child('0')?.param('weight');
     assert.ok(loaded);
     assert.deepEqual(loaded.toArray(), [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.ok(net.child('features')?.child('0')?.param('weight').equal(source.child('features')?.child('0')?.param('weight') as Tensor));
+    assert.ok(
+      net
+        .child('features')
+        ?.child('0')
+        ?.param('weight')
+        .equal(source.child('features')?.child('0')?.param('weight') as Tensor),
+    );
     // A copy, not shared storage: changing the source afterwards leaves the module alone.
     setParam(source.child('heads')?.child('0')?.param('weight') ?? null, [0, 0, 0, 0, 0, 0, 0, 0]);
     assert.deepEqual(loaded.toArray(), [1, 2, 3, 4, 5, 6, 7, 8]);
     // The key that was missing keeps its own value.
-    assert.notDeepEqual(net.child('heads')?.child('1')?.param('weight').toArray(), source.child('heads')?.child('1')?.param('weight').toArray());
+    assert.notDeepEqual(
+      net.child('heads')?.child('1')?.param('weight').toArray(),
+      source.child('heads')?.child('1')?.param('weight').toArray(),
+    );
   });
 
   test('a state dict round-trips through a plain object', () => {
@@ -194,7 +271,12 @@ describe('Linear and convolutions', () => {
     const lin = new nn.Linear(2, 3);
     setParam(lin.weight, [1, 2, 3, 4, 5, 6]);
     setParam(lin.bias, [0.1, 0.2, 0.3]);
-    const y = lin.forward(tensor([[1, 1], [2, -1]]));
+    const y = lin.forward(
+      tensor([
+        [1, 1],
+        [2, -1],
+      ]),
+    );
     assert.deepEqual(y.shape, [2, 3]);
     assertClose(y.toArray(), [3.1, 7.2, 11.3, 0.1, 2.2, 4.3]);
     assert.equal(lin.inFeatures, 2);
@@ -204,7 +286,10 @@ describe('Linear and convolutions', () => {
 
   test('Linear gradients reach its parameters', () => {
     const lin = new nn.Linear(2, 3);
-    const x = tensor([[1, 2], [3, -5]]);
+    const x = tensor([
+      [1, 2],
+      [3, -5],
+    ]);
     lin.forward(x).sum().backward();
     // d(sum y)/dW[i, j] = sum over the batch of x[:, j]; d/db = batch size.
     assertClose(lin.weight.grad?.toArray() ?? [], [4, -3, 4, -3, 4, -3]);
@@ -215,7 +300,15 @@ describe('Linear and convolutions', () => {
     const conv = new nn.Conv2d(1, 1, 2);
     setParam(conv.weight, [1, 2, 3, 4]);
     setParam(conv.bias, [0.5]);
-    const x = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
+    const x = tensor([
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      ],
+    ]);
     // Top-left: 1*1 + 2*2 + 3*4 + 4*5 = 37, and each step right adds 1+2+3+4 = 10, each step down 3 * 10.
     const y = conv.forward(x);
     assert.deepEqual(y.shape, [1, 1, 2, 2]);
@@ -227,29 +320,51 @@ describe('Linear and convolutions', () => {
       { options: { stride: 2, padding: 1 }, ref: { stride: [2, 2], padding: [1, 1] } },
       { options: { padding: [2, 1], dilation: [2, 1] }, ref: { padding: [2, 1], dilation: [2, 1] } },
       { options: { groups: 2, stride: [1, 2] }, ref: { groups: 2, stride: [1, 2] } },
-      { options: { padding: [1, 2], paddingMode: 'reflect' as const }, ref: { padding: [1, 2], mode: 'reflect' as const } },
+      {
+        options: { padding: [1, 2], paddingMode: 'reflect' as const },
+        ref: { padding: [1, 2], mode: 'reflect' as const },
+      },
       // 'same' with an even kernel pads one more element after than before, in both padding modes.
       { kernel: [4, 3], options: { padding: 'same' as const }, ref: { padding: [1, 1], padAfter: [2, 1] } },
-      { kernel: [4, 3], options: { padding: 'same' as const, paddingMode: 'reflect' as const }, ref: { padding: [1, 1], padAfter: [2, 1], mode: 'reflect' as const } },
+      {
+        kernel: [4, 3],
+        options: { padding: 'same' as const, paddingMode: 'reflect' as const },
+        ref: { padding: [1, 1], padAfter: [2, 1], mode: 'reflect' as const },
+      },
     ];
     for (const { kernel, options, ref } of cases) {
       const conv = new nn.Conv2d(4, 6, kernel ?? 3, options);
       const xShape = [2, 4, 6, 7];
-      const xv = lcg(xShape.reduce((a, b) => a * b), 3);
+      const xv = lcg(
+        xShape.reduce((a, b) => a * b),
+        3,
+      );
       const y = conv.forward(fromValues(xv, xShape));
-      const expected = referenceConv2d(xv, xShape, conv.weight.toArray(), conv.weight.shape, conv.bias?.toArray() ?? null, ref);
+      const expected = referenceConv2d(
+        xv,
+        xShape,
+        conv.weight.toArray(),
+        conv.weight.shape,
+        conv.bias?.toArray() ?? null,
+        ref,
+      );
       assert.deepEqual(y.shape, expected.shape, JSON.stringify(options));
       assertClose(y.toArray(), expected.values, 1e-4, JSON.stringify(options));
     }
   });
 
-  test('Conv2d options are stored and validated like PyTorch\'s', () => {
+  test("Conv2d options are stored and validated like PyTorch's", () => {
     const conv = new nn.Conv2d(4, 6, [3, 5], { stride: 2, groups: 2, bias: false });
-    assert.deepEqual([conv.inChannels, conv.outChannels, conv.kernelSize, conv.stride, conv.padding, conv.dilation, conv.groups],
-      [4, 6, [3, 5], [2, 2], [0, 0], [1, 1], 2]);
+    assert.deepEqual(
+      [conv.inChannels, conv.outChannels, conv.kernelSize, conv.stride, conv.padding, conv.dilation, conv.groups],
+      [4, 6, [3, 5], [2, 2], [0, 0], [1, 1], 2],
+    );
     assert.deepEqual(conv.weight.shape, [6, 2, 3, 5]);
     assert.throws(() => new nn.Conv2d(3, 6, 3, { groups: 2 }), /in_channels \(3\) must be divisible by groups \(2\)/);
-    assert.throws(() => new nn.Conv2d(2, 4, 3, { padding: 'same', stride: 2 }), /padding='same' is not supported for strided convolutions/);
+    assert.throws(
+      () => new nn.Conv2d(2, 4, 3, { padding: 'same', stride: 2 }),
+      /padding='same' is not supported for strided convolutions/,
+    );
     const same = new nn.Conv2d(2, 4, 3, { padding: 'same', dilation: 2 });
     assert.deepEqual(same.forward(randn([1, 2, 9, 8])).shape, [1, 4, 9, 8]);
     const circular = new nn.Conv2d(2, 4, 3, { padding: 1, paddingMode: 'circular' });
@@ -269,7 +384,16 @@ describe('Linear and convolutions', () => {
     const deconv = new nn.ConvTranspose2d(1, 1, 2, { bias: false });
     setParam(deconv.weight, [1, 1, 1, 1]);
     // Each input element spreads over a 2x2 block; overlapping blocks add up.
-    const y = deconv.forward(tensor([[[[1, 2], [3, 4]]]]));
+    const y = deconv.forward(
+      tensor([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+      ]),
+    );
     assert.deepEqual(y.shape, [1, 1, 3, 3]);
     assert.deepEqual(y.toArray(), [1, 3, 2, 4, 10, 6, 3, 7, 4]);
 
@@ -293,7 +417,11 @@ describe('Linear and convolutions', () => {
 describe('normalisation', () => {
   // [N=2, C=2, H=1, W=2]: channel 0 holds 1, 2, 3, 6 (mean 3, squared deviations 14);
   // channel 1 holds 0, 0, 4, -4 (mean 0, squared deviations 32).
-  const batch = () => tensor([[[[1, 2]], [[0, 0]]], [[[3, 6]], [[4, -4]]]]);
+  const batch = () =>
+    tensor([
+      [[[1, 2]], [[0, 0]]],
+      [[[3, 6]], [[4, -4]]],
+    ]);
 
   test('BatchNorm2d training forward: batch statistics, running stats and counter', () => {
     const bn = new nn.BatchNorm2d(2);
@@ -361,7 +489,20 @@ describe('normalisation', () => {
   test('InstanceNorm2d normalises each (sample, channel) with its own biased statistics', () => {
     const inorm = new nn.InstanceNorm2d(2);
     // Channel 0: 1, 2, 3, 4 (mean 2.5, variance 1.25); channel 1: 2, 2, 2, 6 (mean 3, variance 3).
-    const y = inorm.forward(tensor([[[[1, 2], [3, 4]], [[2, 2], [2, 6]]]]));
+    const y = inorm.forward(
+      tensor([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          [
+            [2, 2],
+            [2, 6],
+          ],
+        ],
+      ]),
+    );
     const s0 = Math.sqrt(1.25 + 1e-5);
     const s1 = Math.sqrt(3 + 1e-5);
     assertClose(y.toArray(), [-1.5 / s0, -0.5 / s0, 0.5 / s0, 1.5 / s0, -1 / s1, -1 / s1, -1 / s1, 3 / s1]);
@@ -371,20 +512,65 @@ describe('normalisation', () => {
     assertClose(flat.mean(1).toArray(), new Array(6).fill(0), 1e-5);
     assertClose(flat.var(1, { correction: 0 }).toArray(), new Array(6).fill(1), 1e-3);
     // Unbatched input works the same.
-    assertClose(inorm.forward(tensor([[[1, 2], [3, 4]], [[2, 2], [2, 6]]])).toArray(), y.toArray());
+    assertClose(
+      inorm
+        .forward(
+          tensor([
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            [
+              [2, 2],
+              [2, 6],
+            ],
+          ]),
+        )
+        .toArray(),
+      y.toArray(),
+    );
   });
 
   test('InstanceNorm2d with running stats tracks the per-instance means and uses them in eval', () => {
     const inorm = new nn.InstanceNorm2d(1, { trackRunningStats: true, affine: true });
     // Instance means 2.5 and 10; unbiased variances 5/3 and 0: running stats average them over the batch.
-    inorm.forward(tensor([[[[1, 2], [3, 4]]], [[[10, 10], [10, 10]]]]));
+    inorm.forward(
+      tensor([
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+        [
+          [
+            [10, 10],
+            [10, 10],
+          ],
+        ],
+      ]),
+    );
     assertClose(inorm.runningMean?.toArray() ?? [], [0.1 * 6.25]);
     assertClose(inorm.runningVar?.toArray() ?? [], [0.9 + 0.1 * (5 / 3 / 2)]);
     assert.equal(inorm.numBatchesTracked?.item(), 0);
     inorm.eval();
     const rm = 0.625;
     const rv = 0.9 + 1 / 12;
-    assertClose(inorm.forward(tensor([[[[1, 2], [3, 4]]]])).toArray(), [1, 2, 3, 4].map((v) => (v - rm) / Math.sqrt(rv + 1e-5)));
+    assertClose(
+      inorm
+        .forward(
+          tensor([
+            [
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ]),
+        )
+        .toArray(),
+      [1, 2, 3, 4].map((v) => (v - rm) / Math.sqrt(rv + 1e-5)),
+    );
     assert.throws(() => inorm.forward(randn([1, 2, 3, 3])), /numFeatures \(1\)/);
   });
 
@@ -400,7 +586,17 @@ describe('normalisation', () => {
     setParam(ln.weight, [1, 2, 3]);
     const s = Math.sqrt(2 / 3 + 1e-5);
     const s2 = Math.sqrt(8 / 3 + 1e-5);
-    assertClose(ln.forward(tensor([[1, 2, 3], [2, 4, 6]])).toArray(), [-1 / s, 0, 3 / s, -2 / s2, 0, 6 / s2]);
+    assertClose(
+      ln
+        .forward(
+          tensor([
+            [1, 2, 3],
+            [2, 4, 6],
+          ]),
+        )
+        .toArray(),
+      [-1 / s, 0, 3 / s, -2 / s2, 0, 6 / s2],
+    );
     assert.deepEqual(new nn.LayerNorm([2, 3]).weight?.shape, [2, 3]);
   });
 });
@@ -424,7 +620,11 @@ describe('initialisation', () => {
   });
 
   test('Conv2d and Linear defaults are U(±1/√fanIn) for weight and bias', () => {
-    for (const [layer, fanIn] of [[new nn.Conv2d(16, 32, 3), 144], [new nn.Linear(100, 50), 100], [new nn.Conv1d(8, 64, 5), 40]] as const) {
+    for (const [layer, fanIn] of [
+      [new nn.Conv2d(16, 32, 3), 144],
+      [new nn.Linear(100, 50), 100],
+      [new nn.Conv1d(8, 64, 5), 40],
+    ] as const) {
       const bound = 1 / Math.sqrt(fanIn);
       const w = layer.weight;
       assert.ok(absMax(w) <= bound * (1 + 1e-6), `${layer.typeName} weight within ±${bound}`);
@@ -469,7 +669,16 @@ describe('initialisation', () => {
     assert.deepEqual(init.zeros_(ones([2])).toArray(), [0, 0]);
     const u = init.uniform_(zeros([1000]), 2, 3);
     assert.ok(u.min().item() >= 2 && u.max().item() < 3);
-    assertClose([init.normal_(zeros([20000]), 5, 0.5).mean().item()], [5], 0.02);
+    assertClose(
+      [
+        init
+          .normal_(zeros([20000]), 5, 0.5)
+          .mean()
+          .item(),
+      ],
+      [5],
+      0.02,
+    );
   });
 
   test('initialisers work on parameters that require grad without recording history', () => {
@@ -524,7 +733,10 @@ describe('modes, dropout and placement', () => {
     const values = drop.forward(x).toArray();
     const zeroed = values.filter((v) => v === 0).length / values.length;
     assert.ok(Math.abs(zeroed - 0.3) < 0.03, `zeroed fraction ${zeroed}`);
-    assert.ok(values.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6), 'survivors scaled by 1/(1-p)');
+    assert.ok(
+      values.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6),
+      'survivors scaled by 1/(1-p)',
+    );
     drop.eval();
     assert.ok(drop.forward(x).equal(x));
     assert.throws(() => new nn.Dropout(1.5), /between 0 and 1/);
@@ -532,21 +744,41 @@ describe('modes, dropout and placement', () => {
 
   test('Dropout2d and Dropout3d zero whole channels', () => {
     const d2 = new nn.Dropout2d(0.5);
-    const y = d2.forward(ones([4, 50, 3, 3])).reshape(200, 9).toArray();
+    const y = d2
+      .forward(ones([4, 50, 3, 3]))
+      .reshape(200, 9)
+      .toArray();
     const channels = Array.from({ length: 200 }, (_, i) => y.slice(i * 9, i * 9 + 9));
     assert.ok(channels.every((ch) => ch.every((v) => v === 0) || ch.every((v) => v === 2)));
     const dropped = channels.filter((ch) => ch[0] === 0).length;
     assert.ok(dropped > 60 && dropped < 140, `dropped ${dropped} of 200 channels`);
 
     const d3 = new nn.Dropout3d(0.5);
-    const z = d3.forward(ones([40, 2, 2, 2])).reshape(40, 8).toArray();
+    const z = d3
+      .forward(ones([40, 2, 2, 2]))
+      .reshape(40, 8)
+      .toArray();
     const maps = Array.from({ length: 40 }, (_, i) => z.slice(i * 8, i * 8 + 8));
-    assert.ok(maps.every((m) => m.every((v) => v === 0) || m.every((v) => v === 2)), 'unbatched input: each channel whole');
-    assert.ok(d3.eval().forward(ones([1, 2, 2, 2, 2])).equal(ones([1, 2, 2, 2, 2])));
+    assert.ok(
+      maps.every((m) => m.every((v) => v === 0) || m.every((v) => v === 2)),
+      'unbatched input: each channel whole',
+    );
+    assert.ok(
+      d3
+        .eval()
+        .forward(ones([1, 2, 2, 2, 2]))
+        .equal(ones([1, 2, 2, 2, 2])),
+    );
   });
 
   test('to(float64) converts parameters and float buffers in place', () => {
-    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 2));
+    const model = new nn.Sequential(
+      new nn.Conv2d(3, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.Flatten(),
+      new nn.Linear(4 * 4 * 4, 2),
+    );
     const before = model.stateDict();
     const values = [...before].map(([k, t]) => [k, t.toArray()] as const);
     const result = model.to('float64');
@@ -564,7 +796,13 @@ describe('modes, dropout and placement', () => {
   });
 
   test('parameters and buffers outlive the scope a model is built in; forward temporaries do not leak out', () => {
-    const model = scope(() => new nn.Sequential(new nn.Conv2d(2, 2, 3, { padding: 1, paddingMode: 'reflect' }), new nn.InstanceNorm2d(2, { trackRunningStats: true })));
+    const model = scope(
+      () =>
+        new nn.Sequential(
+          new nn.Conv2d(2, 2, 3, { padding: 1, paddingMode: 'reflect' }),
+          new nn.InstanceNorm2d(2, { trackRunningStats: true }),
+        ),
+    );
     assert.ok([...model.stateDict().values()].every((t) => !t.isDisposed));
     const x = randn([2, 5, 5]);
     const y = scope(() => model.forward(x.unsqueeze(0)).squeeze(0));
@@ -574,7 +812,11 @@ describe('modes, dropout and placement', () => {
   });
 
   test('parameterCount counts every (or every trainable) parameter element', () => {
-    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.Linear(4, 2, { bias: false }));
+    const model = new nn.Sequential(
+      new nn.Conv2d(3, 4, 3),
+      new nn.BatchNorm2d(4),
+      new nn.Linear(4, 2, { bias: false }),
+    );
     // 4*3*3*3 + 4, 4 + 4, 2*4; buffers do not count.
     assert.equal(model.parameterCount(), 112 + 8 + 8);
     model.at(0).param('weight').requiresGrad = false;
@@ -591,11 +833,20 @@ describe('containers', () => {
     assert.ok(seq.forward(x).allclose(l2.forward(l1.forward(x).relu())));
     assert.equal(seq.length, 3);
     assert.equal(seq.at(-1), l2);
-    assert.deepEqual([...seq].map((m) => m.typeName), ['Linear', 'ReLU', 'Linear']);
-    assert.deepEqual(seq.namedChildren().map(([k]) => k), ['0', '1', '2']);
+    assert.deepEqual(
+      [...seq].map((m) => m.typeName),
+      ['Linear', 'ReLU', 'Linear'],
+    );
+    assert.deepEqual(
+      seq.namedChildren().map(([k]) => k),
+      ['0', '1', '2'],
+    );
     seq.push(new nn.Sigmoid());
     assert.deepEqual([...seq.stateDict().keys()], ['0.weight', '0.bias', '2.weight', '2.bias']);
-    assert.deepEqual(seq.namedChildren().map(([k]) => k), ['0', '1', '2', '3']);
+    assert.deepEqual(
+      seq.namedChildren().map(([k]) => k),
+      ['0', '1', '2', '3'],
+    );
     assert.throws(() => seq.at(4), /out of range/);
 
     const named = new nn.Sequential({ conv: new nn.Conv2d(1, 2, 3), act: new nn.Tanh() });
@@ -612,13 +863,19 @@ describe('containers', () => {
     assert.equal(list.at(1), pushed);
     assert.equal(list.at(-2), pushed);
     assert.throws(() => list.at(3), /index 3 is out of range/);
-    assert.deepEqual([...list].map((m) => m.typeName), ['Linear', 'Linear', 'Identity']);
+    assert.deepEqual(
+      [...list].map((m) => m.typeName),
+      ['Linear', 'Linear', 'Identity'],
+    );
     assert.deepEqual([...list.stateDict().keys()], ['0.weight', '0.bias', '1.weight', '1.bias']);
     assert.equal(list.parameterCount(), 6 + 9);
   });
 
   test('ModuleDict holds modules by key in insertion order', () => {
-    const dict = new nn.ModuleDict<nn.Module>({ encoder: new nn.Linear(4, 3), decoder: new nn.Linear(3, 4, { bias: false }) });
+    const dict = new nn.ModuleDict<nn.Module>({
+      encoder: new nn.Linear(4, 3),
+      decoder: new nn.Linear(3, 4, { bias: false }),
+    });
     dict.set('norm', new nn.LayerNorm(4));
     assert.deepEqual([...dict], ['encoder', 'decoder', 'norm']);
     assert.equal(dict.size, 3);
@@ -626,8 +883,19 @@ describe('containers', () => {
     assert.equal((dict.get('encoder') as nn.Linear).outFeatures, 3);
     assert.throws(() => dict.get('x'), /no key 'x' \(keys: encoder, decoder, norm\)/);
     assert.throws(() => dict.set('norm', new nn.ReLU()), /already present/);
-    assert.deepEqual([...dict.stateDict().keys()], ['encoder.weight', 'encoder.bias', 'decoder.weight', 'norm.weight', 'norm.bias']);
-    assert.deepEqual([...new nn.ModuleDict([['b', new nn.ReLU()], ['a', new nn.Tanh()]]).keys()], ['b', 'a']);
+    assert.deepEqual(
+      [...dict.stateDict().keys()],
+      ['encoder.weight', 'encoder.bias', 'decoder.weight', 'norm.weight', 'norm.bias'],
+    );
+    assert.deepEqual(
+      [
+        ...new nn.ModuleDict([
+          ['b', new nn.ReLU()],
+          ['a', new nn.Tanh()],
+        ]).keys(),
+      ],
+      ['b', 'a'],
+    );
   });
 });
 
@@ -640,10 +908,16 @@ describe('activations, pooling, resampling', () => {
     assert.deepEqual(y.toArray(), [0, 0, 0, 1.5], 'inplace overwrites the input, as in PyTorch');
     const leaky = x.clone();
     new nn.LeakyReLU(0.5, { inplace: true }).forward(leaky);
-    assert.deepEqual(leaky.toArray(), xs.map((v: number) => (v < 0 ? v * 0.5 : v)));
+    assert.deepEqual(
+      leaky.toArray(),
+      xs.map((v: number) => (v < 0 ? v * 0.5 : v)),
+    );
     assertClose(new nn.LeakyReLU(0.1).forward(x).toArray(), [-0.2, -0.05, 0, 1.5]);
     assertClose(new nn.ELU().forward(x).toArray(), [Math.exp(-2) - 1, Math.exp(-0.5) - 1, 0, 1.5]);
-    assertClose(new nn.Sigmoid().forward(x).toArray(), xs.map((v) => 1 / (1 + Math.exp(-v))));
+    assertClose(
+      new nn.Sigmoid().forward(x).toArray(),
+      xs.map((v) => 1 / (1 + Math.exp(-v))),
+    );
     assertClose(new nn.Tanh().forward(x).toArray(), xs.map(Math.tanh));
     // x·Φ(x) with Φ(-2) = 0.0227501, Φ(-0.5) = 0.3085375, Φ(1.5) = 0.9331928.
     assertClose(new nn.GELU().forward(x).toArray(), [-2 * 0.0227501, -0.5 * 0.3085375, 0, 1.5 * 0.9331928], 1e-5);
@@ -651,12 +925,18 @@ describe('activations, pooling, resampling', () => {
     assertClose(new nn.GELU({ approximate: 'tanh' }).forward(x).toArray(), xs.map(tanhGelu));
     assert.ok(new nn.Identity(3, 'ignored').forward(x) === x);
 
-    const logits = tensor([[1, 2, 3], [0, 0, 0]]);
+    const logits = tensor([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     const e = [1, 2, 3].map(Math.exp);
     const z = e.reduce((a, b) => a + b);
     assertClose(new nn.Softmax(1).forward(logits).toArray(), [...e.map((v) => v / z), 1 / 3, 1 / 3, 1 / 3]);
     assertClose(new nn.Softmax(0).forward(logits).toArray().slice(0, 1), [Math.exp(1) / (Math.exp(1) + 1)]);
-    assertClose(new nn.LogSoftmax(1).forward(logits).toArray(), [...[1, 2, 3].map((v) => v - Math.log(z)), ...new Array(3).fill(-Math.log(3))]);
+    assertClose(new nn.LogSoftmax(1).forward(logits).toArray(), [
+      ...[1, 2, 3].map((v) => v - Math.log(z)),
+      ...new Array(3).fill(-Math.log(3)),
+    ]);
   });
 
   test('pooling layers', () => {
@@ -666,7 +946,10 @@ describe('activations, pooling, resampling', () => {
     assert.deepEqual(new nn.AvgPool2d(2).forward(x).toArray(), [2.5, 4.5, 10.5, 12.5]);
     // Padding counts as zeros in the average unless countIncludePad is false.
     assert.deepEqual(new nn.AvgPool2d(2, { padding: 1 }).forward(x).toArray().slice(0, 1), [0 / 4]);
-    assert.deepEqual(new nn.AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }).forward(x).toArray().slice(0, 2), [0, 0.5]);
+    assert.deepEqual(
+      new nn.AvgPool2d(2, { stride: 1, padding: 1, countIncludePad: false }).forward(x).toArray().slice(0, 2),
+      [0, 0.5],
+    );
     assert.deepEqual(new nn.AdaptiveAvgPool2d(1).forward(x).toArray(), [7.5]);
     assert.deepEqual(new nn.AdaptiveAvgPool2d([2, 1]).forward(x).toArray(), [3.5, 11.5]);
     const colMax = new nn.AdaptiveMaxPool2d([1, null]).forward(x);
@@ -682,11 +965,33 @@ describe('activations, pooling, resampling', () => {
   });
 
   test('Upsample and Flatten', () => {
-    const x = tensor([[[[1, 2], [3, 4]]]]);
-    assert.deepEqual(new nn.Upsample({ scaleFactor: 2 }).forward(x).toArray(), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
-    const y = new nn.Upsample({ size: 3, mode: 'bilinear', alignCorners: true }).forward(tensor([[[[0, 2], [4, 6]]]]));
+    const x = tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
+    assert.deepEqual(
+      new nn.Upsample({ scaleFactor: 2 }).forward(x).toArray(),
+      [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4],
+    );
+    const y = new nn.Upsample({ size: 3, mode: 'bilinear', alignCorners: true }).forward(
+      tensor([
+        [
+          [
+            [0, 2],
+            [4, 6],
+          ],
+        ],
+      ]),
+    );
     assertClose(y.toArray(), [0, 1, 2, 2, 3, 4, 4, 5, 6]);
-    assert.deepEqual(new nn.Upsample({ size: [2, 4, 6], mode: 'trilinear' }).forward(randn([1, 2, 1, 2, 3])).shape, [1, 2, 2, 4, 6]);
+    assert.deepEqual(
+      new nn.Upsample({ size: [2, 4, 6], mode: 'trilinear' }).forward(randn([1, 2, 1, 2, 3])).shape,
+      [1, 2, 2, 4, 6],
+    );
     assert.throws(() => new nn.Upsample({}), /exactly one of size and scaleFactor/);
 
     const t = randn([2, 3, 4, 5]);

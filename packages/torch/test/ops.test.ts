@@ -29,8 +29,13 @@ function assertClose(actual: Tensor | number[], expected: number[], tolerance = 
   const a = actual instanceof Tensor ? actual.toArray() : actual;
   assert.equal(a.length, expected.length, `${message} length ${a.length} vs ${expected.length}`);
   for (let i = 0; i < a.length; i++) {
-    const ok = Math.abs(a[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])) || (Number.isNaN(a[i]) && Number.isNaN(expected[i]));
-    assert.ok(ok, `${message} [${i}]: ${a[i]} vs expected ${expected[i]}\n  actual   ${a.join(', ')}\n  expected ${expected.join(', ')}`);
+    const ok =
+      Math.abs(a[i] - expected[i]) <= tolerance * Math.max(1, Math.abs(expected[i])) ||
+      (Number.isNaN(a[i]) && Number.isNaN(expected[i]));
+    assert.ok(
+      ok,
+      `${message} [${i}]: ${a[i]} vs expected ${expected[i]}\n  actual   ${a.join(', ')}\n  expected ${expected.join(', ')}`,
+    );
   }
 }
 
@@ -42,7 +47,15 @@ describe('convolution values', () => {
       // x[i][j] = i^2 + 2 j^2: second differences 2 (rows) + 4 (columns) = 6 everywhere inside.
       const values = Array.from({ length: 5 }, (_, i) => Array.from({ length: 5 }, (_, j) => i * i + 2 * j * j));
       const x = tensor([[values]]);
-      const laplacian = tensor([[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]]);
+      const laplacian = tensor([
+        [
+          [
+            [0, 1, 0],
+            [1, -4, 1],
+            [0, 1, 0],
+          ],
+        ],
+      ]);
       const valid = F.conv2d(x, laplacian);
       assert.deepEqual(valid.shape, [1, 1, 3, 3]);
       assertClose(valid, new Array(9).fill(6));
@@ -51,7 +64,9 @@ describe('convolution values', () => {
       assert.deepEqual(padded.shape, [1, 1, 5, 5]);
       const at = (i: number, j: number) => (i < 0 || j < 0 || i > 4 || j > 4 ? 0 : values[i][j]);
       const expected: number[] = [];
-      for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expected.push(at(i - 1, j) + at(i + 1, j) + at(i, j - 1) + at(i, j + 1) - 4 * at(i, j) + 0.5);
+      for (let i = 0; i < 5; i++)
+        for (let j = 0; j < 5; j++)
+          expected.push(at(i - 1, j) + at(i + 1, j) + at(i, j - 1) + at(i, j + 1) - 4 * at(i, j) + 0.5);
       assertClose(padded, expected);
       assert.equal(padded.toArray()[0], 1 + 2 + 0.5); // corner: x[1][0] + x[0][1] - 4 x[0][0] + bias
     });
@@ -61,7 +76,20 @@ describe('convolution values', () => {
     scope(() => {
       const x = arange(25, undefined, 1, { dtype: 'float32' }).reshape(1, 1, 5, 5); // x[i][j] = 5i + j
       // out = x[i][j] - x[i+1][j+1] = -6; a flipped kernel would give +6.
-      assertClose(F.conv2d(x, tensor([[[[1, 0], [0, -1]]]])), new Array(16).fill(-6));
+      assertClose(
+        F.conv2d(
+          x,
+          tensor([
+            [
+              [
+                [1, 0],
+                [0, -1],
+              ],
+            ],
+          ]),
+        ),
+        new Array(16).fill(-6),
+      );
       // [1, 10] along a row: x[i][j] + 10 x[i][j+1] = 11 (5i + j) + 10, with stride 2 in both directions.
       const strided = F.conv2d(x, tensor([[[[1, 10]]]]), null, { stride: 2 });
       assert.deepEqual(strided.shape, [1, 1, 3, 2]);
@@ -80,17 +108,31 @@ describe('convolution values', () => {
     scope(() => {
       const x = tensor([[[1, 2, 3, 4, 5, 6]]]);
       // kernel [1, 0, -1] dilated by 2 reaches x[i] - x[i+4]: -4 each.
-      assertClose(F.conv1d(x, tensor([[[1, 0, -1]]]), null, { dilation: 2 }), [0, 0].map(() => -4));
+      assertClose(
+        F.conv1d(x, tensor([[[1, 0, -1]]]), null, { dilation: 2 }),
+        [0, 0].map(() => -4),
+      );
       // Transposed conv of [1, 2] with kernel [1, 1, 1], stride 2: [1, 1, 1+2, 2, 2].
       assertClose(F.convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1, 1]]]), null, { stride: 2 }), [1, 1, 3, 2, 2]);
       // outputPadding adds one more column at the end.
-      assertClose(F.convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1, 1]]]), null, { stride: 2, outputPadding: 1 }), [1, 1, 3, 2, 2, 0]);
+      assertClose(
+        F.convTranspose1d(tensor([[[1, 2]]]), tensor([[[1, 1, 1]]]), null, { stride: 2, outputPadding: 1 }),
+        [1, 1, 3, 2, 2, 0],
+      );
     });
   });
 });
 
 describe('interpolate', () => {
-  const square = () => tensor([[[[1, 2], [3, 4]]]]);
+  const square = () =>
+    tensor([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
 
   test('bilinear 2x2 -> 4x4, alignCorners true: the corners stay, the grid is evenly spaced', () => {
     scope(() => {
@@ -128,8 +170,16 @@ describe('interpolate', () => {
       const byScale = F.interpolate(ramp, { scaleFactor: 1.5, mode: 'linear' });
       const bySize = F.interpolate(ramp, { size: 7, mode: 'linear' });
       const clamp = (v: number) => Math.min(4, Math.max(0, v));
-      assertClose(byScale, [0, 1, 2, 3, 4, 5, 6].map((d) => clamp((d + 0.5) / 1.5 - 0.5)), 1e-12);
-      assertClose(bySize, [0, 1, 2, 3, 4, 5, 6].map((d) => clamp(((d + 0.5) * 5) / 7 - 0.5)), 1e-12);
+      assertClose(
+        byScale,
+        [0, 1, 2, 3, 4, 5, 6].map((d) => clamp((d + 0.5) / 1.5 - 0.5)),
+        1e-12,
+      );
+      assertClose(
+        bySize,
+        [0, 1, 2, 3, 4, 5, 6].map((d) => clamp(((d + 0.5) * 5) / 7 - 0.5)),
+        1e-12,
+      );
       assert.notDeepEqual(byScale.toArray(), bySize.toArray());
     });
   });
@@ -141,7 +191,8 @@ describe('interpolate', () => {
       const grid: number[][][] = [0, 1].map((z) => [0, 1].map((y) => [0, 1].map((x) => z + 2 * y + 3 * x)));
       const out = F.interpolate(tensor([[grid]]), { size: [3, 3, 3], mode: 'trilinear', alignCorners: true });
       const expected: number[] = [];
-      for (let z = 0; z < 3; z++) for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expected.push(z / 2 + y + 1.5 * x);
+      for (let z = 0; z < 3; z++)
+        for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) expected.push(z / 2 + y + 1.5 * x);
       assertClose(out, expected);
     });
   });
@@ -149,7 +200,10 @@ describe('interpolate', () => {
   test('argument errors', () => {
     assert.throws(() => F.interpolate(square(), { mode: 'nearest' }), /give size or scaleFactor/);
     assert.throws(() => F.interpolate(square(), { size: 4, scaleFactor: 2 }), /not both/);
-    assert.throws(() => F.interpolate(square(), { size: 4, mode: 'nearest', alignCorners: true }), /alignCorners only applies/);
+    assert.throws(
+      () => F.interpolate(square(), { size: 4, mode: 'nearest', alignCorners: true }),
+      /alignCorners only applies/,
+    );
   });
 });
 
@@ -181,10 +235,22 @@ describe('losses', () => {
       });
       assertClose([loss.item()], [num / den], 1e-12);
 
-      const sum = F.crossEntropy(x, long(targets), { weight: tensor(w, { dtype: 'float64' }), ignoreIndex: 0, reduction: 'sum' });
+      const sum = F.crossEntropy(x, long(targets), {
+        weight: tensor(w, { dtype: 'float64' }),
+        ignoreIndex: 0,
+        reduction: 'sum',
+      });
       assertClose([sum.item()], [num], 1e-12);
-      const none = F.crossEntropy(x, long(targets), { weight: tensor(w, { dtype: 'float64' }), ignoreIndex: 0, reduction: 'none' });
-      assertClose(none, targets.map((t, n) => (t === 0 ? 0 : -w[t] * logSoftmax(logits[n])[t])), 1e-12);
+      const none = F.crossEntropy(x, long(targets), {
+        weight: tensor(w, { dtype: 'float64' }),
+        ignoreIndex: 0,
+        reduction: 'none',
+      });
+      assertClose(
+        none,
+        targets.map((t, n) => (t === 0 ? 0 : -w[t] * logSoftmax(logits[n])[t])),
+        1e-12,
+      );
       // The default ignoreIndex is -100.
       const ignoredDefault = F.crossEntropy(x, long([2, -100, 1, -100]));
       assertClose([ignoredDefault.item()], [-(logSoftmax(logits[0])[2] + logSoftmax(logits[2])[1]) / 2], 1e-12);
@@ -208,7 +274,11 @@ describe('losses', () => {
       // With weights and an ignored sample, as PyTorch defines it: both terms are normalised by the weights of the
       // targets that count, and the smoothing term weighs each class by its weight.
       const w = [0.2, 1.0, 3.0];
-      const weighted = F.crossEntropy(x, long(targets), { labelSmoothing: e, weight: tensor(w, { dtype: 'float64' }), ignoreIndex: 1 });
+      const weighted = F.crossEntropy(x, long(targets), {
+        labelSmoothing: e,
+        weight: tensor(w, { dtype: 'float64' }),
+        ignoreIndex: 1,
+      });
       let nll = 0;
       let smooth = 0;
       let den = 0;
@@ -235,7 +305,13 @@ describe('losses', () => {
       const expected = p.reduce((s, row, n) => s - row.reduce((a, v, c) => a + v * logSoftmax(logits[n])[c], 0), 0) / 4;
       assertClose([F.crossEntropy(x, tensor(p, { dtype: 'float64' })).item()], [expected], 1e-12);
 
-      const nll = F.nllLoss(tensor([[-1, -2], [-3, -4]]), long([1, 0]));
+      const nll = F.nllLoss(
+        tensor([
+          [-1, -2],
+          [-3, -4],
+        ]),
+        long([1, 0]),
+      );
       assertClose([nll.item()], [(2 + 3) / 2]);
       assertClose([F.mseLoss(tensor([1, 2, 3]), tensor([1, 4, 0])).item()], [(0 + 4 + 9) / 3]);
       assertClose(F.mseLoss(tensor([1, 2]), tensor([0, 0]), 'none'), [1, 4]);
@@ -246,9 +322,13 @@ describe('losses', () => {
       const xs = [0.5, -1, 2];
       const ys = [1, 0, 0.25];
       const plain = xs.map((v, i) => -(ys[i] * Math.log(s(v)) + (1 - ys[i]) * Math.log(1 - s(v))));
-      const bce = F.binaryCrossEntropyWithLogits(tensor(xs, { dtype: 'float64' }), tensor(ys, { dtype: 'float64' }), { reduction: 'none' });
+      const bce = F.binaryCrossEntropyWithLogits(tensor(xs, { dtype: 'float64' }), tensor(ys, { dtype: 'float64' }), {
+        reduction: 'none',
+      });
       assertClose(bce, plain, 1e-12);
-      const pos = F.binaryCrossEntropyWithLogits(tensor(xs, { dtype: 'float64' }), tensor(ys, { dtype: 'float64' }), { posWeight: tensor([3], { dtype: 'float64' }) });
+      const pos = F.binaryCrossEntropyWithLogits(tensor(xs, { dtype: 'float64' }), tensor(ys, { dtype: 'float64' }), {
+        posWeight: tensor([3], { dtype: 'float64' }),
+      });
       const withPos = xs.map((v, i) => -(3 * ys[i] * Math.log(s(v)) + (1 - ys[i]) * Math.log(1 - s(v))));
       assertClose([pos.item()], [withPos.reduce((a, b) => a + b, 0) / 3], 1e-12);
     });
@@ -259,19 +339,46 @@ describe('normalisation values', () => {
   test('instanceNorm normalises each sample and channel over space, with the biased variance', () => {
     scope(() => {
       // channel 0: 1 2 3 4 (mean 2.5, var 1.25); channel 1: 10 10 10 30 (mean 15, var 75)
-      const x = tensor([[[[1, 2], [3, 4]], [[10, 10], [10, 30]]]], { dtype: 'float64' });
+      const x = tensor(
+        [
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            [
+              [10, 10],
+              [10, 30],
+            ],
+          ],
+        ],
+        { dtype: 'float64' },
+      );
       const out = F.instanceNorm(x, { eps: 1e-5 });
       const a = Math.sqrt(1.25 + 1e-5);
       const b = Math.sqrt(75 + 1e-5);
       assertClose(out, [-1.5 / a, -0.5 / a, 0.5 / a, 1.5 / a, -5 / b, -5 / b, -5 / b, 15 / b], 1e-12);
-      const affine = F.instanceNorm(x, { weight: tensor([2, 3], { dtype: 'float64' }), bias: tensor([1, -1], { dtype: 'float64' }) });
-      assertClose(affine, out.toArray().map((v, i) => (i < 4 ? 2 * v + 1 : 3 * v - 1)), 1e-12);
+      const affine = F.instanceNorm(x, {
+        weight: tensor([2, 3], { dtype: 'float64' }),
+        bias: tensor([1, -1], { dtype: 'float64' }),
+      });
+      assertClose(
+        affine,
+        out.toArray().map((v, i) => (i < 4 ? 2 * v + 1 : 3 * v - 1)),
+        1e-12,
+      );
     });
   });
 
   test('layerNorm, groupNorm and batchNorm (training updates the running stats)', () => {
     scope(() => {
-      const x = tensor([[1, 2, 3, 4], [2, 2, 2, 6]], { dtype: 'float64' });
+      const x = tensor(
+        [
+          [1, 2, 3, 4],
+          [2, 2, 2, 6],
+        ],
+        { dtype: 'float64' },
+      );
       const ln = F.layerNorm(x, [4], null, null, 0);
       const sd0 = Math.sqrt(1.25);
       const sd1 = Math.sqrt(3); // mean 3, deviations -1 -1 -1 3
@@ -288,14 +395,25 @@ describe('normalisation values', () => {
       assertClose(runningMean, [0.75, 1, 1.25, 2.5], 1e-12);
       assertClose(runningVar, [0.75, 0.5, 0.75, 1.5], 1e-12);
       // In evaluation, the running stats are used.
-      const evalOut = F.batchNorm(tensor([[0.75, 1, 1.25, 2.5]], { dtype: 'float64' }), runningMean, runningVar, { eps: 0 });
+      const evalOut = F.batchNorm(tensor([[0.75, 1, 1.25, 2.5]], { dtype: 'float64' }), runningMean, runningVar, {
+        eps: 0,
+      });
       assertClose(evalOut, [0, 0, 0, 0], 1e-12);
     });
   });
 
   test('softmax and logSoftmax', () => {
     scope(() => {
-      const sm = F.softmax(tensor([[0, Math.log(3)], [1, 1]], { dtype: 'float64' }), 1);
+      const sm = F.softmax(
+        tensor(
+          [
+            [0, Math.log(3)],
+            [1, 1],
+          ],
+          { dtype: 'float64' },
+        ),
+        1,
+      );
       assertClose(sm, [0.25, 0.75, 0.5, 0.5], 1e-12);
       assertClose(F.logSoftmax(tensor([0, 0, 0, 0], { dtype: 'float64' }), 0), new Array(4).fill(-Math.log(4)), 1e-12);
     });
@@ -303,7 +421,11 @@ describe('normalisation values', () => {
 });
 
 describe('reductions', () => {
-  const m = () => tensor([[1, 5, 3], [4, 2, 6]]);
+  const m = () =>
+    tensor([
+      [1, 5, 3],
+      [4, 2, 6],
+    ]);
 
   test('sum, mean, prod with dims and keepdim', () => {
     scope(() => {
@@ -322,7 +444,10 @@ describe('reductions', () => {
       const cube = arange(24, undefined, 1, { dtype: 'float32' }).reshape(2, 3, 4);
       const s = cube.sum([0, 2], true);
       assert.deepEqual(s.shape, [1, 3, 1]);
-      assertClose(s, [0, 1, 2].map((j) => [0, 1].reduce((a, i) => a + [0, 1, 2, 3].reduce((b, k) => b + 12 * i + 4 * j + k, 0), 0)));
+      assertClose(
+        s,
+        [0, 1, 2].map((j) => [0, 1].reduce((a, i) => a + [0, 1, 2, 3].reduce((b, k) => b + 12 * i + 4 * j + k, 0), 0)),
+      );
       assertClose(cube.prod([0, 2]).slice(0, 0, 1), [0]);
     });
   });
@@ -348,7 +473,13 @@ describe('reductions', () => {
       assertClose(m().var(1, { keepdim: true }), [4, 4]);
       assert.deepEqual(m().var(1, { keepdim: true }).shape, [2, 1]);
       assertClose([tensor([3, 4]).norm().item()], [5]);
-      assertClose(tensor([[3, -4], [1, 1]]).norm(1, 1), [7, 2]);
+      assertClose(
+        tensor([
+          [3, -4],
+          [1, 1],
+        ]).norm(1, 1),
+        [7, 2],
+      );
       assertClose([tensor([1, 2]).norm(Infinity).item()], [2]);
       assertClose(tensor([[0, Math.log(3)]]).logsumexp(1), [Math.log(4)]);
       assert.deepEqual(tensor([[0, 0]]).logsumexp(1, true).shape, [1, 1]);
@@ -357,14 +488,33 @@ describe('reductions', () => {
 
   test('any/all/countNonzero', () => {
     scope(() => {
-      const b = tensor([[true, false], [false, false]]);
+      const b = tensor([
+        [true, false],
+        [false, false],
+      ]);
       assert.equal(b.any().item(), 1);
       assert.equal(b.all().item(), 0);
       assert.deepEqual(b.any(1).toArray(), [1, 0]);
       assert.deepEqual(b.any(1, true).shape, [2, 1]);
       assert.deepEqual(b.logicalNot().all(0).toArray(), [0, 1]);
-      assert.equal(tensor([[0, 1], [2, 0]]).countNonzero().item(), 2);
-      assert.deepEqual(tensor([[0, 1], [2, 3]]).countNonzero(1).toArray(), [1, 2]);
+      assert.equal(
+        tensor([
+          [0, 1],
+          [2, 0],
+        ])
+          .countNonzero()
+          .item(),
+        2,
+      );
+      assert.deepEqual(
+        tensor([
+          [0, 1],
+          [2, 3],
+        ])
+          .countNonzero(1)
+          .toArray(),
+        [1, 2],
+      );
     });
   });
 });
@@ -385,7 +535,10 @@ describe('sorting and scans', () => {
       assert.deepEqual(x.argsort(0, true, true).toArray(), [5, 7, 4, 2, 0, 6, 1, 3]);
       assert.equal(x.argmax().item(), 5);
       assert.equal(x.argmin().item(), 1); // first of the ties
-      const grid = tensor([[1, 7, 3], [9, 0, 2]]);
+      const grid = tensor([
+        [1, 7, 3],
+        [9, 0, 2],
+      ]);
       assert.deepEqual(grid.argmax(1).toArray(), [1, 0]);
       assert.deepEqual(grid.argmin(0, true).shape, [1, 3]);
       assert.deepEqual(grid.argmax().toArray(), [3]); // index into the flattened tensor
@@ -404,7 +557,10 @@ describe('sorting and scans', () => {
 describe('joining and splitting', () => {
   test('cat, stack, split, chunk, unbind', () => {
     scope(() => {
-      const a = tensor([[1, 2], [3, 4]]);
+      const a = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       const b = tensor([[5, 6]]);
       const c0 = cat([a, b]);
       assert.deepEqual(c0.shape, [3, 2]);
@@ -421,17 +577,52 @@ describe('joining and splitting', () => {
       assert.throws(() => cat([a, tensor([1, 2, 3])]), /cat/);
 
       const r = arange(10);
-      assert.deepEqual(r.split(4).map((t) => t.toArray()), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-      assert.deepEqual(r.split([2, 3, 5]).map((t) => t.shape), [[2], [3], [5]]);
-      assert.deepEqual(r.chunk(3).map((t) => t.toArray()), [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
-      assert.deepEqual(r.reshape(2, 5).chunk(2, 1).map((t) => t.shape), [[2, 3], [2, 2]]);
-      assert.deepEqual(a.unbind(1).map((t) => t.toArray()), [[1, 3], [2, 4]]);
+      assert.deepEqual(
+        r.split(4).map((t) => t.toArray()),
+        [
+          [0, 1, 2, 3],
+          [4, 5, 6, 7],
+          [8, 9],
+        ],
+      );
+      assert.deepEqual(
+        r.split([2, 3, 5]).map((t) => t.shape),
+        [[2], [3], [5]],
+      );
+      assert.deepEqual(
+        r.chunk(3).map((t) => t.toArray()),
+        [
+          [0, 1, 2, 3],
+          [4, 5, 6, 7],
+          [8, 9],
+        ],
+      );
+      assert.deepEqual(
+        r
+          .reshape(2, 5)
+          .chunk(2, 1)
+          .map((t) => t.shape),
+        [
+          [2, 3],
+          [2, 2],
+        ],
+      );
+      assert.deepEqual(
+        a.unbind(1).map((t) => t.toArray()),
+        [
+          [1, 3],
+          [2, 4],
+        ],
+      );
     });
   });
 
   test('flip, rot90, roll, transpose, permute', () => {
     scope(() => {
-      const a = tensor([[1, 2], [3, 4]]);
+      const a = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       assert.deepEqual(a.flip(0).toArray(), [3, 4, 1, 2]);
       assert.deepEqual(a.flip(1).toArray(), [2, 1, 4, 3]);
       assert.deepEqual(a.flip([0, 1]).toArray(), [4, 3, 2, 1]);
@@ -440,7 +631,10 @@ describe('joining and splitting', () => {
       assert.deepEqual(a.rot90(2).toArray(), [4, 3, 2, 1]);
       assert.deepEqual(a.rot90(-1).toArray(), [3, 1, 4, 2]);
       assert.deepEqual(a.rot90(1, [1, 0]).toArray(), [3, 1, 4, 2]);
-      const r = tensor([[1, 2, 3], [4, 5, 6]]);
+      const r = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       assert.deepEqual(r.rot90().shape, [3, 2]);
       assert.deepEqual(r.rot90().toArray(), [3, 6, 2, 5, 1, 4]);
       assert.deepEqual(tensor([1, 2, 3, 4]).roll(1, 0).toArray(), [4, 1, 2, 3]);
@@ -461,14 +655,19 @@ describe('joining and splitting', () => {
       assert.deepEqual(F.pad(x, [2, 1], 'replicate').toArray(), [1, 1, 1, 2, 3, 4, 4]);
       assert.deepEqual(F.pad(x, [2, 1], 'circular').toArray(), [3, 4, 1, 2, 3, 4, 1]);
       assert.deepEqual(F.pad(x, [-1, 0]).toArray(), [2, 3, 4]); // negative padding crops
-      const g = tensor([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]]);
-      assert.deepEqual(F.pad(g, [1, 1, 1, 1], 'reflect').toArray(), [
-        5, 4, 5, 6, 5,
-        2, 1, 2, 3, 2,
-        5, 4, 5, 6, 5,
-        8, 7, 8, 9, 8,
-        5, 4, 5, 6, 5,
+      const g = tensor([
+        [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+            [7, 8, 9],
+          ],
+        ],
       ]);
+      assert.deepEqual(
+        F.pad(g, [1, 1, 1, 1], 'reflect').toArray(),
+        [5, 4, 5, 6, 5, 2, 1, 2, 3, 2, 5, 4, 5, 6, 5, 8, 7, 8, 9, 8, 5, 4, 5, 6, 5],
+      );
       const rep = F.pad(g, [0, 1, 2, 0], 'replicate');
       assert.deepEqual(rep.shape, [1, 1, 5, 4]);
       assert.deepEqual(rep.toArray(), [1, 2, 3, 3, 1, 2, 3, 3, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9, 9]);
@@ -488,17 +687,46 @@ describe('joining and splitting', () => {
       assert.deepEqual(where(cond, 7, tensor([10, 20, 30])).toArray(), [7, 20, 7]);
       assert.deepEqual(where(cond, tensor([1, 2, 3]), -1).toArray(), [1, -1, 3]);
       assert.deepEqual(where(tensor([[true], [false]]), tensor([1, 2]), 0).toArray(), [1, 2, 0, 0]); // broadcast
-      const x = tensor([[1, 2, 3], [4, 5, 6]]);
+      const x = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       assert.deepEqual(x.maskedFill(x.gt(3), 0).toArray(), [1, 2, 3, 0, 0, 0]);
       assert.deepEqual(x.maskedFill(cond, -5).toArray(), [-5, 2, -5, -5, 5, -5]);
       assert.deepEqual(x.maskedSelect(x.remainder(2).eq(0)).toArray(), [2, 4, 6]);
-      assert.deepEqual(x.gather(1, long([[2, 0], [1, 1]])).toArray(), [3, 1, 5, 5]);
+      assert.deepEqual(
+        x
+          .gather(
+            1,
+            long([
+              [2, 0],
+              [1, 1],
+            ]),
+          )
+          .toArray(),
+        [3, 1, 5, 5],
+      );
       assert.deepEqual(x.indexSelect(1, long([2, 0])).toArray(), [3, 1, 6, 4]);
       assert.deepEqual(x.index([long([1, 0]), long([0, 2])]).toArray(), [4, 3]);
       assert.deepEqual(x.index([null, long([1])]).toArray(), [2, 5]);
-      assert.deepEqual(zeros([2, 3]).scatter(1, long([[2], [0]]), 1).toArray(), [0, 0, 1, 1, 0, 0]);
-      assert.deepEqual(zeros([4]).scatterAdd(0, long([1, 1, 3]), tensor([1, 2, 3])).toArray(), [0, 3, 0, 3]);
-      assert.deepEqual(zeros([3]).indexPut([long([0, 0])], tensor([1, 2]), true).toArray(), [3, 0, 0]);
+      assert.deepEqual(
+        zeros([2, 3])
+          .scatter(1, long([[2], [0]]), 1)
+          .toArray(),
+        [0, 0, 1, 1, 0, 0],
+      );
+      assert.deepEqual(
+        zeros([4])
+          .scatterAdd(0, long([1, 1, 3]), tensor([1, 2, 3]))
+          .toArray(),
+        [0, 3, 0, 3],
+      );
+      assert.deepEqual(
+        zeros([3])
+          .indexPut([long([0, 0])], tensor([1, 2]), true)
+          .toArray(),
+        [3, 0, 0],
+      );
 
       const oh = F.oneHot(long([0, 2, 1]), 4);
       assert.equal(oh.dtype, 'int64');
@@ -512,13 +740,29 @@ describe('joining and splitting', () => {
 
   test('einsum, matmul and friends', () => {
     scope(() => {
-      const a = tensor([[1, 2], [3, 4]]);
-      const b = tensor([[5, 6], [7, 8]]);
+      const a = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
+      const b = tensor([
+        [5, 6],
+        [7, 8],
+      ]);
       assert.deepEqual(a.matmul(b).toArray(), [19, 22, 43, 50]);
       assert.deepEqual(einsum('ij,jk->ik', a, b).toArray(), [19, 22, 43, 50]);
       assert.deepEqual(einsum('ii->', a).toArray(), [5]);
-      assert.deepEqual(tensor([1, 2]).dot(tensor([3, 4])).toArray(), [11]);
-      assert.deepEqual(tensor([1, 2]).outer(tensor([3, 4])).toArray(), [3, 4, 6, 8]);
+      assert.deepEqual(
+        tensor([1, 2])
+          .dot(tensor([3, 4]))
+          .toArray(),
+        [11],
+      );
+      assert.deepEqual(
+        tensor([1, 2])
+          .outer(tensor([3, 4]))
+          .toArray(),
+        [3, 4, 6, 8],
+      );
       assert.deepEqual(eye(2).mm(a).toArray(), [1, 2, 3, 4]);
     });
   });
@@ -589,7 +833,13 @@ describe('dtypes', () => {
         ['bool', Uint8Array],
       ];
       for (const [dtype, ctor] of expected) {
-        const t = tensor([[1, 0], [1, 1]], { dtype });
+        const t = tensor(
+          [
+            [1, 0],
+            [1, 1],
+          ],
+          { dtype },
+        );
         const data = t.toTypedArray();
         assert.ok(data instanceof ctor, `${dtype} gives ${data.constructor.name}`);
         assert.equal(data.length, 4);
@@ -597,7 +847,15 @@ describe('dtypes', () => {
         assert.equal(t.dtype, dtype);
       }
       // A non-contiguous tensor comes out in logical row-major order.
-      assert.deepEqual(Array.from(tensor([[1, 2], [3, 4]]).T.toTypedArray() as Float32Array), [1, 3, 2, 4]);
+      assert.deepEqual(
+        Array.from(
+          tensor([
+            [1, 2],
+            [3, 4],
+          ]).T.toTypedArray() as Float32Array,
+        ),
+        [1, 3, 2, 4],
+      );
       assert.deepEqual(zeros([0, 2]).toTypedArray().length, 0);
     });
   });
@@ -623,10 +881,19 @@ describe('creation', () => {
       const s = tensor(3);
       assert.deepEqual(s.shape, []);
       assert.equal(s.dtype, 'float32');
-      const m = tensor([[1, 2, 3], [4, 5, 6]]);
+      const m = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       assert.deepEqual(m.shape, [2, 3]);
       assert.deepEqual(m.toArray(), [1, 2, 3, 4, 5, 6]);
-      const deep = tensor([[[1], [2]], [[3], [4]]], { dtype: 'int64' });
+      const deep = tensor(
+        [
+          [[1], [2]],
+          [[3], [4]],
+        ],
+        { dtype: 'int64' },
+      );
       assert.deepEqual(deep.shape, [2, 2, 1]);
       assert.equal(deep.dtype, 'int64');
       assert.deepEqual(tensor([]).shape, [0]);
@@ -744,7 +1011,10 @@ describe('creation', () => {
       assert.ok(ints.toArray().every((v) => v >= 2 && v < 5));
       assert.deepEqual(ints.unique().values.toArray(), [2, 3, 4]);
       const perm = randperm(10, { generator: g3 }).toArray();
-      assert.deepEqual([...perm].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        [...perm].sort((p, q) => p - q),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
       const u = rand([1000], { generator: g3 });
       assert.ok(u.amin().item() >= 0 && u.amax().item() < 1);
       const n = randn([4000], { generator: g3, dtype: 'float64' });

@@ -3,7 +3,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Generator, Tensor, fromBytes, optim, randn, scope, tensor, zeros } from '../src/index.js';
 
-const { SGD, Adam, AdamW, weightDecayGroups, clipGradNorm_, clipGradValue_, CosineLRScheduler, StepLRScheduler, PolyLRScheduler } = optim;
+const {
+  SGD,
+  Adam,
+  AdamW,
+  weightDecayGroups,
+  clipGradNorm_,
+  clipGradValue_,
+  CosineLRScheduler,
+  StepLRScheduler,
+  PolyLRScheduler,
+} = optim;
 
 function param(values: number[], shape?: number[]): Tensor {
   return tensor(values, { dtype: 'float64', shape, requiresGrad: true });
@@ -31,19 +41,30 @@ function gradValues(p: Tensor): number[] | null {
 describe('AdamW', () => {
   test('two steps match the update worked out by hand', () => {
     const p = param([1.0, -2.0]);
-    const lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.01;
+    const lr = 0.1,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8,
+      wd = 0.01;
     const opt = new AdamW([p], { lr, betas: [b1, b2], eps, weightDecay: wd });
     assert.equal(opt.paramGroups[0].weightDecay, 0.01);
 
-    const g1 = [0.5, -1.5], g2 = [-0.25, 2.0];
+    const g1 = [0.5, -1.5],
+      g2 = [-0.25, 2.0];
     // by hand, element by element
     const expected = [1.0, -2.0].map((p0, j) => {
-      let x = p0, m = 0, v = 0;
-      for (const [t, g] of [[1, g1[j]], [2, g2[j]]]) {
+      let x = p0,
+        m = 0,
+        v = 0;
+      for (const [t, g] of [
+        [1, g1[j]],
+        [2, g2[j]],
+      ]) {
         x = x * (1 - lr * wd);
         m = m + (1 - b1) * (g - m);
         v = v * b2 + (1 - b2) * g * g;
-        const bc1 = 1 - b1 ** t, bc2 = 1 - b2 ** t;
+        const bc1 = 1 - b1 ** t,
+          bc2 = 1 - b2 ** t;
         x = x - (lr / bc1) * (m / (Math.sqrt(v) / Math.sqrt(bc2) + eps));
       }
       return x;
@@ -51,19 +72,34 @@ describe('AdamW', () => {
     // first step by hand: m = 0.1 g, v = 0.001 g², m̂ = g, v̂ = g², so the step is lr * sign(g) (up to eps)
     setGrad(p, g1);
     opt.step();
-    close(p.toArray(), [1.0 * 0.999 - 0.1 * (0.5 / (0.5 + 1e-8)), -2.0 * 0.999 + 0.1 * (1.5 / (1.5 + 1e-8))], 1e-12, 'step 1');
+    close(
+      p.toArray(),
+      [1.0 * 0.999 - 0.1 * (0.5 / (0.5 + 1e-8)), -2.0 * 0.999 + 0.1 * (1.5 / (1.5 + 1e-8))],
+      1e-12,
+      'step 1',
+    );
     setGrad(p, g2);
     opt.step();
     close(p.toArray(), expected, 1e-12, 'step 2');
 
     const s = opt.stateOf(p)!;
     assert.equal(s.step, 2);
-    close((s.exp_avg as Tensor).toArray(), g1.map((g, j) => 0.9 * 0.1 * g + 0.1 * g2[j]), 1e-12, 'exp_avg');
-    close((s.exp_avg_sq as Tensor).toArray(), g1.map((g, j) => 0.999 * 0.001 * g * g + 0.001 * g2[j] * g2[j]), 1e-12, 'exp_avg_sq');
+    close(
+      (s.exp_avg as Tensor).toArray(),
+      g1.map((g, j) => 0.9 * 0.1 * g + 0.1 * g2[j]),
+      1e-12,
+      'exp_avg',
+    );
+    close(
+      (s.exp_avg_sq as Tensor).toArray(),
+      g1.map((g, j) => 0.999 * 0.001 * g * g + 0.001 * g2[j] * g2[j]),
+      1e-12,
+      'exp_avg_sq',
+    );
     opt.dispose();
   });
 
-  test('default weight decay is 0.01, Adam\'s 0', () => {
+  test("default weight decay is 0.01, Adam's 0", () => {
     const p = param([1]);
     assert.equal(new AdamW([p]).paramGroups[0].weightDecay, 0.01);
     assert.equal(new Adam([p]).paramGroups[0].weightDecay, 0);
@@ -75,10 +111,19 @@ describe('AdamW', () => {
 describe('Adam', () => {
   test('weight decay is an L2 term added to the gradient (two steps by hand)', () => {
     const p = param([0.5, -1.0, 2.0]);
-    const lr = 0.01, b1 = 0.8, b2 = 0.99, eps = 1e-6, wd = 0.1;
+    const lr = 0.01,
+      b1 = 0.8,
+      b2 = 0.99,
+      eps = 1e-6,
+      wd = 0.1;
     const opt = new Adam([p], { lr, betas: [b1, b2], eps, weightDecay: wd });
-    const grads = [[0.2, 0.3, -0.4], [-0.1, 0.05, 0.6]];
-    const x = [0.5, -1.0, 2.0], m = [0, 0, 0], v = [0, 0, 0];
+    const grads = [
+      [0.2, 0.3, -0.4],
+      [-0.1, 0.05, 0.6],
+    ];
+    const x = [0.5, -1.0, 2.0],
+      m = [0, 0, 0],
+      v = [0, 0, 0];
     for (let t = 1; t <= 2; t++) {
       setGrad(p, grads[t - 1]);
       opt.step();
@@ -97,13 +142,17 @@ describe('Adam', () => {
 
   test('amsgrad keeps the largest second moment', () => {
     const p = param([1.0]);
-    const lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+    const lr = 0.1,
+      b1 = 0.9,
+      b2 = 0.999,
+      eps = 1e-8;
     const opt = new Adam([p], { lr, amsgrad: true });
     setGrad(p, [1.0]);
     opt.step();
     setGrad(p, [0.01]); // v falls: 0.999 * 0.001 + 0.001 * 1e-4 < 0.001
     opt.step();
-    const m1 = 0.1, v1 = 0.001;
+    const m1 = 0.1,
+      v1 = 0.001;
     const x1 = 1.0 - (lr / (1 - b1)) * (m1 / (Math.sqrt(v1) / Math.sqrt(1 - b2) + eps));
     const m2 = m1 + 0.1 * (0.01 - m1);
     const v2 = 0.999 * v1 + 0.001 * 0.01 * 0.01;
@@ -124,7 +173,8 @@ describe('Adam', () => {
   });
 
   test('parameters without a gradient are skipped and get no state', () => {
-    const a = param([1]), b = param([2]);
+    const a = param([1]),
+      b = param([2]);
     const opt = new AdamW([a, b], { lr: 0.1 });
     setGrad(a, [1]);
     opt.step();
@@ -197,7 +247,8 @@ describe('SGD', () => {
 // ------------------------------------------------------------------------------------------------ groups, zeroGrad
 describe('parameter groups', () => {
   test('per-group options override the defaults', () => {
-    const a = param([1.0]), b = param([1.0]);
+    const a = param([1.0]),
+      b = param([1.0]);
     const opt = new SGD([{ params: [a], lr: 0.1 }, { params: [b] }], { lr: 0.01, momentum: 0 });
     assert.equal(opt.paramGroups[0].lr, 0.1);
     assert.equal(opt.paramGroups[1].lr, 0.01);
@@ -224,8 +275,14 @@ describe('parameter groups', () => {
     ];
     const [noDecay, decay] = weightDecayGroups(named, 0.05, ['pos_embed']);
     const byTensor = new Map(named.map(([n, t]) => [t, n]));
-    assert.deepEqual(noDecay.params.map((t) => byTensor.get(t)), ['conv.bias', 'norm.weight', 'proj.bias', 'pos_embed']);
-    assert.deepEqual(decay.params.map((t) => byTensor.get(t)), ['conv.weight', 'head.weight']);
+    assert.deepEqual(
+      noDecay.params.map((t) => byTensor.get(t)),
+      ['conv.bias', 'norm.weight', 'proj.bias', 'pos_embed'],
+    );
+    assert.deepEqual(
+      decay.params.map((t) => byTensor.get(t)),
+      ['conv.weight', 'head.weight'],
+    );
     assert.equal(noDecay.weightDecay, 0);
     assert.equal(decay.weightDecay, 0.05);
 
@@ -236,8 +293,18 @@ describe('parameter groups', () => {
     opt.step();
     assert.deepEqual(named[1][1].toArray(), [1, 2]);
     assert.deepEqual(named[2][1].toArray(), [1, 1]);
-    close(named[0][1].toArray(), [1, 2, 3, 4].map((x) => x * (1 - 0.1 * 0.05)), 1e-15, 'decayed');
-    close(named[6][1].toArray(), [1, 2, 3, 4].map((x) => x * (1 - 0.1 * 0.05)), 1e-15, 'pos_embed decays without the list');
+    close(
+      named[0][1].toArray(),
+      [1, 2, 3, 4].map((x) => x * (1 - 0.1 * 0.05)),
+      1e-15,
+      'decayed',
+    );
+    close(
+      named[6][1].toArray(),
+      [1, 2, 3, 4].map((x) => x * (1 - 0.1 * 0.05)),
+      1e-15,
+      'pos_embed decays without the list',
+    );
   });
 
   test('zeroGrad sets gradients to null, or zeroes them in place', () => {
@@ -289,7 +356,10 @@ describe('parameter groups', () => {
 
 // ------------------------------------------------------------------------------------------------ state dict
 /** A float32 "checkpoint" through bytes and JSON, as safetensors + JSON would store it. */
-function serialize(dict: optim.OptimizerStateDict): { tensors: [string, Uint8Array, number[], string][]; json: string } {
+function serialize(dict: optim.OptimizerStateDict): {
+  tensors: [string, Uint8Array, number[], string][];
+  json: string;
+} {
   return {
     tensors: [...dict.state].map(([k, t]) => [k, t.rawBytes(), t.shape, t.dtype]),
     json: JSON.stringify(dict.meta),
@@ -312,7 +382,10 @@ function lossStep(params: Tensor[], opt: optim.Optimizer, k: number): void {
     const [w, b] = params;
     const x = tensor([[Math.sin(k), 0.5, -1, Math.cos(k)]]).T; // [4, 1]
     const y = w.matmul(x).squeeze(1).add(b);
-    y.sub(tensor([1, -1, 0.5])).square().sum().backward();
+    y.sub(tensor([1, -1, 0.5]))
+      .square()
+      .sum()
+      .backward();
     clipGradNorm_(params, 1.0);
     opt.step();
   });
@@ -320,13 +393,17 @@ function lossStep(params: Tensor[], opt: optim.Optimizer, k: number): void {
 
 describe('state dict', () => {
   const makers: [string, (params: Tensor[]) => optim.Optimizer][] = [
-    ['AdamW + amsgrad, two groups', (p) => new AdamW([{ params: [p[0]] }, { params: [p[1]], weightDecay: 0 }], { lr: 0.05, amsgrad: true })],
+    [
+      'AdamW + amsgrad, two groups',
+      (p) => new AdamW([{ params: [p[0]] }, { params: [p[1]], weightDecay: 0 }], { lr: 0.05, amsgrad: true }),
+    ],
     ['Adam', (p) => new Adam(p, { lr: 0.05, weightDecay: 0.01 })],
     ['SGD Nesterov', (p) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
   ];
   for (const [name, make] of makers) {
     test(`${name}: resuming from a saved state continues bit-identically`, () => {
-      const total = 8, cut = 3;
+      const total = 8,
+        cut = 3;
       // uninterrupted run, with a cosine schedule stepped per update
       const ref = makeModel(7);
       const refOpt = make(ref);
@@ -339,7 +416,12 @@ describe('state dict', () => {
       // interrupted run: cut, save everything through bytes and JSON, rebuild from scratch, load, continue
       const first = makeModel(7);
       const firstOpt = make(first);
-      const firstSched = new CosineLRScheduler(firstOpt, { tInitial: total, warmupT: 2, warmupLrInit: 1e-3, lrMin: 1e-4 });
+      const firstSched = new CosineLRScheduler(firstOpt, {
+        tInitial: total,
+        warmupT: 2,
+        warmupLrInit: 1e-3,
+        lrMin: 1e-4,
+      });
       for (let k = 0; k < cut; k++) {
         lossStep(first, firstOpt, k);
         firstSched.stepUpdate(k + 1);
@@ -363,7 +445,8 @@ describe('state dict', () => {
 
       for (let i = 0; i < ref.length; i++) {
         assert.deepEqual(resumed[i].toArray(), ref[i].toArray(), `parameter ${i}`);
-        const a = refOpt.stateOf(ref[i])!, b = opt.stateOf(resumed[i])!;
+        const a = refOpt.stateOf(ref[i])!,
+          b = opt.stateOf(resumed[i])!;
         assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
         for (const key of Object.keys(a)) {
           const [va, vb] = [a[key], b[key]];
@@ -371,20 +454,36 @@ describe('state dict', () => {
           else assert.equal(vb, va, key);
         }
       }
-      assert.deepEqual(opt.paramGroups.map((g) => g.lr), refOpt.paramGroups.map((g) => g.lr));
+      assert.deepEqual(
+        opt.paramGroups.map((g) => g.lr),
+        refOpt.paramGroups.map((g) => g.lr),
+      );
       // and the run was not trivially the same as never stepping
       assert.notDeepEqual(ref[0].toArray(), makeModel(7)[0].toArray());
     });
   }
 
   test('layout: flat tensor names and JSON meta with parameter indices', () => {
-    const a = param([1, 2]), b = param([3]), c = param([4]);
-    const opt = new AdamW([{ params: [a, b], lr: 0.1 }, { params: [c], weightDecay: 0 }], { lr: 0.01 });
+    const a = param([1, 2]),
+      b = param([3]),
+      c = param([4]);
+    const opt = new AdamW(
+      [
+        { params: [a, b], lr: 0.1 },
+        { params: [c], weightDecay: 0 },
+      ],
+      { lr: 0.01 },
+    );
     setGrad(a, [1, 1]);
     setGrad(c, [1]);
     opt.step();
     const { state, meta } = opt.stateDict();
-    assert.deepEqual([...state.keys()].sort(), ['state.0.exp_avg', 'state.0.exp_avg_sq', 'state.2.exp_avg', 'state.2.exp_avg_sq']);
+    assert.deepEqual([...state.keys()].sort(), [
+      'state.0.exp_avg',
+      'state.0.exp_avg_sq',
+      'state.2.exp_avg',
+      'state.2.exp_avg_sq',
+    ]);
     assert.deepEqual(meta.state, { 0: { step: 1 }, 2: { step: 1 } });
     assert.deepEqual(meta.paramGroups, [
       { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01, amsgrad: false, maximize: false, params: [0, 1] },
@@ -394,14 +493,27 @@ describe('state dict', () => {
   });
 
   test('loading restores hyperparameters and refuses a state of another shape', () => {
-    const a = param([1]), b = param([2]);
-    const src = new SGD([{ params: [a], lr: 0.3 }, { params: [b], lr: 0.4 }], { momentum: 0.9 });
+    const a = param([1]),
+      b = param([2]);
+    const src = new SGD(
+      [
+        { params: [a], lr: 0.3 },
+        { params: [b], lr: 0.4 },
+      ],
+      { momentum: 0.9 },
+    );
     setGrad(a, [1]);
     src.step();
     const dict = src.stateDict();
     const dst = new SGD([{ params: [param([1])] }, { params: [param([2])] }], { lr: 1 });
     dst.loadStateDict(dict);
-    assert.deepEqual(dst.paramGroups.map((g) => [g.lr, g.momentum]), [[0.3, 0.9], [0.4, 0.9]]);
+    assert.deepEqual(
+      dst.paramGroups.map((g) => [g.lr, g.momentum]),
+      [
+        [0.3, 0.9],
+        [0.4, 0.9],
+      ],
+    );
     assert.deepEqual((dst.stateOf(dst.params[0])!.momentum_buffer as Tensor).toArray(), [1]);
     // the loaded state is a copy: stepping dst leaves src's buffer alone
     dst.params[0].grad = tensor([5], { dtype: 'float64' });
@@ -410,7 +522,10 @@ describe('state dict', () => {
     assert.deepEqual((src.stateOf(a)!.momentum_buffer as Tensor).toArray(), [1]);
     assert.equal(dst.stateOf(dst.params[1]), undefined);
     assert.throws(() => new SGD([param([1])]).loadStateDict(dict), /2 parameter groups/);
-    assert.throws(() => new SGD([{ params: [param([1]), param([1])] }, { params: [param([2])] }]).loadStateDict(dict), /group 0/);
+    assert.throws(
+      () => new SGD([{ params: [param([1]), param([1])] }, { params: [param([2])] }]).loadStateDict(dict),
+      /group 0/,
+    );
     assert.throws(
       () => dst.loadStateDict({ state: new Map([['oops', tensor([1])]]), meta: dict.meta }),
       /unexpected tensor 'oops'/,
@@ -421,7 +536,9 @@ describe('state dict', () => {
 // ------------------------------------------------------------------------------------------------ clipping
 describe('clipGradNorm_', () => {
   test('2-norm over all gradients, scaled to maxNorm', () => {
-    const a = param([0, 0]), b = param([0]), c = param([0]);
+    const a = param([0, 0]),
+      b = param([0]),
+      c = param([0]);
     setGrad(a, [3, 4]);
     setGrad(b, [12]);
     // c has no gradient: ignored
@@ -434,7 +551,8 @@ describe('clipGradNorm_', () => {
   });
 
   test('below maxNorm the gradients are unchanged; infinity norm and 1-norm', () => {
-    const a = param([0, 0]), b = param([0]);
+    const a = param([0, 0]),
+      b = param([0]);
     setGrad(a, [3, -4]);
     setGrad(b, [-12]);
     assert.equal(clipGradNorm_([a, b], 100), 13);
@@ -442,7 +560,11 @@ describe('clipGradNorm_', () => {
     assert.equal(clipGradNorm_([a, b], 100, Infinity), 12);
     assert.equal(clipGradNorm_([a, b], 100, 1), 19);
     assert.equal(clipGradNorm_(a, 2.5, Infinity), 4);
-    close(gradValues(a)!, [3, -4].map((x) => x * ((1 / (4 + 1e-6)) * 2.5)), 1e-15);
+    close(
+      gradValues(a)!,
+      [3, -4].map((x) => x * ((1 / (4 + 1e-6)) * 2.5)),
+      1e-15,
+    );
     assert.equal(clipGradNorm_([param([1])], 1), 0);
   });
 
@@ -470,7 +592,9 @@ function lrAt(sched: optim.LRScheduler, opt: optim.Optimizer, t: number): number
 }
 
 describe('CosineLRScheduler', () => {
-  const base = 1e-3, init = 1e-5, lrMin = 1e-6;
+  const base = 1e-3,
+    init = 1e-5,
+    lrMin = 1e-6;
 
   test('warm-up, then cosine over t (timm default, warmupPrefix false), then lrMin', () => {
     const opt = sgdWith([base]);
@@ -493,7 +617,13 @@ describe('CosineLRScheduler', () => {
 
   test('warmupPrefix: the cosine starts after the warm-up', () => {
     const opt = sgdWith([base]);
-    const sched = new CosineLRScheduler(opt, { tInitial: 100, lrMin, warmupT: 10, warmupLrInit: init, warmupPrefix: true });
+    const sched = new CosineLRScheduler(opt, {
+      tInitial: 100,
+      lrMin,
+      warmupT: 10,
+      warmupLrInit: init,
+      warmupPrefix: true,
+    });
     close(lrAt(sched, opt, 5), [5.05e-4], 1e-13, 'mid warm-up');
     assert.deepEqual(lrAt(sched, opt, 10), [base], 'end of warm-up: the peak');
     close(lrAt(sched, opt, 60), [5.005e-4], 1e-12, 'middle');
@@ -506,7 +636,10 @@ describe('CosineLRScheduler', () => {
     const opt = sgdWith([0.1, 0.01]);
     opt.paramGroups[1].lrScale = 0.5;
     const sched = new CosineLRScheduler(opt, { tInitial: 4 });
-    assert.deepEqual(opt.paramGroups.map((g) => g.lr), [0.1, 0.005]);
+    assert.deepEqual(
+      opt.paramGroups.map((g) => g.lr),
+      [0.1, 0.005],
+    );
     // t = 2 of 4: half of each base
     close(lrAt(sched, opt, 2), [0.05, 0.0025], 1e-15);
     close(lrAt(sched, opt, 1), [0.05 * (1 + Math.SQRT1_2), 0.0025 * (1 + Math.SQRT1_2)], 1e-15);

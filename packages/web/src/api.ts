@@ -98,7 +98,11 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 async function postJson<T>(url: string, body: unknown): Promise<T> {
-  const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await (await check(r)).json()) as T;
 }
 
@@ -112,7 +116,8 @@ const seq = (id: string) => `/api/sequences/${encodeURIComponent(id)}`;
 
 export const urls = {
   /** subtract: '' as stored, 'auto' or a mask frame index (an unsubtracted cine made DSA by the server). */
-  frame: (id: string, k: number, subtract = '') => `${seq(id)}/frames/${k}?format=raw${subtract ? `&subtract=${encodeURIComponent(subtract)}` : ''}`,
+  frame: (id: string, k: number, subtract = '') =>
+    `${seq(id)}/frames/${k}?format=raw${subtract ? `&subtract=${encodeURIComponent(subtract)}` : ''}`,
   label: (id: string) => `${seq(id)}/label`,
   /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
   scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,
@@ -144,10 +149,20 @@ export const api = {
     const bytes = await (await check(r)).arrayBuffer();
     const h = (name: string) => Number(r.headers.get(`x-dias-${name}`));
     const [width, height, bits] = [h('width'), h('height'), h('bits')];
-    if (bits !== 8 && bits !== 16) throw new Error(`${url}: X-Dias-Bits is ${r.headers.get('x-dias-bits')}, not 8 or 16`);
+    if (bits !== 8 && bits !== 16)
+      throw new Error(`${url}: X-Dias-Bits is ${r.headers.get('x-dias-bits')}, not 8 or 16`);
     const data = bits === 16 ? new Uint16Array(bytes) : new Uint8Array(bytes);
     if (data.length !== width * height) throw new Error(`${url}: ${data.length} values for a ${width}x${height} frame`);
-    return { width, height, bits, data, offset: h('offset') || 0, scale: h('scale') || 1, min: h('min'), max: h('max') };
+    return {
+      width,
+      height,
+      bits,
+      data,
+      offset: h('offset') || 0,
+      scale: h('scale') || 1,
+      min: h('min'),
+      max: h('max'),
+    };
   },
 
   async saveScribble(id: string, image: GrayImage): Promise<void> {
@@ -155,7 +170,8 @@ export const api = {
     await check(await fetch(`${seq(id)}/scribble`, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body }));
   },
 
-  infer: (run: string, sequence: string, mode: 'fast' | 'full') => postJson<{ job: string }>('/api/infer', { run, sequence, mode }),
+  infer: (run: string, sequence: string, mode: 'fast' | 'full') =>
+    postJson<{ job: string }>('/api/infer', { run, sequence, mode }),
   train: (options: Record<string, unknown>) => postJson<{ job: string; run: string }>('/api/train', options),
   cancel: async (job: string) => void (await check(await fetch(urls.jobCancel(job), { method: 'POST' }))),
 };
@@ -180,7 +196,8 @@ export function followJob(job: string, onEvent: (e: JobEvent) => void): Promise<
       onEvent(event);
       if (['done', 'failed', 'cancelled'].includes(type)) finish(event);
     };
-    for (const type of ['state', 'progress', 'epoch', 'log', 'done', 'failed', 'cancelled']) source.addEventListener(type, handle(type) as EventListener);
+    for (const type of ['state', 'progress', 'epoch', 'log', 'done', 'failed', 'cancelled'])
+      source.addEventListener(type, handle(type) as EventListener);
     source.onerror = () => {
       if (source.readyState === EventSource.CLOSED) finish({ type: 'failed', error: 'the event stream closed' });
     };

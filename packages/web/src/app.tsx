@@ -4,7 +4,15 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, setAnnotatorSet, type SequenceEntry, type SequenceMetrics, type ServerInfo } from './api.js';
 import { SegmentPanel, TrainPanel } from './jobs.js';
-import { COLORS, errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay, windowLut, type Rgba } from './overlays.js';
+import {
+  COLORS,
+  errorOverlay,
+  labelOverlay,
+  probabilityOverlay,
+  scribbleOverlay,
+  windowLut,
+  type Rgba,
+} from './overlays.js';
 import type { LayerName, Renderer } from './renderer.js';
 import { BACKGROUND, UNLABELLED, VESSEL } from './scribble.js';
 import { SequenceData } from './sequence-data.js';
@@ -74,15 +82,18 @@ export function App() {
   useEffect(() => void refresh(), [refresh]);
 
   // Open a sequence: drop the old data, load frames, label and scribbles, fit the view once the size is known.
-  const open = useCallback(
-    (id: string) => {
-      const d = data.current;
-      if (d && d.scribble.dirty && d.entry.id !== id && !confirm('The scribbles of this sequence are not saved. Discard them?')) return;
-      if (d?.entry.id !== id) setSubtract(''); // a subtraction choice belongs to its sequence
-      setSelected(id);
-    },
-    [],
-  );
+  const open = useCallback((id: string) => {
+    const d = data.current;
+    if (
+      d &&
+      d.scribble.dirty &&
+      d.entry.id !== id &&
+      !confirm('The scribbles of this sequence are not saved. Discard them?')
+    )
+      return;
+    if (d?.entry.id !== id) setSubtract(''); // a subtraction choice belongs to its sequence
+    setSelected(id);
+  }, []);
   // A new subtraction choice reloads the frames of the same sequence and keeps everything else (scribbles, view).
   useEffect(() => {
     if (!entry) return;
@@ -98,11 +109,13 @@ export function App() {
       setError((e as Error).message);
       if (subtract) setSubtract('');
     };
-    void d.loadFrames(same ? frame : 0, () => {
-      if (d.closed) return;
-      if (d.loadedFrames === 1) resetWindow(d.encoding);
-      setLoaded((n) => n + 1);
-    }).then(() => !d.closed && setLoaded((n) => n + 1), fail);
+    void d
+      .loadFrames(same ? frame : 0, () => {
+        if (d.closed) return;
+        if (d.loadedFrames === 1) resetWindow(d.encoding);
+        setLoaded((n) => n + 1);
+      })
+      .then(() => !d.closed && setLoaded((n) => n + 1), fail);
     if (same) {
       d.scribble = previous.scribble;
       d.label = previous.label;
@@ -155,7 +168,10 @@ export function App() {
     if (!d) return;
     let cancelled = false;
     void (async () => {
-      const pairs: [Renderer | null, string][] = [[renderers.current.main, run], [renderers.current.compare, compareRun]];
+      const pairs: [Renderer | null, string][] = [
+        [renderers.current.main, run],
+        [renderers.current.compare, compareRun],
+      ];
       for (const [r, name] of pairs) {
         if (!r) continue;
         const stored = d.predictions.has(name) || !!entry?.predictions.includes(name);
@@ -190,7 +206,8 @@ export function App() {
   useEffect(() => {
     for (const r of [renderers.current.main, renderers.current.compare]) {
       if (!r) continue;
-      for (const [name, o] of Object.entries(overlays) as [LayerName, { on: boolean; opacity: number }][]) r.setLayerStyle(name, o.on, o.opacity);
+      for (const [name, o] of Object.entries(overlays) as [LayerName, { on: boolean; opacity: number }][])
+        r.setLayerStyle(name, o.on, o.opacity);
     }
   }, [overlays, layersVersion, compareReady]);
 
@@ -262,7 +279,12 @@ export function App() {
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (t.tagName === 'SELECT' || t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && !['range', 'checkbox', 'radio'].includes((t as HTMLInputElement).type))) return;
+      if (
+        t.tagName === 'SELECT' ||
+        t.tagName === 'TEXTAREA' ||
+        (t.tagName === 'INPUT' && !['range', 'checkbox', 'radio'].includes((t as HTMLInputElement).type))
+      )
+        return;
       const n = entry?.frames ?? 0;
       const ctrl = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
@@ -319,7 +341,8 @@ export function App() {
       frame: () => frameRef.current,
       draws: () => renderers.current.main?.draws ?? 0,
       drawMs: () => renderers.current.main?.lastImageMs ?? 0,
-      predictionShown: (run: string) => shownPrediction.current?.run === run && (renderers.current.main?.draws ?? 0) > shownPrediction.current.draws,
+      predictionShown: (run: string) =>
+        shownPrediction.current?.run === run && (renderers.current.main?.draws ?? 0) > shownPrediction.current.draws,
       loadedFrames: () => data.current?.loadedFrames ?? 0,
     };
   }, []);
@@ -346,7 +369,10 @@ export function App() {
     setMetrics(null);
     if (!selected || !run || !prob || !d?.label) return;
     let current = true;
-    api.metrics(selected, run).then((m) => current && setMetrics(m), () => {});
+    api.metrics(selected, run).then(
+      (m) => current && setMetrics(m),
+      () => {},
+    );
     return () => {
       current = false;
     };
@@ -354,7 +380,8 @@ export function App() {
   const runEntry = info?.runs.find((r) => r.name === run);
   const shown = sequences.filter((s) => !filter || s.id.includes(filter) || (s.split ?? '').includes(filter));
   const splits = [...new Set(shown.map((s) => s.split))];
-  const setOverlay = (name: LayerName, change: Partial<{ on: boolean; opacity: number }>) => setOverlays((o) => ({ ...o, [name]: { ...o[name], ...change } }));
+  const setOverlay = (name: LayerName, change: Partial<{ on: boolean; opacity: number }>) =>
+    setOverlays((o) => ({ ...o, [name]: { ...o[name], ...change } }));
 
   const autoWindow = () => {
     const img = d && (projection === 'minip' ? d.minip : projection === 'mean' ? d.mean : d.frames[frame]);
@@ -376,10 +403,19 @@ export function App() {
       <header>
         <strong>DIAS-TS</strong>
         <span class="muted">{info ? `${info.dataset.name} · ${info.dataset.sequences} sequences` : ''}</span>
-        {error && <span class="error" data-testid="error">{error}</span>}
+        {error && (
+          <span class="error" data-testid="error">
+            {error}
+          </span>
+        )}
         <span class="spacer" />
         <button
-          onClick={() => void api.next().then((next) => open(next.id), (e: Error) => setError(`Next to annotate: ${e.message}`))}
+          onClick={() =>
+            void api.next().then(
+              (next) => open(next.id),
+              (e: Error) => setError(`Next to annotate: ${e.message}`),
+            )
+          }
           title="Open the sequence the current model is least sure about"
         >
           Next to annotate
@@ -387,23 +423,41 @@ export function App() {
       </header>
 
       <aside class="sequences">
-        <input type="search" placeholder="Filter sequences" value={filter} onInput={(e) => setFilter(e.currentTarget.value)} />
+        <input
+          type="search"
+          placeholder="Filter sequences"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
         {splits.map((split) => (
-          <div key={split ?? "-"}>
+          <div key={split ?? '-'}>
             <h4>{split ?? 'sequences'}</h4>
             <ul>
               {shown
                 .filter((s) => s.split === split)
                 .map((s) => (
-                  <li key={s.id} class={s.id === selected ? 'active' : ''} onClick={() => open(s.id)} data-testid={`sequence-${s.id}`}>
+                  <li
+                    key={s.id}
+                    class={s.id === selected ? 'active' : ''}
+                    onClick={() => open(s.id)}
+                    data-testid={`sequence-${s.id}`}
+                  >
                     <span class="id">{s.id}</span>
                     <span class="meta">
                       {s.frames}f · {s.width}×{s.height}
                     </span>
                     <span class="badges">
                       {s.label && <b title="label">L</b>}
-                      {s.scribble && <b title="scribbles" class="s">S</b>}
-                      {s.predictions.length > 0 && <b title={`predictions: ${s.predictions.join(', ')}`} class="p">P</b>}
+                      {s.scribble && (
+                        <b title="scribbles" class="s">
+                          S
+                        </b>
+                      )}
+                      {s.predictions.length > 0 && (
+                        <b title={`predictions: ${s.predictions.join(', ')}`} class="p">
+                          P
+                        </b>
+                      )}
                     </span>
                   </li>
                 ))}
@@ -427,7 +481,12 @@ export function App() {
           }}
         />
         <div class="cine">
-          <button class="play" onClick={() => (setProjection('frame'), setPlaying((p) => !p))} title="Play / pause (space)" data-testid="play">
+          <button
+            class="play"
+            onClick={() => (setProjection('frame'), setPlaying((p) => !p))}
+            title="Play / pause (space)"
+            data-testid="play"
+          >
             {playing ? '❚❚' : '▶'}
           </button>
           <input
@@ -439,7 +498,11 @@ export function App() {
             data-testid="frame-slider"
           />
           <span class="frame-no" data-testid="frame-number">
-            {projection === 'frame' ? `${frame + 1} / ${entry?.frames ?? 0}` : projection === 'minip' ? 'MinIP' : 'mean'}
+            {projection === 'frame'
+              ? `${frame + 1} / ${entry?.frames ?? 0}`
+              : projection === 'minip'
+                ? 'MinIP'
+                : 'mean'}
           </span>
           <select value={fps} onChange={(e) => setFps(Number(e.currentTarget.value))} title="Frames per second">
             {SPEEDS.map((s) => (
@@ -451,13 +514,22 @@ export function App() {
           </label>
           <span class="seg">
             {(['frame', 'minip', 'mean'] as Projection[]).map((p) => (
-              <button class={projection === p ? 'on' : ''} onClick={() => (setPlaying(false), setProjection(p))} data-testid={`projection-${p}`}>
+              <button
+                class={projection === p ? 'on' : ''}
+                onClick={() => (setPlaying(false), setProjection(p))}
+                data-testid={`projection-${p}`}
+              >
                 {p === 'frame' ? 'Cine' : p === 'minip' ? 'MinIP' : 'Mean'}
               </button>
             ))}
           </span>
           {entry && entry.split === null && (
-            <select value={subtract} onChange={(e) => setSubtract(e.currentTarget.value)} title="An unsubtracted cine made DSA: log-domain subtraction of a mask frame" data-testid="subtract">
+            <select
+              value={subtract}
+              onChange={(e) => setSubtract(e.currentTarget.value)}
+              title="An unsubtracted cine made DSA: log-domain subtraction of a mask frame"
+              data-testid="subtract"
+            >
               <option value="">as stored</option>
               <option value="auto">subtract: auto mask</option>
               {Array.from({ length: entry.frames }, (_, k) => (
@@ -465,9 +537,7 @@ export function App() {
               ))}
             </select>
           )}
-          <span class="muted">
-            {entry && loaded < entry.frames ? `loading ${loaded}/${entry.frames}` : ''}
-          </span>
+          <span class="muted">{entry && loaded < entry.frames ? `loading ${loaded}/${entry.frames}` : ''}</span>
         </div>
       </main>
 
@@ -475,18 +545,52 @@ export function App() {
         <section>
           <h3>Display</h3>
           <label class="row">
-            Level <input type="range" min={lo} max={hi} value={level} onInput={(e) => setLevel(Number(e.currentTarget.value))} data-testid="level" />
-            <span class="num" data-testid="level-value">{shownValue(level)}</span>
+            Level{' '}
+            <input
+              type="range"
+              min={lo}
+              max={hi}
+              value={level}
+              onInput={(e) => setLevel(Number(e.currentTarget.value))}
+              data-testid="level"
+            />
+            <span class="num" data-testid="level-value">
+              {shownValue(level)}
+            </span>
           </label>
           <label class="row">
-            Width <input type="range" min={1} max={Math.max(2, 2 * (hi - lo))} value={width} onInput={(e) => setWidth(Number(e.currentTarget.value))} data-testid="width" />
-            <span class="num" data-testid="width-value">{shownValue(width, 0)}</span>
+            Width{' '}
+            <input
+              type="range"
+              min={1}
+              max={Math.max(2, 2 * (hi - lo))}
+              value={width}
+              onInput={(e) => setWidth(Number(e.currentTarget.value))}
+              data-testid="width"
+            />
+            <span class="num" data-testid="width-value">
+              {shownValue(width, 0)}
+            </span>
           </label>
           <div class="row">
             <button onClick={autoWindow}>Auto</button>
-            <button onClick={() => resetWindow(encoding)} title="As stored (8-bit), or the sequence's whole range">Reset</button>
-            <button onClick={() => renderers.current.main?.fit()} title="Fit to screen (f, double-click)">Fit</button>
-            <button onClick={() => renderers.current.main?.zoomAt(renderers.current.main.canvas.clientWidth / 2, renderers.current.main.canvas.clientHeight / 2, 1 / renderers.current.main.view.zoom)}>1:1</button>
+            <button onClick={() => resetWindow(encoding)} title="As stored (8-bit), or the sequence's whole range">
+              Reset
+            </button>
+            <button onClick={() => renderers.current.main?.fit()} title="Fit to screen (f, double-click)">
+              Fit
+            </button>
+            <button
+              onClick={() =>
+                renderers.current.main?.zoomAt(
+                  renderers.current.main.canvas.clientWidth / 2,
+                  renderers.current.main.canvas.clientHeight / 2,
+                  1 / renderers.current.main.view.zoom,
+                )
+              }
+            >
+              1:1
+            </button>
           </div>
         </section>
 
@@ -501,25 +605,45 @@ export function App() {
             ] as [LayerName, string, Rgba, boolean][]
           ).map(([name, text, color, available]) => (
             <label class={`row ${available ? '' : 'disabled'}`}>
-              <input type="checkbox" checked={overlays[name].on} disabled={!available} onChange={(e) => setOverlay(name, { on: e.currentTarget.checked })} data-testid={`overlay-${name}`} />
+              <input
+                type="checkbox"
+                checked={overlays[name].on}
+                disabled={!available}
+                onChange={(e) => setOverlay(name, { on: e.currentTarget.checked })}
+                data-testid={`overlay-${name}`}
+              />
               <span class="swatch" style={{ background: css(color) }} />
               <span class="grow">{text}</span>
-              <input type="range" min={0} max={1} step={0.05} value={overlays[name].opacity} onInput={(e) => setOverlay(name, { opacity: Number(e.currentTarget.value) })} />
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.05}
+                value={overlays[name].opacity}
+                onInput={(e) => setOverlay(name, { opacity: Number(e.currentTarget.value) })}
+              />
             </label>
           ))}
           {overlays.error.on && (
             <div class="legend">
-              <span class="swatch" style={{ background: css(COLORS.truePositive) }} /> TP <span class="swatch" style={{ background: css(COLORS.falsePositive) }} /> FP{' '}
+              <span class="swatch" style={{ background: css(COLORS.truePositive) }} /> TP{' '}
+              <span class="swatch" style={{ background: css(COLORS.falsePositive) }} /> FP{' '}
               <span class="swatch" style={{ background: css(COLORS.falseNegative) }} /> FN
             </div>
           )}
           <label class="row">
             Compare
-            <select value={compareRun} onChange={(e) => setCompareRun(e.currentTarget.value)} data-testid="compare-select">
+            <select
+              value={compareRun}
+              onChange={(e) => setCompareRun(e.currentTarget.value)}
+              data-testid="compare-select"
+            >
               <option value="">(single view)</option>
-              {info?.runs.filter((r) => r.name !== run).map((r) => (
-                <option value={r.name}>{r.name}</option>
-              ))}
+              {info?.runs
+                .filter((r) => r.name !== run)
+                .map((r) => (
+                  <option value={r.name}>{r.name}</option>
+                ))}
             </select>
           </label>
         </section>
@@ -535,7 +659,12 @@ export function App() {
                 ['eraser', 'Eraser', 'e'],
               ] as [Tool, string, string][]
             ).map(([t, text, k]) => (
-              <button class={tool === t ? 'on' : ''} onClick={() => setTool(t)} title={`${text} (${k})`} data-testid={`tool-${t}`}>
+              <button
+                class={tool === t ? 'on' : ''}
+                onClick={() => setTool(t)}
+                title={`${text} (${k})`}
+                data-testid={`tool-${t}`}
+              >
                 {t === 'vessel' && <span class="swatch" style={{ background: css(COLORS.vessel) }} />}
                 {t === 'background' && <span class="swatch" style={{ background: css(COLORS.background) }} />}
                 {text}
@@ -543,26 +672,51 @@ export function App() {
             ))}
           </div>
           <label class="row">
-            Size <input type="range" min={1} max={64} value={brush} onInput={(e) => setBrush(Number(e.currentTarget.value))} data-testid="brush-size" />
+            Size{' '}
+            <input
+              type="range"
+              min={1}
+              max={64}
+              value={brush}
+              onInput={(e) => setBrush(Number(e.currentTarget.value))}
+              data-testid="brush-size"
+            />
             <span class="num">{brush}px</span>
           </label>
           <div class="row">
-            <button disabled={!scribble?.canUndo} onClick={() => edit(() => scribble!.undo())} title="Undo (Ctrl+Z)" data-testid="undo">
+            <button
+              disabled={!scribble?.canUndo}
+              onClick={() => edit(() => scribble!.undo())}
+              title="Undo (Ctrl+Z)"
+              data-testid="undo"
+            >
               Undo
             </button>
-            <button disabled={!scribble?.canRedo} onClick={() => edit(() => scribble!.redo())} title="Redo (Ctrl+Y)" data-testid="redo">
+            <button
+              disabled={!scribble?.canRedo}
+              onClick={() => edit(() => scribble!.redo())}
+              title="Redo (Ctrl+Y)"
+              data-testid="redo"
+            >
               Redo
             </button>
             <button onClick={() => edit(() => scribble!.clear())} disabled={!scribble}>
               Clear
             </button>
-            <button class={scribble?.dirty ? 'primary' : ''} disabled={!scribble?.dirty || !entry?.canScribble} onClick={() => void save()} title="Save (Ctrl+S)" data-testid="save">
+            <button
+              class={scribble?.dirty ? 'primary' : ''}
+              disabled={!scribble?.dirty || !entry?.canScribble}
+              onClick={() => void save()}
+              title="Save (Ctrl+S)"
+              data-testid="save"
+            >
               Save
             </button>
           </div>
           {entry && !entry.canScribble && <div class="hint">scribbles are saved for training sequences only</div>}
           <div class="hint" data-testid="scribble-status">
-            {counts.vessel} vessel · {counts.background} background px{scribble?.dirty ? ' · unsaved' : saveState ? ` · ${saveState}` : ''}
+            {counts.vessel} vessel · {counts.background} background px
+            {scribble?.dirty ? ' · unsaved' : saveState ? ` · ${saveState}` : ''}
           </div>
         </section>
 
@@ -582,7 +736,13 @@ export function App() {
           }}
         />
 
-        <TrainPanel recipes={info?.recipes ?? []} runs={info?.runs ?? []} scribbled={sequences.filter((s) => s.scribble).length} running={info?.train ?? null} onDone={() => void refresh()} />
+        <TrainPanel
+          recipes={info?.recipes ?? []}
+          runs={info?.runs ?? []}
+          scribbled={sequences.filter((s) => s.scribble).length}
+          running={info?.train ?? null}
+          onDone={() => void refresh()}
+        />
 
         <section>
           <h3>Metrics</h3>
@@ -596,7 +756,9 @@ export function App() {
               ))}
             </table>
           ) : (
-            <div class="hint">{entry?.label ? 'segment this sequence to compare with its label' : 'no label for this sequence'}</div>
+            <div class="hint">
+              {entry?.label ? 'segment this sequence to compare with its label' : 'no label for this sequence'}
+            </div>
           )}
           {runEntry?.metrics &&
             Object.entries(runEntry.metrics).map(([split, m]) => (

@@ -58,7 +58,13 @@ function Progress({ value, text }: { value: number | undefined; text: string }) 
   );
 }
 
-export function SegmentPanel(props: { runs: RunEntry[]; run: string; setRun(r: string): void; sequence: string | null; onDone(run: string): void }) {
+export function SegmentPanel(props: {
+  runs: RunEntry[];
+  run: string;
+  setRun(r: string): void;
+  sequence: string | null;
+  onDone(run: string): void;
+}) {
   const [mode, setMode] = useState<'fast' | 'full'>('fast');
   const [job, setJob] = useState<string | null>(null);
   const [state, setState] = useState<{ value?: number; text: string } | null>(null);
@@ -78,7 +84,10 @@ export function SegmentPanel(props: { runs: RunEntry[]; run: string; setRun(r: s
       setJob(null);
       if (last.type === 'done') {
         const vessels = num(last.vesselFraction);
-        setState({ value: 1, text: `done in ${((performance.now() - t0) / 1000).toFixed(1)} s${vessels !== undefined ? ` · ${(100 * vessels).toFixed(1)}% vessel` : ''}` });
+        setState({
+          value: 1,
+          text: `done in ${((performance.now() - t0) / 1000).toFixed(1)} s${vessels !== undefined ? ` · ${(100 * vessels).toFixed(1)}% vessel` : ''}`,
+        });
         props.onDone(run);
       } else setState({ value: undefined, text: `${last.type}${last.error ? `: ${text(last.error)}` : ''}` });
     } catch (e) {
@@ -95,17 +104,29 @@ export function SegmentPanel(props: { runs: RunEntry[]; run: string; setRun(r: s
         <select value={props.run} onChange={(e) => props.setRun(e.currentTarget.value)} data-testid="run-select">
           {props.runs.length === 0 && <option value="">(no runs)</option>}
           {props.runs.map((r) => (
-            <option value={r.name}>{r.name}{r.model ? ` · ${r.model}` : ''}</option>
+            <option value={r.name}>
+              {r.name}
+              {r.model ? ` · ${r.model}` : ''}
+            </option>
           ))}
         </select>
       </label>
       <div class="row">
-        <label><input type="radio" checked={mode === 'fast'} onChange={() => setMode('fast')} /> fast</label>
-        <label><input type="radio" checked={mode === 'full'} onChange={() => setMode('full')} /> full</label>
+        <label>
+          <input type="radio" checked={mode === 'fast'} onChange={() => setMode('fast')} /> fast
+        </label>
+        <label>
+          <input type="radio" checked={mode === 'full'} onChange={() => setMode('full')} /> full
+        </label>
         {job ? (
           <button onClick={() => void api.cancel(job)}>Cancel</button>
         ) : (
-          <button class="primary" disabled={!props.run || !props.sequence} onClick={() => void start()} data-testid="segment">
+          <button
+            class="primary"
+            disabled={!props.run || !props.sequence}
+            onClick={() => void start()}
+            data-testid="segment"
+          >
             Segment
           </button>
         )}
@@ -148,14 +169,24 @@ function Chart({ points }: { points: EpochPoint[] }) {
     };
     const losses = points.map((p) => p.loss);
     line(losses, '#f0a030', Math.max(1e-6, ...losses.filter((v): v is number => v !== undefined)));
-    line(points.map((p) => p.dsc), '#40c8ff', 1);
+    line(
+      points.map((p) => p.dsc),
+      '#40c8ff',
+      1,
+    );
   }, [points]);
   return <canvas ref={ref} class="chart" />;
 }
 
 /** The training panel; `running` is the server's training job when the page opens (GET /api/info's `train`): the
  * panel follows it as if it had started it (an ended job's stream gives its outcome at once). */
-export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; scribbled: number; running: { id: string; run?: string; state?: string } | null; onDone(): void }) {
+export function TrainPanel(props: {
+  recipes: RecipeEntry[];
+  runs: RunEntry[];
+  scribbled: number;
+  running: { id: string; run?: string; state?: string } | null;
+  onDone(): void;
+}) {
   const [recipe, setRecipe] = useState('');
   const [base, setBase] = useState('');
   const [epochs, setEpochs] = useState(20);
@@ -169,7 +200,12 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
   const start = async () => {
     setStatus({ value: 0, text: 'starting' });
     try {
-      const { job, run } = await api.train({ recipe: chosen, from: base || undefined, epochs, settings: parseSettings(settings) });
+      const { job, run } = await api.train({
+        recipe: chosen,
+        from: base || undefined,
+        epochs,
+        settings: parseSettings(settings),
+      });
       await follow(job, run);
     } catch (e) {
       setJob(null);
@@ -209,8 +245,15 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
       });
       setJob(null);
       const best = last.best as { metric?: string; value?: number; epoch?: number } | undefined;
-      const bestText = best?.value !== undefined ? ` · best ${best.metric ?? ''} ${best.value.toFixed(3)} (epoch ${best.epoch})` : '';
-      setStatus({ value: last.type === 'done' ? 1 : undefined, text: last.type === 'done' ? `finished ${run}${bestText}` : `${last.type}${last.error ? `: ${text(last.error)}` : ''}` });
+      const bestText =
+        best?.value !== undefined ? ` · best ${best.metric ?? ''} ${best.value.toFixed(3)} (epoch ${best.epoch})` : '';
+      setStatus({
+        value: last.type === 'done' ? 1 : undefined,
+        text:
+          last.type === 'done'
+            ? `finished ${run}${bestText}`
+            : `${last.type}${last.error ? `: ${text(last.error)}` : ''}`,
+      });
       if (last.type === 'done') props.onDone();
     } catch (e) {
       setJob(null);
@@ -225,7 +268,9 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
         Recipe
         <select value={chosen} onChange={(e) => setRecipe(e.currentTarget.value)} data-testid="recipe-select">
           {scribbleRecipes.map((r) => (
-            <option value={r.name} title={r.summary}>{r.name}</option>
+            <option value={r.name} title={r.summary}>
+              {r.name}
+            </option>
           ))}
         </select>
       </label>
@@ -240,14 +285,30 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
       </label>
       <label class="row">
         Epochs
-        <input type="number" min={1} max={1000} value={epochs} onInput={(e) => setEpochs(Math.max(1, Number(e.currentTarget.value) || 1))} data-testid="epochs" />
+        <input
+          type="number"
+          min={1}
+          max={1000}
+          value={epochs}
+          onInput={(e) => setEpochs(Math.max(1, Number(e.currentTarget.value) || 1))}
+          data-testid="epochs"
+        />
       </label>
       <label class="row">
         Settings
-        <input type="text" placeholder="key=value; …" value={settings} onInput={(e) => setSettings(e.currentTarget.value)} title="Config keys by dotted name, as dias train --set" data-testid="train-settings" />
+        <input
+          type="text"
+          placeholder="key=value; …"
+          value={settings}
+          onInput={(e) => setSettings(e.currentTarget.value)}
+          title="Config keys by dotted name, as dias train --set"
+          data-testid="train-settings"
+        />
       </label>
       <div class="row">
-        <span class="hint">{props.scribbled} sequence{props.scribbled === 1 ? '' : 's'} scribbled</span>
+        <span class="hint">
+          {props.scribbled} sequence{props.scribbled === 1 ? '' : 's'} scribbled
+        </span>
         {job ? (
           <button onClick={() => void api.cancel(job)}>Cancel</button>
         ) : (
@@ -260,7 +321,10 @@ export function TrainPanel(props: { recipes: RecipeEntry[]; runs: RunEntry[]; sc
       {points.length > 0 && (
         <>
           <Chart points={points} />
-          <div class="legend"><span class="swatch" style={{ background: '#f0a030' }} /> loss <span class="swatch" style={{ background: '#40c8ff' }} /> val DSC</div>
+          <div class="legend">
+            <span class="swatch" style={{ background: '#f0a030' }} /> loss{' '}
+            <span class="swatch" style={{ background: '#40c8ff' }} /> val DSC
+          </div>
         </>
       )}
     </section>

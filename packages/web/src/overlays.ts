@@ -95,5 +95,12 @@ export function sequenceMetrics(prob: Uint8Array, label: Uint8Array): Metrics {
     else if (l) fn++;
   }
   const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b);
-  return { dsc: ratio(2 * tp, 2 * tp + fp + fn), precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), truePositive: tp, falsePositive: fp, falseNegative: fn };
+  return {
+    dsc: ratio(2 * tp, 2 * tp + fp + fn),
+    precision: ratio(tp, tp + fp),
+    recall: ratio(tp, tp + fn),
+    truePositive: tp,
+    falsePositive: fp,
+    falseNegative: fn,
+  };
 }

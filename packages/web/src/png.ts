@@ -66,6 +66,11 @@ export async function encodeGrayPng(image: GrayImage): Promise<Blob> {
   hv.setUint32(4, height);
   header.set([8, 0, 0, 0, 0], 8);
   const signature = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
-  const parts = [signature, chunk('IHDR', header), chunk('IDAT', await zlibDeflate(raw)), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', await zlibDeflate(raw)),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   return new Blob(parts as BlobPart[], { type: 'image/png' });
 }

@@ -175,8 +175,8 @@ export class Renderer {
       if (this.brushDiameter > 0) ctx.arc(cx, cy, this.brushDiameter / 2, 0, 2 * Math.PI);
       else {
         ctx.moveTo(cx - 8 / zoom, cy);
-      ctx.lineTo(cx + 8 / zoom, cy);
-      ctx.moveTo(cx, cy - 8 / zoom);
+        ctx.lineTo(cx + 8 / zoom, cy);
+        ctx.moveTo(cx, cy - 8 / zoom);
         ctx.lineTo(cx, cy + 8 / zoom);
       }
       ctx.stroke();

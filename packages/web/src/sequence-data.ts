@@ -47,9 +47,11 @@ export class SequenceData {
       order.map(async (k) => {
         const img = await api.raw(urls.frame(this.entry.id, k, this.subtract));
         if (this.closed || !img) return;
-        if (img.width !== this.width || img.height !== this.height) throw new Error(`frame ${k} is ${img.width}x${img.height}, the sequence ${this.width}x${this.height}`);
+        if (img.width !== this.width || img.height !== this.height)
+          throw new Error(`frame ${k} is ${img.width}x${img.height}, the sequence ${this.width}x${this.height}`);
         const { data, width: _w, height: _h, ...encoding } = img;
-        if (this.encoding && this.encoding.bits !== encoding.bits) throw new Error(`frame ${k} is ${encoding.bits}-bit, frame 0 ${this.encoding.bits}-bit`);
+        if (this.encoding && this.encoding.bits !== encoding.bits)
+          throw new Error(`frame ${k} is ${encoding.bits}-bit, frame 0 ${this.encoding.bits}-bit`);
         this.encoding ??= encoding;
         this.frames[k] = data;
         this.loadedFrames++;
@@ -85,7 +87,8 @@ export class SequenceData {
 
   async loadScribble(): Promise<void> {
     const img = await api.gray(urls.scribble(this.entry.id));
-    if (img && !this.closed) this.scribble = new ScribbleLayer(this.width, this.height, this.checkSize('the scribble', img));
+    if (img && !this.closed)
+      this.scribble = new ScribbleLayer(this.width, this.height, this.checkSize('the scribble', img));
   }
 
   /** The run's probability map (0..255), fetched once; null when the run has none for this sequence. */

@@ -113,7 +113,11 @@ export interface BenchEntry {
 }
 
 /** SSCR's parts one by one, as the paper's Table 4. */
-const SSCR_ABLATION: readonly { label: string; pseudoLabels: TrainConfig['sscr']['pseudoLabels']; consistency: TrainConfig['sscr']['consistency'] }[] = [
+const SSCR_ABLATION: readonly {
+  label: string;
+  pseudoLabels: TrainConfig['sscr']['pseudoLabels'];
+  consistency: TrainConfig['sscr']['consistency'];
+}[] = [
   { label: 'pCE', pseudoLabels: 'none', consistency: 'none' },
   { label: '+ self-training', pseudoLabels: 'self', consistency: 'none' },
   { label: '+ cross pseudo supervision', pseudoLabels: 'cross', consistency: 'none' },
@@ -137,13 +141,19 @@ export function benchEntries(o: Pick<ModelReportOptions, 'models' | 'recipes' | 
     );
   }
   const recipes = o.recipes ?? ['fsl'];
-  if (recipes.length === 1 && recipes[0] === 'fsl') return o.models.map((model) => ({ label: model, model, recipe: 'fsl' }));
+  if (recipes.length === 1 && recipes[0] === 'fsl')
+    return o.models.map((model) => ({ label: model, model, recipe: 'fsl' }));
   return o.models.flatMap((given) =>
     recipes.map((recipe) => {
       // DMPLS is defined on UNet_CCT's two decoders, whatever the other rows train.
       const model = recipe === 'dmpls' ? 'UNet_CCT' : given;
       const name = recipe === 'dmpls' && findModel(given).name !== 'UNet_CCT' ? `${recipe} (UNet_CCT)` : recipe;
-      return { label: o.models.length > 1 ? `${name} / ${given}` : name, group: recipe === 'fsl' ? 'full' : 'scribble', model, recipe };
+      return {
+        label: o.models.length > 1 ? `${name} / ${given}` : name,
+        group: recipe === 'fsl' ? 'full' : 'scribble',
+        model,
+        recipe,
+      };
     }),
   );
 }
@@ -152,7 +162,12 @@ const KIND_ORDER: ModelKind[] = ['2d', '3d', '3d->2d'];
 /** Category names as the pictures' font can write them, and their colours. */
 const KIND_LABEL: Record<ModelKind, string> = { '2d': '2D', '3d': '3D', '3d->2d': '3D TO 2D' };
 const KIND_COLORS: Record<string, Rgb> = {
-  '2D': [31, 119, 180], '3D': [255, 127, 14], '3D TO 2D': [44, 160, 44], FULL: [31, 119, 180], SCRIBBLE: [44, 160, 44], 'SSCR ABLATION': [255, 127, 14],
+  '2D': [31, 119, 180],
+  '3D': [255, 127, 14],
+  '3D TO 2D': [44, 160, 44],
+  FULL: [31, 119, 180],
+  SCRIBBLE: [44, 160, 44],
+  'SSCR ABLATION': [255, 127, 14],
 };
 const rowName = (r: Pick<ModelRow, 'model' | 'label'>) => r.label ?? r.model;
 const rowGroup = (r: Pick<ModelRow, 'kind' | 'group'>) => r.group ?? r.kind;
@@ -177,7 +192,10 @@ export function better(metric: MetricName, a: number | null, b: number | null): 
 /** The groups of the rows in table order: the model categories, then any other group in order of appearance. */
 function groupOrder(rows: readonly Pick<ModelRow, 'kind' | 'group'>[]): string[] {
   const groups = [...new Set(rows.map(rowGroup))];
-  return [...KIND_ORDER.filter((k) => groups.includes(k)), ...groups.filter((g) => !(KIND_ORDER as string[]).includes(g))];
+  return [
+    ...KIND_ORDER.filter((k) => groups.includes(k)),
+    ...groups.filter((g) => !(KIND_ORDER as string[]).includes(g)),
+  ];
 }
 
 function orderedRows<R extends Pick<ModelRow, 'kind' | 'group'>>(rows: readonly R[]): R[] {
@@ -185,7 +203,9 @@ function orderedRows<R extends Pick<ModelRow, 'kind' | 'group'>>(rows: readonly 
 }
 
 /** Per group (category) and metric, the row(s) with the best mean (ties all win); keyed by row name. */
-export function bestPerCategory(rows: readonly Pick<ModelRow, 'model' | 'kind' | 'summary' | 'label' | 'group'>[]): Map<string, Set<MetricName>> {
+export function bestPerCategory(
+  rows: readonly Pick<ModelRow, 'model' | 'kind' | 'summary' | 'label' | 'group'>[],
+): Map<string, Set<MetricName>> {
   const out = new Map<string, Set<MetricName>>(rows.map((r) => [rowName(r), new Set<MetricName>()]));
   for (const name of groupOrder(rows)) {
     const group = rows.filter((r) => rowGroup(r) === name);
@@ -230,17 +250,31 @@ export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta)
       const text = `${fixed(r.summary.mean[m])} ± ${fixed(r.summary.std[m])}`;
       return best.get(rowName(r))!.has(m) ? `**${text}**` : text;
     });
-    out.push(`| ${rowGroup(r)} | ${rowName(r)} | ${cells.join(' | ')} | ${r.parameters.toLocaleString('en-US')} | ${formatSeconds(r.trainSeconds)} | ${formatSeconds(r.testSeconds)} |`);
+    out.push(
+      `| ${rowGroup(r)} | ${rowName(r)} | ${cells.join(' | ')} | ${r.parameters.toLocaleString('en-US')} | ${formatSeconds(r.trainSeconds)} | ${formatSeconds(r.testSeconds)} |`,
+    );
   }
   out.push('');
   if (meta.figures.chart) out.push(`![Mean DSC per ${header.toLowerCase()}](${meta.figures.chart})`, '');
   if (meta.figures.errors) {
-    out.push(`Error maps of test sequence ${meta.figures.errorsCase} (its MinIP, then each model; true positive white, false positive green, false negative red):`, '', `![Error maps](${meta.figures.errors})`, '');
+    out.push(
+      `Error maps of test sequence ${meta.figures.errorsCase} (its MinIP, then each model; true positive white, false positive green, false negative red):`,
+      '',
+      `![Error maps](${meta.figures.errors})`,
+      '',
+    );
   }
   const withRecipe = rows.some((r) => r.recipe !== undefined && r.recipe !== 'fsl');
-  out.push('## Runs', '', `| ${withRecipe ? 'Run | Recipe | Model' : header} | Options | Epochs | Run folder |`, `| --- |${withRecipe ? ' --- | --- |' : ''} --- | ---: | --- |`);
+  out.push(
+    '## Runs',
+    '',
+    `| ${withRecipe ? 'Run | Recipe | Model' : header} | Options | Epochs | Run folder |`,
+    `| --- |${withRecipe ? ' --- | --- |' : ''} --- | ---: | --- |`,
+  );
   for (const r of ordered) {
-    out.push(`| ${rowName(r)} |${withRecipe ? ` ${r.recipe ?? 'fsl'} | ${r.model} |` : ''} \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`);
+    out.push(
+      `| ${rowName(r)} |${withRecipe ? ` ${r.recipe ?? 'fsl'} | ${r.model} |` : ''} \`${JSON.stringify(r.options)}\` | ${r.epochs}${r.reused ? ' (reused)' : ''} | \`${r.runDir}\` |`,
+    );
   }
   out.push('');
   if (meta.notes?.length) out.push('## Notes', '', ...meta.notes.map((s) => `- ${s}`), '');
@@ -281,7 +315,11 @@ function finishedWithSameConfig(runDir: string, config: TrainConfig): boolean {
 }
 
 /** MinIP then each model's error map for the first test sequence, in one panel. */
-function errorPanel(rows: readonly ModelRow[], dataDir: string, split: DiasSplit): { image: RgbImage; caseId: string } | null {
+function errorPanel(
+  rows: readonly ModelRow[],
+  dataDir: string,
+  split: DiasSplit,
+): { image: RgbImage; caseId: string } | null {
   const dataset = openDiasDataset(dataDir);
   const ref = dataset.splits[split][0];
   if (!ref) return null;
@@ -301,8 +339,10 @@ function relativeToFsl(rows: readonly ModelRow[]): string[] {
   for (const r of rows) {
     const full = rows.find((f) => f.recipe === 'fsl' && f.model === r.model);
     if (!full || r === full || r.recipe === undefined) continue;
-    const a = r.summary.mean.DSC, b = full.summary.mean.DSC;
-    if (a !== null && b !== null && b > 0) out.push(`${rowName(r)}: DSC ${(a / b).toFixed(3)} x that of full supervision (${fixed(a)} vs ${fixed(b)}).`);
+    const a = r.summary.mean.DSC,
+      b = full.summary.mean.DSC;
+    if (a !== null && b !== null && b > 0)
+      out.push(`${rowName(r)}: DSC ${(a / b).toFixed(3)} x that of full supervision (${fixed(a)} vs ${fixed(b)}).`);
   }
   return out;
 }
@@ -344,7 +384,9 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
     const name = byRecipe ? entry.label : config.model.name;
     const runDir = join(runsDir, safeName(name));
     const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
-    log(`[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
+    log(
+      `[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`,
+    );
     const runLog = (l: string) => log(`  ${l}`);
     if (!reused) await trainRun({ config, runDir, force: true, events: o.events?.(runLog) ?? { log: runLog } });
     const history = readLog(runDir);
@@ -352,15 +394,32 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
     if (config.train.device !== 'cpu') loaded.model.to(config.train.device);
     try {
       const tested = await testRun(loaded.model, loaded.spec, {
-        dataDir: config.data.dir, split, outDir: join(runDir, `test_${split}`), tta, stride, frames: loaded.frames, device: config.train.device,
-        title: `${name} on ${split}`, extra: { run: runDir, model: name, epoch: loaded.epoch },
+        dataDir: config.data.dir,
+        split,
+        outDir: join(runDir, `test_${split}`),
+        tta,
+        stride,
+        frames: loaded.frames,
+        device: config.train.device,
+        title: `${name} on ${split}`,
+        extra: { run: runDir, model: name, epoch: loaded.epoch },
       });
       const s = tested.summary;
-      log(`  ${name} on ${split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`);
+      log(
+        `  ${name} on ${split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`,
+      );
       rows.push({
-        model: loaded.spec.name, kind: loaded.spec.kind, options: loaded.options,
-        ...(byRecipe ? { label: name, group: entry.group, recipe: entry.recipe } : {}), parameters: loaded.model.parameterCount(), epochs: history.length,
-        trainSeconds: history.reduce((a, e) => a + e.seconds, 0), testSeconds: tested.seconds, runDir, summary: s, reused,
+        model: loaded.spec.name,
+        kind: loaded.spec.kind,
+        options: loaded.options,
+        ...(byRecipe ? { label: name, group: entry.group, recipe: entry.recipe } : {}),
+        parameters: loaded.model.parameterCount(),
+        epochs: history.length,
+        trainSeconds: history.reduce((a, e) => a + e.seconds, 0),
+        testSeconds: tested.seconds,
+        runDir,
+        summary: s,
+        reused,
       });
     } finally {
       loaded.model.dispose();
@@ -370,7 +429,9 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   const stem = basename(out).replace(/\.md$/i, '');
   const chart = join(dirname(out), `${stem}_dsc.png`);
   const bars = orderedRows(rows).map((r) => ({
-    label: rowName(r).toUpperCase(), value: r.summary.mean.DSC ?? NaN, spread: r.summary.std.DSC ?? undefined,
+    label: rowName(r).toUpperCase(),
+    value: r.summary.mean.DSC ?? NaN,
+    spread: r.summary.std.DSC ?? undefined,
     group: r.group ? r.group.toUpperCase() : KIND_LABEL[r.kind],
   }));
   writeRgbPng(chart, renderBarChart(bars, { title: `MEAN DSC ON ${split.toUpperCase()}`, colors: KIND_COLORS }));
@@ -383,9 +444,25 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   }
   const first = configs[0].config;
   const text = benchReportMarkdown(rows, {
-    ...(byRecipe ? { title: o.ablation ? 'DIAS-TS SSCR ablation' : 'DIAS-TS training-recipe benchmark', rowHeader: o.ablation ? 'Variant' : 'Recipe' } : {}),
-    dataDir: first.data.dir, split, budget: o.budget, frames: first.data.frames, patchSize: first.data.patchSize, tta, stride, threshold: 0.5,
-    figures: { chart: relative(dirname(out), chart), errors: errors && relative(dirname(out), errors), errorsCase: panel?.caseId },
+    ...(byRecipe
+      ? {
+          title: o.ablation ? 'DIAS-TS SSCR ablation' : 'DIAS-TS training-recipe benchmark',
+          rowHeader: o.ablation ? 'Variant' : 'Recipe',
+        }
+      : {}),
+    dataDir: first.data.dir,
+    split,
+    budget: o.budget,
+    frames: first.data.frames,
+    patchSize: first.data.patchSize,
+    tta,
+    stride,
+    threshold: 0.5,
+    figures: {
+      chart: relative(dirname(out), chart),
+      errors: errors && relative(dirname(out), errors),
+      errorsCase: panel?.caseId,
+    },
     notes: [
       `Each run trained with the settings of \`dias train\` (AdamW lr ${first.optimizer.lr}, cosine schedule counted in ${first.scheduler.stepIndex === 'updates' ? 'updates' : 'the official way'}, ` +
         `${byRecipe ? "each recipe's losses" : 'DC+CE loss'}, checkpoint_best by validation ${first.validation.select === 'dsc' ? 'DSC' : first.validation.select === 'final' ? '(none: the final epoch)' : 'patch AUC'}) with the budget above` +
@@ -393,7 +470,9 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
         'each run folder keeps its config.json, log.jsonl, progress.png and test results.',
       'Short budgets favour small, fast-converging networks; the paper trained every model for 100 epochs of 20,000 patches.',
       ...relativeToFsl(rows),
-      ...(byRecipe && configs.some((c) => c.entry.recipe !== 'fsl') ? [scribbleNote(configs.map((c) => c.config))] : []),
+      ...(byRecipe && configs.some((c) => c.entry.recipe !== 'fsl')
+        ? [scribbleNote(configs.map((c) => c.config))]
+        : []),
     ],
   });
   writeFileAtomic(out, text);

@@ -63,7 +63,14 @@ export interface SslReportResult {
 
 const fixed = (v: number | null | undefined) => (v === null || v === undefined ? 'NaN' : v.toFixed(4));
 const dsc = (s: EvaluationSummary) => ({ mean: s.mean.DSC, std: s.std.DSC });
-const LINE_COLORS: readonly Rgb[] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75]];
+const LINE_COLORS: readonly Rgb[] = [
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+];
 
 /** The training config of one run of the report. */
 export function sslConfig(o: SslReportOptions, recipe: string, labelled: number | null, epochs: number): TrainConfig {
@@ -93,10 +100,27 @@ function finished(runDir: string, config: TrainConfig, lastStage: string): boole
 }
 
 /** The table and notes (pure: rows in, Markdown out). */
-export function sslReportMarkdown(rows: readonly SslRow[], meta: { dataDir: string; model: string; split: DiasSplit; budget: BenchBudget; iterations: number; figure: string; upperBound?: SslRow['meanTeacher']; notes: string[] }): string {
+export function sslReportMarkdown(
+  rows: readonly SslRow[],
+  meta: {
+    dataDir: string;
+    model: string;
+    split: DiasSplit;
+    budget: BenchBudget;
+    iterations: number;
+    figure: string;
+    upperBound?: SslRow['meanTeacher'];
+    notes: string[];
+  },
+): string {
   const K = meta.iterations;
   const baselines = rows.some((r) => r.meanTeacher);
-  const head = ['Labelled', 'Teacher', ...Array.from({ length: K }, (_, k) => `Re-train #${k + 1}`), ...(baselines ? ['Mean teacher', 'CPS'] : [])];
+  const head = [
+    'Labelled',
+    'Teacher',
+    ...Array.from({ length: K }, (_, k) => `Re-train #${k + 1}`),
+    ...(baselines ? ['Mean teacher', 'CPS'] : []),
+  ];
   const out = [
     '# DIAS-TS semi-supervised benchmark (RPST)',
     '',
@@ -112,7 +136,11 @@ export function sslReportMarkdown(rows: readonly SslRow[], meta: { dataDir: stri
     out.push(`| ${cells.join(' | ')} |`);
   }
   out.push('');
-  if (meta.upperBound) out.push(`Full supervision on every training sequence (upper bound): DSC ${fixed(meta.upperBound.mean)} ± ${fixed(meta.upperBound.std)}.`, '');
+  if (meta.upperBound)
+    out.push(
+      `Full supervision on every training sequence (upper bound): DSC ${fixed(meta.upperBound.mean)} ± ${fixed(meta.upperBound.std)}.`,
+      '',
+    );
   out.push(`![DSC per RPST iteration](${meta.figure})`, '');
   if (meta.notes.length) out.push('## Notes', '', ...meta.notes.map((n) => `- ${n}`), '');
   return out.join('\n');
@@ -133,7 +161,9 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
   const plan = o.labelled.map((n) => ({
     n,
     rpst: sslConfig(o, 'rpst', n, o.budget.epochs),
-    ...(withBaselines ? { meanTeacher: sslConfig(o, 'mean-teacher', n, baselineEpochs), cps: sslConfig(o, 'cps', n, baselineEpochs) } : {}),
+    ...(withBaselines
+      ? { meanTeacher: sslConfig(o, 'mean-teacher', n, baselineEpochs), cps: sslConfig(o, 'cps', n, baselineEpochs) }
+      : {}),
   }));
   // As many steps as the whole RPST run, like the baselines: a stage's budget would undertrain it.
   const upper = withBaselines ? sslConfig(o, 'fsl', null, baselineEpochs) : null;
@@ -146,7 +176,14 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     try {
       const dir = iteration === undefined ? runDir : stagePath(runDir, iteration);
       const r = await testRun(loaded.model, loaded.spec, {
-        dataDir: o.dataDir, split, outDir: join(dir, `test_${split}`), tta, stride, frames: loaded.frames, device: loaded.config.train.device, title,
+        dataDir: o.dataDir,
+        split,
+        outDir: join(dir, `test_${split}`),
+        tta,
+        stride,
+        frames: loaded.frames,
+        device: loaded.config.train.device,
+        title,
       });
       log(`  ${title}: DSC ${fixed(r.summary.mean.DSC)} ± ${fixed(r.summary.std.DSC)}`);
       return r.summary;
@@ -168,9 +205,13 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     const rpstDir = join(runsDir, `rpst-${p.n}`);
     await train(p.rpst, rpstDir, stagePath(rpstDir, o.iterations), `RPST with ${p.n} labelled`);
     const row: SslRow = { labelled: p.n, stages: [] };
-    for (let k = 0; k <= o.iterations; k++) row.stages.push(dsc(await test(rpstDir, k, `RPST ${p.n} labelled, ${k === 0 ? 'teacher' : `re-train #${k}`}`)));
+    for (let k = 0; k <= o.iterations; k++)
+      row.stages.push(dsc(await test(rpstDir, k, `RPST ${p.n} labelled, ${k === 0 ? 'teacher' : `re-train #${k}`}`)));
     if (p.meanTeacher && p.cps) {
-      for (const [key, config, name] of [['meanTeacher', p.meanTeacher, 'mean-teacher'], ['cps', p.cps, 'cps']] as const) {
+      for (const [key, config, name] of [
+        ['meanTeacher', p.meanTeacher, 'mean-teacher'],
+        ['cps', p.cps, 'cps'],
+      ] as const) {
         const dir = join(runsDir, `${name}-${p.n}`);
         await train(config, dir, dir, `${name} with ${p.n} labelled`);
         row[key] = dsc(await test(dir, undefined, `${name} ${p.n} labelled`));
@@ -189,15 +230,26 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
   const figure = join(dirname(out), `${stem}_curve.png`);
   writeRgbPng(figure, renderSslCurve(rows, o.iterations));
   const text = sslReportMarkdown(rows, {
-    dataDir: o.dataDir, model: plan[0].rpst.model.name, split, budget: o.budget, iterations: o.iterations, figure: relative(dirname(out), figure), upperBound,
+    dataDir: o.dataDir,
+    model: plan[0].rpst.model.name,
+    split,
+    budget: o.budget,
+    iterations: o.iterations,
+    figure: relative(dirname(out), figure),
+    upperBound,
     notes: [
       `RPST: teacher on the first N training sequences (id order), then ${o.iterations} students, each on a patch mix (probability ${plan[0].rpst.rpst.pseudoProbability} pseudo-labelled with strong augmentation) continuing from its teacher${plan[0].rpst.rpst.student === 'continue' ? '' : ' (re-initialised)'}.`,
-      'Each stage and baseline is tested with its checkpoint_best (validation DSC); run folders under ' + `\`${runsDir}\`.`,
+      'Each stage and baseline is tested with its checkpoint_best (validation DSC); run folders under ' +
+        `\`${runsDir}\`.`,
       ...rows.map((r) => {
         const t = r.stages[0].mean;
         const above = r.stages.slice(1).filter((s) => s.mean !== null && t !== null && s.mean > t).length;
-        return `${r.labelled} labelled: ${above} of ${o.iterations} re-trainings above the teacher` +
-          (r.meanTeacher && r.cps ? `; last re-training ${(r.stages.at(-1)!.mean ?? NaN) > Math.max(r.meanTeacher.mean ?? -1, r.cps.mean ?? -1) ? 'above' : 'not above'} both baselines.` : '.');
+        return (
+          `${r.labelled} labelled: ${above} of ${o.iterations} re-trainings above the teacher` +
+          (r.meanTeacher && r.cps
+            ? `; last re-training ${(r.stages.at(-1)!.mean ?? NaN) > Math.max(r.meanTeacher.mean ?? -1, r.cps.mean ?? -1) ? 'above' : 'not above'} both baselines.`
+            : '.')
+        );
       }),
     ],
   });
@@ -212,10 +264,36 @@ export function renderSslCurve(rows: readonly SslRow[], iterations: number) {
     const color = LINE_COLORS[i % LINE_COLORS.length];
     series.push({ name: `${r.labelled} LABELLED`, color, points: r.stages.map((s, k) => [k, s.mean ?? NaN] as const) });
     const faded = color.map((c) => Math.round(c + (255 - c) * 0.55)) as unknown as Rgb;
-    if (r.meanTeacher) series.push({ name: `MT ${r.labelled}`, color: faded, points: [[0, r.meanTeacher.mean ?? NaN], [iterations, r.meanTeacher.mean ?? NaN]] });
-    if (r.cps) series.push({ name: `CPS ${r.labelled}`, color: faded.map((c) => Math.round(c * 0.8)) as unknown as Rgb, points: [[0, r.cps.mean ?? NaN], [iterations, r.cps.mean ?? NaN]] });
+    if (r.meanTeacher)
+      series.push({
+        name: `MT ${r.labelled}`,
+        color: faded,
+        points: [
+          [0, r.meanTeacher.mean ?? NaN],
+          [iterations, r.meanTeacher.mean ?? NaN],
+        ],
+      });
+    if (r.cps)
+      series.push({
+        name: `CPS ${r.labelled}`,
+        color: faded.map((c) => Math.round(c * 0.8)) as unknown as Rgb,
+        points: [
+          [0, r.cps.mean ?? NaN],
+          [iterations, r.cps.mean ?? NaN],
+        ],
+      });
   });
   const canvas = new RgbCanvas(640, 420, [255, 255, 255]);
-  drawChartPanel(canvas, { x: 4, y: 4, width: 632, height: 412 }, { title: 'TEST DSC PER RPST ITERATION', xLabel: 'ITERATION (0 = TEACHER)', xRange: [0, Math.max(1, iterations)], series }, 2);
+  drawChartPanel(
+    canvas,
+    { x: 4, y: 4, width: 632, height: 412 },
+    {
+      title: 'TEST DSC PER RPST ITERATION',
+      xLabel: 'ITERATION (0 = TEACHER)',
+      xRange: [0, Math.max(1, iterations)],
+      series,
+    },
+    2,
+  );
   return canvas.toImage();
 }

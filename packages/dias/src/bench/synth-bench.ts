@@ -43,8 +43,16 @@ export function benchSynth(presetName: string, count: number, workers: number): 
     pngMs += performance.now() - t;
     t = performance.now();
     const rng = new Rng(id);
-    encodeGrayPng(s.W, s.H, scribbleFromLabel(s.label, s.W, s.H, () => rng.next(), { iterations: scribbleErosion(o) }));
-    encodeGrayPng(s.W, s.H, annotatorScribble(s.label, s.W, s.H, () => rng.next()));
+    encodeGrayPng(
+      s.W,
+      s.H,
+      scribbleFromLabel(s.label, s.W, s.H, () => rng.next(), { iterations: scribbleErosion(o) }),
+    );
+    encodeGrayPng(
+      s.W,
+      s.H,
+      annotatorScribble(s.label, s.W, s.H, () => rng.next()),
+    );
     scribbleMs += performance.now() - t;
   }
   const perSeq = (sequenceMs + pngMs) / count;

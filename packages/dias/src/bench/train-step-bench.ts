@@ -2,7 +2,20 @@
 // same way as the PyTorch script it is compared with (benchmarks/pytorch/bench_train.py): one warm-up step, then
 // N timed steps (forward, cross-entropy against random 0/1 targets, backward, AdamW lr 5e-4, weight decay 0.01,
 // fp32), the median; then the median of eval-mode forward passes of the same batch.
-import { F, optim, randn, randint, manualSeed, scope, noGrad, inferenceMode, setNumThreads, getNumThreads, cuda, type Tensor } from '@dias-ts/torch';
+import {
+  F,
+  optim,
+  randn,
+  randint,
+  manualSeed,
+  scope,
+  noGrad,
+  inferenceMode,
+  setNumThreads,
+  getNumThreads,
+  cuda,
+  type Tensor,
+} from '@dias-ts/torch';
 import { createModel, findModel } from '../models/registry.js';
 
 export interface TrainBenchOptions {
@@ -40,7 +53,8 @@ const rssMb = () => +(process.memoryUsage().rss / 2 ** 20).toFixed(1);
 
 export function benchTrainStep(o: TrainBenchOptions): TrainBenchResult {
   if (o.threads) setNumThreads(o.threads);
-  if (o.device === 'cuda' && !cuda.isAvailable()) throw new Error('--device cuda: CUDA is not available in this build or on this machine');
+  if (o.device === 'cuda' && !cuda.isAvailable())
+    throw new Error('--device cuda: CUDA is not available in this build or on this machine');
   manualSeed(0);
   const spec = findModel(o.model);
   const model = createModel(spec.name, spec.kind === '2d' ? { num_channels: o.frames } : {});

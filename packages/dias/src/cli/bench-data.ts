@@ -28,15 +28,24 @@ export async function benchData(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      batch: { type: 'string' }, patch: { type: 'string' }, frames: { type: 'string' }, batches: { type: 'string' },
-      workers: { type: 'string' }, augment: { type: 'string' }, 'consumer-ms': { type: 'string' },
-      sequences: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' },
+      batch: { type: 'string' },
+      patch: { type: 'string' },
+      frames: { type: 'string' },
+      batches: { type: 'string' },
+      workers: { type: 'string' },
+      augment: { type: 'string' },
+      'consumer-ms': { type: 'string' },
+      sequences: { type: 'string' },
+      size: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   const augment = values.augment ?? 'fsl';
-  if (!(augment in AUGMENT_PRESETS)) throw new UsageError(`--augment: unknown preset '${augment}' (known: ${Object.keys(AUGMENT_PRESETS).join(', ')})`);
+  if (!(augment in AUGMENT_PRESETS))
+    throw new UsageError(`--augment: unknown preset '${augment}' (known: ${Object.keys(AUGMENT_PRESETS).join(', ')})`);
   const consumerMs = Number(values['consumer-ms'] ?? 0);
-  if (!(consumerMs >= 0)) throw new UsageError(`--consumer-ms must be a number of milliseconds >= 0, got '${values['consumer-ms']}'`);
+  if (!(consumerMs >= 0))
+    throw new UsageError(`--consumer-ms must be a number of milliseconds >= 0, got '${values['consumer-ms']}'`);
   const patch = positiveIntFlag('patch', values.patch, 64);
   const size = positiveIntFlag('size', values.size, 512);
   if (patch > size) throw new UsageError(`--patch ${patch} is larger than the sequences (--size ${size})`);
@@ -52,13 +61,19 @@ export async function benchData(argv: string[]): Promise<number> {
     size,
   });
   if (!values.json) {
-    console.log(`batches of ${result.batch} ${result.frames}x${result.patch}x${result.patch} patches (augment ${result.augment}):`);
+    console.log(
+      `batches of ${result.batch} ${result.frames}x${result.patch}x${result.patch} patches (augment ${result.augment}):`,
+    );
     if (result.consumer_ms > 0) {
       // The workers' rate is bounded by the simulated step here; the wait is the figure.
-      console.log(`  with a ${result.consumer_ms} ms step per batch, next() waited ${result.prefetch_wait_ms_median} ms (median; mean ${result.prefetch_wait_ms} ms) ` +
-        `with ${result.workers} worker(s), against ${result.single_ms} ms to make a batch on the calling thread`);
+      console.log(
+        `  with a ${result.consumer_ms} ms step per batch, next() waited ${result.prefetch_wait_ms_median} ms (median; mean ${result.prefetch_wait_ms} ms) ` +
+          `with ${result.workers} worker(s), against ${result.single_ms} ms to make a batch on the calling thread`,
+      );
     } else {
-      console.log(`  calling thread ${result.single_batches_per_s}/s (${result.single_ms} ms each); ${result.workers} worker(s) ${result.prefetch_batches_per_s}/s, x${result.speedup}`);
+      console.log(
+        `  calling thread ${result.single_batches_per_s}/s (${result.single_ms} ms each); ${result.workers} worker(s) ${result.prefetch_batches_per_s}/s, x${result.speedup}`,
+      );
     }
   }
   console.log(JSON.stringify(result));

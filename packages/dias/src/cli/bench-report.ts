@@ -40,14 +40,18 @@ export function parseBudget(text: string | undefined): BenchBudget {
   const budget: BenchBudget = { epochs: 10, patchesPerEpoch: 2000, batchSize: 16 };
   if (text === undefined) return budget;
   const keys: Record<string, keyof BenchBudget> = { epochs: 'epochs', patches: 'patchesPerEpoch', batch: 'batchSize' };
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(\w+)=(\d+)$/.exec(part);
     if (!m || !(m[1] in keys)) throw new UsageError(`--budget: '${part}' is not epochs=N, patches=N or batch=N`);
     const v = Number(m[2]);
     if (v < 1) throw new UsageError(`--budget: ${m[1]} must be at least 1`);
     budget[keys[m[1]]] = v;
   }
-  if (budget.patchesPerEpoch < budget.batchSize) throw new UsageError(`--budget: patches (${budget.patchesPerEpoch}) must be at least batch (${budget.batchSize})`);
+  if (budget.patchesPerEpoch < budget.batchSize)
+    throw new UsageError(`--budget: patches (${budget.patchesPerEpoch}) must be at least batch (${budget.batchSize})`);
   return budget;
 }
 
@@ -62,7 +66,8 @@ function parseModelOptions(items: string[] | undefined): Record<string, ModelOpt
     } catch {
       throw new UsageError(`--model-options ${item.slice(0, eq)}: not valid JSON: ${item.slice(eq + 1)}`);
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`--model-options ${item.slice(0, eq)}: must be a JSON object`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new UsageError(`--model-options ${item.slice(0, eq)}: must be a JSON object`);
     out[item.slice(0, eq)] = value as ModelOptions;
   }
   return out;
@@ -72,15 +77,31 @@ export async function benchReport(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string' }, models: { type: 'string' }, budget: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' },
-      'model-options': { type: 'string', multiple: true }, config: { type: 'string' }, split: { type: 'string' }, reuse: { type: 'boolean' },
-      recipes: { type: 'string' }, ablation: { type: 'string' }, scribbles: { type: 'string' },
-      'no-tta': { type: 'boolean' }, stride: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, 'no-progress': { type: 'boolean' },
+      data: { type: 'string' },
+      models: { type: 'string' },
+      budget: { type: 'string' },
+      out: { type: 'string' },
+      runs: { type: 'string' },
+      'model-options': { type: 'string', multiple: true },
+      config: { type: 'string' },
+      split: { type: 'string' },
+      reuse: { type: 'boolean' },
+      recipes: { type: 'string' },
+      ablation: { type: 'string' },
+      scribbles: { type: 'string' },
+      'no-tta': { type: 'boolean' },
+      stride: { type: 'string' },
+      threads: { type: 'string' },
+      device: { type: 'string' },
+      'no-progress': { type: 'boolean' },
     },
   });
   if (!values.data) throw new UsageError('dias bench report: --data DIR is required');
   if (!existsSync(values.data)) throw new UsageError(`--data ${values.data}: no such folder`);
-  const models = (values.models ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const models = (values.models ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (models.length === 0) throw new UsageError('dias bench report: --models A,B,C is required (see dias models)');
   const modelOptions = parseModelOptions(values['model-options']);
   const unknown = Object.keys(modelOptions).find((k) => !models.includes(k));
@@ -93,13 +114,21 @@ export async function benchReport(argv: string[]): Promise<number> {
     if (!existsSync(values.config)) throw new UsageError(`--config ${values.config}: no such file`);
     baseConfig = applyConfigFile(defaultTrainConfig(), values.config);
   }
-  const recipes = values.recipes === undefined ? undefined : values.recipes.split(',').map((s) => s.trim()).filter(Boolean);
+  const recipes =
+    values.recipes === undefined
+      ? undefined
+      : values.recipes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   if (recipes !== undefined) {
     if (recipes.length === 0) throw new UsageError('--recipes: give at least one recipe');
     const unknownRecipe = recipes.find((r) => !RECIPE_NAMES.includes(r));
-    if (unknownRecipe) throw new UsageError(`--recipes: unknown recipe '${unknownRecipe}' (known: ${RECIPE_NAMES.join(', ')})`);
+    if (unknownRecipe)
+      throw new UsageError(`--recipes: unknown recipe '${unknownRecipe}' (known: ${RECIPE_NAMES.join(', ')})`);
   }
-  if (values.ablation !== undefined && values.ablation !== 'sscr') throw new UsageError(`--ablation: only sscr has an ablation, got '${values.ablation}'`);
+  if (values.ablation !== undefined && values.ablation !== 'sscr')
+    throw new UsageError(`--ablation: only sscr has an ablation, got '${values.ablation}'`);
   if (values.ablation && recipes) throw new UsageError('--ablation and --recipes exclude each other');
   if (values.scribbles !== undefined) {
     baseConfig ??= defaultTrainConfig();
@@ -111,9 +140,21 @@ export async function benchReport(argv: string[]): Promise<number> {
   const device = values.device === undefined ? undefined : availableDevice(values.device);
   const threads = applyThreadsFlag(values.threads);
   const result = await runModelReport({
-    dataDir: values.data, models, recipes, ablation: values.ablation, budget: parseBudget(values.budget), out: values.out ?? 'bench-report.md', runsDir: values.runs, baseConfig, modelOptions,
-    threads, device,
-    split, tta: !values['no-tta'], stride, reuse: values.reuse,
+    dataDir: values.data,
+    models,
+    recipes,
+    ablation: values.ablation,
+    budget: parseBudget(values.budget),
+    out: values.out ?? 'bench-report.md',
+    runsDir: values.runs,
+    baseConfig,
+    modelOptions,
+    threads,
+    device,
+    split,
+    tta: !values['no-tta'],
+    stride,
+    reuse: values.reuse,
     events: (log) => progressEvents(!values['no-progress'], log),
   });
   console.log(`report: ${result.report}`);

@@ -31,17 +31,31 @@ export async function benchSsl(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      data: { type: 'string' }, model: { type: 'string' }, labelled: { type: 'string' }, iterations: { type: 'string' }, budget: { type: 'string' },
-      'model-options': { type: 'string' }, config: { type: 'string' }, out: { type: 'string' }, runs: { type: 'string' }, 'no-baselines': { type: 'boolean' },
-      split: { type: 'string' }, reuse: { type: 'boolean' }, 'no-tta': { type: 'boolean' }, stride: { type: 'string' }, threads: { type: 'string' },
-      device: { type: 'string' }, 'no-progress': { type: 'boolean' },
+      data: { type: 'string' },
+      model: { type: 'string' },
+      labelled: { type: 'string' },
+      iterations: { type: 'string' },
+      budget: { type: 'string' },
+      'model-options': { type: 'string' },
+      config: { type: 'string' },
+      out: { type: 'string' },
+      runs: { type: 'string' },
+      'no-baselines': { type: 'boolean' },
+      split: { type: 'string' },
+      reuse: { type: 'boolean' },
+      'no-tta': { type: 'boolean' },
+      stride: { type: 'string' },
+      threads: { type: 'string' },
+      device: { type: 'string' },
+      'no-progress': { type: 'boolean' },
     },
   });
   if (!values.data) throw new UsageError('dias bench ssl: --data DIR is required');
   if (!existsSync(values.data)) throw new UsageError(`--data ${values.data}: no such folder`);
   if (!values.model) throw new UsageError('dias bench ssl: --model NAME is required (see dias models)');
   const labelled = (values.labelled ?? '1,3,10').split(',').map((s) => s.trim());
-  if (labelled.some((s) => !/^\d+$/.test(s) || Number(s) < 1)) throw new UsageError(`--labelled must list positive integers, got '${values.labelled}'`);
+  if (labelled.some((s) => !/^\d+$/.test(s) || Number(s) < 1))
+    throw new UsageError(`--labelled must list positive integers, got '${values.labelled}'`);
   let modelOptions: Record<string, unknown> | undefined;
   if (values['model-options'] !== undefined) {
     try {
@@ -49,7 +63,8 @@ export async function benchSsl(argv: string[]): Promise<number> {
     } catch {
       throw new UsageError(`--model-options: not valid JSON: ${values['model-options']}`);
     }
-    if (typeof modelOptions !== 'object' || modelOptions === null || Array.isArray(modelOptions)) throw new UsageError('--model-options must be a JSON object');
+    if (typeof modelOptions !== 'object' || modelOptions === null || Array.isArray(modelOptions))
+      throw new UsageError('--model-options must be a JSON object');
   }
   let baseConfig: TrainConfig | undefined;
   if (values.config) {
@@ -64,9 +79,22 @@ export async function benchSsl(argv: string[]): Promise<number> {
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
   const progress = !values['no-progress'];
   const result = await runSslReport({
-    dataDir: values.data, model: values.model, modelOptions, labelled: labelled.map(Number), iterations: positiveIntFlag('iterations', values.iterations, 3),
-    budget: parseBudget(values.budget), baseConfig, out: values.out ?? 'ssl-report.md', runsDir: values.runs, baselines: !values['no-baselines'],
-    split: labelledSplitFlag(values.split), tta: !values['no-tta'], stride, threads, device, reuse: values.reuse,
+    dataDir: values.data,
+    model: values.model,
+    modelOptions,
+    labelled: labelled.map(Number),
+    iterations: positiveIntFlag('iterations', values.iterations, 3),
+    budget: parseBudget(values.budget),
+    baseConfig,
+    out: values.out ?? 'ssl-report.md',
+    runsDir: values.runs,
+    baselines: !values['no-baselines'],
+    split: labelledSplitFlag(values.split),
+    tta: !values['no-tta'],
+    stride,
+    threads,
+    device,
+    reuse: values.reuse,
     events: (prefix) => progressEvents(progress, (l) => console.log(`${prefix}${l}`)),
   });
   console.log(`report: ${result.report}`);

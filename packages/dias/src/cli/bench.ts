@@ -30,11 +30,17 @@ printed is JSON: {"model","batch","patch","frames","threads","device","train_ste
   --json           print only the JSON line
   --no-progress    no progress bar`;
 
-const SUBCOMMANDS: Record<string, string> = { train: BENCH_TRAIN_USAGE, report: BENCH_REPORT_USAGE, ssl: BENCH_SSL_USAGE, data: BENCH_DATA_USAGE };
+const SUBCOMMANDS: Record<string, string> = {
+  train: BENCH_TRAIN_USAGE,
+  report: BENCH_REPORT_USAGE,
+  ssl: BENCH_SSL_USAGE,
+  data: BENCH_DATA_USAGE,
+};
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
+  summary:
+    'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
   usage: `Usage: dias bench train|report|ssl|data [options]      dias bench SUBCOMMAND --help for one of them
 
 ${Object.values(SUBCOMMANDS).join('\n\n')}`,
@@ -44,12 +50,21 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
     if (sub === 'report') return benchReport(rest);
     if (sub === 'data') return benchData(rest);
     if (sub === 'ssl') return benchSsl(rest);
-    if (sub !== 'train') throw new UsageError(`dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl or data; see dias bench --help)`);
+    if (sub !== 'train')
+      throw new UsageError(
+        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl or data; see dias bench --help)`,
+      );
     const { values } = parseArgs({
       args: rest,
       options: {
-        model: { type: 'string' }, batch: { type: 'string' }, patch: { type: 'string' }, frames: { type: 'string' },
-        steps: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' },
+        model: { type: 'string' },
+        batch: { type: 'string' },
+        patch: { type: 'string' },
+        frames: { type: 'string' },
+        steps: { type: 'string' },
+        threads: { type: 'string' },
+        device: { type: 'string' },
+        json: { type: 'boolean' },
         'no-progress': { type: 'boolean' },
       },
     });
@@ -69,8 +84,10 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
     });
     bar.finish();
     if (!values.json) {
-      console.log(`${result.model}: training step ${result.train_step_ms} ms, eval forward ${result.infer_batch_ms} ms ` +
-        `(batch ${result.batch} of ${result.frames}x${result.patch}x${result.patch}, ${result.threads} thread(s), ${result.device}); RSS ${result.rss_mb_start} -> ${result.rss_mb_end} MB`);
+      console.log(
+        `${result.model}: training step ${result.train_step_ms} ms, eval forward ${result.infer_batch_ms} ms ` +
+          `(batch ${result.batch} of ${result.frames}x${result.patch}x${result.patch}, ${result.threads} thread(s), ${result.device}); RSS ${result.rss_mb_start} -> ${result.rss_mb_end} MB`,
+      );
     }
     console.log(JSON.stringify(result));
     return 0;

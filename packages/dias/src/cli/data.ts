@@ -38,7 +38,10 @@ show   Writes a contact sheet PNG: the frames in a grid, then the minimum intens
 
 function printReport(report: DatasetReport): void {
   console.log(`${report.root}: ${report.format === 'dias' ? 'DIAS layout' : 'nnU-Net folder'}`);
-  const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} (${v})`).join(', ') || '-';
+  const fmt = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} (${v})`)
+      .join(', ') || '-';
   for (const [name, s] of Object.entries(report.splits)) {
     if (!s.sequences) continue;
     console.log(`  ${name}: ${s.sequences} sequences, ${s.labels} labels`);
@@ -46,7 +49,8 @@ function printReport(report: DatasetReport): void {
     console.log(`    sizes:        ${fmt(s.sizes)}`);
     console.log(`    bit depths:   ${fmt(s.bitDepths)}`);
     if (s.labels) console.log(`    label values: ${s.labelValues.join(', ')}`);
-    for (const [set, v] of Object.entries(s.scribbles)) console.log(`    scribble set '${set}': ${v.count} files, values ${v.values.join(', ')}`);
+    for (const [set, v] of Object.entries(s.scribbles))
+      console.log(`    scribble set '${set}': ${v.count} files, values ${v.values.join(', ')}`);
   }
   if (report.ok) console.log('no problems found');
   else {
@@ -56,7 +60,11 @@ function printReport(report: DatasetReport): void {
 }
 
 async function check(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
   if (positionals.length !== 1) throw new UsageError('dias data check: give exactly one DIR');
   const dir = positionals[0];
   if (!existsSync(dir)) throw new UsageError(`dias data check: ${dir}: no such folder`);
@@ -88,7 +96,8 @@ async function show(argv: string[]): Promise<number> {
   existingInput(positionals[0]);
   if (!values.out) throw new UsageError('dias data show: --out FILE.png is required');
   // The bytes are PNG whatever the name says; a .jpg holding PNG bytes misleads every viewer and tool after us.
-  if (!/\.png$/i.test(values.out)) throw new UsageError(`dias data show: --out ${values.out}: data show writes a PNG; name it .png`);
+  if (!/\.png$/i.test(values.out))
+    throw new UsageError(`dias data show: --out ${values.out}: data show writes a PNG; name it .png`);
   outputFile('--out', values.out);
   outsideInput(values.out, positionals[0]);
   if (values.split !== undefined && !DIAS_SPLITS.includes(values.split as DiasSplit)) {
@@ -97,7 +106,8 @@ async function show(argv: string[]): Promise<number> {
   let subtract: 'auto' | number | undefined;
   if (values.subtract !== undefined) {
     subtract = values.subtract === 'auto' ? 'auto' : Number(values.subtract);
-    if (subtract !== 'auto' && (!Number.isInteger(subtract) || subtract < 0)) throw new UsageError(`dias data show: --subtract takes 'auto' or a frame index, not '${values.subtract}'`);
+    if (subtract !== 'auto' && (!Number.isInteger(subtract) || subtract < 0))
+      throw new UsageError(`dias data show: --subtract takes 'auto' or a frame index, not '${values.subtract}'`);
   }
   let seq = await readSequence(positionals[0], {
     id: values.id,
@@ -116,11 +126,27 @@ async function show(argv: string[]): Promise<number> {
     }
     seq = selectFrames(seq, indices);
   }
-  const { canvas, layout } = renderContactSheet(seq, { tileSize: positiveIntFlag('tile', values.tile), columns: positiveIntFlag('columns', values.columns) });
+  const { canvas, layout } = renderContactSheet(seq, {
+    tileSize: positiveIntFlag('tile', values.tile),
+    columns: positiveIntFlag('columns', values.columns),
+  });
   writeRgbPng(values.out, canvas.toImage());
-  const summary = { out: values.out, width: layout.width, height: layout.height, sequence: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: layout.frames, projections: layout.projections };
+  const summary = {
+    out: values.out,
+    width: layout.width,
+    height: layout.height,
+    sequence: seq.id,
+    T: seq.T,
+    H: seq.H,
+    W: seq.W,
+    frames: layout.frames,
+    projections: layout.projections,
+  };
   if (values.json) console.log(JSON.stringify(summary));
-  else console.log(`wrote ${values.out} (${layout.width}x${layout.height}): sequence ${seq.id}, ${seq.T} frames of ${seq.W}x${seq.H}, ${layout.projections.join(' + ')}`);
+  else
+    console.log(
+      `wrote ${values.out} (${layout.width}x${layout.height}): sequence ${seq.id}, ${seq.T} frames of ${seq.W}x${seq.H}, ${layout.projections.join(' + ')}`,
+    );
   return 0;
 }
 

@@ -20,20 +20,23 @@ export function positiveIntFlag(name: string, value: string | undefined, fallbac
 export function probabilityFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const p = Number(value);
-  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1) throw new UsageError(`--${name} must be a number in [0, 1], got '${value}'`);
+  if (value.trim() === '' || !Number.isFinite(p) || p < 0 || p > 1)
+    throw new UsageError(`--${name} must be a number in [0, 1], got '${value}'`);
   return p;
 }
 
 /** --device: cpu or cuda (undefined when absent); whether CUDA is there is availableDevice's check. */
 export function deviceFlag(value: string | undefined): 'cpu' | 'cuda' | undefined {
-  if (value !== undefined && value !== 'cpu' && value !== 'cuda') throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
+  if (value !== undefined && value !== 'cpu' && value !== 'cuda')
+    throw new UsageError(`--device must be cpu or cuda, got '${value}'`);
   return value;
 }
 
 /** --device checked against this machine (default cpu): cuda without CUDA is a usage error in every command. */
 export function availableDevice(value: string | undefined): 'cpu' | 'cuda' {
   const device = deviceFlag(value) ?? 'cpu';
-  if (device === 'cuda' && !cuda.isAvailable()) throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
+  if (device === 'cuda' && !cuda.isAvailable())
+    throw new UsageError('--device cuda: CUDA is not available in this build or on this machine');
   return device;
 }
 
@@ -46,7 +49,8 @@ export function existingInput(path: string): string {
 /** --split of a labelled DIAS split (training, validation or test; default test). */
 export function labelledSplitFlag(value: string | undefined): DiasSplit {
   const split = (value ?? 'test') as DiasSplit;
-  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled') throw new UsageError(`--split must be training, validation or test, got '${value}'`);
+  if (!DIAS_SPLITS.includes(split) || split === 'unlabelled')
+    throw new UsageError(`--split must be training, validation or test, got '${value}'`);
   return split;
 }
 
@@ -57,7 +61,8 @@ export function labelledSplitFlag(value: string | undefined): DiasSplit {
 export function outsideInput(out: string, input: string): void {
   if (!isDir(input)) return;
   const [o, i] = [resolve(out), resolve(input)];
-  if (o === i || o.startsWith(i + sep)) throw new UsageError(`--out ${out} is inside the input folder ${input}; write the outputs elsewhere`);
+  if (o === i || o.startsWith(i + sep))
+    throw new UsageError(`--out ${out} is inside the input folder ${input}; write the outputs elsewhere`);
 }
 
 /** A sequence reader's warnings (meta.warnings), one line each on stderr. */

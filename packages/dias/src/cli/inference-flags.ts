@@ -7,7 +7,16 @@ import type { BlendMode } from '../data/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
-import { isResumeState, loadRunModel, loadWeightsFile, readRunConfig, runPath, weightsRunDir, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import {
+  isResumeState,
+  loadRunModel,
+  loadWeightsFile,
+  readRunConfig,
+  runPath,
+  weightsRunDir,
+  type LoadedModel,
+  type WeightsChoice,
+} from '../train/run-folder.js';
 import { UsageError } from './command.js';
 import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
@@ -44,7 +53,11 @@ export function parseInferenceArgs<Own extends FlagOptions, Positionals extends 
   own: Own,
   allowPositionals?: Positionals,
 ): ReturnType<typeof parseArgs<InferenceArgsConfig<Own, Positionals>>> {
-  return parseArgs<InferenceArgsConfig<Own, Positionals>>({ args: argv, allowPositionals, options: { ...modelRunFlags, ...own } });
+  return parseArgs<InferenceArgsConfig<Own, Positionals>>({
+    args: argv,
+    allowPositionals,
+    options: { ...modelRunFlags, ...own },
+  });
 }
 
 export const INFERENCE_FLAG_USAGE = `  --no-tta           no flip test-time augmentation (default: the mean over identity, left-right, up-down
@@ -65,7 +78,8 @@ export interface InferenceFlagValues {
 
 export function checkpointChoice(value: string | undefined): WeightsChoice {
   const c = value ?? 'best';
-  if (c !== 'best' && c !== 'final' && c !== 'latest') throw new UsageError(`--checkpoint must be best, final or latest, got '${value}'`);
+  if (c !== 'best' && c !== 'final' && c !== 'latest')
+    throw new UsageError(`--checkpoint must be best, final or latest, got '${value}'`);
   return c;
 }
 
@@ -77,7 +91,8 @@ export function applyThreadsFlag(value: string | undefined): number | undefined 
   if (value === undefined) return undefined;
   const asked = positiveIntFlag('threads', value, 1);
   const applied = setNumThreads(asked);
-  if (applied < asked) console.error(`note: --threads ${asked} is more than the ${applied} cores here; using ${applied}`);
+  if (applied < asked)
+    console.error(`note: --threads ${asked} is more than the ${applied} cores here; using ${applied}`);
   return applied;
 }
 
@@ -120,7 +135,9 @@ function checkFinite(loaded: LoadedModel, path: string): void {
   if (bad.length) {
     loaded.model.dispose();
     const names = bad.slice(0, 3).join(', ') + (bad.length > 3 ? ', ...' : '');
-    throw new Error(`${path}: ${bad.length} of ${tensors} weight tensors hold NaN or infinite values (${names}); the training diverged: use an earlier checkpoint`);
+    throw new Error(
+      `${path}: ${bad.length} of ${tensors} weight tensors hold NaN or infinite values (${names}); the training diverged: use an earlier checkpoint`,
+    );
   }
 }
 
@@ -131,18 +148,31 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
   return {
     ...loaded,
     weights: path,
-    describe: () => `${loaded.spec.name} (${path}${Number.isFinite(loaded.epoch) ? `, epoch ${loaded.epoch}` : ''}, ${frames} frames)`,
+    describe: () =>
+      `${loaded.spec.name} (${path}${Number.isFinite(loaded.epoch) ? `, epoch ${loaded.epoch}` : ''}, ${frames} frames)`,
     predictOptions(values, overrides = {}) {
       const blend = (values.blend ?? 'average') as BlendMode;
-      if (blend !== 'average' && blend !== 'gaussian') throw new UsageError(`--blend must be average or gaussian, got '${values.blend}'`);
+      if (blend !== 'average' && blend !== 'gaussian')
+        throw new UsageError(`--blend must be average or gaussian, got '${values.blend}'`);
       const stride = positiveIntFlag('stride', values.stride, 32);
-      if (stride > 64) throw new UsageError(`--stride must not exceed the 64-pixel patch, or pixels would be left out (got ${stride})`);
+      if (stride > 64)
+        throw new UsageError(
+          `--stride must not exceed the 64-pixel patch, or pixels would be left out (got ${stride})`,
+        );
       const wanted = availableDevice(values.device);
       if (wanted !== device) {
         loaded.model.to(wanted);
         device = wanted;
       }
-      return { stride, blend, tta: !values['no-tta'], batchSize: positiveIntFlag('batch', values.batch, 16), device, frames, ...overrides };
+      return {
+        stride,
+        blend,
+        tta: !values['no-tta'],
+        batchSize: positiveIntFlag('batch', values.batch, 16),
+        device,
+        frames,
+        ...overrides,
+      };
     },
     summaryExtra: () => ({
       model: loaded.spec.name,
@@ -162,7 +192,8 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
 export function loadRunForInference(runDir: string, which: WeightsChoice, iteration?: number): InferenceModel {
   if (!existsSync(runDir)) throw new UsageError(`--run ${runDir}: no such run folder`);
   if (!statSync(runDir).isDirectory()) throw new UsageError(`--run ${runDir}: not a folder`);
-  if (!existsSync(runPath(runDir, 'config'))) throw new UsageError(`--run ${runDir}: not a run folder (no config.json)`);
+  if (!existsSync(runPath(runDir, 'config')))
+    throw new UsageError(`--run ${runDir}: not a run folder (no config.json)`);
   let dir: string;
   try {
     dir = weightsRunDir(runDir, readRunConfig(runDir), iteration);
@@ -172,7 +203,9 @@ export function loadRunForInference(runDir: string, which: WeightsChoice, iterat
   const file = runPath(dir, which);
   if (!existsSync(file)) {
     const have = existsSync(dir) ? readdirSync(dir).filter((n) => /^checkpoint_\w+\.safetensors$/.test(n)) : [];
-    throw new UsageError(`${file}: no such checkpoint (${have.length ? `the run has ${have.join(', ')}` : 'the run has no checkpoints yet'})`);
+    throw new UsageError(
+      `${file}: no such checkpoint (${have.length ? `the run has ${have.join(', ')}` : 'the run has no checkpoints yet'})`,
+    );
   }
   return wrap(loadRunModel(runDir, which, iteration), file);
 }
@@ -183,14 +216,24 @@ export function loadWeightsForInference(path: string): InferenceModel {
   // The resume state carries the weights' metadata too, so it would build the model and then fail on thousands
   // of key names (<net>/model.<name>): say what the file is instead.
   if (isResumeState(path)) {
-    throw new UsageError(`--weights ${path}: a resume state of dias train, not weights; give checkpoint_best, _final or _latest.safetensors`);
+    throw new UsageError(
+      `--weights ${path}: a resume state of dias train, not weights; give checkpoint_best, _final or _latest.safetensors`,
+    );
   }
   return wrap(loadWeightsFile(path), path);
 }
 
 /** The model named by --run (with --checkpoint) or else by --weights; the caller has checked that one is given. */
-export function loadInferenceModel(values: { run?: string; checkpoint?: string; weights?: string; iteration?: string }): InferenceModel {
-  if (values.iteration !== undefined && !values.run) throw new UsageError('--iteration goes with --run (a self-training run)');
+export function loadInferenceModel(values: {
+  run?: string;
+  checkpoint?: string;
+  weights?: string;
+  iteration?: string;
+}): InferenceModel {
+  if (values.iteration !== undefined && !values.run)
+    throw new UsageError('--iteration goes with --run (a self-training run)');
   const iteration = values.iteration === undefined ? undefined : nonNegativeInt('iteration', values.iteration);
-  return values.run ? loadRunForInference(values.run, checkpointChoice(values.checkpoint), iteration) : loadWeightsForInference(values.weights!);
+  return values.run
+    ? loadRunForInference(values.run, checkpointChoice(values.checkpoint), iteration)
+    : loadWeightsForInference(values.weights!);
 }

@@ -31,7 +31,9 @@ Prints the libtorch the engine is linked against, whether CUDA is built and avai
       return 0;
     }
     console.log(`dias ${summary.dias}`);
-    console.log(`libtorch ${summary.libtorch} (${summary.buildType} build${info.mkldnn ? ', oneDNN' : ''}${info.openmp ? ', OpenMP' : ''})`);
+    console.log(
+      `libtorch ${summary.libtorch} (${summary.buildType} build${info.mkldnn ? ', oneDNN' : ''}${info.openmp ? ', OpenMP' : ''})`,
+    );
     console.log(`CUDA available: ${summary.cudaAvailable ? `yes, ${summary.cudaDevices} device(s)` : 'no'}`);
     console.log(`threads: ${summary.threads} (OMP_WAIT_POLICY=${summary.ompWaitPolicy || "libgomp's default"})`);
     if (values.config) console.log(info.config);

@@ -14,7 +14,19 @@ import { trainCommand } from './train.js';
 import { synthCommand } from './synth.js';
 import { serveCommand } from './serve.js';
 
-const commands: Command[] = [infoCommand, modelsCommand, modelCommand, benchCommand, metricsCommand, dataCommand, trainCommand, testCommand, segmentCommand, synthCommand, serveCommand];
+const commands: Command[] = [
+  infoCommand,
+  modelsCommand,
+  modelCommand,
+  benchCommand,
+  metricsCommand,
+  dataCommand,
+  trainCommand,
+  testCommand,
+  segmentCommand,
+  synthCommand,
+  serveCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -23,7 +23,12 @@ scikit-image skeletons, VC = 8-connected labels of the prediction / of the groun
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { prob: { type: 'string' }, gt: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } },
+      options: {
+        prob: { type: 'string' },
+        gt: { type: 'string' },
+        threshold: { type: 'string' },
+        json: { type: 'boolean' },
+      },
     });
     for (const flag of ['prob', 'gt'] as const) {
       const path = values[flag];
@@ -45,7 +50,8 @@ scikit-image skeletons, VC = 8-connected labels of the prediction / of the groun
       return 0;
     }
     console.log(`${values.prob} vs ${values.gt}: ${prob.height}x${prob.width}, threshold ${threshold}`);
-    for (const m of METRIC_NAMES) console.log(`${m.padEnd(6)}  ${Number.isNaN(metrics[m]) ? 'NaN (undefined)' : metrics[m].toFixed(4)}`);
+    for (const m of METRIC_NAMES)
+      console.log(`${m.padEnd(6)}  ${Number.isNaN(metrics[m]) ? 'NaN (undefined)' : metrics[m].toFixed(4)}`);
     console.log(`TP ${counts.tp}  FP ${counts.fp}  FN ${counts.fn}  TN ${counts.tn}`);
     return 0;
   },

@@ -39,9 +39,20 @@ multiple its height and width must be, and its aliases.`,
       return 0;
     }
     const header = ['model', 'kind', 'params', 'frames', 'size', 'aliases'];
-    const table = rows.map((r) => [r.name, r.kind, formatCount(r.parameters), String(r.frames), `x${r.sizeMultiple}`, r.aliases.join(', ')]);
+    const table = rows.map((r) => [
+      r.name,
+      r.kind,
+      formatCount(r.parameters),
+      String(r.frames),
+      `x${r.sizeMultiple}`,
+      r.aliases.join(', '),
+    ]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+    const line = (cells: string[]) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd();
     console.log(line(header));
     for (const r of table) console.log(line(r));
     return 0;
@@ -60,14 +71,19 @@ Prints one line per model and last "N/M equivalent"; exit code 1 if any differs 
 fails its model), 2 if DIR holds no references.`,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub !== 'verify') throw new UsageError(`dias model: unknown subcommand '${sub ?? ''}' (try: dias model verify --help)`);
-    const { values } = parseArgs({ args: rest, options: { reference: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' } } });
+    if (sub !== 'verify')
+      throw new UsageError(`dias model: unknown subcommand '${sub ?? ''}' (try: dias model verify --help)`);
+    const { values } = parseArgs({
+      args: rest,
+      options: { reference: { type: 'string' }, model: { type: 'string' }, json: { type: 'boolean' } },
+    });
     if (!values.reference) throw new UsageError('dias model verify: --reference DIR is required');
     if (!existsSync(values.reference)) throw new UsageError(`--reference ${values.reference}: no such folder`);
     if (!isDir(values.reference)) throw new UsageError(`--reference ${values.reference}: not a folder`);
     let names = referenceNames(values.reference);
     // Nothing compared is not a pass: "0/0 equivalent" with exit 0 hid a wrong --reference path.
-    if (!names.length) throw new UsageError(`--reference ${values.reference}: no references (<Name>.json with <Name>.output.npy)`);
+    if (!names.length)
+      throw new UsageError(`--reference ${values.reference}: no references (<Name>.json with <Name>.output.npy)`);
     if (values.model) {
       names = names.filter((n) => n.toLowerCase() === values.model!.toLowerCase());
       if (!names.length) throw new UsageError(`dias model verify: no ${values.model}.json in ${values.reference}`);
@@ -78,7 +94,9 @@ fails its model), 2 if DIR holds no references.`,
       results.push(r);
       if (!values.json) {
         const error = Number.isNaN(r.relativeError) ? 'n/a' : r.relativeError.toExponential(2);
-        console.log(`${r.model.padEnd(16)} ${formatCount(r.parameters).padStart(8)} params  rel.err ${error.padStart(9)}  ${r.passed ? 'pass' : 'FAIL'}${r.problem ? `  (${r.problem})` : ''}`);
+        console.log(
+          `${r.model.padEnd(16)} ${formatCount(r.parameters).padStart(8)} params  rel.err ${error.padStart(9)}  ${r.passed ? 'pass' : 'FAIL'}${r.problem ? `  (${r.problem})` : ''}`,
+        );
       }
     }
     const passed = results.filter((r) => r.passed).length;

@@ -22,7 +22,11 @@ export class ProgressBar {
   private readonly live: boolean;
   private status = '';
 
-  constructor(private readonly label: string, private readonly total: number, options: ProgressOptions = {}) {
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    options: ProgressOptions = {},
+  ) {
     this.live = (options.enabled ?? true) && Boolean(process.stderr.isTTY);
     this.unit = options.unit ?? 'it';
   }
@@ -46,7 +50,8 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const rate = this.done / Math.max(elapsed, 1e-9);
     const eta = rate > 0 ? (this.total - this.done) / rate : Infinity;
-    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${this.unit} ` +
+    const line =
+      `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.done}/${this.total} ${this.unit} ` +
       `${rate >= 1 ? rate.toFixed(1) : (1 / Math.max(rate, 1e-9)).toFixed(1) + 's/'}${rate >= 1 ? '/s' : this.unit} ETA ${formatSeconds(eta)}${this.status ? ` | ${this.status}` : ''}`;
     process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns ?? 160) - 1)}`);
   }

@@ -11,7 +11,15 @@ import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
-import { existingInput, inputFile, outputFolder, outsideInput, positiveIntFlag, printWarnings, probabilityFlag } from './flags.js';
+import {
+  existingInput,
+  inputFile,
+  outputFolder,
+  outsideInput,
+  positiveIntFlag,
+  printWarnings,
+  probabilityFlag,
+} from './flags.js';
 
 const USAGE = `Usage: dias segment (--run RUN [--checkpoint best|final|latest] | --weights W.safetensors) INPUT --out DIR
                     [--id N] [--split S] [--subtract auto|M] [--fast] [--no-tta] [--threshold 0.5] [--overwrite] [--json]
@@ -39,8 +47,13 @@ ${INFERENCE_FLAG_USAGE}
 
 /** segment's own flags; parseInferenceArgs adds --run, --checkpoint, --threshold and the other shared ones. */
 const SEGMENT_FLAGS = {
-  weights: { type: 'string' }, out: { type: 'string' }, id: { type: 'string' }, split: { type: 'string' }, subtract: { type: 'string' },
-  fast: { type: 'boolean' }, overwrite: { type: 'boolean' },
+  weights: { type: 'string' },
+  out: { type: 'string' },
+  id: { type: 'string' },
+  split: { type: 'string' },
+  subtract: { type: 'string' },
+  fast: { type: 'boolean' },
+  overwrite: { type: 'boolean' },
 } as const;
 
 const peakRssMb = () => +(process.resourceUsage().maxRSS / 1024).toFixed(1);
@@ -58,17 +71,20 @@ export const segmentCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const { values, positionals } = parseInferenceArgs(argv, SEGMENT_FLAGS, true);
-    if (positionals.length !== 1) throw new UsageError(`dias segment: give exactly one INPUT (got ${positionals.length}); see dias segment --help`);
+    if (positionals.length !== 1)
+      throw new UsageError(`dias segment: give exactly one INPUT (got ${positionals.length}); see dias segment --help`);
     const input = positionals[0];
     if (!values.out) throw new UsageError('dias segment: --out DIR is required');
-    if (Boolean(values.run) === Boolean(values.weights)) throw new UsageError('dias segment: give either --run RUN or --weights FILE');
+    if (Boolean(values.run) === Boolean(values.weights))
+      throw new UsageError('dias segment: give either --run RUN or --weights FILE');
     if (values.weights && values.checkpoint) throw new UsageError('--checkpoint goes with --run, not --weights');
     if (values.run && !existsSync(values.run)) throw new UsageError(`--run ${values.run}: no such run folder`);
     if (values.weights) inputFile('--weights', values.weights);
     existingInput(input);
     outsideInput(values.out, input);
     const split = values.split as DiasSplit | undefined;
-    if (split !== undefined && !DIAS_SPLITS.includes(split)) throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${split}'`);
+    if (split !== undefined && !DIAS_SPLITS.includes(split))
+      throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${split}'`);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     const subtract = subtractFlag(values.subtract);
     applyThreadsFlag(values.threads);
@@ -77,27 +93,50 @@ export const segmentCommand: Command = {
 
     const t0 = performance.now();
     const loaded = loadInferenceModel(values);
-    const predict = loaded.predictOptions(values, values.fast ? { stride: positiveIntFlag('stride', values.stride, FAST_PREDICTION.stride), tta: FAST_PREDICTION.tta } : {});
+    const predict = loaded.predictOptions(
+      values,
+      values.fast
+        ? { stride: positiveIntFlag('stride', values.stride, FAST_PREDICTION.stride), tta: FAST_PREDICTION.tta }
+        : {},
+    );
     const format = detectFormat(input);
     const seq = await readSequence(input, { id: values.id, split, subtract });
     printWarnings(seq);
     const imageType = seq.meta.imageType;
-    if ((format === 'dicom' || format === 'dicom-series') && subtract === undefined && seq.T > 1 && Array.isArray(imageType) && !imageType.some((v) => /SUBTRACT/i.test(String(v)))) {
-      console.error(`note: ${input} is not marked SUBTRACTED; if it is a raw cine, --subtract auto turns it into DSA first`);
+    if (
+      (format === 'dicom' || format === 'dicom-series') &&
+      subtract === undefined &&
+      seq.T > 1 &&
+      Array.isArray(imageType) &&
+      !imageType.some((v) => /SUBTRACT/i.test(String(v)))
+    ) {
+      console.error(
+        `note: ${input} is not marked SUBTRACTED; if it is a raw cine, --subtract auto turns it into DSA first`,
+      );
     }
-    const stem = /^\d+$/.test(seq.id) && (format === 'dias' || format === 'dias-frame') ? `s${seq.id}` : seq.id.replace(/[^\w.-]+/g, '_');
+    const stem =
+      /^\d+$/.test(seq.id) && (format === 'dias' || format === 'dias-frame')
+        ? `s${seq.id}`
+        : seq.id.replace(/[^\w.-]+/g, '_');
     // Replacing earlier results is a choice the user makes, not a side effect of running the same command twice.
     const existing = Object.values(caseOutputFiles(values.out, stem, Boolean(seq.label))).filter((f) => existsSync(f));
     if (existing.length && !values.overwrite) {
       const names = existing.map((f) => basename(f)).sort();
-      throw new UsageError(`--out ${values.out} already holds ${names.join(', ')}; give --overwrite to replace them, or another --out`);
+      throw new UsageError(
+        `--out ${values.out} already holds ${names.join(', ')}; give --overwrite to replace them, or another --out`,
+      );
     }
     const tLoad = performance.now();
-    say(`${loaded.describe()}\n${input}: ${format}, ${seq.T} frame(s) of ${seq.W}x${seq.H}${seq.T !== loaded.frames ? ` (resampled to ${loaded.frames})` : ''}; ` +
-      `stride ${predict.stride}, ${predict.tta ? 'flip TTA' : 'no TTA'}`);
+    say(
+      `${loaded.describe()}\n${input}: ${format}, ${seq.T} frame(s) of ${seq.W}x${seq.H}${seq.T !== loaded.frames ? ` (resampled to ${loaded.frames})` : ''}; ` +
+        `stride ${predict.stride}, ${predict.tta ? 'flip TTA' : 'no TTA'}`,
+    );
 
     const predictor = new Predictor(loaded.model, loaded.spec, predict);
-    const bar = new ProgressBar('segment', predictor.patchCount(seq.H, seq.W), { enabled: !values['no-progress'], unit: 'patches' });
+    const bar = new ProgressBar('segment', predictor.patchCount(seq.H, seq.W), {
+      enabled: !values['no-progress'],
+      unit: 'patches',
+    });
     let last = 0;
     const prob = predictor.predict(seq, {
       onProgress: (done) => {
@@ -116,21 +155,43 @@ export const segmentCommand: Command = {
     const tEnd = performance.now();
     loaded.model.dispose();
 
-    const seconds = { load: (tLoad - t0) / 1000, predict: (tPredict - tLoad) / 1000, write: (tEnd - tPredict) / 1000, total: (tEnd - t0) / 1000 };
+    const seconds = {
+      load: (tLoad - t0) / 1000,
+      predict: (tPredict - tLoad) / 1000,
+      write: (tEnd - tPredict) / 1000,
+      total: (tEnd - t0) / 1000,
+    };
     let vessel = 0;
     for (const v of mask) vessel += v;
     say(`vessel pixels: ${vessel} of ${mask.length} (${((100 * vessel) / mask.length).toFixed(2)}%)`);
-    if (evaluation) say(`against the label: ${METRIC_NAMES.map((m) => `${m} ${evaluation.metrics[m].toFixed(4)}`).join('  ')}`);
+    if (evaluation)
+      say(`against the label: ${METRIC_NAMES.map((m) => `${m} ${evaluation.metrics[m].toFixed(4)}`).join('  ')}`);
     say(`wrote ${Object.values(files).join(', ')}`);
-    say(`time: ${seconds.total.toFixed(2)} s (load ${seconds.load.toFixed(2)}, predict ${seconds.predict.toFixed(2)}, write ${seconds.write.toFixed(2)}); peak RSS ${peakRssMb()} MB`);
+    say(
+      `time: ${seconds.total.toFixed(2)} s (load ${seconds.load.toFixed(2)}, predict ${seconds.predict.toFixed(2)}, write ${seconds.write.toFixed(2)}); peak RSS ${peakRssMb()} MB`,
+    );
     if (values.json) {
       const round = (x: number) => +x.toFixed(3);
-      console.log(JSON.stringify({
-        input, format, id: seq.id, frames: seq.T, height: seq.H, width: seq.W, model: loaded.spec.name, weights: loaded.weights,
-        stride: predict.stride, tta: predict.tta, threshold, files, vessel_fraction: vessel / mask.length,
-        metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
-        seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round(v)])), peak_rss_mb: peakRssMb(),
-      }));
+      console.log(
+        JSON.stringify({
+          input,
+          format,
+          id: seq.id,
+          frames: seq.T,
+          height: seq.H,
+          width: seq.W,
+          model: loaded.spec.name,
+          weights: loaded.weights,
+          stride: predict.stride,
+          tta: predict.tta,
+          threshold,
+          files,
+          vessel_fraction: vessel / mask.length,
+          metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
+          seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round(v)])),
+          peak_rss_mb: peakRssMb(),
+        }),
+      );
     }
     return 0;
   },

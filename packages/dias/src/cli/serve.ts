@@ -26,7 +26,8 @@ the version replaced is kept in training/scribbles_annotator/.history/.`;
 
 function portFlag(value: string | undefined): number {
   if (value === undefined) return 8765;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a whole number 0..65535, got '${value}'`);
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new UsageError(`--port must be a whole number 0..65535, got '${value}'`);
   return Number(value);
 }
 
@@ -47,11 +48,16 @@ export const serveCommand: Command = {
       args: argv,
       allowPositionals: true,
       options: {
-        data: { type: 'string' }, runs: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-        token: { type: 'string' }, open: { type: 'boolean' },
+        data: { type: 'string' },
+        runs: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        token: { type: 'string' },
+        open: { type: 'boolean' },
       },
     });
-    if (positionals.length) throw new UsageError(`dias serve: unexpected argument '${positionals[0]}' (see dias serve --help)`);
+    if (positionals.length)
+      throw new UsageError(`dias serve: unexpected argument '${positionals[0]}' (see dias serve --help)`);
     if (!values.data) throw new UsageError('dias serve: --data DIR is required (see dias serve --help)');
     existingInput(values.data);
     if (values.runs !== undefined && (!existsSync(values.runs) || !statSync(values.runs).isDirectory())) {
@@ -67,7 +73,8 @@ export const serveCommand: Command = {
     } catch (e) {
       const err = e as Error & { exitCode?: number; code?: string };
       if (err.exitCode === 2) throw new UsageError(err.message);
-      if (err.code === 'EADDRINUSE') throw new UsageError(`--port ${port}: in use by another program; choose another (or 0 for any free port)`);
+      if (err.code === 'EADDRINUSE')
+        throw new UsageError(`--port ${port}: in use by another program; choose another (or 0 for any free port)`);
       throw e;
     }
     const { app, datastore, url } = served;

@@ -49,13 +49,15 @@ Options:
 function num(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v)) throw new UsageError(`dias synth: ${flag} needs a number, not '${text}'`);
+  if (text.trim() === '' || !Number.isFinite(v))
+    throw new UsageError(`dias synth: ${flag} needs a number, not '${text}'`);
   return v;
 }
 
 function int(text: string | undefined, flag: string, min: number): number | undefined {
   const v = num(text, flag);
-  if (v !== undefined && (!Number.isInteger(v) || v < min)) throw new UsageError(`dias synth: ${flag} needs a whole number >= ${min}, not '${text}'`);
+  if (v !== undefined && (!Number.isInteger(v) || v < min))
+    throw new UsageError(`dias synth: ${flag} needs a whole number >= ${min}, not '${text}'`);
   return v;
 }
 
@@ -106,7 +108,8 @@ export const synthCommand: Command = {
         json: { type: 'boolean' },
       },
     });
-    if (positionals.length > 0) throw new UsageError(`dias synth: unexpected argument '${positionals[0]}' (see dias synth --help)`);
+    if (positionals.length > 0)
+      throw new UsageError(`dias synth: unexpected argument '${positionals[0]}' (see dias synth --help)`);
     if (!values.out) throw new UsageError('dias synth: --out DIR is required');
     outputFolder('--out', values.out);
     const presetName = values.preset ?? 'dias';
@@ -127,7 +130,12 @@ export const synthCommand: Command = {
       training: int(values.training, '--training', 0) ?? options.counts.training,
       validation: int(values.validation, '--validation', 0) ?? options.counts.validation,
       test: int(values.test, '--test', 0) ?? options.counts.test,
-      unlabeled: int(values.unlabelled ?? values.unlabeled, values.unlabelled !== undefined ? '--unlabelled' : '--unlabeled', 0) ?? options.counts.unlabeled,
+      unlabeled:
+        int(
+          values.unlabelled ?? values.unlabeled,
+          values.unlabelled !== undefined ? '--unlabelled' : '--unlabeled',
+          0,
+        ) ?? options.counts.unlabeled,
     };
     options.density = num(values.density, '--density') ?? options.density;
     options.noise = num(values.noise, '--noise') ?? options.noise;
@@ -136,7 +144,10 @@ export const synthCommand: Command = {
     options.textProbability = num(values.text, '--text') ?? options.textProbability;
     if (values['scribble-erosion'] !== undefined) {
       const m = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(values['scribble-erosion']);
-      if (!m) throw new UsageError(`dias synth: --scribble-erosion needs A,B (two numbers >= 0), not '${values['scribble-erosion']}'`);
+      if (!m)
+        throw new UsageError(
+          `dias synth: --scribble-erosion needs A,B (two numbers >= 0), not '${values['scribble-erosion']}'`,
+        );
       options.scribbleErosion = [Number(m[1]), Number(m[2])];
     }
     try {
@@ -148,11 +159,14 @@ export const synthCommand: Command = {
     if (total === 0) throw new UsageError('dias synth: nothing to generate (all split counts are 0)');
     const workers = int(values.workers, '--workers', 1) ?? defaultWorkers();
     const realDir = values['compare-real'];
-    if (realDir !== undefined && !existsSync(realDir)) throw new UsageError(`dias synth: --compare-real ${realDir}: no such folder`);
+    if (realDir !== undefined && !existsSync(realDir))
+      throw new UsageError(`dias synth: --compare-real ${realDir}: no such folder`);
     const compareCount = int(values['compare-count'], '--compare-count', 1) ?? 16;
-    if (values['compare-picture'] && !realDir) throw new UsageError('dias synth: --compare-picture needs --compare-real DIR');
+    if (values['compare-picture'] && !realDir)
+      throw new UsageError('dias synth: --compare-picture needs --compare-real DIR');
     if (values['compare-only'] && !realDir) throw new UsageError('dias synth: --compare-only needs --compare-real DIR');
-    if (values['compare-only'] && !existsSync(join(values.out, 'dataset.json'))) throw new UsageError(`dias synth: --compare-only: ${values.out} has no dataset.json`);
+    if (values['compare-only'] && !existsSync(join(values.out, 'dataset.json')))
+      throw new UsageError(`dias synth: --compare-only: ${values.out} has no dataset.json`);
 
     const c = options.counts;
     const result: Record<string, unknown> = { out: values.out };
@@ -160,7 +174,15 @@ export const synthCommand: Command = {
       const bar = new ProgressBar('synth', total, { enabled: !values['no-progress'], unit: 'sequences' });
       const start = performance.now();
       try {
-        await writeDataset({ out: values.out, seed, preset: presetName, options, workers, force: values.force, onProgress: () => bar.tick() });
+        await writeDataset({
+          out: values.out,
+          seed,
+          preset: presetName,
+          options,
+          workers,
+          force: values.force,
+          onProgress: () => bar.tick(),
+        });
       } catch (e) {
         const msg = (e as Error).message;
         if (msg.includes('use --force')) throw new UsageError(`dias synth: ${msg}`);
@@ -171,7 +193,9 @@ export const synthCommand: Command = {
       const seconds = (performance.now() - start) / 1000;
       Object.assign(result, { seed, preset: presetName, counts: c, seconds: Math.round(seconds * 10) / 10 });
       if (!values.json) {
-        console.log(`wrote ${total} sequences (training ${c.training}, validation ${c.validation}, test ${c.test}, unlabelled ${c.unlabeled}) of ${options.width}x${options.height} to ${values.out} in ${seconds.toFixed(1)} s`);
+        console.log(
+          `wrote ${total} sequences (training ${c.training}, validation ${c.validation}, test ${c.test}, unlabelled ${c.unlabeled}) of ${options.width}x${options.height} to ${values.out} in ${seconds.toFixed(1)} s`,
+        );
       }
     }
     if (realDir) {
@@ -179,7 +203,10 @@ export const synthCommand: Command = {
       const { realFrames: _real, syntheticFrames: _synthetic, ...stats } = report;
       result.realism = stats;
       const size = `${report.syntheticFrames[0].W}x${report.syntheticFrames[0].H}`;
-      if (!values.json) console.log(`\nrealism (real frames area-resampled to ${size}; synthetic: arterial-phase frames)\n${formatRealismTable(report)}`);
+      if (!values.json)
+        console.log(
+          `\nrealism (real frames area-resampled to ${size}; synthetic: arterial-phase frames)\n${formatRealismTable(report)}`,
+        );
       const picture = values['compare-picture'];
       if (picture) {
         const pic = comparisonSheet(values.out, realDir);

@@ -37,15 +37,25 @@ export const testCommand: Command = {
   summary: 'test a trained run on a DIAS split: metrics, report and error maps',
   usage: USAGE,
   async run(argv) {
-    const { values } = parseInferenceArgs(argv, { data: { type: 'string' }, split: { type: 'string' }, report: { type: 'string' } });
+    const { values } = parseInferenceArgs(argv, {
+      data: { type: 'string' },
+      split: { type: 'string' },
+      report: { type: 'string' },
+    });
     if (!values.run) throw new UsageError('dias test: --run RUN is required');
     const split = labelledSplitFlag(values.split);
     const threshold = probabilityFlag('threshold', values.threshold, 0.5);
     applyThreadsFlag(values.threads);
     const loaded = loadInferenceModel(values);
     const dataDir = values.data ?? (loaded.config?.data.dir || undefined);
-    if (!dataDir) throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
-    if (!existsSync(dataDir)) throw new UsageError(values.data ? `--data ${dataDir}: no such folder` : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`);
+    if (!dataDir)
+      throw new UsageError(`dias test: --data DIR is required (${join(values.run, 'config.json')} names no data.dir)`);
+    if (!existsSync(dataDir))
+      throw new UsageError(
+        values.data
+          ? `--data ${dataDir}: no such folder`
+          : `${dataDir}: no such folder (the run's data.dir; give --data DIR)`,
+      );
     if (values.report !== undefined) {
       outputFile('--report', values.report);
       // The report draws the training curves from RUN/log.jsonl: a broken log stops the command now, not after the test.
@@ -82,9 +92,17 @@ export const testCommand: Command = {
     }
     loaded.model.dispose();
     if (values.report !== undefined) {
-      const r = writeRunReport({ runDir: values.run, split, out: values.report, title: `${loaded.spec.name} on ${split}` });
+      const r = writeRunReport({
+        runDir: values.run,
+        split,
+        out: values.report,
+        title: `${loaded.spec.name} on ${split}`,
+      });
       const d = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'NaN');
-      const base = Object.entries(r.dsc).filter(([k]) => k !== 'model').map(([k, v]) => `${k} ${d(v)}`).join(', ');
+      const base = Object.entries(r.dsc)
+        .filter(([k]) => k !== 'model')
+        .map(([k, v]) => `${k} ${d(v)}`)
+        .join(', ');
       if (!values.json) console.log(`run report: ${r.report} (test DSC ${d(r.dsc.model)}; baselines: ${base})`);
     }
     if (values.json) console.log(JSON.stringify(testJson(summary)));

@@ -30,4 +30,3 @@ export function progressEvents(enabled: boolean, log?: (line: string) => void): 
     },
   };
 }
-

@@ -3,7 +3,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import {
-  ConfigError, DEFAULT_TRAIN_CONFIG, applyConfigFile, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, setConfigValue, stepsPerEpoch, type TrainConfig,
+  ConfigError,
+  DEFAULT_TRAIN_CONFIG,
+  applyConfigFile,
+  defaultTrainConfig,
+  finalizeTrainConfig,
+  resumeConflicts,
+  setConfigValue,
+  stepsPerEpoch,
+  type TrainConfig,
 } from '../train/config.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
@@ -40,9 +48,19 @@ const FLAG_KEYS: Record<string, string> = {
 
 /** --as-released for sscr: the released wsl_train_sscr.py (docs/weak-supervision.md lists every difference). */
 const AS_RELEASED: Record<string, [string, unknown][]> = {
-  sscr: [['sscr.pseudoLabels', 'self'], ['sscr.consistency', 'as-released'], ['sscr.rampUpEpochs', 0], ['validation.select', 'final']],
+  sscr: [
+    ['sscr.pseudoLabels', 'self'],
+    ['sscr.consistency', 'as-released'],
+    ['sscr.rampUpEpochs', 0],
+    ['validation.select', 'final'],
+  ],
   // ssl_train.py: one re-training, no strong augmentation, the student continues from its teacher, final weights.
-  rpst: [['rpst.strongAugment', 'fsl'], ['rpst.iterations', 1], ['rpst.student', 'continue'], ['validation.select', 'final']],
+  rpst: [
+    ['rpst.strongAugment', 'fsl'],
+    ['rpst.iterations', 1],
+    ['rpst.student', 'continue'],
+    ['validation.select', 'final'],
+  ],
 };
 
 const USAGE = `Usage: dias train --data DIR --out RUN [--recipe NAME] [--model NAME] [--config FILE] [options]
@@ -125,17 +143,30 @@ progress.png (loss, validation and learning-rate curves). Exit 0 when the run fi
 
 /** One line per recipe: its name and what it does. */
 function recipeTable(): string {
-  return allRecipes().map((r) => `  ${r.name.padEnd(12)} ${r.summary}`).join('\n');
+  return allRecipes()
+    .map((r) => `  ${r.name.padEnd(12)} ${r.summary}`)
+    .join('\n');
 }
 
 /** One line per section: its keys with their default values. */
 function settingsTable(): string {
   const d = DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>;
   const show = (v: unknown): string =>
-    typeof v === 'string' ? v || "''" : typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : Array.isArray(v) ? `[${v.map(show).join(',')}]` : JSON.stringify(v);
+    typeof v === 'string'
+      ? v || "''"
+      : typeof v === 'number' && v !== 0 && Math.abs(v) < 1e-3
+        ? v.toExponential()
+        : Array.isArray(v)
+          ? `[${v.map(show).join(',')}]`
+          : JSON.stringify(v);
   return Object.entries(d)
     .map(([section, v]) => {
-      const body = typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k}=${show(x)}`).join(' ') : show(v);
+      const body =
+        typeof v === 'object' && v !== null
+          ? Object.entries(v)
+              .map(([k, x]) => `${k}=${show(x)}`)
+              .join(' ')
+          : show(v);
       return `  ${section.padEnd(14)} ${body}`;
     })
     .join('\n');
@@ -196,12 +227,17 @@ function launchFlags(values: Record<string, unknown>) {
   const nnodes = positiveIntFlag('nnodes', text('nnodes'), 1);
   const nodeRankText = text('node-rank') ?? '0';
   const nodeRank = Number(nodeRankText);
-  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes) throw new UsageError(`--node-rank must be an integer in 0..${nnodes - 1}, got '${nodeRankText}'`);
+  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes)
+    throw new UsageError(`--node-rank must be an integer in 0..${nnodes - 1}, got '${nodeRankText}'`);
   const masterAddr = text('master-addr');
-  if (nnodes > 1 && masterAddr === undefined) throw new UsageError('--nnodes > 1 needs --master-addr: the address of machine 0, reachable from every machine');
+  if (nnodes > 1 && masterAddr === undefined)
+    throw new UsageError('--nnodes > 1 needs --master-addr: the address of machine 0, reachable from every machine');
   const masterPort = positiveIntFlag('master-port', text('master-port'), 29500);
   if (masterPort > 65535) throw new UsageError(`--master-port must be at most 65535, got ${masterPort}`);
-  if (process.env.WORLD_SIZE !== undefined) throw new UsageError('--nproc/--nnodes: this process is already one of a group (WORLD_SIZE is set); start it without the launcher flags');
+  if (process.env.WORLD_SIZE !== undefined)
+    throw new UsageError(
+      '--nproc/--nnodes: this process is already one of a group (WORLD_SIZE is set); start it without the launcher flags',
+    );
   return { nproc, nnodes, nodeRank, masterAddr: masterAddr ?? '127.0.0.1', masterPort };
 }
 
@@ -232,7 +268,8 @@ export const trainCommand: Command = {
         'dist-timeout': { type: 'string' },
       },
     });
-    if (positionals.length) throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
+    if (positionals.length)
+      throw new UsageError(`dias train: unexpected argument '${positionals[0]}' (see dias train --help)`);
     const deviceFlagValue = (values as Record<string, unknown>).device as string | undefined;
     if (deviceFlagValue !== undefined) availableDevice(deviceFlagValue);
     if (!values.out) throw new UsageError('dias train: --out RUN is required (see dias train --help)');
@@ -244,15 +281,23 @@ export const trainCommand: Command = {
     let config: TrainConfig;
     try {
       if (values.resume) {
-        if (values['as-released']) throw new UsageError('--as-released cannot be combined with --resume: the run continues with its own RUN/config.json');
-        if (values.config) throw new UsageError('--config cannot be combined with --resume: the run continues with its own RUN/config.json');
+        if (values['as-released'])
+          throw new UsageError(
+            '--as-released cannot be combined with --resume: the run continues with its own RUN/config.json',
+          );
+        if (values.config)
+          throw new UsageError(
+            '--config cannot be combined with --resume: the run continues with its own RUN/config.json',
+          );
         if (values.force) throw new UsageError('--resume and --force exclude each other');
         config = readRunConfig(runDir);
         const saved = finalizeTrainConfig(config, join(runDir, 'config.json'));
         for (const [flag, key, value] of settings) {
           apply(config, flag, key, value);
           if (resumeConflicts(saved, finalizeTrainConfig(config)).length) {
-            throw new UsageError(`${flag}: ${key} cannot change when resuming a run (see ${join(runDir, 'config.json')}); start a new run instead`);
+            throw new UsageError(
+              `${flag}: ${key} cannot change when resuming a run (see ${join(runDir, 'config.json')}); start a new run instead`,
+            );
           }
         }
       } else {
@@ -261,18 +306,29 @@ export const trainCommand: Command = {
         for (const [flag, key, value] of settings) apply(config, flag, key, value);
         if (values['as-released']) {
           const changes = AS_RELEASED[config.train.recipe];
-          if (!changes) throw new UsageError(`--as-released: only for recipes ${Object.keys(AS_RELEASED).join(', ')} (train.recipe is ${config.train.recipe})`);
+          if (!changes)
+            throw new UsageError(
+              `--as-released: only for recipes ${Object.keys(AS_RELEASED).join(', ')} (train.recipe is ${config.train.recipe})`,
+            );
           for (const [key, value] of changes) setConfigValue(config, key, value, '--as-released');
         }
         config = finalizeTrainConfig(config);
       }
       if (launch) {
-        if (findRecipe(config.train.recipe).selfTraining) throw new UsageError(`--nproc/--nnodes: recipe ${config.train.recipe} trains in one process (self-training is not data-parallel yet)`);
-        if (config.train.device !== 'cpu') throw new UsageError('--nproc/--nnodes: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet');
+        if (findRecipe(config.train.recipe).selfTraining)
+          throw new UsageError(
+            `--nproc/--nnodes: recipe ${config.train.recipe} trains in one process (self-training is not data-parallel yet)`,
+          );
+        if (config.train.device !== 'cpu')
+          throw new UsageError(
+            '--nproc/--nnodes: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet',
+          );
         const worldSize = launch.nproc * launch.nnodes;
         const split = worldSize * config.train.accumulate;
         if (config.train.batchSize % split !== 0) {
-          throw new UsageError(`--nproc/--nnodes: train.batchSize (${config.train.batchSize}) must be divisible by the ${worldSize} processes times train.accumulate (${config.train.accumulate})`);
+          throw new UsageError(
+            `--nproc/--nnodes: train.batchSize (${config.train.batchSize}) must be divisible by the ${worldSize} processes times train.accumulate (${config.train.accumulate})`,
+          );
         }
         const script = process.argv[1];
         return await launchWorkers({
@@ -292,7 +348,10 @@ export const trainCommand: Command = {
         ...(distTimeout !== undefined ? { dataParallel: { timeoutMs: distTimeout * 1000 } } : {}),
       });
       if (!isMain) return 0;
-      const best = result.best.epoch !== null ? `; best epoch ${result.best.epoch}${result.best.value !== null ? ` (${result.best.metric} ${result.best.value.toFixed(4)})` : ''}` : '';
+      const best =
+        result.best.epoch !== null
+          ? `; best epoch ${result.best.epoch}${result.best.value !== null ? ` (${result.best.metric} ${result.best.value.toFixed(4)})` : ''}`
+          : '';
       console.log(
         result.finished
           ? `done: ${result.epochs} epochs of ${stepsPerEpoch(result.config)} steps in ${runDir}${best}`

@@ -82,7 +82,10 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
     try {
       const image = readImageFrames(path);
       if (ref && (image.width !== ref.image.width || image.height !== ref.image.height)) {
-        problems.push({ path, problem: `${what} is ${image.width}x${image.height}, but the frames of ${item.name} are ${ref.image.width}x${ref.image.height}` });
+        problems.push({
+          path,
+          problem: `${what} is ${image.width}x${image.height}, but the frames of ${item.name} are ${ref.image.width}x${ref.image.height}`,
+        });
       }
       return image;
     } catch (e) {
@@ -128,14 +131,28 @@ export function checkDataset(dir: string, onItem?: (done: number, total: number)
     const folder = openNnunetFolder(dir);
     format = 'nnunet';
     problems = [...folder.problems];
-    items = folder.cases.map((c) => ({ split: c.split, name: c.name, frames: c.frames, label: c.label, scribbles: {} }));
+    items = folder.cases.map((c) => ({
+      split: c.split,
+      name: c.name,
+      frames: c.frames,
+      label: c.label,
+      scribbles: {},
+    }));
     splitNames.push('train', 'test');
   } else {
     const dataset = openDiasDataset(dir);
     format = 'dias';
     problems = [...dataset.problems];
     scribbleSets = dataset.scribbleSets;
-    items = DIAS_SPLITS.flatMap((s) => dataset.splits[s].map((r) => ({ split: s, name: `s${r.id}`, frames: r.frames.map((f) => f.path), label: r.label, scribbles: r.scribbles })));
+    items = DIAS_SPLITS.flatMap((s) =>
+      dataset.splits[s].map((r) => ({
+        split: s,
+        name: `s${r.id}`,
+        frames: r.frames.map((f) => f.path),
+        label: r.label,
+        scribbles: r.scribbles,
+      })),
+    );
     splitNames.push(...DIAS_SPLITS);
   }
   const splits: Record<string, SplitSummary> = {};

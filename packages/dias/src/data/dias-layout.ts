@@ -91,13 +91,17 @@ export function isDir(path: string): boolean {
 }
 
 function listDir(path: string): string[] {
-  return readdirSync(path).filter((n) => !n.startsWith('.')).sort(compareNatural);
+  return readdirSync(path)
+    .filter((n) => !n.startsWith('.'))
+    .sort(compareNatural);
 }
 
 function childDirs(dir: string, names: string[]): string[] {
   if (!isDir(dir)) return [];
   const wanted = new Set(names);
-  return listDir(dir).filter((n) => wanted.has(n.toLowerCase()) && isDir(join(dir, n))).map((n) => join(dir, n));
+  return listDir(dir)
+    .filter((n) => wanted.has(n.toLowerCase()) && isDir(join(dir, n)))
+    .map((n) => join(dir, n));
 }
 
 /** True when dir looks like a DIAS root (has at least one split folder). */
@@ -106,7 +110,11 @@ export function isDiasRoot(dir: string): boolean {
 }
 
 /** Frame files of one folder grouped by sequence id; names that do not fit become problems. */
-function scanFrames(dir: string, problems: DatasetProblem[], skipDirs: Set<string> = new Set()): Map<number, FrameRef[]> {
+function scanFrames(
+  dir: string,
+  problems: DatasetProblem[],
+  skipDirs: Set<string> = new Set(),
+): Map<number, FrameRef[]> {
   const byId = new Map<number, FrameRef[]>();
   for (const name of listDir(dir)) {
     const path = join(dir, name);
@@ -124,14 +132,23 @@ function scanFrames(dir: string, problems: DatasetProblem[], skipDirs: Set<strin
   for (const [id, list] of byId) {
     list.sort((a, b) => a.index - b.index || compareNatural(a.path, b.path));
     for (let i = 1; i < list.length; i++) {
-      if (list[i].index === list[i - 1].index) problems.push({ path: list[i].path, problem: `frame i${list[i].index} of s${id} also in ${list[i - 1].path}` });
+      if (list[i].index === list[i - 1].index)
+        problems.push({ path: list[i].path, problem: `frame i${list[i].index} of s${id} also in ${list[i - 1].path}` });
     }
     const indices = list.map((f) => f.index);
     const missing: number[] = [];
     for (let k = 0; k <= Math.max(...indices); k++) if (!indices.includes(k)) missing.push(k);
-    if (missing.length) problems.push({ path: join(dir, `image_s${id}_i*.png`), problem: `frames ${missing.map((k) => `i${k}`).join(', ')} missing (frames are numbered from i0)` });
+    if (missing.length)
+      problems.push({
+        path: join(dir, `image_s${id}_i*.png`),
+        problem: `frames ${missing.map((k) => `i${k}`).join(', ')} missing (frames are numbered from i0)`,
+      });
     const [lo, hi] = DIAS_FRAME_RANGE;
-    if (list.length < lo || list.length > hi) problems.push({ path: join(dir, `image_s${id}_i*.png`), problem: `${list.length} frames; DIAS sequences have ${lo} to ${hi}` });
+    if (list.length < lo || list.length > hi)
+      problems.push({
+        path: join(dir, `image_s${id}_i*.png`),
+        problem: `${list.length} frames; DIAS sequences have ${lo} to ${hi}`,
+      });
   }
   return byId;
 }
@@ -157,7 +174,8 @@ function scanIdFiles(dir: string, pattern: RegExp, what: string, problems: Datas
 /** Scribble sets under a training folder: folders (one or two levels) whose PNG names end in s{n}.png. */
 function findScribbleSets(trainingDir: string, exclude: Set<string>): { name: string; dir: string }[] {
   const sets: { name: string; dir: string }[] = [];
-  const holdsScribbles = (dir: string) => listDir(dir).some((n) => SCRIBBLE_NAME.test(n) && !FRAME_NAME.test(n) && !isDir(join(dir, n)));
+  const holdsScribbles = (dir: string) =>
+    listDir(dir).some((n) => SCRIBBLE_NAME.test(n) && !FRAME_NAME.test(n) && !isDir(join(dir, n)));
   for (const a of listDir(trainingDir)) {
     const dirA = join(trainingDir, a);
     if (!isDir(dirA) || exclude.has(a.toLowerCase())) continue;
@@ -194,12 +212,19 @@ export function openDiasDataset(dir: string): DiasDataset {
       frames = new Map();
     }
     const labels = scanIdFiles(join(splitDir, 'labels'), LABEL_NAME, 'label (label_s{n}.png)', problems);
-    for (const [id, path] of labels) if (!frames.has(id)) problems.push({ path, problem: `label without images (no image_s${id}_i*.png in ${imagesDir})` });
+    for (const [id, path] of labels)
+      if (!frames.has(id))
+        problems.push({ path, problem: `label without images (no image_s${id}_i*.png in ${imagesDir})` });
     for (const [id, list] of [...frames].sort((a, b) => a[0] - b[0])) {
       const label = labels.get(id);
-      if (labelled && !label) problems.push({ path: list[0].path, problem: `sequence s${id} has no label (${join(splitDir, 'labels', `label_s${id}.png`)})` });
+      if (labelled && !label)
+        problems.push({
+          path: list[0].path,
+          problem: `sequence s${id} has no label (${join(splitDir, 'labels', `label_s${id}.png`)})`,
+        });
       const before = seen.get(id);
-      if (before !== undefined) problems.push({ path: list[0].path, problem: `sequence id s${id} is also in ${before}` });
+      if (before !== undefined)
+        problems.push({ path: list[0].path, problem: `sequence id s${id} is also in ${before}` });
       else seen.set(id, split);
       splits[split].push({ split, id, frames: list, label, scribbles: {} });
     }
@@ -244,7 +269,9 @@ export function openDiasDataset(dir: string): DiasDataset {
 
 function sameSize(image: GrayImage, path: string, W: number, H: number, first: string): void {
   if (image.width !== W || image.height !== H) {
-    throw new Error(`${path}: ${image.width}x${image.height}, but ${first} is ${W}x${H} (all frames, the label and scribbles of a sequence must match)`);
+    throw new Error(
+      `${path}: ${image.width}x${image.height}, but ${first} is ${W}x${H} (all frames, the label and scribbles of a sequence must match)`,
+    );
   }
 }
 
@@ -277,7 +304,9 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
     scribbleSet = options.scribble ?? names[0];
     const path = scribbleSet !== undefined ? ref.scribbles[scribbleSet] : undefined;
     if (options.scribble !== undefined && path === undefined) {
-      throw new Error(`sequence s${ref.id}: no scribble in set '${options.scribble}' (sets with it: ${names.join(', ') || 'none'})`);
+      throw new Error(
+        `sequence s${ref.id}: no scribble in set '${options.scribble}' (sets with it: ${names.join(', ') || 'none'})`,
+      );
     }
     if (path) {
       const img = readGrayPng(path);
@@ -309,7 +338,10 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   const [lo, hi] = DIAS_FRAME_RANGE;
   const odd = seq.T < lo || seq.T > hi;
   const warning = `s${ref.id} (${ref.split}): ${seq.T} frame${seq.T === 1 ? '' : 's'} resampled to ${target}; DIAS sequences have ${lo} to ${hi} (dias data check flags it)`;
-  return { ...out, meta: { ...out.meta, resampledFrom: seq.T, ...(odd ? { warnings: [...(out.meta.warnings ?? []), warning] } : {}) } };
+  return {
+    ...out,
+    meta: { ...out.meta, resampledFrom: seq.T, ...(odd ? { warnings: [...(out.meta.warnings ?? []), warning] } : {}) },
+  };
 }
 
 /**

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 import { decodeDicomRle } from './rle.js';
 
-export type PixelEncoding = 'native' | 'native-big-endian' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000' | 'rle' | 'unsupported';
+export type PixelEncoding =
+  'native' | 'native-big-endian' | 'jpeg-baseline' | 'jpeg-lossless' | 'jpeg-ls' | 'jpeg-2000' | 'rle' | 'unsupported';
 
 /** Transfer syntax UID -> name and pixel encoding. */
 export const TRANSFER_SYNTAXES: Record<string, { name: string; encoding: PixelEncoding }> = {
@@ -53,7 +54,12 @@ function wasmModule(id: string): Promise<Record<string, new () => CornerstoneDec
   return m;
 }
 
-async function decodeWasm(moduleId: string, className: string, bytes: Uint8Array, name: string): Promise<{ data: Uint8Array; info: CornerstoneFrameInfo }> {
+async function decodeWasm(
+  moduleId: string,
+  className: string,
+  bytes: Uint8Array,
+  name: string,
+): Promise<{ data: Uint8Array; info: CornerstoneFrameInfo }> {
   const mod = await wasmModule(moduleId);
   const decoder = new mod[className]();
   try {
@@ -64,16 +70,28 @@ async function decodeWasm(moduleId: string, className: string, bytes: Uint8Array
   } catch (e) {
     // The codecs are C++ built without exception messages: what they throw is a bare number (the address of the
     // exception object), which said nothing ("JPEGDecoder failed (90328)").
-    const why = e instanceof Error ? e.message : typeof e === 'number' ? 'the compressed data is corrupt or not of this encoding' : String(e);
+    const why =
+      e instanceof Error
+        ? e.message
+        : typeof e === 'number'
+          ? 'the compressed data is corrupt or not of this encoding'
+          : String(e);
     throw new Error(`${name}: ${className} failed (${why})`);
   } finally {
     decoder.delete();
   }
 }
 
-function checkSize(name: string, what: string, got: { width: number; height: number; components: number }, format: FrameFormat): void {
+function checkSize(
+  name: string,
+  what: string,
+  got: { width: number; height: number; components: number },
+  format: FrameFormat,
+): void {
   if (got.width !== format.columns || got.height !== format.rows || got.components !== format.samplesPerPixel) {
-    throw new Error(`${name}: ${what} frame is ${got.width}x${got.height}x${got.components}, the header says ${format.columns}x${format.rows}x${format.samplesPerPixel}`);
+    throw new Error(
+      `${name}: ${what} frame is ${got.width}x${got.height}x${got.components}, the header says ${format.columns}x${format.rows}x${format.samplesPerPixel}`,
+    );
   }
 }
 
@@ -82,14 +100,17 @@ export function nativeWords(bytes: Uint8Array, format: FrameFormat, bigEndian: b
   const { rows, columns, bitsAllocated, samplesPerPixel } = format;
   const count = rows * columns * samplesPerPixel;
   const size = bitsAllocated / 8;
-  if (![1, 2, 4].includes(size)) throw new Error(`${name}: ${bitsAllocated} bits allocated per sample is not read (8, 16 or 32)`);
-  if (bytes.length < count * size) throw new Error(`${name}: pixel data truncated (${bytes.length} of ${count * size} bytes for a frame)`);
+  if (![1, 2, 4].includes(size))
+    throw new Error(`${name}: ${bitsAllocated} bits allocated per sample is not read (8, 16 or 32)`);
+  if (bytes.length < count * size)
+    throw new Error(`${name}: pixel data truncated (${bytes.length} of ${count * size} bytes for a frame)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const words = size === 1 ? new Uint8Array(count) : size === 2 ? new Uint16Array(count) : new Uint32Array(count);
   const planar = samplesPerPixel > 1 && format.planarConfiguration === 1;
   const pixels = rows * columns;
   for (let i = 0; i < count; i++) {
-    const v = size === 1 ? bytes[i] : size === 2 ? view.getUint16(2 * i, !bigEndian) : view.getUint32(4 * i, !bigEndian);
+    const v =
+      size === 1 ? bytes[i] : size === 2 ? view.getUint16(2 * i, !bigEndian) : view.getUint32(4 * i, !bigEndian);
     const dst = planar ? (i % pixels) * samplesPerPixel + Math.floor(i / pixels) : i;
     words[dst] = v;
   }
@@ -97,11 +118,21 @@ export function nativeWords(bytes: Uint8Array, format: FrameFormat, bigEndian: b
 }
 
 /** Decodes one encapsulated frame. */
-export async function decodeCompressedFrame(encoding: PixelEncoding, bytes: Uint8Array, format: FrameFormat, name: string): Promise<SampleWords> {
+export async function decodeCompressedFrame(
+  encoding: PixelEncoding,
+  bytes: Uint8Array,
+  format: FrameFormat,
+  name: string,
+): Promise<SampleWords> {
   switch (encoding) {
     case 'jpeg-baseline': {
       if (format.bitsAllocated > 8) throw new Error(`${name}: 12-bit JPEG extended is not read (only 8-bit baseline)`);
-      const { data, info } = await decodeWasm('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs', 'JPEGDecoder', bytes, name);
+      const { data, info } = await decodeWasm(
+        '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs',
+        'JPEGDecoder',
+        bytes,
+        name,
+      );
       checkSize(name, 'JPEG', { width: info.width, height: info.height, components: info.componentCount }, format);
       return data;
     }
@@ -126,7 +157,8 @@ export async function decodeCompressedFrame(encoding: PixelEncoding, bytes: Uint
         throw new Error(`${name}: JPEG lossless decoding failed (${e instanceof Error ? e.message : String(e)})`);
       }
       const expected = format.rows * format.columns * format.samplesPerPixel;
-      if (out.length !== expected) throw new Error(`${name}: JPEG lossless frame has ${out.length} samples, the header says ${expected}`);
+      if (out.length !== expected)
+        throw new Error(`${name}: JPEG lossless frame has ${out.length} samples, the header says ${expected}`);
       return out;
     }
     case 'rle':

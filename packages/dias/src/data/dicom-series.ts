@@ -56,7 +56,13 @@ const CONSTANT_HEADERS: [string, (m: DsaSequence['meta']) => unknown][] = [
  */
 function headerDifferences(files: SeriesFile[]): string[] {
   const show = (v: unknown) =>
-    v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') : typeof v === 'string' ? v : (JSON.stringify(v) ?? typeof v);
+    v === undefined
+      ? 'none'
+      : Array.isArray(v)
+        ? v.join(', ')
+        : typeof v === 'string'
+          ? v
+          : (JSON.stringify(v) ?? typeof v);
   const first = files[0];
   const warnings: string[] = [];
   for (const [name, get] of CONSTANT_HEADERS) {
@@ -64,7 +70,9 @@ function headerDifferences(files: SeriesFile[]): string[] {
     const odd = files.filter((f) => show(get(f.sequence.meta)) !== want);
     if (!odd.length) continue;
     const more = odd.length > 1 ? ` (${odd.length - 1} more file${odd.length > 2 ? 's' : ''} differ too)` : '';
-    warnings.push(`${odd[0].path}: ${name} ${show(get(odd[0].sequence.meta))}, but ${basename(first.path)} has ${want}${more}`);
+    warnings.push(
+      `${odd[0].path}: ${name} ${show(get(odd[0].sequence.meta))}, but ${basename(first.path)} has ${want}${more}`,
+    );
   }
   return warnings;
 }
@@ -81,10 +89,16 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
 
   const multi = files.filter((f) => f.sequence.T > 1);
   if (multi.length) {
-    throw new Error(`${dir}: ${multi.length} of its ${files.length} DICOM files hold several frames (${basename(multi[0].path)}: ${multi[0].sequence.T}); read one cine file at a time`);
+    throw new Error(
+      `${dir}: ${multi.length} of its ${files.length} DICOM files hold several frames (${basename(multi[0].path)}: ${multi[0].sequence.T}); read one cine file at a time`,
+    );
   }
   const series = new Map<string, number>();
-  for (const f of files) series.set(f.position.seriesInstanceUid ?? '(none)', (series.get(f.position.seriesInstanceUid ?? '(none)') ?? 0) + 1);
+  for (const f of files)
+    series.set(
+      f.position.seriesInstanceUid ?? '(none)',
+      (series.get(f.position.seriesInstanceUid ?? '(none)') ?? 0) + 1,
+    );
   if (series.size > 1) {
     const list = [...series].map(([uid, n]) => `${uid}: ${n} file${n === 1 ? '' : 's'}`).join('; ');
     throw new Error(`${dir}: DICOM files of ${series.size} series (${list}); put each series in its own folder`);
@@ -92,7 +106,8 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
   files.sort(byPosition);
   const { H, W } = files[0].sequence;
   const odd = files.find((f) => f.sequence.H !== H || f.sequence.W !== W);
-  if (odd) throw new Error(`${odd.path}: ${odd.sequence.W}x${odd.sequence.H}, but ${basename(files[0].path)} is ${W}x${H}`);
+  if (odd)
+    throw new Error(`${odd.path}: ${odd.sequence.W}x${odd.sequence.H}, but ${basename(files[0].path)} is ${W}x${H}`);
 
   const warnings = headerDifferences(files);
 
@@ -100,7 +115,9 @@ export async function readDicomSeries(dir: string): Promise<DsaSequence> {
   files.forEach((f, t) => frames.set(f.sequence.frames, t * H * W));
   const { frameTimes: _single, ...meta } = files[0].sequence.meta;
   const times = files.map((f) => f.position.timeMs);
-  const frameTimes = times.every((t, k) => t !== undefined && (k === 0 || t > times[k - 1]!)) ? times.map((t) => t! - times[0]!) : undefined;
+  const frameTimes = times.every((t, k) => t !== undefined && (k === 0 || t > times[k - 1]!))
+    ? times.map((t) => t! - times[0]!)
+    : undefined;
   return {
     id: basename(dir),
     source: dir,

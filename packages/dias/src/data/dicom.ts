@@ -9,7 +9,13 @@ import { basename } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { readFileBytes } from '@dias-ts/torch';
 import dicomParser, { type DataSet, type Element } from 'dicom-parser';
-import { TRANSFER_SYNTAXES, decodeCompressedFrame, nativeWords, type FrameFormat, type SampleWords } from './dicom-codecs.js';
+import {
+  TRANSFER_SYNTAXES,
+  decodeCompressedFrame,
+  nativeWords,
+  type FrameFormat,
+  type SampleWords,
+} from './dicom-codecs.js';
 import { checkPixelCount } from '../image/pixel-limit.js';
 import type { DsaSequence, SequenceMeta } from './sequence.js';
 
@@ -48,7 +54,9 @@ const TAG = {
 
 /** True when the bytes carry the DICM marker of a Part 10 file. */
 export function looksLikeDicom(bytes: Uint8Array): boolean {
-  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return (
+    bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d
+  );
 }
 
 /** True when the file starts like a Part 10 DICOM file (reads its first 132 bytes only). */
@@ -105,7 +113,7 @@ function numbers(ds: DataSet, tag: string): number[] | undefined {
 }
 
 function uint16(ds: DataSet, tag: string, fallback: number): number {
-  return ds.elements[tag] ? ds.uint16(tag) ?? fallback : fallback;
+  return ds.elements[tag] ? (ds.uint16(tag) ?? fallback) : fallback;
 }
 
 export interface DicomImageInfo {
@@ -132,14 +140,20 @@ export function dicomImageInfo(ds: DataSet, name: string): DicomImageInfo {
   const modality = ds.string(TAG.modality);
   const sopClassUid = ds.string(TAG.sopClass);
   if (!ds.elements[TAG.pixelData]) {
-    const kind = ds.elements[TAG.floatPixelData] || ds.elements[TAG.doubleFloatPixelData] ? 'float pixel data is not read' : 'it has no pixel data';
-    throw new Error(`${name}: not an image DICOM (${kind}; modality ${modality ?? 'unknown'}, SOP class ${sopClassUid ?? 'unknown'})`);
+    const kind =
+      ds.elements[TAG.floatPixelData] || ds.elements[TAG.doubleFloatPixelData]
+        ? 'float pixel data is not read'
+        : 'it has no pixel data';
+    throw new Error(
+      `${name}: not an image DICOM (${kind}; modality ${modality ?? 'unknown'}, SOP class ${sopClassUid ?? 'unknown'})`,
+    );
   }
   const rows = uint16(ds, TAG.rows, 0);
   const columns = uint16(ds, TAG.columns, 0);
   if (!rows || !columns) throw new Error(`${name}: image DICOM without Rows/Columns`);
   const bitsAllocated = uint16(ds, TAG.bitsAllocated, 0);
-  if (![8, 16, 32].includes(bitsAllocated)) throw new Error(`${name}: ${bitsAllocated || 'no'} bits allocated per sample; 8, 16 or 32 are read`);
+  if (![8, 16, 32].includes(bitsAllocated))
+    throw new Error(`${name}: ${bitsAllocated || 'no'} bits allocated per sample; 8, 16 or 32 are read`);
   const bitsStored = uint16(ds, TAG.bitsStored, bitsAllocated);
   const frames = Math.max(1, Math.round(numbers(ds, TAG.numberOfFrames)?.[0] ?? 1));
   const known = TRANSFER_SYNTAXES[transferSyntax];
@@ -168,7 +182,9 @@ function frameBytes(ds: DataSet, pd: Element, info: DicomImageInfo, index: numbe
     const size = (info.rows * info.columns * info.samplesPerPixel * info.bitsAllocated) / 8;
     const start = pd.dataOffset + index * size;
     if ((index + 1) * size > pd.length || start + size > ds.byteArray.length) {
-      throw new Error(`${name}: pixel data truncated (frame ${index} of ${info.frames} ends past the ${pd.length} bytes present)`);
+      throw new Error(
+        `${name}: pixel data truncated (frame ${index} of ${info.frames} ends past the ${pd.length} bytes present)`,
+      );
     }
     return ds.byteArray.subarray(start, start + size);
   }
@@ -185,7 +201,9 @@ function frameBytes(ds: DataSet, pd: Element, info: DicomImageInfo, index: numbe
   } catch (e) {
     throw new Error(`${name}: cannot find frame ${index} in the compressed pixel data (${message(e)})`);
   }
-  throw new Error(`${name}: ${fragments.length} fragments for ${info.frames} frames and no offset table; cannot split the frames`);
+  throw new Error(
+    `${name}: ${fragments.length} fragments for ${info.frames} frames and no offset table; cannot split the frames`,
+  );
 }
 
 /** Stored words -> grey values: colour to luminance, BitsStored mask and sign, MONOCHROME1 inversion, rescale. */
@@ -208,14 +226,17 @@ function wordsToGrey(words: SampleWords, info: DicomImageInfo, decodedToRgb: boo
     const isYbr = info.photometric.startsWith('YBR') && !decodedToRgb;
     for (let i = 0; i < n; i++) {
       const o = i * 3;
-      out[i] = isYbr ? value(words[o]) : (value(words[o]) * 299 + value(words[o + 1]) * 587 + value(words[o + 2]) * 114) / 1000;
+      out[i] = isYbr
+        ? value(words[o])
+        : (value(words[o]) * 299 + value(words[o + 1]) * 587 + value(words[o + 2]) * 114) / 1000;
     }
   } else throw new Error(`${spp} samples per pixel`);
   if (info.photometric === 'MONOCHROME1') {
     // Inverted within the stored range, before rescale: low values become bright, as in MONOCHROME2.
     for (let i = 0; i < n; i++) out[i] = info.signed ? -out[i] - 1 : mask - out[i];
   }
-  if (info.slope !== 1 || info.intercept !== 0) for (let i = 0; i < n; i++) out[i] = out[i] * info.slope + info.intercept;
+  if (info.slope !== 1 || info.intercept !== 0)
+    for (let i = 0; i < n; i++) out[i] = out[i] * info.slope + info.intercept;
   return out;
 }
 
@@ -227,7 +248,9 @@ function frameTimes(ds: DataSet, frames: number): number[] | undefined {
     vector.forEach((dt, i) => times.push((t += i === 0 ? 0 : dt)));
     return times;
   }
-  const ft = numbers(ds, TAG.frameTime)?.[0] ?? (numbers(ds, TAG.cineRate)?.[0] ? 1000 / numbers(ds, TAG.cineRate)![0] : undefined);
+  const ft =
+    numbers(ds, TAG.frameTime)?.[0] ??
+    (numbers(ds, TAG.cineRate)?.[0] ? 1000 / numbers(ds, TAG.cineRate)![0] : undefined);
   if (ft !== undefined && ft > 0 && frames > 1) return Array.from({ length: frames }, (_, k) => k * ft);
   return undefined;
 }
@@ -298,18 +321,34 @@ export async function decodeDicomDataSet(ds: DataSet, name: string): Promise<Dsa
   const info = dicomImageInfo(ds, name);
   const syntax = TRANSFER_SYNTAXES[info.transferSyntax];
   if (!syntax) throw new Error(`${name}: unknown transfer syntax ${info.transferSyntax}`);
-  if (syntax.encoding === 'unsupported') throw new Error(`${name}: ${syntax.name} (${info.transferSyntax}) pixel data is not supported; convert it (e.g. to JPEG-LS or uncompressed)`);
-  if (info.samplesPerPixel !== 1 && info.samplesPerPixel !== 3) throw new Error(`${name}: ${info.samplesPerPixel} samples per pixel; grey (1) or colour (3) is read`);
-  checkPixelCount(name, `${info.columns}x${info.rows}${info.frames > 1 ? ` x ${info.frames} frames` : ''}`, info.rows * info.columns * info.frames);
+  if (syntax.encoding === 'unsupported')
+    throw new Error(
+      `${name}: ${syntax.name} (${info.transferSyntax}) pixel data is not supported; convert it (e.g. to JPEG-LS or uncompressed)`,
+    );
+  if (info.samplesPerPixel !== 1 && info.samplesPerPixel !== 3)
+    throw new Error(`${name}: ${info.samplesPerPixel} samples per pixel; grey (1) or colour (3) is read`);
+  checkPixelCount(
+    name,
+    `${info.columns}x${info.rows}${info.frames > 1 ? ` x ${info.frames} frames` : ''}`,
+    info.rows * info.columns * info.frames,
+  );
   const pd = ds.elements[TAG.pixelData];
-  const format: FrameFormat = { rows: info.rows, columns: info.columns, bitsAllocated: info.bitsAllocated, samplesPerPixel: info.samplesPerPixel, planarConfiguration: info.planarConfiguration };
+  const format: FrameFormat = {
+    rows: info.rows,
+    columns: info.columns,
+    bitsAllocated: info.bitsAllocated,
+    samplesPerPixel: info.samplesPerPixel,
+    planarConfiguration: info.planarConfiguration,
+  };
   const n = info.rows * info.columns;
   const frames = new Float32Array(info.frames * n);
   for (let t = 0; t < info.frames; t++) {
     const where = `${name} frame ${t}`;
     const raw = frameBytes(ds, pd, info, t, name);
     const native = syntax.encoding === 'native' || syntax.encoding === 'native-big-endian';
-    const words = native ? nativeWords(raw, format, syntax.encoding === 'native-big-endian', where) : await decodeCompressedFrame(syntax.encoding, raw, format, where);
+    const words = native
+      ? nativeWords(raw, format, syntax.encoding === 'native-big-endian', where)
+      : await decodeCompressedFrame(syntax.encoding, raw, format, where);
     frames.set(wordsToGrey(words, info, syntax.encoding === 'jpeg-baseline'), t * n);
   }
   return {

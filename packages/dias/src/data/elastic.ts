@@ -69,7 +69,13 @@ export function smoothReflect(src: Float64Array, H: number, W: number, sigma: nu
 }
 
 /** A random displacement field (dy, dx), each H x W, in pixels. */
-export function elasticField(H: number, W: number, rng: Random, alpha: number, sigma: number): { dy: Float64Array; dx: Float64Array } {
+export function elasticField(
+  H: number,
+  W: number,
+  rng: Random,
+  alpha: number,
+  sigma: number,
+): { dy: Float64Array; dx: Float64Array } {
   const make = () => {
     const noise = new Float64Array(H * W);
     for (let i = 0; i < noise.length; i++) noise[i] = rng.normal();
@@ -92,7 +98,14 @@ export function reflectCoordinate(c: number, n: number): number {
 }
 
 /** Resamples `planes` H x W float planes at (y + dy, x + dx), bilinearly, in place. */
-export function warpBilinear(x: Float32Array, planes: number, H: number, W: number, dy: Float64Array, dx: Float64Array): void {
+export function warpBilinear(
+  x: Float32Array,
+  planes: number,
+  H: number,
+  W: number,
+  dy: Float64Array,
+  dx: Float64Array,
+): void {
   const HW = H * W;
   // Precompute the four neighbours and weights once for all planes.
   const i00 = new Int32Array(HW);

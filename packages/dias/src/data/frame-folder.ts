@@ -31,7 +31,9 @@ export interface FrameFolderFiles {
 
 /** Image files of a folder (not hidden), the label among them; no rule applied. */
 function imageFilesIn(dir: string): string[] {
-  return readdirSync(dir).filter((n) => !n.startsWith('.') && isImageFile(n)).sort(compareNatural);
+  return readdirSync(dir)
+    .filter((n) => !n.startsWith('.') && isImageFile(n))
+    .sort(compareNatural);
 }
 
 /** True when a folder holds images other than a label (format detection: a frame folder, not a DICOM series). */
@@ -42,14 +44,17 @@ export function hasFrameImages(dir: string): boolean {
 function listedFrames(dir: string): string[] {
   const listPath = join(dir, FRAME_LIST);
   const frames: string[] = [];
-  readFileSync(listPath, 'utf8').split(/\r?\n/).forEach((line, i) => {
-    const name = line.trim();
-    if (!name || name.startsWith('#')) return;
-    const path = resolve(dir, name);
-    if (!existsSync(path)) throw new Error(`${listPath}: line ${i + 1}: ${name}: no such file`);
-    if (!isImageFile(name)) throw new Error(`${listPath}: line ${i + 1}: ${name}: not a frame image (.png, .tif, .tiff)`);
-    frames.push(path);
-  });
+  readFileSync(listPath, 'utf8')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      const name = line.trim();
+      if (!name || name.startsWith('#')) return;
+      const path = resolve(dir, name);
+      if (!existsSync(path)) throw new Error(`${listPath}: line ${i + 1}: ${name}: no such file`);
+      if (!isImageFile(name))
+        throw new Error(`${listPath}: line ${i + 1}: ${name}: not a frame image (.png, .tif, .tiff)`);
+      frames.push(path);
+    });
   if (!frames.length) throw new Error(`${listPath}: lists no frames`);
   return frames;
 }
@@ -62,7 +67,8 @@ export function frameFolderFiles(dir: string): FrameFolderFiles {
   const label = labels[0] && join(dir, labels[0]);
   const candidates = names.filter((n) => !LABEL_FILE.test(n));
   if (existsSync(join(dir, FRAME_LIST))) return { frames: listedFrames(dir), label, ignored: [], pattern: FRAME_LIST };
-  if (candidates.length <= 1) return { frames: candidates.map((n) => join(dir, n)), label, ignored: [], pattern: candidates[0] ?? '' };
+  if (candidates.length <= 1)
+    return { frames: candidates.map((n) => join(dir, n)), label, ignored: [], pattern: candidates[0] ?? '' };
 
   // Group by the name with its last number replaced by '#' (the extension kept, case ignored).
   const series = new Map<string, { name: string; number: number }[]>();
@@ -77,19 +83,29 @@ export function frameFolderFiles(dir: string): FrameFolderFiles {
   }
   const real = [...series].filter(([, list]) => list.length >= 2).sort((a, b) => compareNatural(a[0], b[0]));
   if (real.length === 0) {
-    throw new Error(`${dir}: ${candidates.length} images but no numbered series (frame_0.png, frame_1.png, ...); name the frames so, or list them in order in ${FRAME_LIST}`);
+    throw new Error(
+      `${dir}: ${candidates.length} images but no numbered series (frame_0.png, frame_1.png, ...); name the frames so, or list them in order in ${FRAME_LIST}`,
+    );
   }
   if (real.length > 1) {
     const list = real.map(([key, files]) => `${key}: ${files.length}`).join(', ');
-    throw new Error(`${dir}: images of ${real.length} series (${list}); put one sequence in a folder, or list its frames in order in ${FRAME_LIST}`);
+    throw new Error(
+      `${dir}: images of ${real.length} series (${list}); put one sequence in a folder, or list its frames in order in ${FRAME_LIST}`,
+    );
   }
   const [pattern, files] = real[0];
   files.sort((a, b) => a.number - b.number || compareNatural(a.name, b.name));
   for (let i = 1; i < files.length; i++) {
-    if (files[i].number === files[i - 1].number) throw new Error(`${dir}: ${files[i - 1].name} and ${files[i].name} are both frame ${files[i].number}`);
+    if (files[i].number === files[i - 1].number)
+      throw new Error(`${dir}: ${files[i - 1].name} and ${files[i].name} are both frame ${files[i].number}`);
   }
   const taken = new Set(files.map((f) => f.name));
-  return { frames: files.map((f) => join(dir, f.name)), label, ignored: candidates.filter((n) => !taken.has(n)), pattern };
+  return {
+    frames: files.map((f) => join(dir, f.name)),
+    label,
+    ignored: candidates.filter((n) => !taken.has(n)),
+    pattern,
+  };
 }
 
 export function readFrameFolder(dir: string): DsaSequence {
@@ -99,7 +115,9 @@ export function readFrameFolder(dir: string): DsaSequence {
   const { frames, T, H, W } = stackFrames(parts);
   const label = labelPath ? readLabelPng(labelPath, W, H, 'the frames are') : undefined;
   const warnings = ignored.length
-    ? [`${dir}: ${ignored.length} image${ignored.length === 1 ? ' is' : 's are'} not ${pattern} frames and ${ignored.length === 1 ? 'was' : 'were'} left out: ${ignored.join(', ')}`]
+    ? [
+        `${dir}: ${ignored.length} image${ignored.length === 1 ? ' is' : 's are'} not ${pattern} frames and ${ignored.length === 1 ? 'was' : 'were'} left out: ${ignored.join(', ')}`,
+      ]
     : [];
   return {
     id: basename(dir),

@@ -22,7 +22,16 @@ export function gaussianKernel1d(sigma: number, truncate = 4): Float64Array {
  * c * lineStride + base. Each line is copied into `padded` with `r` replicated samples on both sides, so the
  * inner loop has no border tests.
  */
-function smoothLines(x: Float32Array, len: number, step: number, count: number, lineStride: number, base: number, k: Float64Array, padded: Float64Array): void {
+function smoothLines(
+  x: Float32Array,
+  len: number,
+  step: number,
+  count: number,
+  lineStride: number,
+  base: number,
+  k: Float64Array,
+  padded: Float64Array,
+): void {
   const r = (k.length - 1) >> 1;
   for (let c = 0; c < count; c++) {
     const start = base + c * lineStride;
@@ -45,7 +54,8 @@ function smoothLines(x: Float32Array, len: number, step: number, count: number, 
 
 /** Blurs a [T][H][W] volume in place with the same sigma along time, rows and columns. */
 export function gaussianBlur3d(x: Float32Array, T: number, H: number, W: number, sigma: number, truncate = 4): void {
-  if (x.length !== T * H * W) throw new Error(`gaussianBlur3d: expected ${T}x${H}x${W} = ${T * H * W} values, got ${x.length}`);
+  if (x.length !== T * H * W)
+    throw new Error(`gaussianBlur3d: expected ${T}x${H}x${W} = ${T * H * W} values, got ${x.length}`);
   const k = gaussianKernel1d(sigma, truncate);
   const r = (k.length - 1) >> 1;
   const padded = new Float64Array(Math.max(T, H, W) + 2 * r);

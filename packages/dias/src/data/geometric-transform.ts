@@ -18,7 +18,12 @@ export interface GeometricOptions {
   coupledFlips: boolean;
 }
 
-export const DEFAULT_GEOMETRIC: GeometricOptions = { enabled: true, flipProbability: 0.5, rotate90: true, coupledFlips: false };
+export const DEFAULT_GEOMETRIC: GeometricOptions = {
+  enabled: true,
+  flipProbability: 0.5,
+  rotate90: true,
+  coupledFlips: false,
+};
 
 /** Flips and rotation of one patch. */
 export interface Orientation {
@@ -54,7 +59,14 @@ export function reflectIndex(i: number, n: number): number {
  * patch whose top-left corner is (y0, x0) (rows/columns outside the image are reflected, which is how the
  * official CropToFixed pads an image smaller than the patch), flipped and then rotated as `orient` says.
  */
-export function patchSourceTable(P: number, H: number, W: number, y0: number, x0: number, orient: Orientation): Int32Array {
+export function patchSourceTable(
+  P: number,
+  H: number,
+  W: number,
+  y0: number,
+  x0: number,
+  orient: Orientation,
+): Int32Array {
   const k = ((orient.rot90 % 4) + 4) % 4;
   const table = new Int32Array(P * P);
   const rows = new Int32Array(P);
@@ -80,7 +92,14 @@ export function patchSourceTable(P: number, H: number, W: number, y0: number, x0
 }
 
 /** Gathers `planes` float planes of size HW from `src` into P*P planes at `dst[dstOffset..]` through `table`. */
-export function gatherFloatPlanes(src: Float32Array, HW: number, planes: number, table: Int32Array, dst: Float32Array, dstOffset: number): void {
+export function gatherFloatPlanes(
+  src: Float32Array,
+  HW: number,
+  planes: number,
+  table: Int32Array,
+  dst: Float32Array,
+  dstOffset: number,
+): void {
   const PP = table.length;
   for (let t = 0; t < planes; t++) {
     const s = t * HW;

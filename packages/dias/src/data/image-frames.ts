@@ -57,7 +57,12 @@ export function frameMismatch(first: { path: string; image: FrameFormat }, image
 }
 
 /** Stacks frames of several files into [T][H][W], refusing size or bit-depth changes with the file that breaks them. */
-export function stackFrames(parts: { path: string; image: ImageFrames }[]): { frames: Float32Array; T: number; H: number; W: number } {
+export function stackFrames(parts: { path: string; image: ImageFrames }[]): {
+  frames: Float32Array;
+  T: number;
+  H: number;
+  W: number;
+} {
   if (!parts.length) throw new Error('no frames to stack');
   const { width: W, height: H } = parts[0].image;
   let T = 0;

@@ -41,7 +41,8 @@ export function pickMaskFrame(seq: DsaSequence): number {
 
 export function subtractMask(seq: DsaSequence, options: SubtractionOptions = {}): DsaSequence {
   const mask = options.mask === undefined || options.mask === 'auto' ? pickMaskFrame(seq) : options.mask;
-  if (!Number.isInteger(mask) || mask < 0 || mask >= seq.T) throw new Error(`${seq.source}: mask frame ${mask} out of range (T = ${seq.T})`);
+  if (!Number.isInteger(mask) || mask < 0 || mask >= seq.T)
+    throw new Error(`${seq.source}: mask frame ${mask} out of range (T = ${seq.T})`);
   const background = options.background ?? 200;
   const eps = options.epsilon ?? 1;
   let lo = Infinity;
@@ -58,5 +59,12 @@ export function subtractMask(seq: DsaSequence, options: SubtractionOptions = {})
       o[p] = v > 255 ? 255 : v;
     }
   }
-  return { ...seq, frames: out, meta: { ...seq.meta, subtraction: { maskFrame: mask, automatic: options.mask === undefined || options.mask === 'auto', background } } };
+  return {
+    ...seq,
+    frames: out,
+    meta: {
+      ...seq.meta,
+      subtraction: { maskFrame: mask, automatic: options.mask === undefined || options.mask === 'auto', background },
+    },
+  };
 }

@@ -42,8 +42,13 @@ export function binaryLabel(data: ArrayLike<number>, fullScale: number, name: st
     if (!zeroOne && !zeroFull) {
       let other = 0;
       for (let j = 0; j < data.length; j++) if (data[j] !== 0 && data[j] !== 1 && data[j] !== fullScale) other++;
-      const mixed = other === 0 ? ' (1 and full scale mixed)' : ` (${other} of ${data.length} pixels are neither 0, 1 nor ${fullScale})`;
-      throw new Error(`${name}: label values must be 0 and ${fullScale} (or 0 and 1); found ${listValues(data)}${mixed}`);
+      const mixed =
+        other === 0
+          ? ' (1 and full scale mixed)'
+          : ` (${other} of ${data.length} pixels are neither 0, 1 nor ${fullScale})`;
+      throw new Error(
+        `${name}: label values must be 0 and ${fullScale} (or 0 and 1); found ${listValues(data)}${mixed}`,
+      );
     }
   }
   const out = new Uint8Array(data.length);
@@ -59,7 +64,8 @@ export function labelFromGray(image: GrayImage, name: string): Uint8Array {
 /** labelFromGray of a label PNG that must be W x H; `against` names what set the size ('the frames are', 'x.npy is'). */
 export function readLabelPng(path: string, W: number, H: number, against: string): Uint8Array {
   const img = readGrayPng(path);
-  if (img.width !== W || img.height !== H) throw new Error(`${path}: ${img.width}x${img.height}, but ${against} ${W}x${H}`);
+  if (img.width !== W || img.height !== H)
+    throw new Error(`${path}: ${img.width}x${img.height}, but ${against} ${W}x${H}`);
   return labelFromGray(img, path);
 }
 
@@ -70,7 +76,9 @@ export function scribbleFromGray(image: GrayImage, name: string): Uint8Array {
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v !== 0 && v !== 1 && v !== SCRIBBLE_UNLABELLED) {
-      throw new Error(`${name}: scribble values must be 1 (vessel), 0 (background) or 255 (unlabelled); found ${listValues(data)}`);
+      throw new Error(
+        `${name}: scribble values must be 1 (vessel), 0 (background) or 255 (unlabelled); found ${listValues(data)}`,
+      );
     }
     out[i] = v;
   }

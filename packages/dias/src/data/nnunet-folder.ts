@@ -44,17 +44,29 @@ export function openNnunetFolder(dir: string): NnunetFolder {
       throw new Error(`${jsonPath}: not valid JSON (${(e as Error).message})`);
     }
     // JSON.parse('null') is null: every field read below would then fail without the file's name.
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${jsonPath}: not a JSON object`);
+    if (json === null || typeof json !== 'object' || Array.isArray(json))
+      throw new Error(`${jsonPath}: not a JSON object`);
     if (typeof json.file_ending === 'string') fileEnding = json.file_ending;
-    else if (json.file_ending !== undefined) problems.push({ path: jsonPath, problem: `file_ending must be a string such as ".png", got ${JSON.stringify(json.file_ending)}` });
+    else if (json.file_ending !== undefined)
+      problems.push({
+        path: jsonPath,
+        problem: `file_ending must be a string such as ".png", got ${JSON.stringify(json.file_ending)}`,
+      });
     const key = json.channel_names !== undefined ? 'channel_names' : 'modality';
     const names = json[key];
     if (names && typeof names === 'object' && !Array.isArray(names)) channels = Object.keys(names).length;
-    else if (names !== undefined) problems.push({ path: jsonPath, problem: `${key} must map channel indices to names, got ${JSON.stringify(names)}` });
+    else if (names !== undefined)
+      problems.push({
+        path: jsonPath,
+        problem: `${key} must map channel indices to names, got ${JSON.stringify(names)}`,
+      });
   }
   const pattern = new RegExp(`^(.+)_(\\d{4})${fileEnding.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i');
   const cases: NnunetCase[] = [];
-  for (const [sub, split] of [['imagesTr', 'train'], ['imagesTs', 'test']] as const) {
+  for (const [sub, split] of [
+    ['imagesTr', 'train'],
+    ['imagesTs', 'test'],
+  ] as const) {
     const imagesDir = join(dir, sub);
     if (!isDir(imagesDir)) continue;
     const byCase = new Map<string, { index: number; path: string }[]>();
@@ -73,32 +85,55 @@ export function openNnunetFolder(dir: string): NnunetFolder {
     for (const name of [...byCase.keys()].sort(compareNatural)) {
       const list = byCase.get(name)!.sort((a, b) => a.index - b.index);
       list.forEach((f, i) => {
-        if (f.index !== i) problems.push({ path: f.path, problem: `channel ${String(i).padStart(4, '0')} of case ${name} is missing` });
+        if (f.index !== i)
+          problems.push({ path: f.path, problem: `channel ${String(i).padStart(4, '0')} of case ${name} is missing` });
       });
       if (channels !== undefined && list.length !== channels) {
-        problems.push({ path: list[0].path, problem: `case ${name} has ${list.length} frames; dataset.json declares ${channels} channels` });
+        problems.push({
+          path: list[0].path,
+          problem: `case ${name} has ${list.length} frames; dataset.json declares ${channels} channels`,
+        });
       }
       const labelName = `${name}${fileEnding}`;
       const label = labelNames.has(labelName) ? join(labelsDir, labelName) : undefined;
       labelNames.delete(labelName);
-      if (split === 'train' && !label) problems.push({ path: list[0].path, problem: `case ${name} has no label (${join(labelsDir, labelName)})` });
+      if (split === 'train' && !label)
+        problems.push({ path: list[0].path, problem: `case ${name} has no label (${join(labelsDir, labelName)})` });
       cases.push({ name, split, frames: list.map((f) => f.path), label });
     }
-    for (const orphan of labelNames) if (!orphan.startsWith('.')) problems.push({ path: join(labelsDir, orphan), problem: 'label without images' });
+    for (const orphan of labelNames)
+      if (!orphan.startsWith('.')) problems.push({ path: join(labelsDir, orphan), problem: 'label without images' });
   }
   return { root: dir, fileEnding, channels, cases, problems };
 }
 
 export function readNnunetCase(folder: NnunetFolder, name: string): DsaSequence {
   const c = folder.cases.find((x) => x.name === name);
-  if (!c) throw new Error(`${folder.root}: no case '${name}' (cases: ${folder.cases.slice(0, 8).map((x) => x.name).join(', ')}${folder.cases.length > 8 ? ', ...' : ''})`);
+  if (!c)
+    throw new Error(
+      `${folder.root}: no case '${name}' (cases: ${folder.cases
+        .slice(0, 8)
+        .map((x) => x.name)
+        .join(', ')}${folder.cases.length > 8 ? ', ...' : ''})`,
+    );
   // The rules of data check hold here too: a readable dataset.json, no channel missing, as many as it declares.
   const wrong = folder.problems.find(
-    (p) => p.path === join(folder.root, 'dataset.json') || (c.frames.includes(p.path) && /^channel \d+ of case|frames; dataset\.json declares/.test(p.problem)),
+    (p) =>
+      p.path === join(folder.root, 'dataset.json') ||
+      (c.frames.includes(p.path) && /^channel \d+ of case|frames; dataset\.json declares/.test(p.problem)),
   );
   if (wrong) throw new Error(`${wrong.path}: ${wrong.problem}`);
   const parts = c.frames.map((path) => ({ path, image: readImageFrames(path) }));
   const { frames, T, H, W } = stackFrames(parts);
   const label = c.label ? readLabelPng(c.label, W, H, 'the frames are') : undefined;
-  return { id: c.name, source: c.frames[0].replace(/_\d{4}(\.[^.]+)$/, '_*$1'), frames, T, H, W, label, meta: { split: c.split, bitDepth: parts[0].image.bitDepth } };
+  return {
+    id: c.name,
+    source: c.frames[0].replace(/_\d{4}(\.[^.]+)$/, '_*$1'),
+    frames,
+    T,
+    H,
+    W,
+    label,
+    meta: { split: c.split, bitDepth: parts[0].image.bitDepth },
+  };
 }

@@ -15,7 +15,8 @@ export interface NpySequenceOptions {
 export function findNpyLabel(path: string): string | undefined {
   const stem = basename(path).replace(/\.npy$/i, '');
   const labels = join(dirname(dirname(path)), 'labels');
-  for (const name of [`label_s${stem}.png`, `${stem}.png`]) if (existsSync(join(labels, name))) return join(labels, name);
+  for (const name of [`label_s${stem}.png`, `${stem}.png`])
+    if (existsSync(join(labels, name))) return join(labels, name);
   return undefined;
 }
 
@@ -28,9 +29,19 @@ export function readNpySequence(path: string, options: NpySequenceOptions = {}):
   const [T, H, W] = shape;
   if (T < 1 || H < 1 || W < 1) throw new Error(`${path}: empty array (${arr.shape.join(', ')})`);
   for (let i = 0; i < arr.data.length; i++) {
-    if (!Number.isFinite(arr.data[i])) throw new Error(`${path}: value ${arr.data[i]} at flat index ${i} is not finite`);
+    if (!Number.isFinite(arr.data[i]))
+      throw new Error(`${path}: value ${arr.data[i]} at flat index ${i} is not finite`);
   }
-  const labelPath = options.label === false ? undefined : options.label ?? findNpyLabel(path);
+  const labelPath = options.label === false ? undefined : (options.label ?? findNpyLabel(path));
   const label = labelPath ? readLabelPng(labelPath, W, H, `${path} is`) : undefined;
-  return { id: basename(path).replace(/\.npy$/i, ''), source: path, frames: arr.data, T, H, W, label, meta: { dtype: arr.descr } };
+  return {
+    id: basename(path).replace(/\.npy$/i, ''),
+    source: path,
+    frames: arr.data,
+    T,
+    H,
+    W,
+    label,
+    meta: { dtype: arr.descr },
+  };
 }

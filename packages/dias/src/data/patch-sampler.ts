@@ -7,7 +7,13 @@
 import type { DsaSequence } from './sequence.js';
 import { Random } from './random.js';
 import { drawOrientation, gatherBytePlane, gatherFloatPlanes, patchSourceTable } from './geometric-transform.js';
-import { augmentElastic, augmentPhotometric, resolveAugmentOptions, type AugmentOptions, type AugmentOptionsInput } from './augmentation.js';
+import {
+  augmentElastic,
+  augmentPhotometric,
+  resolveAugmentOptions,
+  type AugmentOptions,
+  type AugmentOptionsInput,
+} from './augmentation.js';
 
 /** B patches of T frames, P x P each, ready for fromTypedArray. */
 export interface PatchBatch {
@@ -93,7 +99,8 @@ function fail(msg: string): never {
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(v) ?? typeof v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    fail(`${name} must be a positive integer, got ${JSON.stringify(v) ?? typeof v}`);
   return v;
 }
 
@@ -103,7 +110,10 @@ export function checkSeed(seed: unknown): number {
 }
 
 /** Checks the sequences and options together and fills in the defaults. */
-export function resolvePatchSamplerConfig(sequences: readonly SequenceArrays[], options: PatchSamplerOptions = {}): PatchSamplerConfig {
+export function resolvePatchSamplerConfig(
+  sequences: readonly SequenceArrays[],
+  options: PatchSamplerOptions = {},
+): PatchSamplerConfig {
   if (!Array.isArray(sequences) || sequences.length === 0) fail('at least one sequence is required');
   const patchSize = positiveInt('patchSize', options.patchSize, 64);
   const batchSize = positiveInt('batchSize', options.batchSize, 64);
@@ -112,11 +122,24 @@ export function resolvePatchSamplerConfig(sequences: readonly SequenceArrays[], 
   const T = sequences[0].T;
   for (const s of sequences) {
     const where = `sequence '${s.id}'`;
-    for (const [k, v] of [['T', s.T], ['H', s.H], ['W', s.W]] as const) if (!Number.isInteger(v) || v < 1) fail(`${where}: ${k} must be a positive integer, got ${v}`);
-    if (!(s.frames instanceof Float32Array) || s.frames.length !== s.T * s.H * s.W) fail(`${where}: frames must be a Float32Array of T*H*W = ${s.T * s.H * s.W} values`);
-    if (s.T !== T) fail(`${where} has ${s.T} frames but '${sequences[0].id}' has ${T}; all sequences of a batch need the same frame count (select frames first)`);
-    for (const [k, v] of [['label', s.label], ['scribble', s.scribble]] as const) {
-      if (v !== undefined && (!(v instanceof Uint8Array) || v.length !== s.H * s.W)) fail(`${where}: ${k} must be a Uint8Array of H*W = ${s.H * s.W} values`);
+    for (const [k, v] of [
+      ['T', s.T],
+      ['H', s.H],
+      ['W', s.W],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1) fail(`${where}: ${k} must be a positive integer, got ${v}`);
+    if (!(s.frames instanceof Float32Array) || s.frames.length !== s.T * s.H * s.W)
+      fail(`${where}: frames must be a Float32Array of T*H*W = ${s.T * s.H * s.W} values`);
+    if (s.T !== T)
+      fail(
+        `${where} has ${s.T} frames but '${sequences[0].id}' has ${T}; all sequences of a batch need the same frame count (select frames first)`,
+      );
+    for (const [k, v] of [
+      ['label', s.label],
+      ['scribble', s.scribble],
+    ] as const) {
+      if (v !== undefined && (!(v instanceof Uint8Array) || v.length !== s.H * s.W))
+        fail(`${where}: ${k} must be a Uint8Array of H*W = ${s.H * s.W} values`);
     }
   }
   const targets = options.targets ?? 'auto';
@@ -125,20 +148,42 @@ export function resolvePatchSamplerConfig(sequences: readonly SequenceArrays[], 
   let withLabels: boolean;
   let withScribbles: boolean;
   switch (targets) {
-    case 'auto': withLabels = allLabels; withScribbles = allScribbles; break;
-    case 'none': withLabels = false; withScribbles = false; break;
-    case 'label': withLabels = true; withScribbles = false; break;
-    case 'scribble': withLabels = false; withScribbles = true; break;
-    case 'both': withLabels = true; withScribbles = true; break;
-    default: fail(`targets must be auto, label, scribble, both or none, got '${String(targets)}'`);
+    case 'auto':
+      withLabels = allLabels;
+      withScribbles = allScribbles;
+      break;
+    case 'none':
+      withLabels = false;
+      withScribbles = false;
+      break;
+    case 'label':
+      withLabels = true;
+      withScribbles = false;
+      break;
+    case 'scribble':
+      withLabels = false;
+      withScribbles = true;
+      break;
+    case 'both':
+      withLabels = true;
+      withScribbles = true;
+      break;
+    default:
+      fail(`targets must be auto, label, scribble, both or none, got '${String(targets)}'`);
   }
-  if (withLabels && !allLabels) fail(`targets '${targets}' needs a label for every sequence; '${sequences.find((s) => !s.label)!.id}' has none`);
-  if (withScribbles && !allScribbles) fail(`targets '${targets}' needs a scribble for every sequence; '${sequences.find((s) => !s.scribble)!.id}' has none`);
+  if (withLabels && !allLabels)
+    fail(`targets '${targets}' needs a label for every sequence; '${sequences.find((s) => !s.label)!.id}' has none`);
+  if (withScribbles && !allScribbles)
+    fail(
+      `targets '${targets}' needs a scribble for every sequence; '${sequences.find((s) => !s.scribble)!.id}' has none`,
+    );
   let cumulativeWeights: number[] | null = null;
   if (options.sequenceWeights !== undefined) {
     const w = options.sequenceWeights;
-    if (!Array.isArray(w) || w.length !== sequences.length) fail(`sequenceWeights must have one weight per sequence (${sequences.length})`);
-    if (w.some((x) => typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x))) fail('sequenceWeights must be finite numbers >= 0');
+    if (!Array.isArray(w) || w.length !== sequences.length)
+      fail(`sequenceWeights must have one weight per sequence (${sequences.length})`);
+    if (w.some((x) => typeof x !== 'number' || !(x >= 0) || !Number.isFinite(x)))
+      fail('sequenceWeights must be finite numbers >= 0');
     const total = w.reduce((a, b) => a + b, 0);
     if (!(total > 0)) fail('sequenceWeights must not all be 0');
     let acc = 0;
@@ -148,10 +193,16 @@ export function resolvePatchSamplerConfig(sequences: readonly SequenceArrays[], 
   let pool: PatchSamplerConfig['pool'] = null;
   if (options.pool !== undefined) {
     const { from, probability } = options.pool;
-    if (!Number.isInteger(from) || from < 1 || from >= sequences.length) fail(`pool.from must be an index in [1, ${sequences.length - 1}] (both pools non-empty), got ${String(from)}`);
-    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) fail(`pool.probability must be in [0, 1], got ${String(probability)}`);
+    if (!Number.isInteger(from) || from < 1 || from >= sequences.length)
+      fail(`pool.from must be an index in [1, ${sequences.length - 1}] (both pools non-empty), got ${String(from)}`);
+    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))
+      fail(`pool.probability must be in [0, 1], got ${String(probability)}`);
     if (cumulativeWeights) fail('sequenceWeights and pool exclude each other');
-    pool = { from, probability, augment: options.pool.augment === undefined ? augment : resolveAugmentOptions(options.pool.augment, patchSize) };
+    pool = {
+      from,
+      probability,
+      augment: options.pool.augment === undefined ? augment : resolveAugmentOptions(options.pool.augment, patchSize),
+    };
   }
   return { patchSize, batchSize, T, augment, views, withLabels, withScribbles, cumulativeWeights, pool };
 }
@@ -164,7 +215,12 @@ function pickSequence(rng: Random, n: number, cumulative: number[] | null): numb
 }
 
 /** Batch `index` of the run seeded with `seed`: the same arrays wherever and whenever it is computed. */
-export function generatePatchBatch(sequences: readonly SequenceArrays[], cfg: PatchSamplerConfig, seed: number, index: number): PatchBatch {
+export function generatePatchBatch(
+  sequences: readonly SequenceArrays[],
+  cfg: PatchSamplerConfig,
+  seed: number,
+  index: number,
+): PatchBatch {
   if (!Number.isSafeInteger(index) || index < 0) fail(`batch index must be a non-negative integer, got ${index}`);
   const { batchSize: B, T, patchSize: P, pool } = cfg;
   const PP = P * P;
@@ -224,7 +280,10 @@ export class PatchSampler {
   private seed: number;
   private nextIndex = 0;
 
-  constructor(private readonly sequences: readonly SequenceArrays[], options: PatchSamplerOptions = {}) {
+  constructor(
+    private readonly sequences: readonly SequenceArrays[],
+    options: PatchSamplerOptions = {},
+  ) {
     this.config = resolvePatchSamplerConfig(sequences, options);
     this.seed = checkSeed(options.seed ?? 0);
   }
@@ -244,7 +303,8 @@ export class PatchSampler {
 
   setState(state: PatchSamplerState): void {
     const seed = checkSeed(state?.seed);
-    if (!Number.isSafeInteger(state.nextIndex) || state.nextIndex < 0) fail(`state.nextIndex must be a non-negative integer, got ${state.nextIndex}`);
+    if (!Number.isSafeInteger(state.nextIndex) || state.nextIndex < 0)
+      fail(`state.nextIndex must be a non-negative integer, got ${state.nextIndex}`);
     this.seed = seed;
     this.nextIndex = state.nextIndex;
   }

@@ -47,7 +47,13 @@ export interface CutoutOptions {
   holes: number;
 }
 
-export const DEFAULT_CONTRAST: ContrastOptions = { enabled: true, probability: 0.5, range: [0.5, 1.5], mean: 0, clip: [-1, 1] };
+export const DEFAULT_CONTRAST: ContrastOptions = {
+  enabled: true,
+  probability: 0.5,
+  range: [0.5, 1.5],
+  mean: 0,
+  clip: [-1, 1],
+};
 export const DEFAULT_BLUR: BlurOptions = { enabled: true, probability: 0.5, sigma: [0.1, 2], truncate: 4 };
 export const DEFAULT_NOISE: NoiseOptions = { enabled: true, probability: 0.1, std: [0, 0.1] };
 export const DEFAULT_CUTOUT: CutoutOptions = { enabled: true, probability: 0.8, size: 16, holes: 1 };

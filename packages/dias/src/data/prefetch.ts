@@ -6,7 +6,16 @@
 // finished while the training step kept the thread busy is handed over at once, without an event-loop turn.
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { checkSeed, generatePatchBatch, resolvePatchSamplerConfig, type PatchBatch, type PatchSamplerConfig, type PatchSamplerOptions, type PatchSamplerState, type SequenceArrays } from './patch-sampler.js';
+import {
+  checkSeed,
+  generatePatchBatch,
+  resolvePatchSamplerConfig,
+  type PatchBatch,
+  type PatchSamplerConfig,
+  type PatchSamplerOptions,
+  type PatchSamplerState,
+  type SequenceArrays,
+} from './patch-sampler.js';
 import type { PatchWorkerInit, PatchWorkerReply } from './patch-worker.js';
 import { startScriptWorker } from './script-worker.js';
 
@@ -37,7 +46,10 @@ function shared<A extends Float32Array | Uint8Array>(a: A): A {
  */
 export function shareSequences(sequences: readonly SequenceArrays[]): SequenceArrays[] {
   return sequences.map((s) => ({
-    id: s.id, T: s.T, H: s.H, W: s.W,
+    id: s.id,
+    T: s.T,
+    H: s.H,
+    W: s.W,
     frames: shared(s.frames),
     label: s.label ? shared(s.label) : undefined,
     scribble: s.scribble ? shared(s.scribble) : undefined,
@@ -123,7 +135,8 @@ export class PatchPrefetcher implements AsyncIterable<PatchBatch> {
     }
     // Take in whatever the workers have finished meanwhile.
     for (const ch of this.channels) {
-      for (let m = receiveMessageOnPort(ch.port); m; m = receiveMessageOnPort(ch.port)) this.onReply(ch, m.message as PatchWorkerReply);
+      for (let m = receiveMessageOnPort(ch.port); m; m = receiveMessageOnPort(ch.port))
+        this.onReply(ch, m.message as PatchWorkerReply);
     }
     // onReply() may have failed the run just now; TypeScript still narrows this.failure to null from the test above.
     const failure = this.failure as Error | null;

@@ -73,7 +73,8 @@ export function selectFrames(seq: DsaSequence, indices: readonly number[]): DsaS
   const picked: number[] = [];
   indices.forEach((raw, j) => {
     const t = raw < 0 ? seq.T + raw : raw;
-    if (!Number.isInteger(t) || t < 0 || t >= seq.T) throw new Error(`${seq.source}: frame ${raw} out of range (T = ${seq.T})`);
+    if (!Number.isInteger(t) || t < 0 || t >= seq.T)
+      throw new Error(`${seq.source}: frame ${raw} out of range (T = ${seq.T})`);
     frames.set(seq.frames.subarray(t * n, (t + 1) * n), j * n);
     picked.push(t);
   });
@@ -86,7 +87,10 @@ export function selectFrames(seq: DsaSequence, indices: readonly number[]): DsaS
 /** Parses '0,2,4-7' (or '-1' for the last frame) into indices. */
 export function parseFrameList(text: string): number[] {
   const out: number[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const range = /^(\d+)-(\d+)$/.exec(part);
     if (range) {
       const [a, b] = [Number(range[1]), Number(range[2])];

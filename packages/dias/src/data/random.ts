@@ -87,7 +87,8 @@ export class Random {
 
   /** Uniform integer in [0, n); n a positive integer up to 2^32. */
   int(n: number): number {
-    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32) throw new Error(`Random.int: n must be an integer in [1, 2^32], got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > TWO_POW_32)
+      throw new Error(`Random.int: n must be an integer in [1, 2^32], got ${n}`);
     // Rejection sampling removes the modulo bias (rarely loops).
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
     for (;;) {
@@ -126,7 +127,8 @@ export class Random {
       throw new Error('Random.setState: state.s must be four unsigned 32-bit integers');
     }
     if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new Error('Random.setState: the all-zero state is invalid');
-    if (state.spare !== null && typeof state.spare !== 'number') throw new Error('Random.setState: state.spare must be a number or null');
+    if (state.spare !== null && typeof state.spare !== 'number')
+      throw new Error('Random.setState: state.spare must be a number or null');
     [this.s0, this.s1, this.s2, this.s3] = s.map((w) => w | 0);
     this.spare = state.spare;
   }

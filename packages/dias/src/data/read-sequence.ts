@@ -12,7 +12,15 @@
 // Nothing is resampled unless options.frames asks for it.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { DIAS_SPLITS, isDiasRoot, isDir, loadDiasSequence, openDiasDataset, type DiasSplit, type SequenceRef } from './dias-layout.js';
+import {
+  DIAS_SPLITS,
+  isDiasRoot,
+  isDir,
+  loadDiasSequence,
+  openDiasDataset,
+  type DiasSplit,
+  type SequenceRef,
+} from './dias-layout.js';
 import { fileHasDicmMarker, readDicom } from './dicom.js';
 import { dicomFilesIn, readDicomSeries } from './dicom-series.js';
 import { hasFrameImages, readFrameFolder } from './frame-folder.js';
@@ -24,7 +32,8 @@ import { readNpySequence } from './npy-sequence.js';
 import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
 import type { DsaSequence } from './sequence.js';
 
-export type SequenceFormat = 'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'dicom-series' | 'npy' | 'dicom' | 'tiff' | 'png';
+export type SequenceFormat =
+  'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'dicom-series' | 'npy' | 'dicom' | 'tiff' | 'png';
 
 export interface ReadSequenceOptions extends ResampleOptions {
   /** The sequence in a DIAS root (a number, or 's12') or the case in an nnU-Net folder. */
@@ -59,7 +68,10 @@ export function detectFormat(path: string): SequenceFormat {
 
 function parseId(id: string | number | undefined, path: string): number {
   const m = /^s?(\d+)$/i.exec(String(id ?? ''));
-  if (!m) throw new Error(`${path}: a DIAS dataset; say which sequence (id such as 12 or s12)${id === undefined ? '' : `, not '${id}'`}`);
+  if (!m)
+    throw new Error(
+      `${path}: a DIAS dataset; say which sequence (id such as 12 or s12)${id === undefined ? '' : `, not '${id}'`}`,
+    );
   return Number(m[1]);
 }
 
@@ -68,7 +80,9 @@ function fromDiasRoot(root: string, id: number, options: ReadSequenceOptions): D
   const ref = dataset.find(id, options.split);
   if (!ref) {
     const ids = DIAS_SPLITS.flatMap((s) => dataset.splits[s].map((r) => r.id));
-    throw new Error(`${root}: no sequence s${id}${options.split ? ` in ${options.split}` : ''} (ids ${ids.length ? `${Math.min(...ids)}..${Math.max(...ids)}` : 'none'})`);
+    throw new Error(
+      `${root}: no sequence s${id}${options.split ? ` in ${options.split}` : ''} (ids ${ids.length ? `${Math.min(...ids)}..${Math.max(...ids)}` : 'none'})`,
+    );
   }
   return loadDiasSequence(ref, { ...options, frames: 'native' });
 }
@@ -81,7 +95,8 @@ function fromDiasFrame(path: string, options: ReadSequenceOptions): DsaSequence 
     dir = dirname(dir);
     if (isDiasRoot(dir)) {
       const ref = openDiasDataset(dir).find(id);
-      if (ref && ref.frames.some((f) => f.path === path)) return loadDiasSequence(ref, { ...options, frames: 'native' });
+      if (ref && ref.frames.some((f) => f.path === path))
+        return loadDiasSequence(ref, { ...options, frames: 'native' });
     }
   }
   const folder = dirname(path);
@@ -91,7 +106,13 @@ function fromDiasFrame(path: string, options: ReadSequenceOptions): DsaSequence 
     .sort((a, b) => Number(a.m![2]) - Number(b.m![2]))
     .map((x) => ({ index: Number(x.m![2]), path: join(folder, x.name) }));
   const labelPath = join(dirname(folder), 'labels', `label_s${id}.png`);
-  const ref: SequenceRef = { split: 'test', id, frames, label: existsSync(labelPath) ? labelPath : undefined, scribbles: {} };
+  const ref: SequenceRef = {
+    split: 'test',
+    id,
+    frames,
+    label: existsSync(labelPath) ? labelPath : undefined,
+    scribbles: {},
+  };
   const seq = loadDiasSequence(ref, { ...options, frames: 'native', scribble: false });
   delete seq.meta.split;
   return seq;
@@ -101,7 +122,8 @@ function fromDiasFrame(path: string, options: ReadSequenceOptions): DsaSequence 
 function siblingLabel(path: string): string | undefined {
   const stem = basename(path).replace(/\.[^.]+$/, '');
   const labels = join(dirname(dirname(path)), 'labels');
-  for (const ext of ['.png', '.tif', '.tiff']) if (existsSync(join(labels, stem + ext))) return join(labels, stem + ext);
+  for (const ext of ['.png', '.tif', '.tiff'])
+    if (existsSync(join(labels, stem + ext))) return join(labels, stem + ext);
   return undefined;
 }
 
@@ -112,10 +134,20 @@ function fromImageFile(path: string): DsaSequence {
   let label: Uint8Array | undefined;
   if (labelPath) {
     const img = readImageFrames(labelPath);
-    if (img.width !== W || img.height !== H) throw new Error(`${labelPath}: ${img.width}x${img.height}, but ${path} is ${W}x${H}`);
+    if (img.width !== W || img.height !== H)
+      throw new Error(`${labelPath}: ${img.width}x${img.height}, but ${path} is ${W}x${H}`);
     label = labelFromGray(firstFrameGray(img), labelPath);
   }
-  return { id: basename(path).replace(/\.[^.]+$/, ''), source: path, frames, T, H, W, label, meta: { bitDepth: image.bitDepth } };
+  return {
+    id: basename(path).replace(/\.[^.]+$/, ''),
+    source: path,
+    frames,
+    T,
+    H,
+    W,
+    label,
+    meta: { bitDepth: image.bitDepth },
+  };
 }
 
 async function readNative(path: string, format: SequenceFormat, options: ReadSequenceOptions): Promise<DsaSequence> {
@@ -126,7 +158,8 @@ async function readNative(path: string, format: SequenceFormat, options: ReadSeq
       return fromDiasFrame(path, options);
     case 'nnunet': {
       const folder = openNnunetFolder(path);
-      if (options.id === undefined) throw new Error(`${path}: an nnU-Net folder; say which case (id), e.g. ${folder.cases[0]?.name ?? 'case_000'}`);
+      if (options.id === undefined)
+        throw new Error(`${path}: an nnU-Net folder; say which case (id), e.g. ${folder.cases[0]?.name ?? 'case_000'}`);
       return readNnunetCase(folder, String(options.id));
     }
     case 'frame-folder':
@@ -151,11 +184,14 @@ async function readNative(path: string, format: SequenceFormat, options: ReadSeq
  */
 export function subtractChecked(seq: DsaSequence, format: SequenceFormat, mask: 'auto' | number): DsaSequence {
   if (format === 'dias' || format === 'dias-frame') {
-    throw new Error(`${seq.source}: s${seq.id}: a DIAS sequence, already subtracted (DSA); --subtract is for unsubtracted cines`);
+    throw new Error(
+      `${seq.source}: s${seq.id}: a DIAS sequence, already subtracted (DSA); --subtract is for unsubtracted cines`,
+    );
   }
   const imageType = seq.meta.imageType;
   const marked = Array.isArray(imageType) && imageType.some((v) => /SUBTRACT/i.test(String(v)));
-  if (marked) throw new Error(`${seq.source}: marked SUBTRACTED (ImageType), already DSA; --subtract is for unsubtracted cines`);
+  if (marked)
+    throw new Error(`${seq.source}: marked SUBTRACTED (ImageType), already DSA; --subtract is for unsubtracted cines`);
   const out = subtractMask(seq, { mask });
   if (Array.isArray(imageType)) return out; // a DICOM ImageType without SUBTRACTED: an original cine
   const hint = format === 'npy' ? ', as the .npy stacks of the DIAS release are' : '';

@@ -29,7 +29,13 @@ function checkLabel(label: ArrayLike<number>, W: number, H: number, what: string
 }
 
 /** Automatic scribble from a 0/1 (or 0/nonzero) dense label. */
-export function scribbleFromLabel(label: ArrayLike<number>, W: number, H: number, uniform: Uniform, options: AutoScribbleOptions = {}): Uint8Array {
+export function scribbleFromLabel(
+  label: ArrayLike<number>,
+  W: number,
+  H: number,
+  uniform: Uniform,
+  options: AutoScribbleOptions = {},
+): Uint8Array {
   checkLabel(label, W, H, 'scribbleFromLabel');
   const [lo, hi] = options.iterations ?? [4, 10];
   const minPixels = options.minPixels ?? 900;
@@ -77,7 +83,13 @@ export interface AnnotatorScribbleOptions {
  * (kept inside the label, as a careful novice stays inside what is obviously vessel), background strokes wander
  * over areas well away from any labelled vessel. Stroke thickness and lengths scale with the image size.
  */
-export function annotatorScribble(label: ArrayLike<number>, W: number, H: number, uniform: Uniform, options: AnnotatorScribbleOptions = {}): Uint8Array {
+export function annotatorScribble(
+  label: ArrayLike<number>,
+  W: number,
+  H: number,
+  uniform: Uniform,
+  options: AnnotatorScribbleOptions = {},
+): Uint8Array {
   checkLabel(label, W, H, 'annotatorScribble');
   const out = new Uint8Array(W * H).fill(SCRIBBLE_UNLABELLED);
   const size = Math.max(W, H);
@@ -117,7 +129,17 @@ export function annotatorScribble(label: ArrayLike<number>, W: number, H: number
       const behind = tracePath(skel, used, W, H, start, Math.ceil(maxLen / 2));
       const path = behind.slice(1).reverse().concat(ahead);
       if (path.length < 4) continue;
-      drawStroke(out, W, H, path, penRadius, uniform, 1, (i) => inside[i] === 1 && distIn[i] >= 1, (i) => Math.max(0, distIn[i] - penRadius - 0.5));
+      drawStroke(
+        out,
+        W,
+        H,
+        path,
+        penRadius,
+        uniform,
+        1,
+        (i) => inside[i] === 1 && distIn[i] >= 1,
+        (i) => Math.max(0, distIn[i] - penRadius - 0.5),
+      );
     }
   }
   // Background strokes: smooth random curves kept at least a margin away from vessels; they lift where they
@@ -130,7 +152,17 @@ export function annotatorScribble(label: ArrayLike<number>, W: number, H: number
     const start = far[Math.floor(uniform() * far.length)];
     const len = Math.round(size * (0.08 + 0.2 * uniform()));
     const path = wanderPath(W, H, start, len, uniform);
-    drawStroke(out, W, H, path, penRadius, uniform, 0, (i) => distOut[i] >= margin, () => 0);
+    drawStroke(
+      out,
+      W,
+      H,
+      path,
+      penRadius,
+      uniform,
+      0,
+      (i) => distOut[i] >= margin,
+      () => 0,
+    );
   }
   return out;
 }
@@ -234,7 +266,17 @@ function wanderPath(W: number, H: number, start: number, len: number, uniform: U
  * Draws a stroke of pen radius r along a pixel path with a slowly varying sideways jitter (at most `slack(i)`
  * px, so it stays where `allowed` holds) and random pen lifts; writes `value` where `allowed(pixel)`.
  */
-function drawStroke(out: Uint8Array, W: number, H: number, path: number[], r: number, uniform: Uniform, value: number, allowed: (i: number) => boolean, slack: (i: number) => number): void {
+function drawStroke(
+  out: Uint8Array,
+  W: number,
+  H: number,
+  path: number[],
+  r: number,
+  uniform: Uniform,
+  value: number,
+  allowed: (i: number) => boolean,
+  slack: (i: number) => number,
+): void {
   let jitter = 0;
   let lifted = false;
   for (let k = 0; k < path.length; k++) {

@@ -4,7 +4,11 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** The file a worker on script `name` starts from and the workerData it gets (for Worker or TensorWorker.start). */
-export function scriptWorkerTarget(callerUrl: string, name: string, workerData: object): { url: URL; workerData: object } {
+export function scriptWorkerTarget(
+  callerUrl: string,
+  name: string,
+  workerData: object,
+): { url: URL; workerData: object } {
   if (callerUrl.endsWith('.ts')) {
     const script = new URL(`${name}.ts`, callerUrl).href;
     return { url: new URL('./tsx-worker.mjs', import.meta.url), workerData: { ...workerData, script } };
@@ -13,7 +17,12 @@ export function scriptWorkerTarget(callerUrl: string, name: string, workerData: 
 }
 
 /** A worker on the script `name` (a path relative to `callerUrl`, without extension), given workerData and transferList. */
-export function startScriptWorker(callerUrl: string, name: string, workerData: object, transferList?: WorkerOptions['transferList']): Worker {
+export function startScriptWorker(
+  callerUrl: string,
+  name: string,
+  workerData: object,
+  transferList?: WorkerOptions['transferList'],
+): Worker {
   const target = scriptWorkerTarget(callerUrl, name, workerData);
   return new Worker(target.url, { workerData: target.workerData, transferList });
 }

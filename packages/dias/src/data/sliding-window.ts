@@ -54,7 +54,13 @@ function axisTiles(n: number, P: number, stride: number, tiling: TilingMode): { 
   return { padded, starts };
 }
 
-export function tileGrid(H: number, W: number, patchSize: number, stride: number, tiling: TilingMode = 'official'): TileGrid {
+export function tileGrid(
+  H: number,
+  W: number,
+  patchSize: number,
+  stride: number,
+  tiling: TilingMode = 'official',
+): TileGrid {
   const a = axisTiles(H, patchSize, stride, tiling);
   const b = axisTiles(W, patchSize, stride, tiling);
   return { paddedH: a.padded, paddedW: b.padded, ys: a.starts, xs: b.starts };
@@ -72,7 +78,8 @@ export function gaussianImportance(P: number, sigma = P / 8): Float64Array {
 
 function positiveInt(name: string, v: unknown, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(`${name} must be a positive integer, got ${JSON.stringify(v) ?? typeof v}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    fail(`${name} must be a positive integer, got ${JSON.stringify(v) ?? typeof v}`);
   return v;
 }
 
@@ -88,16 +95,29 @@ class Stitcher {
   private readonly acc: Float64Array;
   private readonly norm: Float64Array;
 
-  constructor(private readonly frames: Float32Array, private readonly T: number, private readonly H: number, private readonly W: number, o: SlidingWindowOptions) {
-    for (const [k, v] of [['T', T], ['H', H], ['W', W]] as const) if (!Number.isInteger(v) || v < 1) fail(`${k} must be a positive integer, got ${v}`);
-    if (!(frames instanceof Float32Array) || frames.length !== T * H * W) fail(`frames must be a Float32Array of T*H*W = ${T * H * W} values, got ${frames?.length}`);
+  constructor(
+    private readonly frames: Float32Array,
+    private readonly T: number,
+    private readonly H: number,
+    private readonly W: number,
+    o: SlidingWindowOptions,
+  ) {
+    for (const [k, v] of [
+      ['T', T],
+      ['H', H],
+      ['W', W],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1) fail(`${k} must be a positive integer, got ${v}`);
+    if (!(frames instanceof Float32Array) || frames.length !== T * H * W)
+      fail(`frames must be a Float32Array of T*H*W = ${T * H * W} values, got ${frames?.length}`);
     this.P = positiveInt('patchSize', o.patchSize, 64);
     const stride = positiveInt('stride', o.stride, 32);
     if (stride > this.P) fail(`stride (${stride}) must not exceed patchSize (${this.P}), or pixels would be left out`);
     this.batchSize = positiveInt('batchSize', o.batchSize, 64);
     this.C = positiveInt('channels', o.channels, 1);
     const blend = o.blend ?? 'average';
-    if (blend !== 'average' && blend !== 'gaussian') fail(`blend must be 'average' or 'gaussian', got '${String(blend)}'`);
+    if (blend !== 'average' && blend !== 'gaussian')
+      fail(`blend must be 'average' or 'gaussian', got '${String(blend)}'`);
     const tiling = o.tiling ?? 'official';
     if (tiling !== 'official' && tiling !== 'fit') fail(`tiling must be 'official' or 'fit', got '${String(tiling)}'`);
     this.grid = tileGrid(H, W, this.P, stride, tiling);
@@ -145,7 +165,9 @@ class Stitcher {
     const { P, C, H, W } = this;
     const PP = P * P;
     if (!pred || typeof pred.length !== 'number' || pred.length !== n * C * PP) {
-      fail(`the predictor must return n*C*P*P = ${n}*${C}*${P}*${P} = ${n * C * PP} values for ${n} patches, got ${pred?.length}`);
+      fail(
+        `the predictor must return n*C*P*P = ${n}*${C}*${P}*${P} = ${n * C * PP} values for ${n} patches, got ${pred?.length}`,
+      );
     }
     const wts = this.weights;
     for (let k = 0; k < n; k++) {
@@ -174,7 +196,14 @@ class Stitcher {
 }
 
 /** Predicts a whole sequence [T][H][W] patch-wise; returns the stitched [C][H][W] map. */
-export async function slidingWindow(frames: Float32Array, T: number, H: number, W: number, predict: PatchPredictor, options: SlidingWindowOptions = {}): Promise<Float32Array> {
+export async function slidingWindow(
+  frames: Float32Array,
+  T: number,
+  H: number,
+  W: number,
+  predict: PatchPredictor,
+  options: SlidingWindowOptions = {},
+): Promise<Float32Array> {
   const s = new Stitcher(frames, T, H, W, options);
   for (let first = 0; first < s.count; first += s.batchSize) {
     const n = Math.min(s.batchSize, s.count - first);
@@ -184,12 +213,20 @@ export async function slidingWindow(frames: Float32Array, T: number, H: number, 
 }
 
 /** slidingWindow with a synchronous predictor. */
-export function slidingWindowSync(frames: Float32Array, T: number, H: number, W: number, predict: SyncPatchPredictor, options: SlidingWindowOptions = {}): Float32Array {
+export function slidingWindowSync(
+  frames: Float32Array,
+  T: number,
+  H: number,
+  W: number,
+  predict: SyncPatchPredictor,
+  options: SlidingWindowOptions = {},
+): Float32Array {
   const s = new Stitcher(frames, T, H, W, options);
   for (let first = 0; first < s.count; first += s.batchSize) {
     const n = Math.min(s.batchSize, s.count - first);
     const pred = predict(s.fill(first, n), n);
-    if (pred instanceof Promise) fail('slidingWindowSync needs a synchronous predictor; use slidingWindow for one that returns a promise');
+    if (pred instanceof Promise)
+      fail('slidingWindowSync needs a synchronous predictor; use slidingWindow for one that returns a promise');
     s.add(first, n, pred);
   }
   return s.result();

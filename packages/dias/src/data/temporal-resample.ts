@@ -107,9 +107,17 @@ export function resampleMatrix(tIn: number, tOut: number, options: ResampleOptio
 }
 
 /** Resamples frames [T][H][W] to [tOut][H][W]. */
-export function resampleFrames(frames: Float32Array, T: number, H: number, W: number, tOut: number, options: ResampleOptions = {}): Float32Array {
+export function resampleFrames(
+  frames: Float32Array,
+  T: number,
+  H: number,
+  W: number,
+  tOut: number,
+  options: ResampleOptions = {},
+): Float32Array {
   const n = H * W;
-  if (frames.length !== T * n) throw new Error(`temporal resampling: ${frames.length} values are not ${T} frames of ${H}x${W}`);
+  if (frames.length !== T * n)
+    throw new Error(`temporal resampling: ${frames.length} values are not ${T} frames of ${H}x${W}`);
   if (tOut === T) return frames.slice();
   const m = resampleMatrix(T, tOut, options);
   const out = new Float32Array(tOut * n);

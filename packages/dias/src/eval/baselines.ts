@@ -18,7 +18,10 @@ export function otsuThreshold(values: ArrayLike<number>): number {
   const total = values.length;
   let sumAll = 0;
   for (let b = 0; b < bins; b++) sumAll += b * hist[b];
-  let w0 = 0, sum0 = 0, best = -1, level = 0;
+  let w0 = 0,
+    sum0 = 0,
+    best = -1,
+    level = 0;
   for (let b = 0; b < bins - 1; b++) {
     w0 += hist[b];
     sum0 += b * hist[b];
@@ -37,7 +40,8 @@ export function baselineMetrics(seq: DsaSequence): Record<BaselineName, ImageMet
   const { W, H } = seq;
   const n = W * H;
   const minip = minIntensityProjection(seq);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of minip) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   const darkness = Float32Array.from(minip, (v) => (hi > lo ? (hi - v) / (hi - lo) : 0));
   return {

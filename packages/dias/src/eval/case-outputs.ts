@@ -31,9 +31,17 @@ export function caseOutputFiles(dir: string, stem: string, withLabel: boolean): 
 }
 
 /** Writes the outputs of one sequence into dir (which must exist); `seq` gives the MinIP and the label. */
-export function writeCaseOutputs(dir: string, stem: string, seq: DsaSequence, prob: Float32Array, mask: Uint8Array, label?: Uint8Array): CaseFiles {
+export function writeCaseOutputs(
+  dir: string,
+  stem: string,
+  seq: DsaSequence,
+  prob: Float32Array,
+  mask: Uint8Array,
+  label?: Uint8Array,
+): CaseFiles {
   const { H, W } = seq;
-  if (prob.length !== H * W || mask.length !== H * W) throw new Error(`${stem}: the probability map and mask must be ${W}x${H}`);
+  if (prob.length !== H * W || mask.length !== H * W)
+    throw new Error(`${stem}: the probability map and mask must be ${W}x${H}`);
   const files = caseOutputFiles(dir, stem, Boolean(label));
   const t = fromTypedArray(prob, [H, W]);
   try {

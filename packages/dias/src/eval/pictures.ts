@@ -15,8 +15,10 @@ export const ERROR_COLORS = {
 };
 
 function checkSize(length: number, width: number, height: number, what: string): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) throw new Error(`${what}: bad size ${width}x${height}`);
-  if (length !== width * height) throw new Error(`${what}: ${length} pixels, but ${width}x${height} needs ${width * height}`);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0)
+    throw new Error(`${what}: bad size ${width}x${height}`);
+  if (length !== width * height)
+    throw new Error(`${what}: ${length} pixels, but ${width}x${height} needs ${width * height}`);
 }
 
 /** 8-bit grey of a probability map: floor(p * 255), clamped, as the official tester's np.uint8(p * 255). */
@@ -49,22 +51,33 @@ export function grayToRgb(gray: ArrayLike<number>, width: number, height: number
 
 /** Values of any range stretched to grey 0..255 (their minimum black, maximum white) as RGB, e.g. a MinIP. */
 export function stretchedGrayToRgb(values: ArrayLike<number>, width: number, height: number): RgbImage {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
-  return grayToRgb(Float32Array.from(values, (v) => ((v - lo) / (hi - lo || 1)) * 255), width, height);
+  return grayToRgb(
+    Float32Array.from(values, (v) => ((v - lo) / (hi - lo || 1)) * 255),
+    width,
+    height,
+  );
 }
 
 /** Prediction against ground truth, coloured by ERROR_COLORS (both binary, nonzero = vessel). */
-export function errorMap(prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, width: number, height: number): RgbImage {
+export function errorMap(
+  prediction: ArrayLike<number>,
+  groundTruth: ArrayLike<number>,
+  width: number,
+  height: number,
+): RgbImage {
   checkSize(prediction.length, width, height, 'error map prediction');
   checkSize(groundTruth.length, width, height, 'error map ground truth');
   const data = new Uint8Array(width * height * 3);
   for (let i = 0; i < prediction.length; i++) {
-    const p = prediction[i], g = groundTruth[i];
+    const p = prediction[i],
+      g = groundTruth[i];
     const c = p ? (g ? ERROR_COLORS.tp : ERROR_COLORS.fp) : g ? ERROR_COLORS.fn : ERROR_COLORS.tn;
     data[3 * i] = c[0];
     data[3 * i + 1] = c[1];
@@ -96,7 +109,12 @@ export interface OverlayOptions {
  * Contours of the prediction and/or the label drawn over a grey background of any range (e.g. the MinIP of a
  * sequence), as RGB.
  */
-export function contourOverlay(background: ArrayLike<number>, width: number, height: number, options: OverlayOptions = {}): RgbImage {
+export function contourOverlay(
+  background: ArrayLike<number>,
+  width: number,
+  height: number,
+  options: OverlayOptions = {},
+): RgbImage {
   checkSize(background.length, width, height, 'overlay background');
   if (options.prediction) checkSize(options.prediction.length, width, height, 'overlay prediction');
   if (options.label) checkSize(options.label.length, width, height, 'overlay label');
@@ -118,7 +136,8 @@ export function contourOverlay(background: ArrayLike<number>, width: number, hei
   const labelColor = options.labelColor ?? [255, 0, 0];
   const bothColor = options.bothColor ?? [255, 255, 0];
   for (let i = 0; i < background.length; i++) {
-    const p = pred?.[i], l = label?.[i];
+    const p = pred?.[i],
+      l = label?.[i];
     if (!p && !l) continue;
     const c = p && l ? bothColor : p ? predColor : labelColor;
     image.data.set(c, 3 * i);
@@ -140,8 +159,10 @@ export function tilePanel(images: readonly RgbImage[], options: PanelOptions = {
   if (images.length === 0) throw new Error('panel: no pictures');
   const columns = options.columns ?? images.length;
   const margin = options.margin ?? 4;
-  if (!Number.isInteger(columns) || columns < 1) throw new Error(`panel: columns must be a whole number >= 1, got ${columns}`);
-  if (!Number.isInteger(margin) || margin < 0) throw new Error(`panel: margin must be a whole number >= 0, got ${margin}`);
+  if (!Number.isInteger(columns) || columns < 1)
+    throw new Error(`panel: columns must be a whole number >= 1, got ${columns}`);
+  if (!Number.isInteger(margin) || margin < 0)
+    throw new Error(`panel: margin must be a whole number >= 0, got ${margin}`);
   images.forEach((im, k) => checkSize(im.data.length / 3, im.width, im.height, `panel picture ${k}`));
   const rows = Math.ceil(images.length / columns);
   const colWidth = new Array<number>(Math.min(columns, images.length)).fill(0);
@@ -156,8 +177,10 @@ export function tilePanel(images: readonly RgbImage[], options: PanelOptions = {
   const bg = options.background ?? [255, 255, 255];
   for (let i = 0; i < width * height; i++) data.set(bg, 3 * i);
   images.forEach((im, k) => {
-    const c = k % columns, r = Math.floor(k / columns);
-    let x0 = margin, y0 = margin;
+    const c = k % columns,
+      r = Math.floor(k / columns);
+    let x0 = margin,
+      y0 = margin;
     for (let j = 0; j < c; j++) x0 += colWidth[j] + margin;
     for (let j = 0; j < r; j++) y0 += rowHeight[j] + margin;
     for (let y = 0; y < im.height; y++) {
@@ -175,11 +198,23 @@ export function writeMaskPng(path: string, mask: ArrayLike<number>, width: numbe
   writeGrayPng(path, width, height, maskImage(mask, width, height));
 }
 
-export function writeErrorMapPng(path: string, prediction: ArrayLike<number>, groundTruth: ArrayLike<number>, width: number, height: number): void {
+export function writeErrorMapPng(
+  path: string,
+  prediction: ArrayLike<number>,
+  groundTruth: ArrayLike<number>,
+  width: number,
+  height: number,
+): void {
   writeRgbPng(path, errorMap(prediction, groundTruth, width, height));
 }
 
-export function writeOverlayPng(path: string, background: ArrayLike<number>, width: number, height: number, options: OverlayOptions = {}): void {
+export function writeOverlayPng(
+  path: string,
+  background: ArrayLike<number>,
+  width: number,
+  height: number,
+  options: OverlayOptions = {},
+): void {
   writeRgbPng(path, contourOverlay(background, width, height, options));
 }
 

@@ -59,7 +59,10 @@ export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Ar
   const n = raw.width * raw.height;
   // .npy float maps stay as stored (ties and the threshold then behave as in NumPy on the same array); the
   // typed array is our own copy, so scaling PNG values in place is safe.
-  const data = raw.fullScale === null && (raw.data instanceof Float32Array || raw.data instanceof Float64Array) ? raw.data : Float64Array.from(raw.data);
+  const data =
+    raw.fullScale === null && (raw.data instanceof Float32Array || raw.data instanceof Float64Array)
+      ? raw.data
+      : Float64Array.from(raw.data);
   if (raw.fullScale !== null) for (let i = 0; i < n; i++) data[i] /= raw.fullScale;
   // Outside [0, 1] is not a probability (logits, a 0..255 array saved as float): thresholding it at 0.5 would give
   // metrics of something else without a word.
@@ -67,7 +70,10 @@ export function readProbabilityMap(path: string): Map2d<Float32Array | Float64Ar
   for (let i = 0; i < n; i++) {
     const v = data[i];
     if (Number.isNaN(v)) throw new Error(`${path}: probability map has NaN ${where(i)}`);
-    if (v < 0 || v > 1) throw new Error(`${path}: probability ${v} ${where(i)} is outside [0, 1]; give probabilities (a softmax or sigmoid output), not logits or grey values`);
+    if (v < 0 || v > 1)
+      throw new Error(
+        `${path}: probability ${v} ${where(i)} is outside [0, 1]; give probabilities (a softmax or sigmoid output), not logits or grey values`,
+      );
   }
   return { width: raw.width, height: raw.height, data };
 }

@@ -4,7 +4,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { summarizeMetrics } from '../metrics/aggregate.js';
 import { writeFileAtomic } from '@dias-ts/torch';
-import { DEGENERATE_CASES, METRIC_NAMES, type ConfusionCounts, type ImageMetrics, type MetricName } from '../metrics/metrics.js';
+import {
+  DEGENERATE_CASES,
+  METRIC_NAMES,
+  type ConfusionCounts,
+  type ImageMetrics,
+  type MetricName,
+} from '../metrics/metrics.js';
 
 export interface CaseResult {
   /** Case identifier (e.g. the image or sequence name). */
@@ -41,7 +47,10 @@ export interface ReportOptions {
 
 /** The eight metrics for JSON, which has no NaN: an undefined metric becomes null. */
 export function metricsOrNull(values: Record<MetricName, number>): Record<MetricName, number | null> {
-  return Object.fromEntries(METRIC_NAMES.map((m) => [m, Number.isNaN(values[m]) ? null : values[m]])) as Record<MetricName, number | null>;
+  return Object.fromEntries(METRIC_NAMES.map((m) => [m, Number.isNaN(values[m]) ? null : values[m]])) as Record<
+    MetricName,
+    number | null
+  >;
 }
 
 export function buildSummary(cases: readonly CaseResult[], options: ReportOptions = {}): EvaluationSummary {
@@ -50,7 +59,10 @@ export function buildSummary(cases: readonly CaseResult[], options: ReportOption
     if (ids.has(c.id)) throw new Error(`evaluation report: case id '${c.id}' appears twice`);
     ids.add(c.id);
   }
-  const stats = summarizeMetrics(cases.map((c) => c.metrics), METRIC_NAMES);
+  const stats = summarizeMetrics(
+    cases.map((c) => c.metrics),
+    METRIC_NAMES,
+  );
   const standard = ['metric_per_case', 'mean', 'std', 'nan_counts', 'n_cases', 'threshold', 'notes'];
   const clash = Object.keys(options.extra ?? {}).find((k) => standard.includes(k));
   if (clash) throw new Error(`evaluation report: extra entry '${clash}' would overwrite a standard key`);
@@ -98,10 +110,20 @@ export function summaryMarkdown(summary: EvaluationSummary, title = 'Evaluation'
   out.push(`| ${METRIC_NAMES.map((m) => `${fixed(summary.mean[m])} ± ${fixed(summary.std[m])}`).join(' | ')} |`);
   const undefinedSomewhere = METRIC_NAMES.filter((m) => summary.nan_counts[m] > 0);
   if (undefinedSomewhere.length > 0) {
-    out.push('', `Undefined (left out of mean and std): ${undefinedSomewhere.map((m) => `${m} in ${summary.nan_counts[m]} case(s)`).join(', ')}.`);
+    out.push(
+      '',
+      `Undefined (left out of mean and std): ${undefinedSomewhere.map((m) => `${m} in ${summary.nan_counts[m]} case(s)`).join(', ')}.`,
+    );
   }
-  out.push('', '## Per case', '', `| id | ${METRIC_NAMES.join(' | ')} |`, `| --- |${METRIC_NAMES.map(() => ' --- |').join('')}`);
-  for (const row of summary.metric_per_case) out.push(`| ${mdCell(row.id)} | ${METRIC_NAMES.map((m) => fixed(row[m])).join(' | ')} |`);
+  out.push(
+    '',
+    '## Per case',
+    '',
+    `| id | ${METRIC_NAMES.join(' | ')} |`,
+    `| --- |${METRIC_NAMES.map(() => ' --- |').join('')}`,
+  );
+  for (const row of summary.metric_per_case)
+    out.push(`| ${mdCell(row.id)} | ${METRIC_NAMES.map((m) => fixed(row[m])).join(' | ')} |`);
   out.push('', '## Notes', '', ...summary.notes.map((n) => `- ${n}`), '');
   return out.join('\n');
 }
@@ -113,7 +135,11 @@ export interface ReportFiles {
 }
 
 /** Writes summary.json, metrics.csv and summary.md into `dir` (created if missing); returns their paths and the summary. */
-export function writeEvaluationReport(dir: string, cases: readonly CaseResult[], options: ReportOptions = {}): ReportFiles & { summary: EvaluationSummary } {
+export function writeEvaluationReport(
+  dir: string,
+  cases: readonly CaseResult[],
+  options: ReportOptions = {},
+): ReportFiles & { summary: EvaluationSummary } {
   const summary = buildSummary(cases, options);
   mkdirSync(dir, { recursive: true });
   const files: ReportFiles = {

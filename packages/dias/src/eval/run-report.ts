@@ -36,20 +36,23 @@ export interface RunReportResult {
   dsc: { model: number | null } & Record<string, number | null>;
 }
 
-const fixed = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? 'NaN' : v.toFixed(d));
+const fixed = (v: number | null | undefined, d = 4) =>
+  v === null || v === undefined || !Number.isFinite(v) ? 'NaN' : v.toFixed(d);
 const seconds = (s: number) => (s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
 
 /** Area-average downscale of an RGB picture so that its longest side is at most `max`. */
 function shrink(image: RgbImage, max: number): RgbImage {
   const f = Math.ceil(Math.max(image.width, image.height) / max);
   if (f <= 1) return image;
-  const width = Math.floor(image.width / f), height = Math.floor(image.height / f);
+  const width = Math.floor(image.width / f),
+    height = Math.floor(image.height / f);
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       for (let c = 0; c < 3; c++) {
         let s = 0;
-        for (let dy = 0; dy < f; dy++) for (let dx = 0; dx < f; dx++) s += image.data[((y * f + dy) * image.width + x * f + dx) * 3 + c];
+        for (let dy = 0; dy < f; dy++)
+          for (let dx = 0; dx < f; dx++) s += image.data[((y * f + dy) * image.width + x * f + dx) * 3 + c];
         data[(y * width + x) * 3 + c] = Math.round(s / (f * f));
       }
     }
@@ -61,7 +64,10 @@ function shrink(image: RgbImage, max: number): RgbImage {
 function pickCases(rows: EvaluationSummary['metric_per_case'], count: number): string[] {
   const sorted = [...rows].sort((a, b) => (b.DSC ?? -1) - (a.DSC ?? -1)).map((r) => r.id);
   if (sorted.length <= count) return sorted;
-  const picks = Array.from({ length: count }, (_, i) => sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, count - 1))]);
+  const picks = Array.from(
+    { length: count },
+    (_, i) => sorted[Math.round((i * (sorted.length - 1)) / Math.max(1, count - 1))],
+  );
   return [...new Set(picks)];
 }
 
@@ -91,7 +97,9 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
     const b = baselineMetrics(seq);
     for (const name of BASELINE_NAMES) perBaseline[name].push(b[name]);
   }
-  const baselineMeans = Object.fromEntries(BASELINE_NAMES.map((b) => [b, summarizeMetrics(perBaseline[b], METRIC_NAMES)]));
+  const baselineMeans = Object.fromEntries(
+    BASELINE_NAMES.map((b) => [b, summarizeMetrics(perBaseline[b], METRIC_NAMES)]),
+  );
 
   // The picture: one row per chosen case.
   const tiles: RgbImage[] = [];
@@ -117,7 +125,8 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
   const steps = stepsPerEpoch(config) * log.length;
   const bestEpoch = typeof summary.epoch === 'number' ? summary.epoch : null;
   const bestLog = log.find((e) => e.epoch === bestEpoch);
-  const params = typeof summary.parameters === 'number' ? `, ${summary.parameters.toLocaleString('en-US')} parameters` : '';
+  const params =
+    typeof summary.parameters === 'number' ? `, ${summary.parameters.toLocaleString('en-US')} parameters` : '';
   const lines = [
     `# ${o.title ?? `${model}: test report`}`,
     '',
@@ -140,7 +149,10 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
     `| Prediction | ${METRIC_NAMES.join(' | ')} |`,
     `| --- |${METRIC_NAMES.map(() => ' --- |').join('')}`,
     `| **${model}** | ${METRIC_NAMES.map((m) => `**${fixed(summary.mean[m])} ± ${fixed(summary.std[m])}**`).join(' | ')} |`,
-    ...BASELINE_NAMES.map((b) => `| ${b} | ${METRIC_NAMES.map((m) => `${fixed(baselineMeans[b].mean[m])} ± ${fixed(baselineMeans[b].std[m])}`).join(' | ')} |`),
+    ...BASELINE_NAMES.map(
+      (b) =>
+        `| ${b} | ${METRIC_NAMES.map((m) => `${fixed(baselineMeans[b].mean[m])} ± ${fixed(baselineMeans[b].std[m])}`).join(' | ')} |`,
+    ),
     '',
     'NaN: undefined for every sequence (e.g. clDice of an empty prediction, whose skeleton is empty).',
     '',
@@ -159,13 +171,28 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
       '',
     );
   }
-  lines.push('## Per sequence', '', `| Sequence | ${METRIC_NAMES.join(' | ')} |`, `| --- |${METRIC_NAMES.map(() => ' --- |').join('')}`);
-  for (const row of summary.metric_per_case) lines.push(`| ${row.id} | ${METRIC_NAMES.map((m) => fixed(row[m])).join(' | ')} |`);
-  lines.push('', `Files: \`${link(testDir)}/\` holds summary.json, metrics.csv, summary.md and each sequence's probability map, mask, error map and overlay.`, '');
+  lines.push(
+    '## Per sequence',
+    '',
+    `| Sequence | ${METRIC_NAMES.join(' | ')} |`,
+    `| --- |${METRIC_NAMES.map(() => ' --- |').join('')}`,
+  );
+  for (const row of summary.metric_per_case)
+    lines.push(`| ${row.id} | ${METRIC_NAMES.map((m) => fixed(row[m])).join(' | ')} |`);
+  lines.push(
+    '',
+    `Files: \`${link(testDir)}/\` holds summary.json, metrics.csv, summary.md and each sequence's probability map, mask, error map and overlay.`,
+    '',
+  );
   writeFileAtomic(out, lines.join('\n'));
   return {
     report: out,
     picture,
-    dsc: { model: summary.mean.DSC, ...Object.fromEntries(BASELINE_NAMES.map((b) => [b, Number.isNaN(baselineMeans[b].mean.DSC) ? null : baselineMeans[b].mean.DSC])) },
+    dsc: {
+      model: summary.mean.DSC,
+      ...Object.fromEntries(
+        BASELINE_NAMES.map((b) => [b, Number.isNaN(baselineMeans[b].mean.DSC) ? null : baselineMeans[b].mean.DSC]),
+      ),
+    },
   };
 }

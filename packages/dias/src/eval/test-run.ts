@@ -46,16 +46,25 @@ export function testSequences(dataDir: string, split: DiasSplit): { dataset: Dia
   const refs = dataset.splits[split];
   if (refs.length === 0) throw new Error(`${dataDir}: no ${split} sequences`);
   const unlabelled = refs.filter((r) => !r.label);
-  if (unlabelled.length) throw new Error(`${dataDir}: ${split} sequence(s) without a label: ${unlabelled.map((r) => `s${r.id}`).join(', ')}`);
+  if (unlabelled.length)
+    throw new Error(
+      `${dataDir}: ${split} sequence(s) without a label: ${unlabelled.map((r) => `s${r.id}`).join(', ')}`,
+    );
   return { dataset, refs };
 }
 
 /** The `--json` answer: mean and std per metric, and every case's metrics (null where undefined). */
-export function testJson(summary: EvaluationSummary): { mean: EvaluationSummary['mean']; std: EvaluationSummary['std']; per_case: Record<string, unknown>[] } {
+export function testJson(summary: EvaluationSummary): {
+  mean: EvaluationSummary['mean'];
+  std: EvaluationSummary['std'];
+  per_case: Record<string, unknown>[];
+} {
   return {
     mean: summary.mean,
     std: summary.std,
-    per_case: summary.metric_per_case.map((row) => Object.fromEntries([['id', row.id], ...METRIC_NAMES.map((m) => [m, row[m]])])),
+    per_case: summary.metric_per_case.map((row) =>
+      Object.fromEntries([['id', row.id], ...METRIC_NAMES.map((m) => [m, row[m]])]),
+    ),
   };
 }
 
@@ -95,16 +104,26 @@ export async function testRun(model: SegmentationModel, spec: ModelSpec, o: Test
       seconds: +seconds.toFixed(2),
       seconds_per_case: Object.fromEntries(tested.map((c) => [c.id, +c.seconds.toFixed(2)])),
     };
-    const { summary } = writeEvaluationReport(staging, results, { threshold, title: o.title ?? `Test on ${o.split}`, extra });
+    const { summary } = writeEvaluationReport(staging, results, {
+      threshold,
+      title: o.title ?? `Test on ${o.split}`,
+      extra,
+    });
     // Swap the finished folder in; the previous results stay until this point.
     rmSync(o.outDir, { recursive: true, force: true });
     renameSync(staging, o.outDir);
     const relocate = (p: string) => join(o.outDir, basename(p));
     const cases = tested.map((c) => ({
       ...c,
-      files: Object.fromEntries(Object.entries(c.files).map(([k, p]) => [k, relocate(p as string)])) as unknown as CaseFiles,
+      files: Object.fromEntries(
+        Object.entries(c.files).map(([k, p]) => [k, relocate(p as string)]),
+      ) as unknown as CaseFiles,
     }));
-    const report = { summaryJson: join(o.outDir, 'summary.json'), metricsCsv: join(o.outDir, 'metrics.csv'), summaryMd: join(o.outDir, 'summary.md') };
+    const report = {
+      summaryJson: join(o.outDir, 'summary.json'),
+      metricsCsv: join(o.outDir, 'metrics.csv'),
+      summaryMd: join(o.outDir, 'summary.md'),
+    };
     return { summary, report, cases, seconds };
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });

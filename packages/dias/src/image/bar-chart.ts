@@ -24,7 +24,14 @@ export interface BarChartOptions {
   scale?: number;
 }
 
-const PALETTE: Rgb[] = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189], [140, 86, 75]];
+const PALETTE: Rgb[] = [
+  [31, 119, 180],
+  [255, 127, 14],
+  [44, 160, 44],
+  [214, 39, 40],
+  [148, 103, 189],
+  [140, 86, 75],
+];
 const INK: Rgb = [30, 30, 30];
 const GRID: Rgb = [225, 225, 225];
 
@@ -70,7 +77,8 @@ export function renderBarChart(bars: readonly Bar[], o: BarChartOptions = {}): R
     canvas.fillRect({ x: x0, y: y - 2 * s, width: Math.max(1, end - x0), height: th + 4 * s }, color(b.group ?? ''));
     let textX = end + 3 * s;
     if (b.spread !== undefined && Number.isFinite(b.spread) && b.spread > 0) {
-      const a = px(b.value - b.spread), c = px(b.value + b.spread);
+      const a = px(b.value - b.spread),
+        c = px(b.value + b.spread);
       const mid = y + (th >> 1);
       canvas.fillRect({ x: a, y: mid, width: c - a + 1, height: Math.max(1, s >> 1) }, INK);
       canvas.fillRect({ x: a, y: mid - 2 * s, width: Math.max(1, s >> 1), height: 4 * s + 1 }, INK);

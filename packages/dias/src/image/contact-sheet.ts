@@ -63,12 +63,15 @@ export function contactSheetLayout(seq: DsaSequence, options: ContactSheetOption
   const maxFrames = Math.max(1, options.maxFrames ?? 16);
   const gap = options.gap ?? 4;
   const shown = seq.T <= maxFrames ? seq.T : maxFrames;
-  const frames = Array.from({ length: shown }, (_, i) => (shown === seq.T ? i : Math.round((i * (seq.T - 1)) / (shown - 1 || 1))));
+  const frames = Array.from({ length: shown }, (_, i) =>
+    shown === seq.T ? i : Math.round((i * (seq.T - 1)) / (shown - 1 || 1)),
+  );
   const projections: ContactSheetLayout['projections'] = ['minip'];
   if (seq.label) projections.push('label');
   if (seq.scribble) projections.push('scribble');
   const columns = options.columns ?? Math.min(4, Math.max(shown, projections.length));
-  if (columns < projections.length) throw new Error(`contact sheet: ${columns} columns cannot hold the ${projections.length} projection tiles`);
+  if (columns < projections.length)
+    throw new Error(`contact sheet: ${columns} columns cannot hold the ${projections.length} projection tiles`);
   const scale = Math.min(1, tileSize / Math.max(seq.H, seq.W));
   const tileWidth = Math.max(1, Math.round(seq.W * scale));
   const tileHeight = Math.max(1, Math.round(seq.H * scale));
@@ -85,7 +88,10 @@ export function contactSheetLayout(seq: DsaSequence, options: ContactSheetOption
   };
 }
 
-export function renderContactSheet(seq: DsaSequence, options: ContactSheetOptions = {}): { canvas: RgbCanvas; layout: ContactSheetLayout } {
+export function renderContactSheet(
+  seq: DsaSequence,
+  options: ContactSheetOptions = {},
+): { canvas: RgbCanvas; layout: ContactSheetLayout } {
   const layout = contactSheetLayout(seq, options);
   const gap = options.gap ?? 4;
   const canvas = new RgbCanvas(layout.width, layout.height, BACKGROUND);
@@ -98,7 +104,14 @@ export function renderContactSheet(seq: DsaSequence, options: ContactSheetOption
     height: layout.tileHeight,
   });
   layout.frames.forEach((t, i) => {
-    canvas.drawGray(seq.frames.subarray(t * n, (t + 1) * n), seq.W, seq.H, tile(Math.floor(i / layout.columns), i % layout.columns), lo, hi);
+    canvas.drawGray(
+      seq.frames.subarray(t * n, (t + 1) * n),
+      seq.W,
+      seq.H,
+      tile(Math.floor(i / layout.columns), i % layout.columns),
+      lo,
+      hi,
+    );
   });
   const minip = minIntensityProjection(seq);
   const row = layout.rows - 1;

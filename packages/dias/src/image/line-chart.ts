@@ -35,7 +35,8 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
   // Multiples of the step, rounded so that 3 x 0.2 reads 0.6.
-  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++) out.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + step * 1e-9; k++)
+    out.push(k === 0 ? 0 : Number((k * step).toPrecision(12)));
   return out;
 }
 
@@ -49,14 +50,26 @@ export function formatTick(v: number): string {
 }
 
 /** Draws a line from (x0, y0) to (x1, y1), `width` pixels thick (Bresenham with a square pen). */
-export function drawLine(canvas: RgbCanvas, x0: number, y0: number, x1: number, y1: number, color: Rgb, width = 1): void {
+export function drawLine(
+  canvas: RgbCanvas,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  color: Rgb,
+  width = 1,
+): void {
   // A NaN end never equals the walk's position: the loop below would not end (a log line without an epoch hung
   // the progress chart). Nothing to draw then.
   if (![x0, y0, x1, y1].every(Number.isFinite)) return;
-  let x = Math.round(x0), y = Math.round(y0);
-  const xe = Math.round(x1), ye = Math.round(y1);
-  const dx = Math.abs(xe - x), dy = -Math.abs(ye - y);
-  const sx = x < xe ? 1 : -1, sy = y < ye ? 1 : -1;
+  let x = Math.round(x0),
+    y = Math.round(y0);
+  const xe = Math.round(x1),
+    ye = Math.round(y1);
+  const dx = Math.abs(xe - x),
+    dy = -Math.abs(ye - y);
+  const sx = x < xe ? 1 : -1,
+    sy = y < ye ? 1 : -1;
   let err = dx + dy;
   const off = Math.floor((width - 1) / 2);
   for (;;) {
@@ -138,7 +151,14 @@ export function drawChartPanel(canvas: RgbCanvas, at: Placement, panel: ChartPan
   const px = (x: number) => plot.x + m + ((x - xLo) / (xHi - xLo)) * (plot.width - 1 - 2 * m);
   const py = (y: number) => plot.y + m + (plot.height - 1 - 2 * m) * (1 - (y - yLo) / (yHi - yLo));
 
-  drawText(canvas, panel.title, at.x + Math.max(0, (at.width - textWidth(panel.title, scale)) >> 1), at.y + 2 * scale, INK, scale);
+  drawText(
+    canvas,
+    panel.title,
+    at.x + Math.max(0, (at.width - textWidth(panel.title, scale)) >> 1),
+    at.y + 2 * scale,
+    INK,
+    scale,
+  );
   // Grid and y ticks.
   for (const v of yTicks) {
     const y = Math.round(py(v));
@@ -156,7 +176,14 @@ export function drawChartPanel(canvas: RgbCanvas, at: Placement, panel: ChartPan
     drawText(canvas, label, x - (textWidth(label, scale) >> 1), plot.y + plot.height + 3 * scale, INK, scale);
   }
   if (panel.xLabel) {
-    drawText(canvas, panel.xLabel, plot.x + ((plot.width - textWidth(panel.xLabel, scale)) >> 1), plot.y + plot.height + th + 5 * scale, AXIS, scale);
+    drawText(
+      canvas,
+      panel.xLabel,
+      plot.x + ((plot.width - textWidth(panel.xLabel, scale)) >> 1),
+      plot.y + plot.height + th + 5 * scale,
+      AXIS,
+      scale,
+    );
   }
   canvas.fillRect({ x: plot.x - 1, y: plot.y, width: 1, height: plot.height + 1 }, AXIS);
   canvas.fillRect({ x: plot.x - 1, y: plot.y + plot.height, width: plot.width + 1, height: 1 }, AXIS);
@@ -177,7 +204,11 @@ export function drawChartPanel(canvas: RgbCanvas, at: Placement, panel: ChartPan
       if (prev) drawLine(clip, prev[0], prev[1], cur[0], cur[1], s.color, scale);
       const next = pts[i + 1];
       const lone = !prev && (!next || !Number.isFinite(next[1]));
-      if (lone || pts.length <= 30) clip.fillRect({ x: Math.round(cur[0]) - scale, y: Math.round(cur[1]) - scale, width: 2 * scale + 1, height: 2 * scale + 1 }, s.color);
+      if (lone || pts.length <= 30)
+        clip.fillRect(
+          { x: Math.round(cur[0]) - scale, y: Math.round(cur[1]) - scale, width: 2 * scale + 1, height: 2 * scale + 1 },
+          s.color,
+        );
       prev = cur;
     });
   }

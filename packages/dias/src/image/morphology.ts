@@ -18,10 +18,18 @@ function checkMask(mask: ArrayLike<number>, width: number, height: number, what:
  * 4 the cross (scipy's own default structure). `iterations` 0 returns a copy (scipy reads values below 1 as
  * "until nothing changes", which with this border is the empty mask). Returns a new 0/1 mask.
  */
-export function binaryErode(mask: ArrayLike<number>, width: number, height: number, iterations = 1, connectivity: 8 | 4 = 8): Uint8Array {
+export function binaryErode(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  iterations = 1,
+  connectivity: 8 | 4 = 8,
+): Uint8Array {
   checkMask(mask, width, height, 'binaryErode');
-  if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`binaryErode: iterations must be a whole number >= 0, got ${iterations}`);
-  if (connectivity !== 8 && connectivity !== 4) throw new Error(`binaryErode: connectivity must be 8 or 4, got ${connectivity as number}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new Error(`binaryErode: iterations must be a whole number >= 0, got ${iterations}`);
+  if (connectivity !== 8 && connectivity !== 4)
+    throw new Error(`binaryErode: connectivity must be 8 or 4, got ${connectivity as number}`);
   let src = new Uint8Array(width * height);
   for (let i = 0; i < src.length; i++) src[i] = mask[i] ? 1 : 0;
   let dst = new Uint8Array(width * height);
@@ -38,7 +46,8 @@ export function binaryErode(mask: ArrayLike<number>, width: number, height: numb
           continue;
         }
         let keep = src[i - 1] & src[i + 1] & src[i - width] & src[i + width];
-        if (connectivity === 8) keep &= src[i - width - 1] & src[i - width + 1] & src[i + width - 1] & src[i + width + 1];
+        if (connectivity === 8)
+          keep &= src[i - width - 1] & src[i - width + 1] & src[i + width - 1] & src[i + width + 1];
         dst[i] = keep;
         any |= keep;
       }
@@ -71,8 +80,31 @@ function buildThinningTable(): Uint8Array {
   // neighbourhoods; the DIAS clDice was computed with it, so we take its departures as they are (they make its
   // skeletons slightly asymmetric, which the golden clDice values depend on).
   const departures: [number, number][] = [
-    [3, 1], [6, 1], [10, 3], [11, 1], [12, 1], [14, 1], [24, 2], [26, 2], [40, 3], [48, 0], [56, 2], [96, 2], [104, 2],
-    [108, 2], [129, 0], [130, 3], [131, 1], [134, 1], [160, 3], [161, 1], [176, 2], [192, 2], [194, 1], [198, 1], [224, 2],
+    [3, 1],
+    [6, 1],
+    [10, 3],
+    [11, 1],
+    [12, 1],
+    [14, 1],
+    [24, 2],
+    [26, 2],
+    [40, 3],
+    [48, 0],
+    [56, 2],
+    [96, 2],
+    [104, 2],
+    [108, 2],
+    [129, 0],
+    [130, 3],
+    [131, 1],
+    [134, 1],
+    [160, 3],
+    [161, 1],
+    [176, 2],
+    [192, 2],
+    [194, 1],
+    [198, 1],
+    [224, 2],
   ];
   for (const [code, value] of departures) table[code] = value;
   return table;
@@ -90,7 +122,8 @@ export function skeletonize(mask: ArrayLike<number>, width: number, height: numb
   const W = width + 2;
   const img = new Uint8Array(W * (height + 2));
   let count = 0;
-  let top = height, bottom = -1;
+  let top = height,
+    bottom = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (mask[y * width + x]) {
@@ -111,8 +144,14 @@ export function skeletonize(mask: ArrayLike<number>, width: number, height: numb
         for (let i = y * W + 1, end = y * W + width; i <= end; i++) {
           if (!img[i]) continue;
           const code =
-            img[i - W - 1] | (img[i - W] << 1) | (img[i - W + 1] << 2) | (img[i + 1] << 3) |
-            (img[i + W + 1] << 4) | (img[i + W] << 5) | (img[i + W - 1] << 6) | (img[i - 1] << 7);
+            img[i - W - 1] |
+            (img[i - W] << 1) |
+            (img[i - W + 1] << 2) |
+            (img[i + 1] << 3) |
+            (img[i + W + 1] << 4) |
+            (img[i + W] << 5) |
+            (img[i + W - 1] << 6) |
+            (img[i - 1] << 7);
           if (THINNING_TABLE[code] & pass) removable[n++] = i;
         }
       }
@@ -137,9 +176,15 @@ export interface Components {
  * Connected components of the foreground, as skimage.measure.label / scipy.ndimage.label: `connectivity` 8 joins
  * diagonal neighbours, 4 only edge neighbours. Labels follow the raster order of each component's first pixel.
  */
-export function labelComponents(mask: ArrayLike<number>, width: number, height: number, connectivity: 8 | 4 = 8): Components {
+export function labelComponents(
+  mask: ArrayLike<number>,
+  width: number,
+  height: number,
+  connectivity: 8 | 4 = 8,
+): Components {
   checkMask(mask, width, height, 'labelComponents');
-  if (connectivity !== 8 && connectivity !== 4) throw new Error(`labelComponents: connectivity must be 8 or 4, got ${connectivity as number}`);
+  if (connectivity !== 8 && connectivity !== 4)
+    throw new Error(`labelComponents: connectivity must be 8 or 4, got ${connectivity as number}`);
   const n = width * height;
   const labels = new Int32Array(n);
   const queue = new Int32Array(n);
@@ -148,14 +193,17 @@ export function labelComponents(mask: ArrayLike<number>, width: number, height: 
     if (!mask[start] || labels[start]) continue;
     const label = ++count;
     labels[start] = label;
-    let head = 0, tail = 0;
+    let head = 0,
+      tail = 0;
     queue[tail++] = start;
     while (head < tail) {
       const i = queue[head++];
       const y = (i / width) | 0;
       const x = i - y * width;
-      const y0 = y > 0 ? y - 1 : y, y1 = y < height - 1 ? y + 1 : y;
-      const x0 = x > 0 ? x - 1 : x, x1 = x < width - 1 ? x + 1 : x;
+      const y0 = y > 0 ? y - 1 : y,
+        y1 = y < height - 1 ? y + 1 : y;
+      const x0 = x > 0 ? x - 1 : x,
+        x1 = x < width - 1 ? x + 1 : x;
       for (let yy = y0; yy <= y1; yy++) {
         for (let xx = x0; xx <= x1; xx++) {
           if (connectivity === 4 && yy !== y && xx !== x) continue;

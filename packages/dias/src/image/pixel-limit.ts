@@ -32,5 +32,8 @@ export function setMaxPixels(n: number): void {
  */
 export function checkPixelCount(name: string, what: string, count: number): void {
   const max = maxPixels();
-  if (!(count <= max)) throw new Error(`${name}: ${what} is ${count} pixels, more than the limit of ${max}; --max-pixels N (or DIAS_MAX_PIXELS=N) raises it`);
+  if (!(count <= max))
+    throw new Error(
+      `${name}: ${what} is ${count} pixels, more than the limit of ${max}; --max-pixels N (or DIAS_MAX_PIXELS=N) raises it`,
+    );
 }

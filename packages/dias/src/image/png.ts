@@ -32,7 +32,10 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
     png = decode(bytes);
   } catch (e) {
     // fast-png reads a missing row's filter byte as undefined: the image data ends before the last row.
-    const why = (e as Error).message === 'Unsupported filter: undefined' ? 'its image data ends before the last row' : (e as Error).message;
+    const why =
+      (e as Error).message === 'Unsupported filter: undefined'
+        ? 'its image data ends before the last row'
+        : (e as Error).message;
     throw new Error(`${name}: not a readable PNG (${why})`);
   }
   const { width, height, channels } = png;

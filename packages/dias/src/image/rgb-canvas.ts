@@ -14,20 +14,31 @@ export interface Placement {
 export class RgbCanvas {
   readonly data: Uint8Array;
 
-  constructor(readonly width: number, readonly height: number, background: Rgb = [0, 0, 0]) {
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`canvas size ${width}x${height} is not a positive whole size`);
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: Rgb = [0, 0, 0],
+  ) {
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1)
+      throw new Error(`canvas size ${width}x${height} is not a positive whole size`);
     this.data = new Uint8Array(width * height * 3);
     this.fillRect({ x: 0, y: 0, width, height }, background);
   }
 
   fillRect(at: Placement, color: Rgb): void {
     for (let y = Math.max(0, at.y); y < Math.min(this.height, at.y + at.height); y++) {
-      for (let x = Math.max(0, at.x); x < Math.min(this.width, at.x + at.width); x++) this.data.set(color, (y * this.width + x) * 3);
+      for (let x = Math.max(0, at.x); x < Math.min(this.width, at.x + at.width); x++)
+        this.data.set(color, (y * this.width + x) * 3);
     }
   }
 
   /** Visits each output pixel of a placement with the source box it covers (at least one source pixel). */
-  private each(srcW: number, srcH: number, at: Placement, visit: (o: number, x0: number, x1: number, y0: number, y1: number) => void): void {
+  private each(
+    srcW: number,
+    srcH: number,
+    at: Placement,
+    visit: (o: number, x0: number, x1: number, y0: number, y1: number) => void,
+  ): void {
     const sx = srcW / at.width;
     const sy = srcH / at.height;
     for (let dy = 0; dy < at.height; dy++) {
@@ -57,7 +68,15 @@ export class RgbCanvas {
   }
 
   /** Blends color over the pixels where select(mask value) holds, weighted by alpha and the covered fraction. */
-  overlay(mask: ArrayLike<number>, srcW: number, srcH: number, at: Placement, select: (v: number) => boolean, color: Rgb, alpha: number): void {
+  overlay(
+    mask: ArrayLike<number>,
+    srcW: number,
+    srcH: number,
+    at: Placement,
+    select: (v: number) => boolean,
+    color: Rgb,
+    alpha: number,
+  ): void {
     this.each(srcW, srcH, at, (o, x0, x1, y0, y1) => {
       let hits = 0;
       for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) if (select(mask[y * srcW + x])) hits++;

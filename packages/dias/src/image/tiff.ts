@@ -32,17 +32,26 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
   // size tag without a value left UTIF's width undefined and the page an empty array of NaN size.
   ifds.forEach((ifd, page) => {
     const [w, h] = [tagNumber(ifd, 256, 0), tagNumber(ifd, 257, 0)];
-    if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1)) throw new Error(`${name}: page ${page} has no usable size (ImageWidth ${w}, ImageLength ${h})`);
+    if (!(Number.isInteger(w) && Number.isInteger(h) && w >= 1 && h >= 1))
+      throw new Error(`${name}: page ${page} has no usable size (ImageWidth ${w}, ImageLength ${h})`);
   });
   const sizes = ifds.map((ifd) => tagNumber(ifd, 256, 0) * tagNumber(ifd, 257, 0));
-  const w0 = tagNumber(ifds[0], 256, 0), h0 = tagNumber(ifds[0], 257, 0);
-  checkPixelCount(name, `${w0}x${h0}${ifds.length > 1 ? ` x ${ifds.length} pages` : ''}`, sizes.reduce((a, b) => a + b, 0));
+  const w0 = tagNumber(ifds[0], 256, 0),
+    h0 = tagNumber(ifds[0], 257, 0);
+  checkPixelCount(
+    name,
+    `${w0}x${h0}${ifds.length > 1 ? ` x ${ifds.length} pages` : ''}`,
+    sizes.reduce((a, b) => a + b, 0),
+  );
   ifds.forEach((ifd, page) => {
     const compression = tagNumber(ifd, 259, 1);
-    if (![1, 5, 7, 8, 32773].includes(compression)) throw new Error(`${name}: page ${page} uses TIFF compression ${compression}, which is not read`);
+    if (![1, 5, 7, 8, 32773].includes(compression))
+      throw new Error(`${name}: page ${page} uses TIFF compression ${compression}, which is not read`);
     const [bits, format] = [tagNumber(ifd, 258, 1), tagNumber(ifd, 339, 1)]; // format: 1 unsigned, 2 signed, 3 float
     if (![1, 8, 16, 32].includes(bits) || (bits === 32 && format !== 3) || (bits !== 32 && format === 3)) {
-      throw new Error(`${name}: page ${page} has ${bits}-bit samples of format ${format}; grey 8/16-bit integers or 32-bit floats are read`);
+      throw new Error(
+        `${name}: page ${page} has ${bits}-bit samples of format ${format}; grey 8/16-bit integers or 32-bit floats are read`,
+      );
     }
     checkStrips(bytes, ifd, page, name);
   });
@@ -63,7 +72,8 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
     const format = tagNumber(ifd, 339, 1); // 1 unsigned, 2 signed, 3 float
     const photometric = tagNumber(ifd, 262, 1); // 0 WhiteIsZero, 1 BlackIsZero, 2 RGB
     if (page === 0) [width, height, bitDepth] = [w, h, bits];
-    else if (w !== width || h !== height) throw new Error(`${name}: page ${page} is ${w}x${h}, page 0 is ${width}x${height} (frames must share a size)`);
+    else if (w !== width || h !== height)
+      throw new Error(`${name}: page ${page} is ${w}x${h}, page 0 is ${width}x${height} (frames must share a size)`);
     const data = ifd.data!;
     const n = w * h;
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -79,13 +89,18 @@ export function decodeTiff(bytes: Uint8Array, name = '<tiff>'): TiffFrames {
     const out = new Float32Array(n);
     if (bits === 1) {
       const rowBytes = Math.ceil(w / 8);
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[y * w + x] = (data[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1 ? 255 : 0;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) out[y * w + x] = (data[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1 ? 255 : 0;
     } else if (spp === 1 || spp === 2) {
       for (let i = 0; i < n; i++) out[i] = sample(i * spp);
     } else if (photometric === 2 && (spp === 3 || spp === 4)) {
-      for (let i = 0; i < n; i++) out[i] = (sample(i * spp) * 299 + sample(i * spp + 1) * 587 + sample(i * spp + 2) * 114) / 1000;
+      for (let i = 0; i < n; i++)
+        out[i] = (sample(i * spp) * 299 + sample(i * spp + 1) * 587 + sample(i * spp + 2) * 114) / 1000;
       if (bits === 8) for (let i = 0; i < n; i++) out[i] = Math.floor(out[i]);
-    } else throw new Error(`${name}: page ${page} has ${spp} samples per pixel with photometric ${photometric}; grey or RGB is read`);
+    } else
+      throw new Error(
+        `${name}: page ${page} has ${spp} samples per pixel with photometric ${photometric}; grey or RGB is read`,
+      );
     if (photometric === 0) {
       const max = bits === 1 ? 255 : bits === 8 ? 255 : bits === 16 ? 65535 : 1;
       for (let i = 0; i < n; i++) out[i] = max - out[i];
@@ -100,7 +115,12 @@ export function readTiff(path: string): TiffFrames {
 }
 
 /** Uncompressed little-endian grey TIFF, one page per frame; values rounded and clamped to the bit depth. */
-export function encodeGrayTiff(width: number, height: number, frames: ArrayLike<number>[], bitDepth: 8 | 16 = 8): Uint8Array {
+export function encodeGrayTiff(
+  width: number,
+  height: number,
+  frames: ArrayLike<number>[],
+  bitDepth: 8 | 16 = 8,
+): Uint8Array {
   if (!frames.length) throw new Error('a TIFF needs at least one frame');
   const n = width * height;
   const bytesPer = bitDepth / 8;
@@ -117,8 +137,16 @@ export function encodeGrayTiff(width: number, height: number, frames: ArrayLike<
     const ifd = 8 + page * pageSize;
     const dataAt = ifd + ifdSize;
     const tags: [number, number, number][] = [
-      [256, 4, width], [257, 4, height], [258, 3, bitDepth], [259, 3, 1], [262, 3, 1],
-      [273, 4, dataAt], [277, 3, 1], [278, 4, height], [279, 4, n * bytesPer], [339, 3, 1],
+      [256, 4, width],
+      [257, 4, height],
+      [258, 3, bitDepth],
+      [259, 3, 1],
+      [262, 3, 1],
+      [273, 4, dataAt],
+      [277, 3, 1],
+      [278, 4, height],
+      [279, 4, n * bytesPer],
+      [339, 3, 1],
     ];
     view.setUint16(ifd, entries, true);
     tags.forEach(([tag, type, value], i) => {
@@ -140,6 +168,12 @@ export function encodeGrayTiff(width: number, height: number, frames: ArrayLike<
 }
 
 /** Writes a grey TIFF atomically. */
-export function writeGrayTiff(path: string, width: number, height: number, frames: ArrayLike<number>[], bitDepth: 8 | 16 = 8): void {
+export function writeGrayTiff(
+  path: string,
+  width: number,
+  height: number,
+  frames: ArrayLike<number>[],
+  bitDepth: 8 | 16 = 8,
+): void {
   writeFileAtomic(path, encodeGrayTiff(width, height, frames, bitDepth));
 }

@@ -11,12 +11,16 @@ export interface MetricSummary<K extends string = string> {
 }
 
 /** NaN-aware mean and population std of each named metric; a metric with no defined value gets NaN for both. */
-export function summarizeMetrics<K extends string>(perImage: readonly Record<K, number>[], names: readonly K[]): MetricSummary<K> {
+export function summarizeMetrics<K extends string>(
+  perImage: readonly Record<K, number>[],
+  names: readonly K[],
+): MetricSummary<K> {
   const mean = {} as Record<K, number>;
   const std = {} as Record<K, number>;
   const nanCounts = {} as Record<K, number>;
   for (const name of names) {
-    let count = 0, sum = 0;
+    let count = 0,
+      sum = 0;
     for (const m of perImage) {
       const v = m[name];
       if (typeof v !== 'number') throw new Error(`summarizeMetrics: an image has no value for ${name}`);

@@ -37,7 +37,8 @@ function checkImage(length: number, width: number, height: number, what: string)
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`${what}: bad image size ${width}x${height}`);
   }
-  if (length !== width * height) throw new Error(`${what}: ${length} pixels, but ${width}x${height} needs ${width * height}`);
+  if (length !== width * height)
+    throw new Error(`${what}: ${length} pixels, but ${width}x${height} needs ${width * height}`);
 }
 
 /** `prob >= threshold` as 0/1, the official binarisation. NaN probabilities are an error. */
@@ -57,7 +58,9 @@ export function confusionCounts(prediction: ArrayLike<number>, groundTruth: Arra
   if (prediction.length !== groundTruth.length) {
     throw new Error(`prediction has ${prediction.length} pixels, ground truth ${groundTruth.length}`);
   }
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   for (let i = 0; i < prediction.length; i++) {
     const p = prediction[i] ? 1 : 0;
     const g = groundTruth[i] ? 1 : 0;
@@ -70,7 +73,8 @@ export function confusionCounts(prediction: ArrayLike<number>, groundTruth: Arra
 
 // Share of `skeleton`'s pixels that lie inside `mask` (0/0 = NaN when the skeleton is empty).
 function skeletonCoverage(mask: ArrayLike<number>, skeleton: Uint8Array): number {
-  let inside = 0, total = 0;
+  let inside = 0,
+    total = 0;
   for (let i = 0; i < skeleton.length; i++) {
     if (skeleton[i]) {
       total++;
@@ -94,8 +98,16 @@ export function clDice(prediction: Uint8Array, groundTruth: Uint8Array, width: n
 }
 
 /** VC: 8-connected labels of the prediction over those of the ground truth, the background one label in each. */
-export function vesselConnectivity(prediction: Uint8Array, groundTruth: Uint8Array, width: number, height: number): number {
-  return (labelComponents(prediction, width, height, 8).count + 1) / (labelComponents(groundTruth, width, height, 8).count + 1);
+export function vesselConnectivity(
+  prediction: Uint8Array,
+  groundTruth: Uint8Array,
+  width: number,
+  height: number,
+): number {
+  return (
+    (labelComponents(prediction, width, height, 8).count + 1) /
+    (labelComponents(groundTruth, width, height, 8).count + 1)
+  );
 }
 
 /** Every metric of one image. `groundTruth`: nonzero = vessel. */

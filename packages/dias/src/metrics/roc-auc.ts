@@ -27,7 +27,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   // Twice the Mann-Whitney U, so that ties (worth ½) stay integers.
   let twiceU = 0;
   let below = 0; // negatives strictly below the current positive score
-  for (let i = 0; i < positives; ) {
+  for (let i = 0; i < positives;) {
     const v = pos[i];
     let j = i;
     while (j < positives && pos[j] === v) j++;

@@ -41,26 +41,46 @@ class GridAttentionBlock3D extends nn.Module {
   readonly phi: nn.Conv3d;
   readonly psi: nn.Conv3d;
 
-  constructor(inChannels: number, gatingChannels: number, interChannels: number | null, mode: NonlocalMode, subSampleFactor: Triple) {
+  constructor(
+    inChannels: number,
+    gatingChannels: number,
+    interChannels: number | null,
+    mode: NonlocalMode,
+    subSampleFactor: Triple,
+  ) {
     super();
     this.mode = mode;
     this.sub_sample_factor = subSampleFactor;
     const inter = interChannels ?? Math.max(1, Math.floor(inChannels / 2));
-    this.W = this.registerModule('W', new nn.Sequential(
-      new nn.Conv3d(inChannels, inChannels, 1, { stride: 1, padding: 0 }),
-      new nn.BatchNorm3d(inChannels),
-    ));
-    this.theta = this.registerModule('theta', new nn.Conv3d(inChannels, inter, subSampleFactor, { stride: subSampleFactor, padding: 0, bias: false }));
-    this.phi = this.registerModule('phi', new nn.Conv3d(gatingChannels, inter, 1, { stride: 1, padding: 0, bias: true }));
+    this.W = this.registerModule(
+      'W',
+      new nn.Sequential(
+        new nn.Conv3d(inChannels, inChannels, 1, { stride: 1, padding: 0 }),
+        new nn.BatchNorm3d(inChannels),
+      ),
+    );
+    this.theta = this.registerModule(
+      'theta',
+      new nn.Conv3d(inChannels, inter, subSampleFactor, { stride: subSampleFactor, padding: 0, bias: false }),
+    );
+    this.phi = this.registerModule(
+      'phi',
+      new nn.Conv3d(gatingChannels, inter, 1, { stride: 1, padding: 0, bias: true }),
+    );
     this.psi = this.registerModule('psi', new nn.Conv3d(inter, 1, 1, { stride: 1, padding: 0, bias: true }));
   }
 
   /** Returns the gated, transformed x and the attention map (as the official pair W_y, sigm_psi_f). */
   forward(x: Tensor, g: Tensor): { y: Tensor; attention: Tensor } {
-    if (x.size(0) !== g.size(0)) throw new Error('Att_UNet_3D: the gating signal and the features differ in batch size');
+    if (x.size(0) !== g.size(0))
+      throw new Error('Att_UNet_3D: the gating signal and the features differ in batch size');
     const thetaX = this.theta.forward(x);
     // F.upsample / F.interpolate with mode 'trilinear' and align_corners left unset (False).
-    const phiG = F.interpolate(this.phi.forward(g), { size: thetaX.shape.slice(2), mode: 'trilinear', alignCorners: false });
+    const phiG = F.interpolate(this.phi.forward(g), {
+      size: thetaX.shape.slice(2),
+      mode: 'trilinear',
+      alignCorners: false,
+    });
     const sum = thetaX.add(phiG);
     const f = this.mode === 'concatenation_debug' ? F.softplus(sum) : sum.relu();
     let sigmPsiF: Tensor;
@@ -90,9 +110,12 @@ class UnetGridGatingSignal3 extends nn.Module {
   constructor(inSize: number, outSize: number, kernelSize: Triple, isBatchnorm: boolean) {
     super();
     const conv = new nn.Conv3d(inSize, outSize, kernelSize, { stride: 1, padding: 0 });
-    this.conv1 = this.registerModule('conv1', isBatchnorm
-      ? new nn.Sequential(conv, new nn.BatchNorm3d(outSize), new nn.ReLU({ inplace: true }))
-      : new nn.Sequential(conv, new nn.ReLU({ inplace: true })));
+    this.conv1 = this.registerModule(
+      'conv1',
+      isBatchnorm
+        ? new nn.Sequential(conv, new nn.BatchNorm3d(outSize), new nn.ReLU({ inplace: true }))
+        : new nn.Sequential(conv, new nn.ReLU({ inplace: true })),
+    );
   }
 
   forward(inputs: Tensor): Tensor {
@@ -105,7 +128,14 @@ class UnetUp3 extends nn.Module {
   readonly conv: UnetConv3;
   readonly up: nn.ConvTranspose3d | nn.Upsample;
 
-  constructor(inSize: number, outSize: number, isDeconv: boolean, isBatchnorm = true, kernelSize: Triple = [2, 2, 2], stride: Triple = [2, 2, 2]) {
+  constructor(
+    inSize: number,
+    outSize: number,
+    isDeconv: boolean,
+    isBatchnorm = true,
+    kernelSize: Triple = [2, 2, 2],
+    stride: Triple = [2, 2, 2],
+  ) {
     super();
     if (isDeconv) {
       this.conv = this.registerModule('conv', new UnetConv3(inSize, outSize, isBatchnorm));
@@ -130,10 +160,16 @@ class UnetUp3 extends nn.Module {
 function tripleOption(options: ModelOptions, key: string): Triple {
   const value = options[key];
   if (typeof value === 'number' && Number.isInteger(value) && value > 0) return [value, value, value];
-  if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isInteger(v) && v > 0)) {
+  if (
+    Array.isArray(value) &&
+    value.length === 3 &&
+    value.every((v) => typeof v === 'number' && Number.isInteger(v) && v > 0)
+  ) {
     return [value[0], value[1], value[2]] as Triple;
   }
-  throw new Error(`Att_UNet_3D: option '${key}' must be a positive integer or three of them, got ${JSON.stringify(value)}`);
+  throw new Error(
+    `Att_UNet_3D: option '${key}' must be a positive integer or three of them, got ${JSON.stringify(value)}`,
+  );
 }
 
 export class Att_UNet_3D extends nn.Module {
@@ -169,7 +205,10 @@ export class Att_UNet_3D extends nn.Module {
     this.is_deconv = boolOption(options, 'is_deconv', name);
     this.in_channels = positiveIntOption(options, 'num_channels', name);
     const mode = options.nonlocal_mode;
-    if (!MODES.includes(mode as NonlocalMode)) throw new Error(`${name}: option 'nonlocal_mode' must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    if (!MODES.includes(mode as NonlocalMode))
+      throw new Error(
+        `${name}: option 'nonlocal_mode' must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`,
+      );
     const dsample = tripleOption(options, 'attention_dsample');
     this.is_batchnorm = boolOption(options, 'is_batchnorm', name);
     this.options = { ...options };
@@ -186,13 +225,25 @@ export class Att_UNet_3D extends nn.Module {
     this.maxpool4 = this.registerModule('maxpool4', new nn.MaxPool3d([2, 2, 2]));
     this.center = this.registerModule('center', new UnetConv3(f[3], f[4], bn));
     this.gating = this.registerModule('gating', new UnetGridGatingSignal3(f[4], f[3], [1, 1, 1], bn));
-    this.attentionblock2 = this.registerModule('attentionblock2', new GridAttentionBlock3D(f[1], f[3], f[1], nm, dsample));
-    this.attentionblock3 = this.registerModule('attentionblock3', new GridAttentionBlock3D(f[2], f[3], f[2], nm, dsample));
-    this.attentionblock4 = this.registerModule('attentionblock4', new GridAttentionBlock3D(f[3], f[3], f[3], nm, dsample));
+    this.attentionblock2 = this.registerModule(
+      'attentionblock2',
+      new GridAttentionBlock3D(f[1], f[3], f[1], nm, dsample),
+    );
+    this.attentionblock3 = this.registerModule(
+      'attentionblock3',
+      new GridAttentionBlock3D(f[2], f[3], f[2], nm, dsample),
+    );
+    this.attentionblock4 = this.registerModule(
+      'attentionblock4',
+      new GridAttentionBlock3D(f[3], f[3], f[3], nm, dsample),
+    );
     this.up_concat4 = this.registerModule('up_concat4', new UnetUp3(f[4], f[3], this.is_deconv, bn));
     this.up_concat3 = this.registerModule('up_concat3', new UnetUp3(f[3], f[2], this.is_deconv, bn));
     this.up_concat2 = this.registerModule('up_concat2', new UnetUp3(f[2], f[1], this.is_deconv, bn));
-    this.up_concat1 = this.registerModule('up_concat1', new UnetUp3(f[1], f[0], this.is_deconv, bn, [1, 2, 2], [1, 2, 2]));
+    this.up_concat1 = this.registerModule(
+      'up_concat1',
+      new UnetUp3(f[1], f[0], this.is_deconv, bn, [1, 2, 2], [1, 2, 2]),
+    );
     this.DRM = this.registerModule('DRM', new DRM(f[0], numClasses));
     this.apply(initKaiming);
   }
@@ -227,12 +278,22 @@ export const attUnet3dSpec: ModelSpec = {
   frames: () => DRM_FRAMES,
   sizeMultiple: 16,
   defaults: {
-    feature_scale: 2, num_classes: 2, is_deconv: true, num_channels: 1,
-    nonlocal_mode: 'concatenation', attention_dsample: [2, 2, 2], is_batchnorm: true,
+    feature_scale: 2,
+    num_classes: 2,
+    is_deconv: true,
+    num_channels: 1,
+    nonlocal_mode: 'concatenation',
+    attention_dsample: [2, 2, 2],
+    is_batchnorm: true,
   },
   officialDefaults: {
-    feature_scale: 2, num_classes: 2, is_deconv: true, num_channels: 3,
-    nonlocal_mode: 'concatenation', attention_dsample: [2, 2, 2], is_batchnorm: true,
+    feature_scale: 2,
+    num_classes: 2,
+    is_deconv: true,
+    num_channels: 3,
+    nonlocal_mode: 'concatenation',
+    attention_dsample: [2, 2, 2],
+    is_batchnorm: true,
   },
   build: (o) => new Att_UNet_3D(o),
 };

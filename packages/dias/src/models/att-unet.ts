@@ -17,7 +17,10 @@ export class Attention_block extends nn.Module {
     super();
     this.W_g = this.registerModule('W_g', new nn.Sequential(new nn.Conv2d(F_g, F_int, 1), new nn.BatchNorm2d(F_int)));
     this.W_x = this.registerModule('W_x', new nn.Sequential(new nn.Conv2d(F_l, F_int, 1), new nn.BatchNorm2d(F_int)));
-    this.psi = this.registerModule('psi', new nn.Sequential(new nn.Conv2d(F_int, 1, 1), new nn.BatchNorm2d(1), new nn.Sigmoid()));
+    this.psi = this.registerModule(
+      'psi',
+      new nn.Sequential(new nn.Conv2d(F_int, 1, 1), new nn.BatchNorm2d(1), new nn.Sigmoid()),
+    );
     this.relu = this.registerModule('relu', new nn.ReLU({ inplace: true }));
   }
 
@@ -47,12 +50,15 @@ export class up_conv extends nn.Module {
 
   constructor(ch_in: number, ch_out: number) {
     super();
-    this.up = this.registerModule('up', new nn.Sequential(
-      new nn.Upsample({ scaleFactor: 2 }),
-      new nn.Conv2d(ch_in, ch_out, 3, { padding: 1 }),
-      new nn.BatchNorm2d(ch_out),
-      new nn.ReLU({ inplace: true }),
-    ));
+    this.up = this.registerModule(
+      'up',
+      new nn.Sequential(
+        new nn.Upsample({ scaleFactor: 2 }),
+        new nn.Conv2d(ch_in, ch_out, 3, { padding: 1 }),
+        new nn.BatchNorm2d(ch_out),
+        new nn.ReLU({ inplace: true }),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -137,7 +143,8 @@ export const attUnetSpec: ModelSpec = {
   name: 'Att_UNet',
   kind: '2d',
   aliases: ['att-unet', 'attention-unet', 'attunet'],
-  summary: 'Attention U-Net: U-Net skips gated by additive attention, channels 32-512 (scale_factor 2); the frames are input channels',
+  summary:
+    'Attention U-Net: U-Net skips gated by additive attention, channels 32-512 (scale_factor 2); the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 16,
   defaults: { num_classes: 2, num_channels: 8, scale_factor: 2, dropout: 0 },

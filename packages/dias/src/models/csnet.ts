@@ -20,23 +20,32 @@ export class SpatialAttentionBlock extends GammaAttention {
   constructor(in_channels: number) {
     super();
     const inner = Math.floor(in_channels / 8);
-    this.query = this.registerModule('query', new nn.Sequential(
-      new nn.Conv2d(in_channels, inner, [1, 3], { padding: [0, 1] }),
-      new nn.BatchNorm2d(inner),
-      new nn.ReLU({ inplace: true }),
-    ));
-    this.key = this.registerModule('key', new nn.Sequential(
-      new nn.Conv2d(in_channels, inner, [3, 1], { padding: [1, 0] }),
-      new nn.BatchNorm2d(inner),
-      new nn.ReLU({ inplace: true }),
-    ));
+    this.query = this.registerModule(
+      'query',
+      new nn.Sequential(
+        new nn.Conv2d(in_channels, inner, [1, 3], { padding: [0, 1] }),
+        new nn.BatchNorm2d(inner),
+        new nn.ReLU({ inplace: true }),
+      ),
+    );
+    this.key = this.registerModule(
+      'key',
+      new nn.Sequential(
+        new nn.Conv2d(in_channels, inner, [3, 1], { padding: [1, 0] }),
+        new nn.BatchNorm2d(inner),
+        new nn.ReLU({ inplace: true }),
+      ),
+    );
     this.value = this.registerModule('value', new nn.Conv2d(in_channels, in_channels, 1));
     this.softmax = this.registerGammaSoftmax();
   }
 
   forward(x: Tensor): Tensor {
     const [B, C, H, W] = x.shape;
-    const query = this.query.forward(x).view(B, -1, H * W).permute(0, 2, 1);
+    const query = this.query
+      .forward(x)
+      .view(B, -1, H * W)
+      .permute(0, 2, 1);
     const key = this.key.forward(x).view(B, -1, H * W);
     const affinity = this.softmax.forward(query.matmul(key));
     const value = this.value.forward(x).view(B, -1, H * W);
@@ -147,7 +156,8 @@ export const csnetSpec: ModelSpec = {
   name: 'CSNet',
   kind: '2d',
   aliases: ['csnet', 'cs-net'],
-  summary: 'CS-Net: residual U-Net (32-512 channels) with spatial and channel self-attention at the bottleneck; the frames are input channels',
+  summary:
+    'CS-Net: residual U-Net (32-512 channels) with spatial and channel self-attention at the bottleneck; the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 16,
   defaults: { num_classes: 2, num_channels: 8 },

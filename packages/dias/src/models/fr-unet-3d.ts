@@ -10,7 +10,13 @@ import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { initWeights } from './blocks/init-weights.js';
 import { down, up } from './blocks/res-blocks.js';
 import {
-  block, feature_fuse, frUNetGridForward, frUNetHead, registerFRUNetDecoder, type BlockParts, type FRUNetDecoder,
+  block,
+  feature_fuse,
+  frUNetGridForward,
+  frUNetHead,
+  registerFRUNetDecoder,
+  type BlockParts,
+  type FRUNetDecoder,
 } from './blocks/fr-unet-blocks.js';
 
 /** Two (Conv3d, BatchNorm3d, Dropout3d, LeakyReLU) with a residual sum. in_c is kept but unused, as officially. */
@@ -24,16 +30,19 @@ class conv extends nn.Module {
     super();
     this.in_c = inC;
     this.out_c = outC;
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv3d(outC, outC, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm3d(outC),
-      new nn.Dropout3d(dp),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(outC, outC, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm3d(outC),
-      new nn.Dropout3d(dp),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
+    this.conv = this.registerModule(
+      'conv',
+      new nn.Sequential(
+        new nn.Conv3d(outC, outC, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm3d(outC),
+        new nn.Dropout3d(dp),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv3d(outC, outC, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm3d(outC),
+        new nn.Dropout3d(dp),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      ),
+    );
     this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
   }
 
@@ -77,12 +86,16 @@ export class FR_UNet_3D extends nn.Module {
     this.out_ave = boolOption(options, 'out_ave', name);
     this.options = { ...options };
     const f = [64, 128, 256, 512, 1024].map((c) => Math.trunc(c / featureScale));
-    const b = (inC: number, outC: number, isUp: boolean, isDown: boolean) => new block(inC, outC, dp, isUp, isDown, fuse, fr3dBlockParts);
-    Object.assign(this, registerFRUNetDecoder(this, f, numChannels, b, {
-      head: () => new final_conv(f[0], numClasses),
-      // Official oddity: built (and in the state dict) but never used in forward.
-      fuse: () => new nn.Conv3d(5, numClasses, 1, { padding: 0, bias: true }),
-    }));
+    const b = (inC: number, outC: number, isUp: boolean, isDown: boolean) =>
+      new block(inC, outC, dp, isUp, isDown, fuse, fr3dBlockParts);
+    Object.assign(
+      this,
+      registerFRUNetDecoder(this, f, numChannels, b, {
+        head: () => new final_conv(f[0], numClasses),
+        // Official oddity: built (and in the state dict) but never used in forward.
+        fuse: () => new nn.Conv3d(5, numClasses, 1, { padding: 0, bias: true }),
+      }),
+    );
     this.apply(initWeights);
   }
 
@@ -91,7 +104,10 @@ export class FR_UNet_3D extends nn.Module {
     checkInputChannels('FR_UNet_3D', x, Number(this.options.num_channels));
     // Official oddity: without fuse the blocks' fuse layers are Conv2d (blocks/fr-unet-blocks), which cannot take the
     // 5-D features, so the official forward fails at the first block that fuses (block1_1 at the latest).
-    if (!this.options.fuse) throw new Error('FR_UNet_3D: fuse=false builds a Conv2d fuse layer (as officially), which cannot take the 5-D features');
+    if (!this.options.fuse)
+      throw new Error(
+        'FR_UNet_3D: fuse=false builds a Conv2d fuse layer (as officially), which cannot take the 5-D features',
+      );
     const [x1_3, x_down1_3] = this.block1_3.forward(x);
     return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
   }

@@ -7,8 +7,19 @@ import { checkInput } from './blocks/check-input.js';
 import { initWeights } from './blocks/init-weights.js';
 import { down, up } from './blocks/res-blocks.js';
 import {
-  Res_conv, block, conv2dHeads, feature_fuse, frUNetFilters, frUNetGridForward, frUNetHead, frUNetOptions, reduceFrames, registerFRUNetDecoder,
-  type BlockParts, type FRUNetDecoder, type InputReduce,
+  Res_conv,
+  block,
+  conv2dHeads,
+  feature_fuse,
+  frUNetFilters,
+  frUNetGridForward,
+  frUNetHead,
+  frUNetOptions,
+  reduceFrames,
+  registerFRUNetDecoder,
+  type BlockParts,
+  type FRUNetDecoder,
+  type InputReduce,
 } from './blocks/fr-unet-blocks.js';
 
 // FR-UNet's up (transposed convolution, batch norm, LeakyReLU) and down (strided convolution, batch norm,
@@ -47,13 +58,17 @@ export class FR_UNet extends nn.Module {
     this.out_ave = o.out_ave;
     // A reduction decides the input width: one frame for mean/min, the list's length for a list.
     const reduce = this.input_reduce;
-    this.num_channels = reduce === 'mean' || reduce === 'min' ? 1 : Array.isArray(reduce) ? reduce.length : o.num_channels;
+    this.num_channels =
+      reduce === 'mean' || reduce === 'min' ? 1 : Array.isArray(reduce) ? reduce.length : o.num_channels;
     this.options = { ...options, ...o };
     const filters = frUNetFilters(o.feature_scale, name);
 
     const blk = (in_c: number, out_c: number, is_up: boolean, is_down: boolean) =>
       new block(in_c, out_c, o.dropout, is_up, is_down, o.fuse, frUNetBlockParts);
-    Object.assign(this, registerFRUNetDecoder(this, filters, this.num_channels, blk, conv2dHeads(filters[0], o.num_classes)));
+    Object.assign(
+      this,
+      registerFRUNetDecoder(this, filters, this.num_channels, blk, conv2dHeads(filters[0], o.num_classes)),
+    );
     this.apply(initWeights);
   }
 
@@ -61,7 +76,9 @@ export class FR_UNet extends nn.Module {
     checkInput(frUNetSpec, this.options, input);
     const x = reduceFrames(input, 1, this.input_reduce, 'FR_UNet');
     if (x.size(1) !== this.num_channels) {
-      throw new Error(`FR_UNet is built for ${this.num_channels} input channel(s), got ${x.size(1)} in [${input.shape.join(', ')}]`);
+      throw new Error(
+        `FR_UNet is built for ${this.num_channels} input channel(s), got ${x.size(1)} in [${input.shape.join(', ')}]`,
+      );
     }
     const [x1_3, x_down1_3] = this.block1_3.forward(x);
     return frUNetHead(this, frUNetGridForward(this, x1_3, x_down1_3), this.out_ave);
@@ -76,7 +93,23 @@ export const frUNetSpec: ModelSpec = {
   // With a reduction any frame count the reduction accepts will do (forward checks list indices).
   frames: (o) => (o.input_reduce === undefined || o.input_reduce === null ? Number(o.num_channels) : 'any'),
   sizeMultiple: 8,
-  defaults: { input_reduce: null, num_classes: 2, num_channels: 8, feature_scale: 2, dropout: 0.1, fuse: true, out_ave: true },
-  officialDefaults: { input_reduce: null, num_classes: 2, num_channels: 1, feature_scale: 2, dropout: 0.1, fuse: true, out_ave: true },
+  defaults: {
+    input_reduce: null,
+    num_classes: 2,
+    num_channels: 8,
+    feature_scale: 2,
+    dropout: 0.1,
+    fuse: true,
+    out_ave: true,
+  },
+  officialDefaults: {
+    input_reduce: null,
+    num_classes: 2,
+    num_channels: 1,
+    feature_scale: 2,
+    dropout: 0.1,
+    fuse: true,
+    out_ave: true,
+  },
   build: (o) => new FR_UNet(o),
 };

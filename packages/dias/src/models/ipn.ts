@@ -18,14 +18,17 @@ export class PLM extends nn.Module {
 
   constructor(in_c: number, out_c: number) {
     super();
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv3d(in_c, out_c, 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
+    this.conv = this.registerModule(
+      'conv',
+      new nn.Sequential(
+        new nn.Conv3d(in_c, out_c, 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv3d(out_c, out_c, 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      ),
+    );
     this.UN_maxpooling = this.registerModule('UN_maxpooling', new nn.MaxPool3d([2, 1, 1], { stride: [2, 1, 1] }));
   }
 
@@ -58,14 +61,17 @@ export class IPN extends nn.Module {
     this.PLM4 = this.registerModule('PLM4', new PLM(filters[2], filters[3]));
     this.PLM5 = this.registerModule('PLM5', new PLM(filters[3], filters[4]));
     // The classifier ends in a leaky ReLU too, as in the official code, so negative logits are scaled by 0.1.
-    this.RC_conv = this.registerModule('RC_conv', new nn.Sequential(
-      new nn.Conv3d(filters[4], filters[2], 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(filters[2], filters[0], 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv3d(filters[0], num_classes, 3, { padding: 1, bias: false }),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
+    this.RC_conv = this.registerModule(
+      'RC_conv',
+      new nn.Sequential(
+        new nn.Conv3d(filters[4], filters[2], 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv3d(filters[2], filters[0], 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv3d(filters[0], num_classes, 3, { padding: 1, bias: false }),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      ),
+    );
     this.apply(initWeights);
   }
 
@@ -87,7 +93,8 @@ export const ipnSpec: ModelSpec = {
   name: 'IPN',
   kind: '3d->2d',
   aliases: ['ipn', 'image-projection-network'],
-  summary: 'Image projection network: resamples to 32x64x64 and pools time away with 3-D convolutions; output always 64x64',
+  summary:
+    'Image projection network: resamples to 32x64x64 and pools time away with 3-D convolutions; output always 64x64',
   // Any frame count and size: the input is resampled to IPN_SIZE (frames, height, width) first.
   frames: () => 'any',
   sizeMultiple: 1,

@@ -22,7 +22,10 @@ abstract class AttentionModule extends nn.Module {
   constructor(in_dim: number, qk_dim: number, qk_kernel: number) {
     super();
     this.chanel_in = in_dim;
-    this.query_conv = this.registerModule('query_conv', new nn.Conv2d(in_dim, qk_dim, qk_kernel, { stride: qk_kernel }));
+    this.query_conv = this.registerModule(
+      'query_conv',
+      new nn.Conv2d(in_dim, qk_dim, qk_kernel, { stride: qk_kernel }),
+    );
     this.key_conv = this.registerModule('key_conv', new nn.Conv2d(in_dim, qk_dim, qk_kernel, { stride: qk_kernel }));
     this.value_conv = this.registerModule('value_conv', new nn.Conv2d(in_dim, in_dim, 1));
     this.softmax = this.registerModule('softmax', new nn.Softmax(-1));
@@ -40,7 +43,10 @@ export class PAM_Module extends AttentionModule {
 
   forward(x: Tensor): Tensor {
     const [B, C, H, W] = x.shape;
-    const query = this.query_conv.forward(x).view(B, -1, W * H).permute(0, 2, 1);
+    const query = this.query_conv
+      .forward(x)
+      .view(B, -1, W * H)
+      .permute(0, 2, 1);
     const key = this.key_conv.forward(x).view(B, -1, W * H);
     const value = this.value_conv.forward(x).view(B, -1, W * H);
     const attention = this.softmax.forward(query.bmm(key));
@@ -84,24 +90,33 @@ export class CPAM extends nn.Module {
     this.registerParameter('gamma2', zeros([1]));
     this.pam = this.registerModule('pam', new PAM_Module(inter));
     this.cam = this.registerModule('cam', new CAM_Module(inter));
-    this.conv_c = this.registerModule('conv_c', new nn.Sequential(
-      new nn.Conv2d(in_channels, inter, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm2d(inter),
-      new nn.ReLU(),
-    ));
-    this.conv_d = this.registerModule('conv_d', new nn.Sequential(
-      new nn.BatchNorm2d(inter),
-      new nn.Conv2d(inter, inter * shrink, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm2d(inter * shrink),
-      new nn.ReLU(),
-    ));
+    this.conv_c = this.registerModule(
+      'conv_c',
+      new nn.Sequential(
+        new nn.Conv2d(in_channels, inter, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm2d(inter),
+        new nn.ReLU(),
+      ),
+    );
+    this.conv_d = this.registerModule(
+      'conv_d',
+      new nn.Sequential(
+        new nn.BatchNorm2d(inter),
+        new nn.Conv2d(inter, inter * shrink, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm2d(inter * shrink),
+        new nn.ReLU(),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {
     const feat1 = this.conv_c.forward(x);
     const channel = this.cam.forward(feat1);
     const position = this.pam.forward(feat1);
-    const sum = channel.mul(this.param('gamma1')).add(position.mul(this.param('gamma2'))).add(feat1);
+    const sum = channel
+      .mul(this.param('gamma1'))
+      .add(position.mul(this.param('gamma2')))
+      .add(feat1);
     return this.conv_d.forward(sum);
   }
 }
@@ -135,16 +150,20 @@ export class decoder extends nn.Module {
 
   constructor(out_c: number, fuse_n = 2, dp = 0.2, is_up = true, is_CPAM = true) {
     super();
-    if (!(Number.isInteger(fuse_n) && fuse_n > 0 && fuse_n <= 4)) throw new Error(`MAA_Net decoder: fuse_n must be 1 to 4, got ${fuse_n}`);
+    if (!(Number.isInteger(fuse_n) && fuse_n > 0 && fuse_n <= 4))
+      throw new Error(`MAA_Net decoder: fuse_n must be 1 to 4, got ${fuse_n}`);
     this.is_up = is_up;
     this.fuse_n = fuse_n;
     this.is_CPAM = is_CPAM;
     if (fuse_n > 1) {
-      this.fuse = this.registerModule('fuse', new nn.Sequential(
-        new nn.Conv2d(out_c * fuse_n, out_c, 1, { stride: 1 }),
-        new nn.BatchNorm2d(out_c),
-        new nn.LeakyReLU(0.1, { inplace: true }),
-      ));
+      this.fuse = this.registerModule(
+        'fuse',
+        new nn.Sequential(
+          new nn.Conv2d(out_c * fuse_n, out_c, 1, { stride: 1 }),
+          new nn.BatchNorm2d(out_c),
+          new nn.LeakyReLU(0.1, { inplace: true }),
+        ),
+      );
     }
     if (is_CPAM) this.cpam = this.registerModule('cpam', new CPAM(out_c, 1));
     this.conv = this.registerModule('conv', new conv(out_c, out_c, dp));
@@ -178,25 +197,29 @@ export class MAS extends nn.Module {
     this.up4 = this.registerModule('up4', new up(in_c, Math.floor(in_c / 2)));
     this.up3 = this.registerModule('up3', new up(Math.floor(in_c / 2), Math.floor(in_c / 4)));
     this.up2 = this.registerModule('up2', new up(Math.floor(in_c / 4), Math.floor(in_c / 8)));
-    const block = (c: number) => new nn.Sequential(
-      new nn.Conv2d(c, c, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm2d(c),
-      new nn.Dropout2d(dp),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    );
+    const block = (c: number) =>
+      new nn.Sequential(
+        new nn.Conv2d(c, c, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm2d(c),
+        new nn.Dropout2d(dp),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      );
     this.conv4 = this.registerModule('conv4', block(in_c));
     this.conv3 = this.registerModule('conv3', block(Math.floor(in_c / 2)));
     // Registered (so it is in the state dict) but never used by the official forward.
     this.sv3 = this.registerModule('sv3', new up(Math.floor(in_c / 2), Math.floor(in_c / 4)));
     this.conv2 = this.registerModule('conv2', block(Math.floor(in_c / 4)));
     const c1 = Math.floor(in_c / 8);
-    this.conv1 = this.registerModule('conv1', new nn.Sequential(
-      new nn.Conv2d(c1, c1, 3, { padding: 1, stride: 1, bias: false }),
-      new nn.BatchNorm2d(c1),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Dropout2d(dp),
-      new nn.Conv2d(c1, class_num, 1, { padding: 0, stride: 1, bias: true }),
-    ));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new nn.Sequential(
+        new nn.Conv2d(c1, c1, 3, { padding: 1, stride: 1, bias: false }),
+        new nn.BatchNorm2d(c1),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Dropout2d(dp),
+        new nn.Conv2d(c1, class_num, 1, { padding: 0, stride: 1, bias: true }),
+      ),
+    );
   }
 
   forward(x4: Tensor, x3: Tensor, x2: Tensor, x1: Tensor): Tensor {
@@ -232,11 +255,14 @@ export class MAA_Net extends nn.Module {
     this.options = { ...options, num_classes, num_channels, feature_scale, dropout };
     const f = [64, 128, 256, 512].map((c) => Math.trunc(c / feature_scale));
 
-    this.first_conv = this.registerModule('first_conv', new nn.Sequential(
-      new nn.Conv2d(num_channels, f[0], 1, { padding: 0, stride: 1, bias: false }),
-      new nn.BatchNorm2d(f[0]),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-    ));
+    this.first_conv = this.registerModule(
+      'first_conv',
+      new nn.Sequential(
+        new nn.Conv2d(num_channels, f[0], 1, { padding: 0, stride: 1, bias: false }),
+        new nn.BatchNorm2d(f[0]),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+      ),
+    );
     this.encoder1 = this.registerModule('encoder1', new encoder(f[0], dropout));
     this.encoder2 = this.registerModule('encoder2', new encoder(f[1], dropout));
     this.encoder3 = this.registerModule('encoder3', new encoder(f[2], dropout));
@@ -271,7 +297,8 @@ export const maaNetSpec: ModelSpec = {
   name: 'MAA_Net',
   kind: '2d',
   aliases: ['maa-net', 'maanet'],
-  summary: 'MAA-Net: three-level U-Net with position and channel attention in every decoder block and a multi-scale head, 32-256 channels; the frames are input channels (position attention is quadratic in H*W)',
+  summary:
+    'MAA-Net: three-level U-Net with position and channel attention in every decoder block and a multi-scale head, 32-256 channels; the frames are input channels (position attention is quadratic in H*W)',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 8,
   defaults: { num_classes: 2, num_channels: 8, feature_scale: 2, dropout: 0.1 },

@@ -84,9 +84,18 @@ export class BiConvGRU extends nn.Module {
     super();
     this.input_channels = input_channels;
     if (is_down) this.down = this.registerModule('down', new Sequence_down(input_channels * 2, output_channels));
-    this.convgru_forward = this.registerModule('convgru_forward', new BiConvGRUCell(output_channels, output_channels, 3));
-    this.convgru_backward = this.registerModule('convgru_backward', new BiConvGRUCell(output_channels, output_channels, 3));
-    this.bidirection_conv = this.registerModule('bidirection_conv', new nn.Conv2d(2 * output_channels, output_channels, 3, { stride: 1, padding: 1 }));
+    this.convgru_forward = this.registerModule(
+      'convgru_forward',
+      new BiConvGRUCell(output_channels, output_channels, 3),
+    );
+    this.convgru_backward = this.registerModule(
+      'convgru_backward',
+      new BiConvGRUCell(output_channels, output_channels, 3),
+    );
+    this.bidirection_conv = this.registerModule(
+      'bidirection_conv',
+      new nn.Conv2d(2 * output_channels, output_channels, 3, { stride: 1, padding: 1 }),
+    );
   }
 
   forward(x: Tensor, s?: Tensor): { sequences: Tensor; last: Tensor } {
@@ -181,7 +190,8 @@ export const qsUNetSpec: ModelSpec = {
   name: 'QS_UNet',
   kind: '3d->2d',
   aliases: ['qs-unet', 'qsunet'],
-  summary: 'U-Net with a bidirectional ConvGRU over the frames at each level, merged by a max over time; any frame count',
+  summary:
+    'U-Net with a bidirectional ConvGRU over the frames at each level, merged by a max over time; any frame count',
   frames: () => 'any',
   sizeMultiple: 16,
   defaults: { num_classes: 2, num_channels: 1, dp: 0.2 },

@@ -35,9 +35,18 @@ export function referenceTensorValues(name: string, shape: readonly number[], j:
 }
 
 /** A tensor of the recipe's values with the given dtype (computed in double, rounded once). */
-export function referenceTensor(name: string, shape: readonly number[], j: number, dtype: 'float32' | 'int64' = 'float32'): Tensor {
+export function referenceTensor(
+  name: string,
+  shape: readonly number[],
+  j: number,
+  dtype: 'float32' | 'int64' = 'float32',
+): Tensor {
   const values = referenceTensorValues(name, shape, j);
-  if (dtype === 'int64') return fromTypedArray(BigInt64Array.from(values, (v) => BigInt(Math.round(v))), shape);
+  if (dtype === 'int64')
+    return fromTypedArray(
+      BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
+      shape,
+    );
   return fromTypedArray(Float32Array.from(values), shape);
 }
 

@@ -46,7 +46,8 @@ export const resUnetSpec: ModelSpec = {
   name: 'Res_UNet',
   kind: '2d',
   aliases: ['res-unet', 'resunet', 'residual-unet'],
-  summary: 'Res-UNet: three-level U-Net with strided-conv down and transposed-conv upsampling, 64-512 channels; the frames are input channels',
+  summary:
+    'Res-UNet: three-level U-Net with strided-conv down and transposed-conv upsampling, 64-512 channels; the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 8,
   defaults: { num_classes: 2, num_channels: 8, feature_scale: 1, dropout: 0 },

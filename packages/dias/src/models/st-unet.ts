@@ -55,10 +55,13 @@ export class Up extends nn.Module {
 
   constructor(out_c: number, dp = 0) {
     super();
-    this.up = this.registerModule('up', new nn.Sequential(
-      new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
-      new nn.Conv2d(out_c * 2, out_c, 1),
-    ));
+    this.up = this.registerModule(
+      'up',
+      new nn.Sequential(
+        new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
+        new nn.Conv2d(out_c * 2, out_c, 1),
+      ),
+    );
     this.conv = this.registerModule('conv', new DoubleConv(out_c * 2, out_c, undefined, dp));
   }
 
@@ -112,7 +115,8 @@ export class ST_UNet extends nn.Module {
     checkInputChannels('ST_UNet', x, this.num_channels);
     const [h, w] = x.shape.slice(-2);
     // Instance norm at the deepest level (1/16) needs more than one pixel, as in PyTorch; said here by name.
-    if ((h / 16) * (w / 16) <= 1) throw new Error(`ST_UNet needs more than one pixel at 1/16 scale (e.g. 32x32 or 16x32), got ${h}x${w}`);
+    if ((h / 16) * (w / 16) <= 1)
+      throw new Error(`ST_UNet needs more than one pixel at 1/16 scale (e.g. 32x32 or 16x32), got ${h}x${w}`);
     const e1 = this.en1.forward(x);
     const e2 = this.en2.forward(e1.down!);
     const e3 = this.en3.forward(e2.down!);
@@ -130,7 +134,8 @@ export const stUNetSpec: ModelSpec = {
   name: 'ST_UNet',
   kind: '3d->2d',
   aliases: ['st-unet', 'stunet'],
-  summary: 'U-Net whose encoder runs a ConvGRU over the frames at each level (instance norm, 64-1024 channels); any frame count',
+  summary:
+    'U-Net whose encoder runs a ConvGRU over the frames at each level (instance norm, 64-1024 channels); any frame count',
   frames: () => 'any',
   // Four 2x poolings; instance norm at the deepest level also needs more than one pixel there (inputs of 32 and up).
   sizeMultiple: 16,

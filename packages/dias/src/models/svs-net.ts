@@ -20,7 +20,10 @@ export class Conv3d extends nn.Module {
     super();
     this.in_c = in_c;
     this.out_c = out_c;
-    this.conv = this.registerModule('conv', new nn.Conv3d(in_c, out_c, [1, 2, 2], { padding: 0, stride: [1, 2, 2], bias: false }));
+    this.conv = this.registerModule(
+      'conv',
+      new nn.Conv3d(in_c, out_c, [1, 2, 2], { padding: 0, stride: [1, 2, 2], bias: false }),
+    );
     this.batcnorn = this.registerModule('batcnorn', new nn.BatchNorm3d(out_c));
     this.relu = this.registerModule('relu', new nn.ReLU({ inplace: true }));
     if (dropout_p !== 0) this.dropout = this.registerModule('dropout', new nn.Dropout3d(dropout_p));
@@ -39,7 +42,10 @@ export class Encoder extends nn.Module {
 
   constructor(in_c: number, out_c: number, dropout_p = 0, is_first_stage = false, post_conv = true) {
     super();
-    this.conv = this.registerModule('conv', is_first_stage ? new nn.Conv3d(in_c, out_c, 1, { padding: 0 }) : new Conv3d(in_c, out_c, dropout_p));
+    this.conv = this.registerModule(
+      'conv',
+      is_first_stage ? new nn.Conv3d(in_c, out_c, 1, { padding: 0 }) : new Conv3d(in_c, out_c, dropout_p),
+    );
     if (post_conv) this.post_conv = this.registerModule('post_conv', new nn.Conv3d(out_c, out_c, 3, { padding: 1 }));
   }
 
@@ -207,7 +213,8 @@ export const svsNetSpec: ModelSpec = {
   name: 'SVS_Net',
   kind: '3d->2d',
   aliases: ['svs-net', 'svsnet', 'svs'],
-  summary: '3-D encoder over 8 frames, 8x1x1 convolutions folding time in the skips, 2-D decoder with channel attention',
+  summary:
+    '3-D encoder over 8 frames, 8x1x1 convolutions folding time in the skips, 2-D decoder with channel attention',
   frames: () => 8,
   // Six stride-2 stages: the deepest level is 1/64 of the input.
   sizeMultiple: 64,

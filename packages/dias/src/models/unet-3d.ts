@@ -29,9 +29,20 @@ export class UNet_3D extends nn.Module {
     const bilinear = boolOption(options, 'bilinear', 'UNet_3D');
     // With bilinear the official code halves down4's output but still builds up1 for 1024 input channels, so
     // its forward fails; refuse it here with a clear message instead.
-    if (bilinear) throw new Error('UNet_3D: bilinear=true does not work in the official code (up1 expects 1024 channels, down4 gives 512)');
+    if (bilinear)
+      throw new Error(
+        'UNet_3D: bilinear=true does not work in the official code (up1 expects 1024 channels, down4 gives 512)',
+      );
     this.options = { ...options };
-    Object.assign(this, registerUNetLevels(this, numChannels, bilinear, DIM_3D, [[1, 2, 2], [2, 2, 2], [2, 2, 2], [2, 2, 2]]));
+    Object.assign(
+      this,
+      registerUNetLevels(this, numChannels, bilinear, DIM_3D, [
+        [1, 2, 2],
+        [2, 2, 2],
+        [2, 2, 2],
+        [2, 2, 2],
+      ]),
+    );
     this.outc = this.registerModule('outc', new OutConv(64, numClasses));
     // The official UNet_3D keeps PyTorch's default initialisation (no InitWeights).
   }

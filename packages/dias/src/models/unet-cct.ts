@@ -26,15 +26,18 @@ export class ConvBlock extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dropout_p: number) {
     super();
-    this.conv_conv = this.registerModule('conv_conv', new nn.Sequential(
-      new nn.Conv2d(in_channels, out_channels, 3, { padding: 1 }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.LeakyReLU(),
-      new nn.Dropout(dropout_p),
-      new nn.Conv2d(out_channels, out_channels, 3, { padding: 1 }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.LeakyReLU(),
-    ));
+    this.conv_conv = this.registerModule(
+      'conv_conv',
+      new nn.Sequential(
+        new nn.Conv2d(in_channels, out_channels, 3, { padding: 1 }),
+        new nn.BatchNorm2d(out_channels),
+        new nn.LeakyReLU(),
+        new nn.Dropout(dropout_p),
+        new nn.Conv2d(out_channels, out_channels, 3, { padding: 1 }),
+        new nn.BatchNorm2d(out_channels),
+        new nn.LeakyReLU(),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -48,10 +51,10 @@ export class DownBlock extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dropout_p: number) {
     super();
-    this.maxpool_conv = this.registerModule('maxpool_conv', new nn.Sequential(
-      new nn.MaxPool2d(2),
-      new ConvBlock(in_channels, out_channels, dropout_p),
-    ));
+    this.maxpool_conv = this.registerModule(
+      'maxpool_conv',
+      new nn.Sequential(new nn.MaxPool2d(2), new ConvBlock(in_channels, out_channels, dropout_p)),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -179,7 +182,8 @@ export const unetCctSpec: ModelSpec = {
   name: 'UNet_CCT',
   kind: '2d',
   aliases: ['unet-cct', 'unetcct', 'cct'],
-  summary: 'UNet-CCT (DMPLS backbone): a 16-256-channel U-Net encoder, a main and an auxiliary decoder; the frames are input channels',
+  summary:
+    'UNet-CCT (DMPLS backbone): a 16-256-channel U-Net encoder, a main and an auxiliary decoder; the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 16,
   // The weak-supervision builder makes UNet_CCT with two classes (DMPLS ignores unlabelled pixels in its loss),

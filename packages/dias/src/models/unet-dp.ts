@@ -21,15 +21,18 @@ export class DoubleConv extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dropout_p: number) {
     super();
-    this.double_conv = this.registerModule('double_conv', new nn.Sequential(
-      new nn.Conv2d(in_channels, out_channels, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.ReLU({ inplace: true }),
-      new nn.Dropout(dropout_p),
-      new nn.Conv2d(out_channels, out_channels, 3, { padding: 1, bias: false }),
-      new nn.BatchNorm2d(out_channels),
-      new nn.ReLU({ inplace: true }),
-    ));
+    this.double_conv = this.registerModule(
+      'double_conv',
+      new nn.Sequential(
+        new nn.Conv2d(in_channels, out_channels, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm2d(out_channels),
+        new nn.ReLU({ inplace: true }),
+        new nn.Dropout(dropout_p),
+        new nn.Conv2d(out_channels, out_channels, 3, { padding: 1, bias: false }),
+        new nn.BatchNorm2d(out_channels),
+        new nn.ReLU({ inplace: true }),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -43,10 +46,10 @@ export class Down extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dropout_p: number) {
     super();
-    this.maxpool_conv = this.registerModule('maxpool_conv', new nn.Sequential(
-      new nn.MaxPool2d(2),
-      new DoubleConv(in_channels, out_channels, dropout_p),
-    ));
+    this.maxpool_conv = this.registerModule(
+      'maxpool_conv',
+      new nn.Sequential(new nn.MaxPool2d(2), new DoubleConv(in_channels, out_channels, dropout_p)),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -61,9 +64,12 @@ export class Up extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, bilinear: boolean, dropout_p: number) {
     super();
-    this.up = this.registerModule('up', bilinear
-      ? new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true })
-      : new nn.ConvTranspose2d(in_channels, Math.floor(in_channels / 2), 2, { stride: 2 }));
+    this.up = this.registerModule(
+      'up',
+      bilinear
+        ? new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true })
+        : new nn.ConvTranspose2d(in_channels, Math.floor(in_channels / 2), 2, { stride: 2 }),
+    );
     this.conv = this.registerModule('conv', new DoubleConv(in_channels, out_channels, dropout_p));
   }
 
@@ -129,7 +135,8 @@ export const unetDpSpec: ModelSpec = {
   name: 'UNet_DP',
   kind: '2d',
   aliases: ['unet-dp', 'unetdp'],
-  summary: 'UNet-DP (SSCR backbone): U-Net, 64-1024 channels, dropout 0.2 in every double convolution; the frames are input channels',
+  summary:
+    'UNet-DP (SSCR backbone): U-Net, 64-1024 channels, dropout 0.2 in every double convolution; the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 16,
   // As the weak-supervision builder makes it: three output classes (the official scoring reads the first two).

@@ -45,10 +45,16 @@ export class UNet_Nested_3D extends nn.Module {
     this.options = { ...options };
     const f = [64, 128, 256, 512, 1024].map((c) => Math.trunc(c / this.feature_scale));
     // Official oddity: the non-deconv path upsamples with UpsamplingBilinear2d, which cannot take 5-D features.
-    if (!this.is_deconv) throw new Error('UNet_Nested_3D: is_deconv=false does not work in the official code (UpsamplingBilinear2d on 5-D features)');
+    if (!this.is_deconv)
+      throw new Error(
+        'UNet_Nested_3D: is_deconv=false does not work in the official code (UpsamplingBilinear2d on 5-D features)',
+      );
     this.maxpool = this.registerModule('maxpool', new nn.MaxPool3d(2));
     this.maxpoolV2 = this.registerModule('maxpoolV2', new nn.MaxPool3d(SPATIAL));
-    Object.assign(this, registerUNetNestedNodes(this, this.in_channels, f, this.is_batchnorm, this.is_deconv, DIM_3D, SPATIAL));
+    Object.assign(
+      this,
+      registerUNetNestedNodes(this, this.in_channels, f, this.is_batchnorm, this.is_deconv, DIM_3D, SPATIAL),
+    );
     this.DRM1 = this.registerModule('DRM1', new DRM(f[0], numClasses));
     this.DRM2 = this.registerModule('DRM2', new DRM(f[0], numClasses));
     this.DRM3 = this.registerModule('DRM3', new DRM(f[0], numClasses));
@@ -79,6 +85,13 @@ export const unetNested3dSpec: ModelSpec = {
   frames: () => DRM_FRAMES,
   sizeMultiple: 16,
   defaults: { num_classes: 2, num_channels: 1, feature_scale: 2, is_deconv: true, is_batchnorm: true, is_ds: true },
-  officialDefaults: { num_classes: 2, num_channels: 1, feature_scale: 2, is_deconv: true, is_batchnorm: true, is_ds: true },
+  officialDefaults: {
+    num_classes: 2,
+    num_channels: 1,
+    feature_scale: 2,
+    is_deconv: true,
+    is_batchnorm: true,
+    is_ds: true,
+  },
   build: (o) => new UNet_Nested_3D(o),
 };

@@ -60,10 +60,18 @@ export const unetNestedSpec: ModelSpec = {
   name: 'UNet_Nested',
   kind: '2d',
   aliases: ['unet++', 'unetpp', 'unet-plus-plus', 'unet-nested', 'nested-unet'],
-  summary: 'UNet++: nested dense skip paths, channels 32-512 (feature_scale 2), output the mean of four deep-supervision heads; the frames are input channels',
+  summary:
+    'UNet++: nested dense skip paths, channels 32-512 (feature_scale 2), output the mean of four deep-supervision heads; the frames are input channels',
   frames: (o) => Number(o.num_channels),
   sizeMultiple: 16,
   defaults: { num_classes: 2, num_channels: 8, feature_scale: 2, is_deconv: true, is_batchnorm: true, is_ds: true },
-  officialDefaults: { num_channels: 1, num_classes: 2, feature_scale: 2, is_deconv: true, is_batchnorm: true, is_ds: true },
+  officialDefaults: {
+    num_channels: 1,
+    num_classes: 2,
+    feature_scale: 2,
+    is_deconv: true,
+    is_batchnorm: true,
+    is_ds: true,
+  },
   build: (o) => new UNet_Nested(o),
 };

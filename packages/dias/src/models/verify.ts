@@ -38,7 +38,10 @@ export const TOLERANCE = 1e-4;
 /** The reference names in DIR (each `<Name>.json` with its `<Name>.output.npy`), sorted. */
 export function referenceNames(dir: string): string[] {
   if (!existsSync(dir)) throw new Error(`${dir}: no such folder`);
-  return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
 }
 
 /** Compares state-dict keys, order and shapes with the reference list; returns a description of the first problems. */
@@ -52,7 +55,8 @@ function compareKeys(ours: Map<string, Tensor>, reference: ReferenceEntry[]): st
   if (extra.length) problems.push(`unexpected ${extra.length} key(s), e.g. ${extra.slice(0, 3).join(', ')}`);
   if (!problems.length) {
     const firstOrder = refNames.findIndex((n, i) => names[i] !== n);
-    if (firstOrder >= 0) problems.push(`order differs at #${firstOrder}: reference ${refNames[firstOrder]}, ours ${names[firstOrder]}`);
+    if (firstOrder >= 0)
+      problems.push(`order differs at #${firstOrder}: reference ${refNames[firstOrder]}, ours ${names[firstOrder]}`);
     for (const e of reference) {
       const shape = ours.get(e.name)!.shape;
       if (shape.join(',') !== e.shape.join(',')) {
@@ -84,7 +88,12 @@ function readReference(jsonPath: string): ReferenceModel {
   };
   if (!ref || typeof ref !== 'object') fail('not a reference (expected an object)');
   if (typeof ref.model !== 'string') fail('model must be the name of a model');
-  if (!Object.hasOwn(ref, 'constructor') || typeof ref.constructor !== 'object' || ref.constructor === null || Array.isArray(ref.constructor)) {
+  if (
+    !Object.hasOwn(ref, 'constructor') ||
+    typeof ref.constructor !== 'object' ||
+    ref.constructor === null ||
+    Array.isArray(ref.constructor)
+  ) {
     fail('constructor must be an object of constructor arguments');
   }
   if (!isShape(ref.input_shape, true)) fail('input_shape must be a list of positive integers');
@@ -92,8 +101,13 @@ function readReference(jsonPath: string): ReferenceModel {
   checkPixelCount(jsonPath, `input_shape [${ref.input_shape.join(', ')}]`, inputCount);
   if (!Array.isArray(ref.state_dict)) fail('state_dict must be a list of {name, shape, dtype}');
   ref.state_dict.forEach((e, i) => {
-    if (!e || typeof e.name !== 'string' || !isShape(e.shape, false)) fail(`state_dict[${i}] must be {name, shape, dtype} with a shape of whole numbers`);
-    checkPixelCount(jsonPath, `state_dict ${e.name} [${e.shape.join(', ')}]`, e.shape.reduce((a, b) => a * b, 1));
+    if (!e || typeof e.name !== 'string' || !isShape(e.shape, false))
+      fail(`state_dict[${i}] must be {name, shape, dtype} with a shape of whole numbers`);
+    checkPixelCount(
+      jsonPath,
+      `state_dict ${e.name} [${e.shape.join(', ')}]`,
+      e.shape.reduce((a, b) => a * b, 1),
+    );
   });
   return ref;
 }
@@ -108,14 +122,28 @@ export function verifyReferenceModel(dir: string, name: string): VerifyResult {
     ref = readReference(jsonPath);
     if (!existsSync(outputPath)) throw new Error(`${outputPath}: no such file (the golden output beside ${name}.json)`);
   } catch (e) {
-    return { model: name, parameters: NaN, relativeError: NaN, passed: false, problem: (e as Error).message, ms: performance.now() - start };
+    return {
+      model: name,
+      parameters: NaN,
+      relativeError: NaN,
+      passed: false,
+      problem: (e as Error).message,
+      ms: performance.now() - start,
+    };
   }
   return scope(() => {
     let spec;
     try {
       spec = findModel(ref.model);
     } catch (e) {
-      return { model: name, parameters: ref.parameters, relativeError: NaN, passed: false, problem: (e as Error).message, ms: performance.now() - start };
+      return {
+        model: name,
+        parameters: ref.parameters,
+        relativeError: NaN,
+        passed: false,
+        problem: (e as Error).message,
+        ms: performance.now() - start,
+      };
     }
     // An unknown key would be dropped by the constructor and the model built with a default in its place: the
     // comparison could then pass for a model the reference does not describe.
@@ -123,26 +151,57 @@ export function verifyReferenceModel(dir: string, name: string): VerifyResult {
     const unknown = Object.keys(ref.constructor ?? {}).filter((k) => !known.includes(k));
     if (unknown.length) {
       const problem = `constructor key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} ${unknown.length > 1 ? 'are not options' : 'is not an option'} of ${spec.name} (its options: ${known.join(', ')})`;
-      return { model: name, parameters: ref.parameters, relativeError: NaN, passed: false, problem, ms: performance.now() - start };
+      return {
+        model: name,
+        parameters: ref.parameters,
+        relativeError: NaN,
+        passed: false,
+        problem,
+        ms: performance.now() - start,
+      };
     }
     const model = createOfficialModel(spec.name, ref.constructor);
     try {
       const state = model.stateDict();
       const problem = compareKeys(state, ref.state_dict);
-      if (problem) return { model: name, parameters: model.parameterCount(), relativeError: NaN, passed: false, problem, ms: performance.now() - start };
+      if (problem)
+        return {
+          model: name,
+          parameters: model.parameterCount(),
+          relativeError: NaN,
+          passed: false,
+          problem,
+          ms: performance.now() - start,
+        };
       const filled = new Map<string, Tensor>();
-      ref.state_dict.forEach((e, j) => filled.set(e.name, referenceTensor(e.name, e.shape, j, e.dtype === 'int64' ? 'int64' : 'float32')));
+      ref.state_dict.forEach((e, j) =>
+        filled.set(e.name, referenceTensor(e.name, e.shape, j, e.dtype === 'int64' ? 'int64' : 'float32')),
+      );
       model.loadStateDict(filled, { strict: true });
       model.eval();
       const x = referenceInput(ref.input_shape);
       const y = noGrad(() => model.forward(x));
       const expected = loadNpy(outputPath);
       if (y.shape.join(',') !== expected.shape.join(',')) {
-        return { model: name, parameters: model.parameterCount(), relativeError: NaN, passed: false, problem: `output shape [${y.shape.join(', ')}], reference [${expected.shape.join(', ')}]`, ms: performance.now() - start };
+        return {
+          model: name,
+          parameters: model.parameterCount(),
+          relativeError: NaN,
+          passed: false,
+          problem: `output shape [${y.shape.join(', ')}], reference [${expected.shape.join(', ')}]`,
+          ms: performance.now() - start,
+        };
       }
-      const yd = y.double(), rd = expected.double();
+      const yd = y.double(),
+        rd = expected.double();
       const relativeError = yd.sub(rd).norm().item() / rd.sub(rd.mean()).norm().item();
-      return { model: name, parameters: model.parameterCount(), relativeError, passed: relativeError <= TOLERANCE, ms: performance.now() - start };
+      return {
+        model: name,
+        parameters: model.parameterCount(),
+        relativeError,
+        passed: relativeError <= TOLERANCE,
+        ms: performance.now() - start,
+      };
     } finally {
       model.dispose();
     }

@@ -8,8 +8,21 @@ import { checkInputChannels } from './blocks/frames.js';
 import { ConvGRUCell } from './blocks/conv-gru.js';
 import { initWeights } from './blocks/init-weights.js';
 import {
-  Down, Res_conv, block, conv2dHeads, feature_fuse, frUNetFilters, frUNetGridForward, frUNetHead, frUNetOptions, reduceFrames,
-  registerFRUNetDecoder, vssBlockParts, Up, type FRUNetDecoder, type InputReduce,
+  Down,
+  Res_conv,
+  block,
+  conv2dHeads,
+  feature_fuse,
+  frUNetFilters,
+  frUNetGridForward,
+  frUNetHead,
+  frUNetOptions,
+  reduceFrames,
+  registerFRUNetDecoder,
+  vssBlockParts,
+  Up,
+  type FRUNetDecoder,
+  type InputReduce,
 } from './blocks/fr-unet-blocks.js';
 
 export { Down, Res_conv, block, feature_fuse, Up };
@@ -34,7 +47,13 @@ function frameChunks(frames: number, device: string, bytesPerFrame: number): [st
  * chunk of frames per call as one batch of B*n images; returns [B, T, C', H', W']. perFrame forces one frame per
  * call, for batch norm in training mode, whose statistics would otherwise span several frames.
  */
-function mapFrameChunks(x: Tensor, frameDim: 1 | 2, layer: (frames: Tensor) => Tensor, bytesPerFrame: number, perFrame: boolean): Tensor {
+function mapFrameChunks(
+  x: Tensor,
+  frameDim: 1 | 2,
+  layer: (frames: Tensor) => Tensor,
+  bytesPerFrame: number,
+  perFrame: boolean,
+): Tensor {
   const t = x.size(frameDim);
   const chunks = perFrame ? frameChunks(t, 'cpu', Infinity) : frameChunks(t, x.device, bytesPerFrame);
   const outs = chunks.map(([start, n]) => {
@@ -100,7 +119,8 @@ export class BiConvGRUCell extends ConvGRUCell {
 
   /** One step; a null hidden state starts from zeros (on the input's device, whatever cuda_flag says). */
   override forward(x: Tensor, hidden: Tensor | null): Tensor {
-    const h = hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
+    const h =
+      hidden ?? zeros([x.size(0), this.hidden_channels, ...x.shape.slice(2)], { dtype: x.dtype, device: x.device });
     return this.step(x, h, this.fusedGates());
   }
 
@@ -116,7 +136,9 @@ export class BiConvGRUCell extends ConvGRUCell {
   step(x: Tensor, h: Tensor, gates: FusedGates): Tensor {
     return scope(() => {
       const padding = Math.floor(this.kernel_size / 2);
-      const [reset, update] = F.conv2d(cat([x, h], 1), gates.weight, gates.bias, { padding }).sigmoid().split(this.hidden_channels, 1);
+      const [reset, update] = F.conv2d(cat([x, h], 1), gates.weight, gates.bias, { padding })
+        .sigmoid()
+        .split(this.hidden_channels, 1);
       const candidate = this.output_gate.forward(cat([x, reset.mul(h)], 1)).tanh();
       return candidate.lerp(h, update);
     });
@@ -144,10 +166,22 @@ export class BiConvGRU extends nn.Module {
   constructor(input_channels: number, output_channels: number, is_down = true, dp = 0.2, is_BN = true) {
     super();
     this.input_channels = input_channels;
-    this.down = this.registerModule('down', is_down ? new Sequence_down(input_channels * 2, output_channels, dp, is_BN) : null);
-    this.convgru_forward = this.registerModule('convgru_forward', new BiConvGRUCell(output_channels, output_channels, 3));
-    this.convgru_backward = this.registerModule('convgru_backward', new BiConvGRUCell(output_channels, output_channels, 3));
-    this.bidirection_conv = this.registerModule('bidirection_conv', new nn.Conv2d(2 * output_channels, output_channels, 3, { stride: 1, padding: 1 }));
+    this.down = this.registerModule(
+      'down',
+      is_down ? new Sequence_down(input_channels * 2, output_channels, dp, is_BN) : null,
+    );
+    this.convgru_forward = this.registerModule(
+      'convgru_forward',
+      new BiConvGRUCell(output_channels, output_channels, 3),
+    );
+    this.convgru_backward = this.registerModule(
+      'convgru_backward',
+      new BiConvGRUCell(output_channels, output_channels, 3),
+    );
+    this.bidirection_conv = this.registerModule(
+      'bidirection_conv',
+      new nn.Conv2d(2 * output_channels, output_channels, 3, { stride: 1, padding: 1 }),
+    );
   }
 
   /** x [B, T, C, H, W] features, s [B, T, C0, H0, W0] raw frames; returns [sequences [B, T, C', H', W'], their max over T]. */
@@ -166,8 +200,14 @@ export class BiConvGRU extends nn.Module {
     const ch = this.convgru_forward.hidden_channels;
     // [f0, b0, f1, b1, ...] along channels is [B, n, 2C, H, W] in memory: a chunk of frames' pairs in one batch.
     const fused = frameChunks(t, x.device, b * 2 * ch * h * w * 4).map(([start, n]) => {
-      const pairs = cat(forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]), 1);
-      return this.bidirection_conv.forward(pairs.view([b * n, 2 * ch, h, w])).tanh().view([b, n, ch, h, w]);
+      const pairs = cat(
+        forward.slice(start, start + n).flatMap((fi, k) => [fi, backward[start + k]]),
+        1,
+      );
+      return this.bidirection_conv
+        .forward(pairs.view([b * n, 2 * ch, h, w]))
+        .tanh()
+        .view([b, n, ch, h, w]);
     });
     const sequences = fused.length === 1 ? fused[0] : cat(fused, 1);
     return [sequences, sequences.max(1).values];
@@ -223,7 +263,8 @@ export class VSS_Net extends nn.Module {
 
     // The decoder is FR-UNet's with batch norm, and dropout in its Up and Down as well.
     const parts = vssBlockParts(true);
-    const blk = (in_c: number, out_c: number, is_up: boolean, is_down: boolean) => new block(in_c, out_c, dropout, is_up, is_down, fuse, parts);
+    const blk = (in_c: number, out_c: number, is_up: boolean, is_down: boolean) =>
+      new block(in_c, out_c, dropout, is_up, is_down, fuse, parts);
     Object.assign(this, registerFRUNetDecoder(this, filters, null, blk, conv2dHeads(filters[0], num_classes)));
     this.apply(initWeights);
   }
@@ -245,13 +286,21 @@ export class VSS_Net extends nn.Module {
   }
 }
 
-const VSS_NET_OPTIONS: ModelOptions = { num_classes: 2, num_channels: 1, feature_scale: 2, dropout: 0.2, fuse: true, out_ave: true };
+const VSS_NET_OPTIONS: ModelOptions = {
+  num_classes: 2,
+  num_channels: 1,
+  feature_scale: 2,
+  dropout: 0.2,
+  fuse: true,
+  out_ave: true,
+};
 
 export const vssNetSpec: ModelSpec = {
   name: 'VSS_Net',
   kind: '3d->2d',
   aliases: ['vss-net', 'vssnet'],
-  summary: 'VSS-Net: bidirectional ConvGRU sequence encoder with FR-UNet decoder; all frames by default (official: frames 0 and 7)',
+  summary:
+    'VSS-Net: bidirectional ConvGRU sequence encoder with FR-UNet decoder; all frames by default (official: frames 0 and 7)',
   frames: () => 'any',
   sizeMultiple: 8,
   defaults: { ...VSS_NET_OPTIONS, input_reduce: null },

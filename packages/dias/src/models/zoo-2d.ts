@@ -11,5 +11,12 @@ import { unetDpSpec } from './unet-dp.js';
 
 // The last two are the official weak-supervision backbones (DMPLS and SSCR).
 export const MODELS_2D: ModelSpec[] = [
-  unetSpec, attUnetSpec, csnetSpec, unetNestedSpec, maaNetSpec, resUnetSpec, unetCctSpec, unetDpSpec,
+  unetSpec,
+  attUnetSpec,
+  csnetSpec,
+  unetNestedSpec,
+  maaNetSpec,
+  resUnetSpec,
+  unetCctSpec,
+  unetDpSpec,
 ];

@@ -7,4 +7,11 @@ import { attUnet3dSpec } from './att-unet-3d.js';
 import { resUnet3dSpec } from './res-unet-3d.js';
 import { unetNested3dSpec } from './unet-nested-3d.js';
 
-export const MODELS_3D: ModelSpec[] = [unet3dSpec, frUnet3dSpec, csnet3dSpec, attUnet3dSpec, resUnet3dSpec, unetNested3dSpec];
+export const MODELS_3D: ModelSpec[] = [
+  unet3dSpec,
+  frUnet3dSpec,
+  csnet3dSpec,
+  attUnet3dSpec,
+  resUnet3dSpec,
+  unetNested3dSpec,
+];

@@ -78,7 +78,11 @@ export function prepareSequence(seq: DsaSequence, frames?: number): DsaSequence 
 export class Predictor {
   readonly options: Readonly<Required<Omit<PredictorOptions, 'frames'>>> & { frames?: number };
 
-  constructor(readonly model: SegmentationModel, readonly spec: ModelSpec, options: PredictorOptions = {}) {
+  constructor(
+    readonly model: SegmentationModel,
+    readonly spec: ModelSpec,
+    options: PredictorOptions = {},
+  ) {
     this.options = {
       patchSize: options.patchSize ?? 64,
       stride: options.stride ?? 32,
@@ -90,7 +94,8 @@ export class Predictor {
       ...(options.frames !== undefined ? { frames: options.frames } : {}),
     };
     const P = this.options.patchSize;
-    if (P % spec.sizeMultiple !== 0) throw new Error(`${spec.name} needs patches whose side is a multiple of ${spec.sizeMultiple}, got ${P}`);
+    if (P % spec.sizeMultiple !== 0)
+      throw new Error(`${spec.name} needs patches whose side is a multiple of ${spec.sizeMultiple}, got ${P}`);
   }
 
   /** How many patches predict() runs for an H x W image (for progress totals). */
@@ -125,7 +130,13 @@ export class Predictor {
   }
 
   /** Patches [n][T][P][P] -> vessel probabilities [n][P][P], averaged over the TTA flips. */
-  private predictPatches(patches: Float32Array, n: number, T: number, first: number, onTiles?: TileObserver): Float32Array {
+  private predictPatches(
+    patches: Float32Array,
+    n: number,
+    T: number,
+    first: number,
+    onTiles?: TileObserver,
+  ): Float32Array {
     const { patchSize: P, device, tta } = this.options;
     const flips = tta ? TTA_FLIPS : TTA_FLIPS.slice(0, 1);
     return inferenceMode(() =>
@@ -139,7 +150,9 @@ export class Predictor {
           const input = dims.length ? x.flip(dims) : x;
           const logits = this.model.forward(input);
           if (logits.shape.length !== 4 || logits.shape[0] !== n || logits.shape[2] !== P || logits.shape[3] !== P) {
-            throw new Error(`${this.spec.name}: expected logits [${n}, classes, ${P}, ${P}], got [${logits.shape.join(', ')}]`);
+            throw new Error(
+              `${this.spec.name}: expected logits [${n}, classes, ${P}, ${P}], got [${logits.shape.join(', ')}]`,
+            );
           }
           if (!dims.length) plain = logits;
           let p = vesselProbability(logits);
@@ -156,7 +169,12 @@ export class Predictor {
 }
 
 /** One-off prediction: a Predictor for this call (see Predictor.predict). */
-export function predictSequence(model: SegmentationModel, spec: ModelSpec, seq: DsaSequence, options: PredictOptions = {}): Float32Array {
+export function predictSequence(
+  model: SegmentationModel,
+  spec: ModelSpec,
+  seq: DsaSequence,
+  options: PredictOptions = {},
+): Float32Array {
   const { onProgress, ...settings } = options;
   return new Predictor(model, spec, settings).predict(seq, { onProgress });
 }

@@ -9,7 +9,8 @@
 import { F, type Tensor } from '@dias-ts/torch';
 
 export function vesselProbability(logits: Tensor): Tensor {
-  if (logits.ndim < 2) throw new Error(`vesselProbability: logits must be [batch, classes, ...], got [${logits.shape.join(', ')}]`);
+  if (logits.ndim < 2)
+    throw new Error(`vesselProbability: logits must be [batch, classes, ...], got [${logits.shape.join(', ')}]`);
   const x = logits.dtype === 'float16' || logits.dtype === 'bfloat16' ? logits.float() : logits;
   const C = x.shape[1];
   if (C === 1) return F.sigmoid(x);

@@ -50,9 +50,18 @@ export interface DiasServer {
 
 const CHECKPOINTS: readonly WeightsChoice[] = ['best', 'final', 'latest'];
 const STATIC_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 /** packages/web/dist, from the sources (src/server) or the build (dist/src/server). */
@@ -81,18 +90,32 @@ function formatOf(query: Query, allowed: readonly string[]): string {
 function thresholdOf(query: Query): number {
   if (query.threshold === undefined) return 0.5;
   const t = Number(query.threshold);
-  if (!(t >= 0 && t <= 1)) throw new HttpError(400, `threshold must be a number in [0, 1], got '${query.threshold.slice(0, 40)}'`);
+  if (!(t >= 0 && t <= 1))
+    throw new HttpError(400, `threshold must be a number in [0, 1], got '${query.threshold.slice(0, 40)}'`);
   return t;
 }
 
 function png(reply: FastifyReply, bytes: Uint8Array): FastifyReply {
-  return reply.type('image/png').header('cache-control', 'no-store').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return reply
+    .type('image/png')
+    .header('cache-control', 'no-store')
+    .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** A frame or projection as an 8-bit PNG or the raw stored values. */
-function sendPixels(reply: FastifyReply, values: Float32Array, seq: DsaSequence, e: PixelEncoding, query: Query): FastifyReply {
+function sendPixels(
+  reply: FastifyReply,
+  values: Float32Array,
+  seq: DsaSequence,
+  e: PixelEncoding,
+  query: Query,
+): FastifyReply {
   if (formatOf(query, ['png', 'raw']) === 'raw') {
-    return reply.type('application/octet-stream').headers(rawHeaders(seq.W, seq.H, e)).header('cache-control', 'no-store').send(rawBytes(values, e));
+    return reply
+      .type('application/octet-stream')
+      .headers(rawHeaders(seq.W, seq.H, e))
+      .header('cache-control', 'no-store')
+      .send(rawBytes(values, e));
   }
   return png(reply, encodeGrayPng(seq.W, seq.H, displayGrey(values, e)));
 }
@@ -107,30 +130,52 @@ export function buildServer(options: ServerOptions): DiasServer {
   const encodings = new WeakMap<DsaSequence, PixelEncoding>();
   const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
 
-  app.addContentTypeParser('image/png', { parseAs: 'buffer', bodyLimit: options.maxScribbleBytes ?? 64 << 20 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    'image/png',
+    { parseAs: 'buffer', bodyLimit: options.maxScribbleBytes ?? 64 << 20 },
+    (_req, body, done) => done(null, body),
+  );
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _req, reply) => {
-    const status = error instanceof HttpError ? error.statusCode : error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    const status =
+      error instanceof HttpError
+        ? error.statusCode
+        : error.statusCode && error.statusCode >= 400
+          ? error.statusCode
+          : 500;
     void reply.status(status).send({ error: error.message });
   });
-  app.setNotFoundHandler((req, reply) => void reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0].slice(0, 200)}: no such endpoint` }));
+  app.setNotFoundHandler(
+    (req, reply) =>
+      void reply.status(404).send({ error: `${req.method} ${req.url.split('?')[0].slice(0, 200)}: no such endpoint` }),
+  );
 
   // Access: the token when one is set, else a loopback Host (docs/server-api.md, access.ts).
   app.addHook('onRequest', async (req, reply) => {
     if (!options.token) {
       if (!isLoopbackHost(hostOfHeader(req.headers.host))) {
-        return reply.status(403).send({ error: `Host '${String(req.headers.host).slice(0, 80)}' is not a loopback name; this server answers only local requests` });
+        return reply.status(403).send({
+          error: `Host '${String(req.headers.host).slice(0, 80)}' is not a loopback name; this server answers only local requests`,
+        });
       }
       return;
     }
     const query = req.query as Query;
-    if (req.method === 'GET' && req.url.split('?')[0] === '/' && typeof query.token === 'string' && tokenMatches(query.token, options.token)) {
+    if (
+      req.method === 'GET' &&
+      req.url.split('?')[0] === '/' &&
+      typeof query.token === 'string' &&
+      tokenMatches(query.token, options.token)
+    ) {
       return reply
         .header('set-cookie', `${TOKEN_COOKIE}=${encodeURIComponent(options.token)}; Path=/; HttpOnly; SameSite=Strict`)
         .redirect('/', 303);
     }
     const given = requestToken(req.headers);
-    if (given === undefined || !tokenMatches(given, options.token)) return reply.status(401).send({ error: 'a valid token is required (Authorization: Bearer T, X-Dias-Token, or open the URL dias serve printed)' });
+    if (given === undefined || !tokenMatches(given, options.token))
+      return reply.status(401).send({
+        error: 'a valid token is required (Authorization: Bearer T, X-Dias-Token, or open the URL dias serve printed)',
+      });
   });
   app.addHook('onClose', async () => {
     await training.close();
@@ -144,7 +189,8 @@ export function buildServer(options: ServerOptions): DiasServer {
   };
   const checkpointOf = (value: unknown): WeightsChoice => {
     const c = value ?? 'best';
-    if (typeof c !== 'string' || !CHECKPOINTS.includes(c as WeightsChoice)) throw new HttpError(400, `checkpoint must be best, final or latest, got ${JSON.stringify(c).slice(0, 40)}`);
+    if (typeof c !== 'string' || !CHECKPOINTS.includes(c as WeightsChoice))
+      throw new HttpError(400, `checkpoint must be best, final or latest, got ${JSON.stringify(c).slice(0, 40)}`);
     return c as WeightsChoice;
   };
   /** The run's weights file for `which`, checked to exist (404 names what the run has). */
@@ -159,8 +205,13 @@ export function buildServer(options: ServerOptions): DiasServer {
     if (!query.run) throw new HttpError(400, 'run: required (?run=NAME)');
     const entry = await entryOf(id);
     const map = runs.prediction(query.run, datastore, outputStem(datastore, entry.id), entry.split);
-    if (!map) throw new HttpError(404, `run '${query.run}' has no prediction of sequence ${entry.id} yet (POST /api/infer)`);
-    if (map.width !== entry.width || map.height !== entry.height) throw new HttpError(422, `the stored prediction is ${map.width}x${map.height}, the sequence ${entry.width}x${entry.height}`);
+    if (!map)
+      throw new HttpError(404, `run '${query.run}' has no prediction of sequence ${entry.id} yet (POST /api/infer)`);
+    if (map.width !== entry.width || map.height !== entry.height)
+      throw new HttpError(
+        422,
+        `the stored prediction is ${map.width}x${map.height}, the sequence ${entry.width}x${entry.height}`,
+      );
     return { entry, map };
   };
   const labelled = async (id: string) => {
@@ -170,13 +221,33 @@ export function buildServer(options: ServerOptions): DiasServer {
   };
 
   /** Starts an inference job; resolves at once with the job (its end comes through the job). */
-  const startInfer = (run: string, id: string, mode: InferMode, checkpoint: WeightsChoice, entry: SequenceEntry): { job: Job; done: Promise<unknown> } => {
+  const startInfer = (
+    run: string,
+    id: string,
+    mode: InferMode,
+    checkpoint: WeightsChoice,
+    entry: SequenceEntry,
+  ): { job: Job; done: Promise<unknown> } => {
     const job = jobs.create('infer', { run, sequence: entry.id, mode, checkpoint });
     const stem = outputStem(datastore, entry.id);
     const done = inference.run(
       job,
-      { dataRoot: datastore.root, sequence: entry.id, runDir: runs.dir(run), checkpoint, mode, outDir: runs.predictionDir(run, datastore), stem },
-      (r) => ({ run, sequence: entry.id, mode, ...r, prediction: `/api/sequences/${encodeURIComponent(entry.id)}/prediction?run=${encodeURIComponent(run)}` }),
+      {
+        dataRoot: datastore.root,
+        sequence: entry.id,
+        runDir: runs.dir(run),
+        checkpoint,
+        mode,
+        outDir: runs.predictionDir(run, datastore),
+        stem,
+      },
+      (r) => ({
+        run,
+        sequence: entry.id,
+        mode,
+        ...r,
+        prediction: `/api/sequences/${encodeURIComponent(entry.id)}/prediction?run=${encodeURIComponent(run)}`,
+      }),
     );
     return { job, done };
   };
@@ -206,9 +277,13 @@ export function buildServer(options: ServerOptions): DiasServer {
     return reply.send({
       version: VERSION,
       dataset: {
-        path: datastore.root, name: datastore.name, layout: datastore.layout,
+        path: datastore.root,
+        name: datastore.name,
+        layout: datastore.layout,
         sequences: datastore.count(),
-        scribbleSets: ds ? ds.scribbleSets : [], annotatorSet: 'scribbles_annotator', canTrain: datastore.layout === 'dias',
+        scribbleSets: ds ? ds.scribbleSets : [],
+        annotatorSet: 'scribbles_annotator',
+        canTrain: datastore.layout === 'dias',
       },
       runs: runInfos,
       runsDir: runs.root,
@@ -239,7 +314,8 @@ export function buildServer(options: ServerOptions): DiasServer {
   const framesOf = async (id: string, query: Query): Promise<DsaSequence> => {
     const m = query.subtract;
     if (m === undefined) return datastore.load(id);
-    if (m !== 'auto' && !/^\d{1,6}$/.test(m)) throw new HttpError(400, `subtract must be 'auto' or a frame index, got '${m.slice(0, 40)}'`);
+    if (m !== 'auto' && !/^\d{1,6}$/.test(m))
+      throw new HttpError(400, `subtract must be 'auto' or a frame index, got '${m.slice(0, 40)}'`);
     return datastore.subtracted(id, m === 'auto' ? 'auto' : Number(m));
   };
   const maskHeader = (reply: FastifyReply, seq: DsaSequence) => {
@@ -251,7 +327,8 @@ export function buildServer(options: ServerOptions): DiasServer {
     const { id, k } = req.params as Params;
     const seq = await framesOf(id, req.query as Query);
     maskHeader(reply, seq);
-    if (!/^\d{1,6}$/.test(k) || Number(k) >= seq.T) throw new HttpError(404, `frame '${k.slice(0, 20)}': sequence ${seq.id} has frames 0..${seq.T - 1}`);
+    if (!/^\d{1,6}$/.test(k) || Number(k) >= seq.T)
+      throw new HttpError(404, `frame '${k.slice(0, 20)}': sequence ${seq.id} has frames 0..${seq.T - 1}`);
     return sendPixels(reply, frameOf(seq, Number(k)), seq, encodingOf(seq), req.query as Query);
   });
   app.get('/api/sequences/:id/minip', async (req, reply) => {
@@ -276,9 +353,13 @@ export function buildServer(options: ServerOptions): DiasServer {
     return png(reply.header('x-dias-scribble-set', s.set), encodeGrayPng(s.width, s.height, s.data));
   });
   app.put('/api/sequences/:id/scribble', async (req) => {
-    const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (type !== 'image/png') throw new HttpError(415, `Content-Type must be image/png, got '${type.slice(0, 60)}'`);
-    if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new HttpError(400, 'the body must be a PNG (Content-Type: image/png)');
+    if (!Buffer.isBuffer(req.body) || req.body.length === 0)
+      throw new HttpError(400, 'the body must be a PNG (Content-Type: image/png)');
     return datastore.saveScribble((req.params as Params).id, req.body);
   });
 
@@ -288,8 +369,11 @@ export function buildServer(options: ServerOptions): DiasServer {
     const { map } = await predictionOf((req.params as Params).id, query);
     if (format === 'raw') {
       const f32 = map.data instanceof Float32Array ? map.data : Float32Array.from(map.data);
-      return reply.type('application/octet-stream').headers({ 'x-dias-width': String(map.width), 'x-dias-height': String(map.height) })
-        .header('cache-control', 'no-store').send(Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength));
+      return reply
+        .type('application/octet-stream')
+        .headers({ 'x-dias-width': String(map.width), 'x-dias-height': String(map.height) })
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(f32.buffer, f32.byteOffset, f32.byteLength));
     }
     return png(reply, encodeGrayPng(map.width, map.height, probabilityImage(map.data, map.width, map.height)));
   });
@@ -321,7 +405,8 @@ export function buildServer(options: ServerOptions): DiasServer {
   app.get('/api/jobs/:job', (req, reply) => reply.send(jobOf(req).toJSON()));
   app.post('/api/jobs/:job/cancel', async (req, reply) => {
     const job = jobOf(req);
-    if (!job.running) return reply.status(409).send({ error: `job ${job.id} has already ended (${job.state})`, job: job.toJSON() });
+    if (!job.running)
+      return reply.status(409).send({ error: `job ${job.id} has already ended (${job.state})`, job: job.toJSON() });
     job.cancel();
     return job.toJSON();
   });
@@ -329,7 +414,12 @@ export function buildServer(options: ServerOptions): DiasServer {
     const job = jobOf(req);
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(sseMessage({ event: 'state', data: job.toJSON() }));
     // A comment line now and then keeps proxies and browsers from closing a quiet stream (a long validation).
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
@@ -350,9 +440,11 @@ export function buildServer(options: ServerOptions): DiasServer {
   app.post('/api/infer', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.run !== 'string') throw new HttpError(400, 'run: required, the name of a run under --runs');
-    if (typeof body.sequence !== 'string' && typeof body.sequence !== 'number') throw new HttpError(400, 'sequence: required, a sequence id');
+    if (typeof body.sequence !== 'string' && typeof body.sequence !== 'number')
+      throw new HttpError(400, 'sequence: required, a sequence id');
     const mode = (body.mode ?? 'fast') as InferMode;
-    if (mode !== 'fast' && mode !== 'full') throw new HttpError(400, `mode must be fast or full, got '${String(mode).slice(0, 40)}'`);
+    if (mode !== 'fast' && mode !== 'full')
+      throw new HttpError(400, `mode must be fast or full, got '${String(mode).slice(0, 40)}'`);
     const checkpoint = checkpointOf(body.checkpoint);
     weightsOf(body.run, checkpoint);
     const entry = await entryOf(String(body.sequence));
@@ -362,7 +454,11 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   app.post('/api/train', async (req, reply) => {
     const running = training.busy;
-    if (running) return reply.status(409).send({ error: `training job ${running.id} (run ${String(running.details.run)}) is still running; one at a time`, job: running.id });
+    if (running)
+      return reply.status(409).send({
+        error: `training job ${running.id} (run ${String(running.details.run)}) is still running; one at a time`,
+        job: running.id,
+      });
     const { name, runDir, config } = trainConfigFromBody(req.body, datastore, runs);
     const job = jobs.create('train', { run: name, recipe: config.train.recipe });
     void training.start(job, runDir, config);
@@ -371,26 +467,39 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   app.get('/api/next', async (req) => {
     const query = req.query as Query;
-    const run = query.run ?? runs.names().find((n) => {
-      try {
-        return weightsOf(n, 'best') !== undefined;
-      } catch {
-        return false;
-      }
-    });
-    if (!run) throw new HttpError(404, 'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)');
+    const run =
+      query.run ??
+      runs.names().find((n) => {
+        try {
+          return weightsOf(n, 'best') !== undefined;
+        } catch {
+          return false;
+        }
+      });
+    if (!run)
+      throw new HttpError(
+        404,
+        'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)',
+      );
     weightsOf(run, 'best');
     const all = await datastore.entries();
     // A sequence that cannot be read (listed with size 0) is not a candidate: its own requests say why.
-    const open = all.filter((e) => e.canScribble && !e.scribble && e.width > 0 && (query.split === undefined || e.split === query.split));
-    if (open.length === 0) throw new HttpError(404, 'every sequence that can take scribbles has the annotator\'s already');
+    const open = all.filter(
+      (e) => e.canScribble && !e.scribble && e.width > 0 && (query.split === undefined || e.split === query.split),
+    );
+    if (open.length === 0)
+      throw new HttpError(404, "every sequence that can take scribbles has the annotator's already");
     const candidates = [];
     for (const e of open) {
       const stem = outputStem(datastore, e.id);
       if (!runs.predictionFile(run, datastore, stem, e.split)) {
         const { job, done } = startInfer(run, e.id, 'fast', 'best', e);
         await done;
-        if (job.state !== 'done') throw new HttpError(job.state === 'cancelled' ? 409 : 500, `predicting sequence ${e.id}: ${job.error ?? job.state}`);
+        if (job.state !== 'done')
+          throw new HttpError(
+            job.state === 'cancelled' ? 409 : 500,
+            `predicting sequence ${e.id}: ${job.error ?? job.state}`,
+          );
       }
       const map = runs.prediction(run, datastore, stem, e.split)!;
       candidates.push({ id: e.id, entropy: meanBinaryEntropy(map.data) });

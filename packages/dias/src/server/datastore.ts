@@ -7,11 +7,29 @@
 //
 // Every path read or written is checked after symlinks are followed (safe-paths.ts): a link that leads out of the
 // dataset is refused as `../` is.
-import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { decode } from 'fast-png';
-import { openDiasDataset, isDiasRoot, loadDiasSequence, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import {
+  openDiasDataset,
+  isDiasRoot,
+  loadDiasSequence,
+  type DiasDataset,
+  type DiasSplit,
+  type SequenceRef,
+} from '../data/dias-layout.js';
 import { detectFormat, readSequence, subtractChecked } from '../data/read-sequence.js';
 import { fileHasDicmMarker } from '../data/dicom.js';
 import { scribbleFromGray } from '../data/masks.js';
@@ -71,7 +89,11 @@ export class Datastore {
   /** The last mask-subtracted sequence (the page asks for its frames one by one). */
   private subtractedCache: { key: string; source: DsaSequence; seq: DsaSequence } | null = null;
 
-  private constructor(root: string, layout: DatastoreLayout, private readonly cacheSize: number) {
+  private constructor(
+    root: string,
+    layout: DatastoreLayout,
+    private readonly cacheSize: number,
+  ) {
     this.root = root;
     this.realRoot = realpathSync(root);
     this.layout = layout;
@@ -125,7 +147,11 @@ export class Datastore {
         const path = join(this.root, name);
         const st = statSync(path, { throwIfNoEntry: false });
         if (!st) return false;
-        return st.isDirectory() || SEQUENCE_FILE.test(name) || (!name.includes('.') && st.isFile() && fileHasDicmMarker(path));
+        return (
+          st.isDirectory() ||
+          SEQUENCE_FILE.test(name) ||
+          (!name.includes('.') && st.isFile() && fileHasDicmMarker(path))
+        );
       })
       .map((name) => ({ id: name, split: null, path: join(this.root, name) }));
   }
@@ -150,12 +176,17 @@ export class Datastore {
 
   /** The annotator's scribble file for a sequence (it may not exist yet). */
   private annotatorFile(s: Located): string {
-    return join(this.annotatorDir, this.layout === 'dias' ? `label_s${s.id}.png` : `${s.id.replace(/\.[^.]+$/, '')}.png`);
+    return join(
+      this.annotatorDir,
+      this.layout === 'dias' ? `label_s${s.id}.png` : `${s.id.replace(/\.[^.]+$/, '')}.png`,
+    );
   }
 
   /** The files a request for `s` reads, each checked to stay inside the dataset after symlinks. */
   private checkedFiles(s: Located): void {
-    const files = s.ref ? [...s.ref.frames.map((f) => f.path), ...(s.ref.label ? [s.ref.label] : []), ...Object.values(s.ref.scribbles)] : [s.path];
+    const files = s.ref
+      ? [...s.ref.frames.map((f) => f.path), ...(s.ref.label ? [s.ref.label] : []), ...Object.values(s.ref.scribbles)]
+      : [s.path];
     for (const f of files) realInside(this.realRoot, f, `${relative(this.root, f) || basename(f)} of sequence ${s.id}`);
   }
 
@@ -220,8 +251,18 @@ export class Datastore {
   }
 
   private flags(s: Located): Pick<SequenceEntry, 'id' | 'split' | 'scribble' | 'scribbleSets' | 'canScribble'> {
-    const sets = s.ref ? Object.keys(s.ref.scribbles).sort(compareNatural) : existsSync(this.annotatorFile(s)) ? [ANNOTATOR_SCRIBBLE_DIR] : [];
-    return { id: s.id, split: s.split, scribble: sets.includes(ANNOTATOR_SCRIBBLE_DIR), scribbleSets: sets, canScribble: this.canScribble(s) };
+    const sets = s.ref
+      ? Object.keys(s.ref.scribbles).sort(compareNatural)
+      : existsSync(this.annotatorFile(s))
+        ? [ANNOTATOR_SCRIBBLE_DIR]
+        : [];
+    return {
+      id: s.id,
+      split: s.split,
+      scribble: sets.includes(ANNOTATOR_SCRIBBLE_DIR),
+      scribbleSets: sets,
+      canScribble: this.canScribble(s),
+    };
   }
 
   private async describe(s: Located): Promise<SequenceEntry> {
@@ -248,7 +289,11 @@ export class Datastore {
       name = ANNOTATOR_SCRIBBLE_DIR;
       path = existsSync(this.annotatorFile(s)) ? this.annotatorFile(s) : undefined;
     }
-    if (!path || !name) throw new HttpError(404, `sequence ${s.id}: no scribble${set !== undefined ? ` in set '${set.slice(0, 80)}'` : ''}`);
+    if (!path || !name)
+      throw new HttpError(
+        404,
+        `sequence ${s.id}: no scribble${set !== undefined ? ` in set '${set.slice(0, 80)}'` : ''}`,
+      );
     realInside(this.realRoot, path, `the scribble of sequence ${s.id}`);
     const image = readGrayPng(path);
     return { data: scribbleFromGray(image, path), width: image.width, height: image.height, set: name };
@@ -262,7 +307,10 @@ export class Datastore {
   async saveScribble(rawId: string, png: Uint8Array): Promise<SavedScribble> {
     const s = this.locate(rawId);
     if (!this.canScribble(s)) {
-      throw new HttpError(403, `sequence ${s.id} is in ${s.split}/; scribbles go with training sequences (the loaders read scribble sets under training/ only)`);
+      throw new HttpError(
+        403,
+        `sequence ${s.id} is in ${s.split}/; scribbles go with training sequences (the loaders read scribble sets under training/ only)`,
+      );
     }
     const seq = await this.load(s.id);
     const data = decodeScribblePng(png, seq.W, seq.H);
@@ -271,7 +319,8 @@ export class Datastore {
     // The folder (and a file already there) must not lead out of the dataset through a symlink.
     if (existsSync(dir)) realInside(this.realRoot, dir, relative(this.root, dir));
     else realInside(this.realRoot, dirname(dir), relative(this.root, dirname(dir)) || '.');
-    if (existsSync(target) && lstatSync(target).isSymbolicLink()) throw new HttpError(403, `${relative(this.root, target)}: a symbolic link; not overwritten`);
+    if (existsSync(target) && lstatSync(target).isSymbolicLink())
+      throw new HttpError(403, `${relative(this.root, target)}: a symbolic link; not overwritten`);
     mkdirSync(dir, { recursive: true });
     let previous: string | null = null;
     if (existsSync(target)) {
@@ -309,7 +358,10 @@ function diasId(raw: string): string {
 }
 
 /** Frames, size and bit depth of a DIAS sequence from its first frame's PNG header (IHDR), without decoding. */
-function diasSize(ref: SequenceRef, realRoot: string): Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'> | undefined {
+function diasSize(
+  ref: SequenceRef,
+  realRoot: string,
+): Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'> | undefined {
   const first = ref.frames[0]?.path;
   if (!first) return undefined;
   realInside(realRoot, first, `a frame of sequence ${ref.id}`);
@@ -323,7 +375,12 @@ function diasSize(ref: SequenceRef, realRoot: string): Pick<SequenceEntry, 'fram
   }
   if (head.length < 26 || head.toString('latin1', 12, 16) !== 'IHDR') return undefined;
   const bits = head[24];
-  return { frames: ref.frames.length, width: head.readUInt32BE(16), height: head.readUInt32BE(20), bitDepth: bits === 16 ? 16 : 8 };
+  return {
+    frames: ref.frames.length,
+    width: head.readUInt32BE(16),
+    height: head.readUInt32BE(20),
+    bitDepth: bits === 16 ? 16 : 8,
+  };
 }
 
 /**
@@ -332,7 +389,8 @@ function diasSize(ref: SequenceRef, realRoot: string): Pick<SequenceEntry, 'fram
  * pixel's three channels are equal and opaque, since a browser canvas exports RGBA. 400 with the reason otherwise.
  */
 export function decodeScribblePng(bytes: Uint8Array, W: number, H: number): Uint8Array {
-  if (bytes.length < 24 || bytes[0] !== 0x89 || bytes[1] !== 0x50 || bytes[2] !== 0x4e || bytes[3] !== 0x47) throw new HttpError(400, 'the body is not a PNG');
+  if (bytes.length < 24 || bytes[0] !== 0x89 || bytes[1] !== 0x50 || bytes[2] !== 0x4e || bytes[3] !== 0x47)
+    throw new HttpError(400, 'the body is not a PNG');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [w, h] = [view.getUint32(16), view.getUint32(20)];
   // The size is checked from the header before anything is decoded: a huge declared image costs nothing.
@@ -363,13 +421,19 @@ export function decodeScribblePng(bytes: Uint8Array, W: number, H: number): Uint
     const value = v === 0 || v === 1 ? v : v === 255 ? SCRIBBLE_UNLABELLED : -1;
     if (colour || alpha !== full || value < 0) {
       bad++;
-      if (badValues.size < 6) badValues.add(colour ? `(${src[o]},${src[o + 1]},${src[o + 2]})` : alpha !== full ? `alpha ${alpha}` : String(v));
+      if (badValues.size < 6)
+        badValues.add(
+          colour ? `(${src[o]},${src[o + 1]},${src[o + 2]})` : alpha !== full ? `alpha ${alpha}` : String(v),
+        );
       continue;
     }
     out[i] = value;
   }
   if (bad) {
-    throw new HttpError(400, `${bad} of ${W * H} pixels are not 0 (background), 1 (vessel) or 255 (unlabelled) (found ${[...badValues].join(', ')})`);
+    throw new HttpError(
+      400,
+      `${bad} of ${W * H} pixels are not 0 (background), 1 (vessel) or 255 (unlabelled) (found ${[...badValues].join(', ')})`,
+    );
   }
   return out;
 }

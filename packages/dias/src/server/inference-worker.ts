@@ -9,9 +9,23 @@ import { writeCaseOutputs } from '../eval/case-outputs.js';
 import { evaluateImage, thresholdProbability } from '../metrics/metrics.js';
 import { metricsOrNull } from '../eval/report.js';
 import { Predictor } from '../predict/predictor.js';
-import { loadRunModel, runPath, weightsRunDir, readRunConfig, type LoadedModel, type WeightsChoice } from '../train/run-folder.js';
+import {
+  loadRunModel,
+  runPath,
+  weightsRunDir,
+  readRunConfig,
+  type LoadedModel,
+  type WeightsChoice,
+} from '../train/run-folder.js';
 import { Datastore } from './datastore.js';
-import { CANCELLED, modeSettings, type InferProgress, type InferRequest, type InferResult, type WorkerInit } from './inference.js';
+import {
+  CANCELLED,
+  modeSettings,
+  type InferProgress,
+  type InferRequest,
+  type InferResult,
+  type WorkerInit,
+} from './inference.js';
 
 serveInWorker((data) => {
   const { port, cancel } = data as WorkerInit;
@@ -36,7 +50,10 @@ serveInWorker((data) => {
       stores.set(request.dataRoot, store);
       const seq = await store.load(request.sequence);
       const loaded = model(request.runDir, request.checkpoint);
-      const predictor = new Predictor(loaded.model, loaded.spec, { ...modeSettings(request.mode), frames: loaded.frames });
+      const predictor = new Predictor(loaded.model, loaded.spec, {
+        ...modeSettings(request.mode),
+        frames: loaded.frames,
+      });
       const prob = predictor.predict(seq, {
         onProgress: (done, total) => {
           if (Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED);

@@ -70,8 +70,14 @@ export class InferenceService {
 
   private start(): Promise<TensorWorker> {
     if (!this.worker) {
-      const target = scriptWorkerTarget(import.meta.url, './inference-worker', { port: this.channel.port2, cancel: this.cancelFlag } satisfies WorkerInit);
-      this.worker = TensorWorker.start(target.url, { workerData: target.workerData, transferList: [this.channel.port2] });
+      const target = scriptWorkerTarget(import.meta.url, './inference-worker', {
+        port: this.channel.port2,
+        cancel: this.cancelFlag,
+      } satisfies WorkerInit);
+      this.worker = TensorWorker.start(target.url, {
+        workerData: target.workerData,
+        transferList: [this.channel.port2],
+      });
       this.worker.catch(() => (this.worker = null));
     }
     return this.worker;
@@ -81,7 +87,11 @@ export class InferenceService {
    * Runs the request as `job` once the requests before it are done; progress and the end go to the job (done with
    * the result, failed with the message, cancelled). Resolves with the result, or undefined when it did not finish.
    */
-  run(job: Job, request: Omit<InferRequest, 'job'>, onResult?: (r: InferResult) => unknown): Promise<InferResult | undefined> {
+  run(
+    job: Job,
+    request: Omit<InferRequest, 'job'>,
+    onResult?: (r: InferResult) => unknown,
+  ): Promise<InferResult | undefined> {
     let started = false;
     job.cancel = () => {
       if (started) Atomics.store(this.cancelFlag, 0, 1);

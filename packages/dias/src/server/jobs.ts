@@ -25,7 +25,11 @@ export class Job {
   /** Set by the job's runner: asks the work to stop (it ends the job as 'cancelled' when it has). */
   cancel: () => void = () => {};
 
-  constructor(readonly id: string, readonly kind: JobKind, readonly details: Record<string, unknown>) {}
+  constructor(
+    readonly id: string,
+    readonly kind: JobKind,
+    readonly details: Record<string, unknown>,
+  ) {}
 
   get running(): boolean {
     return this.state === 'running';
@@ -71,8 +75,15 @@ export class Job {
 
   toJSON(): Record<string, unknown> {
     return {
-      id: this.id, kind: this.kind, state: this.state, started: this.started.toISOString(), ended: this.ended?.toISOString() ?? null,
-      ...this.details, progress: this.progress, result: this.result, error: this.error,
+      id: this.id,
+      kind: this.kind,
+      state: this.state,
+      started: this.started.toISOString(),
+      ended: this.ended?.toISOString() ?? null,
+      ...this.details,
+      progress: this.progress,
+      result: this.result,
+      error: this.error,
     };
   }
 }

@@ -27,5 +27,8 @@ export interface Candidate {
 
 /** Candidates most uncertain first; equal entropies keep their dataset order. */
 export function rankByEntropy(candidates: readonly Candidate[]): Candidate[] {
-  return candidates.map((c, i) => ({ c, i })).sort((a, b) => b.c.entropy - a.c.entropy || a.i - b.i).map(({ c }) => c);
+  return candidates
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => b.c.entropy - a.c.entropy || a.i - b.i)
+    .map(({ c }) => c);
 }

@@ -15,7 +15,9 @@ export interface PixelEncoding {
 
 /** The encoding of a sequence: 8-bit when every value is a whole number in 0..255, 16-bit otherwise. */
 export function pixelEncoding(seq: DsaSequence): PixelEncoding {
-  let min = Infinity, max = -Infinity, whole = true;
+  let min = Infinity,
+    max = -Infinity,
+    whole = true;
   for (const v of seq.frames) {
     if (v < min) min = v;
     if (v > max) max = v;
@@ -36,7 +38,8 @@ export function rawBytes(values: Float32Array, e: PixelEncoding): Buffer {
     return out;
   }
   const out = Buffer.alloc(values.length * 2);
-  for (let i = 0; i < values.length; i++) out.writeUInt16LE(Math.max(0, Math.min(65535, Math.round((values[i] - e.offset) / e.scale))), i * 2);
+  for (let i = 0; i < values.length; i++)
+    out.writeUInt16LE(Math.max(0, Math.min(65535, Math.round((values[i] - e.offset) / e.scale))), i * 2);
   return out;
 }
 

@@ -61,7 +61,8 @@ export class RunStore {
     if (!this.root || !this.realRoot) throw new HttpError(404, `run '${name}': the server was started without --runs`);
     const dir = join(this.root, name);
     realInside(this.realRoot, dir, `run '${name}'`);
-    if (!existsSync(join(dir, 'config.json'))) throw new HttpError(404, `run '${name}': not a run folder (no config.json)`);
+    if (!existsSync(join(dir, 'config.json')))
+      throw new HttpError(404, `run '${name}': not a run folder (no config.json)`);
     return dir;
   }
 
@@ -132,13 +133,19 @@ export class RunStore {
     const dir = this.dir(name);
     const config = readRunConfig(dir);
     // `dias test` maps are of config.data.dir: they belong to the served dataset only when that is the same folder.
-    if (!config.data.dir || !existsSync(config.data.dir) || realpathSync(config.data.dir) !== data.realRoot) return undefined;
+    if (!config.data.dir || !existsSync(config.data.dir) || realpathSync(config.data.dir) !== data.realRoot)
+      return undefined;
     const tested = join(weightsRunDir(dir, config), `test_${split}`, `${stem}_prob.npy`);
     return existsSync(tested) ? realInside(this.realRoot!, tested, `the prediction of run '${name}'`) : undefined;
   }
 
   /** The stored probability map, H x W, or undefined when there is none. */
-  prediction(name: string, data: Datastore, stem: string, split: string | null): { data: Float32Array | Float64Array; width: number; height: number } | undefined {
+  prediction(
+    name: string,
+    data: Datastore,
+    stem: string,
+    split: string | null,
+  ): { data: Float32Array | Float64Array; width: number; height: number } | undefined {
     const file = this.predictionFile(name, data, stem, split);
     if (!file) return undefined;
     try {

@@ -6,7 +6,10 @@ import { isAbsolute, relative, sep } from 'node:path';
 
 /** An error with the HTTP status the server answers it with (4xx: the client's mistake). */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, message: string) {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -8,7 +8,13 @@ import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:wor
 import { TensorWorker } from '@dias-ts/torch';
 import { scriptWorkerTarget } from '../data/script-worker.js';
 import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
-import { ConfigError, defaultTrainConfig, finalizeTrainConfig, setConfigValue, type TrainConfig } from '../train/config.js';
+import {
+  ConfigError,
+  defaultTrainConfig,
+  finalizeTrainConfig,
+  setConfigValue,
+  type TrainConfig,
+} from '../train/config.js';
 import { findRecipe } from '../train/recipes/index.js';
 import type { EpochLog, ResumeRecord } from '../train/run-folder.js';
 import { scribbleSetName } from '../train/training-data.js';
@@ -52,7 +58,15 @@ export interface TrainSummary {
 
 export type TrainMessage =
   | { type: 'log'; line: string }
-  | { type: 'progress'; epoch: number; epochs: number; step: number; steps: number; losses: Record<string, number>; lr: number }
+  | {
+      type: 'progress';
+      epoch: number;
+      epochs: number;
+      step: number;
+      steps: number;
+      losses: Record<string, number>;
+      lr: number;
+    }
   | { type: 'epoch'; entry: EpochLog };
 
 /** A run name from the clock: sscr-20261204-231500. */
@@ -69,10 +83,18 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * The run name and finalized config of a training request on the served dataset; 400 with the reason for a bad
  * request, 409 when the run folder exists.
  */
-export function trainConfigFromBody(body: unknown, data: Datastore, runs: RunStore): { name: string; runDir: string; config: TrainConfig } {
+export function trainConfigFromBody(
+  body: unknown,
+  data: Datastore,
+  runs: RunStore,
+): { name: string; runDir: string; config: TrainConfig } {
   if (!isRecord(body)) throw new HttpError(400, 'the body must be a JSON object such as {"recipe": "fsl"}');
   const b = body as TrainBody;
-  if (data.layout !== 'dias') throw new HttpError(400, `training needs a DIAS-layout dataset (training/, validation/); ${data.root} is a ${data.layout}`);
+  if (data.layout !== 'dias')
+    throw new HttpError(
+      400,
+      `training needs a DIAS-layout dataset (training/, validation/); ${data.root} is a ${data.layout}`,
+    );
   if (typeof b.recipe !== 'string') throw new HttpError(400, 'recipe: required, a recipe name such as "fsl" or "sscr"');
   let definition;
   try {
@@ -110,7 +132,8 @@ export function trainConfigFromBody(body: unknown, data: Datastore, runs: RunSto
   if (b.patchesPerEpoch !== undefined) set('train.patchesPerEpoch', b.patchesPerEpoch, 'patchesPerEpoch');
   if (b.batchSize !== undefined) set('train.batchSize', b.batchSize, 'batchSize');
   if (b.settings !== undefined) {
-    if (!isRecord(b.settings)) throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
+    if (!isRecord(b.settings))
+      throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
     for (const [key, value] of Object.entries(b.settings)) set(key, value, `settings.${key}`);
   }
   // A short job from the page keeps the official warm-up's share of the run (10 of 100 epochs) instead of failing
@@ -122,7 +145,8 @@ export function trainConfigFromBody(body: unknown, data: Datastore, runs: RunSto
   // What the recipe learns from decides the scribble defaults: the annotator's set, and only what has been drawn.
   const targets = definition.create(finalize(config)).targets;
   if (targets === 'scribble') {
-    if (b.scribbles !== undefined && typeof b.scribbles !== 'string') throw new HttpError(400, 'scribbles: must be a scribble set name');
+    if (b.scribbles !== undefined && typeof b.scribbles !== 'string')
+      throw new HttpError(400, 'scribbles: must be a scribble set name');
     set('data.scribbles', b.scribbles ?? 'annotator', 'scribbles');
     if (b.scribbledOnly !== false) {
       const setName = scribbleSetName(config.data.scribbles);
@@ -172,9 +196,13 @@ export class TrainingService {
     channel.port1.on('message', forward);
     // The result comes on another channel than the events: those still queued are passed on before the end.
     const drain = () => {
-      for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1)) forward(m.message as TrainMessage);
+      for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1))
+        forward(m.message as TrainMessage);
     };
-    const target = scriptWorkerTarget(import.meta.url, './train-worker', { port: channel.port2, cancel } satisfies TrainWorkerInit);
+    const target = scriptWorkerTarget(import.meta.url, './train-worker', {
+      port: channel.port2,
+      cancel,
+    } satisfies TrainWorkerInit);
     const worker = TensorWorker.start(target.url, { workerData: target.workerData, transferList: [channel.port2] });
     this.current = { job, worker };
     return (async () => {

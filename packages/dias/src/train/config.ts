@@ -153,17 +153,55 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: { name: 'VSS_Net', options: {} },
-  data: { dir: '', frames: 8, patchSize: 64, augment: null, scribbles: 'auto', labelled: null, labelledIds: null, pseudo: null, workers: null },
+  data: {
+    dir: '',
+    frames: 8,
+    patchSize: 64,
+    augment: null,
+    scribbles: 'auto',
+    labelled: null,
+    labelledIds: null,
+    pseudo: null,
+    workers: null,
+  },
   normalization: 'zscore-per-sequence',
-  train: { recipe: 'fsl', init: { from: null, optimizer: false, checkpoint: 'best' }, epochs: 100, patchesPerEpoch: 20000, batchSize: 64, accumulate: 1, seed: 1234, device: 'cpu', threads: null, amp: 'auto', clipGradNorm: null },
+  train: {
+    recipe: 'fsl',
+    init: { from: null, optimizer: false, checkpoint: 'best' },
+    epochs: 100,
+    patchesPerEpoch: 20000,
+    batchSize: 64,
+    accumulate: 1,
+    seed: 1234,
+    device: 'cpu',
+    threads: null,
+    amp: 'auto',
+    clipGradNorm: null,
+  },
   optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
   scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
-  validation: { everyEpochs: 1, stride: 32, batchSize: 64, blend: 'average', threshold: 0.5, select: 'dsc', selectFromEpoch: null, earlyStopping: null },
+  validation: {
+    everyEpochs: 1,
+    stride: 32,
+    batchSize: 64,
+    blend: 'average',
+    threshold: 0.5,
+    select: 'dsc',
+    selectFromEpoch: null,
+    earlyStopping: null,
+  },
   sscr: { pseudoLabels: 'cross', pseudoWeight: 1, consistency: 'probability', consistencyWeight: 0.5, rampUpEpochs: 0 },
   entropyMin: { weight: 5 },
   gatedCrf: { weight: 0.1, radius: 5 },
   dmpls: { pseudoWeight: 0.5 },
-  rpst: { iterations: 3, pseudoProbability: 0.5, student: 'continue', confidenceBand: 0, tta: false, strongAugment: 'ssl-strong' },
+  rpst: {
+    iterations: 3,
+    pseudoProbability: 0.5,
+    student: 'continue',
+    confidenceBand: 0,
+    tta: false,
+    strongAugment: 'ssl-strong',
+  },
   meanTeacher: { emaDecay: 0.99, consistencyWeight: 0.1, rampUpEpochs: 5 },
   cps: { weight: 1, rampUpEpochs: 5 },
 };
@@ -172,7 +210,11 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 export class ConfigError extends Error {
   /** A bad setting is a usage error, exit code 2 (cli/command.ts), in every command that reads a config. */
   readonly exitCode = 2;
-  constructor(readonly key: string, readonly reason: string, readonly source?: string) {
+  constructor(
+    readonly key: string,
+    readonly reason: string,
+    readonly source?: string,
+  ) {
     super(`${source ? `${source}: ` : ''}${key}: ${reason}`);
     this.name = 'ConfigError';
   }
@@ -186,35 +228,68 @@ interface Schema {
   [key: string]: Leaf | Schema;
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
+const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\ufffd]/g;
+
 /** A value as a message shows it: one line of at most 80 characters (a binary file read as YAML is one string). */
 const show = (v: unknown) => {
-  // eslint-disable-next-line no-control-regex -- control characters are what this replaces
-  const text = (typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v)).replace(/[\x00-\x1f\x7f-\x9f\ufffd]/g, '?');
+  const text = (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v))).replace(UNPRINTABLE, '?');
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 const ok = (v: unknown) => ({ ok: v });
 const bad = (reason: string) => ({ reason });
 
-const int = (min: number): Leaf => (v) => (typeof v === 'number' && Number.isSafeInteger(v) && v >= min ? ok(v) : bad(`must be an integer >= ${min}, got ${show(v)}`));
-const num = (test: (n: number) => boolean, what: string): Leaf => (v) => (typeof v === 'number' && Number.isFinite(v) && test(v) ? ok(v) : bad(`must be ${what}, got ${show(v)}`));
-const oneOf = <T>(...values: T[]): Leaf => (v) => (values.includes(v as T) ? ok(v) : bad(`must be one of ${values.map(show).join(', ')}, got ${show(v)}`));
-const nullable = (leaf: Leaf): Leaf => (v) => (v === null ? ok(null) : leaf(v));
+const int =
+  (min: number): Leaf =>
+  (v) =>
+    typeof v === 'number' && Number.isSafeInteger(v) && v >= min
+      ? ok(v)
+      : bad(`must be an integer >= ${min}, got ${show(v)}`);
+const num =
+  (test: (n: number) => boolean, what: string): Leaf =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && test(v) ? ok(v) : bad(`must be ${what}, got ${show(v)}`);
+const oneOf =
+  <T>(...values: T[]): Leaf =>
+  (v) =>
+    values.includes(v as T) ? ok(v) : bad(`must be one of ${values.map(show).join(', ')}, got ${show(v)}`);
+const nullable =
+  (leaf: Leaf): Leaf =>
+  (v) =>
+    v === null ? ok(null) : leaf(v);
 const text: Leaf = (v) => (typeof v === 'string' ? ok(v) : bad(`must be a string, got ${show(v)}`));
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const record: Leaf = (v) => (isPlain(v) ? ok(structuredClone(v)) : bad(`must be a mapping of option names to values, got ${show(v)}`));
+const record: Leaf = (v) =>
+  isPlain(v) ? ok(structuredClone(v)) : bad(`must be a mapping of option names to values, got ${show(v)}`);
 const augment: Leaf = (v) =>
-  v === null || typeof v === 'string' || isPlain(v) ? ok(structuredClone(v)) : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong), a mapping, or null (the recipe's), got ${show(v)}`);
+  v === null || typeof v === 'string' || isPlain(v)
+    ? ok(structuredClone(v))
+    : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong), a mapping, or null (the recipe's), got ${show(v)}`);
 const weight = num((n) => n >= 0, 'a number >= 0');
 const ids: Leaf = (v) =>
-  v === null ? ok(null) : Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x) && x >= 0) ? ok([...v]) : bad(`must be a non-empty list of sequence ids (integers >= 0) or null, got ${show(v)}`);
+  v === null
+    ? ok(null)
+    : Array.isArray(v) && v.length > 0 && v.every((x) => Number.isSafeInteger(x) && x >= 0)
+      ? ok([...v])
+      : bad(`must be a non-empty list of sequence ids (integers >= 0) or null, got ${show(v)}`);
 const probability = num((n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 const betas: Leaf = (v) =>
-  Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1) ? ok([v[0], v[1]]) : bad(`must be [beta1, beta2] with each in [0, 1), got ${show(v)}`);
+  Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === 'number' && b >= 0 && b < 1)
+    ? ok([v[0], v[1]])
+    : bad(`must be [beta1, beta2] with each in [0, 1), got ${show(v)}`);
 
 const SCHEMA: Schema = {
   model: { name: text, options: record },
   data: {
-    dir: text, frames: int(1), patchSize: int(1), augment, scribbles: text, labelled: nullable(int(1)), labelledIds: ids, pseudo: nullable(text), workers: nullable(int(0)),
+    dir: text,
+    frames: int(1),
+    patchSize: int(1),
+    augment,
+    scribbles: text,
+    labelled: nullable(int(1)),
+    labelledIds: ids,
+    pseudo: nullable(text),
+    workers: nullable(int(0)),
   },
   normalization: oneOf('zscore-per-sequence'),
   train: {
@@ -272,7 +347,11 @@ const SCHEMA: Schema = {
     tta: oneOf(true, false),
     strongAugment: augment,
   },
-  meanTeacher: { emaDecay: num((n) => n >= 0 && n < 1, 'a number in [0, 1)'), consistencyWeight: weight, rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0') },
+  meanTeacher: {
+    emaDecay: num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+    consistencyWeight: weight,
+    rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+  },
   cps: { weight, rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0') },
 };
 
@@ -287,7 +366,9 @@ function leafAt(key: string): Leaf | Schema | undefined {
 
 /** Every settable key, dotted (for messages and --help). */
 export function configKeys(node: Schema = SCHEMA, prefix = ''): string[] {
-  return Object.entries(node).flatMap(([k, v]) => (typeof v === 'function' ? [prefix + k] : configKeys(v, `${prefix}${k}.`)));
+  return Object.entries(node).flatMap(([k, v]) =>
+    typeof v === 'function' ? [prefix + k] : configKeys(v, `${prefix}${k}.`),
+  );
 }
 
 function known(node: Schema): string {
@@ -296,11 +377,20 @@ function known(node: Schema): string {
 
 /** Merges `patch` (parsed from `source`) into `base` in place, checking every key and value against the schema. */
 function mergeInto(base: Record<string, unknown>, patch: unknown, node: Schema, prefix: string, source: string): void {
-  if (!isPlain(patch)) throw new ConfigError(prefix.slice(0, -1) || '(top level)', `must be a mapping of keys to values, got ${show(patch)}`, source);
+  if (!isPlain(patch))
+    throw new ConfigError(
+      prefix.slice(0, -1) || '(top level)',
+      `must be a mapping of keys to values, got ${show(patch)}`,
+      source,
+    );
   for (const [k, v] of Object.entries(patch)) {
     const key = prefix + k;
     if (!Object.hasOwn(node, k)) {
-      throw new ConfigError(key, `unknown key (known${prefix ? ` in ${prefix.slice(0, -1)}` : ''}: ${known(node)})`, source);
+      throw new ConfigError(
+        key,
+        `unknown key (known${prefix ? ` in ${prefix.slice(0, -1)}` : ''}: ${known(node)})`,
+        source,
+      );
     }
     const child = node[k];
     if (typeof child === 'function') {
@@ -328,7 +418,8 @@ export function applyConfigPatch(config: TrainConfig, patch: unknown, source: st
 export function setConfigValue(config: TrainConfig, key: string, value: unknown, source: string): TrainConfig {
   const node = leafAt(key);
   if (node === undefined) throw new ConfigError(key, `unknown key (known: ${configKeys().join(', ')})`, source);
-  if (typeof node !== 'function') throw new ConfigError(key, `is a section; set one of its keys (${known(node)})`, source);
+  if (typeof node !== 'function')
+    throw new ConfigError(key, `is a section; set one of its keys (${known(node)})`, source);
   let patch: unknown = value;
   for (const part of key.split('.').reverse()) patch = { [part]: patch };
   return applyConfigPatch(config, patch, source);
@@ -340,7 +431,12 @@ export function parseConfigText(text: string, path: string): unknown {
     return /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     // A usage error (exit 2), as an unknown key in a file that parses.
-    throw Object.assign(new Error(`${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`), { exitCode: 2 });
+    throw Object.assign(
+      new Error(
+        `${path}: not valid ${/\.json$/i.test(path) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`,
+      ),
+      { exitCode: 2 },
+    );
   }
 }
 
@@ -350,7 +446,9 @@ export function applyConfigFile(config: TrainConfig, path: string): TrainConfig 
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new Error(`${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `${path}: cannot read the config file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const parsed = parseConfigText(text, path);
   if (parsed === null || parsed === undefined) return config;
@@ -380,24 +478,43 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   if (!c.data.dir) fail('data.dir', 'is required (--data DIR, or data.dir in the config file)');
   c.data.dir = resolve(c.data.dir);
   if (c.train.patchesPerEpoch < c.train.batchSize) {
-    fail('train.patchesPerEpoch', `(${c.train.patchesPerEpoch}) must be at least train.batchSize (${c.train.batchSize}): epochs are whole batches`);
+    fail(
+      'train.patchesPerEpoch',
+      `(${c.train.patchesPerEpoch}) must be at least train.batchSize (${c.train.batchSize}): epochs are whole batches`,
+    );
   }
   if (c.train.batchSize % c.train.accumulate !== 0) {
-    fail('train.accumulate', `(${c.train.accumulate}) must divide train.batchSize (${c.train.batchSize}): the batch is split into equal micro-batches`);
+    fail(
+      'train.accumulate',
+      `(${c.train.accumulate}) must divide train.batchSize (${c.train.batchSize}): the batch is split into equal micro-batches`,
+    );
   }
   if (c.scheduler.warmupEpochs > c.train.epochs) {
-    fail('scheduler.warmupEpochs', `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`);
+    fail(
+      'scheduler.warmupEpochs',
+      `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`,
+    );
   }
-  if (c.scheduler.minLr > c.optimizer.lr) fail('scheduler.minLr', `(${c.scheduler.minLr}) must not exceed optimizer.lr (${c.optimizer.lr})`);
-  if (c.validation.stride > c.data.patchSize) fail('validation.stride', `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`);
-  if (c.train.amp === true && c.train.device !== 'cuda') fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
+  if (c.scheduler.minLr > c.optimizer.lr)
+    fail('scheduler.minLr', `(${c.scheduler.minLr}) must not exceed optimizer.lr (${c.optimizer.lr})`);
+  if (c.validation.stride > c.data.patchSize)
+    fail(
+      'validation.stride',
+      `(${c.validation.stride}) must not exceed data.patchSize (${c.data.patchSize}), or pixels are never predicted`,
+    );
+  if (c.train.amp === true && c.train.device !== 'cuda')
+    fail('train.amp', 'mixed precision is for CUDA only (set train.device to cuda, or amp to auto/false)');
   const recipe = findRecipe(c.train.recipe);
-  if (c.data.labelled !== null && c.data.labelledIds !== null) fail('data.labelledIds', 'and data.labelled exclude each other (the first N sequences, or these ids)');
+  if (c.data.labelled !== null && c.data.labelledIds !== null)
+    fail('data.labelledIds', 'and data.labelled exclude each other (the first N sequences, or these ids)');
   if (c.train.init.from !== null) {
     c.train.init.from = resolve(c.train.init.from);
     // A weights file given for the run it came from: said here, not as a path below the file that does not exist.
     if (existsSync(c.train.init.from) && !statSync(c.train.init.from).isDirectory()) {
-      fail('train.init.from', `${c.train.init.from} is a file; give the run folder it belongs to (its checkpoint_${c.train.init.checkpoint}.safetensors is read)`);
+      fail(
+        'train.init.from',
+        `${c.train.init.from} is a file; give the run folder it belongs to (its checkpoint_${c.train.init.checkpoint}.safetensors is read)`,
+      );
     }
   }
   if (c.data.pseudo !== null) c.data.pseudo = resolve(c.data.pseudo);
@@ -406,7 +523,8 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   } catch (e) {
     fail('rpst.strongAugment', (e as Error).message.replace(/^augmentation options: /, ''));
   }
-  if (!c.data.scribbles.trim()) fail('data.scribbles', "must name a scribble set: 'auto', 'annotator' or a folder below training/");
+  if (!c.data.scribbles.trim())
+    fail('data.scribbles', "must name a scribble set: 'auto', 'annotator' or a folder below training/");
   try {
     c.data.augment = structuredClone(c.data.augment ?? recipe.augment);
     resolveAugmentOptions(c.data.augment, c.data.patchSize);
@@ -423,7 +541,10 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   c.model.name = setup.spec.name;
   c.model.options = setup.options;
   if (c.data.patchSize % setup.spec.sizeMultiple !== 0) {
-    fail('data.patchSize', `(${c.data.patchSize}) must be a multiple of ${setup.spec.sizeMultiple} for ${setup.spec.name}`);
+    fail(
+      'data.patchSize',
+      `(${c.data.patchSize}) must be a multiple of ${setup.spec.sizeMultiple} for ${setup.spec.name}`,
+    );
   }
   return c;
 }

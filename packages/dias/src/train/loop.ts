@@ -17,7 +17,16 @@
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import {
-  cuda, defaultGenerator, fromTypedArray, GradScaler, loadSafetensors, manualSeed, optim, setNumThreads, getNumThreads, type Tensor,
+  cuda,
+  defaultGenerator,
+  fromTypedArray,
+  GradScaler,
+  loadSafetensors,
+  manualSeed,
+  optim,
+  setNumThreads,
+  getNumThreads,
+  type Tensor,
 } from '@dias-ts/torch';
 import { PatchPrefetcher } from '../data/prefetch.js';
 import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
@@ -25,11 +34,28 @@ import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import { stepContext, trainStep, type Network } from './train-step.js';
 import { batchShare } from './micro-batch.js';
-import { gradientSync, joinDataParallel, requestedWorldSize, type DataParallel, type DataParallelOptions } from './data-parallel.js';
+import {
+  gradientSync,
+  joinDataParallel,
+  requestedWorldSize,
+  type DataParallel,
+  type DataParallelOptions,
+} from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
 import {
-  networkWeightsPath, openRunFolder, readLatestCheckpoint, readLog, runPath, saveLatestCheckpoint, saveWeightsFile, writeLog, writeRunConfig,
-  type EpochLog, type LatestCheckpoint, type ResumeRecord, type WeightsInfo,
+  networkWeightsPath,
+  openRunFolder,
+  readLatestCheckpoint,
+  readLog,
+  runPath,
+  saveLatestCheckpoint,
+  saveWeightsFile,
+  writeLog,
+  writeRunConfig,
+  type EpochLog,
+  type LatestCheckpoint,
+  type ResumeRecord,
+  type WeightsInfo,
 } from './run-folder.js';
 import { loadTrainingData } from './training-data.js';
 import { runSelfTraining } from './self-training.js';
@@ -74,12 +100,15 @@ export interface TrainResult {
   history: EpochLog[];
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'nan');
+const fmt = (v: number | null | undefined, digits = 4) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : 'nan';
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
 
 function checkDevice(device: string): void {
   if (device === 'cuda' && !cuda.isAvailable()) {
-    throw new Error('train.device cuda: CUDA is not available (this libtorch build has no CUDA support or no GPU is visible); use --device cpu');
+    throw new Error(
+      'train.device cuda: CUDA is not available (this libtorch build has no CUDA support or no GPU is visible); use --device cpu',
+    );
   }
 }
 
@@ -96,10 +125,14 @@ export function describeLosses(names: readonly string[], values: Readonly<Record
 /** Another run's exported weights and, when asked, its resume state (optimizer tensors per network). */
 function readInitialState(runDir: string, which: 'best' | 'final', withOptimizer: boolean) {
   const path = runPath(runDir, which);
-  if (!existsSync(path)) throw new Error(`train.init.from: ${path}: missing (the run to start from has no checkpoint_${which})`);
+  if (!existsSync(path))
+    throw new Error(`train.init.from: ${path}: missing (the run to start from has no checkpoint_${which})`);
   const weights = loadSafetensors(path).tensors;
   const optimizer = withOptimizer ? readLatestCheckpoint(runDir) : null;
-  if (withOptimizer && !optimizer) throw new Error(`train.init.from: ${runPath(runDir, 'latestState')}: missing (no optimizer state to continue from)`);
+  if (withOptimizer && !optimizer)
+    throw new Error(
+      `train.init.from: ${runPath(runDir, 'latestState')}: missing (no optimizer state to continue from)`,
+    );
   return {
     weights,
     optimizer,
@@ -111,16 +144,24 @@ function readInitialState(runDir: string, which: 'best' | 'final', withOptimizer
 }
 
 /** The optimizer state a network takes from another run: the same-named network's, or the only one there is. */
-function initialOptimizerOf(ckpt: LatestCheckpoint, name: string): { state: Map<string, Tensor>; meta: optim.OptimizerMeta } | null {
+function initialOptimizerOf(
+  ckpt: LatestCheckpoint,
+  name: string,
+): { state: Map<string, Tensor>; meta: optim.OptimizerMeta } | null {
   const names = [...ckpt.networks.keys()];
   const source = ckpt.networks.has(name) ? name : names.length === 1 ? names[0] : null;
-  return source === null ? null : { state: ckpt.networks.get(source)!.optimizer, meta: ckpt.record.networks[source].optimizer };
+  return source === null
+    ? null
+    : { state: ckpt.networks.get(source)!.optimizer, meta: ckpt.record.networks[source].optimizer };
 }
 
 /** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
 export async function trainRun(o: TrainOptions): Promise<TrainResult> {
   if (findRecipe(o.config.train.recipe).selfTraining) {
-    if (requestedWorldSize() > 1) throw new Error(`train.recipe ${o.config.train.recipe}: self-training recipes run in one process (no --nproc or WORLD_SIZE > 1 yet)`);
+    if (requestedWorldSize() > 1)
+      throw new Error(
+        `train.recipe ${o.config.train.recipe}: self-training recipes run in one process (no --nproc or WORLD_SIZE > 1 yet)`,
+      );
     return runSelfTraining(o, trainRun);
   }
   const config = finalizeTrainConfig(o.config);
@@ -139,29 +180,53 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
   const log = isMain ? (line: string) => (ev.log ? ev.log(line) : console.log(line)) : () => {};
   const { runDir } = o;
   if (dp && config.train.device !== 'cpu') {
-    throw new Error(`train.device ${config.train.device}: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet`);
+    throw new Error(
+      `train.device ${config.train.device}: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet`,
+    );
   }
   if (dp && config.train.batchSize % (dp.worldSize * config.train.accumulate) !== 0) {
-    throw new Error(`train.batchSize (${config.train.batchSize}) must be divisible by the ${dp.worldSize} processes times train.accumulate (${config.train.accumulate})`);
+    throw new Error(
+      `train.batchSize (${config.train.batchSize}) must be divisible by the ${dp.worldSize} processes times train.accumulate (${config.train.accumulate})`,
+    );
   }
   // Rank 0 prepares the run folder (a forced start empties it); the others read it once that is done.
-  const mode = isMain ? openRunFolder(runDir, config, { resume: o.resume, force: o.force }) : o.resume ? 'resume' : 'fresh';
+  const mode = isMain
+    ? openRunFolder(runDir, config, { resume: o.resume, force: o.force })
+    : o.resume
+      ? 'resume'
+      : 'fresh';
   dp?.barrier();
   checkDevice(config.train.device);
   // train.threads is the machine's: the processes on it share it. Unset, each takes its share of the free cores
   // (the launcher's DIAS_THREADS).
-  const threads = config.train.threads === null ? null : dp ? Math.max(1, Math.floor(config.train.threads / dp.localWorldSize)) : config.train.threads;
+  const threads =
+    config.train.threads === null
+      ? null
+      : dp
+        ? Math.max(1, Math.floor(config.train.threads / dp.localWorldSize))
+        : config.train.threads;
   if (threads !== null) {
     const applied = setNumThreads(threads);
-    if (applied < threads) log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
+    if (applied < threads)
+      log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
   }
 
   const recipe = findRecipe(config.train.recipe).create(config);
   const withValidation = config.validation.everyEpochs > 0;
-  const pool = config.data.pseudo !== null ? { pseudoDir: config.data.pseudo } : recipe.unlabelledPool ? { unlabelled: true as const } : null;
+  const pool =
+    config.data.pseudo !== null
+      ? { pseudoDir: config.data.pseudo }
+      : recipe.unlabelledPool
+        ? { unlabelled: true as const }
+        : null;
   const data = loadTrainingData(config.data.dir, {
-    frames: config.data.frames, withValidation, targets: recipe.targets, scribbles: config.data.scribbles,
-    labelled: config.data.labelled, labelledIds: config.data.labelledIds, pool,
+    frames: config.data.frames,
+    withValidation,
+    targets: recipe.targets,
+    scribbles: config.data.scribbles,
+    labelled: config.data.labelled,
+    labelledIds: config.data.labelledIds,
+    pool,
   });
   const steps = stepsPerEpoch(config);
   const E = config.train.epochs;
@@ -176,7 +241,10 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
   const networks: Network[] = [];
   // Native memory is freed when the run ends, however it ends (tests and tools run several in one process).
   try {
-    const init = mode === 'fresh' && config.train.init.from !== null ? readInitialState(config.train.init.from, config.train.init.checkpoint, config.train.init.optimizer) : null;
+    const init =
+      mode === 'fresh' && config.train.init.from !== null
+        ? readInitialState(config.train.init.from, config.train.init.checkpoint, config.train.init.optimizer)
+        : null;
     try {
       for (const name of recipe.networks) {
         const model = buildModel(setup);
@@ -193,14 +261,22 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     } finally {
       init?.dispose();
     }
-    if (init) log(`initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`);
+    if (init)
+      log(
+        `initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`,
+      );
     const exported = networks.find((n) => n.name === recipe.exported)!;
     const nets = Object.fromEntries(networks.map((n) => [n.name, n.model]));
     const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
     const scaler = amp ? new GradScaler() : null;
     const selectMetric = config.validation.select;
     const fromEpoch = selectFromEpoch(config);
-    const info = (epoch: number): WeightsInfo => ({ model: setup.spec.name, options: setup.options, frames: config.data.frames, epoch });
+    const info = (epoch: number): WeightsInfo => ({
+      model: setup.spec.name,
+      options: setup.options,
+      frames: config.data.frames,
+      epoch,
+    });
 
     let done = 0;
     let best: ResumeRecord['best'] = { metric: selectMetric, value: null, epoch: null };
@@ -213,10 +289,16 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       if (ckpt) {
         try {
           const r = ckpt.record;
-          if (r.stepsPerEpoch !== steps) throw new Error(`${runPath(runDir, 'latestState')}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${steps}`);
+          if (r.stepsPerEpoch !== steps)
+            throw new Error(
+              `${runPath(runDir, 'latestState')}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${steps}`,
+            );
           for (const n of networks) {
             const saved = ckpt.networks.get(n.name);
-            if (!saved || !r.networks[n.name]) throw new Error(`${runPath(runDir, 'latestState')}: no state for network '${n.name}' (recipe ${recipe.name})`);
+            if (!saved || !r.networks[n.name])
+              throw new Error(
+                `${runPath(runDir, 'latestState')}: no state for network '${n.name}' (recipe ${recipe.name})`,
+              );
             n.model.loadStateDict(saved.model);
             n.optimizer.loadStateDict({ state: saved.optimizer, meta: r.networks[n.name].optimizer });
             n.scheduler.loadStateDict(r.networks[n.name].scheduler);
@@ -237,7 +319,11 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       }
       // Epochs logged after the checkpoint (a run killed while saving) are trained again.
       history = readLog(runDir).filter((e) => e.epoch <= done);
-      log(ckpt ? `resuming ${runDir} after epoch ${done}/${E}` : `resuming ${runDir}: no epoch had completed, starting at epoch 1`);
+      log(
+        ckpt
+          ? `resuming ${runDir} after epoch ${done}/${E}`
+          : `resuming ${runDir}: no epoch had completed, starting at epoch 1`,
+      );
     } else if (isMain) {
       writeRunConfig(runDir, config);
     }
@@ -245,7 +331,9 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       // Every rank reads the resume record itself: one that cannot see rank 0's would train from other AdamW state.
       const [mainDone] = dp.fromMain([done]);
       if (mainDone !== done) {
-        throw new Error(`rank ${dp.rank}: ${runPath(runDir, 'latestState')} is at epoch ${done} here but at epoch ${mainDone} on rank 0: --resume needs the run folder on every machine (a shared file system)`);
+        throw new Error(
+          `rank ${dp.rank}: ${runPath(runDir, 'latestState')} is at epoch ${done} here but at epoch ${mainDone} on rank 0: --resume needs the run folder on every machine (a shared file system)`,
+        );
       }
     }
     // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
@@ -253,7 +341,8 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     const averageGradients = dp ? gradientSync(dp.rank, wrapped) : undefined;
     const saveFinal = (epoch: number) => {
       saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
-      for (const n of networks) if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
+      for (const n of networks)
+        if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
     };
     if (finished) {
       // Killed between the resume record and the final weights: the record's networks are the final ones.
@@ -262,7 +351,10 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       return { runDir, config, epochs: done, finished, best, history };
     }
 
-    const netsText = networks.length > 1 ? `${networks.length} networks ${setup.spec.name} (${networks.map((n) => n.name).join(', ')}; ${exported.name} is validated and exported)` : setup.spec.name;
+    const netsText =
+      networks.length > 1
+        ? `${networks.length} networks ${setup.spec.name} (${networks.map((n) => n.name).join(', ')}; ${exported.name} is validated and exported)`
+        : setup.spec.name;
     log(
       `training ${netsText} (${exported.model.parameterCount().toLocaleString('en')} parameters${networks.length > 1 ? ' each' : ''}), recipe ${recipe.name}, on ${data.training.length} sequences` +
         `${withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${steps} steps of ${config.train.batchSize} patches ` +
@@ -273,11 +365,15 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     if (data.scribbles) {
       const c = data.scribbles;
       const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      log(`scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`);
+      log(
+        `scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`,
+      );
     }
     if (data.pool.length) {
       const p = config.data.pseudo !== null ? config.rpst.pseudoProbability : recipe.unlabelledPool!.probability;
-      log(`patch mix: ${data.pool.length} ${config.data.pseudo !== null ? 'pseudo-labelled' : 'unlabelled'} sequences drawn with probability ${p}, ${data.training.length} labelled otherwise`);
+      log(
+        `patch mix: ${data.pool.length} ${config.data.pseudo !== null ? 'pseudo-labelled' : 'unlabelled'} sequences drawn with probability ${p}, ${data.training.length} labelled otherwise`,
+      );
     }
     const prefetcher = new PatchPrefetcher([...data.training, ...data.pool], {
       patchSize: config.data.patchSize,
@@ -286,13 +382,20 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       augment: config.data.augment ?? 'fsl',
       targets: recipe.targets,
       views: recipe.views,
-      workers: config.data.workers ?? Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (dp?.localWorldSize ?? 1))),
+      workers:
+        config.data.workers ??
+        Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (dp?.localWorldSize ?? 1))),
       startIndex: samplerStart,
       ...(data.pool.length
         ? {
-            pool: config.data.pseudo !== null
-              ? { from: data.training.length, probability: config.rpst.pseudoProbability, augment: config.rpst.strongAugment }
-              : { from: data.training.length, probability: recipe.unlabelledPool!.probability },
+            pool:
+              config.data.pseudo !== null
+                ? {
+                    from: data.training.length,
+                    probability: config.rpst.pseudoProbability,
+                    augment: config.rpst.strongAugment,
+                  }
+                : { from: data.training.length, probability: recipe.unlabelledPool!.probability },
           }
         : {}),
     });
@@ -310,10 +413,24 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
           const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: E };
           // Batch i is the same on every rank; each trains its share, and the losses shown are the whole batch's.
           const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
-          const ownLosses = trainStep(recipe, networks, share, (b) => stepContext(b, setup, nets, at, config.train.device), config, scaler, averageGradients);
-          const losses = dp ? Object.fromEntries(dp.mean(recipe.lossNames.map((k) => ownLosses[k])).map((v, i) => [recipe.lossNames[i], v])) : ownLosses;
+          const ownLosses = trainStep(
+            recipe,
+            networks,
+            share,
+            (b) => stepContext(b, setup, nets, at, config.train.device),
+            config,
+            scaler,
+            averageGradients,
+          );
+          const losses = dp
+            ? Object.fromEntries(
+                dp.mean(recipe.lossNames.map((k) => ownLosses[k])).map((v, i) => [recipe.lossNames[i], v]),
+              )
+            : ownLosses;
           if (!Number.isFinite(losses.loss)) {
-            throw new Error(`epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`);
+            throw new Error(
+              `epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`,
+            );
           }
           for (const k of recipe.lossNames) sums[k] += losses[k];
           for (const n of networks) n.scheduler.stepUpdate(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
@@ -336,10 +453,20 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
         if (isMain && withValidation && epoch % config.validation.everyEpochs === 0) {
           const v0 = performance.now();
           ev.validationStart?.(epoch, data.validation.length);
-          const v = validate(exported.model, setup.spec, data.validation, {
-            patchSize: config.data.patchSize, stride: config.validation.stride, batchSize: config.validation.batchSize,
-            blend: config.validation.blend, threshold: config.validation.threshold, device: config.train.device,
-          }, (k) => ev.validationSequence?.(k));
+          const v = validate(
+            exported.model,
+            setup.spec,
+            data.validation,
+            {
+              patchSize: config.data.patchSize,
+              stride: config.validation.stride,
+              batchSize: config.validation.batchSize,
+              blend: config.validation.blend,
+              threshold: config.validation.threshold,
+              device: config.train.device,
+            },
+            (k) => ev.validationSequence?.(k),
+          );
           ev.validationEnd?.(epoch);
           entry.val_seconds = +((performance.now() - v0) / 1000).toFixed(3);
           entry.val_loss = v.loss;
@@ -377,14 +504,23 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
         if (isMain) {
           writeLog(runDir, history);
           if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
-          const states = networks.map((n) => ({ name: n.name, model: n.model, optimizerState: n.optimizer.stateDict() }));
+          const states = networks.map((n) => ({
+            name: n.name,
+            model: n.model,
+            optimizerState: n.optimizer.stateDict(),
+          }));
           const generatorState = defaultGenerator.getState();
           const record: ResumeRecord = {
             format: 'dias-train-checkpoint/2',
             recipe: recipe.name,
             epoch,
             stepsPerEpoch: steps,
-            networks: Object.fromEntries(networks.map((n, i) => [n.name, { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() }])),
+            networks: Object.fromEntries(
+              networks.map((n, i) => [
+                n.name,
+                { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() },
+              ]),
+            ),
             rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: prefetcher.getState() },
             best,
             notImprovedCount: notImproved,
@@ -392,7 +528,13 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
             ...(scaler ? { scaler: scaler.stateDict() } : {}),
           };
           generatorState.dispose();
-          saveLatestCheckpoint(runDir, states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })), exported.name, record, info(epoch));
+          saveLatestCheckpoint(
+            runDir,
+            states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })),
+            exported.name,
+            record,
+            info(epoch),
+          );
           if (finished) saveFinal(epoch);
           try {
             writeProgressChart(runPath(runDir, 'progress'), history);
@@ -401,7 +543,9 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
           }
         }
         ev.epoch?.(entry);
-        const val = entry.val ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}` : '';
+        const val = entry.val
+          ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}`
+          : '';
         log(
           `epoch ${epoch}/${E}: ${describeLosses(recipe.lossNames, entry.train)}${val} | lr ${lr.toExponential(2)} | ` +
             `${entry.seconds.toFixed(1)}s (${((trainSeconds * 1000) / steps).toFixed(0)} ms/step)${improved ? ' *best' : ''}`,
@@ -423,4 +567,3 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     }
   }
 }
-

@@ -26,9 +26,13 @@ export interface SegmentationLoss {
 
 function checkShapes(logits: Tensor, target: Tensor): void {
   const [B, C, ...spatial] = logits.shape;
-  if (logits.ndim < 3 || C < 2) throw new Error(`loss: logits must be [batch, classes >= 2, ...], got [${logits.shape.join(', ')}]`);
+  if (logits.ndim < 3 || C < 2)
+    throw new Error(`loss: logits must be [batch, classes >= 2, ...], got [${logits.shape.join(', ')}]`);
   const want = [B, ...spatial].join(', ');
-  if (target.shape.join(', ') !== want) throw new Error(`loss: target must be [${want}] class indices for logits [${logits.shape.join(', ')}], got [${target.shape.join(', ')}]`);
+  if (target.shape.join(', ') !== want)
+    throw new Error(
+      `loss: target must be [${want}] class indices for logits [${logits.shape.join(', ')}], got [${target.shape.join(', ')}]`,
+    );
 }
 
 /**
@@ -41,13 +45,24 @@ export function softForegroundDice(logits: Tensor, target: Tensor, smooth = DICE
   const p = F.softmax(logits, 1);
   // one_hot puts the class last; move it next to the batch as the probabilities have it.
   const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
-  const y = F.oneHot(target.long(), C).permute(...order).to(p.dtype);
+  const y = F.oneHot(target.long(), C)
+    .permute(...order)
+    .to(p.dtype);
   const axes = [0, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 2)];
   const tp = p.mul(y).sum(axes);
   const notY = y.neg().add(1);
   const fp = p.mul(notY).sum(axes);
   const fn = p.neg().add(1).mul(y).sum(axes);
-  const dc = tp.mul(2).add(smooth).div(tp.mul(2).add(fp).add(fn).add(smooth + DICE_EPS));
+  const dc = tp
+    .mul(2)
+    .add(smooth)
+    .div(
+      tp
+        .mul(2)
+        .add(fp)
+        .add(fn)
+        .add(smooth + DICE_EPS),
+    );
   return dc.narrow(0, 1, C - 1).mean();
 }
 
@@ -57,7 +72,9 @@ function maskedForegroundDice(logits: Tensor, target: Tensor, ignoreIndex: numbe
   const [mask, y] = noGrad(() => {
     const keep = target.ne(ignoreIndex);
     const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
-    const oneHot = F.oneHot(where(keep, target.long(), 0), C).permute(...order).to(logits.dtype);
+    const oneHot = F.oneHot(where(keep, target.long(), 0), C)
+      .permute(...order)
+      .to(logits.dtype);
     return [keep.unsqueeze(1).to(logits.dtype), oneHot] as const;
   });
   const p = F.softmax(logits, 1).mul(mask);
@@ -65,7 +82,16 @@ function maskedForegroundDice(logits: Tensor, target: Tensor, ignoreIndex: numbe
   const tp = p.mul(y).sum(axes);
   const fp = p.sub(p.mul(y)).sum(axes);
   const fn = y.mul(mask).sub(p.mul(y)).sum(axes);
-  const dc = tp.mul(2).add(DICE_SMOOTH).div(tp.mul(2).add(fp).add(fn).add(DICE_SMOOTH + DICE_EPS));
+  const dc = tp
+    .mul(2)
+    .add(DICE_SMOOTH)
+    .div(
+      tp
+        .mul(2)
+        .add(fp)
+        .add(fn)
+        .add(DICE_SMOOTH + DICE_EPS),
+    );
   return dc.narrow(0, 1, C - 1).mean();
 }
 

@@ -9,12 +9,14 @@ import type { PatchBatch } from '../data/patch-sampler.js';
 /** Rows [part * B / parts, (part + 1) * B / parts) of the batch, as a batch of its own (views, not copies). */
 export function batchShare(batch: PatchBatch, part: number, parts: number): PatchBatch {
   const { B, T, P } = batch;
-  if (!Number.isInteger(parts) || parts < 1 || B % parts !== 0) throw new Error(`a batch of ${B} patches cannot be split into ${parts} equal shares`);
+  if (!Number.isInteger(parts) || parts < 1 || B % parts !== 0)
+    throw new Error(`a batch of ${B} patches cannot be split into ${parts} equal shares`);
   if (!Number.isInteger(part) || part < 0 || part >= parts) throw new Error(`share ${part} of ${parts} does not exist`);
   if (parts === 1) return batch;
   const n = B / parts;
   const [from, to] = [part * n, (part + 1) * n];
-  const rows = <A extends Float32Array | Uint8Array | Int32Array>(a: A, perRow: number): A => a.subarray(from * perRow, to * perRow) as A;
+  const rows = <A extends Float32Array | Uint8Array | Int32Array>(a: A, perRow: number): A =>
+    a.subarray(from * perRow, to * perRow) as A;
   const image = T * P * P;
   return {
     B: n,

@@ -15,7 +15,12 @@ export interface ModelSetup {
  * The spec and complete options of `name` fed `frames` frames. A 2d model that takes the frames as channels gets
  * num_channels = frames unless it was given. `fail(key, reason)` reports a bad setting (it must throw).
  */
-export function resolveModelSetup(name: string, given: ModelOptions, frames: number, fail: (key: string, reason: string) => never): ModelSetup {
+export function resolveModelSetup(
+  name: string,
+  given: ModelOptions,
+  frames: number,
+  fail: (key: string, reason: string) => never,
+): ModelSetup {
   let spec: ModelSpec;
   try {
     spec = findModel(name);
@@ -24,14 +29,20 @@ export function resolveModelSetup(name: string, given: ModelOptions, frames: num
   }
   const knownKeys = new Set(modelOptionKeys(spec));
   for (const key of Object.keys(given)) {
-    if (!knownKeys.has(key)) fail(`model.options.${key}`, `not an option of ${spec.name} (its options: ${[...knownKeys].join(', ')})`);
+    if (!knownKeys.has(key))
+      fail(`model.options.${key}`, `not an option of ${spec.name} (its options: ${[...knownKeys].join(', ')})`);
   }
   const options: ModelOptions = { ...spec.defaults, ...structuredClone(given) };
   const reduces = options.input_reduce !== undefined && options.input_reduce !== null;
-  if (spec.kind === '2d' && !('num_channels' in given) && 'num_channels' in spec.defaults && !reduces) options.num_channels = frames;
+  if (spec.kind === '2d' && !('num_channels' in given) && 'num_channels' in spec.defaults && !reduces)
+    options.num_channels = frames;
   const wants = spec.frames(options);
   if (wants !== 'any' && wants !== frames) {
-    if ('num_channels' in given && spec.kind === '2d') fail('model.options.num_channels', `is ${String(given.num_channels)}, but the sequences have data.frames = ${frames} frames`);
+    if ('num_channels' in given && spec.kind === '2d')
+      fail(
+        'model.options.num_channels',
+        `is ${String(given.num_channels)}, but the sequences have data.frames = ${frames} frames`,
+      );
     fail('data.frames', `is ${frames}, but ${spec.name} takes ${wants} frames`);
   }
   return { spec, options };
@@ -47,7 +58,15 @@ export function buildModel(setup: ModelSetup): SegmentationModel {
 }
 
 /** The input tensor of B samples of T frames, H x W each ([B][T][H][W] row-major), on `device`. */
-export function modelInput(spec: ModelSpec, images: Float32Array, B: number, T: number, H: number, W: number, device: Device = 'cpu'): Tensor {
+export function modelInput(
+  spec: ModelSpec,
+  images: Float32Array,
+  B: number,
+  T: number,
+  H: number,
+  W: number,
+  device: Device = 'cpu',
+): Tensor {
   const shape = spec.kind === '2d' ? [B, T, H, W] : [B, 1, T, H, W];
   const cpu = fromTypedArray(images, shape);
   if (device === 'cpu') return cpu;

@@ -13,7 +13,13 @@ const SCALE = 2;
 
 const num = (v: number | null | undefined) => (typeof v === 'number' ? v : NaN);
 const LOSS_COLORS: readonly (readonly [number, number, number])[] = [
-  [31, 119, 180], [148, 103, 189], [255, 127, 14], [44, 160, 44], [140, 86, 75], [227, 119, 194], [23, 190, 207],
+  [31, 119, 180],
+  [148, 103, 189],
+  [255, 127, 14],
+  [44, 160, 44],
+  [140, 86, 75],
+  [227, 119, 194],
+  [23, 190, 207],
 ];
 
 /** The training losses the entries report, in the order they first appear ('loss' first). */
@@ -26,7 +32,8 @@ function lossNames(entries: readonly EpochLog[]): string[] {
 export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
   // Epochs without the value (not validated) are left out, so the points either side are joined; a NaN value
   // (undefined metric) leaves a gap.
-  const xy = (f: (e: EpochLog) => number | null | undefined) => entries.filter((e) => f(e) !== undefined).map((e) => [e.epoch, num(f(e))] as const);
+  const xy = (f: (e: EpochLog) => number | null | undefined) =>
+    entries.filter((e) => f(e) !== undefined).map((e) => [e.epoch, num(f(e))] as const);
   const last = entries.length ? entries[entries.length - 1].epoch : 1;
   const xRange = [Math.min(1, last), Math.max(2, last)] as const;
   const panels: ChartPanel[] = [
@@ -54,10 +61,18 @@ export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
         { name: 'PATCH AUC', color: [255, 127, 14], points: xy((e) => e.val_patch?.AUC) },
       ],
     },
-    { title: 'LEARNING RATE', xLabel: 'EPOCH', xRange, logY: true, series: [{ name: 'LR', color: [140, 86, 75], points: xy((e) => e.lr) }] },
+    {
+      title: 'LEARNING RATE',
+      xLabel: 'EPOCH',
+      xRange,
+      logY: true,
+      series: [{ name: 'LR', color: [140, 86, 75], points: xy((e) => e.lr) }],
+    },
   ];
   const canvas = new RgbCanvas(PANEL_W * panels.length, PANEL_H, [255, 255, 255]);
-  panels.forEach((p, i) => drawChartPanel(canvas, { x: i * PANEL_W + 4, y: 4, width: PANEL_W - 8, height: PANEL_H - 8 }, p, SCALE));
+  panels.forEach((p, i) =>
+    drawChartPanel(canvas, { x: i * PANEL_W + 4, y: 4, width: PANEL_W - 8, height: PANEL_H - 8 }, p, SCALE),
+  );
   return canvas.toImage();
 }
 

@@ -33,7 +33,11 @@ export interface PseudoLabelSummary {
 }
 
 /** The hard label (0/1) and, with a band, the confident label (0/1/255) of a probability map. */
-export function pseudoLabelOf(probability: Float32Array, threshold: number, band: number): { label: Uint8Array; confident: Uint8Array | null } {
+export function pseudoLabelOf(
+  probability: Float32Array,
+  threshold: number,
+  band: number,
+): { label: Uint8Array; confident: Uint8Array | null } {
   const label = new Uint8Array(probability.length);
   const confident = band > 0 ? new Uint8Array(probability.length) : null;
   for (let i = 0; i < probability.length; i++) {
@@ -45,7 +49,13 @@ export function pseudoLabelOf(probability: Float32Array, threshold: number, band
 }
 
 /** Writes the pseudo-labels of dataDir's unlabelled split into outDir (replaced as a whole). */
-export function writePseudoLabels(model: SegmentationModel, spec: ModelSpec, dataDir: string, outDir: string, o: PseudoLabelOptions = {}): PseudoLabelSummary {
+export function writePseudoLabels(
+  model: SegmentationModel,
+  spec: ModelSpec,
+  dataDir: string,
+  outDir: string,
+  o: PseudoLabelOptions = {},
+): PseudoLabelSummary {
   const ds = openDiasDataset(dataDir);
   const refs = ds.splits.unlabelled;
   if (refs.length === 0) throw new Error(`${dataDir}: no unlabelled sequences to pseudo-label`);
@@ -55,15 +65,24 @@ export function writePseudoLabels(model: SegmentationModel, spec: ModelSpec, dat
   const staging = join(dirname(outDir), `.${basename(outDir)}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   const images = join(staging, 'training', 'images');
-  for (const d of ['images', 'labels', ...(band > 0 ? [CONFIDENT_PSEUDO_SET] : [])]) mkdirSync(join(staging, 'training', d), { recursive: true });
-  let vessel = 0, ignored = 0, pixels = 0;
+  for (const d of ['images', 'labels', ...(band > 0 ? [CONFIDENT_PSEUDO_SET] : [])])
+    mkdirSync(join(staging, 'training', d), { recursive: true });
+  let vessel = 0,
+    ignored = 0,
+    pixels = 0;
   try {
     for (const [i, ref] of refs.entries()) {
       const seq = ds.load(ref, { frames: 'native', scribble: false, label: false });
       const { label, confident } = pseudoLabelOf(predictor.predict(seq), threshold, band);
       for (const f of ref.frames) symlinkSync(resolve(f.path), join(images, `image_s${ref.id}_i${f.index}.png`));
-      writeGrayPng(join(staging, 'training', 'labels', `label_s${ref.id}.png`), seq.W, seq.H, label.map((v) => v * 255));
-      if (confident) writeGrayPng(join(staging, 'training', CONFIDENT_PSEUDO_SET, `label_s${ref.id}.png`), seq.W, seq.H, confident);
+      writeGrayPng(
+        join(staging, 'training', 'labels', `label_s${ref.id}.png`),
+        seq.W,
+        seq.H,
+        label.map((v) => v * 255),
+      );
+      if (confident)
+        writeGrayPng(join(staging, 'training', CONFIDENT_PSEUDO_SET, `label_s${ref.id}.png`), seq.W, seq.H, confident);
       for (let k = 0; k < label.length; k++) {
         vessel += label[k];
         if (confident && confident[k] === 255) ignored++;

@@ -24,11 +24,25 @@
 // Every file is written to a temporary name and renamed, so readers see the previous or the new version whole.
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSafetensors, readSafetensorsMetadata, saveSafetensors, noGrad, scope, type Tensor, type optim } from '@dias-ts/torch';
+import {
+  loadSafetensors,
+  readSafetensorsMetadata,
+  saveSafetensors,
+  noGrad,
+  scope,
+  type Tensor,
+  type optim,
+} from '@dias-ts/torch';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { findModel } from '../models/registry.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
-import { applyConfigPatch, defaultTrainConfig, finalizeTrainConfig, resumeConflicts, type TrainConfig } from './config.js';
+import {
+  applyConfigPatch,
+  defaultTrainConfig,
+  finalizeTrainConfig,
+  resumeConflicts,
+  type TrainConfig,
+} from './config.js';
 import type { PatchSamplerState } from '../data/patch-sampler.js';
 
 export const RUN_FILES = {
@@ -117,7 +131,8 @@ export function networkWeightsPath(runDir: string, which: WeightsChoice, network
  * Returns whether a run is being resumed.
  */
 export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force?: boolean }): 'fresh' | 'resume' {
-  if (mode.resume && mode.force) throw new Error('--resume and --force exclude each other (resume continues a run, force starts it over)');
+  if (mode.resume && mode.force)
+    throw new Error('--resume and --force exclude each other (resume continues a run, force starts it over)');
   if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new Error(`${runDir}: exists and is not a folder`);
   const entries = existsSync(runDir) ? readdirSync(runDir) : [];
   if (mode.resume) {
@@ -126,7 +141,9 @@ export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force
     return 'resume';
   }
   if (entries.length > 0 && !mode.force) {
-    throw new Error(`${runDir}: the run folder exists and is not empty; use --resume to continue it or --force to start over`);
+    throw new Error(
+      `${runDir}: the run folder exists and is not empty; use --resume to continue it or --force to start over`,
+    );
   }
   if (mode.force) {
     for (const f of Object.values(RUN_FILES)) rmSync(join(runDir, f), { force: true });
@@ -139,11 +156,18 @@ export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force
  * prepareRunFolder, and on resume the check that `config` (finalized) computes what the saved run computed: only
  * RESUME_OVERRIDABLE settings may differ.
  */
-export function openRunFolder(runDir: string, config: TrainConfig, mode: { resume?: boolean; force?: boolean }): 'fresh' | 'resume' {
+export function openRunFolder(
+  runDir: string,
+  config: TrainConfig,
+  mode: { resume?: boolean; force?: boolean },
+): 'fresh' | 'resume' {
   const opened = prepareRunFolder(runDir, mode);
   if (opened === 'resume') {
     const conflicts = resumeConflicts(finalizeTrainConfig(readRunConfig(runDir), runPath(runDir, 'config')), config);
-    if (conflicts.length) throw new Error(`${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`);
+    if (conflicts.length)
+      throw new Error(
+        `${runPath(runDir, 'config')}: the run was made with other settings for ${conflicts.join(', ')}; resume with the run's own settings or start a new run`,
+      );
   }
   return opened;
 }
@@ -163,7 +187,12 @@ export function readRunConfig(runDir: string): TrainConfig {
     const code = (e as NodeJS.ErrnoException).code;
     // exitCode 2, as a bad setting in it (ConfigError) and a config file that does not parse: every command that
     // reads a run's config.json (segment, test, train --resume) then gives the same code for the same file.
-    const why = code === 'ENOENT' ? 'missing (not a run folder?)' : code ? `unreadable (${code})` : `not valid JSON (${(e as Error).message})`;
+    const why =
+      code === 'ENOENT'
+        ? 'missing (not a run folder?)'
+        : code
+          ? `unreadable (${code})`
+          : `not valid JSON (${(e as Error).message})`;
     throw Object.assign(new Error(`${path}: ${why}`), { exitCode: 2 });
   }
   return applyConfigPatch(defaultTrainConfig(), parsed, path);
@@ -229,10 +258,13 @@ export function loadWeightsFile(path: string): LoadedModel {
     // null, a list or a string spread into the defaults as nothing (or as keys '0', '1'): the model was built with
     // its defaults and failed later on the weights' shapes.
     if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-      throw new Error(`${path}: metadata dias_model_options must be a JSON object of constructor options, got ${metadata.dias_model_options.slice(0, 40)}`);
+      throw new Error(
+        `${path}: metadata dias_model_options must be a JSON object of constructor options, got ${metadata.dias_model_options.slice(0, 40)}`,
+      );
     }
     const frames = Number(metadata.dias_frames);
-    if (!Number.isInteger(frames) || frames < 1) throw new Error(`${path}: metadata dias_frames must be a positive integer, got '${metadata.dias_frames}'`);
+    if (!Number.isInteger(frames) || frames < 1)
+      throw new Error(`${path}: metadata dias_frames must be a positive integer, got '${metadata.dias_frames}'`);
     let spec: ModelSpec;
     try {
       spec = findModel(metadata.dias_model);
@@ -269,12 +301,16 @@ export function stagePath(runDir: string, k: number): string {
  */
 export function weightsRunDir(runDir: string, config: TrainConfig, iteration?: number): string {
   if (config.train.recipe !== 'rpst') {
-    if (iteration !== undefined) throw new Error(`${runDir}: --iteration is for self-training (rpst) runs; this run's recipe is ${config.train.recipe}`);
+    if (iteration !== undefined)
+      throw new Error(
+        `${runDir}: --iteration is for self-training (rpst) runs; this run's recipe is ${config.train.recipe}`,
+      );
     return runDir;
   }
   const K = config.rpst.iterations;
   if (iteration !== undefined) {
-    if (!Number.isInteger(iteration) || iteration < 0 || iteration > K) throw new Error(`${runDir}: --iteration must be 0 (the teacher) to ${K}, got ${iteration}`);
+    if (!Number.isInteger(iteration) || iteration < 0 || iteration > K)
+      throw new Error(`${runDir}: --iteration must be 0 (the teacher) to ${K}, got ${iteration}`);
     return stagePath(runDir, iteration);
   }
   for (let k = K; k >= 0; k--) if (existsSync(runPath(stagePath(runDir, k), 'best'))) return stagePath(runDir, k);
@@ -282,13 +318,23 @@ export function weightsRunDir(runDir: string, config: TrainConfig, iteration?: n
 }
 
 /** The model of a run folder (best, final or latest weights), in eval mode, with the run's resolved config. */
-export function loadRunModel(runDir: string, which: WeightsChoice = 'best', iteration?: number): LoadedModel & { config: TrainConfig } {
-  if (which !== 'best' && which !== 'final' && which !== 'latest') throw new Error(`weights must be best, final or latest, got '${String(which)}'`);
+export function loadRunModel(
+  runDir: string,
+  which: WeightsChoice = 'best',
+  iteration?: number,
+): LoadedModel & { config: TrainConfig } {
+  if (which !== 'best' && which !== 'final' && which !== 'latest')
+    throw new Error(`weights must be best, final or latest, got '${String(which)}'`);
   const config = readRunConfig(runDir);
   const dir = weightsRunDir(runDir, config, iteration);
   const path = runPath(dir, which);
   if (!existsSync(path)) {
-    const hint = which === 'final' ? ' (the run has not finished; try latest or best)' : which === 'best' ? ' (no epoch has completed yet)' : '';
+    const hint =
+      which === 'final'
+        ? ' (the run has not finished; try latest or best)'
+        : which === 'best'
+          ? ' (no epoch has completed yet)'
+          : '';
     throw new Error(`${path}: missing${hint}`);
   }
   return { ...loadWeightsFile(path), config };
@@ -308,7 +354,13 @@ export interface NetworkState {
  * and optimizer tensors + the record) is the one that counts and is renamed into place first;
  * checkpoint_latest.safetensors and .json follow as copies.
  */
-export function saveLatestCheckpoint(runDir: string, networks: readonly NetworkState[], exported: string, record: ResumeRecord, info: WeightsInfo): void {
+export function saveLatestCheckpoint(
+  runDir: string,
+  networks: readonly NetworkState[],
+  exported: string,
+  record: ResumeRecord,
+  info: WeightsInfo,
+): void {
   const json = JSON.stringify(record);
   noGrad(() =>
     scope(() => {
@@ -328,7 +380,10 @@ export function saveLatestCheckpoint(runDir: string, networks: readonly NetworkS
 
 /** Indented JSON with lists of plain values on one line (parameter index lists would take a line per number). */
 function readableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`);
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s+([^[\]{}]*?)\s+\]/g,
+    (_m, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`,
+  );
 }
 
 export interface LatestCheckpoint {
@@ -341,8 +396,18 @@ export interface LatestCheckpoint {
 
 /** A single-network record of the first format, in today's shape. */
 function upgradeSingleNetwork(old: Record<string, unknown>): ResumeRecord {
-  const { optimizer, scheduler, format: _format, ...rest } = old as { optimizer: optim.OptimizerMeta; scheduler: optim.SchedulerStateDict; format: string };
-  return { ...(rest as unknown as ResumeRecord), format: CHECKPOINT_FORMAT, recipe: 'fsl', networks: { model: { optimizer, scheduler } } };
+  const {
+    optimizer,
+    scheduler,
+    format: _format,
+    ...rest
+  } = old as { optimizer: optim.OptimizerMeta; scheduler: optim.SchedulerStateDict; format: string };
+  return {
+    ...(rest as unknown as ResumeRecord),
+    format: CHECKPOINT_FORMAT,
+    recipe: 'fsl',
+    networks: { model: { optimizer, scheduler } },
+  };
 }
 
 /** Whether a safetensors file is a resume state (state_latest.safetensors) rather than weights; reads the header only. */
@@ -364,7 +429,9 @@ export function readLatestCheckpoint(runDir: string): LatestCheckpoint | null {
   const format = parsed?.format;
   if (!parsed || (format !== CHECKPOINT_FORMAT && format !== SINGLE_NETWORK_FORMAT)) {
     for (const t of tensors.values()) t.dispose();
-    throw new Error(`${path}: not a ${CHECKPOINT_FORMAT} resume record (metadata ${STATE_META_KEY} missing or of another format)`);
+    throw new Error(
+      `${path}: not a ${CHECKPOINT_FORMAT} resume record (metadata ${STATE_META_KEY} missing or of another format)`,
+    );
   }
   const single = format === SINGLE_NETWORK_FORMAT;
   const record = single ? upgradeSingleNetwork(parsed) : (parsed as unknown as ResumeRecord);
@@ -376,7 +443,9 @@ export function readLatestCheckpoint(runDir: string): LatestCheckpoint | null {
     const net = networks.get(name);
     if (!net || (!single && slash < 0)) {
       for (const x of tensors.values()) x.dispose();
-      throw new Error(`${path}: tensor '${key}' belongs to no network of the record (${[...networks.keys()].join(', ')})`);
+      throw new Error(
+        `${path}: tensor '${key}' belongs to no network of the record (${[...networks.keys()].join(', ')})`,
+      );
     }
     if (k.startsWith('model.')) net.model.set(k.slice('model.'.length), t);
     else net.optimizer.set(k, t);
@@ -396,7 +465,14 @@ interface LegacyTrainLosses {
 function upgradeEpochLog(e: EpochLog & LegacyTrainLosses): EpochLog {
   if (e.train !== undefined || e.train_loss === undefined) return e;
   const { train_loss, train_ce, train_dice, ...rest } = e;
-  return { ...rest, train: { loss: train_loss, ...(train_ce !== undefined ? { ce: train_ce } : {}), ...(train_dice !== undefined ? { dice: train_dice } : {}) } };
+  return {
+    ...rest,
+    train: {
+      loss: train_loss,
+      ...(train_ce !== undefined ? { ce: train_ce } : {}),
+      ...(train_dice !== undefined ? { dice: train_dice } : {}),
+    },
+  };
 }
 
 /** Parses log.jsonl (missing file: no entries); a malformed line is an error naming its line number. */
@@ -424,5 +500,10 @@ export function readLog(runDir: string): EpochLog[] {
 
 /** Rewrites log.jsonl (atomically) with these entries. NaN values become null (JSON has no NaN). */
 export function writeLog(runDir: string, entries: readonly EpochLog[]): void {
-  writeFileAtomic(runPath(runDir, 'log'), entries.map((e) => `${JSON.stringify(e, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`).join(''));
+  writeFileAtomic(
+    runPath(runDir, 'log'),
+    entries
+      .map((e) => `${JSON.stringify(e, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`)
+      .join(''),
+  );
 }

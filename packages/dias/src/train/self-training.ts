@@ -17,7 +17,13 @@ import { openDiasDataset } from '../data/dias-layout.js';
 import { finalizeTrainConfig, type TrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
 import {
-  loadRunModel, openRunFolder, readLog, runPath, stagePath, writeRunConfig, type EpochLog,
+  loadRunModel,
+  openRunFolder,
+  readLog,
+  runPath,
+  stagePath,
+  writeRunConfig,
+  type EpochLog,
 } from './run-folder.js';
 import type { TrainOptions, TrainResult } from './loop.js';
 
@@ -32,7 +38,11 @@ export function stageConfig(config: TrainConfig, runDir: string, k: number): Tra
   c.data.pseudo = k === 0 ? null : pseudoPath(runDir, k);
   c.train.init =
     k > 0 && config.rpst.student === 'continue'
-      ? { from: stagePath(runDir, k - 1), optimizer: true, checkpoint: config.validation.select === 'final' ? 'final' : 'best' }
+      ? {
+          from: stagePath(runDir, k - 1),
+          optimizer: true,
+          checkpoint: config.validation.select === 'final' ? 'final' : 'best',
+        }
       : { from: null, optimizer: false, checkpoint: 'best' };
   return c;
 }
@@ -52,11 +62,20 @@ function stageFinished(dir: string): boolean {
 function stageSummary(dir: string, k: number): Record<string, unknown> {
   const log = readLog(dir);
   const best = [...log].reverse().find((e) => e.best && e.val) ?? [...log].reverse().find((e) => e.val);
-  return { iteration: k, role: k === 0 ? 'teacher' : 'student', epochs: log.length, best_epoch: best?.epoch ?? null, val: best?.val ?? null };
+  return {
+    iteration: k,
+    role: k === 0 ? 'teacher' : 'student',
+    epochs: log.length,
+    best_epoch: best?.epoch ?? null,
+    val: best?.val ?? null,
+  };
 }
 
 /** Trains (or resumes) an RPST run: the teacher, then each iteration's pseudo-labels and student. */
-export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOptions) => Promise<TrainResult>): Promise<TrainResult> {
+export async function runSelfTraining(
+  o: TrainOptions,
+  trainStage: (o: TrainOptions) => Promise<TrainResult>,
+): Promise<TrainResult> {
   const ev = o.events ?? {};
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
@@ -86,10 +105,18 @@ export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOpti
         if (config.train.device !== 'cpu') teacher.model.to(config.train.device);
         log(`rpst: pseudo-labelling the unlabelled pool with iteration ${k - 1} into ${pseudoPath(runDir, k)}`);
         const s = writePseudoLabels(teacher.model, teacher.spec, config.data.dir, pseudoPath(runDir, k), {
-          frames: teacher.frames, patchSize: config.data.patchSize, stride: config.validation.stride, batchSize: config.validation.batchSize,
-          blend: config.validation.blend, tta: config.rpst.tta, device: config.train.device, confidenceBand: config.rpst.confidenceBand,
+          frames: teacher.frames,
+          patchSize: config.data.patchSize,
+          stride: config.validation.stride,
+          batchSize: config.validation.batchSize,
+          blend: config.validation.blend,
+          tta: config.rpst.tta,
+          device: config.train.device,
+          confidenceBand: config.rpst.confidenceBand,
         });
-        log(`rpst: ${s.sequences} sequences, ${(100 * s.vessel).toFixed(2)}% vessel${config.rpst.confidenceBand > 0 ? `, ${(100 * s.ignored).toFixed(2)}% left out by the confidence band` : ''}`);
+        log(
+          `rpst: ${s.sequences} sequences, ${(100 * s.vessel).toFixed(2)}% vessel${config.rpst.confidenceBand > 0 ? `, ${(100 * s.ignored).toFixed(2)}% left out by the confidence band` : ''}`,
+        );
       } finally {
         teacher.model.dispose();
       }
@@ -99,7 +126,14 @@ export async function runSelfTraining(o: TrainOptions, trainStage: (o: TrainOpti
       const resume = existsSync(runPath(dir, 'config'));
       log(`rpst: ${resume ? 'resuming' : 'training'} the ${role} in ${dir}`);
       const before = resume ? readLog(dir).length : 0;
-      last = await trainStage({ ...o, config: stageConfig(config, runDir, k), runDir: dir, resume, force: false, ...(Number.isFinite(budget) ? { stopAfterEpochs: budget } : {}) });
+      last = await trainStage({
+        ...o,
+        config: stageConfig(config, runDir, k),
+        runDir: dir,
+        resume,
+        force: false,
+        ...(Number.isFinite(budget) ? { stopAfterEpochs: budget } : {}),
+      });
       budget -= last.epochs - before;
     } else last = null;
     history.push(...readLog(dir).map((e) => ({ ...e, epoch: history.length + e.epoch })));

@@ -19,7 +19,13 @@ export interface Network {
 }
 
 /** The recipe's context for one batch: tensors made on first use, inside the step's scope. */
-export function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<string, SegmentationModel>, at: Pick<StepContext, 'epoch' | 'step' | 'stepsPerEpoch' | 'epochs'>, device: TrainConfig['train']['device']): StepContext {
+export function stepContext(
+  batch: PatchBatch,
+  setup: ModelSetup,
+  nets: Record<string, SegmentationModel>,
+  at: Pick<StepContext, 'epoch' | 'step' | 'stepsPerEpoch' | 'epochs'>,
+  device: TrainConfig['train']['device'],
+): StepContext {
   const { B, T, P } = batch;
   const memo = new Map<string, Tensor>();
   const once = (key: string, make: () => Tensor) => memo.get(key) ?? (memo.set(key, make()), memo.get(key)!);
@@ -50,7 +56,12 @@ export function stepContext(batch: PatchBatch, setup: ModelSetup, nets: Record<s
  * backward, so the summed gradients are those of the mean loss, as an all-reduce average over K processes gives.
  */
 export function trainStep(
-  recipe: Recipe, allNetworks: readonly Network[], batch: PatchBatch, makeContext: (b: PatchBatch) => StepContext, config: TrainConfig, scaler: GradScaler | null,
+  recipe: Recipe,
+  allNetworks: readonly Network[],
+  batch: PatchBatch,
+  makeContext: (b: PatchBatch) => StepContext,
+  config: TrainConfig,
+  scaler: GradScaler | null,
   /** Data-parallel runs: averages the gradients over the processes, started by the last backward (data-parallel.ts). */
   gradientSync?: { beforeLastBackward(): void; afterBackward(): void },
 ): Record<string, number> {

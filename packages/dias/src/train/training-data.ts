@@ -5,7 +5,13 @@
 // all its frames and pixels (as the official readers). The arrays are put on SharedArrayBuffers as they are read,
 // so the patch workers share them without a second copy.
 import { join } from 'node:path';
-import { frameCountNote, openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import {
+  frameCountNote,
+  openDiasDataset,
+  type DiasDataset,
+  type DiasSplit,
+  type SequenceRef,
+} from '../data/dias-layout.js';
 import { zscoreFrames } from '../data/preprocess.js';
 import { ANNOTATOR_SCRIBBLE_DIR, AUTO_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
 import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
@@ -64,22 +70,44 @@ export function scribbleSetName(value: string): string {
 
 function loadLabelled(ds: DiasDataset, refs: SequenceRef[], split: DiasSplit, frames: number): ValidationSequence[] {
   return refs.map((ref) => {
-    if (!ref.label) throw new Error(`${join(ds.root, split, 'labels', `label_s${ref.id}.png`)}: missing (every ${split} sequence needs its label)`);
+    if (!ref.label)
+      throw new Error(
+        `${join(ds.root, split, 'labels', `label_s${ref.id}.png`)}: missing (every ${split} sequence needs its label)`,
+      );
     const seq = ds.load(ref, { frames, scribble: false });
     if (seq.T !== frames) throw new Error(`sequence s${ref.id} (${split}): read ${seq.T} frames, expected ${frames}`);
-    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), label: sharedCopy(seq.label!) };
+    return {
+      id: seq.id,
+      T: seq.T,
+      H: seq.H,
+      W: seq.W,
+      frames: sharedCopy(zscoreFrames(seq.frames)),
+      label: sharedCopy(seq.label!),
+    };
   });
 }
 
-function loadScribbled(ds: DiasDataset, refs: SequenceRef[], setValue: string, frames: number): { sequences: TrainingSequence[]; coverage: ScribbleCoverage } {
+function loadScribbled(
+  ds: DiasDataset,
+  refs: SequenceRef[],
+  setValue: string,
+  frames: number,
+): { sequences: TrainingSequence[]; coverage: ScribbleCoverage } {
   const set = scribbleSetName(setValue);
   const folder = join(ds.root, 'training', set);
   if (!ds.scribbleSets.includes(set)) {
-    throw new Error(`${folder}: no such scribble set (data.scribbles '${setValue}'; sets found: ${ds.scribbleSets.join(', ') || 'none'})`);
+    throw new Error(
+      `${folder}: no such scribble set (data.scribbles '${setValue}'; sets found: ${ds.scribbleSets.join(', ') || 'none'})`,
+    );
   }
-  let labelled = 0, vessel = 0, total = 0;
+  let labelled = 0,
+    vessel = 0,
+    total = 0;
   const sequences = refs.map((ref) => {
-    if (!ref.scribbles[set]) throw new Error(`${join(folder, `label_s${ref.id}.png`)}: missing (every training sequence needs a scribble in set '${set}')`);
+    if (!ref.scribbles[set])
+      throw new Error(
+        `${join(folder, `label_s${ref.id}.png`)}: missing (every training sequence needs a scribble in set '${set}')`,
+      );
     // The scribble reader rejects any value but 0, 1 and 255, naming the file.
     const seq = ds.load(ref, { frames, scribble: set, label: false });
     if (seq.T !== frames) throw new Error(`sequence s${ref.id} (training): read ${seq.T} frames, expected ${frames}`);
@@ -89,21 +117,41 @@ function loadScribbled(ds: DiasDataset, refs: SequenceRef[], setValue: string, f
       if (v === 1) vessel++;
     }
     total += scribble.length;
-    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), scribble: sharedCopy(scribble) };
+    return {
+      id: seq.id,
+      T: seq.T,
+      H: seq.H,
+      W: seq.W,
+      frames: sharedCopy(zscoreFrames(seq.frames)),
+      scribble: sharedCopy(scribble),
+    };
   });
-  return { sequences, coverage: { set, labelled: labelled / total, vessel: vessel / total, background: (labelled - vessel) / total } };
+  return {
+    sequences,
+    coverage: { set, labelled: labelled / total, vessel: vessel / total, background: (labelled - vessel) / total },
+  };
 }
 
 /** The labelled subset of the training split (semi-supervision), in id order. */
-export function labelledSubset(ds: DiasDataset, labelled?: number | null, labelledIds?: readonly number[] | null): SequenceRef[] {
+export function labelledSubset(
+  ds: DiasDataset,
+  labelled?: number | null,
+  labelledIds?: readonly number[] | null,
+): SequenceRef[] {
   const all = [...ds.splits.training].sort((a, b) => a.id - b.id);
   if (labelledIds) {
     const missing = labelledIds.filter((id) => !all.some((r) => r.id === id));
-    if (missing.length) throw new Error(`${join(ds.root, 'training')}: no training sequence${missing.length > 1 ? 's' : ''} ${missing.map((i) => `s${i}`).join(', ')} (data.labelledIds)`);
+    if (missing.length)
+      throw new Error(
+        `${join(ds.root, 'training')}: no training sequence${missing.length > 1 ? 's' : ''} ${missing.map((i) => `s${i}`).join(', ')} (data.labelledIds)`,
+      );
     return all.filter((r) => labelledIds.includes(r.id));
   }
   if (labelled !== undefined && labelled !== null) {
-    if (labelled > all.length) throw new Error(`${join(ds.root, 'training')}: data.labelled is ${labelled}, but there are only ${all.length} training sequences`);
+    if (labelled > all.length)
+      throw new Error(
+        `${join(ds.root, 'training')}: data.labelled is ${labelled}, but there are only ${all.length} training sequences`,
+      );
     return all.slice(0, labelled);
   }
   return ds.splits.training;
@@ -111,7 +159,8 @@ export function labelledSubset(ds: DiasDataset, labelled?: number | null, labell
 
 /** The unlabelled split as training sequences whose every label pixel is 255 (ignored by the supervised losses). */
 function loadUnlabelled(ds: DiasDataset, frames: number): TrainingSequence[] {
-  if (ds.splits.unlabelled.length === 0) throw new Error(`${ds.root}: no unlabelled sequences (a semi-supervised recipe needs the unlabelled pool)`);
+  if (ds.splits.unlabelled.length === 0)
+    throw new Error(`${ds.root}: no unlabelled sequences (a semi-supervised recipe needs the unlabelled pool)`);
   return ds.splits.unlabelled.map((ref) => {
     const seq = ds.load(ref, { frames, scribble: false, label: false });
     const label = new Uint8Array(new SharedArrayBuffer(seq.H * seq.W)).fill(SCRIBBLE_UNLABELLED);
@@ -128,13 +177,24 @@ export const CONFIDENT_PSEUDO_SET = 'confident';
  */
 function loadPseudo(pseudoDir: string, frames: number): TrainingSequence[] {
   const ds = openDiasDataset(pseudoDir);
-  if (ds.splits.training.length === 0) throw new Error(`${join(pseudoDir, 'training', 'images')}: no pseudo-labelled sequences`);
+  if (ds.splits.training.length === 0)
+    throw new Error(`${join(pseudoDir, 'training', 'images')}: no pseudo-labelled sequences`);
   return ds.splits.training.map((ref) => {
     const filtered = ref.scribbles[CONFIDENT_PSEUDO_SET] !== undefined;
-    if (!filtered && !ref.label) throw new Error(`${join(pseudoDir, 'training', 'labels', `label_s${ref.id}.png`)}: missing (every pseudo-labelled sequence needs its label)`);
+    if (!filtered && !ref.label)
+      throw new Error(
+        `${join(pseudoDir, 'training', 'labels', `label_s${ref.id}.png`)}: missing (every pseudo-labelled sequence needs its label)`,
+      );
     const seq = ds.load(ref, { frames, scribble: filtered ? CONFIDENT_PSEUDO_SET : false, label: !filtered });
     const label = filtered ? seq.scribble! : seq.label!;
-    return { id: seq.id, T: seq.T, H: seq.H, W: seq.W, frames: sharedCopy(zscoreFrames(seq.frames)), label: sharedCopy(label) };
+    return {
+      id: seq.id,
+      T: seq.T,
+      H: seq.H,
+      W: seq.W,
+      frames: sharedCopy(zscoreFrames(seq.frames)),
+      label: sharedCopy(label),
+    };
   });
 }
 
@@ -143,24 +203,34 @@ export function loadTrainingData(dir: string, o: TrainingDataOptions): TrainingD
   const opened = openDiasDataset(dir);
   // Every sequence read passes through here, so the frame counts it was resampled from can be reported once.
   const read: Pick<DsaSequence, 'id' | 'meta'>[] = [];
-  const ds: DiasDataset = { ...opened, load: (ref, options) => {
-    const seq = opened.load(ref, options);
-    read.push({ id: seq.id, meta: seq.meta });
-    return seq;
-  } };
+  const ds: DiasDataset = {
+    ...opened,
+    load: (ref, options) => {
+      const seq = opened.load(ref, options);
+      read.push({ id: seq.id, meta: seq.meta });
+      return seq;
+    },
+  };
   const data = loadAll(ds, dir, o);
   const frameNote = frameCountNote(read, o.frames);
   return frameNote ? { ...data, frameNote } : data;
 }
 
 function loadAll(ds: DiasDataset, dir: string, o: TrainingDataOptions): TrainingData {
-  if (ds.splits.training.length === 0) throw new Error(`${join(dir, 'training', 'images')}: no training sequences (expected image_s{n}_i{k}.png files)`);
+  if (ds.splits.training.length === 0)
+    throw new Error(`${join(dir, 'training', 'images')}: no training sequences (expected image_s{n}_i{k}.png files)`);
   if (o.withValidation && ds.splits.validation.length === 0) {
-    throw new Error(`${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`);
+    throw new Error(
+      `${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`,
+    );
   }
   const validation = o.withValidation ? loadLabelled(ds, ds.splits.validation, 'validation', o.frames) : [];
   const refs = labelledSubset(ds, o.labelled, o.labelledIds);
-  const pool = !o.pool ? [] : 'unlabelled' in o.pool ? loadUnlabelled(ds, o.frames) : loadPseudo(o.pool.pseudoDir, o.frames);
+  const pool = !o.pool
+    ? []
+    : 'unlabelled' in o.pool
+      ? loadUnlabelled(ds, o.frames)
+      : loadPseudo(o.pool.pseudoDir, o.frames);
   if (o.targets === 'label') return { training: loadLabelled(ds, refs, 'training', o.frames), pool, validation };
   const { sequences, coverage } = loadScribbled(ds, refs, o.scribbles ?? 'auto', o.frames);
   return { training: sequences, pool, validation, scribbles: coverage };

@@ -52,14 +52,24 @@ export interface ValidationResult {
 }
 
 /** Copies label tiles [first, first + n) of the grid (zero outside the image) into out [n][P][P]. */
-function cutLabelTiles(label: Uint8Array, H: number, W: number, grid: TileGrid, P: number, first: number, n: number, out: Uint8Array): void {
+function cutLabelTiles(
+  label: Uint8Array,
+  H: number,
+  W: number,
+  grid: TileGrid,
+  P: number,
+  first: number,
+  n: number,
+  out: Uint8Array,
+): void {
   const nx = grid.xs.length;
   out.fill(0, 0, n * P * P);
   for (let k = 0; k < n; k++) {
     const y0 = grid.ys[Math.floor((first + k) / nx)];
     const x0 = grid.xs[(first + k) % nx];
     const w = Math.max(0, Math.min(P, W - x0));
-    for (let i = 0; i < P && y0 + i < H; i++) out.set(label.subarray((y0 + i) * W + x0, (y0 + i) * W + x0 + w), (k * P + i) * P);
+    for (let i = 0; i < P && y0 + i < H; i++)
+      out.set(label.subarray((y0 + i) * W + x0, (y0 + i) * W + x0 + w), (k * P + i) * P);
   }
 }
 
@@ -70,7 +80,11 @@ class PatchMetricBatches {
   private filled = 0;
   readonly results: Record<PatchMetricName, number>[] = [];
 
-  constructor(private readonly batchSize: number, private readonly tilePixels: number, private readonly threshold: number) {
+  constructor(
+    private readonly batchSize: number,
+    private readonly tilePixels: number,
+    private readonly threshold: number,
+  ) {
     this.prob = new Float32Array(batchSize * tilePixels);
     this.label = new Uint8Array(batchSize * tilePixels);
   }
@@ -94,7 +108,11 @@ class PatchMetricBatches {
     const n = this.filled * this.tilePixels;
     const prob = this.prob.subarray(0, n);
     const label = this.label.subarray(0, n);
-    let tp = 0, fp = 0, fn = 0, anyTarget = false, anyPrediction = false;
+    let tp = 0,
+      fp = 0,
+      fn = 0,
+      anyTarget = false,
+      anyPrediction = false;
     for (let i = 0; i < n; i++) {
       const p = prob[i] >= threshold ? 1 : 0;
       const g = label[i];
@@ -128,17 +146,37 @@ function tileLoss(logits: Tensor, labels: Uint8Array, n: number, P: number): num
 
 /** Validates `model` (put in eval mode here) on whole sequences; onSequence is called after each one. */
 export function validate(
-  model: SegmentationModel, spec: ModelSpec, sequences: readonly ValidationSequence[], o: ValidationOptions, onSequence?: (done: number) => void,
+  model: SegmentationModel,
+  spec: ModelSpec,
+  sequences: readonly ValidationSequence[],
+  o: ValidationOptions,
+  onSequence?: (done: number) => void,
 ): ValidationResult {
   const P = o.patchSize;
-  const predictor = new Predictor(model, spec, { patchSize: P, stride: o.stride, batchSize: o.batchSize, blend: o.blend, tiling: 'official', tta: false, device: o.device });
+  const predictor = new Predictor(model, spec, {
+    patchSize: P,
+    stride: o.stride,
+    batchSize: o.batchSize,
+    blend: o.blend,
+    tiling: 'official',
+    tta: false,
+    device: o.device,
+  });
   const patchMetrics = new PatchMetricBatches(o.batchSize, P * P, o.threshold);
   const losses: number[] = [];
   const perSequence: { id: string; metrics: ImageMetrics }[] = [];
   for (const s of sequences) {
     const grid = tileGrid(s.H, s.W, P, o.stride, 'official');
     const labels = new Uint8Array(Math.min(o.batchSize, grid.ys.length * grid.xs.length) * P * P);
-    const sequence: DsaSequence = { id: s.id, source: `validation sequence ${s.id}`, frames: s.frames, T: s.T, H: s.H, W: s.W, meta: { normalised: 'zscore' } };
+    const sequence: DsaSequence = {
+      id: s.id,
+      source: `validation sequence ${s.id}`,
+      frames: s.frames,
+      T: s.T,
+      H: s.H,
+      W: s.W,
+      meta: { normalised: 'zscore' },
+    };
     const map = predictor.predict(sequence, {
       onTiles: (logits, first, n, probability) => {
         cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
@@ -151,7 +189,10 @@ export function validate(
   }
   patchMetrics.finish();
   return {
-    image: summarizeMetrics(perSequence.map((p) => p.metrics), METRIC_NAMES),
+    image: summarizeMetrics(
+      perSequence.map((p) => p.metrics),
+      METRIC_NAMES,
+    ),
     patch: summarizeMetrics(patchMetrics.results, PATCH_METRIC_NAMES),
     loss: losses.reduce((a, b) => a + b, 0) / Math.max(1, losses.length),
     perSequence,

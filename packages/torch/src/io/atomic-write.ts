@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 /** Writes data (a string, bytes, or a sequence of byte chunks produced lazily) atomically to path. */
 export function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>): void {
-  const chunks: Iterable<Uint8Array> = typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
+  const chunks: Iterable<Uint8Array> =
+    typeof data === 'string' ? [Buffer.from(data, 'utf8')] : data instanceof Uint8Array ? [data] : data;
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number;
   try {

@@ -27,7 +27,8 @@ function shown(header: string): string {
 
 /** Parses a .npy header; `name` (a path) appears in every error. */
 export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
-  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b)) throw new Error(`${name}: not a .npy file (bad magic)`);
+  if (bytes.length < 10 || !MAGIC.every((b, i) => bytes[i] === b))
+    throw new Error(`${name}: not a .npy file (bad magic)`);
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let headerLength: number, headerStart: number;
@@ -35,12 +36,19 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
   else if (major === 2 || major === 3) [headerLength, headerStart] = [view.getUint32(8, true), 12];
   else throw new Error(`${name}: unsupported .npy version ${major}`);
   if (headerStart + headerLength > bytes.length) throw new Error(`${name}: truncated header`);
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, headerStart + headerLength));
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(headerStart, headerStart + headerLength),
+  );
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${name}: malformed header "${shown(header)}" (it needs descr, fortran_order and shape)`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw new Error(`${name}: malformed header "${shown(header)}" (it needs descr, fortran_order and shape)`);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: bad shape (${shown(shapeText)})`);
   const count = shape.reduce((a, b) => a * b, 1);
   return { descr, fortranOrder: fortran === 'True', shape, count, dataOffset: headerStart + headerLength };
@@ -50,7 +58,9 @@ export function parseNpyHeader(bytes: Uint8Array, name: string): NpyHeader {
 export function checkNpyDataLength(header: NpyHeader, itemSize: number, bytes: Uint8Array, name: string): void {
   const needed = header.count * itemSize;
   if (header.dataOffset + needed > bytes.length) {
-    throw new Error(`${name}: data truncated (shape [${header.shape.join(', ')}] needs ${needed} bytes, file has ${bytes.length - header.dataOffset})`);
+    throw new Error(
+      `${name}: data truncated (shape [${header.shape.join(', ')}] needs ${needed} bytes, file has ${bytes.length - header.dataOffset})`,
+    );
   }
 }
 

@@ -7,19 +7,51 @@ import { fromBytes } from '../creation.js';
 import type { DType } from '../dtype.js';
 
 const DESCR_TO_DTYPE: Record<string, DType> = {
-  '<f4': 'float32', '<f8': 'float64', '<f2': 'float16', '<i8': 'int64', '<i4': 'int32', '<i2': 'int16',
-  '|i1': 'int8', '|u1': 'uint8', '|b1': 'bool', '<u1': 'uint8', '<i1': 'int8', '<b1': 'bool',
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '<f2': 'float16',
+  '<i8': 'int64',
+  '<i4': 'int32',
+  '<i2': 'int16',
+  '|i1': 'int8',
+  '|u1': 'uint8',
+  '|b1': 'bool',
+  '<u1': 'uint8',
+  '<i1': 'int8',
+  '<b1': 'bool',
 };
 const DTYPE_TO_DESCR: Partial<Record<DType, string>> = {
-  float32: '<f4', float64: '<f8', float16: '<f2', int64: '<i8', int32: '<i4', int16: '<i2', int8: '|i1', uint8: '|u1', bool: '|b1',
+  float32: '<f4',
+  float64: '<f8',
+  float16: '<f2',
+  int64: '<i8',
+  int32: '<i4',
+  int16: '<i2',
+  int8: '|i1',
+  uint8: '|u1',
+  bool: '|b1',
 };
-const ITEM_SIZE: Record<DType, number> = { float32: 4, float64: 8, float16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1, bfloat16: 2 };
+const ITEM_SIZE: Record<DType, number> = {
+  float32: 4,
+  float64: 8,
+  float16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+  bfloat16: 2,
+};
 
 /** Parses .npy bytes; `name` (a path) appears in every error. Fortran-ordered arrays come back row-major. */
 export function deserializeNpy(bytes: Uint8Array, name = '<bytes>'): Tensor {
   const header = parseNpyHeader(bytes, name);
   const dtype = DESCR_TO_DTYPE[header.descr];
-  if (!dtype) throw new Error(`${name}: unsupported dtype '${header.descr}' (big-endian, complex and object arrays are not read)`);
+  if (!dtype)
+    throw new Error(
+      `${name}: unsupported dtype '${header.descr}' (big-endian, complex and object arrays are not read)`,
+    );
   checkNpyDataLength(header, ITEM_SIZE[dtype], bytes, name);
   const { shape, dataOffset } = header;
   if (!header.fortranOrder) return fromBytes(bytes, dataOffset, shape, dtype);

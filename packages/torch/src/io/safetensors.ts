@@ -47,7 +47,19 @@ const TO_FORMAT: Readonly<Record<DType, string>> = {
 };
 
 /** Dtypes of the format that this library cannot hold (named in the error, so that it says why). */
-const KNOWN_UNSUPPORTED = new Set(['U16', 'U32', 'U64', 'F8_E4M3', 'F8_E5M2', 'C64', 'F4', 'F6_E2M3', 'F6_E3M2', 'F8_E8M0', 'E8M0']);
+const KNOWN_UNSUPPORTED = new Set([
+  'U16',
+  'U32',
+  'U64',
+  'F8_E4M3',
+  'F8_E5M2',
+  'C64',
+  'F4',
+  'F6_E2M3',
+  'F6_E3M2',
+  'F8_E8M0',
+  'E8M0',
+]);
 
 const METADATA_KEY = '__metadata__';
 /** The reference implementation refuses headers above 100 MB; so does this one (it guards against garbage N). */
@@ -87,21 +99,37 @@ function entriesOf(tensors: TensorCollection): [string, Tensor][] {
 function plan(tensors: TensorCollection, metadata: Record<string, string> | undefined, target: string): Planned {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
-    if (metadata === null || typeof metadata !== 'object') throw new SafetensorsError(target, 'metadata must be an object of strings');
+    if (metadata === null || typeof metadata !== 'object')
+      throw new SafetensorsError(target, 'metadata must be an object of strings');
     for (const [key, value] of Object.entries(metadata)) {
-      if (typeof value !== 'string') throw new SafetensorsError(target, `metadata value for '${key}' must be a string, got ${typeof value}`);
+      if (typeof value !== 'string')
+        throw new SafetensorsError(target, `metadata value for '${key}' must be a string, got ${typeof value}`);
     }
     // defineProperty: a key named __proto__ is data, not the prototype.
-    Object.defineProperty(header, METADATA_KEY, { value: { ...metadata }, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(header, METADATA_KEY, {
+      value: { ...metadata },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
-  const given: { name: string; tensor: Tensor; format: string; shape: number[]; size: number; offsets: [number, number] }[] = [];
+  const given: {
+    name: string;
+    tensor: Tensor;
+    format: string;
+    shape: number[];
+    size: number;
+    offsets: [number, number];
+  }[] = [];
   for (const [name, tensor] of entriesOf(tensors)) {
-    if (name === METADATA_KEY) throw new SafetensorsError(target, `'${METADATA_KEY}' is reserved and cannot name a tensor`);
+    if (name === METADATA_KEY)
+      throw new SafetensorsError(target, `'${METADATA_KEY}' is reserved and cannot name a tensor`);
     if (!(tensor instanceof Tensor)) throw new SafetensorsError(target, `'${name}' is not a Tensor`);
     if (tensor.isDisposed) throw new SafetensorsError(target, `tensor '${name}' was disposed`);
     const dtype = tensor.dtype;
     const format = TO_FORMAT[dtype];
-    if (format === undefined) throw new SafetensorsError(target, `tensor '${name}' has dtype ${dtype}, which safetensors cannot store here`);
+    if (format === undefined)
+      throw new SafetensorsError(target, `tensor '${name}' has dtype ${dtype}, which safetensors cannot store here`);
     given.push({ name, tensor, format, shape: tensor.shape, size: FORMAT_DTYPES[format].size, offsets: [0, 0] });
   }
   // Data layout: larger elements first, the given order otherwise (Array.prototype.sort is stable). Every size
@@ -141,7 +169,8 @@ function* pieces(p: Planned, target: string): Generator<Uint8Array> {
   yield p.header;
   for (const { name, tensor, bytes } of p.entries) {
     const data = tensor.rawBytes();
-    if (data.length !== bytes) throw new SafetensorsError(target, `tensor '${name}' gave ${data.length} bytes, expected ${bytes}`);
+    if (data.length !== bytes)
+      throw new SafetensorsError(target, `tensor '${name}' gave ${data.length} bytes, expected ${bytes}`);
     yield data;
   }
 }
@@ -197,12 +226,20 @@ function describe(value: unknown): string {
 
 /** Reads N from the first 8 bytes and checks it against the file's size. */
 function headerLength(prefix: Uint8Array, fileBytes: number, source: string): number {
-  if (fileBytes < 8) throw new SafetensorsError(source, `file too short (${fileBytes} bytes): a safetensors file starts with an 8-byte header length`);
+  if (fileBytes < 8)
+    throw new SafetensorsError(
+      source,
+      `file too short (${fileBytes} bytes): a safetensors file starts with an 8-byte header length`,
+    );
   const n = Buffer.from(prefix.buffer, prefix.byteOffset, 8).readBigUInt64LE(0);
   if (n > BigInt(fileBytes - 8)) {
-    throw new SafetensorsError(source, `header length ${n} goes beyond the end of the file (${fileBytes - 8} bytes follow the length)`);
+    throw new SafetensorsError(
+      source,
+      `header length ${n} goes beyond the end of the file (${fileBytes - 8} bytes follow the length)`,
+    );
   }
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new SafetensorsError(source, `header length ${n} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new SafetensorsError(source, `header length ${n} is larger than the ${MAX_HEADER_BYTES}-byte limit`);
   if (n < 2n) throw new SafetensorsError(source, `header length ${n} is too small to hold a JSON object`);
   return Number(n);
 }
@@ -217,54 +254,75 @@ function parseHeader(headerBytes: Uint8Array, headerLen: number, dataBytes: numb
   }
   // Some writers pad with NUL bytes instead of spaces; JSON only allows whitespace.
   text = text.replace(/\0+$/, '');
-  if (!text.trimStart().startsWith('{')) throw new SafetensorsError(source, 'the header is not a JSON object (it must start with "{")');
+  if (!text.trimStart().startsWith('{'))
+    throw new SafetensorsError(source, 'the header is not a JSON object (it must start with "{")');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (e) {
     throw new SafetensorsError(source, `the header is not valid JSON: ${(e as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SafetensorsError(source, 'the header is not a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new SafetensorsError(source, 'the header is not a JSON object');
 
   const metadataEntries: [string, string][] = [];
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(parsed as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
       if (info === null) continue;
-      if (typeof info !== 'object' || Array.isArray(info)) throw new SafetensorsError(source, `'${METADATA_KEY}' must be an object of strings`);
+      if (typeof info !== 'object' || Array.isArray(info))
+        throw new SafetensorsError(source, `'${METADATA_KEY}' must be an object of strings`);
       for (const [key, value] of Object.entries(info as Record<string, unknown>)) {
-        if (typeof value !== 'string') throw new SafetensorsError(source, `metadata value for '${key}' must be a string, got ${describe(value)}`);
+        if (typeof value !== 'string')
+          throw new SafetensorsError(source, `metadata value for '${key}' must be a string, got ${describe(value)}`);
         metadataEntries.push([key, value]);
       }
       continue;
     }
-    if (info === null || typeof info !== 'object' || Array.isArray(info)) throw new SafetensorsError(source, `tensor '${name}': the entry must be an object`);
+    if (info === null || typeof info !== 'object' || Array.isArray(info))
+      throw new SafetensorsError(source, `tensor '${name}': the entry must be an object`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') throw new SafetensorsError(source, `tensor '${name}': missing or non-string dtype`);
     const known = FORMAT_DTYPES[dtype];
     if (known === undefined || !Object.hasOwn(FORMAT_DTYPES, dtype)) {
       const why = KNOWN_UNSUPPORTED.has(dtype) ? 'unsupported' : 'unknown';
-      throw new SafetensorsError(source, `tensor '${name}': ${why} dtype '${dtype}' (supported: ${Object.keys(FORMAT_DTYPES).join(', ')})`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}': ${why} dtype '${dtype}' (supported: ${Object.keys(FORMAT_DTYPES).join(', ')})`,
+      );
     }
     if (!Array.isArray(shape) || !shape.every(isCount)) {
-      throw new SafetensorsError(source, `tensor '${name}': shape must be a list of non-negative integers, got ${describe(shape)}`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}': shape must be a list of non-negative integers, got ${describe(shape)}`,
+      );
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isCount)) {
-      throw new SafetensorsError(source, `tensor '${name}': data_offsets must be [begin, end] with non-negative integers, got ${describe(offsets)}`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}': data_offsets must be [begin, end] with non-negative integers, got ${describe(offsets)}`,
+      );
     }
     const [begin, end] = offsets as [number, number];
-    if (end < begin) throw new SafetensorsError(source, `tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
+    if (end < begin)
+      throw new SafetensorsError(source, `tensor '${name}': data_offsets [${begin}, ${end}] end before they begin`);
     if (end > dataBytes) {
-      throw new SafetensorsError(source, `tensor '${name}': data_offsets [${begin}, ${end}] go beyond the data section (${dataBytes} bytes)`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}': data_offsets [${begin}, ${end}] go beyond the data section (${dataBytes} bytes)`,
+      );
     }
     let numel = 1;
     for (const d of shape) {
       numel *= d;
-      if (!Number.isSafeInteger(numel * known.size)) throw new SafetensorsError(source, `tensor '${name}': shape [${shape.join(', ')}] is too large`);
+      if (!Number.isSafeInteger(numel * known.size))
+        throw new SafetensorsError(source, `tensor '${name}': shape [${shape.join(', ')}] is too large`);
     }
     if (numel * known.size !== end - begin) {
-      throw new SafetensorsError(source,
-        `tensor '${name}': data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${numel * known.size}`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${name}': data_offsets [${begin}, ${end}] hold ${end - begin} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${numel * known.size}`,
+      );
     }
     entries.push({ name, dtype: known.dtype, shape, begin, end, order: entries.length });
   }
@@ -275,16 +333,25 @@ function parseHeader(headerBytes: Uint8Array, headerLen: number, dataBytes: numb
   let previous: Entry | undefined;
   for (const e of entries) {
     if (e.begin < covered) {
-      throw new SafetensorsError(source, `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap tensor '${previous!.name}' [${previous!.begin}, ${previous!.end}]`);
+      throw new SafetensorsError(
+        source,
+        `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] overlap tensor '${previous!.name}' [${previous!.begin}, ${previous!.end}]`,
+      );
     }
     if (e.begin > covered) {
-      throw new SafetensorsError(source, `the data section is not covered contiguously: bytes ${covered} to ${e.begin} belong to no tensor (before '${e.name}')`);
+      throw new SafetensorsError(
+        source,
+        `the data section is not covered contiguously: bytes ${covered} to ${e.begin} belong to no tensor (before '${e.name}')`,
+      );
     }
     covered = e.end;
     previous = e;
   }
   if (covered !== dataBytes) {
-    throw new SafetensorsError(source, `the data section has ${dataBytes} bytes but the tensors cover ${covered}: bytes ${covered} to ${dataBytes} belong to no tensor`);
+    throw new SafetensorsError(
+      source,
+      `the data section has ${dataBytes} bytes but the tensors cover ${covered}: bytes ${covered} to ${dataBytes} belong to no tensor`,
+    );
   }
   entries.sort((a, b) => a.order - b.order);
   return { entries, metadata: Object.fromEntries(metadataEntries), dataStart: 8 + headerLen };
@@ -332,7 +399,9 @@ export function loadSafetensors(path: string): SafetensorsContents {
     const size = fstatSync(fd).size;
     const n = headerLength(size >= 8 ? readExactly(fd, 8, 0, path) : new Uint8Array(8), size, path);
     const header = parseHeader(readExactly(fd, n, 8, path), n, size - 8 - n, path);
-    const tensors = build(header.entries, (e) => fromBytes(readExactly(fd, e.end - e.begin, header.dataStart + e.begin, path), 0, e.shape, e.dtype));
+    const tensors = build(header.entries, (e) =>
+      fromBytes(readExactly(fd, e.end - e.begin, header.dataStart + e.begin, path), 0, e.shape, e.dtype),
+    );
     return { tensors, metadata: header.metadata };
   } finally {
     closeSync(fd);

@@ -25,7 +25,11 @@ export class NormBase extends AffineNorm {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  protected constructor(numFeatures: number, options: NormOptions, defaults: { affine: boolean; trackRunningStats: boolean }) {
+  protected constructor(
+    numFeatures: number,
+    options: NormOptions,
+    defaults: { affine: boolean; trackRunningStats: boolean },
+  ) {
     super();
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;
@@ -84,7 +88,9 @@ export class BatchNorm extends NormBase {
 
   forward(x: Tensor): Tensor {
     if (!this.inputDims.includes(x.ndim)) {
-      throw new Error(`${this.typeName}: expected ${this.inputDims.map((d) => `${d}D`).join(' or ')} input (got ${x.ndim}D input)`);
+      throw new Error(
+        `${this.typeName}: expected ${this.inputDims.map((d) => `${d}D`).join(' or ')} input (got ${x.ndim}D input)`,
+      );
     }
     // The factor PyTorch passes as momentum: with momentum null, 1/n makes the running statistics an equal-weight
     // average over the n batches seen so far.
@@ -99,12 +105,19 @@ export class BatchNorm extends NormBase {
     if (useBatchStats) {
       const shape = x.shape;
       const perChannel = shape.reduce((a, b) => a * b, 1) / shape[1];
-      if (perChannel <= 1) throw new Error(`${this.typeName}: expected more than 1 value per channel when training, got input size [${shape.join(', ')}]`);
+      if (perChannel <= 1)
+        throw new Error(
+          `${this.typeName}: expected more than 1 value per channel when training, got input size [${shape.join(', ')}]`,
+        );
     }
     // Only update (and so only pass) the running statistics when tracking them; in eval they are always used.
     const passStats = !this.training || this.trackRunningStats;
     return batchNorm(x, passStats ? this.runningMean : null, passStats ? this.runningVar : null, {
-      weight: this.weight, bias: this.bias, training: useBatchStats, momentum: factor, eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatchStats,
+      momentum: factor,
+      eps: this.eps,
     });
   }
 }

@@ -8,7 +8,8 @@ export type Layer = Module & { forward(x: Tensor): Tensor };
 
 function checkLayer(owner: string, name: string, m: Module): Layer {
   if (!(m instanceof Module)) throw new Error(`${owner}: entry '${name}' is not a Module`);
-  if (!('forward' in m) || typeof m.forward !== 'function') throw new Error(`${owner}: entry '${name}' (${m.typeName}) has no forward(x)`);
+  if (!('forward' in m) || typeof m.forward !== 'function')
+    throw new Error(`${owner}: entry '${name}' (${m.typeName}) has no forward(x)`);
   return m as Layer;
 }
 
@@ -44,7 +45,8 @@ export class Sequential extends Module {
   /** The layer at index (negative counts from the end). */
   at(index: number): Layer {
     const i = index < 0 ? index + this.layers.length : index;
-    if (!Number.isInteger(i) || i < 0 || i >= this.layers.length) throw new Error(`${this.typeName}: index ${index} is out of range (length ${this.layers.length})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.layers.length)
+      throw new Error(`${this.typeName}: index ${index} is out of range (length ${this.layers.length})`);
     return this.layers[i];
   }
   [Symbol.iterator](): Iterator<Layer> {
@@ -87,7 +89,8 @@ export class ModuleList<M extends Module = Module> extends Module {
   /** The module at index (negative counts from the end). */
   at(index: number): M {
     const i = index < 0 ? index + this.items.length : index;
-    if (!Number.isInteger(i) || i < 0 || i >= this.items.length) throw new Error(`${this.typeName}: index ${index} is out of range (length ${this.items.length})`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.items.length)
+      throw new Error(`${this.typeName}: index ${index} is out of range (length ${this.items.length})`);
     return this.items[i];
   }
   [Symbol.iterator](): Iterator<M> {

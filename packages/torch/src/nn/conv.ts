@@ -2,8 +2,16 @@
 import type { Tensor } from '../tensor.js';
 import { empty, type Generator } from '../creation.js';
 import {
-  conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, tuple,
-  type ConvOptions, type ConvTransposeOptions, type IntOrTuple,
+  conv1d,
+  conv2d,
+  conv3d,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  tuple,
+  type ConvOptions,
+  type ConvTransposeOptions,
+  type IntOrTuple,
 } from '../ops/convolution.js';
 import { pad } from '../ops/resampling.js';
 import { Module } from './module.js';
@@ -36,7 +44,8 @@ export interface ConvTransposeLayerOptions extends ConvCommonOptions {
 }
 
 function checkTuple(name: string, value: number[], rank: number, typeName: string): number[] {
-  if (value.length !== rank) throw new Error(`${typeName}: ${name} must have ${rank} entries, got [${value.join(', ')}]`);
+  if (value.length !== rank)
+    throw new Error(`${typeName}: ${name} must have ${rank} entries, got [${value.join(', ')}]`);
   return value;
 }
 
@@ -50,12 +59,22 @@ export class ConvNd extends Module {
   readonly groups: number;
   readonly transposed: boolean;
 
-  protected constructor(rank: number, transposed: boolean, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvCommonOptions) {
+  protected constructor(
+    rank: number,
+    transposed: boolean,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvCommonOptions,
+  ) {
     super();
     const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups <= 0) throw new Error(`${this.typeName}: groups must be a positive integer, got ${groups}`);
-    if (inChannels % groups !== 0) throw new Error(`${this.typeName}: in_channels (${inChannels}) must be divisible by groups (${groups})`);
-    if (outChannels % groups !== 0) throw new Error(`${this.typeName}: out_channels (${outChannels}) must be divisible by groups (${groups})`);
+    if (!Number.isInteger(groups) || groups <= 0)
+      throw new Error(`${this.typeName}: groups must be a positive integer, got ${groups}`);
+    if (inChannels % groups !== 0)
+      throw new Error(`${this.typeName}: in_channels (${inChannels}) must be divisible by groups (${groups})`);
+    if (outChannels % groups !== 0)
+      throw new Error(`${this.typeName}: out_channels (${outChannels}) must be divisible by groups (${groups})`);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = checkTuple('kernelSize', tuple(kernelSize, rank), rank, this.typeName);
@@ -65,9 +84,11 @@ export class ConvNd extends Module {
     this.transposed = transposed;
     const factory = { dtype: options.dtype, device: options.device };
     // A transposed convolution's weight is [in, out/groups, ...k]; a plain one's [out, in/groups, ...k].
-    const weightShape = transposed ? [inChannels, outChannels / groups, ...this.kernelSize] : [outChannels, inChannels / groups, ...this.kernelSize];
+    const weightShape = transposed
+      ? [inChannels, outChannels / groups, ...this.kernelSize]
+      : [outChannels, inChannels / groups, ...this.kernelSize];
     this.registerParameter('weight', empty(weightShape, factory));
-    this.registerParameter('bias', options.bias ?? true ? empty([outChannels], factory) : null);
+    this.registerParameter('bias', (options.bias ?? true) ? empty([outChannels], factory) : null);
     this.resetParameters(options.generator);
   }
 
@@ -95,20 +116,32 @@ export class Conv extends ConvNd {
   /** F.pad's list for a non-zeros paddingMode: per dimension, last first, (left, right). */
   private readonly explicitPadding: number[];
 
-  protected constructor(rank: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvLayerOptions) {
+  protected constructor(
+    rank: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvLayerOptions,
+  ) {
     super(rank, false, inChannels, outChannels, kernelSize, options);
     this.convolve = CONV[rank - 1];
     const padding = options.padding ?? 0;
     if (typeof padding === 'string') {
-      if (padding !== 'same' && padding !== 'valid') throw new Error(`${this.typeName}: invalid padding string '${padding as string}', should be one of 'valid', 'same'`);
-      if (padding === 'same' && this.stride.some((s) => s !== 1)) throw new Error(`${this.typeName}: padding='same' is not supported for strided convolutions`);
+      if (padding !== 'same' && padding !== 'valid')
+        throw new Error(
+          `${this.typeName}: invalid padding string '${padding as string}', should be one of 'valid', 'same'`,
+        );
+      if (padding === 'same' && this.stride.some((s) => s !== 1))
+        throw new Error(`${this.typeName}: padding='same' is not supported for strided convolutions`);
       this.padding = padding;
     } else {
       this.padding = checkTuple('padding', tuple(padding, rank), rank, this.typeName);
     }
     const mode = options.paddingMode ?? 'zeros';
     if (!['zeros', 'reflect', 'replicate', 'circular'].includes(mode)) {
-      throw new Error(`${this.typeName}: paddingMode must be one of zeros, reflect, replicate, circular, got '${mode}'`);
+      throw new Error(
+        `${this.typeName}: paddingMode must be one of zeros, reflect, replicate, circular, got '${mode}'`,
+      );
     }
     this.paddingMode = mode;
     // As PyTorch's _reversed_padding_repeated_twice; 'same' puts the extra element of an odd total on the right.
@@ -125,7 +158,8 @@ export class Conv extends ConvNd {
 
   forward(x: Tensor): Tensor {
     const options = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'zeros') return this.convolve(x, this.weight, this.bias, { ...options, padding: this.padding });
+    if (this.paddingMode === 'zeros')
+      return this.convolve(x, this.weight, this.bias, { ...options, padding: this.padding });
     const padded = pad(x, this.explicitPadding, this.paddingMode);
     try {
       return this.convolve(padded, this.weight, this.bias, { ...options, padding: 0 });
@@ -157,7 +191,13 @@ export class ConvTranspose extends ConvNd {
   readonly outputPadding: number[];
   private readonly convolve: ConvTransposeFn;
 
-  protected constructor(rank: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions) {
+  protected constructor(
+    rank: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvTransposeLayerOptions,
+  ) {
     super(rank, true, inChannels, outChannels, kernelSize, options);
     this.convolve = CONV_TRANSPOSE[rank - 1];
     this.padding = checkTuple('padding', tuple(options.padding ?? 0, rank), rank, this.typeName);
@@ -166,23 +206,42 @@ export class ConvTranspose extends ConvNd {
 
   forward(x: Tensor): Tensor {
     return this.convolve(x, this.weight, this.bias, {
-      stride: this.stride, padding: this.padding, outputPadding: this.outputPadding, groups: this.groups, dilation: this.dilation,
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
     });
   }
 }
 
 export class ConvTranspose1d extends ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvTransposeLayerOptions = {},
+  ) {
     super(1, inChannels, outChannels, kernelSize, options);
   }
 }
 export class ConvTranspose2d extends ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvTransposeLayerOptions = {},
+  ) {
     super(2, inChannels, outChannels, kernelSize, options);
   }
 }
 export class ConvTranspose3d extends ConvTranspose {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, options: ConvTransposeLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    options: ConvTransposeLayerOptions = {},
+  ) {
     super(3, inChannels, outChannels, kernelSize, options);
   }
 }

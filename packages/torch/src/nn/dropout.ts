@@ -11,7 +11,8 @@ export class DropoutBase extends Module {
 
   constructor(p = 0.5, options: { inplace?: boolean } = {}) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new Error(`${this.typeName}: dropout probability has to be between 0 and 1, but got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new Error(`${this.typeName}: dropout probability has to be between 0 and 1, but got ${p}`);
     this.p = p;
     this.inplace = options.inplace ?? false;
   }

@@ -6,16 +6,32 @@ import type { Generator } from '../creation.js';
 import { noGrad } from '../autograd.js';
 
 export type Nonlinearity =
-  | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
-  | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose1d'
+  | 'conv_transpose2d'
+  | 'conv_transpose3d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** The recommended gain for a nonlinearity (torch.nn.init.calculate_gain); param is leaky_relu's negative slope. */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number | null): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d':
-    case 'conv_transpose1d': case 'conv_transpose2d': case 'conv_transpose3d': case 'sigmoid':
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose1d':
+    case 'conv_transpose2d':
+    case 'conv_transpose3d':
+    case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
@@ -39,13 +55,15 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number | null)
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   const shape = t.shape;
-  if (shape.length < 2) throw new Error('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
+  if (shape.length < 2)
+    throw new Error('Fan in and fan out can not be computed for tensor with fewer than 2 dimensions');
   const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
   return [shape[1] * receptive, shape[0] * receptive];
 }
 
 function correctFan(t: Tensor, mode: FanMode): number {
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new Error(`Mode ${mode as string} not supported, please use one of fan_in, fan_out`);
+  if (mode !== 'fan_in' && mode !== 'fan_out')
+    throw new Error(`Mode ${mode as string} not supported, please use one of fan_in, fan_out`);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return mode === 'fan_in' ? fanIn : fanOut;
 }

@@ -15,22 +15,33 @@ export class InstanceNorm extends NormBase {
 
   forward(x: Tensor): Tensor {
     const n = this.unbatchedDims;
-    if (x.ndim !== n && x.ndim !== n + 1) throw new Error(`${this.typeName}: expected ${n}D or ${n + 1}D input (got ${x.ndim}D input)`);
+    if (x.ndim !== n && x.ndim !== n + 1)
+      throw new Error(`${this.typeName}: expected ${n}D or ${n + 1}D input (got ${x.ndim}D input)`);
     const channels = x.size(x.ndim - n);
     // Without affine parameters the channel count is not needed, so PyTorch only rejects a mismatch when affine.
     if (this.affine && channels !== this.numFeatures) {
-      throw new Error(`${this.typeName}: expected input's size at dim=${x.ndim - n} to match numFeatures (${this.numFeatures}), but got: ${channels}`);
+      throw new Error(
+        `${this.typeName}: expected input's size at dim=${x.ndim - n} to match numFeatures (${this.numFeatures}), but got: ${channels}`,
+      );
     }
     const useInputStats = this.training || !this.trackRunningStats;
     if (useInputStats) {
       const spatial = x.shape.slice(x.ndim - n + 1).reduce((a, b) => a * b, 1);
-      if (spatial <= 1) throw new Error(`${this.typeName}: expected more than 1 spatial element when training, got input size [${x.shape.join(', ')}]`);
+      if (spatial <= 1)
+        throw new Error(
+          `${this.typeName}: expected more than 1 spatial element when training, got input size [${x.shape.join(', ')}]`,
+        );
     }
     const batched = x.ndim === n ? x.unsqueeze(0) : x;
     // PyTorch's InstanceNorm never advances num_batches_tracked and treats momentum null as 0 here.
     const out = instanceNorm(batched, {
-      runningMean: this.runningMean, runningVar: this.runningVar, weight: this.weight, bias: this.bias,
-      useInputStats, momentum: this.momentum ?? 0, eps: this.eps,
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats,
+      momentum: this.momentum ?? 0,
+      eps: this.eps,
     });
     if (batched === x) return out;
     batched.dispose();

@@ -31,7 +31,7 @@ export class Linear extends Module {
     this.outFeatures = outFeatures;
     const factory = { dtype: options.dtype, device: options.device };
     this.registerParameter('weight', empty([outFeatures, inFeatures], factory));
-    this.registerParameter('bias', options.bias ?? true ? empty([outFeatures], factory) : null);
+    this.registerParameter('bias', (options.bias ?? true) ? empty([outFeatures], factory) : null);
     this.resetParameters(options.generator);
   }
 

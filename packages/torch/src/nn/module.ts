@@ -41,7 +41,8 @@ export class Module {
     this.checkName(name);
     if (value) {
       keep(value);
-      if (!value.requiresGrad && (value.dtype.startsWith('float') || value.dtype === 'bfloat16')) value.requiresGrad_(true);
+      if (!value.requiresGrad && (value.dtype.startsWith('float') || value.dtype === 'bfloat16'))
+        value.requiresGrad_(true);
     }
     this.params.set(name, value);
     return value;
@@ -64,7 +65,8 @@ export class Module {
   }
 
   private checkName(name: string): void {
-    if (name === '' || name.includes('.')) throw new Error(`${this.typeName}: invalid name '${name}' (non-empty, no dots)`);
+    if (name === '' || name.includes('.'))
+      throw new Error(`${this.typeName}: invalid name '${name}' (non-empty, no dots)`);
     if (this.params.has(name) || this.buffers.has(name) || this.children.has(name)) {
       throw new Error(`${this.typeName}: '${name}' is already registered`);
     }
@@ -143,7 +145,9 @@ export class Module {
   }
   /** Number of parameter elements (trainable only with trainableOnly). */
   parameterCount(trainableOnly = false): number {
-    return this.parameters().filter((p) => !trainableOnly || p.requiresGrad).reduce((n, p) => n + p.numel, 0);
+    return this.parameters()
+      .filter((p) => !trainableOnly || p.requiresGrad)
+      .reduce((n, p) => n + p.numel, 0);
   }
 
   // ---------------------------------------------------------------- state dict
@@ -166,7 +170,10 @@ export class Module {
    * Copies tensors into this module's parameters and buffers. strict (the default) requires exactly the same keys;
    * shapes must always match. Returns the keys that were missing and unexpected (non-strict).
    */
-  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, options: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+  loadStateDict(
+    state: Map<string, Tensor> | Record<string, Tensor>,
+    options: { strict?: boolean } = {},
+  ): { missingKeys: string[]; unexpectedKeys: string[] } {
     const strict = options.strict ?? true;
     const given = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
@@ -174,7 +181,8 @@ export class Module {
     const unexpectedKeys = [...given.keys()].filter((k) => !own.has(k));
     // At most five of each kind, and how many in all: a checkpoint of another model misses hundreds of keys, and
     // the whole list (13 KB for a small FR_UNet) buried the message.
-    const some = (items: string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')}, ... (${items.length} in all)`);
+    const some = (items: string[]) =>
+      items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')}, ... (${items.length} in all)`;
     const problems: string[] = [];
     if (strict && missingKeys.length) problems.push(`missing keys: ${some(missingKeys)}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${some(unexpectedKeys)}`);
@@ -184,11 +192,13 @@ export class Module {
       if (!source) continue;
       const a = target.shape.join(', ');
       const b = source.shape.join(', ');
-      if (a !== b) mismatches.push(`size mismatch for ${key}: the checkpoint has [${b}], this ${this.typeName} has [${a}]`);
+      if (a !== b)
+        mismatches.push(`size mismatch for ${key}: the checkpoint has [${b}], this ${this.typeName} has [${a}]`);
     }
     problems.push(...mismatches.slice(0, 5));
     if (mismatches.length > 5) problems.push(`... (${mismatches.length} size mismatches in all)`);
-    if (problems.length) throw new Error(`Error(s) in loading state dict for ${this.typeName}:\n  ${problems.join('\n  ')}`);
+    if (problems.length)
+      throw new Error(`Error(s) in loading state dict for ${this.typeName}:\n  ${problems.join('\n  ')}`);
     noGrad(() => {
       for (const [key, target] of own) {
         const source = given.get(key);

@@ -16,7 +16,8 @@ export class GroupNorm extends AffineNorm {
 
   constructor(numGroups: number, numChannels: number, options: Factory & { eps?: number; affine?: boolean } = {}) {
     super();
-    if (numChannels % numGroups !== 0) throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    if (numChannels % numGroups !== 0)
+      throw new Error(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = options.eps ?? 1e-5;
@@ -52,7 +53,10 @@ export class LayerNorm extends AffineNorm {
     this.elementwiseAffine = options.elementwiseAffine ?? true;
     const factory = { dtype: options.dtype, device: options.device };
     this.registerParameter('weight', this.elementwiseAffine ? empty(this.normalizedShape, factory) : null);
-    this.registerParameter('bias', this.elementwiseAffine && (options.bias ?? true) ? empty(this.normalizedShape, factory) : null);
+    this.registerParameter(
+      'bias',
+      this.elementwiseAffine && (options.bias ?? true) ? empty(this.normalizedShape, factory) : null,
+    );
     this.resetParameters();
   }
 

@@ -2,8 +2,16 @@
 import type { Tensor } from '../tensor.js';
 import { tuple, type IntOrTuple } from '../ops/convolution.js';
 import {
-  adaptiveAvgPool2d, adaptiveAvgPool3d, adaptiveMaxPool2d, adaptiveMaxPool3d, avgPool2d, avgPool3d, maxPool2d, maxPool3d,
-  type AvgPoolOptions, type MaxPoolOptions,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool3d,
+  adaptiveMaxPool2d,
+  adaptiveMaxPool3d,
+  avgPool2d,
+  avgPool3d,
+  maxPool2d,
+  maxPool3d,
+  type AvgPoolOptions,
+  type MaxPoolOptions,
 } from '../ops/pooling.js';
 import { Module } from './module.js';
 
@@ -27,7 +35,12 @@ export class MaxPoolNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.pool(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+    return this.pool(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    });
   }
 }
 
@@ -65,7 +78,11 @@ export class AvgPoolNd extends Module {
 
   forward(x: Tensor): Tensor {
     return this.pool(x, this.kernelSize, {
-      stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad, divisorOverride: this.divisorOverride,
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
     });
   }
 }
@@ -101,9 +118,10 @@ export class AdaptivePoolNd extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const size = typeof this.outputSize === 'number'
-      ? this.outputSize
-      : this.outputSize.map((s, i) => s ?? x.size(x.ndim - this.rank + i));
+    const size =
+      typeof this.outputSize === 'number'
+        ? this.outputSize
+        : this.outputSize.map((s, i) => s ?? x.size(x.ndim - this.rank + i));
     return this.pool(x, size);
   }
 }

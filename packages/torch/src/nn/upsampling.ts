@@ -21,7 +21,8 @@ export class Upsample extends Module {
 
   constructor(options: UpsampleOptions) {
     super();
-    if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new Error('Upsample: give exactly one of size and scaleFactor');
+    if ((options.size === undefined) === (options.scaleFactor === undefined))
+      throw new Error('Upsample: give exactly one of size and scaleFactor');
     this.size = options.size;
     this.scaleFactor = options.scaleFactor;
     this.mode = options.mode ?? 'nearest';
@@ -29,6 +30,11 @@ export class Upsample extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return interpolate(x, { size: this.size, scaleFactor: this.scaleFactor, mode: this.mode, alignCorners: this.alignCorners });
+    return interpolate(x, {
+      size: this.size,
+      scaleFactor: this.scaleFactor,
+      mode: this.mode,
+      alignCorners: this.alignCorners,
+    });
   }
 }

@@ -19,7 +19,17 @@ export interface ConvOptions {
 
 function conv(rank: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o: ConvOptions): Tensor {
   const padding = typeof o.padding === 'string' ? o.padding : tuple(o.padding ?? 0, rank);
-  return new Tensor(native.conv(input.handle, weight.handle, bias?.handle ?? null, tuple(o.stride ?? 1, rank), padding, tuple(o.dilation ?? 1, rank), o.groups ?? 1));
+  return new Tensor(
+    native.conv(
+      input.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      tuple(o.stride ?? 1, rank),
+      padding,
+      tuple(o.dilation ?? 1, rank),
+      o.groups ?? 1,
+    ),
+  );
 }
 
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
@@ -40,20 +50,49 @@ export interface ConvTransposeOptions {
   dilation?: IntOrTuple;
 }
 
-function convTranspose(rank: number, input: Tensor, weight: Tensor, bias: Tensor | null | undefined, o: ConvTransposeOptions): Tensor {
+function convTranspose(
+  rank: number,
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  o: ConvTransposeOptions,
+): Tensor {
   return new Tensor(
-    native.convTranspose(input.handle, weight.handle, bias?.handle ?? null, tuple(o.stride ?? 1, rank), tuple(o.padding ?? 0, rank),
-      tuple(o.outputPadding ?? 0, rank), o.groups ?? 1, tuple(o.dilation ?? 1, rank)),
+    native.convTranspose(
+      input.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      tuple(o.stride ?? 1, rank),
+      tuple(o.padding ?? 0, rank),
+      tuple(o.outputPadding ?? 0, rank),
+      o.groups ?? 1,
+      tuple(o.dilation ?? 1, rank),
+    ),
   );
 }
 
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
+export function convTranspose1d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvTransposeOptions = {},
+): Tensor {
   return convTranspose(1, input, weight, bias, options);
 }
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
+export function convTranspose2d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvTransposeOptions = {},
+): Tensor {
   return convTranspose(2, input, weight, bias, options);
 }
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
+export function convTranspose3d(
+  input: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvTransposeOptions = {},
+): Tensor {
   return convTranspose(3, input, weight, bias, options);
 }
 

@@ -13,11 +13,22 @@ export interface CrossEntropyOptions {
 
 /** Logits [N, C, ...] against class indices [N, ...] (int64) or class probabilities [N, C, ...]. */
 export function crossEntropy(input: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
-  return new Tensor(native.crossEntropy(input.handle, target.handle, o.weight?.handle ?? null, o.reduction ?? 'mean', o.ignoreIndex ?? -100, o.labelSmoothing ?? 0));
+  return new Tensor(
+    native.crossEntropy(
+      input.handle,
+      target.handle,
+      o.weight?.handle ?? null,
+      o.reduction ?? 'mean',
+      o.ignoreIndex ?? -100,
+      o.labelSmoothing ?? 0,
+    ),
+  );
 }
 
 export function nllLoss(input: Tensor, target: Tensor, o: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
-  return new Tensor(native.nllLoss(input.handle, target.handle, o.weight?.handle ?? null, o.reduction ?? 'mean', o.ignoreIndex ?? -100));
+  return new Tensor(
+    native.nllLoss(input.handle, target.handle, o.weight?.handle ?? null, o.reduction ?? 'mean', o.ignoreIndex ?? -100),
+  );
 }
 
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
@@ -32,11 +43,27 @@ export function smoothL1Loss(input: Tensor, target: Tensor, reduction: Reduction
   return new Tensor(native.smoothL1Loss(input.handle, target.handle, reduction, beta));
 }
 
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
-  return new Tensor(native.bceWithLogits(input.handle, target.handle, o.weight?.handle ?? null, o.posWeight?.handle ?? null, o.reduction ?? 'mean'));
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
+  return new Tensor(
+    native.bceWithLogits(
+      input.handle,
+      target.handle,
+      o.weight?.handle ?? null,
+      o.posWeight?.handle ?? null,
+      o.reduction ?? 'mean',
+    ),
+  );
 }
 
-export function binaryCrossEntropy(input: Tensor, target: Tensor, o: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  o: { weight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
   return new Tensor(native.bce(input.handle, target.handle, o.weight?.handle ?? null, o.reduction ?? 'mean'));
 }
 

@@ -13,7 +13,15 @@ export interface MaxPoolOptions {
 
 function maxPool(rank: number, input: Tensor, kernelSize: IntOrTuple, o: MaxPoolOptions, withIndices: boolean) {
   const kernel = tuple(kernelSize, rank);
-  return native.maxPool(input.handle, kernel, tuple(o.stride ?? kernel, rank), tuple(o.padding ?? 0, rank), tuple(o.dilation ?? 1, rank), o.ceilMode ?? false, withIndices);
+  return native.maxPool(
+    input.handle,
+    kernel,
+    tuple(o.stride ?? kernel, rank),
+    tuple(o.padding ?? 0, rank),
+    tuple(o.dilation ?? 1, rank),
+    o.ceilMode ?? false,
+    withIndices,
+  );
 }
 
 export function maxPool1d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): Tensor {
@@ -26,7 +34,11 @@ export function maxPool3d(input: Tensor, kernelSize: IntOrTuple, options: MaxPoo
   return new Tensor(maxPool(3, input, kernelSize, options, false));
 }
 /** Max pooling that also returns the flat indices of the maxima (for unpooling). */
-export function maxPool2dWithIndices(input: Tensor, kernelSize: IntOrTuple, options: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPool2dWithIndices(
+  input: Tensor,
+  kernelSize: IntOrTuple,
+  options: MaxPoolOptions = {},
+): { values: Tensor; indices: Tensor } {
   const [v, i] = maxPool(2, input, kernelSize, options, true);
   return { values: new Tensor(v), indices: new Tensor(i) };
 }
@@ -41,7 +53,17 @@ export interface AvgPoolOptions {
 
 function avgPool(rank: number, input: Tensor, kernelSize: IntOrTuple, o: AvgPoolOptions): Tensor {
   const kernel = tuple(kernelSize, rank);
-  return new Tensor(native.avgPool(input.handle, kernel, tuple(o.stride ?? kernel, rank), tuple(o.padding ?? 0, rank), o.ceilMode ?? false, o.countIncludePad ?? true, o.divisorOverride ?? null));
+  return new Tensor(
+    native.avgPool(
+      input.handle,
+      kernel,
+      tuple(o.stride ?? kernel, rank),
+      tuple(o.padding ?? 0, rank),
+      o.ceilMode ?? false,
+      o.countIncludePad ?? true,
+      o.divisorOverride ?? null,
+    ),
+  );
 }
 
 export function avgPool1d(input: Tensor, kernelSize: IntOrTuple, options: AvgPoolOptions = {}): Tensor {

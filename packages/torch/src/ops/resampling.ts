@@ -18,12 +18,14 @@ export interface InterpolateOptions {
 export function interpolate(input: Tensor, o: InterpolateOptions): Tensor {
   const mode = o.mode ?? 'nearest';
   if (o.size === undefined && o.scaleFactor === undefined) throw new Error('interpolate: give size or scaleFactor');
-  if (o.size !== undefined && o.scaleFactor !== undefined) throw new Error('interpolate: give size or scaleFactor, not both');
+  if (o.size !== undefined && o.scaleFactor !== undefined)
+    throw new Error('interpolate: give size or scaleFactor, not both');
   if (o.alignCorners && !['linear', 'bilinear', 'bicubic', 'trilinear'].includes(mode)) {
     throw new Error(`interpolate: alignCorners only applies to linear modes, not '${mode}'`);
   }
   const size = o.size === undefined ? null : typeof o.size === 'number' ? [o.size] : [...o.size];
-  const scale = o.scaleFactor === undefined ? null : typeof o.scaleFactor === 'number' ? [o.scaleFactor] : [...o.scaleFactor];
+  const scale =
+    o.scaleFactor === undefined ? null : typeof o.scaleFactor === 'number' ? [o.scaleFactor] : [...o.scaleFactor];
   return new Tensor(native.interpolate(input.handle, size, scale, mode, o.alignCorners ?? false));
 }
 

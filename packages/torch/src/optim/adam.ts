@@ -35,7 +35,8 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
     if (!(group.eps >= 0)) throw new Error(`${this.constructor.name}: invalid eps ${group.eps}`);
     if (!(b1 >= 0 && b1 < 1)) throw new Error(`${this.constructor.name}: invalid beta1 ${b1}`);
     if (!(b2 >= 0 && b2 < 1)) throw new Error(`${this.constructor.name}: invalid beta2 ${b2}`);
-    if (!(group.weightDecay >= 0)) throw new Error(`${this.constructor.name}: invalid weightDecay ${group.weightDecay}`);
+    if (!(group.weightDecay >= 0))
+      throw new Error(`${this.constructor.name}: invalid weightDecay ${group.weightDecay}`);
   }
 
   protected updateParam(param: Tensor, grad: Tensor, group: ParamGroup<AdamOptions>): void {
@@ -80,7 +81,15 @@ abstract class AdamBase extends Optimizer<AdamOptions> {
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...definedOnly(options) });
+    super(params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 0,
+      amsgrad: false,
+      maximize: false,
+      ...definedOnly(options),
+    });
   }
 }
 
@@ -91,6 +100,14 @@ export class Adam extends AdamBase {
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<AdamOptions>>, options: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...definedOnly(options) });
+    super(params, {
+      lr: 1e-3,
+      betas: [0.9, 0.999],
+      eps: 1e-8,
+      weightDecay: 1e-2,
+      amsgrad: false,
+      maximize: false,
+      ...definedOnly(options),
+    });
   }
 }

@@ -93,13 +93,19 @@ export abstract class LRScheduler<O extends WarmupOptions = WarmupOptions> {
 
   /** The options, base values and last t, as JSON-able data. */
   stateDict(): SchedulerStateDict {
-    return { baseValues: [...this.baseValues], lastT: this.lastT, options: { ...(this.options as Record<string, number | boolean>) } };
+    return {
+      baseValues: [...this.baseValues],
+      lastT: this.lastT,
+      options: { ...(this.options as Record<string, number | boolean>) },
+    };
   }
 
   /** Restores a stateDict() (options included, as timm does). The groups' lr is set at the next step. */
   loadStateDict(state: SchedulerStateDict): void {
     if (state.baseValues.length !== this.optimizer.paramGroups.length) {
-      throw new Error(`${this.constructor.name}.loadStateDict: the state has ${state.baseValues.length} groups, the optimizer ${this.optimizer.paramGroups.length}`);
+      throw new Error(
+        `${this.constructor.name}.loadStateDict: the state has ${state.baseValues.length} groups, the optimizer ${this.optimizer.paramGroups.length}`,
+      );
     }
     this.baseValues = [...state.baseValues];
     this.lastT = state.lastT;

@@ -25,7 +25,8 @@ export interface GroupExtras {
 export type ParamGroup<O extends BaseOptions = BaseOptions> = O & GroupExtras & { params: Tensor[] };
 
 /** A parameter group as given to the constructor: parameters and any options overriding the defaults. */
-export type ParamGroupSpec<O extends BaseOptions = BaseOptions> = Partial<O> & GroupExtras & { params: Iterable<Tensor> };
+export type ParamGroupSpec<O extends BaseOptions = BaseOptions> = Partial<O> &
+  GroupExtras & { params: Iterable<Tensor> };
 
 /** One parameter's state: tensors (moment buffers) and numbers (step counts). Keys follow PyTorch's names. */
 export type ParamState = Record<string, Tensor | number>;
@@ -93,7 +94,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const g of this.paramGroups) for (const p of g.params) seen.add(p);
     for (const p of params) {
       if (!(p instanceof Tensor)) throw new Error(`${this.constructor.name}: parameters must be Tensors`);
-      if (seen.has(p)) throw new Error(`${this.constructor.name}: a parameter appears in more than one group (or twice)`);
+      if (seen.has(p))
+        throw new Error(`${this.constructor.name}: a parameter appears in more than one group (or twice)`);
       seen.add(p);
     }
     const group = { ...this.defaults } as Record<string, unknown>;
@@ -159,7 +161,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   protected initState<S extends ParamState>(param: Tensor, state: S): S {
     for (const v of Object.values(state)) if (v instanceof Tensor) keep(v);
     const old = this.state.get(param);
-    if (old) for (const v of Object.values(old)) if (v instanceof Tensor && !Object.values(state).includes(v)) v.dispose();
+    if (old)
+      for (const v of Object.values(old)) if (v instanceof Tensor && !Object.values(state).includes(v)) v.dispose();
     this.state.set(param, state);
     return state;
   }
@@ -209,13 +212,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const name = this.constructor.name;
     const saved = dict.meta.paramGroups;
     if (saved.length !== this.paramGroups.length) {
-      throw new Error(`${name}.loadStateDict: the state has ${saved.length} parameter groups, this optimizer ${this.paramGroups.length}`);
+      throw new Error(
+        `${name}.loadStateDict: the state has ${saved.length} parameter groups, this optimizer ${this.paramGroups.length}`,
+      );
     }
     const params: Tensor[] = [];
     saved.forEach((g, gi) => {
       const own = this.paramGroups[gi].params;
       if (g.params.length !== own.length) {
-        throw new Error(`${name}.loadStateDict: group ${gi} has ${g.params.length} parameters in the state, ${own.length} here`);
+        throw new Error(
+          `${name}.loadStateDict: group ${gi} has ${g.params.length} parameters in the state, ${own.length} here`,
+        );
       }
       g.params.forEach((savedIndex, j) => (params[savedIndex] = own[j]));
     });
@@ -239,7 +246,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           const pi = Number(m[1]);
           const p = params[pi];
           if (!p) throw new Error(`${name}.loadStateDict: '${key}' names unknown parameter ${pi}`);
-          const copy = keep(source.to({ device: p.device, dtype: isFloating(source.dtype) ? p.dtype : source.dtype, copy: true }));
+          const copy = keep(
+            source.to({ device: p.device, dtype: isFloating(source.dtype) ? p.dtype : source.dtype, copy: true }),
+          );
           made.push(copy);
           let s = fresh.get(pi);
           if (!s) fresh.set(pi, (s = {}));

@@ -28,7 +28,15 @@ interface SGDState {
  */
 export class SGD extends Optimizer<SGDOptions> {
   constructor(params: Iterable<Tensor> | Iterable<ParamGroupSpec<SGDOptions>>, options: Partial<SGDOptions> = {}) {
-    super(params, { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...definedOnly(options) });
+    super(params, {
+      lr: 1e-3,
+      momentum: 0,
+      dampening: 0,
+      weightDecay: 0,
+      nesterov: false,
+      maximize: false,
+      ...definedOnly(options),
+    });
   }
 
   protected override validateGroup(group: ParamGroup<SGDOptions>): void {

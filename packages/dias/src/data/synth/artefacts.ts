@@ -58,7 +58,13 @@ export function smoothField(rng: Rng, W: number, H: number, waves: number, maxCy
   return out;
 }
 
-export function buildBackground(rng: Rng, head: Head, proj: Projection, frames: number, opt: ArtefactOptions): Background {
+export function buildBackground(
+  rng: Rng,
+  head: Head,
+  proj: Projection,
+  frames: number,
+  opt: ArtefactOptions,
+): Background {
   const { W, H } = proj;
   const n = W * H;
   // The head's outline and projected thickness (ellipsoids seen from the view direction, ignoring the small tilt).

@@ -11,7 +11,16 @@ import type { Rng } from './rng.js';
  * A W x H map in [0, 1] of the blush's relative thickness. `radiusLimit` (mm) selects the vessels counted as
  * feeding parenchyma; `blurMm` is how far the haze spreads around them.
  */
-export function blushMap(rng: Rng, branches: Branch[], pv: ProjectedVessels, W: number, H: number, spacing: number, radiusLimit: number, blurMm: number): Float32Array {
+export function blushMap(
+  rng: Rng,
+  branches: Branch[],
+  pv: ProjectedVessels,
+  W: number,
+  H: number,
+  spacing: number,
+  radiusLimit: number,
+  blurMm: number,
+): Float32Array {
   const f = 8; // coarse grid factor: the haze is smooth, so a 1/8 grid is plenty and fast
   const cw = Math.ceil(W / f);
   const ch = Math.ceil(H / f);
@@ -32,7 +41,8 @@ export function blushMap(rng: Rng, branches: Branch[], pv: ProjectedVessels, W: 
   for (const v of smooth) max = Math.max(max, v);
   if (max > 0) for (let i = 0; i < smooth.length; i++) smooth[i] /= max;
   const modulation = smoothField(rng, cw, ch, 10, 4);
-  for (let i = 0; i < smooth.length; i++) smooth[i] = Math.max(0, Math.min(1, smooth[i] * (0.75 + 0.25 * modulation[i])));
+  for (let i = 0; i < smooth.length; i++)
+    smooth[i] = Math.max(0, Math.min(1, smooth[i] * (0.75 + 0.25 * modulation[i])));
   return upsampleBilinear(smooth, cw, ch, W, H, f);
 }
 

@@ -8,7 +8,13 @@ import { buildArterialTree, type Injection } from './vessel-tree.js';
 import { buildVeins } from './veins.js';
 import type { Branch } from './growth.js';
 import { randomProjection, type Projection, type View } from './projection.js';
-import { arterialConcentration, blushConcentration, randomTiming, venousConcentration, type BolusTiming } from './bolus.js';
+import {
+  arterialConcentration,
+  blushConcentration,
+  randomTiming,
+  venousConcentration,
+  type BolusTiming,
+} from './bolus.js';
 import { accumulate, formImage, projectVessels, rasterise, type Footprint, type ProjectedVessels } from './render.js';
 import { addArtefacts, buildBackground, type Background } from './artefacts.js';
 import { blushMap } from './blush.js';
@@ -63,8 +69,18 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
   const fov = opt.fovMm * zoom;
   const head = randomHead(root.fork('head'));
   const focus = Math.max(0, Math.min(1, (1 - zoom) / 0.3)) * 0.8;
-  const projection = randomProjection(root.fork('projection'), view, opt.width, opt.height, fov, mirror, focus, [side * 20, 5, -25]);
-  const arteries = buildArterialTree(root.fork('arteries'), { head, side, injection, density: opt.density, velocity: pick.uniform(180, 320) }).branches;
+  const projection = randomProjection(root.fork('projection'), view, opt.width, opt.height, fov, mirror, focus, [
+    side * 20,
+    5,
+    -25,
+  ]);
+  const arteries = buildArterialTree(root.fork('arteries'), {
+    head,
+    side,
+    injection,
+    density: opt.density,
+    velocity: pick.uniform(180, 320),
+  }).branches;
   const veins = buildVeins(root.fork('veins'), { head, side, density: opt.density, velocity: pick.uniform(120, 250) });
   const timing = randomTiming(root.fork('timing'), frames);
   const textRng = root.fork('text');
@@ -86,7 +102,10 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
     backgroundLevel: pick.uniform(165, 210),
     // Quantum noise per pixel falls as pixels grow (binning a detector image down): tuned at the dias preset's
     // nominal 0.225 mm. Zooming does not change it (the detector's pixels stay the same).
-    noise: opt.noise * pick.uniform(0.009, 0.021) * Math.min(2, NOISE_REFERENCE_SPACING / (opt.fovMm / Math.max(opt.width, opt.height))),
+    noise:
+      opt.noise *
+      pick.uniform(0.009, 0.021) *
+      Math.min(2, NOISE_REFERENCE_SPACING / (opt.fovMm / Math.max(opt.width, opt.height))),
     lowFrequency: pick.uniform(0.001, 0.006),
     artefacts: opt.artefacts * pick.uniform(0.5, 1.5),
     text,
@@ -125,7 +144,12 @@ export function rasteriseScene(scene: Scene): RenderedScene {
   const { W, H } = scene.projection;
   const arteries = projectVessels(scene.arteries, scene.projection);
   const veins = projectVessels(scene.veins, scene.projection);
-  return { arteries, veins, arteryFootprint: rasterise(arteries, W, H, 0.6), veinFootprint: rasterise(veins, W, H, 0.6) };
+  return {
+    arteries,
+    veins,
+    arteryFootprint: rasterise(arteries, W, H, 0.6),
+    veinFootprint: rasterise(veins, W, H, 0.6),
+  };
 }
 
 function vertexDelays(branches: Branch[], pv: ProjectedVessels): Float32Array {
@@ -186,7 +210,12 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
     const b = scene.blushPeak * blushConcentration(scene.timing, t);
     if (b > 0) for (let i = 0; i < n; i++) att[i] += b * blush[i];
     root.fork('noise', k).fillImageNoise(noise);
-    const img = formImage(att, { W, H, background: background.level, noiseSigma: background.noiseSigma }, noise, scratch);
+    const img = formImage(
+      att,
+      { W, H, background: background.level, noiseSigma: background.noiseSigma },
+      noise,
+      scratch,
+    );
     addArtefacts(background, k, img);
     if (overlay) applyOverlay(img, overlay);
     const out = new Uint8Array(n);
@@ -221,7 +250,14 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
  * centreline), radius at least minRadiusPx, and peak attenuation mu x concentration x chord at least the
  * visibility threshold in some frame.
  */
-function visibleMask(fp: Footprint, pv: ProjectedVessels, peak: Float32Array, mu: number, opt: SynthOptions, n: number): Uint8Array {
+function visibleMask(
+  fp: Footprint,
+  pv: ProjectedVessels,
+  peak: Float32Array,
+  mu: number,
+  opt: SynthOptions,
+  n: number,
+): Uint8Array {
   const mask = new Uint8Array(n);
   for (let k = 0; k < fp.count; k++) {
     if (!fp.core[k]) continue;

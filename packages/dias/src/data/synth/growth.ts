@@ -1,7 +1,19 @@
 // Vessel centrelines in 3D: the Branch type and the three ways the builders make them: a smooth path through
 // anatomical control points (big named trunks), a steered tortuous walk (a single vessel heading somewhere), and
 // a space-filling tree over a territory's attractor points (the cortical branches down to sub-pixel twigs).
-import { add, clampInside, cross, dot, ellipsoidRadius, norm, normalize, scale, sub, type Head, type Vec3 } from './head.js';
+import {
+  add,
+  clampInside,
+  cross,
+  dot,
+  ellipsoidRadius,
+  norm,
+  normalize,
+  scale,
+  sub,
+  type Head,
+  type Vec3,
+} from './head.js';
 import type { Rng } from './rng.js';
 
 export type VesselKind = 'artery' | 'vein';
@@ -54,7 +66,15 @@ export function directionAt(b: Branch, i: number): Vec3 {
  * Makes a Branch from a polyline; delay grows with arc length at `velocity` mm/s from `delay0`
  * (the builders of veins overwrite delays with their own flow order).
  */
-export function makeBranch(kind: VesselKind, name: string, line: Polyline, parent: number, generation: number, delay0: number, velocity: number): Branch {
+export function makeBranch(
+  kind: VesselKind,
+  name: string,
+  line: Polyline,
+  parent: number,
+  generation: number,
+  delay0: number,
+  velocity: number,
+): Branch {
   const n = line.points.length;
   const points = new Float64Array(3 * n);
   const radius = new Float64Array(n);
@@ -82,7 +102,12 @@ function catmullRom(p0: Vec3, p1: Vec3, p2: Vec3, p3: Vec3, t: number): Vec3 {
   const t3 = t2 * t;
   const out: Vec3 = [0, 0, 0];
   for (let k = 0; k < 3; k++) {
-    out[k] = 0.5 * (2 * p1[k] + (-p0[k] + p2[k]) * t + (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2 + (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3);
+    out[k] =
+      0.5 *
+      (2 * p1[k] +
+        (-p0[k] + p2[k]) * t +
+        (2 * p0[k] - 5 * p1[k] + 4 * p2[k] - p3[k]) * t2 +
+        (-p0[k] + 3 * p1[k] - 3 * p2[k] + p3[k]) * t3);
   }
   return out;
 }
@@ -126,13 +151,21 @@ export function splinePath(control: Vec3[], radii: number[], step: number, rng: 
     while (j < dense.length - 2 && cum[j + 1] < s) j++;
     const seg = cum[j + 1] - cum[j];
     const t = seg > 0 ? (s - cum[j]) / seg : 0;
-    points.push([dense[j][0] + (dense[j + 1][0] - dense[j][0]) * t, dense[j][1] + (dense[j + 1][1] - dense[j][1]) * t, dense[j][2] + (dense[j + 1][2] - dense[j][2]) * t]);
+    points.push([
+      dense[j][0] + (dense[j + 1][0] - dense[j][0]) * t,
+      dense[j][1] + (dense[j + 1][1] - dense[j][1]) * t,
+      dense[j][2] + (dense[j + 1][2] - dense[j][2]) * t,
+    ]);
     radius.push(denseR[j] + (denseR[j + 1] - denseR[j]) * t);
   }
   if (wiggle.amplitude > 0 && total > 0) {
     // Sum of three random sinusoids per perpendicular direction; sin(pi s / total) envelope pins the ends.
     const waves = [0, 1].map(() =>
-      [0, 1, 2].map(() => ({ k: (2 * Math.PI) / (wiggle.wavelength * rng.uniform(0.6, 1.6)), phase: rng.uniform(0, 2 * Math.PI), a: rng.normal(0, 1) / Math.sqrt(3) })),
+      [0, 1, 2].map(() => ({
+        k: (2 * Math.PI) / (wiggle.wavelength * rng.uniform(0.6, 1.6)),
+        phase: rng.uniform(0, 2 * Math.PI),
+        a: rng.normal(0, 1) / Math.sqrt(3),
+      })),
     );
     // Directions from the undisplaced path (displacing in place would feed back into later directions).
     const base = points.slice();
@@ -164,7 +197,16 @@ export interface WalkOptions {
  * A steered random walk from `start` (initial direction `dir`) towards `target`, `length` mm long, with radius
  * going linearly from r0 to r1. The turning noise is an Ornstein-Uhlenbeck process, so curvature is smooth.
  */
-export function walk(start: Vec3, dir: Vec3, target: Vec3, length: number, r0: number, r1: number, rng: Rng, opt: WalkOptions): Polyline {
+export function walk(
+  start: Vec3,
+  dir: Vec3,
+  target: Vec3,
+  length: number,
+  r0: number,
+  r1: number,
+  rng: Rng,
+  opt: WalkOptions,
+): Polyline {
   const n = Math.max(2, Math.ceil(length / opt.step) + 1);
   const step = length / (n - 1);
   const points: Vec3[] = [start];
@@ -241,7 +283,8 @@ export function growTerritory(
     const tort = opt.walk.tortuosity * (1 + opt.thinBoost * (1 - r / opt.rootRadius));
     const c = centroid(node.set);
     const walkOpt: WalkOptions = { ...opt.walk, tortuosity: tort };
-    if (opt.surface && r < opt.surface.fromRadius) walkOpt.constrain = onCortex(opt.head, opt.surface.minRadius, opt.walk.constrain);
+    if (opt.surface && r < opt.surface.fromRadius)
+      walkOpt.constrain = onCortex(opt.head, opt.surface.minRadius, opt.walk.constrain);
     if (node.set.length === 1) {
       // Terminal twig: reach the attractor, then run on along the surface a little, tapering below a pixel.
       const target = node.set[0];

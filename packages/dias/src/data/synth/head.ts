@@ -42,7 +42,11 @@ export function inCerebrum(head: Head, p: Vec3, maxRadius = 0.95): boolean {
 export function inCerebellum(head: Head, p: Vec3): boolean {
   const az = head.inner[2];
   return (
-    ellipsoidRadius(p, head.inner) <= 0.95 && p[1] < -0.3 * head.inner[1] && p[2] < -0.42 * az && p[2] > -1.0 * az && Math.abs(p[0]) < 0.8 * head.inner[0]
+    ellipsoidRadius(p, head.inner) <= 0.95 &&
+    p[1] < -0.3 * head.inner[1] &&
+    p[2] < -0.42 * az &&
+    p[2] > -1.0 * az &&
+    Math.abs(p[0]) < 0.8 * head.inner[0]
   );
 }
 
@@ -60,9 +64,17 @@ export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] -
 export const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
 export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 export const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
-export const cross = (a: Vec3, b: Vec3): Vec3 => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+export const cross = (a: Vec3, b: Vec3): Vec3 => [
+  a[1] * b[2] - a[2] * b[1],
+  a[2] * b[0] - a[0] * b[2],
+  a[0] * b[1] - a[1] * b[0],
+];
 export function normalize(a: Vec3): Vec3 {
   const n = norm(a);
   return n > 1e-12 ? [a[0] / n, a[1] / n, a[2] / n] : [0, 0, 1];
 }
-export const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+export const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => [
+  a[0] + (b[0] - a[0]) * t,
+  a[1] + (b[1] - a[1]) * t,
+  a[2] + (b[2] - a[2]) * t,
+];

@@ -89,10 +89,12 @@ export function getPreset(name: string): SynthOptions {
 /** Checks options a user may have set; throws with a message naming the bad one. */
 export function validateOptions(o: SynthOptions): void {
   const intIn = (name: string, v: number, lo: number, hi: number): void => {
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
+    if (!Number.isInteger(v) || v < lo || v > hi)
+      throw new Error(`${name} must be an integer in [${lo}, ${hi}], got ${v}`);
   };
   const numIn = (name: string, v: number, lo: number, hi: number): void => {
-    if (!Number.isFinite(v) || v < lo || v > hi) throw new Error(`${name} must be a number in [${lo}, ${hi}], got ${v}`);
+    if (!Number.isFinite(v) || v < lo || v > hi)
+      throw new Error(`${name} must be a number in [${lo}, ${hi}], got ${v}`);
   };
   intIn('width', o.width, 32, 4096);
   intIn('height', o.height, 32, 4096);
@@ -102,9 +104,12 @@ export function validateOptions(o: SynthOptions): void {
   const [lo, hi] = DIAS_FRAME_RANGE;
   const [a, b] = o.frames;
   if (!Number.isInteger(a) || !Number.isInteger(b) || a < lo || b > hi || b < a) {
-    throw new Error(`frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts)`);
+    throw new Error(
+      `frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts)`,
+    );
   }
-  for (const k of ['training', 'validation', 'test', 'unlabeled'] as const) intIn(`count of ${k}`, o.counts[k], 0, 100000);
+  for (const k of ['training', 'validation', 'test', 'unlabeled'] as const)
+    intIn(`count of ${k}`, o.counts[k], 0, 100000);
   numIn('density', o.density, 0.05, 10);
   numIn('noise', o.noise, 0, 20);
   numIn('artefacts', o.artefacts, 0, 20);

@@ -33,19 +33,39 @@ export interface Projected {
 function rotationMatrix(rx: number, ry: number, rz: number): number[] {
   const [cx, sx, cy, sy, cz, sz] = [Math.cos(rx), Math.sin(rx), Math.cos(ry), Math.sin(ry), Math.cos(rz), Math.sin(rz)];
   // R = Rz * Ry * Rx
-  return [cz * cy, cz * sy * sx - sz * cx, cz * sy * cx + sz * sx, sz * cy, sz * sy * sx + cz * cx, sz * sy * cx - cz * sx, -sy, cy * sx, cy * cx];
+  return [
+    cz * cy,
+    cz * sy * sx - sz * cx,
+    cz * sy * cx + sz * sx,
+    sz * cy,
+    sz * sy * sx + cz * cx,
+    sz * sy * cx - cz * sx,
+    -sy,
+    cy * sx,
+    cy * cx,
+  ];
 }
 
 /**
  * A random view. `focus` (0..1) pulls the image centre from the middle of the head towards `target` (head
  * coordinates, e.g. the circle of Willis on the injected side): zoomed-in runs are centred on the vessels.
  */
-export function randomProjection(rng: Rng, view: View, W: number, H: number, fovMm: number, mirror: boolean, focus = 0, target: Vec3 = [0, 0, 0]): Projection {
+export function randomProjection(
+  rng: Rng,
+  view: View,
+  W: number,
+  H: number,
+  fovMm: number,
+  mirror: boolean,
+  focus = 0,
+  target: Vec3 = [0, 0, 0],
+): Projection {
   const deg = Math.PI / 180;
   const rotation = rotationMatrix(rng.normal(0, 4) * deg, rng.normal(0, 4) * deg, rng.normal(0, 5) * deg);
   // Frontal views centre near the midline; lateral ones a little behind the siphon. Vertically, the skull base sits
   // in the lower half so the carotid enters from the bottom edge.
-  const base: [number, number] = view === 'AP' ? [rng.normal(0, 8), -rng.uniform(0, 20)] : [rng.uniform(-12, 4), -rng.uniform(0, 20)];
+  const base: [number, number] =
+    view === 'AP' ? [rng.normal(0, 8), -rng.uniform(0, 20)] : [rng.uniform(-12, 4), -rng.uniform(0, 20)];
   let th = view === 'AP' ? target[0] : target[1];
   if (mirror) th = -th;
   const centre: [number, number] = [base[0] + focus * (th - base[0]), base[1] + focus * (target[2] - base[1])];

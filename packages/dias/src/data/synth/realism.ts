@@ -26,7 +26,20 @@ export interface FrameStats {
   lowFrequency: number;
 }
 
-export const STAT_KEYS: (keyof FrameStats)[] = ['p1', 'p5', 'p25', 'p50', 'p75', 'p95', 'p99', 'background', 'contrast', 'darkFraction', 'noise', 'lowFrequency'];
+export const STAT_KEYS: (keyof FrameStats)[] = [
+  'p1',
+  'p5',
+  'p25',
+  'p50',
+  'p75',
+  'p95',
+  'p99',
+  'background',
+  'contrast',
+  'darkFraction',
+  'noise',
+  'lowFrequency',
+];
 
 function percentile(sorted: Float32Array, q: number): number {
   const pos = (sorted.length - 1) * q;
@@ -125,7 +138,9 @@ export interface GrayFrame {
 export function readRealFrames(dir: string, size?: number): GrayFrame[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.png')).sort();
+    names = readdirSync(dir)
+      .filter((f) => f.toLowerCase().endsWith('.png'))
+      .sort();
   } catch (e) {
     throw new Error(`${dir}: cannot list real frames (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -133,7 +148,8 @@ export function readRealFrames(dir: string, size?: number): GrayFrame[] {
   return names.map((name) => {
     const img = readGrayPng(join(dir, name));
     if (img.bitDepth !== 8) throw new Error(`${join(dir, name)}: expected an 8-bit frame`);
-    if (size === undefined || (size === img.width && size === img.height)) return { name, W: img.width, H: img.height, data: img.data };
+    if (size === undefined || (size === img.width && size === img.height))
+      return { name, W: img.width, H: img.height, data: img.data };
     return { name, W: size, H: size, data: resampleArea(img.data, img.width, img.height, size, size) };
   });
 }
@@ -157,8 +173,13 @@ export function compareStats(real: GrayFrame[], synthetic: GrayFrame[]): Realism
 /** The comparison as a Markdown table: statistic, real mean ± std, synthetic mean ± std. */
 export function formatRealismTable(report: RealismReport): string {
   const fmt = (v: { mean: number; std: number }, k: keyof FrameStats): string =>
-    k === 'darkFraction' ? `${(100 * v.mean).toFixed(2)}% ± ${(100 * v.std).toFixed(2)}` : `${v.mean.toFixed(1)} ± ${v.std.toFixed(1)}`;
-  const lines = [`| statistic | real (${report.realCount} frames) | synthetic (${report.syntheticCount} frames) |`, '| --- | --- | --- |'];
+    k === 'darkFraction'
+      ? `${(100 * v.mean).toFixed(2)}% ± ${(100 * v.std).toFixed(2)}`
+      : `${v.mean.toFixed(1)} ± ${v.std.toFixed(1)}`;
+  const lines = [
+    `| statistic | real (${report.realCount} frames) | synthetic (${report.syntheticCount} frames) |`,
+    '| --- | --- | --- |',
+  ];
   for (const k of STAT_KEYS) lines.push(`| ${k} | ${fmt(report.real[k], k)} | ${fmt(report.synthetic[k], k)} |`);
   return lines.join('\n');
 }
@@ -172,7 +193,11 @@ interface DatasetJson {
  * The arterial-phase frame (dataset.json's arterialPhaseFrame) of the first `count` sequences of a synthetic
  * dataset written by `dias synth`, read back from its PNGs.
  */
-export function readSyntheticFrames(datasetDir: string, count: number, pick?: (s: DatasetJson['sequences']) => DatasetJson['sequences']): GrayFrame[] {
+export function readSyntheticFrames(
+  datasetDir: string,
+  count: number,
+  pick?: (s: DatasetJson['sequences']) => DatasetJson['sequences'],
+): GrayFrame[] {
   let info: DatasetJson;
   try {
     info = JSON.parse(readFileSync(join(datasetDir, 'dataset.json'), 'utf8')) as DatasetJson;
@@ -183,7 +208,12 @@ export function readSyntheticFrames(datasetDir: string, count: number, pick?: (s
   return chosen.map((s) => {
     const path = join(datasetDir, s.split, 'images', `image_s${s.id}_i${s.arterialPhaseFrame}.png`);
     const img = readGrayPng(path);
-    return { name: `s${s.id}${s.view ? ` ${s.view}` : ''}${s.injection ? ` ${s.injection}` : ''}`, W: img.width, H: img.height, data: img.data };
+    return {
+      name: `s${s.id}${s.view ? ` ${s.view}` : ''}${s.injection ? ` ${s.injection}` : ''}`,
+      W: img.width,
+      H: img.height,
+      data: img.data,
+    };
   });
 }
 
@@ -191,7 +221,11 @@ export function readSyntheticFrames(datasetDir: string, count: number, pick?: (s
  * Compares a synthetic dataset with a folder of real frames: the real frames are area-resampled to the synthetic
  * size first, the synthetic side is each sequence's arterial-phase frame (the real frames show arteries).
  */
-export function compareDatasetWithReal(datasetDir: string, realDir: string, count = 16): RealismReport & { realFrames: GrayFrame[]; syntheticFrames: GrayFrame[] } {
+export function compareDatasetWithReal(
+  datasetDir: string,
+  realDir: string,
+  count = 16,
+): RealismReport & { realFrames: GrayFrame[]; syntheticFrames: GrayFrame[] } {
   const synthetic = readSyntheticFrames(datasetDir, count);
   if (synthetic.length === 0) throw new Error(`${datasetDir}: no sequences to compare`);
   const real = readRealFrames(realDir, synthetic[0].W);
@@ -204,8 +238,15 @@ export function compareDatasetWithReal(datasetDir: string, realDir: string, coun
  */
 export function comparisonSheet(datasetDir: string, realDir: string, columns = 3, tile = 400): GrayFrame {
   const real = readRealFrames(realDir, tile);
-  const realPick = Array.from({ length: Math.min(columns, real.length) }, (_, i) => real[Math.round((i * (real.length - 1)) / Math.max(1, columns - 1))]);
-  const wanted = [(s: { view?: string; injection?: string }) => s.view === 'LAT' && s.injection !== 'VERT', (s: { view?: string; injection?: string }) => s.view === 'AP' && s.injection !== 'VERT', (s: { injection?: string }) => s.injection === 'VERT'];
+  const realPick = Array.from(
+    { length: Math.min(columns, real.length) },
+    (_, i) => real[Math.round((i * (real.length - 1)) / Math.max(1, columns - 1))],
+  );
+  const wanted = [
+    (s: { view?: string; injection?: string }) => s.view === 'LAT' && s.injection !== 'VERT',
+    (s: { view?: string; injection?: string }) => s.view === 'AP' && s.injection !== 'VERT',
+    (s: { injection?: string }) => s.injection === 'VERT',
+  ];
   const synth = readSyntheticFrames(datasetDir, columns, (list) => {
     const out: typeof list = [];
     for (const want of wanted.slice(0, columns)) {
@@ -214,7 +255,12 @@ export function comparisonSheet(datasetDir: string, realDir: string, columns = 3
     }
     for (const s of list) if (out.length < columns && !out.includes(s)) out.push(s);
     return out;
-  }).map((f) => ({ ...f, W: tile, H: tile, data: f.W === tile && f.H === tile ? f.data : resampleArea(f.data, f.W, f.H, tile, tile) }));
+  }).map((f) => ({
+    ...f,
+    W: tile,
+    H: tile,
+    data: f.W === tile && f.H === tile ? f.data : resampleArea(f.data, f.W, f.H, tile, tile),
+  }));
   const gap = 8;
   const cols = Math.max(realPick.length, synth.length);
   const W = cols * tile + (cols - 1) * gap;
@@ -222,8 +268,14 @@ export function comparisonSheet(datasetDir: string, realDir: string, columns = 3
   const data = new Float32Array(W * H).fill(255);
   [realPick, synth].forEach((row, r) =>
     row.forEach((f, c) => {
-      for (let y = 0; y < tile; y++) data.set(f.data.subarray(y * tile, (y + 1) * tile), (r * (tile + gap) + y) * W + c * (tile + gap));
+      for (let y = 0; y < tile; y++)
+        data.set(f.data.subarray(y * tile, (y + 1) * tile), (r * (tile + gap) + y) * W + c * (tile + gap));
     }),
   );
-  return { name: `real: ${realPick.map((f) => f.name).join(', ')} | synthetic: ${synth.map((f) => f.name).join(', ')}`, W, H, data };
+  return {
+    name: `real: ${realPick.map((f) => f.name).join(', ')} | synthetic: ${synth.map((f) => f.name).join(', ')}`,
+    W,
+    H,
+    data,
+  };
 }

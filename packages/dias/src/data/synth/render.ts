@@ -161,7 +161,13 @@ export function rasterise(pv: ProjectedVessels, W: number, H: number, softness: 
       scratchCore[i] = 0;
     }
   }
-  return { count, index: index.subarray(0, count), chord: chord.subarray(0, count), vertex: vertex.subarray(0, count), core: core.subarray(0, count) };
+  return {
+    count,
+    index: index.subarray(0, count),
+    chord: chord.subarray(0, count),
+    vertex: vertex.subarray(0, count),
+    core: core.subarray(0, count),
+  };
 }
 
 function grow<T extends Int32Array | Float32Array | Uint8Array>(a: T, cap: number): T {
@@ -194,7 +200,12 @@ export interface FormationParams {
  * 1 / sqrt(photons), i.e. exp(A / 2) behind contrast. Works in place for speed: `attenuation` becomes the image
  * (returned), `noise` (uniform-ish white noise of unit std) and `scratch` are overwritten.
  */
-export function formImage(attenuation: Float32Array, p: FormationParams, noise: Float32Array, scratch: Float32Array): Float32Array {
+export function formImage(
+  attenuation: Float32Array,
+  p: FormationParams,
+  noise: Float32Array,
+  scratch: Float32Array,
+): Float32Array {
   const n = p.W * p.H;
   const img = attenuation;
   // Keep exp(A / 2) for the noise before A is overwritten: stash it in scratch, then blur the image.

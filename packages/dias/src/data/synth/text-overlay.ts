@@ -49,7 +49,15 @@ export interface TextOverlay {
  * Draws `text` in a double-lined box into a W x H layer at a corner; `heightFrac` sets the letter height as a
  * share of the image height. Characters without a glyph are drawn as spaces.
  */
-export function drawTextOverlay(text: string, W: number, H: number, corner: 'tl' | 'tr' | 'bl' | 'br', heightFrac: number, ink: number, outline: number): TextOverlay {
+export function drawTextOverlay(
+  text: string,
+  W: number,
+  H: number,
+  corner: 'tl' | 'tr' | 'bl' | 'br',
+  heightFrac: number,
+  ink: number,
+  outline: number,
+): TextOverlay {
   const value = new Float32Array(W * H).fill(NaN);
   const cell = Math.max(1, Math.round((heightFrac * H) / 7)); // pixels per font cell
   const advance = 6 * cell;
@@ -83,7 +91,8 @@ export function drawTextOverlay(text: string, W: number, H: number, corner: 'tl'
       for (let gx = 0; gx < 5; gx++) {
         if (glyph[gy][gx] !== '#') continue;
         for (let yy = 0; yy < cell; yy++) {
-          for (let xx = 0; xx < cell; xx++) ink01[(pad + gy * cell + yy) * boxW + pad + c * advance + gx * cell + xx] = 1;
+          for (let xx = 0; xx < cell; xx++)
+            ink01[(pad + gy * cell + yy) * boxW + pad + c * advance + gx * cell + xx] = 1;
         }
       }
     }
@@ -106,7 +115,11 @@ export function drawTextOverlay(text: string, W: number, H: number, corner: 'tl'
       if (edge) set(bx + x, by + y, outline);
     }
   }
-  return { text, value, box: [Math.max(0, bx), Math.max(0, by), Math.min(W - 1, bx + boxW - 1), Math.min(H - 1, by + boxH - 1)] };
+  return {
+    text,
+    value,
+    box: [Math.max(0, bx), Math.max(0, by), Math.min(W - 1, bx + boxW - 1), Math.min(H - 1, by + boxH - 1)],
+  };
 }
 
 /** A plausible console label for an injection, e.g. 'LT ICA'. */

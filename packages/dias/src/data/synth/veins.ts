@@ -3,7 +3,17 @@
 // and cortical veins whose tributaries drain over the convexity into the sagittal and transverse sinuses. Delays
 // run with the flow: small tributaries fill first, the sinuses last.
 import { clampInside, ellipsoidRadius, inCerebrum, normalize, sub, type Head, type Vec3 } from './head.js';
-import { growTerritory, makeBranch, onCortex, walk, pointCount, pointOf, splinePath, type Branch, type TerritoryOptions } from './growth.js';
+import {
+  growTerritory,
+  makeBranch,
+  onCortex,
+  walk,
+  pointCount,
+  pointOf,
+  splinePath,
+  type Branch,
+  type TerritoryOptions,
+} from './growth.js';
 import type { Rng } from './rng.js';
 
 export interface VenousOptions {
@@ -65,9 +75,31 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
   }
   // Deep system: internal cerebral veins and the basal vein into the vein of Galen, then the straight sinus.
   const galen: Vec3 = jit([0, -0.32 * ay, 0.02 * az], 2);
-  const iStraight = sinus('straight sinus', [galen, jit([0, -0.6 * ay, -0.12 * az], 2), torcula], [1.8 * rs, 2.0 * rs, 2.2 * rs], 0.8);
-  sinus('ICV', [jit([s * 2, 0.12 * ay, 0.12 * az], 1.5), jit([s * 3, -0.1 * ay, 0.12 * az], 1.5), galen], [0.8 * rs, 0.9 * rs, 1.1 * rs], 0.2, iStraight);
-  sinus('BVR', [jit([s * 0.3 * ax, 0.1 * ay, -0.4 * az], 2), jit([s * 0.25 * ax, -0.15 * ay, -0.3 * az], 2), jit([s * 0.1 * ax, -0.3 * ay, -0.1 * az], 2), galen], [0.7 * rs, 0.8 * rs, 0.9 * rs, 1.0 * rs], 0.4, iStraight);
+  const iStraight = sinus(
+    'straight sinus',
+    [galen, jit([0, -0.6 * ay, -0.12 * az], 2), torcula],
+    [1.8 * rs, 2.0 * rs, 2.2 * rs],
+    0.8,
+  );
+  sinus(
+    'ICV',
+    [jit([s * 2, 0.12 * ay, 0.12 * az], 1.5), jit([s * 3, -0.1 * ay, 0.12 * az], 1.5), galen],
+    [0.8 * rs, 0.9 * rs, 1.1 * rs],
+    0.2,
+    iStraight,
+  );
+  sinus(
+    'BVR',
+    [
+      jit([s * 0.3 * ax, 0.1 * ay, -0.4 * az], 2),
+      jit([s * 0.25 * ax, -0.15 * ay, -0.3 * az], 2),
+      jit([s * 0.1 * ax, -0.3 * ay, -0.1 * az], 2),
+      galen,
+    ],
+    [0.7 * rs, 0.8 * rs, 0.9 * rs, 1.0 * rs],
+    0.4,
+    iStraight,
+  );
 
   // Cortical veins: each grown from its drainage point on a sinus outwards over a patch of the convexity, then
   // its delays reversed so that the tips fill first.
@@ -77,7 +109,12 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
     minorShare: [0.25, 0.5],
     twig: [2, 6],
     tipTaper: 0.45,
-    walk: { step: 0.6, tortuosity: 0.09, pull: 0.15, constrain: onCortex(head, 0.9, (p) => clampInside(p, head.inner, 0.985)) },
+    walk: {
+      step: 0.6,
+      tortuosity: 0.09,
+      pull: 0.15,
+      constrain: onCortex(head, 0.9, (p) => clampInside(p, head.inner, 0.985)),
+    },
     thinBoost: 1.0,
     head,
     maxBranches: 5000,
@@ -116,9 +153,18 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
     const first = out.length;
     const rootRadius = rng.uniform(0.7, 1.5) * rs;
     const onSurface = onCortex(head, 0.9, (p) => clampInside(p, head.inner, 0.985));
-    const far: Vec3 = clampInside([centre[0], centre[1] + rng.normal(0, 10), centre[2] - rng.uniform(5, 25)], head.inner, 0.93);
+    const far: Vec3 = clampInside(
+      [centre[0], centre[1] + rng.normal(0, 10), centre[2] - rng.uniform(5, 25)],
+      head.inner,
+      0.93,
+    );
     const dist = Math.hypot(...sub(far, root));
-    const trunkLine = walk(root, normalize(sub(centre, root)), far, dist * 1.15, rootRadius, rootRadius * 0.45, rng, { step: 0.7, tortuosity: 0.07, pull: 0.15, constrain: onSurface });
+    const trunkLine = walk(root, normalize(sub(centre, root)), far, dist * 1.15, rootRadius, rootRadius * 0.45, rng, {
+      step: 0.7,
+      tortuosity: 0.07,
+      pull: 0.15,
+      constrain: onSurface,
+    });
     out.push(makeBranch('vein', '', trunkLine, -1, 1, 0, 100));
     const trunkIndex = out.length - 1;
     const nTrib = Math.max(1, Math.round(rng.uniform(2, 5) * opt.density));
@@ -128,7 +174,11 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
       const patch: Vec3[] = [];
       const side: Vec3 = [rng.normal(0, 15), rng.normal(0, 18), rng.normal(0, 15)];
       for (let i = 0; i < rng.int(2, 6); i++) {
-        const q: Vec3 = [p[0] + side[0] + rng.normal(0, 6), p[1] + side[1] + rng.normal(0, 8), p[2] + side[2] + rng.normal(0, 8)];
+        const q: Vec3 = [
+          p[0] + side[0] + rng.normal(0, 6),
+          p[1] + side[1] + rng.normal(0, 8),
+          p[2] + side[2] + rng.normal(0, 8),
+        ];
         const r = ellipsoidRadius(q, head.inner);
         const onShell: Vec3 = [(q[0] / r) * 0.93, (q[1] / r) * 0.93, (q[2] / r) * 0.93];
         if (inCerebrum(head, onShell, 0.96)) patch.push(onShell);
@@ -136,7 +186,19 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
       if (patch.length === 0) continue;
       const rt = trunkLine.radius[at] * rng.uniform(0.4, 0.75);
       const trunk = out[trunkIndex];
-      growTerritory(out, 'vein', p, normalize(sub(patch[0], p)), patch, trunkIndex, 2, trunk.delay[at], 100, rng, options(rt));
+      growTerritory(
+        out,
+        'vein',
+        p,
+        normalize(sub(patch[0], p)),
+        patch,
+        trunkIndex,
+        2,
+        trunk.delay[at],
+        100,
+        rng,
+        options(rt),
+      );
     }
     reverseDelays(out, first, rootDelay - rng.uniform(0.3, 0.9), v);
   }
@@ -149,7 +211,19 @@ export function buildVeins(rng: Rng, opt: VenousOptions): Branch[] {
       const p: Vec3 = [s * 0.9 * ax, rng.uniform(-0.3, 0.25) * ay, rng.uniform(-0.3, 0.2) * az];
       patch.push(clampInside(p, head.inner, 0.93));
     }
-    growTerritory(out, 'vein', root, [s * 0.6, -0.6, 0.4], patch, -1, 1, 0, 100, rng, options(rng.uniform(0.8, 1.3) * rs));
+    growTerritory(
+      out,
+      'vein',
+      root,
+      [s * 0.6, -0.6, 0.4],
+      patch,
+      -1,
+      1,
+      0,
+      100,
+      rng,
+      options(rng.uniform(0.8, 1.3) * rs),
+    );
     reverseDelays(out, first, rng.uniform(0.1, 0.5), v);
   }
   return out;

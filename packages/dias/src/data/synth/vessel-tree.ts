@@ -3,8 +3,29 @@
 // over each territory (MCA lateral convexity, ACA medial surface and vertex strip, PCA occipital lobe, cerebellum),
 // plus the small named branches a DSA run shows (ophthalmic, PComm, anterior choroidal, lenticulostriates) and,
 // for a common-carotid injection, the external carotid's scalp and meningeal branches.
-import { clampInside, ellipsoidRadius, inCerebellum, inCerebrum, normalize, scale, sub, type Head, type Vec3 } from './head.js';
-import { directionAt, growTerritory, insideSkull, makeBranch, pointCount, pointOf, splinePath, walk, type Branch, type TerritoryOptions } from './growth.js';
+import {
+  clampInside,
+  ellipsoidRadius,
+  inCerebellum,
+  inCerebrum,
+  normalize,
+  scale,
+  sub,
+  type Head,
+  type Vec3,
+} from './head.js';
+import {
+  directionAt,
+  growTerritory,
+  insideSkull,
+  makeBranch,
+  pointCount,
+  pointOf,
+  splinePath,
+  walk,
+  type Branch,
+  type TerritoryOptions,
+} from './growth.js';
 import type { Rng } from './rng.js';
 
 export type Injection = 'ICA' | 'CCA' | 'VERT';
@@ -40,7 +61,9 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
   const trunk = (name: string, control: Vec3[], radii: number[], parent: number, at: number, wiggle = 1.0): number => {
     const line = splinePath(control, radii, STEP_TRUNK, rng, { amplitude: wiggle, wavelength: 24 });
     const delay0 = parent >= 0 ? branches[parent].delay[at] : 0;
-    branches.push(makeBranch('artery', name, line, parent, parent >= 0 ? branches[parent].generation + 1 : 0, delay0, v));
+    branches.push(
+      makeBranch('artery', name, line, parent, parent >= 0 ? branches[parent].generation + 1 : 0, delay0, v),
+    );
     return branches.length - 1;
   };
   const territoryOptions = (rootRadius: number): TerritoryOptions => ({
@@ -58,7 +81,19 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
   const grow = (parent: number, at: number, attractors: Vec3[], rootRadius: number, name: string): void => {
     territories[name] = (territories[name] ?? 0) + attractors.length;
     const b = branches[parent];
-    growTerritory(branches, 'artery', pointOf(b, at), directionAt(b, at), attractors, parent, b.generation + 1, b.delay[at], v, rng, territoryOptions(rootRadius));
+    growTerritory(
+      branches,
+      'artery',
+      pointOf(b, at),
+      directionAt(b, at),
+      attractors,
+      parent,
+      b.generation + 1,
+      b.delay[at],
+      v,
+      rng,
+      territoryOptions(rootRadius),
+    );
   };
   const count = (base: number): number => Math.max(4, Math.round(base * opt.density * rng.uniform(0.8, 1.2)));
   const last = (i: number): number => pointCount(branches[i]) - 1;
@@ -80,12 +115,21 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
   const twigTo = (parent: number, at: number, target: Vec3, r0: number, r1: number, tortuosity = 0.1): number => {
     const b = branches[parent];
     const start = pointOf(b, at);
-    const line = walk(start, normalize(sub(target, start)), target, Math.hypot(...sub(target, start)) * 1.1, r0, r1, rng, {
-      step: 0.5,
-      tortuosity,
-      pull: 0.3,
-      constrain: inside,
-    });
+    const line = walk(
+      start,
+      normalize(sub(target, start)),
+      target,
+      Math.hypot(...sub(target, start)) * 1.1,
+      r0,
+      r1,
+      rng,
+      {
+        step: 0.5,
+        tortuosity,
+        pull: 0.3,
+        constrain: inside,
+      },
+    );
     branches.push(makeBranch('artery', '', line, parent, b.generation + 1, b.delay[at], v));
     return branches.length - 1;
   };
@@ -107,7 +151,14 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     let icaStart: Vec3 = [s * 24, -8, -150];
     if (opt.injection === 'CCA') {
       // Common carotid up to its bifurcation below the skull, then ICA and ECA.
-      const cca = trunk('CCA', [jit([s * 26, -2, -190], 1), jit([s * 25, -6, -150], 2), jit([s * 25, -7, -128 + lift], 2)], [3.2 * rs, 3.1 * rs, 3.0 * rs], -1, 0, 1);
+      const cca = trunk(
+        'CCA',
+        [jit([s * 26, -2, -190], 1), jit([s * 25, -6, -150], 2), jit([s * 25, -7, -128 + lift], 2)],
+        [3.2 * rs, 3.1 * rs, 3.0 * rs],
+        -1,
+        0,
+        1,
+      );
       root = cca;
       icaStart = pointOf(branches[cca], last(cca));
       buildExternalCarotid(cca);
@@ -149,9 +200,22 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     // Posterior communicating artery; sometimes it feeds the whole PCA (fetal origin).
     const fetal = rng.bool(0.25);
     if (fetal || rng.bool(0.5)) {
-      const pcomm = trunk('PComm', [T, jit([s * 10, 2, -26 + lift], 1), jit([s * 8, -8, -30 + lift], 1)], [0.6 * rs, 0.55 * rs, (fetal ? 0.9 : 0.45) * rs], ica, last(ica), 0.5);
+      const pcomm = trunk(
+        'PComm',
+        [T, jit([s * 10, 2, -26 + lift], 1), jit([s * 8, -8, -30 + lift], 1)],
+        [0.6 * rs, 0.55 * rs, (fetal ? 0.9 : 0.45) * rs],
+        ica,
+        last(ica),
+        0.5,
+      );
       if (fetal) {
-        const p2 = trunk('PCA P2', [pointOf(branches[pcomm], last(pcomm)), jit([s * 18, -18, -28], 2), jit([s * 22, -35, -22], 2)], [0.95 * rs, 0.9 * rs, 0.85 * rs], pcomm, last(pcomm));
+        const p2 = trunk(
+          'PCA P2',
+          [pointOf(branches[pcomm], last(pcomm)), jit([s * 18, -18, -28], 2), jit([s * 22, -35, -22], 2)],
+          [0.95 * rs, 0.9 * rs, 0.85 * rs],
+          pcomm,
+          last(pcomm),
+        );
         grow(p2, last(p2), sampler.pca(count(100)), 0.85 * rs, 'PCA');
       }
     }
@@ -160,7 +224,17 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     // ACA: A1 medially to the anterior communicating region, A2 up to the genu and back over the corpus callosum.
     const aca = trunk(
       'ACA',
-      [T, jit([s * 8, 20, -20 + lift], 1.5), jit([s * 2.5, 26, -17 + lift], 1), jit([s * 2.5, 36, -6], 2), jit([s * 3, 44, 10], 3), jit([s * 3, 38, 27], 3), jit([s * 3, 16, 38], 3), jit([s * 3, -14, 41], 3), jit([s * 3, -38, 32], 3)],
+      [
+        T,
+        jit([s * 8, 20, -20 + lift], 1.5),
+        jit([s * 2.5, 26, -17 + lift], 1),
+        jit([s * 2.5, 36, -6], 2),
+        jit([s * 3, 44, 10], 3),
+        jit([s * 3, 38, 27], 3),
+        jit([s * 3, 16, 38], 3),
+        jit([s * 3, -14, 41], 3),
+        jit([s * 3, -38, 32], 3),
+      ],
       [1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 0.8, 0.7, 0.55].map((r) => r * rs),
       ica,
       last(ica),
@@ -171,76 +245,232 @@ export function buildArterialTree(rng: Rng, opt: ArterialOptions): ArterialTree 
     growAlong(aca, acaSet, 5, 0.9 * rs, 'ACA', 0.35);
     // MCA: M1 laterally, then the territory tree from the bifurcation (superior and inferior divisions emerge).
     const m1End = jit([s * 40, 12, -24 + lift * 0.5], 2);
-    const mca = trunk('MCA M1', [T, jit([s * 26, 15, -22 + lift * 0.7], 1.5), m1End], [1.5 * rs, 1.45 * rs, 1.4 * rs], ica, last(ica), 1);
+    const mca = trunk(
+      'MCA M1',
+      [T, jit([s * 26, 15, -22 + lift * 0.7], 1.5), m1End],
+      [1.5 * rs, 1.45 * rs, 1.4 * rs],
+      ica,
+      last(ica),
+      1,
+    );
     grow(mca, last(mca), sampler.mca(count(240)), 1.35 * rs, 'MCA');
     // Lenticulostriate perforators from M1 straight up into the basal ganglia.
     const nLs = rng.int(3, 8);
     for (let k = 0; k < nLs; k++) {
       const at = Math.round(last(mca) * rng.uniform(0.2, 0.8));
       const p = pointOf(branches[mca], at);
-      twigTo(mca, at, [p[0] + rng.normal(0, 4), p[1] + rng.normal(0, 4), p[2] + rng.uniform(14, 26)], rng.uniform(0.15, 0.28), 0.07, 0.15);
+      twigTo(
+        mca,
+        at,
+        [p[0] + rng.normal(0, 4), p[1] + rng.normal(0, 4), p[2] + rng.uniform(14, 26)],
+        rng.uniform(0.15, 0.28),
+        0.07,
+        0.15,
+      );
     }
   }
 
   function buildExternalCarotid(cca: number): void {
     const b = pointOf(branches[cca], last(cca));
-    const eca = trunk('ECA', [b, jit([s * 32, 6, -112], 2), jit([s * 36, 10, -92], 2)], [2.0 * rs, 1.9 * rs, 1.7 * rs], cca, last(cca), 1.5);
+    const eca = trunk(
+      'ECA',
+      [b, jit([s * 32, 6, -112], 2), jit([s * 36, 10, -92], 2)],
+      [2.0 * rs, 1.9 * rs, 1.7 * rs],
+      cca,
+      last(cca),
+      1.5,
+    );
     const E = pointOf(branches[eca], last(eca));
     const scalp = (p: Vec3): Vec3 => {
       // Scalp arteries stay just outside the outer table.
       const r = ellipsoidRadius(p, head.outer);
       return r < 1.03 && p[2] > -60 ? scale(p, 1.03 / r) : p;
     };
-    const scalpOptions = (rootRadius: number): TerritoryOptions => ({ ...territoryOptions(rootRadius), walk: { step: 0.6, tortuosity: 0.14, pull: 0.25, constrain: scalp }, surface: undefined });
+    const scalpOptions = (rootRadius: number): TerritoryOptions => ({
+      ...territoryOptions(rootRadius),
+      walk: { step: 0.6, tortuosity: 0.14, pull: 0.25, constrain: scalp },
+      surface: undefined,
+    });
     // Superficial temporal artery: up in front of the ear, then over the temple.
-    const sta = trunk('STA', [E, jit([s * (head.outer[0] - 2), 14, -70], 3), jit([s * (head.outer[0] + 4), 14, -35], 3), jit([s * (head.outer[0] + 3), 16, -5], 3)], [1.2 * rs, 1.1 * rs, 1.0 * rs, 0.9 * rs], eca, last(eca), 2.5);
+    const sta = trunk(
+      'STA',
+      [
+        E,
+        jit([s * (head.outer[0] - 2), 14, -70], 3),
+        jit([s * (head.outer[0] + 4), 14, -35], 3),
+        jit([s * (head.outer[0] + 3), 16, -5], 3),
+      ],
+      [1.2 * rs, 1.1 * rs, 1.0 * rs, 0.9 * rs],
+      eca,
+      last(eca),
+      2.5,
+    );
     const staEnd = pointOf(branches[sta], last(sta));
     territories.STA = count(20);
-    growTerritory(branches, 'artery', staEnd, directionAt(branches[sta], last(sta)), sampler.scalp(territories.STA, [-0.4, 0.8], [-0.1, 0.85]), sta, 2, branches[sta].delay[last(sta)], v, rng, scalpOptions(0.9 * rs));
+    growTerritory(
+      branches,
+      'artery',
+      staEnd,
+      directionAt(branches[sta], last(sta)),
+      sampler.scalp(territories.STA, [-0.4, 0.8], [-0.1, 0.85]),
+      sta,
+      2,
+      branches[sta].delay[last(sta)],
+      v,
+      rng,
+      scalpOptions(0.9 * rs),
+    );
     // Occipital artery: backwards and up over the occiput.
-    const occ = trunk('OA', [E, jit([s * 40, -40, -85], 4), jit([s * 30, -(head.outer[1] + 3), -40], 4)], [1.0 * rs, 0.9 * rs, 0.8 * rs], eca, last(eca), 3);
+    const occ = trunk(
+      'OA',
+      [E, jit([s * 40, -40, -85], 4), jit([s * 30, -(head.outer[1] + 3), -40], 4)],
+      [1.0 * rs, 0.9 * rs, 0.8 * rs],
+      eca,
+      last(eca),
+      3,
+    );
     territories.OA = count(15);
-    growTerritory(branches, 'artery', pointOf(branches[occ], last(occ)), directionAt(branches[occ], last(occ)), sampler.scalp(territories.OA, [-1, -0.55], [-0.3, 0.6]), occ, 2, branches[occ].delay[last(occ)], v, rng, scalpOptions(0.8 * rs));
+    growTerritory(
+      branches,
+      'artery',
+      pointOf(branches[occ], last(occ)),
+      directionAt(branches[occ], last(occ)),
+      sampler.scalp(territories.OA, [-1, -0.55], [-0.3, 0.6]),
+      occ,
+      2,
+      branches[occ].delay[last(occ)],
+      v,
+      rng,
+      scalpOptions(0.8 * rs),
+    );
     // Internal maxillary towards the face, and the middle meningeal up along the inner table.
-    const ima = trunk('IMA', [E, jit([s * 34, 35, -80], 3), jit([s * 26, 58, -72], 3)], [1.2 * rs, 1.0 * rs, 0.7 * rs], eca, last(eca), 2);
+    const ima = trunk(
+      'IMA',
+      [E, jit([s * 34, 35, -80], 3), jit([s * 26, 58, -72], 3)],
+      [1.2 * rs, 1.0 * rs, 0.7 * rs],
+      eca,
+      last(eca),
+      2,
+    );
     const at = Math.round(last(ima) * 0.35);
-    const mma = trunk('MMA', [pointOf(branches[ima], at), jit([s * 38, 18, -52], 2), jit([s * (head.inner[0] - 3), 14, -20], 3), jit([s * (head.inner[0] - 8), 6, 25], 4)], [0.8 * rs, 0.75 * rs, 0.7 * rs, 0.55 * rs], ima, at, 2);
+    const mma = trunk(
+      'MMA',
+      [
+        pointOf(branches[ima], at),
+        jit([s * 38, 18, -52], 2),
+        jit([s * (head.inner[0] - 3), 14, -20], 3),
+        jit([s * (head.inner[0] - 8), 6, 25], 4),
+      ],
+      [0.8 * rs, 0.75 * rs, 0.7 * rs, 0.55 * rs],
+      ima,
+      at,
+      2,
+    );
     territories.MMA = count(15);
     const dura = (p: Vec3): Vec3 => clampInside(p, head.inner, 0.995);
-    growTerritory(branches, 'artery', pointOf(branches[mma], last(mma)), directionAt(branches[mma], last(mma)), sampler.shell(territories.MMA, 0.93, 0.99, (X, Y, Z) => X > 0.5 && Z > -0.2 && Y > -0.7), mma, 3, branches[mma].delay[last(mma)], v, rng, { ...territoryOptions(0.5 * rs), walk: { step: 0.6, tortuosity: 0.04, pull: 0.3, constrain: dura }, surface: undefined });
+    growTerritory(
+      branches,
+      'artery',
+      pointOf(branches[mma], last(mma)),
+      directionAt(branches[mma], last(mma)),
+      sampler.shell(territories.MMA, 0.93, 0.99, (X, Y, Z) => X > 0.5 && Z > -0.2 && Y > -0.7),
+      mma,
+      3,
+      branches[mma].delay[last(mma)],
+      v,
+      rng,
+      {
+        ...territoryOptions(0.5 * rs),
+        walk: { step: 0.6, tortuosity: 0.04, pull: 0.3, constrain: dura },
+        surface: undefined,
+      },
+    );
   }
 
   function buildVertebrobasilar(): void {
     const va = trunk(
       'VA',
-      [jit([s * 28, -14, -160], 2), jit([s * 28, -18, -100], 3), jit([s * 36, -26, -82], 2), jit([s * 30, -40, -74], 2), jit([s * 12, -34, -68], 2), jit([s * 5, -22, -60], 1.5), [0, -13, -56]],
+      [
+        jit([s * 28, -14, -160], 2),
+        jit([s * 28, -18, -100], 3),
+        jit([s * 36, -26, -82], 2),
+        jit([s * 30, -40, -74], 2),
+        jit([s * 12, -34, -68], 2),
+        jit([s * 5, -22, -60], 1.5),
+        [0, -13, -56],
+      ],
       [2.0, 1.95, 1.9, 1.85, 1.8, 1.7, 1.6].map((r) => r * rs),
       -1,
       0,
       2.5,
     );
     // Reflux down the other vertebral artery for a while.
-    if (rng.bool(0.5)) trunk('VA reflux', [[0, -13, -56], jit([-s * 6, -22, -62], 1.5), jit([-s * 14, -32, -70], 2)], [1.5 * rs, 1.4 * rs, 1.3 * rs], va, last(va), 1);
+    if (rng.bool(0.5))
+      trunk(
+        'VA reflux',
+        [[0, -13, -56], jit([-s * 6, -22, -62], 1.5), jit([-s * 14, -32, -70], 2)],
+        [1.5 * rs, 1.4 * rs, 1.3 * rs],
+        va,
+        last(va),
+        1,
+      );
     // PICA from the intradural vertebral to the inferior cerebellum.
-    const pica = trunk('PICA', [pointOf(branches[va], last(va) - 8), jit([s * 12, -40, -64], 3), jit([s * 14, -58, -58], 4)], [0.7 * rs, 0.65 * rs, 0.6 * rs], va, last(va) - 8, 2);
+    const pica = trunk(
+      'PICA',
+      [pointOf(branches[va], last(va) - 8), jit([s * 12, -40, -64], 3), jit([s * 14, -58, -58], 4)],
+      [0.7 * rs, 0.65 * rs, 0.6 * rs],
+      va,
+      last(va) - 8,
+      2,
+    );
     grow(pica, last(pica), sampler.cerebellum(count(35), s, 'inferior'), 0.6 * rs, 'PICA');
-    const ba = trunk('BA', [[0, -13, -56], jit([0, -9, -44], 1.5), jit([0, -7, -32], 1)], [1.6 * rs, 1.55 * rs, 1.5 * rs], va, last(va), 1.5);
+    const ba = trunk(
+      'BA',
+      [[0, -13, -56], jit([0, -9, -44], 1.5), jit([0, -7, -32], 1)],
+      [1.6 * rs, 1.55 * rs, 1.5 * rs],
+      va,
+      last(va),
+      1.5,
+    );
     for (const side of [1, -1] as const) {
       const tip = pointOf(branches[ba], last(ba));
-      const sca = trunk('SCA', [pointOf(branches[ba], last(ba) - 4), jit([side * 12, -14, -36], 1.5), jit([side * 18, -34, -38], 2)], [0.6 * rs, 0.55 * rs, 0.5 * rs], ba, last(ba) - 4, 1.2);
+      const sca = trunk(
+        'SCA',
+        [pointOf(branches[ba], last(ba) - 4), jit([side * 12, -14, -36], 1.5), jit([side * 18, -34, -38], 2)],
+        [0.6 * rs, 0.55 * rs, 0.5 * rs],
+        ba,
+        last(ba) - 4,
+        1.2,
+      );
       grow(sca, last(sca), sampler.cerebellum(count(30), side, 'superior'), 0.5 * rs, 'SCA');
-      const pca = trunk('PCA', [tip, jit([side * 8, -7, -30], 1), jit([side * 20, -18, -27], 2), jit([side * 23, -36, -20], 2)], [1.1 * rs, 1.05 * rs, 1.0 * rs, 0.95 * rs], ba, last(ba), 1.2);
+      const pca = trunk(
+        'PCA',
+        [tip, jit([side * 8, -7, -30], 1), jit([side * 20, -18, -27], 2), jit([side * 23, -36, -20], 2)],
+        [1.1 * rs, 1.05 * rs, 1.0 * rs, 0.95 * rs],
+        ba,
+        last(ba),
+        1.2,
+      );
       grow(pca, last(pca), sampler.pca(count(100), side), 0.95 * rs, 'PCA');
     }
   }
 
   /** Splits a territory's attractors among `groups` points along a trunk, each growing its own sub-tree. */
-  function growAlong(trunkIndex: number, attractors: Vec3[], groups: number, rootRadius: number, name: string, from: number): void {
+  function growAlong(
+    trunkIndex: number,
+    attractors: Vec3[],
+    groups: number,
+    rootRadius: number,
+    name: string,
+    from: number,
+  ): void {
     const b = branches[trunkIndex];
     const n = pointCount(b);
     const start = Math.round(n * from);
     const buckets: Vec3[][] = Array.from({ length: groups }, () => []);
-    const anchors = Array.from({ length: groups }, (_, g) => Math.min(n - 1, Math.round(start + ((n - 1 - start) * (g + 0.5)) / groups)));
+    const anchors = Array.from({ length: groups }, (_, g) =>
+      Math.min(n - 1, Math.round(start + ((n - 1 - start) * (g + 0.5)) / groups)),
+    );
     for (const p of attractors) {
       const k = nearestIndex(trunkIndex, p);
       // Bucket by the nearest anchor along the trunk.
@@ -268,7 +498,13 @@ class TerritorySampler {
   ) {}
 
   /** Points with normalised radius in [rMin, rMax] (a shell under the skull) passing `accept`. */
-  shell(n: number, rMin: number, rMax: number, accept: (X: number, Y: number, Z: number, p: Vec3) => boolean, side: 1 | -1 = this.side): Vec3[] {
+  shell(
+    n: number,
+    rMin: number,
+    rMax: number,
+    accept: (X: number, Y: number, Z: number, p: Vec3) => boolean,
+    side: 1 | -1 = this.side,
+  ): Vec3[] {
     const [ax, ay, az] = this.head.inner;
     const out: Vec3[] = [];
     for (let tries = 0; out.length < n && tries < n * 400; tries++) {
@@ -283,40 +519,83 @@ class TerritorySampler {
 
   mca(n: number): Vec3[] {
     const h = this.head;
-    return this.shell(n, 0.72, 0.95, (X, Y, Z, p) => X > 0.3 && Y > -0.62 && !(Z > 0.55 && X < 0.55) && Z < 0.85 && inCerebrum(h, p));
+    return this.shell(
+      n,
+      0.72,
+      0.95,
+      (X, Y, Z, p) => X > 0.3 && Y > -0.62 && !(Z > 0.55 && X < 0.55) && Z < 0.85 && inCerebrum(h, p),
+    );
   }
 
   aca(n: number): Vec3[] {
     const h = this.head;
     // Medial surface (a slab beside the midline) and the parasagittal strip of the convexity.
-    const medial = this.shell(Math.round(n * 0.65), 0.3, 0.95, (X, Y, Z, p) => X > 0.01 && X < 0.2 && Y > -0.55 && Z > -0.05 && inCerebrum(h, p));
-    const strip = this.shell(n - medial.length, 0.78, 0.95, (X, Y, Z, p) => X > 0.05 && X < 0.55 && Z > 0.5 && Y > -0.5 && inCerebrum(h, p));
+    const medial = this.shell(
+      Math.round(n * 0.65),
+      0.3,
+      0.95,
+      (X, Y, Z, p) => X > 0.01 && X < 0.2 && Y > -0.55 && Z > -0.05 && inCerebrum(h, p),
+    );
+    const strip = this.shell(
+      n - medial.length,
+      0.78,
+      0.95,
+      (X, Y, Z, p) => X > 0.05 && X < 0.55 && Z > 0.5 && Y > -0.5 && inCerebrum(h, p),
+    );
     return medial.concat(strip);
   }
 
   pca(n: number, side: 1 | -1 = this.side): Vec3[] {
     const h = this.head;
-    return this.shell(n, 0.45, 0.95, (X, Y, Z, p) => X > 0.02 && ((Y < -0.55 && Z < 0.45) || (Y < -0.05 && Z < -0.25 && X > 0.2)) && inCerebrum(h, p), side);
+    return this.shell(
+      n,
+      0.45,
+      0.95,
+      (X, Y, Z, p) => X > 0.02 && ((Y < -0.55 && Z < 0.45) || (Y < -0.05 && Z < -0.25 && X > 0.2)) && inCerebrum(h, p),
+      side,
+    );
   }
 
   cerebellum(n: number, side: 1 | -1, part: 'inferior' | 'superior'): Vec3[] {
     const h = this.head;
-    return this.shell(n, 0.4, 0.95, (X, _Y, Z, p) => X > 0.03 && (part === 'inferior' ? Z < -0.62 : Z >= -0.68) && inCerebellum(h, p), side);
+    return this.shell(
+      n,
+      0.4,
+      0.95,
+      (X, _Y, Z, p) => X > 0.03 && (part === 'inferior' ? Z < -0.62 : Z >= -0.68) && inCerebellum(h, p),
+      side,
+    );
   }
 
   /** The scalp (just outside the outer table) over a range of Y and Z. */
   scalp(n: number, yRange: [number, number], zRange: [number, number]): Vec3[] {
     const o = this.head.outer;
-    const pts = this.shell(n, 1.02, 1.06, (X, Y, Z) => X > 0.25 && Y >= yRange[0] && Y <= yRange[1] && Z >= zRange[0] && Z <= zRange[1]);
+    const pts = this.shell(
+      n,
+      1.02,
+      1.06,
+      (X, Y, Z) => X > 0.25 && Y >= yRange[0] && Y <= yRange[1] && Z >= zRange[0] && Z <= zRange[1],
+    );
     // shell() scales by the inner axes; rescale to the outer table.
-    return pts.map((p) => [(p[0] * o[0]) / this.head.inner[0], (p[1] * o[1]) / this.head.inner[1], (p[2] * o[2]) / this.head.inner[2]] as Vec3);
+    return pts.map(
+      (p) =>
+        [
+          (p[0] * o[0]) / this.head.inner[0],
+          (p[1] * o[1]) / this.head.inner[1],
+          (p[2] * o[2]) / this.head.inner[2],
+        ] as Vec3,
+    );
   }
 
   /** Points in an axis-aligned box (x range taken on the injected side). */
   box(n: number, xr: [number, number], yr: [number, number], zr: [number, number]): Vec3[] {
     const out: Vec3[] = [];
-    for (let i = 0; i < n; i++) out.push([this.side * this.rng.uniform(xr[0], xr[1]), this.rng.uniform(yr[0], yr[1]), this.rng.uniform(zr[0], zr[1])]);
+    for (let i = 0; i < n; i++)
+      out.push([
+        this.side * this.rng.uniform(xr[0], xr[1]),
+        this.rng.uniform(yr[0], yr[1]),
+        this.rng.uniform(zr[0], zr[1]),
+      ]);
     return out;
   }
 }
-

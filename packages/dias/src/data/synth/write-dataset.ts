@@ -103,8 +103,18 @@ export function writeSequence(out: string, seed: number, id: number, options: Sy
     const human = rng.fork('annotator');
     mkdirSync(join(dir, AUTO_SCRIBBLE_DIR), { recursive: true });
     mkdirSync(join(dir, ANNOTATOR_SCRIBBLE_DIR), { recursive: true });
-    writeGrayPng(join(dir, AUTO_SCRIBBLE_DIR, `label_s${id}.png`), s.W, s.H, scribbleFromLabel(s.label, s.W, s.H, () => auto.next(), { iterations: scribbleErosion(options) }));
-    writeGrayPng(join(dir, ANNOTATOR_SCRIBBLE_DIR, `label_s${id}.png`), s.W, s.H, annotatorScribble(s.label, s.W, s.H, () => human.next()));
+    writeGrayPng(
+      join(dir, AUTO_SCRIBBLE_DIR, `label_s${id}.png`),
+      s.W,
+      s.H,
+      scribbleFromLabel(s.label, s.W, s.H, () => auto.next(), { iterations: scribbleErosion(options) }),
+    );
+    writeGrayPng(
+      join(dir, ANNOTATOR_SCRIBBLE_DIR, `label_s${id}.png`),
+      s.W,
+      s.H,
+      annotatorScribble(s.label, s.W, s.H, () => human.next()),
+    );
   }
   return {
     id,
@@ -137,7 +147,9 @@ function prepareOutput(out: string, force: boolean): void {
   if (existsSync(out)) {
     const entries = readdirSync(out).filter((n) => !n.startsWith('.'));
     if (entries.length > 0 && !force) throw new Error(`${out} is not empty (use --force to replace a dataset there)`);
-    if (force) for (const name of [...SYNTH_SPLITS, 'dataset.json', 'README.md']) rmSync(join(out, name), { recursive: true, force: true });
+    if (force)
+      for (const name of [...SYNTH_SPLITS, 'dataset.json', 'README.md'])
+        rmSync(join(out, name), { recursive: true, force: true });
   }
   mkdirSync(out, { recursive: true });
 }
@@ -181,7 +193,15 @@ export function defaultWorkers(): number {
 }
 
 /** Farms sequence ids out to worker threads, one at a time each (the slowest sequence never blocks others). */
-function runInWorkers(out: string, seed: number, options: SynthOptions, total: number, count: number, records: SequenceRecord[], onProgress?: (done: number, total: number) => void): Promise<void> {
+function runInWorkers(
+  out: string,
+  seed: number,
+  options: SynthOptions,
+  total: number,
+  count: number,
+  records: SequenceRecord[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let next = 0;
     let done = 0;

@@ -9,7 +9,8 @@ export function checkInput(spec: ModelSpec, options: ModelOptions, x: Tensor): v
   const shape = x.shape;
   const want = spec.kind === '2d' ? 4 : 5;
   const layout = spec.kind === '2d' ? '[batch, frames, height, width]' : '[batch, channels, frames, height, width]';
-  if (shape.length !== want) throw new Error(`${spec.name} takes a ${want}-D input ${layout}, got [${shape.join(', ')}]`);
+  if (shape.length !== want)
+    throw new Error(`${spec.name} takes a ${want}-D input ${layout}, got [${shape.join(', ')}]`);
   const frames = spec.kind === '2d' ? shape[1] : shape[2];
   const wantFrames = spec.frames(options);
   if (wantFrames !== 'any' && frames !== wantFrames) {

@@ -19,8 +19,14 @@ export class ConvGRUCell extends nn.Module {
     const padding = Math.floor(kernel_size / 2);
     const inC = input_channels + hidden_channels;
     this.reset_gate = this.registerModule('reset_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
-    this.update_gate = this.registerModule('update_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
-    this.output_gate = this.registerModule('output_gate', new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }));
+    this.update_gate = this.registerModule(
+      'update_gate',
+      new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }),
+    );
+    this.output_gate = this.registerModule(
+      'output_gate',
+      new nn.Conv2d(inC, hidden_channels, kernel_size, { padding }),
+    );
     // The official Kaiming init loops over state-dict keys (strings), never matches a Conv2d and so does nothing:
     // the gates keep PyTorch's default initialisation, as here.
   }

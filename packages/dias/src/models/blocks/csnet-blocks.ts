@@ -37,7 +37,10 @@ export class Decoder extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dim: Dim = DIM_2D, inplace = true) {
     super();
-    this.conv = this.registerModule('conv', doubleConv(in_channels, out_channels, { dim, act: () => new nn.ReLU({ inplace }) }));
+    this.conv = this.registerModule(
+      'conv',
+      doubleConv(in_channels, out_channels, { dim, act: () => new nn.ReLU({ inplace }) }),
+    );
   }
 
   forward(x: Tensor): Tensor {

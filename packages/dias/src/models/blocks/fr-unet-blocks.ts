@@ -19,15 +19,18 @@ export class Res_conv extends nn.Module {
   constructor(in_c: number, out_c: number, dp = 0, is_BN = true) {
     super();
     this.conv11 = this.registerModule('conv11', in_c !== out_c ? new nn.Conv2d(in_c, out_c, 1) : null);
-    this.conv = this.registerModule('conv', new nn.Sequential(
-      new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
-      norm(out_c, is_BN),
-      new nn.Dropout2d(dp),
-      new nn.LeakyReLU(0.1, { inplace: true }),
-      new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
-      norm(out_c, is_BN),
-      new nn.Dropout2d(dp),
-    ));
+    this.conv = this.registerModule(
+      'conv',
+      new nn.Sequential(
+        new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
+        norm(out_c, is_BN),
+        new nn.Dropout2d(dp),
+        new nn.LeakyReLU(0.1, { inplace: true }),
+        new nn.Conv2d(out_c, out_c, 3, { padding: 1, bias: false }),
+        norm(out_c, is_BN),
+        new nn.Dropout2d(dp),
+      ),
+    );
     this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
   }
 
@@ -49,7 +52,10 @@ export class feature_fuse extends nn.Module {
     super();
     this.conv11 = this.registerModule('conv11', new dim.Conv(in_c, out_c, 1, { padding: 0, bias: false }));
     this.conv33 = this.registerModule('conv33', new dim.Conv(in_c, out_c, 3, { padding: 1, bias: false }));
-    this.conv33_di = this.registerModule('conv33_di', new dim.Conv(in_c, out_c, 3, { padding: 2, bias: false, dilation: 2 }));
+    this.conv33_di = this.registerModule(
+      'conv33_di',
+      new dim.Conv(in_c, out_c, 3, { padding: 2, bias: false, dilation: 2 }),
+    );
     this.norm = this.registerModule('norm', norm(out_c, is_BN, dim));
   }
 
@@ -105,12 +111,23 @@ export class block extends nn.Module {
   readonly up: up | null = null;
   readonly down: down | null = null;
 
-  constructor(in_c: number, out_c: number, dp = 0, is_up = false, is_down = false, fuse = false, parts: BlockParts = vssBlockParts()) {
+  constructor(
+    in_c: number,
+    out_c: number,
+    dp = 0,
+    is_up = false,
+    is_down = false,
+    fuse = false,
+    parts: BlockParts = vssBlockParts(),
+  ) {
     super();
     this.in_c = in_c;
     this.out_c = out_c;
     // Without fuse the layer is a Conv2d in FR_UNet_3D too (official), which cannot take its 5-D features.
-    this.fuse = this.registerModule('fuse', fuse ? parts.fuse(in_c, out_c) : new nn.Conv2d(in_c, out_c, 1, { stride: 1 }));
+    this.fuse = this.registerModule(
+      'fuse',
+      fuse ? parts.fuse(in_c, out_c) : new nn.Conv2d(in_c, out_c, 1, { stride: 1 }),
+    );
     this.is_up = is_up;
     this.is_down = is_down;
     this.conv = this.registerModule('conv', parts.conv(out_c, out_c, dp));
@@ -218,7 +235,13 @@ export function registerFRUNetDecoder<Head extends nn.Layer, Fuse extends nn.Mod
  * block2_2; x3 and x4 those of block3_1 and block40: VSS-Net's encoder features, or (FR-UNet, without them) the
  * down branches of block2_2 and block3_1. xA_B is a block's main output, x_upA_B / x_downA_B its branches.
  */
-export function frUNetGridForward(m: Omit<FRUNetDecoder<nn.Layer, nn.Module>, 'block1_3'>, x1: Tensor, x2: Tensor, x3?: Tensor, x4?: Tensor): Tensor[] {
+export function frUNetGridForward(
+  m: Omit<FRUNetDecoder<nn.Layer, nn.Module>, 'block1_3'>,
+  x1: Tensor,
+  x2: Tensor,
+  x3?: Tensor,
+  x4?: Tensor,
+): Tensor[] {
   const [x1_2, x_down1_2] = m.block1_2.forward(x1);
   const [x2_2, x_up2_2, x_down2_2] = m.block2_2.forward(x2);
   const [x1_1, x_down1_1] = m.block1_1.forward(cat([x1_2, x_up2_2], 1));
@@ -238,7 +261,11 @@ export function frUNetGridForward(m: Omit<FRUNetDecoder<nn.Layer, nn.Module>, 'b
 }
 
 /** The five side outputs' mean (out_ave) or the last one alone: the FR-UNet head. */
-export function frUNetHead(m: Pick<FRUNetDecoder<nn.Layer>, `final${1 | 2 | 3 | 4 | 5}`>, features: readonly Tensor[], out_ave: boolean): Tensor {
+export function frUNetHead(
+  m: Pick<FRUNetDecoder<nn.Layer>, `final${1 | 2 | 3 | 4 | 5}`>,
+  features: readonly Tensor[],
+  out_ave: boolean,
+): Tensor {
   const finals = [m.final1, m.final2, m.final3, m.final4, m.final5];
   if (!out_ave) return finals[4].forward(features[4]);
   const sum = finals[0].forward(features[0]);
@@ -254,7 +281,8 @@ export function reduceFrames(x: Tensor, dim: number, input_reduce: InputReduce, 
   const n = x.size(dim);
   // Python list indexing: negatives count from the end.
   const indices = input_reduce.map((i) => {
-    if (i < -n || i >= n) throw new Error(`${model}: input_reduce frame index ${i} is out of range for an input with ${n} frames`);
+    if (i < -n || i >= n)
+      throw new Error(`${model}: input_reduce frame index ${i} is out of range for an input with ${n} frames`);
     return i < 0 ? i + n : i;
   });
   if (indices.length === n && indices.every((i, k) => i === k)) return x;
@@ -269,8 +297,11 @@ export function inputReduceOption(options: Record<string, unknown>, model: strin
   const v = options.input_reduce;
   if (v === undefined || v === null) return null;
   if (v === 'mean' || v === 'min') return v;
-  if (Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === 'number' && Number.isInteger(i))) return [...(v as number[])];
-  throw new Error(`${model}: option 'input_reduce' must be null, 'mean', 'min' or a non-empty list of frame indices, got ${JSON.stringify(v)}`);
+  if (Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === 'number' && Number.isInteger(i)))
+    return [...(v as number[])];
+  throw new Error(
+    `${model}: option 'input_reduce' must be null, 'mean', 'min' or a non-empty list of frame indices, got ${JSON.stringify(v)}`,
+  );
 }
 
 /** The options FR-UNet and VSS-Net both take (official names), read and checked. */
@@ -300,6 +331,7 @@ export function frUNetOptions(options: ModelOptions, model: string): FRUNetOptio
 /** Python's int(f / feature_scale) for the five widths 64..1024. */
 export function frUNetFilters(feature_scale: number, model: string): number[] {
   const filters = [64, 128, 256, 512, 1024].map((f) => Math.trunc(f / feature_scale));
-  if (filters[0] < 2) throw new Error(`${model}: feature_scale ${feature_scale} leaves fewer than 2 channels at the first level`);
+  if (filters[0] < 2)
+    throw new Error(`${model}: feature_scale ${feature_scale} leaves fewer than 2 channels at the first level`);
   return filters;
 }

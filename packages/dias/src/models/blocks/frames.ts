@@ -8,7 +8,13 @@ import { stack, type Tensor } from '@dias-ts/torch';
  * `together`, all frames go through the layer as one batch of B*T images: the same result as the official
  * frame-by-frame loop for layers without batch statistics (or batch norm in eval mode), in one call instead of T.
  */
-export function mapFrames(x: Tensor, frameDim: 1 | 2, layer: (frame: Tensor) => Tensor, together: boolean, outDim: 1 | 2 = frameDim): Tensor {
+export function mapFrames(
+  x: Tensor,
+  frameDim: 1 | 2,
+  layer: (frame: Tensor) => Tensor,
+  together: boolean,
+  outDim: 1 | 2 = frameDim,
+): Tensor {
   const frames = x.size(frameDim);
   if (!together) {
     const out: Tensor[] = [];
@@ -27,6 +33,8 @@ export function mapFrames(x: Tensor, frameDim: 1 | 2, layer: (frame: Tensor) => 
 export function checkInputChannels(model: string, x: Tensor, channels: number): void {
   const got = x.shape[1];
   if (got !== channels) {
-    throw new Error(`${model} takes ${channels} input channel(s) in [batch, channels, frames, height, width], got [${x.shape.join(', ')}]`);
+    throw new Error(
+      `${model} takes ${channels} input channel(s) in [batch, channels, frames, height, width], got [${x.shape.join(', ')}]`,
+    );
   }
 }

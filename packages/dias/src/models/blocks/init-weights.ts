@@ -3,7 +3,12 @@
 import { nn, type Module } from '@dias-ts/torch';
 
 export function initWeights(module: Module): void {
-  if (module instanceof nn.Conv2d || module instanceof nn.Conv3d || module instanceof nn.ConvTranspose2d || module instanceof nn.ConvTranspose3d) {
+  if (
+    module instanceof nn.Conv2d ||
+    module instanceof nn.Conv3d ||
+    module instanceof nn.ConvTranspose2d ||
+    module instanceof nn.ConvTranspose3d
+  ) {
     nn.init.kaimingNormal_(module.weight, { a: 0.02 });
     const bias = module.optionalParam('bias');
     if (bias) nn.init.constant_(bias, 0);

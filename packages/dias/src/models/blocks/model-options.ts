@@ -28,7 +28,8 @@ export function probabilityOption(options: ModelOptions, key: string, model: str
 
 export function boolOption(options: ModelOptions, key: string, model: string): boolean {
   const value = present(options, key, model);
-  if (typeof value !== 'boolean') throw new Error(`${model}: option '${key}' must be true or false, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`${model}: option '${key}' must be true or false, got ${JSON.stringify(value)}`);
   return value;
 }
 

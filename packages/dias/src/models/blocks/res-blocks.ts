@@ -32,13 +32,17 @@ export class conv extends nn.Module {
     this.conv = this.registerModule('conv', new nn.Sequential(...half(), ...half()));
     this.relu = this.registerModule('relu', new nn.LeakyReLU(0.1, { inplace: true }));
     // MAA_Net only builds conv(c, c), which has no projection; Res_UNet's first and decoder blocks have one.
-    this.diminsh_c = in_c !== out_c
-      ? this.registerModule('diminsh_c', new nn.Sequential(
-        new dim.Conv(in_c, out_c, 1, { padding: 0, stride: 1, bias: false }),
-        new dim.BatchNorm(out_c),
-        new nn.LeakyReLU(0.1, { inplace: true }),
-      ))
-      : null;
+    this.diminsh_c =
+      in_c !== out_c
+        ? this.registerModule(
+            'diminsh_c',
+            new nn.Sequential(
+              new dim.Conv(in_c, out_c, 1, { padding: 0, stride: 1, bias: false }),
+              new dim.BatchNorm(out_c),
+              new nn.LeakyReLU(0.1, { inplace: true }),
+            ),
+          )
+        : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -125,7 +129,13 @@ export interface ResUNetLevels {
  * Builds the Res-UNet blocks for widths f (conv dropout dp, dimension dim) and registers them on owner in the
  * official order; returns them for the model to keep as its attributes.
  */
-export function registerResUNetLevels(owner: nn.Module, in_c: number, f: readonly number[], dp: number, dim: Dim = DIM_2D): ResUNetLevels {
+export function registerResUNetLevels(
+  owner: nn.Module,
+  in_c: number,
+  f: readonly number[],
+  dp: number,
+  dim: Dim = DIM_2D,
+): ResUNetLevels {
   const c = (name: string, i: number, o: number) => owner.registerModule(name, new conv(i, o, dp, dim));
   const d = (name: string, i: number, o: number) => owner.registerModule(name, new down(i, o, { dim }));
   const u = (name: string, i: number, o: number) => owner.registerModule(name, new up(i, o, { dim }));

@@ -39,9 +39,17 @@ export function doubleConv(in_c: number, out_c: number, o: DoubleConvOptions = {
 export class DoubleConv extends nn.Module {
   readonly double_conv: nn.Sequential;
 
-  constructor(in_channels: number, out_channels: number, mid_channels?: number, o: Omit<DoubleConvOptions, 'mid' | 'bias'> = {}) {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    mid_channels?: number,
+    o: Omit<DoubleConvOptions, 'mid' | 'bias'> = {},
+  ) {
     super();
-    this.double_conv = this.registerModule('double_conv', doubleConv(in_channels, out_channels, { ...o, mid: mid_channels, bias: false }));
+    this.double_conv = this.registerModule(
+      'double_conv',
+      doubleConv(in_channels, out_channels, { ...o, mid: mid_channels, bias: false }),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -55,10 +63,13 @@ export class Down extends nn.Module {
 
   constructor(in_channels: number, out_channels: number, dim: Dim = DIM_2D, stride: Stride = 2) {
     super();
-    this.maxpool_conv = this.registerModule('maxpool_conv', new nn.Sequential(
-      new dim.MaxPool(stride, { stride }),
-      new DoubleConv(in_channels, out_channels, undefined, { dim }),
-    ));
+    this.maxpool_conv = this.registerModule(
+      'maxpool_conv',
+      new nn.Sequential(
+        new dim.MaxPool(stride, { stride }),
+        new DoubleConv(in_channels, out_channels, undefined, { dim }),
+      ),
+    );
   }
 
   forward(x: Tensor): Tensor {
@@ -75,9 +86,15 @@ export class Up extends nn.Module {
     super();
     if (bilinear) {
       this.up = this.registerModule('up', new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }));
-      this.conv = this.registerModule('conv', new DoubleConv(in_channels, out_channels, Math.floor(in_channels / 2), { dim }));
+      this.conv = this.registerModule(
+        'conv',
+        new DoubleConv(in_channels, out_channels, Math.floor(in_channels / 2), { dim }),
+      );
     } else {
-      this.up = this.registerModule('up', new dim.ConvTranspose(in_channels, Math.floor(in_channels / 2), stride, { stride }));
+      this.up = this.registerModule(
+        'up',
+        new dim.ConvTranspose(in_channels, Math.floor(in_channels / 2), stride, { stride }),
+      );
       this.conv = this.registerModule('conv', new DoubleConv(in_channels, out_channels, undefined, { dim }));
     }
   }
@@ -97,7 +114,12 @@ export function padToSkip(up: Tensor, skip: Tensor): Tensor {
   const diffY = skip.size(2) - up.size(2);
   const diffX = skip.size(3) - up.size(3);
   if (diffX === 0 && diffY === 0) return up;
-  return F.pad(up, [Math.floor(diffX / 2), diffX - Math.floor(diffX / 2), Math.floor(diffY / 2), diffY - Math.floor(diffY / 2)]);
+  return F.pad(up, [
+    Math.floor(diffX / 2),
+    diffX - Math.floor(diffX / 2),
+    Math.floor(diffY / 2),
+    diffY - Math.floor(diffY / 2),
+  ]);
 }
 
 /** The 1x1 classifier. */
@@ -133,12 +155,17 @@ export interface UNetLevels {
  * mirrors it (up4 for down1, ..., up1 for down4).
  */
 export function registerUNetLevels(
-  owner: nn.Module, in_channels: number, bilinear: boolean, dim: Dim = DIM_2D, strides: readonly Stride[] = [2, 2, 2, 2],
+  owner: nn.Module,
+  in_channels: number,
+  bilinear: boolean,
+  dim: Dim = DIM_2D,
+  strides: readonly Stride[] = [2, 2, 2, 2],
 ): UNetLevels {
   const factor = bilinear ? 2 : 1;
   const [s1, s2, s3, s4] = strides;
   const d = (name: string, i: number, o: number, s: Stride) => owner.registerModule(name, new Down(i, o, dim, s));
-  const u = (name: string, i: number, o: number, s: Stride) => owner.registerModule(name, new Up(i, o, bilinear, dim, s));
+  const u = (name: string, i: number, o: number, s: Stride) =>
+    owner.registerModule(name, new Up(i, o, bilinear, dim, s));
   return {
     inc: owner.registerModule('inc', new DoubleConv(in_channels, 64, undefined, { dim })),
     down1: d('down1', 64, 128, s1),

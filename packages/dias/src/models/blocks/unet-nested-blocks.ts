@@ -10,13 +10,24 @@ export class unetConv extends nn.Module {
   readonly n: number;
   private readonly convs: nn.Sequential[] = [];
 
-  constructor(in_size: number, out_size: number, is_batchnorm: boolean, dim: Dim = DIM_2D, n = 2, ks = 3, stride = 1, padding = 1) {
+  constructor(
+    in_size: number,
+    out_size: number,
+    is_batchnorm: boolean,
+    dim: Dim = DIM_2D,
+    n = 2,
+    ks = 3,
+    stride = 1,
+    padding = 1,
+  ) {
     super();
     this.n = n;
     let channels = in_size;
     for (let i = 1; i <= n; i++) {
       const conv = new dim.Conv(channels, out_size, ks, { stride, padding });
-      const layers = is_batchnorm ? [conv, new dim.BatchNorm(out_size), new nn.ReLU({ inplace: true })] : [conv, new nn.ReLU({ inplace: true })];
+      const layers = is_batchnorm
+        ? [conv, new dim.BatchNorm(out_size), new nn.ReLU({ inplace: true })]
+        : [conv, new nn.ReLU({ inplace: true })];
       this.convs.push(this.registerModule(`conv${i}`, new nn.Sequential(...layers)));
       channels = out_size;
     }
@@ -37,14 +48,27 @@ export class unetUp extends nn.Module {
   readonly conv: unetConv;
   readonly up: nn.ConvTranspose2d | nn.ConvTranspose3d | nn.Sequential;
 
-  constructor(in_size: number, out_size: number, is_deconv: boolean, n_concat = 2, dim: Dim = DIM_2D, stride: Stride = 2) {
+  constructor(
+    in_size: number,
+    out_size: number,
+    is_deconv: boolean,
+    n_concat = 2,
+    dim: Dim = DIM_2D,
+    stride: Stride = 2,
+  ) {
     super();
     // The official decoder convolutions never use batch norm, whatever is_batchnorm says.
     this.conv = this.registerModule('conv', new unetConv(in_size + (n_concat - 2) * out_size, out_size, false, dim));
     this.up = is_deconv
       ? this.registerModule('up', new dim.ConvTranspose(in_size, out_size, stride, { stride, padding: 0 }))
-      // UpsamplingBilinear2d is bilinear interpolation with align_corners=True.
-      : this.registerModule('up', new nn.Sequential(new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }), new nn.Conv2d(in_size, out_size, 1)));
+      : // UpsamplingBilinear2d is bilinear interpolation with align_corners=True.
+        this.registerModule(
+          'up',
+          new nn.Sequential(
+            new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: true }),
+            new nn.Conv2d(in_size, out_size, 1),
+          ),
+        );
   }
 
   forward(high_feature: Tensor, ...low_feature: Tensor[]): Tensor {
@@ -76,8 +100,13 @@ export interface UNetNestedNodes {
  * stride of the ups into level 0 (the first pooling's; the deeper ups use 2).
  */
 export function registerUNetNestedNodes(
-  owner: nn.Module, in_channels: number, f: readonly number[], is_batchnorm: boolean, is_deconv: boolean,
-  dim: Dim = DIM_2D, stride0: Stride = 2,
+  owner: nn.Module,
+  in_channels: number,
+  f: readonly number[],
+  is_batchnorm: boolean,
+  is_deconv: boolean,
+  dim: Dim = DIM_2D,
+  stride0: Stride = 2,
 ): UNetNestedNodes {
   const c = (name: string, i: number, o: number) => owner.registerModule(name, new unetConv(i, o, is_batchnorm, dim));
   const u = (name: string, i: number, o: number, n_concat: number, stride: Stride = 2) =>
@@ -106,7 +135,12 @@ export function registerUNetNestedNodes(
  * (pool1 before level 1, pool before the deeper levels); in columns 1-4 each node takes the node below it and every
  * earlier node of its level. Returns the level-0 nodes X_01 … X_04 that the heads read.
  */
-export function unetNestedForward(m: UNetNestedNodes, inputs: Tensor, pool1: nn.Layer, pool: nn.Layer): [Tensor, Tensor, Tensor, Tensor] {
+export function unetNestedForward(
+  m: UNetNestedNodes,
+  inputs: Tensor,
+  pool1: nn.Layer,
+  pool: nn.Layer,
+): [Tensor, Tensor, Tensor, Tensor] {
   // Column 0: the encoder.
   const X_00 = m.conv00.forward(inputs);
   const X_10 = m.conv10.forward(pool1.forward(X_00));

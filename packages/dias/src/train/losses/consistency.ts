@@ -30,7 +30,12 @@ export interface ConsistencyOptions {
 }
 
 /** MSE consistency between two networks' predictions [B, C, H, W] under the same scribble [B, H, W]. */
-export function consistencyLoss(logitsA: Tensor, logitsB: Tensor, scribble: Tensor, options: ConsistencyOptions = {}): Tensor {
+export function consistencyLoss(
+  logitsA: Tensor,
+  logitsB: Tensor,
+  scribble: Tensor,
+  options: ConsistencyOptions = {},
+): Tensor {
   checkLogitsAndScribble('consistencyLoss', logitsA, scribble);
   checkLogitsAndScribble('consistencyLoss', logitsB, scribble);
   const form = options.form ?? 'probability';
@@ -39,7 +44,8 @@ export function consistencyLoss(logitsA: Tensor, logitsB: Tensor, scribble: Tens
     const b = limitativePseudoLabel(logitsB, scribble);
     return noGrad(() => F.mseLoss(a.to(logitsA.dtype), b.to(logitsA.dtype)));
   }
-  if (form !== 'probability') throw new Error(`consistencyLoss: form must be 'probability' or 'as-released', got '${String(form)}'`);
+  if (form !== 'probability')
+    throw new Error(`consistencyLoss: form must be 'probability' or 'as-released', got '${String(form)}'`);
   const annotated = noGrad(() => {
     const s = scribble.long();
     return s.eq(0).logicalOr(s.eq(1));

@@ -37,12 +37,16 @@ export interface DmplsPseudoLabel {
 export function dmplsPseudoLabel(logitsMain: Tensor, logitsAux: Tensor, beta?: number): DmplsPseudoLabel {
   checkLogits('dmplsPseudoLabel', logitsMain);
   if (logitsAux.shape.join(', ') !== logitsMain.shape.join(', ')) {
-    throw new Error(`dmplsPseudoLabel: the two decoders' logits differ in shape: [${logitsMain.shape.join(', ')}] vs [${logitsAux.shape.join(', ')}]`);
+    throw new Error(
+      `dmplsPseudoLabel: the two decoders' logits differ in shape: [${logitsMain.shape.join(', ')}] vs [${logitsAux.shape.join(', ')}]`,
+    );
   }
   const b = beta ?? noGrad(() => rand([1]).item());
   if (!(b >= 0 && b <= 1)) throw new Error(`dmplsPseudoLabel: beta must lie in [0, 1], got ${b}`);
   const label = noGrad(() => {
-    const mixed = F.softmax(logitsMain.detach(), 1).mul(b).add(F.softmax(logitsAux.detach(), 1).mul(1 - b));
+    const mixed = F.softmax(logitsMain.detach(), 1)
+      .mul(b)
+      .add(F.softmax(logitsAux.detach(), 1).mul(1 - b));
     return mixed.argmax(1);
   });
   return { label, beta: b };
@@ -56,7 +60,10 @@ export function pseudoLabelDiceLoss(logits: Tensor, label: Tensor, smooth = PSEU
   const y = noGrad(() => F.oneHot(label.long(), C).permute(0, 3, 1, 2).to(p.dtype));
   const axes = [0, 2, 3];
   const intersection = p.mul(y).sum(axes);
-  const dice = intersection.mul(2).add(smooth).div(p.square().sum(axes).add(y.sum(axes)).add(smooth));
+  const dice = intersection
+    .mul(2)
+    .add(smooth)
+    .div(p.square().sum(axes).add(y.sum(axes)).add(smooth));
   return dice.neg().add(1).mean();
 }
 
@@ -80,11 +87,24 @@ export interface DmplsLoss {
 }
 
 /** The wsl_train_DMPLS.py loss from the main and auxiliary decoders' logits and the scribble. */
-export function dmplsLoss(logitsMain: Tensor, logitsAux: Tensor, scribble: Tensor, options: DmplsOptions = {}): DmplsLoss {
+export function dmplsLoss(
+  logitsMain: Tensor,
+  logitsAux: Tensor,
+  scribble: Tensor,
+  options: DmplsOptions = {},
+): DmplsLoss {
   checkLogitsAndScribble('dmplsLoss', logitsMain, scribble);
   const ce = { ignoreIndex: options.ignoreIndex ?? UNLABELLED };
-  const pce = partialCrossEntropy(logitsMain, scribble, ce).add(partialCrossEntropy(logitsAux, scribble, ce)).mul(0.5);
+  const pce = partialCrossEntropy(logitsMain, scribble, ce)
+    .add(partialCrossEntropy(logitsAux, scribble, ce))
+    .mul(0.5);
   const { label, beta } = dmplsPseudoLabel(logitsMain, logitsAux, options.beta);
   const pseudoSupervision = pseudoLabelDiceLoss(logitsMain, label).add(pseudoLabelDiceLoss(logitsAux, label)).mul(0.5);
-  return { loss: pce.add(pseudoSupervision.mul(DMPLS_PSEUDO_WEIGHT)), pce, pseudoSupervision, pseudoLabel: label, beta };
+  return {
+    loss: pce.add(pseudoSupervision.mul(DMPLS_PSEUDO_WEIGHT)),
+    pce,
+    pseudoSupervision,
+    pseudoLabel: label,
+    beta,
+  };
 }

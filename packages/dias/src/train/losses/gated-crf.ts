@@ -55,12 +55,17 @@ export function gatedCrfLoss(logits: Tensor, options: GatedCrfOptions = {}): Ten
   const radius = options.radius ?? GATED_CRF_RELEASED.radius;
   const sigma = options.xySigma ?? GATED_CRF_RELEASED.xySigma;
   const weight = options.kernelWeight ?? GATED_CRF_RELEASED.kernelWeight;
-  if (!Number.isInteger(radius) || radius < 1) throw new Error(`gatedCrfLoss: radius must be a positive integer, got ${radius}`);
+  if (!Number.isInteger(radius) || radius < 1)
+    throw new Error(`gatedCrfLoss: radius must be a positive integer, got ${radius}`);
   if (!(sigma > 0)) throw new Error(`gatedCrfLoss: xySigma must be > 0, got ${sigma}`);
   const [B, C, H, W] = logits.shape;
   const p = F.softmax(logits, 1);
   const d = 2 * radius + 1;
-  const kernel = tensor(gatedCrfXyKernel(radius, sigma, weight), { shape: [1, 1, d, d], dtype: p.dtype, device: p.device });
+  const kernel = tensor(gatedCrfXyKernel(radius, sigma, weight), {
+    shape: [1, 1, d, d],
+    dtype: p.dtype,
+    device: p.device,
+  });
   const conv = { padding: radius };
 
   const mask = options.mask === undefined ? null : validMask(options.mask, B, H, W, p);
@@ -71,7 +76,9 @@ export function gatedCrfLoss(logits: Tensor, options: GatedCrfOptions = {}): Ten
   // Σ_i Σ_j K_ij m_i m_j: no gradient.
   const [kernelMass, denominator] = noGrad(() => {
     if (!mask) {
-      const mass = F.conv2d(ones([1, 1, H, W], { dtype: p.dtype, device: p.device }), kernel, null, conv).sum().mul(B);
+      const mass = F.conv2d(ones([1, 1, H, W], { dtype: p.dtype, device: p.device }), kernel, null, conv)
+        .sum()
+        .mul(B);
       return [mass, B * H * W] as const;
     }
     return [F.conv2d(mask, kernel, null, conv).mul(mask).sum(), mask.sum().clampMin(1)] as const;
@@ -82,7 +89,9 @@ export function gatedCrfLoss(logits: Tensor, options: GatedCrfOptions = {}): Ten
 function validMask(mask: Tensor, B: number, H: number, W: number, like: Tensor): Tensor {
   const m = mask.ndim === 3 ? mask.unsqueeze(1) : mask;
   if (m.shape.join(', ') !== [B, 1, H, W].join(', ')) {
-    throw new Error(`gatedCrfLoss: mask must be [${[B, H, W].join(', ')}] or [${[B, 1, H, W].join(', ')}], got [${mask.shape.join(', ')}]`);
+    throw new Error(
+      `gatedCrfLoss: mask must be [${[B, H, W].join(', ')}] or [${[B, 1, H, W].join(', ')}], got [${mask.shape.join(', ')}]`,
+    );
   }
   return noGrad(() => m.to({ dtype: like.dtype, device: like.device }).ge(1).to(like.dtype));
 }

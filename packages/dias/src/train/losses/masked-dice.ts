@@ -48,7 +48,16 @@ export function maskedSoftDice(logits: Tensor, scribble: Tensor, options: Masked
   const tp = pm.mul(y).sum(axes);
   const fp = pm.sub(pm.mul(y)).sum(axes);
   const fn = ym.sub(pm.mul(y)).sum(axes);
-  const dc = tp.mul(2).add(smooth).div(tp.mul(2).add(fp).add(fn).add(smooth + DICE_EPS));
+  const dc = tp
+    .mul(2)
+    .add(smooth)
+    .div(
+      tp
+        .mul(2)
+        .add(fp)
+        .add(fn)
+        .add(smooth + DICE_EPS),
+    );
   return options.classes === 'vessel' ? dc.select(0, 1) : dc.narrow(0, 1, C - 1).mean();
 }
 

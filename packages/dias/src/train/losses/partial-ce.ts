@@ -16,7 +16,11 @@ export interface PartialCrossEntropyOptions {
 }
 
 /** Mean cross-entropy over the pixels whose scribble is not ignoreIndex; 0 (with a gradient path) when there are none. */
-export function partialCrossEntropy(logits: Tensor, scribble: Tensor, options: PartialCrossEntropyOptions = {}): Tensor {
+export function partialCrossEntropy(
+  logits: Tensor,
+  scribble: Tensor,
+  options: PartialCrossEntropyOptions = {},
+): Tensor {
   checkLogitsAndScribble('partialCrossEntropy', logits, scribble);
   const ignoreIndex = options.ignoreIndex ?? UNLABELLED;
   const total = F.crossEntropy(logits, scribble.long(), { ignoreIndex, reduction: 'sum' });

@@ -13,7 +13,9 @@ export function checkLogitsAndScribble(fn: string, logits: Tensor, scribble: Ten
   checkLogits(fn, logits);
   const [B, , H, W] = logits.shape;
   if (scribble.shape.join(', ') !== [B, H, W].join(', ')) {
-    throw new Error(`${fn}: scribble must be [${[B, H, W].join(', ')}] for logits [${logits.shape.join(', ')}], got [${scribble.shape.join(', ')}]`);
+    throw new Error(
+      `${fn}: scribble must be [${[B, H, W].join(', ')}] for logits [${logits.shape.join(', ')}], got [${scribble.shape.join(', ')}]`,
+    );
   }
 }
 

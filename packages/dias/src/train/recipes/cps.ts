@@ -14,7 +14,8 @@ export const UNLABELLED_PATCH_PROBABILITY = 0.5;
 
 export const cpsRecipe: RecipeDefinition = {
   name: 'cps',
-  summary: 'semi-supervised: two networks teach each other with hard pseudo-labels (cross pseudo supervision, baseline)',
+  summary:
+    'semi-supervised: two networks teach each other with hard pseudo-labels (cross pseudo supervision, baseline)',
   augment: 'fsl',
   modelDefaults: {},
   create(config) {
@@ -32,7 +33,9 @@ export const cpsRecipe: RecipeDefinition = {
         const a = ctx.nets.A.forward(x).float();
         const b = ctx.nets.B.forward(x).float();
         const labels = ctx.labels();
-        const supervised = dcAndCeLoss(a, labels, { ignoreIndex: 255 }).loss.add(dcAndCeLoss(b, labels, { ignoreIndex: 255 }).loss);
+        const supervised = dcAndCeLoss(a, labels, { ignoreIndex: 255 }).loss.add(
+          dcAndCeLoss(b, labels, { ignoreIndex: 255 }).loss,
+        );
         const [pa, pb] = noGrad(() => [a.argmax(1), b.argmax(1)]);
         const cps = F.crossEntropy(a, pb).add(F.crossEntropy(b, pa));
         return { loss: supervised.add(cps.mul(o.weight * rampUpWeight(ctx, o.rampUpEpochs))), supervised, cps };

@@ -15,7 +15,10 @@ export const dmplsRecipe: RecipeDefinition = {
   augment: 'fsl',
   modelDefaults: {},
   checkModel(spec) {
-    if (spec.name !== 'UNet_CCT') throw new Error(`dmpls trains UNet_CCT (a main and an auxiliary decoder), not ${spec.name}; use --model UNet_CCT`);
+    if (spec.name !== 'UNet_CCT')
+      throw new Error(
+        `dmpls trains UNet_CCT (a main and an auxiliary decoder), not ${spec.name}; use --model UNet_CCT`,
+      );
   },
   create: (config) => ({
     name: 'dmpls',

@@ -19,7 +19,11 @@ export const fslRecipe: RecipeDefinition = {
     lossNames: ['loss', 'ce', 'dice'],
     losses(ctx) {
       const logits = ctx.nets.model.forward(ctx.input());
-      const { loss, ce, dice } = dcAndCeLoss(logits.float(), ctx.labels(), config.data.pseudo !== null ? { ignoreIndex: 255 } : {});
+      const { loss, ce, dice } = dcAndCeLoss(
+        logits.float(),
+        ctx.labels(),
+        config.data.pseudo !== null ? { ignoreIndex: 255 } : {},
+      );
       return { loss, ce, dice };
     },
   }),

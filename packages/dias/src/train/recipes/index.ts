@@ -8,7 +8,18 @@ import { rpstRecipe } from './rpst.js';
 import { meanTeacherRecipe } from './mean-teacher.js';
 import { cpsRecipe } from './cps.js';
 
-const RECIPES: readonly RecipeDefinition[] = [fslRecipe, sscrRecipe, pceRecipe, pceDiceRecipe, entropyMinRecipe, gatedCrfRecipe, dmplsRecipe, rpstRecipe, meanTeacherRecipe, cpsRecipe];
+const RECIPES: readonly RecipeDefinition[] = [
+  fslRecipe,
+  sscrRecipe,
+  pceRecipe,
+  pceDiceRecipe,
+  entropyMinRecipe,
+  gatedCrfRecipe,
+  dmplsRecipe,
+  rpstRecipe,
+  meanTeacherRecipe,
+  cpsRecipe,
+];
 
 export const RECIPE_NAMES: readonly string[] = RECIPES.map((r) => r.name);
 

@@ -15,7 +15,11 @@ import { rampUpWeight } from './ramp-up.js';
 import { UNLABELLED_PATCH_PROBABILITY } from './cps.js';
 
 /** The EMA step: teacher ← α·teacher + (1 − α)·student, parameter by parameter. */
-export function emaUpdate(teacher: StepContext['nets'][string], student: StepContext['nets'][string], alpha: number): void {
+export function emaUpdate(
+  teacher: StepContext['nets'][string],
+  student: StepContext['nets'][string],
+  alpha: number,
+): void {
   noGrad(() => {
     const s = student.parameters();
     teacher.parameters().forEach((t, i) => t.mul_(alpha).add_(s[i], 1 - alpha));

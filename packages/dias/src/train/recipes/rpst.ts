@@ -7,7 +7,8 @@ import { fslRecipe } from './fsl.js';
 
 export const rpstRecipe: RecipeDefinition = {
   name: 'rpst',
-  summary: 'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
+  summary:
+    'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
   augment: 'fsl',
   modelDefaults: {},
   selfTraining: true,

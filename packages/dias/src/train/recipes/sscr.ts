@@ -35,7 +35,12 @@ export const sscrRecipe: RecipeDefinition = {
   modelDefaults: { num_classes: 3 },
   create(config) {
     const o = config.sscr;
-    const lossNames = ['loss', 'pce', ...(o.pseudoLabels !== 'none' ? ['pseudo'] : []), ...(o.consistency !== 'none' ? ['consistency'] : [])];
+    const lossNames = [
+      'loss',
+      'pce',
+      ...(o.pseudoLabels !== 'none' ? ['pseudo'] : []),
+      ...(o.consistency !== 'none' ? ['consistency'] : []),
+    ];
     return {
       name: 'sscr',
       networks: ['A', 'B'],

@@ -12,7 +12,11 @@ import { gatedCrfLoss, normalizedEntropy, partialCrossEntropy, pceDiceLoss } fro
 import type { Recipe, RecipeDefinition, StepContext } from '../recipe.js';
 
 /** A one-network scribble recipe from its step's losses. */
-function oneNetwork(name: string, lossNames: string[], losses: (logits: Tensor, scribble: Tensor) => { loss: Tensor } & Record<string, Tensor>): Recipe {
+function oneNetwork(
+  name: string,
+  lossNames: string[],
+  losses: (logits: Tensor, scribble: Tensor) => { loss: Tensor } & Record<string, Tensor>,
+): Recipe {
   return {
     name,
     networks: ['model'],
