@@ -6,27 +6,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSafetensors } from '@dias-ts/torch';
+import { distributed, loadSafetensors } from '@dias-ts/torch';
 import { readLog } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { writeLineDataset } from './train-fixture.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=dias-source', '--import', 'tsx', MAIN, 'train'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function dias(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...NODE_ARGS, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -130,7 +118,7 @@ test('--nproc 2 (stopped and resumed) ends with the parameters of one process wi
       '--nproc',
       '2',
       '--master-port',
-      String(await freePort()),
+      String(await distributed.freePort()),
       '--stop-after',
       '2',
     ]);
@@ -150,7 +138,7 @@ test('--nproc 2 (stopped and resumed) ends with the parameters of one process wi
       '--nproc',
       '2',
       '--master-port',
-      String(await freePort()),
+      String(await distributed.freePort()),
     ]);
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stdout, /resuming .* after epoch 2\/3/);
@@ -183,7 +171,7 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
   try {
     const common = [...setup(dir), '--epochs', '200', '--threads', '1', '--dist-timeout', '20'];
     // Two ranks started as a scheduler would: each with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
-    const port = String(await freePort());
+    const port = String(await distributed.freePort());
     const env = (rank: number) => ({
       RANK: String(rank),
       WORLD_SIZE: '2',
@@ -209,7 +197,7 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
       '--nproc',
       '2',
       '--master-port',
-      String(await freePort()),
+      String(await distributed.freePort()),
     ]);
     await until('the workers to train', () => /^epoch 1\/200/m.test(launcher.output()));
     const workers = childrenOf(launcher.child);

@@ -3,7 +3,6 @@
 // and the bus bandwidth (x 2(n-1)/n, what a ring all-reduce moves per rank; the figure nccl-tests report).
 //   node packages/torch/dist/bench/allreduce.js [--ranks 2] [--reps 20] [--json]
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { distributed as dist, full, setNumThreads } from '../src/index.js';
@@ -16,17 +15,6 @@ const { values } = parseArgs({
   },
 });
 const SIZES_MB = [0.004, 0.06, 1, 4, 16, 64];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function rankMain(): void {
   setNumThreads(1);
@@ -62,7 +50,7 @@ function rankMain(): void {
 
 async function launch(): Promise<void> {
   const ranks = Number(values.ranks);
-  const port = await freePort();
+  const port = await dist.freePort();
   const outputs = await Promise.all(
     Array.from(
       { length: ranks },

@@ -15,6 +15,8 @@ import { Tensor } from './tensor.js';
 import { noGrad } from './autograd.js';
 import type { Module } from './nn/module.js';
 
+export { freePort } from './free-port.js';
+
 export type Backend = 'gloo' | 'nccl';
 export type ReduceOp = 'sum' | 'avg';
 

@@ -2,22 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { distributed as dist } from '../src/index.js';
 
 const rankScript = fileURLToPath(new URL('./fixtures/distributed-rank.ts', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface RankResult {
   code: number | null;
@@ -28,7 +16,7 @@ interface RankResult {
 
 /** Runs worldSize ranks of one scenario and returns each one's exit and JSON report, in rank order. */
 async function runRanks(scenario: string, worldSize: number, timeoutMs: number): Promise<RankResult[]> {
-  const port = await freePort();
+  const port = await dist.freePort();
   const runs = Array.from({ length: worldSize }, (_, rank) => {
     const child = spawn(process.execPath, ['--conditions=dias-source', '--import', 'tsx', rankScript, scenario], {
       env: {
@@ -149,7 +137,7 @@ test('options: environment defaults as torchrun sets them, clear errors, nccl re
   assert.throws(() => dist.allReduce([]), /initProcessGroup/);
   assert.throws(() => dist.initProcessGroup({ backend: 'nccl', rank: 0, worldSize: 1 }), /nccl.*CUDA build/);
   // A group of one works without peers.
-  dist.initProcessGroup({ rank: 0, worldSize: 1, masterPort: await freePort(), timeoutMs: 5000 });
+  dist.initProcessGroup({ rank: 0, worldSize: 1, masterPort: await dist.freePort(), timeoutMs: 5000 });
   assert.equal(dist.worldSize(), 1);
   assert.throws(() => dist.initProcessGroup({ rank: 0, worldSize: 1 }), /already initialised/);
   dist.destroyProcessGroup();
@@ -157,7 +145,7 @@ test('options: environment defaults as torchrun sets them, clear errors, nccl re
 });
 
 test('a rank that never arrives makes the rendezvous throw after its timeout', async () => {
-  const masterPort = await freePort();
+  const masterPort = await dist.freePort();
   const started = Date.now();
   assert.throws(
     () => dist.initProcessGroup({ rank: 0, worldSize: 2, masterPort, rendezvousTimeoutMs: 1000 }),
