@@ -35,8 +35,26 @@ function newestMtime(dir, filter = () => true) {
 
 async function ensureLibtorch() {
   const { findLibtorch } = await import('../packages/torch/scripts/libtorch.mjs');
-  if (findLibtorch()) return;
   const isRoot = process.getuid?.() === 0;
+  if (findLibtorch()) {
+    // A machine that got Debian's libtorch before data-parallel training existed lacks the Gloo headers: without
+    // them the addon builds with no c10d backend. Add them (the addon is built afresh on a new clone).
+    if (
+      existsSync('/usr/include/torch') &&
+      !existsSync('/usr/include/gloo') &&
+      isRoot &&
+      existsSync('/usr/bin/apt-get')
+    ) {
+      log('installing libgloo-dev with apt-get (the Gloo headers for data-parallel training)');
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      const args = ['install', '-y', '--no-install-recommends', 'libgloo-dev'];
+      if (spawnSync('apt-get', args, { stdio: 'inherit', env }).status !== 0) {
+        run('apt-get', ['update'], { env });
+        run('apt-get', args, { env });
+      }
+    }
+    return;
+  }
   if (!isRoot || !existsSync('/usr/bin/apt-get')) {
     throw new Error(
       `libtorch not found. Install it with:\n  sudo apt-get install -y ${APT_PACKAGES.join(' ')}\nor point LIBTORCH at a libtorch folder (include/, lib/, share/cmake/Torch).`,
