@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLog, readRunConfig } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
-import { writeLineDataset } from './train-fixture.js';
+import { writeLineDataset, writeTinyCliRun } from './train-fixture.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
@@ -28,21 +28,7 @@ test('dias train: help, a tiny run, and clear failures', () => {
     assert.match(help.stdout, /scheduler +name=cosine warmupEpochs=10 warmupLr=5e-7 minLr=5e-6/);
 
     const data = join(dir, 'data');
-    writeLineDataset(data, { training: 2, validation: 1, size: 32 });
-    const config = join(dir, 'tiny.yaml');
-    writeFileSync(
-      config,
-      [
-        'data:',
-        '  frames: 4',
-        '  patchSize: 32',
-        '  workers: 0',
-        'validation:',
-        '  stride: 16',
-        'scheduler:',
-        '  warmupEpochs: 0',
-      ].join('\n'),
-    );
+    const config = writeTinyCliRun(dir);
     const run = join(dir, 'run');
     const common = [
       '--data',

@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { distributed, loadSafetensors } from '@dias-ts/torch';
 import { readLog } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
-import { writeLineDataset } from './train-fixture.js';
+import { writeTinyCliRun } from './train-fixture.js';
 
 const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const NODE_ARGS = ['--conditions=dias-source', '--import', 'tsx', MAIN, 'train'];
@@ -68,21 +68,7 @@ function parameters(path: string): Map<string, Float32Array> {
 
 function setup(dir: string): string[] {
   const data = join(dir, 'data');
-  writeLineDataset(data, { training: 2, validation: 1, size: 32 });
-  const config = join(dir, 'tiny.yaml');
-  writeFileSync(
-    config,
-    [
-      'data:',
-      '  frames: 4',
-      '  patchSize: 32',
-      '  workers: 0',
-      'validation:',
-      '  stride: 16',
-      'scheduler:',
-      '  warmupEpochs: 0',
-    ].join('\n'),
-  );
+  const config = writeTinyCliRun(dir);
   // Dropout 0: the ranks draw dropout masks in another order than one process does.
   return [
     '--data',

@@ -1,6 +1,7 @@
 // Test helpers for the training tests: a tiny DIAS-layout dataset of bright frames crossed by dark lines (the
 // "vessels", darkening as contrast arrives), label = the lines, and a tiny model configuration that trains in
 // seconds.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writePng } from './data-fixture.js';
 import { defaultTrainConfig, type TrainConfig } from '../src/train/config.js';
@@ -96,4 +97,16 @@ export function tinyConfig(dataDir: string, changes: (c: TrainConfig) => void = 
   c.validation = { ...c.validation, stride: 16, batchSize: 16 };
   changes(c);
   return c;
+}
+
+/**
+ * For tests of the `dias train` command: a 2+1-sequence line dataset in DIR/data and DIR/tiny.yaml with the
+ * settings that make a run take seconds (the rest comes from flags). Returns the config file's path.
+ */
+export function writeTinyCliRun(dir: string): string {
+  writeLineDataset(join(dir, 'data'), { training: 2, validation: 1, size: 32 });
+  const config = join(dir, 'tiny.yaml');
+  const settings = ['data:', '  frames: 4', '  patchSize: 32', '  workers: 0', 'validation:', '  stride: 16'];
+  writeFileSync(config, [...settings, 'scheduler:', '  warmupEpochs: 0'].join('\n'));
+  return config;
 }
