@@ -1,8 +1,8 @@
 // The training loss against hand computation: CE + (1 − soft batch Dice of the foreground).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tensor, scope } from '@dias-ts/torch';
-import { dcAndCeLoss, softForegroundDice, DICE_SMOOTH } from '../src/train/losses.js';
+import { ones, tensor, scope } from '@dias-ts/torch';
+import { dcAndCeLoss, oneHotChannels, softDice, softForegroundDice, DICE_SMOOTH } from '../src/train/losses/index.js';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -90,5 +90,27 @@ test('shape mismatches are refused with both shapes', () => {
       () => dcAndCeLoss(logits, tensor([[1, 0, 1]], { dtype: 'int64' })),
       /target must be \[1, 1, 2\].*got \[1, 3\]/,
     );
+  });
+});
+
+test('softDice: one function for every form; a mask of ones changes no value; the squared denominator', () => {
+  scope(() => {
+    // p [B=1, C=2, H=1, W=3]; target classes 1, 0, 1.
+    const p = tensor([[[[0.25, 0.5, 0.1]], [[0.75, 0.5, 0.9]]]], { dtype: 'float64' });
+    const y = oneHotChannels(tensor([[[1, 0, 1]]], { dtype: 'int64' }), 2, 'float64');
+    assert.deepEqual(y.shape, [1, 2, 1, 3]);
+    const plain = softDice(p, y).toArray();
+    const masked = softDice(p, y, { mask: ones([1, 1, 1, 3], { dtype: 'float64' }) }).toArray();
+    assert.deepEqual(masked, plain, 'm = 1 gives the same numbers');
+    // Vessel class: tp = 0.75 + 0.9, fp = 0.5, fn = 0.25 + 0.1.
+    const [tp, fp, fn] = [1.65, 0.5, 0.35];
+    close(plain[1], (2 * tp + DICE_SMOOTH) / (2 * tp + fp + fn + DICE_SMOOTH + 1e-8), 1e-12);
+    // Leaving the middle pixel out removes its false positive only.
+    const half = softDice(p, y, { mask: tensor([[[[1, 0, 1]]]], { dtype: 'float64' }) }).toArray();
+    close(half[1], (2 * tp + DICE_SMOOTH) / (2 * tp + fn + DICE_SMOOTH + 1e-8), 1e-12);
+    // pDLoss: (2 Σ p y + s) / (Σ p² + Σ y² + s), no eps.
+    const squared = softDice(p, y, { denominator: 'squared', eps: 0 }).toArray();
+    close(squared[1], (2 * tp + DICE_SMOOTH) / (0.75 ** 2 + 0.5 ** 2 + 0.9 ** 2 + 2 + DICE_SMOOTH), 1e-12);
+    assert.throws(() => softDice(p, y, { denominator: 'squared', mask: ones([1, 1, 1, 3]) }), /takes no mask/);
   });
 });

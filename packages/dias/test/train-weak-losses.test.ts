@@ -14,7 +14,7 @@ import {
   pceDiceLoss,
   pseudoLabelDiceLoss,
   GATED_CRF_RELEASED,
-  MASKED_DICE_SMOOTH,
+  DICE_SMOOTH,
 } from '../src/train/losses/index.js';
 import { vesselProbability } from '../src/predict/vessel-probability.js';
 
@@ -119,7 +119,7 @@ function handMaskedDice(pixels: number[][][], labels: number[][], c: number): nu
       fn += (1 - p) * y;
     }),
   );
-  return (2 * tp + MASKED_DICE_SMOOTH) / (2 * tp + fp + fn + MASKED_DICE_SMOOTH + 1e-8);
+  return (2 * tp + DICE_SMOOTH) / (2 * tp + fp + fn + DICE_SMOOTH + 1e-8);
 }
 
 test('masked soft Dice: as released the mean over classes 1..C-1 (softmax over all three), or the vessel alone', () => {
@@ -132,7 +132,7 @@ test('masked soft Dice: as released the mean over classes 1..C-1 (softmax over a
     close(maskedSoftDice(logits, s).item(), (vessel + unused) / 2);
     // The never-annotated class 2 has tp = fn = 0: its Dice is s / (fp + s + 1e-8), about 0.
     const fp2 = softmax(PIX[0][0])[2] + softmax(PIX[0][2])[2];
-    close(unused, MASKED_DICE_SMOOTH / (fp2 + MASKED_DICE_SMOOTH + 1e-8));
+    close(unused, DICE_SMOOTH / (fp2 + DICE_SMOOTH + 1e-8));
     const { loss, pce, dice } = pceDiceLoss(logits, s);
     close(dice.item(), (vessel + unused) / 2);
     close(pce.item(), partialCrossEntropy(logits, s).item());

@@ -18,7 +18,7 @@ import { Predictor } from '../predict/predictor.js';
 import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../metrics/metrics.js';
 import { summarizeMetrics, type MetricSummary } from '../metrics/aggregate.js';
 import { rocAuc } from '../metrics/roc-auc.js';
-import { dcAndCeLoss } from './losses.js';
+import { dcAndCeLoss } from './losses/index.js';
 
 export const PATCH_METRIC_NAMES = ['DSC', 'Acc', 'Sen', 'Spe', 'IoU', 'AUC'] as const;
 export type PatchMetricName = (typeof PATCH_METRIC_NAMES)[number];

@@ -7,7 +7,7 @@
 //   PL       argmax over the channels of β·softmax(main) + (1 − β)·softmax(aux), both detached: no gradient;
 //   PLS      0.5·(Dice(softmax(main), PL) + Dice(softmax(aux), PL)), pDLoss(2, ignore_index=255): per class c,
 //            summed over the whole batch, 1 − (2Σ p_c y_c + s) / (Σ p_c² + Σ y_c² + s), s = 1e-5, averaged over
-//            the classes, background included — a Dice loss, not a cross-entropy;
+//            the classes, background included — a Dice loss, not a cross-entropy (soft-dice.ts, 'squared');
 //   total    pCE + 0.5·PLS.
 // Deviations: β comes from the global torch generator (rand) or the caller, not Python's random, and without the
 // 1e-10; pDLoss multiplies each sum by the batch size through a broadcast ([B, H, W] × [B, 1, H, W] → [B, B, H, W],
@@ -17,9 +17,8 @@
 import { F, noGrad, rand, type Tensor } from '@dias-ts/torch';
 import { partialCrossEntropy } from './partial-ce.js';
 import { UNLABELLED, checkLogits, checkLogitsAndScribble } from './scribble.js';
+import { DICE_SMOOTH, oneHotChannels, softDice } from './soft-dice.js';
 
-/** pDLoss's smoothing. */
-export const PSEUDO_DICE_SMOOTH = 1e-5;
 /** The weight wsl_train_DMPLS.py puts on the pseudo-label supervision term (loss = pCE + 0.5·PLS). */
 export const DMPLS_PSEUDO_WEIGHT = 0.5;
 
@@ -53,18 +52,11 @@ export function dmplsPseudoLabel(logitsMain: Tensor, logitsAux: Tensor, beta?: n
 }
 
 /** pDLoss: mean over all C classes of 1 − (2Σ p y + s) / (Σ p² + Σ y² + s), sums over the whole batch. */
-export function pseudoLabelDiceLoss(logits: Tensor, label: Tensor, smooth = PSEUDO_DICE_SMOOTH): Tensor {
+export function pseudoLabelDiceLoss(logits: Tensor, label: Tensor, smooth = DICE_SMOOTH): Tensor {
   checkLogitsAndScribble('pseudoLabelDiceLoss', logits, label);
-  const C = logits.shape[1];
   const p = F.softmax(logits, 1);
-  const y = noGrad(() => F.oneHot(label.long(), C).permute(0, 3, 1, 2).to(p.dtype));
-  const axes = [0, 2, 3];
-  const intersection = p.mul(y).sum(axes);
-  const dice = intersection
-    .mul(2)
-    .add(smooth)
-    .div(p.square().sum(axes).add(y.sum(axes)).add(smooth));
-  return dice.neg().add(1).mean();
+  const y = noGrad(() => oneHotChannels(label.long(), logits.shape[1], p.dtype));
+  return softDice(p, y, { smooth, eps: 0, denominator: 'squared' }).neg().add(1).mean();
 }
 
 export interface DmplsOptions {

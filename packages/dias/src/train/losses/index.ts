@@ -1,14 +1,10 @@
-// The scribble-supervised (weak) losses of the DIAS benchmark, one idea per file; see each file's header for the
-// official source it follows and where it deviates.
+// The training losses of the DIAS benchmark, one idea per file; see each file's header for the official source it
+// follows (lseventeen/DIAS) and where it deviates. Every Dice-like loss computes soft-dice.ts's soft Dice.
 export { UNLABELLED } from './scribble.js';
+export { softDice, oneHotChannels, DICE_SMOOTH, DICE_EPS, type SoftDiceOptions } from './soft-dice.js';
+export { dcAndCeLoss, softForegroundDice, type SegmentationLoss } from './dc-and-ce.js';
 export { partialCrossEntropy, type PartialCrossEntropyOptions } from './partial-ce.js';
-export {
-  maskedSoftDice,
-  pceDiceLoss,
-  MASKED_DICE_SMOOTH,
-  type MaskedDiceOptions,
-  type PceDiceLoss,
-} from './masked-dice.js';
+export { maskedSoftDice, pceDiceLoss, type MaskedDiceOptions, type PceDiceLoss } from './masked-dice.js';
 export { normalizedEntropy, ENTROPY_RELEASED_WEIGHT, type EntropyOptions } from './entropy.js';
 export { gatedCrfLoss, gatedCrfXyKernel, GATED_CRF_RELEASED, type GatedCrfOptions } from './gated-crf.js';
 export { limitativePseudoLabel } from './pseudo-labels.js';
@@ -23,7 +19,6 @@ export {
   dmplsPseudoLabel,
   pseudoLabelDiceLoss,
   dmplsLoss,
-  PSEUDO_DICE_SMOOTH,
   DMPLS_PSEUDO_WEIGHT,
   type DmplsPseudoLabel,
   type DmplsOptions,

@@ -3,29 +3,26 @@
 // losses/losses.py DC_and_CE_loss({}, {}, ignore_label=255) on the raw logits of a C = 3 model:
 //   p     softmax over ALL C channels (softmax_helper), the unused third channel included;
 //   mask  1 where the scribble is annotated, 0 where it is 255 (the target there is set to 0 and masked out);
-//   per class c, summed over the batch and all pixels (batch_dice):
+//   per class c, summed over the batch and all pixels (batch_dice; soft-dice.ts with a mask):
 //         tp = Σ m·p·y, fp = Σ m·p·(1 − y), fn = Σ m·(1 − p)·y,  dc = (2tp + s) / (2tp + fp + fn + s + 1e-8), s = 1e-5;
 //   Dice  the mean of dc over classes 1..C−1 (do_bg False). With C = 3 that is the mean of the vessel Dice and the
 //         Dice of the unused class 2, which never occurs in a scribble: its dc is s / (fp + s) ≈ 0, so the
 //         released Dice term is about half the vessel Dice (classes 'as-released', the default here);
 //         classes 'vessel' takes class 1 alone (what the method description reads as).
 //   total CE − dc in the released code; here pCE + (1 − dc), the same gradient, a loss that reaches 0 (as
-//         ../losses.ts does for the fully supervised loss).
+//         dc-and-ce.ts does for the fully supervised loss).
 // Deviation: no NaN for a batch without annotated pixels (pCE is 0 there, see partial-ce.ts; the Dice is s/(s+1e-8)).
 import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
 import { partialCrossEntropy } from './partial-ce.js';
 import { UNLABELLED, checkLogitsAndScribble } from './scribble.js';
-
-/** nnU-Net's soft Dice smoothing, as in losses/losses.py SoftDiceLoss. */
-export const MASKED_DICE_SMOOTH = 1e-5;
-const DICE_EPS = 1e-8;
+import { oneHotChannels, softDice } from './soft-dice.js';
 
 export interface MaskedDiceOptions {
   /** Scribble value of unannotated pixels (default 255). */
   ignoreIndex?: number;
   /** 'as-released' (default): mean Dice of classes 1..C−1; 'vessel': the Dice of class 1 alone. */
   classes?: 'as-released' | 'vessel';
-  /** Dice smoothing (default 1e-5). */
+  /** Dice smoothing (default 1e-5, soft-dice.ts's DICE_SMOOTH). */
   smooth?: number;
 }
 
@@ -33,31 +30,16 @@ export interface MaskedDiceOptions {
 export function maskedSoftDice(logits: Tensor, scribble: Tensor, options: MaskedDiceOptions = {}): Tensor {
   checkLogitsAndScribble('maskedSoftDice', logits, scribble);
   const ignoreIndex = options.ignoreIndex ?? UNLABELLED;
-  const smooth = options.smooth ?? MASKED_DICE_SMOOTH;
   const C = logits.shape[1];
   const p = F.softmax(logits, 1);
   const [mask, y] = noGrad(() => {
     const annotated = scribble.ne(ignoreIndex);
-    const target = where(annotated, scribble.long(), 0);
-    const oneHot = F.oneHot(target, C).permute(0, 3, 1, 2).to(p.dtype);
-    return [annotated.unsqueeze(1).to(p.dtype), oneHot] as const;
+    return [
+      annotated.unsqueeze(1).to(p.dtype),
+      oneHotChannels(where(annotated, scribble.long(), 0), C, p.dtype),
+    ] as const;
   });
-  const axes = [0, 2, 3];
-  const pm = p.mul(mask);
-  const ym = y.mul(mask);
-  const tp = pm.mul(y).sum(axes);
-  const fp = pm.sub(pm.mul(y)).sum(axes);
-  const fn = ym.sub(pm.mul(y)).sum(axes);
-  const dc = tp
-    .mul(2)
-    .add(smooth)
-    .div(
-      tp
-        .mul(2)
-        .add(fp)
-        .add(fn)
-        .add(smooth + DICE_EPS),
-    );
+  const dc = softDice(p, y, { mask, smooth: options.smooth });
   return options.classes === 'vessel' ? dc.select(0, 1) : dc.narrow(0, 1, C - 1).mean();
 }
 

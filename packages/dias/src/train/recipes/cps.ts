@@ -5,7 +5,7 @@
 // w(t) = cps.weight with a sigmoid ramp-up; half the patches come from the unlabelled pool. Network A is validated
 // and exported.
 import { F, noGrad } from '@dias-ts/torch';
-import { dcAndCeLoss } from '../losses.js';
+import { dcAndCeLoss } from '../losses/index.js';
 import type { RecipeDefinition } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 

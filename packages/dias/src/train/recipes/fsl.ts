@@ -2,7 +2,7 @@
 // DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses.ts), computed in float32 even under
 // autocast (the softmax sums over many pixels). Trained on pseudo-labels too (RPST's students, data.pseudo): then
 // pixels labelled 255 (left out by confidence filtering) take no part in either term.
-import { dcAndCeLoss } from '../losses.js';
+import { dcAndCeLoss } from '../losses/index.js';
 import type { RecipeDefinition } from '../recipe.js';
 
 export const fslRecipe: RecipeDefinition = {

@@ -9,7 +9,7 @@
 // Where we differ from SSL4MIS: the teacher (not the student) is validated and exported, as the EMA weights are
 // the method's better model; its batch-norm statistics come from its own forward passes, as there.
 import { F, noGrad } from '@dias-ts/torch';
-import { dcAndCeLoss } from '../losses.js';
+import { dcAndCeLoss } from '../losses/index.js';
 import type { RecipeDefinition, StepContext } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 import { UNLABELLED_PATCH_PROBABILITY } from './cps.js';

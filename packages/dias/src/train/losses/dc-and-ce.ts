@@ -4,16 +4,12 @@
 //   Dice  batch Dice of each foreground class (background left out, do_bg False): with p = softmax(logits) and
 //         y the one-hot target, summed over the batch and all pixels,
 //           tp = Σ p·y, fp = Σ p·(1 - y), fn = Σ (1 - p)·y,  dc = (2tp + s) / (2tp + fp + fn + s + 1e-8), s = 1e-5,
-//         averaged over the foreground classes (one class, the vessels, in DIAS).
+//         averaged over the foreground classes (one class, the vessels, in DIAS); soft-dice.ts computes it.
 // The official total is CE − dc; we report CE + (1 − dc): the same gradient, and a loss that reaches 0.
 // With an ignore index (pseudo-labels whose uncertain pixels were left out, unlabelled patches), both terms count
 // only the other pixels: CE averaged over them, the Dice sums masked.
 import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
-
-/** nnU-Net's smoothing of the soft Dice (SoftDiceLoss smooth = 1e-5). */
-export const DICE_SMOOTH = 1e-5;
-/** Added to the denominator as the official code does (nominator / (denominator + 1e-8)). */
-const DICE_EPS = 1e-8;
+import { DICE_SMOOTH, oneHotChannels, softDice } from './soft-dice.js';
 
 export interface SegmentationLoss {
   /** CE + (1 − Dice), a scalar to call backward() on. */
@@ -43,27 +39,10 @@ export function softForegroundDice(logits: Tensor, target: Tensor, smooth = DICE
   checkShapes(logits, target);
   const C = logits.shape[1];
   const p = F.softmax(logits, 1);
-  // one_hot puts the class last; move it next to the batch as the probabilities have it.
-  const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
-  const y = F.oneHot(target.long(), C)
-    .permute(...order)
-    .to(p.dtype);
-  const axes = [0, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 2)];
-  const tp = p.mul(y).sum(axes);
-  const notY = y.neg().add(1);
-  const fp = p.mul(notY).sum(axes);
-  const fn = p.neg().add(1).mul(y).sum(axes);
-  const dc = tp
-    .mul(2)
-    .add(smooth)
-    .div(
-      tp
-        .mul(2)
-        .add(fp)
-        .add(fn)
-        .add(smooth + DICE_EPS),
-    );
-  return dc.narrow(0, 1, C - 1).mean();
+  const y = oneHotChannels(target.long(), C, p.dtype);
+  return softDice(p, y, { smooth })
+    .narrow(0, 1, C - 1)
+    .mean();
 }
 
 /** The soft foreground batch Dice over the pixels where `target` is not `ignoreIndex`. */
@@ -71,28 +50,14 @@ function maskedForegroundDice(logits: Tensor, target: Tensor, ignoreIndex: numbe
   const C = logits.shape[1];
   const [mask, y] = noGrad(() => {
     const keep = target.ne(ignoreIndex);
-    const order = [0, logits.ndim - 1, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 1)];
-    const oneHot = F.oneHot(where(keep, target.long(), 0), C)
-      .permute(...order)
-      .to(logits.dtype);
-    return [keep.unsqueeze(1).to(logits.dtype), oneHot] as const;
+    return [
+      keep.unsqueeze(1).to(logits.dtype),
+      oneHotChannels(where(keep, target.long(), 0), C, logits.dtype),
+    ] as const;
   });
-  const p = F.softmax(logits, 1).mul(mask);
-  const axes = [0, ...Array.from({ length: logits.ndim - 2 }, (_, i) => i + 2)];
-  const tp = p.mul(y).sum(axes);
-  const fp = p.sub(p.mul(y)).sum(axes);
-  const fn = y.mul(mask).sub(p.mul(y)).sum(axes);
-  const dc = tp
-    .mul(2)
-    .add(DICE_SMOOTH)
-    .div(
-      tp
-        .mul(2)
-        .add(fp)
-        .add(fn)
-        .add(DICE_SMOOTH + DICE_EPS),
-    );
-  return dc.narrow(0, 1, C - 1).mean();
+  return softDice(F.softmax(logits, 1), y, { mask })
+    .narrow(0, 1, C - 1)
+    .mean();
 }
 
 /**
