@@ -77,7 +77,7 @@ export function scribbleFromGray(image: GrayImage, name: string): Uint8Array {
     const v = data[i];
     if (v !== 0 && v !== 1 && v !== SCRIBBLE_UNLABELLED) {
       throw new Error(
-        `${name}: scribble values must be 1 (vessel), 0 (background) or 255 (unlabelled); found ${listValues(data)}`,
+        `${name}: scribble values must be 1 (vessel), 0 (background) or ${SCRIBBLE_UNLABELLED} (unlabelled); found ${listValues(data)}`,
       );
     }
     out[i] = v;

@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { openDiasDataset } from '../data/dias-layout.js';
+import { SCRIBBLE_UNLABELLED } from '../data/sequence.js';
 import { writeGrayPng } from '../image/png.js';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { Predictor, type PredictorOptions } from '../predict/predictor.js';
@@ -43,7 +44,7 @@ export function pseudoLabelOf(
   for (let i = 0; i < probability.length; i++) {
     const p = probability[i];
     label[i] = p >= threshold ? 1 : 0;
-    if (confident) confident[i] = Math.abs(p - threshold) < band ? 255 : label[i];
+    if (confident) confident[i] = Math.abs(p - threshold) < band ? SCRIBBLE_UNLABELLED : label[i];
   }
   return { label, confident };
 }
@@ -85,7 +86,7 @@ export function writePseudoLabels(
         writeGrayPng(join(staging, 'training', CONFIDENT_PSEUDO_SET, `label_s${ref.id}.png`), seq.W, seq.H, confident);
       for (let k = 0; k < label.length; k++) {
         vessel += label[k];
-        if (confident && confident[k] === 255) ignored++;
+        if (confident && confident[k] === SCRIBBLE_UNLABELLED) ignored++;
       }
       pixels += label.length;
       o.onSequence?.(i + 1, refs.length);

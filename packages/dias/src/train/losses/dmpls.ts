@@ -15,8 +15,9 @@
 // once, as pDLoss intends; every channel of the logits is a class (C = 2 for the released model; a C = 3 model
 // would make the released pDLoss(2) fail its shape assertion).
 import { F, noGrad, rand, type Tensor } from '@dias-ts/torch';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
 import { partialCrossEntropy } from './partial-ce.js';
-import { UNLABELLED, checkLogits, checkLogitsAndScribble } from './scribble.js';
+import { checkLogits, checkLogitsAndScribble } from './scribble.js';
 import { DICE_SMOOTH, oneHotChannels, softDice } from './soft-dice.js';
 
 /** The weight wsl_train_DMPLS.py puts on the pseudo-label supervision term (loss = pCE + 0.5·PLS). */
@@ -86,7 +87,7 @@ export function dmplsLoss(
   options: DmplsOptions = {},
 ): DmplsLoss {
   checkLogitsAndScribble('dmplsLoss', logitsMain, scribble);
-  const ce = { ignoreIndex: options.ignoreIndex ?? UNLABELLED };
+  const ce = { ignoreIndex: options.ignoreIndex ?? SCRIBBLE_UNLABELLED };
   const pce = partialCrossEntropy(logitsMain, scribble, ce)
     .add(partialCrossEntropy(logitsAux, scribble, ce))
     .mul(0.5);

@@ -1,6 +1,6 @@
 // The training losses of the DIAS benchmark, one idea per file; see each file's header for the official source it
-// follows (lseventeen/DIAS) and where it deviates. Every Dice-like loss computes soft-dice.ts's soft Dice.
-export { UNLABELLED } from './scribble.js';
+// follows (lseventeen/DIAS) and where it deviates. Every Dice-like loss computes soft-dice.ts's soft Dice; every
+// scribble loss ignores data/sequence.ts's SCRIBBLE_UNLABELLED (255) by default.
 export { softDice, oneHotChannels, DICE_SMOOTH, DICE_EPS, type SoftDiceOptions } from './soft-dice.js';
 export { dcAndCeLoss, softForegroundDice, type SegmentationLoss } from './dc-and-ce.js';
 export { partialCrossEntropy, type PartialCrossEntropyOptions } from './partial-ce.js';

@@ -13,8 +13,9 @@
 //         dc-and-ce.ts does for the fully supervised loss).
 // Deviation: no NaN for a batch without annotated pixels (pCE is 0 there, see partial-ce.ts; the Dice is s/(s+1e-8)).
 import { F, noGrad, where, type Tensor } from '@dias-ts/torch';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
 import { partialCrossEntropy } from './partial-ce.js';
-import { UNLABELLED, checkLogitsAndScribble } from './scribble.js';
+import { checkLogitsAndScribble } from './scribble.js';
 import { oneHotChannels, softDice } from './soft-dice.js';
 
 export interface MaskedDiceOptions {
@@ -29,7 +30,7 @@ export interface MaskedDiceOptions {
 /** Soft batch Dice (not a loss: 1 is perfect) over the annotated pixels, softmax over all channels. */
 export function maskedSoftDice(logits: Tensor, scribble: Tensor, options: MaskedDiceOptions = {}): Tensor {
   checkLogitsAndScribble('maskedSoftDice', logits, scribble);
-  const ignoreIndex = options.ignoreIndex ?? UNLABELLED;
+  const ignoreIndex = options.ignoreIndex ?? SCRIBBLE_UNLABELLED;
   const C = logits.shape[1];
   const p = F.softmax(logits, 1);
   const [mask, y] = noGrad(() => {

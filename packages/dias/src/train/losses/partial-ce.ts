@@ -8,7 +8,8 @@
 // Deviation: a batch without a single annotated pixel gives 0, still attached to the graph (zero gradient); the
 // released code divides 0 by 0 there (NaN).
 import { F, noGrad, type Tensor } from '@dias-ts/torch';
-import { UNLABELLED, checkLogitsAndScribble } from './scribble.js';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
+import { checkLogitsAndScribble } from './scribble.js';
 
 export interface PartialCrossEntropyOptions {
   /** Scribble value of unannotated pixels (default 255). */
@@ -22,7 +23,7 @@ export function partialCrossEntropy(
   options: PartialCrossEntropyOptions = {},
 ): Tensor {
   checkLogitsAndScribble('partialCrossEntropy', logits, scribble);
-  const ignoreIndex = options.ignoreIndex ?? UNLABELLED;
+  const ignoreIndex = options.ignoreIndex ?? SCRIBBLE_UNLABELLED;
   const total = F.crossEntropy(logits, scribble.long(), { ignoreIndex, reduction: 'sum' });
   const labelled = noGrad(() => scribble.ne(ignoreIndex).sum().clampMin(1).to(total.dtype));
   return total.div(labelled);

@@ -2,11 +2,9 @@
 // scripts under weak_supervised_segmentation/ of the official repository) and the shape checks.
 //   logits    [B, C, H, W], C >= 2: channel 0 background, 1 vessel; the scribble models have C = 3, the third
 //             channel an unused "unlabelled" class (models/build.py build_wsl_model, num_classes=3);
-//   scribble  [B, H, W] integer: 1 vessel, 0 background, 255 not annotated (CrossEntropyLoss(ignore_index=255)).
+//   scribble  [B, H, W] integer: 1 vessel, 0 background, 255 not annotated (CrossEntropyLoss(ignore_index=255)),
+//             data/sequence.ts's SCRIBBLE_UNLABELLED, the default ignore index of every scribble loss.
 import type { Tensor } from '@dias-ts/torch';
-
-/** The scribble value of pixels nobody annotated (the official ignore_index). */
-export const UNLABELLED = 255;
 
 /** Throws unless logits are [B, C >= 2, H, W] and scribble is [B, H, W]. */
 export function checkLogitsAndScribble(fn: string, logits: Tensor, scribble: Tensor): void {
