@@ -37,11 +37,15 @@ test('frame statistics: background, contrast and high-pass noise measure what th
 test('RNG: deterministic, forks independent of position, sensible moments', () => {
   const a = new Rng(42);
   const b = new Rng(42);
-  for (let i = 0; i < 100; i++) assert.equal(a.nextU32(), b.nextU32());
+  for (let i = 0; i < 100; i++) assert.equal(a.nextUint32(), b.nextUint32());
   const c = new Rng(42);
   c.next();
-  assert.equal(c.fork('x').nextU32(), new Rng(42).fork('x').nextU32(), 'a fork depends on the seed, not the position');
-  assert.notEqual(new Rng(42).fork('x').nextU32(), new Rng(42).fork('y').nextU32());
+  assert.equal(
+    c.fork('x').nextUint32(),
+    new Rng(42).fork('x').nextUint32(),
+    'a fork depends on the seed, not the position',
+  );
+  assert.notEqual(new Rng(42).fork('x').nextUint32(), new Rng(42).fork('y').nextUint32());
   assert.notEqual(hashSeed(1, 'sequence', 2), hashSeed(1, 'sequence', 3));
   assert.notEqual(hashSeed(1.5), hashSeed(1));
   const r = new Rng(1);

@@ -1,7 +1,9 @@
-// A small seeded pseudo-random generator (xoshiro128**, seeded through splitmix32) for the data pipeline.
+// A small seeded pseudo-random generator for the data pipeline, on the project's one core (xoshiro128** seeded
+// through splitmix32, xoshiro.ts).
 // Math.random cannot be seeded, and training must be reproducible and resumable, so every random draw of
 // patch sampling and augmentation goes through this. `Random.derive(seed, i)` gives an independent stream per
 // batch index, which is what lets worker threads produce batch i identically whoever computes it.
+import { Xoshiro128, splitmix32 } from './xoshiro.js';
 
 /** The complete state of a Random, plain JSON-serialisable numbers. */
 export interface RandomState {
@@ -13,23 +15,11 @@ export interface RandomState {
 
 const TWO_POW_32 = 4294967296;
 
-/** splitmix32 step: a well-mixed 32-bit value from a 32-bit counter (used for seeding only). */
-function splitmix32(x: number): number {
-  let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
 function checkSeedPart(name: string, v: number): void {
   if (!Number.isSafeInteger(v)) throw new Error(`Random: ${name} must be a safe integer, got ${v}`);
 }
 
-export class Random {
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
-  private s3 = 0;
+export class Random extends Xoshiro128 {
   private spare: number | null = null;
 
   /**
@@ -37,6 +27,7 @@ export class Random {
    * unrelated streams. Integers may be negative or beyond 32 bits (any safe integer).
    */
   constructor(...seedParts: number[]) {
+    super();
     if (seedParts.length === 0) throw new Error('Random: at least one seed integer is required');
     let h = 0x2545f491;
     for (const [i, part] of seedParts.entries()) {
@@ -46,31 +37,16 @@ export class Random {
       h = splitmix32(h ^ lo);
       h = splitmix32(h ^ hi);
     }
-    let x = h;
-    this.s0 = x = splitmix32(x);
-    this.s1 = x = splitmix32(x);
-    this.s2 = x = splitmix32(x);
-    this.s3 = x = splitmix32(x);
-    // xoshiro must not start from the all-zero state.
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+    // Each word is splitmix32 of the one before (not of a counter): this generator's own seeding.
+    const s0 = splitmix32(h);
+    const s1 = splitmix32(s0);
+    const s2 = splitmix32(s1);
+    this.setWords(s0, s1, s2, splitmix32(s2));
   }
 
   /** An independent stream for item `index` of a run seeded with `seed`. */
   static derive(seed: number, index: number): Random {
     return new Random(seed, index);
-  }
-
-  /** A uniformly distributed unsigned 32-bit integer. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
   }
 
   /** Uniform in [0, 1), 53 bits of resolution. */
@@ -118,7 +94,7 @@ export class Random {
   }
 
   getState(): RandomState {
-    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spare: this.spare };
+    return { s: this.words(), spare: this.spare };
   }
 
   setState(state: RandomState): void {
@@ -129,11 +105,7 @@ export class Random {
     if ((s[0] | s[1] | s[2] | s[3]) === 0) throw new Error('Random.setState: the all-zero state is invalid');
     if (state.spare !== null && typeof state.spare !== 'number')
       throw new Error('Random.setState: state.spare must be a number or null');
-    [this.s0, this.s1, this.s2, this.s3] = s.map((w) => w | 0);
+    this.setWords(s[0], s[1], s[2], s[3]);
     this.spare = state.spare;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }

@@ -1,7 +1,8 @@
-// Seeded pseudo-random numbers: xoshiro128** seeded through splitmix32, so every sequence (and every part of a
-// sequence: tree, veins, noise, text) draws from its own stream derived from (dataset seed, sequence id, purpose).
-// Changing how many numbers one part draws then never shifts another part, and a sequence does not depend on
-// which split, worker or order produced it.
+// Seeded pseudo-random numbers on the project's one core (xoshiro128** seeded through splitmix32, ../xoshiro.ts),
+// so every sequence (and every part of a sequence: tree, veins, noise, text) draws from its own stream derived
+// from (dataset seed, sequence id, purpose). Changing how many numbers one part draws then never shifts another
+// part, and a sequence does not depend on which split, worker or order produced it.
+import { Xoshiro128, splitmix32 } from '../xoshiro.js';
 
 /** A 32-bit hash of a list of numbers and strings (murmur3-style finaliser over an FNV-like fold). */
 export function hashSeed(...parts: (number | string)[]): number {
@@ -36,30 +37,17 @@ export function hashSeed(...parts: (number | string)[]): number {
   return h >>> 0;
 }
 
-function splitmix32(state: { s: number }): number {
-  state.s = (state.s + 0x9e3779b9) >>> 0;
-  let z = state.s;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-  return (z ^ (z >>> 16)) >>> 0;
-}
-
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+export class Rng extends Xoshiro128 {
   private spare: number | null = null;
   readonly seed: number;
 
   constructor(seed: number) {
+    super();
     this.seed = seed >>> 0;
-    const st = { s: this.seed };
-    this.a = splitmix32(st);
-    this.b = splitmix32(st);
-    this.c = splitmix32(st);
-    this.d = splitmix32(st);
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    // The words are splitmix32 of the counter seed + k·0x9e3779b9, k = 0..3 (the usual splitmix seeding).
+    const step = 0x9e3779b9;
+    const s = this.seed;
+    this.setWords(splitmix32(s), splitmix32(s + step), splitmix32(s + 2 * step), splitmix32(s + 3 * step));
   }
 
   /** An independent stream for a named purpose, derived from this stream's seed (not from its position). */
@@ -67,25 +55,9 @@ export class Rng {
     return new Rng(hashSeed(this.seed, ...label));
   }
 
-  /** Next 32-bit unsigned integer (xoshiro128**). */
-  nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    this.a >>>= 0;
-    this.b >>>= 0;
-    this.c >>>= 0;
-    return result;
-  }
-
   /** Uniform in [0, 1) with 32 bits of resolution. */
   next(): number {
-    return this.nextU32() / 4294967296;
+    return this.nextUint32() / 4294967296;
   }
 
   uniform(lo: number, hi: number): number {
@@ -128,7 +100,7 @@ export class Rng {
   fillImageNoise(out: Float32Array): Float32Array {
     const scale = Math.sqrt(6) / 65536;
     for (let i = 0; i < out.length; i++) {
-      const a = this.nextU32();
+      const a = this.nextUint32();
       out[i] = ((a & 0xffff) + (a >>> 16) - 65535) * scale;
     }
     return out;
@@ -149,8 +121,4 @@ export class Rng {
     if (i < n) out[i] = this.normal();
     return out;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
