@@ -1,7 +1,8 @@
 // ESLint for the whole repository (`npm run lint`, also run by scripts/test.mjs before the tests): typescript-eslint's
 // recommended type-checked rules on the TypeScript sources, tests and viewer (without the no-unsafe-* family, see
 // below), ESLint's recommended rules on the .mjs scripts, and import-boundary rules that keep the layers of
-// ../shared/ARCHITECTURE.md (engine -> data/models -> predict/train -> eval -> server/cli) from importing upwards.
+// ../shared/ARCHITECTURE.md (engine -> image -> data/models -> predict/train -> eval -> server/cli) from importing
+// upwards.
 // Formatting is Prettier's business (.prettierrc).
 import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
@@ -167,8 +168,8 @@ export default defineConfig(
   forbid('data', ['predict', 'train', 'eval', ...apps], 'data is read by every layer above it and reads none of them'),
   forbid(
     'image',
-    ['predict', 'train', 'eval', ...apps],
-    'images are drawn for every layer above and know none of them',
+    ['data', 'predict', 'train', 'eval', ...apps],
+    'image codecs and drawing sit below data (which reads and writes its PNG/TIFF through them) and know no layer',
   ),
   forbid('models', ['predict', 'train', 'eval', ...apps], 'models are built by the layers above and know none of them'),
   forbid('metrics', ['predict', 'train', 'eval', ...apps], 'metrics score arrays for train and eval alike'),

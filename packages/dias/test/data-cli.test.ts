@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decode } from 'fast-png';
 import { dataCommand } from '../src/cli/data.js';
-import { contactSheetLayout } from '../src/image/contact-sheet.js';
+import { contactSheetLayout } from '../src/eval/contact-sheet.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
 import { sharedPath } from '../../../test-support/shared-data.js';

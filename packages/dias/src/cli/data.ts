@@ -5,7 +5,7 @@ import { checkDataset, type DatasetReport } from '../data/dataset-check.js';
 import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
 import { parseFrameList, selectFrames } from '../data/preprocess.js';
 import { readSequence } from '../data/read-sequence.js';
-import { renderContactSheet } from '../image/contact-sheet.js';
+import { renderContactSheet } from '../eval/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
 import { existingInput, outputFile, outsideInput, positiveIntFlag, printWarnings } from './flags.js';

@@ -1,9 +1,11 @@
 // A contact sheet of one sequence: its frames in a grid, then a row with the minimum intensity projection
 // (MinIP), the label over the MinIP in red, and the scribble over the MinIP (vessel red, background blue).
 // Every tile shares one grey window (the 0.5th..99.5th percentile of all frames), so frames compare directly.
+// No counterpart in the official code (lseventeen/DIAS). It sits in eval/, not image/, because it reads data/ (the
+// sequence and its MinIP): image/ stays below data/.
 import type { DsaSequence } from '../data/sequence.js';
 import { minIntensityProjection } from '../data/preprocess.js';
-import { RgbCanvas, type Rgb } from './rgb-canvas.js';
+import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
 
 export interface ContactSheetOptions {
   /** Longest tile side in pixels; larger images are downscaled (default 256; never upscaled). */
