@@ -25,6 +25,8 @@ const data = join(dir, 'data');
 const runs = join(dir, 'runs');
 const [W, H] = [64, 48];
 let server: DiasServer;
+/** What a script adds to a request that changes state (the server's cross-site rule, docs/server-api.md). */
+const SCRIPT = { 'x-dias-request': '1' };
 after(async () => {
   await server?.app.close();
   cleanup();
@@ -95,6 +97,7 @@ describe('dias serve: jobs', () => {
   test("infer: SSE progress then the result; the served map is the Predictor's; error map and metrics agree with it", async () => {
     const r = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/infer',
       payload: { run: 'r1', sequence: 's3', mode: 'fast' },
     });
@@ -151,19 +154,34 @@ describe('dias serve: jobs', () => {
     const first = (
       await server.app.inject({
         method: 'POST',
+        headers: SCRIPT,
         url: '/api/infer',
         payload: { run: 'r1', sequence: '2', mode: 'full', checkpoint: 'final' },
       })
     ).json();
     const second = (
-      await server.app.inject({ method: 'POST', url: '/api/infer', payload: { run: 'r1', sequence: '1' } })
+      await server.app.inject({
+        method: 'POST',
+        url: '/api/infer',
+        headers: SCRIPT,
+        payload: { run: 'r1', sequence: '1' },
+      })
     ).json();
-    const cancel = await server.app.inject({ method: 'POST', url: `/api/jobs/${second.job}/cancel` });
+    const cancel = await server.app.inject({
+      method: 'POST',
+      url: `/api/jobs/${second.job}/cancel`,
+      headers: SCRIPT,
+      payload: {},
+    });
     assert.equal(cancel.statusCode, 200);
     const evs = parseSse((await server.app.inject({ url: second.events })).body);
     assert.equal(evs.at(-1)!.event, 'cancelled');
     assert.equal(parseSse((await server.app.inject({ url: first.events })).body).at(-1)!.event, 'done');
-    assert.equal((await server.app.inject({ method: 'POST', url: `/api/jobs/${first.job}/cancel` })).statusCode, 409);
+    assert.equal(
+      (await server.app.inject({ method: 'POST', url: `/api/jobs/${first.job}/cancel`, headers: SCRIPT, payload: {} }))
+        .statusCode,
+      409,
+    );
     assert.equal(
       (await server.app.inject({ url: '/api/sequences/1/prediction?run=r1' })).statusCode,
       404,
@@ -179,7 +197,7 @@ describe('dias serve: jobs', () => {
     ];
     for (const [payload, status] of bad)
       assert.equal(
-        (await server.app.inject({ method: 'POST', url: '/api/infer', payload })).statusCode,
+        (await server.app.inject({ method: 'POST', url: '/api/infer', headers: SCRIPT, payload })).statusCode,
         status,
         JSON.stringify(payload),
       );
@@ -187,9 +205,37 @@ describe('dias serve: jobs', () => {
   });
 
   test('next: the unscribbled training sequence with the highest mean binary entropy; scribbled ones drop out', async () => {
+    const predictions = join(runs, 'r1', 'predictions');
+    const stored = () => (existsSync(predictions) ? readdirSync(predictions, { recursive: true }).length : 0);
+    const before = stored();
+    // A GET only ranks what is stored: with nothing predicted it says what to do and writes nothing.
+    const none = await server.app.inject({ url: '/api/next?run=r1' });
+    assert.equal(none.statusCode, 409, none.body);
+    assert.match(none.json().error, /POST \/api\/next\/predict/);
+    assert.equal(stored(), before, 'GET /api/next wrote nothing');
+    assert.equal((await server.app.inject({ url: '/api/next?split=nonsense' })).statusCode, 400);
+    // The explicit POST predicts the two training sequences still to annotate, as one job.
+    const predict = await server.app.inject({
+      method: 'POST',
+      headers: SCRIPT,
+      url: '/api/next/predict',
+      payload: { run: 'r1', split: 'training' },
+    });
+    assert.equal(predict.statusCode, 202, predict.body);
+    assert.deepEqual(predict.json().sequences, ['0', '1']);
+    const evs = parseSse((await server.app.inject({ url: predict.json().events })).body);
+    assert.equal(evs.at(-1)!.event, 'done', JSON.stringify(evs.at(-1)));
+    const again = await server.app.inject({
+      method: 'POST',
+      headers: SCRIPT,
+      url: '/api/next/predict',
+      payload: { run: 'r1' },
+    });
+    assert.deepEqual(again.json(), { job: null, sequences: [] }, 'nothing left to predict');
     const r = await server.app.inject({ url: '/api/next?run=r1' });
     assert.equal(r.statusCode, 200, r.body);
     const next = r.json();
+    assert.deepEqual(next.unpredicted, []);
     const want = [0, 1]
       .map((id) => ({ id: String(id), entropy: entropy(reference(id)) }))
       .sort((a, b) => b.entropy - a.entropy);
@@ -203,7 +249,7 @@ describe('dias serve: jobs', () => {
       server.app.inject({
         method: 'PUT',
         url: `/api/sequences/${id}/scribble`,
-        headers: { 'content-type': 'image/png' },
+        headers: { 'content-type': 'image/png', ...SCRIPT },
         payload: blankScribble(),
       });
     assert.equal((await put(next.id)).statusCode, 200);
@@ -214,7 +260,7 @@ describe('dias serve: jobs', () => {
 
   test('train: a bad request is 400 naming the problem, an existing run 409; SSCR trains on the scribbled sequences only', async () => {
     const post = (payload: Record<string, unknown>) =>
-      server.app.inject({ method: 'POST', url: '/api/train', payload });
+      server.app.inject({ method: 'POST', url: '/api/train', headers: SCRIPT, payload });
     const cases: [Record<string, unknown>, number, RegExp][] = [
       [{}, 400, /recipe: required/],
       [{ recipe: 'magic' }, 400, /unknown recipe 'magic'/],
@@ -255,6 +301,7 @@ describe('dias serve: jobs', () => {
   test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {
     const r = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/train',
       payload: { recipe: 'fsl', name: 'fsl-tiny', ...TINY },
     });
@@ -263,6 +310,7 @@ describe('dias serve: jobs', () => {
     assert.equal(run, 'fsl-tiny');
     const again = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/train',
       payload: { recipe: 'fsl', name: 'other', ...TINY },
     });
@@ -299,6 +347,7 @@ describe('dias serve: jobs', () => {
   test('train: cancel stops the run at its next step; the next job is accepted', async () => {
     const r = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/train',
       payload: { recipe: 'fsl', name: 'long', ...TINY, epochs: 50, patchesPerEpoch: 400 },
     });
@@ -312,7 +361,11 @@ describe('dias serve: jobs', () => {
         }
       });
     });
-    assert.equal((await server.app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel` })).statusCode, 200);
+    assert.equal(
+      (await server.app.inject({ method: 'POST', url: `/api/jobs/${job.id}/cancel`, headers: SCRIPT, payload: {} }))
+        .statusCode,
+      200,
+    );
     assert.equal(await job.whenEnded(), 'cancelled');
     assert.ok(existsSync(join(runs, 'long', 'config.json')), 'the run folder stays, resumable');
     assert.equal((await server.app.inject({ url: '/api/info' })).json().train, null);

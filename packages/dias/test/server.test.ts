@@ -25,6 +25,8 @@ const runs = join(dir, 'runs');
 const outside = join(dir, 'outside');
 const [W, H, T] = [64, 48, 8];
 let server: DiasServer;
+/** What a script adds to a request that changes state (the server's cross-site rule, docs/server-api.md). */
+const SCRIPT = { 'x-dias-request': '1' };
 after(async () => {
   await server?.app.close();
   cleanup();
@@ -59,7 +61,7 @@ const put = (id: string, body: Buffer | string, type = 'image/png') =>
   server.app.inject({
     method: 'PUT',
     url: `/api/sequences/${id}/scribble`,
-    headers: { 'content-type': type },
+    headers: { 'content-type': type, ...SCRIPT },
     payload: body,
   });
 
@@ -241,7 +243,7 @@ describe('dias serve: the dataset API', () => {
       ],
       ['not a PNG', put('1', Buffer.from('hello, not a png at all')), 400, /not a PNG/],
       ['JSON instead', put('1', JSON.stringify({ a: 1 }), 'application/json'), 415, /image\/png/],
-      ['other type', put('1', 'x', 'text/plain'), 415, /./],
+      ['other type (a body another site could send)', put('1', 'x', 'text/plain'), 403, /JSON body .* or a PNG/],
       ['too large', put('1', Buffer.alloc(5000, 1)), 413, /./],
       [
         'validation split',
@@ -290,7 +292,7 @@ describe('dias serve: the dataset API', () => {
       const r = await s.app.inject({
         method: 'PUT',
         url: '/api/sequences/0/scribble',
-        headers: { 'content-type': 'image/png' },
+        headers: { 'content-type': 'image/png', ...SCRIPT },
         payload: scribblePng(() => 255),
       });
       assert.equal(r.statusCode, 403, r.body);
@@ -320,12 +322,14 @@ describe('dias serve: the dataset API', () => {
     }
     const inferOut = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/infer',
       payload: { run: '../outside/run-out', sequence: '0' },
     });
     assert.equal(inferOut.statusCode, 400);
     const viaLink = await server.app.inject({
       method: 'POST',
+      headers: SCRIPT,
       url: '/api/infer',
       payload: { run: 'evil', sequence: '0' },
     });
@@ -409,6 +413,112 @@ describe('dias serve: the dataset API', () => {
 });
 
 describe('dias serve: access', () => {
+  test('requests another site can make a browser send are refused and change nothing; the page and scripts pass', async () => {
+    const s = buildServer({ data, runs });
+    try {
+      // A running job whose cancel is recorded: what a cross-site POST to /cancel would stop.
+      let cancels = 0;
+      const job = s.jobs.create('train', { run: 'victim' });
+      job.cancel = () => void cancels++;
+      const cancelUrl = `/api/jobs/${job.id}/cancel`;
+      const evil = 'http://evil.example';
+      // The simple requests of the Fetch standard: no preflight, so a foreign page can send them blind.
+      const simple: [string, Record<string, string>, string | undefined][] = [
+        ['no body', {}, undefined],
+        ['text/plain', { 'content-type': 'text/plain', origin: evil }, '{}'],
+        ['form', { 'content-type': 'application/x-www-form-urlencoded', origin: evil }, 'a=1'],
+        ['multipart', { 'content-type': 'multipart/form-data; boundary=x', origin: evil }, '--x--\r\n'],
+        ['no-cors text/plain, no Origin', { 'content-type': 'text/plain' }, '{}'],
+        ['JSON without the header', { 'content-type': 'application/json' }, '{}'],
+        ['JSON + header from another origin', { 'content-type': 'application/json', ...SCRIPT, origin: evil }, '{}'],
+        [
+          'JSON + header marked cross-site',
+          { 'content-type': 'application/json', ...SCRIPT, 'sec-fetch-site': 'cross-site' },
+          '{}',
+        ],
+        ['Origin null (sandboxed frame)', { 'content-type': 'application/json', ...SCRIPT, origin: 'null' }, '{}'],
+      ];
+      for (const [what, headers, payload] of simple) {
+        const r = await s.app.inject({ method: 'POST', url: cancelUrl, headers, payload });
+        assert.equal(r.statusCode, 403, `${what}: ${r.body}`);
+        assert.equal(r.headers['access-control-allow-origin'], undefined, what);
+      }
+      const preflight = await s.app.inject({
+        method: 'OPTIONS',
+        url: cancelUrl,
+        headers: { origin: evil, 'access-control-request-method': 'POST' },
+      });
+      assert.ok(preflight.statusCode >= 400, `preflight ${preflight.statusCode}`);
+      assert.equal(preflight.headers['access-control-allow-origin'], undefined);
+      assert.equal(cancels, 0, 'no refused request cancelled the job');
+      assert.ok(job.running);
+      // A scribble PUT and reads from another site: refused, nothing written.
+      const before = snapshot(data);
+      for (const headers of [
+        { 'content-type': 'image/png', origin: evil },
+        { 'content-type': 'image/png', ...SCRIPT, 'sec-fetch-site': 'same-site' },
+        { 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' },
+      ]) {
+        const r = await s.app.inject({
+          method: 'PUT',
+          url: '/api/sequences/0/scribble',
+          headers,
+          payload: scribblePng(() => 255),
+        });
+        assert.equal(r.statusCode, 403, JSON.stringify(headers));
+      }
+      assert.deepEqual(snapshot(data), before);
+      for (const url of ['/api/next', '/api/sequences/0/frames/0', '/api/info'])
+        assert.equal((await s.app.inject({ url, headers: { 'sec-fetch-site': 'cross-site' } })).statusCode, 403, url);
+      assert.equal((await s.app.inject({ url: '/api/info', headers: { origin: evil } })).statusCode, 403);
+      // The page (its own Origin, or Sec-Fetch-Site: same-origin) and scripts (the header) pass.
+      assert.equal(
+        (await s.app.inject({ url: '/api/info', headers: { 'sec-fetch-site': 'same-origin' } })).statusCode,
+        200,
+      );
+      const own = await s.app.inject({
+        method: 'POST',
+        url: cancelUrl,
+        headers: { 'content-type': 'application/json', origin: 'http://localhost:80' },
+        payload: '{}',
+      });
+      assert.equal(own.statusCode, 200, own.body);
+      assert.equal(cancels, 1);
+      const script = await s.app.inject({ method: 'POST', url: cancelUrl, headers: SCRIPT, payload: {} });
+      assert.equal(script.statusCode, 200, script.body);
+      assert.equal(cancels, 2);
+      job.finish('cancelled', null);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('bodies and queries are closed: an unknown or misspelt key is a 400 naming it, nothing done', async () => {
+    const cases: [string, string, unknown, RegExp][] = [
+      ['POST', '/api/train', { recipe: 'fsl', epoch: 1, patches_per_epoch: 16 }, /unknown key 'epoch'.*known: recipe/],
+      ['POST', '/api/infer', { run: 'r1', sequence: '0', moed: 'full' }, /unknown key 'moed'/],
+      ['POST', '/api/infer', { run: 'r1', sequence: '0', mode: 'slow' }, /mode must be one of fast, full/],
+      ['POST', '/api/next/predict', { rnu: 'r1' }, /unknown key 'rnu'/],
+      ['GET', '/api/sequences/0/frames/0?fromat=raw', undefined, /query: unknown key 'fromat'/],
+      ['GET', '/api/sequences/0/metrics?run=r1&treshold=0.3', undefined, /unknown key 'treshold'/],
+      ['GET', '/api/sequences/0/metrics?run=r1&threshold=', undefined, /threshold must be a number/],
+      ['GET', '/api/sequences/0/error?run=r1&threshold=', undefined, /threshold must be a number/],
+      ['GET', '/api/info?x=1', undefined, /query: unknown key 'x' \(it takes none\)/],
+    ];
+    const before = snapshot(runs);
+    for (const [method, url, payload, message] of cases) {
+      const r = await server.app.inject({
+        method: method as 'GET' | 'POST',
+        url,
+        ...(payload === undefined ? {} : { headers: SCRIPT, payload: payload as Record<string, unknown> }),
+      });
+      assert.equal(r.statusCode, 400, `${method} ${url}: ${r.body}`);
+      assert.match(r.json().error, message, url);
+    }
+    assert.deepEqual(snapshot(runs), before, 'no run folder was made');
+    assert.equal(server.jobs.list().filter((j) => j.kind === 'train').length, 0);
+  });
+
   test('with a token: 401 without or with a wrong one; Bearer, X-Dias-Token and the cookie pass; /?token= sets the cookie', async () => {
     const token = 'correct-horse-battery';
     const s = buildServer({ data, token });
@@ -433,7 +543,7 @@ describe('dias serve: access', () => {
           await s.app.inject({
             method: 'PUT',
             url: '/api/sequences/1/scribble',
-            headers: { 'content-type': 'image/png' },
+            headers: { 'content-type': 'image/png', ...SCRIPT },
             payload: scribblePng(() => 255),
           })
         ).statusCode,

@@ -97,10 +97,14 @@ async function getJson<T>(url: string): Promise<T> {
   return (await (await check(await fetch(url))).json()) as T;
 }
 
+/** Sent with every request that changes state: the server refuses those without it (docs/server-api.md, "Request
+ * policy"), and no page on another site can add it without a CORS preflight the server never grants. */
+const STATE_CHANGE = { 'X-Dias-Request': '1' };
+
 async function postJson<T>(url: string, body: unknown): Promise<T> {
   const r = await fetch(url, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...STATE_CHANGE },
     body: JSON.stringify(body),
   });
   return (await (await check(r)).json()) as T;
@@ -130,6 +134,8 @@ export const api = {
   info: () => getJson<ServerInfo>('/api/info'),
   datastore: () => getJson<{ sequences: SequenceEntry[] }>('/api/datastore').then((d) => d.sequences),
   next: () => getJson<{ id: string; run: string; entropy: number }>('/api/next'),
+  /** Predicts the sequences still to annotate that have no stored map yet (null job: none missing). */
+  predictForNext: () => postJson<{ job: string | null; sequences: string[] }>('/api/next/predict', {}),
   async metrics(id: string, run: string): Promise<SequenceMetrics | null> {
     const r = await fetch(`${seq(id)}/metrics?run=${encodeURIComponent(run)}`);
     return r.status === 404 ? null : ((await (await check(r)).json()) as SequenceMetrics);
@@ -167,13 +173,19 @@ export const api = {
 
   async saveScribble(id: string, image: GrayImage): Promise<void> {
     const body = await encodeGrayPng(image);
-    await check(await fetch(`${seq(id)}/scribble`, { method: 'PUT', headers: { 'Content-Type': 'image/png' }, body }));
+    await check(
+      await fetch(`${seq(id)}/scribble`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'image/png', ...STATE_CHANGE },
+        body,
+      }),
+    );
   },
 
   infer: (run: string, sequence: string, mode: 'fast' | 'full') =>
     postJson<{ job: string }>('/api/infer', { run, sequence, mode }),
   train: (options: Record<string, unknown>) => postJson<{ job: string; run: string }>('/api/train', options),
-  cancel: async (job: string) => void (await check(await fetch(urls.jobCancel(job), { method: 'POST' }))),
+  cancel: async (job: string) => void (await postJson(urls.jobCancel(job), {})),
 };
 
 /** Follows a job's SSE stream (state, progress, epoch, log, then done / failed / cancelled) until its end; returns
@@ -202,4 +214,15 @@ export function followJob(job: string, onEvent: (e: JobEvent) => void): Promise<
       if (source.readyState === EventSource.CLOSED) finish({ type: 'failed', error: 'the event stream closed' });
     };
   });
+}
+
+/** The sequence to annotate next: maps still missing are predicted first (a job, followed to its end), then the
+ * server ranks the stored ones (GET /api/next only reads). */
+export async function nextToAnnotate(): Promise<string> {
+  const { job } = await api.predictForNext();
+  if (job) {
+    const end = await followJob(job, () => {});
+    if (end.type !== 'done') throw new Error(typeof end.error === 'string' ? end.error : `prediction ${end.type}`);
+  }
+  return (await api.next()).id;
 }

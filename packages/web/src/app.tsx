@@ -2,7 +2,14 @@
 // and the display, overlay, scribble, segmentation, training and metrics panels on the right. The big arrays live
 // in a SequenceData and the Renderer's offscreen layers; Preact state holds only what the controls show.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, setAnnotatorSet, type SequenceEntry, type SequenceMetrics, type ServerInfo } from './api.js';
+import {
+  api,
+  nextToAnnotate,
+  setAnnotatorSet,
+  type SequenceEntry,
+  type SequenceMetrics,
+  type ServerInfo,
+} from './api.js';
 import { SegmentPanel, TrainPanel } from './jobs.js';
 import {
   COLORS,
@@ -411,8 +418,8 @@ export function App() {
         <span class="spacer" />
         <button
           onClick={() =>
-            void api.next().then(
-              (next) => open(next.id),
+            void nextToAnnotate().then(
+              (id) => open(id),
               (e: Error) => setError(`Next to annotate: ${e.message}`),
             )
           }

@@ -46,8 +46,58 @@ export function requestToken(headers: Record<string, string | string[] | undefin
   if (typeof cookie === 'string') {
     for (const part of cookie.split(';')) {
       const [k, ...v] = part.trim().split('=');
-      if (k === TOKEN_COOKIE) return decodeURIComponent(v.join('='));
+      if (k !== TOKEN_COOKIE) continue;
+      // A malformed escape (dias_token=%) is a wrong token (401), not a server error.
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return v.join('=');
+      }
     }
   }
+  return undefined;
+}
+
+/** The header the page sets on every request that changes state; a page on another site cannot set it without a
+ * CORS preflight, which this server never grants. */
+export const REQUEST_HEADER = 'x-dias-request';
+
+/** The only bodies a state-changing request may have: JSON (every POST) and PNG (a scribble upload). A browser
+ * sends text/plain, form and multipart bodies cross-site without asking first; these two it does not. */
+const STATE_CHANGE_TYPES = ['application/json', 'image/png'];
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Why a request is refused as possibly cross-site, or undefined when it may go on (docs/server-api.md, "Request
+ * policy"). The rules, in the order checked:
+ *   - an API request a browser marks as sent by another site (Sec-Fetch-Site: cross-site or same-site) or whose
+ *     Origin is not this server's own (`http://` + Host) is refused, whatever its method;
+ *   - a request other than GET/HEAD must have a JSON or PNG body (Content-Type), and either the X-Dias-Request
+ *     header or this server's own Origin / Sec-Fetch-Site: same-origin.
+ * GETs never change state, so a cross-site <img> or link can at most read what the browser keeps from that page.
+ */
+export function crossSiteProblem(method: string, path: string, headers: Headers): string | undefined {
+  const site = header(headers, 'sec-fetch-site')?.toLowerCase();
+  const origin = header(headers, 'origin');
+  const own = `http://${header(headers, 'host') ?? ''}`.toLowerCase();
+  const ownOrigin = origin !== undefined && origin.toLowerCase() === own;
+  if (path.startsWith('/api/')) {
+    if (site === 'cross-site' || site === 'same-site')
+      return `a request from another site (Sec-Fetch-Site: ${site}); the API answers its own page and scripts only`;
+    if (origin !== undefined && !ownOrigin)
+      return `a request from another origin (Origin: ${origin.slice(0, 80)}); the API answers its own page and scripts only`;
+  }
+  if (method === 'GET' || method === 'HEAD') return undefined;
+  const type = (header(headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
+  if (!STATE_CHANGE_TYPES.includes(type))
+    return `${method} needs a JSON body (Content-Type: application/json; {} when there is nothing to say) or a PNG, got '${type.slice(0, 60) || 'no Content-Type'}'`;
+  if (header(headers, REQUEST_HEADER) !== '1' && !ownOrigin && site !== 'same-origin')
+    return `${method} needs the header 'X-Dias-Request: 1' (the page sets it; scripts add it), so that no other site can send it`;
   return undefined;
 }

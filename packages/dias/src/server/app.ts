@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { meanProjection, minIntensityProjection } from '../data/preprocess.js';
+import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
 import { frameOf, type DsaSequence } from '../data/sequence.js';
 import { errorMap, probabilityImage } from '../eval/pictures.js';
 import { metricsOrNull } from '../eval/report.js';
@@ -18,7 +19,15 @@ import { defaultTrainConfig } from '../train/config.js';
 import { allRecipes } from '../train/recipes/index.js';
 import { runPath, weightsRunDir, type WeightsChoice } from '../train/run-folder.js';
 import { VERSION } from '../version.js';
-import { bindProblem, hostOfHeader, isLoopbackHost, requestToken, tokenMatches, TOKEN_COOKIE } from './access.js';
+import {
+  bindProblem,
+  crossSiteProblem,
+  hostOfHeader,
+  isLoopbackHost,
+  requestToken,
+  tokenMatches,
+  TOKEN_COOKIE,
+} from './access.js';
 import { Datastore, type SequenceEntry } from './datastore.js';
 import { InferenceService, type InferMode } from './inference.js';
 import { JobRegistry, sseMessage, type Job } from './jobs.js';
@@ -26,6 +35,7 @@ import { meanBinaryEntropy, rankByEntropy } from './next-sample.js';
 import { displayGrey, pixelEncoding, rawBytes, rawHeaders, type PixelEncoding } from './pixels.js';
 import { outputStem, RunStore } from './run-store.js';
 import { HttpError, isInside } from './safe-paths.js';
+import { AJV_OPTIONS, BODY, QUERY, schemaErrorMessage } from './schemas.js';
 import { trainConfigFromBody, TrainingService } from './training.js';
 
 export interface ServerOptions {
@@ -89,7 +99,8 @@ function formatOf(query: Query, allowed: readonly string[]): string {
 
 function thresholdOf(query: Query): number {
   if (query.threshold === undefined) return 0.5;
-  const t = Number(query.threshold);
+  // Number('') is 0: an empty value must not become a threshold of 0.
+  const t = query.threshold.trim() === '' ? NaN : Number(query.threshold);
   if (!(t >= 0 && t <= 1))
     throw new HttpError(400, `threshold must be a number in [0, 1], got '${query.threshold.slice(0, 40)}'`);
   return t;
@@ -128,7 +139,12 @@ export function buildServer(options: ServerOptions): DiasServer {
   const training = new TrainingService();
   const webDir = options.webDir ?? defaultWebDir();
   const encodings = new WeakMap<DsaSequence, PixelEncoding>();
-  const app = Fastify({ logger: false, bodyLimit: 1 << 20 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1 << 20,
+    ajv: AJV_OPTIONS,
+    schemaErrorFormatter: schemaErrorMessage,
+  });
 
   app.addContentTypeParser(
     'image/png',
@@ -176,6 +192,11 @@ export function buildServer(options: ServerOptions): DiasServer {
       return reply.status(401).send({
         error: 'a valid token is required (Authorization: Bearer T, X-Dias-Token, or open the URL dias serve printed)',
       });
+  });
+  // Cross-site requests: refused before anything is parsed or done (access.ts, docs/server-api.md).
+  app.addHook('onRequest', async (req, reply) => {
+    const problem = crossSiteProblem(req.method, req.url.split('?')[0], req.headers);
+    if (problem) return reply.status(403).send({ error: problem });
   });
   app.addHook('onClose', async () => {
     await training.close();
@@ -254,7 +275,7 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   // ---------------------------------------------------------------------------------------------- the dataset
 
-  app.get('/api/info', (_req, reply) => {
+  app.get('/api/info', { schema: { querystring: QUERY.none } }, (_req, reply) => {
     const ds = datastore.layout === 'dias' ? datastore.dias() : null;
     const runInfos = runs.names().flatMap((n) => {
       try {
@@ -304,11 +325,13 @@ export function buildServer(options: ServerOptions): DiasServer {
     return { ...e, predictions };
   };
 
-  app.get('/api/datastore', async () => {
+  app.get('/api/datastore', { schema: { querystring: QUERY.none } }, async () => {
     const names = runs.names();
     return { sequences: (await datastore.entries()).map((e) => withPredictions(e, names)) };
   });
-  app.get('/api/sequences/:id', async (req) => withPredictions(await entryOf((req.params as Params).id)));
+  app.get('/api/sequences/:id', { schema: { querystring: QUERY.none } }, async (req) =>
+    withPredictions(await entryOf((req.params as Params).id)),
+  );
 
   /** The sequence as stored, or mask-subtracted when ?subtract=auto|M asks (an unsubtracted DICOM cine). */
   const framesOf = async (id: string, query: Query): Promise<DsaSequence> => {
@@ -323,7 +346,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     return sub?.maskFrame !== undefined ? reply.header('x-dias-mask-frame', String(sub.maskFrame)) : reply;
   };
 
-  app.get('/api/sequences/:id/frames/:k', async (req, reply) => {
+  app.get('/api/sequences/:id/frames/:k', { schema: { querystring: QUERY.pixels } }, async (req, reply) => {
     const { id, k } = req.params as Params;
     const seq = await framesOf(id, req.query as Query);
     maskHeader(reply, seq);
@@ -331,28 +354,28 @@ export function buildServer(options: ServerOptions): DiasServer {
       throw new HttpError(404, `frame '${k.slice(0, 20)}': sequence ${seq.id} has frames 0..${seq.T - 1}`);
     return sendPixels(reply, frameOf(seq, Number(k)), seq, encodingOf(seq), req.query as Query);
   });
-  app.get('/api/sequences/:id/minip', async (req, reply) => {
+  app.get('/api/sequences/:id/minip', { schema: { querystring: QUERY.pixels } }, async (req, reply) => {
     const seq = await framesOf((req.params as Params).id, req.query as Query);
     maskHeader(reply, seq);
     return sendPixels(reply, minIntensityProjection(seq), seq, encodingOf(seq), req.query as Query);
   });
-  app.get('/api/sequences/:id/mean', async (req, reply) => {
+  app.get('/api/sequences/:id/mean', { schema: { querystring: QUERY.pixels } }, async (req, reply) => {
     const seq = await framesOf((req.params as Params).id, req.query as Query);
     maskHeader(reply, seq);
     return sendPixels(reply, meanProjection(seq), seq, encodingOf(seq), req.query as Query);
   });
-  app.get('/api/sequences/:id/label', async (req, reply) => {
+  app.get('/api/sequences/:id/label', { schema: { querystring: QUERY.none } }, async (req, reply) => {
     const { seq, label } = await labelled((req.params as Params).id);
     const grey = new Uint8Array(label.length);
     for (let i = 0; i < label.length; i++) grey[i] = label[i] * 255;
     return png(reply, encodeGrayPng(seq.W, seq.H, grey));
   });
-  app.get('/api/sequences/:id/scribble', async (req, reply) => {
+  app.get('/api/sequences/:id/scribble', { schema: { querystring: QUERY.scribble } }, async (req, reply) => {
     const set = (req.query as Query).set;
     const s = datastore.scribble((req.params as Params).id, set?.slice(0, 255));
     return png(reply.header('x-dias-scribble-set', s.set), encodeGrayPng(s.width, s.height, s.data));
   });
-  app.put('/api/sequences/:id/scribble', async (req) => {
+  app.put('/api/sequences/:id/scribble', { schema: { querystring: QUERY.none } }, async (req) => {
     const type = String(req.headers['content-type'] ?? '')
       .split(';')[0]
       .trim()
@@ -363,7 +386,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     return datastore.saveScribble((req.params as Params).id, req.body);
   });
 
-  app.get('/api/sequences/:id/prediction', async (req, reply) => {
+  app.get('/api/sequences/:id/prediction', { schema: { querystring: QUERY.prediction } }, async (req, reply) => {
     const query = req.query as Query;
     const format = formatOf(query, ['png', 'raw']);
     const { map } = await predictionOf((req.params as Params).id, query);
@@ -377,14 +400,14 @@ export function buildServer(options: ServerOptions): DiasServer {
     }
     return png(reply, encodeGrayPng(map.width, map.height, probabilityImage(map.data, map.width, map.height)));
   });
-  app.get('/api/sequences/:id/error', async (req, reply) => {
+  app.get('/api/sequences/:id/error', { schema: { querystring: QUERY.scored } }, async (req, reply) => {
     const query = req.query as Query;
     const threshold = thresholdOf(query);
     const { map } = await predictionOf((req.params as Params).id, query);
     const { label } = await labelled((req.params as Params).id);
     return png(reply, encodeRgbPng(errorMap(thresholdProbability(map.data, threshold), label, map.width, map.height)));
   });
-  app.get('/api/sequences/:id/metrics', async (req) => {
+  app.get('/api/sequences/:id/metrics', { schema: { querystring: QUERY.scored } }, async (req) => {
     const query = req.query as Query;
     const threshold = thresholdOf(query);
     const { entry, map } = await predictionOf((req.params as Params).id, query);
@@ -401,16 +424,18 @@ export function buildServer(options: ServerOptions): DiasServer {
     if (!job) throw new HttpError(404, `job '${id.slice(0, 40)}': no such job`);
     return job;
   };
-  app.get('/api/jobs', (_req, reply) => reply.send({ jobs: jobs.list().map((j) => j.toJSON()) }));
-  app.get('/api/jobs/:job', (req, reply) => reply.send(jobOf(req).toJSON()));
-  app.post('/api/jobs/:job/cancel', async (req, reply) => {
+  app.get('/api/jobs', { schema: { querystring: QUERY.none } }, (_req, reply) =>
+    reply.send({ jobs: jobs.list().map((j) => j.toJSON()) }),
+  );
+  app.get('/api/jobs/:job', { schema: { querystring: QUERY.none } }, (req, reply) => reply.send(jobOf(req).toJSON()));
+  app.post('/api/jobs/:job/cancel', { schema: { querystring: QUERY.none, body: BODY.empty } }, async (req, reply) => {
     const job = jobOf(req);
     if (!job.running)
       return reply.status(409).send({ error: `job ${job.id} has already ended (${job.state})`, job: job.toJSON() });
     job.cancel();
     return job.toJSON();
   });
-  app.get('/api/jobs/:job/events', (req, reply) => {
+  app.get('/api/jobs/:job/events', { schema: { querystring: QUERY.none } }, (req, reply) => {
     const job = jobOf(req);
     reply.hijack();
     const res = reply.raw;
@@ -437,7 +462,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     });
   });
 
-  app.post('/api/infer', async (req, reply) => {
+  app.post('/api/infer', { schema: { querystring: QUERY.none, body: BODY.infer } }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (typeof body.run !== 'string') throw new HttpError(400, 'run: required, the name of a run under --runs');
     if (typeof body.sequence !== 'string' && typeof body.sequence !== 'number')
@@ -452,7 +477,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     return reply.status(202).send({ job: job.id, events: `/api/jobs/${job.id}/events` });
   });
 
-  app.post('/api/train', async (req, reply) => {
+  app.post('/api/train', { schema: { querystring: QUERY.none, body: BODY.train } }, async (req, reply) => {
     const running = training.busy;
     if (running)
       return reply.status(409).send({
@@ -465,10 +490,11 @@ export function buildServer(options: ServerOptions): DiasServer {
     return reply.status(202).send({ job: job.id, run: name, events: `/api/jobs/${job.id}/events` });
   });
 
-  app.get('/api/next', async (req) => {
-    const query = req.query as Query;
+  /** The run /api/next ranks by: the one asked for, else the newest with a best checkpoint. */
+  const nextRun = (asked: unknown): string => {
+    if (asked !== undefined && typeof asked !== 'string') throw new HttpError(400, 'run: must be a run name');
     const run =
-      query.run ??
+      asked ??
       runs.names().find((n) => {
         try {
           return weightsOf(n, 'best') !== undefined;
@@ -482,30 +508,84 @@ export function buildServer(options: ServerOptions): DiasServer {
         'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)',
       );
     weightsOf(run, 'best');
+    return run;
+  };
+  /** The sequences still to annotate (of `split` when given), each with whether `run` has a stored map of it. */
+  const toAnnotate = async (run: string, split: unknown) => {
+    if (split !== undefined) {
+      if (datastore.layout !== 'dias')
+        throw new HttpError(400, `split: a ${datastore.layout} dataset has no splits; leave split out`);
+      if (typeof split !== 'string' || !DIAS_SPLITS.includes(split as DiasSplit))
+        throw new HttpError(
+          400,
+          `split must be one of ${DIAS_SPLITS.join(', ')}, got ${JSON.stringify(split)?.slice(0, 40)}`,
+        );
+    }
     const all = await datastore.entries();
     // A sequence that cannot be read (listed with size 0) is not a candidate: its own requests say why.
     const open = all.filter(
-      (e) => e.canScribble && !e.scribble && e.width > 0 && (query.split === undefined || e.split === query.split),
+      (e) => e.canScribble && !e.scribble && e.width > 0 && (split === undefined || e.split === split),
     );
     if (open.length === 0)
-      throw new HttpError(404, "every sequence that can take scribbles has the annotator's already");
-    const candidates = [];
-    for (const e of open) {
-      const stem = outputStem(datastore, e.id);
-      if (!runs.predictionFile(run, datastore, stem, e.split)) {
-        const { job, done } = startInfer(run, e.id, 'fast', 'best', e);
-        await done;
-        if (job.state !== 'done')
-          throw new HttpError(
-            job.state === 'cancelled' ? 409 : 500,
-            `predicting sequence ${e.id}: ${job.error ?? job.state}`,
-          );
-      }
-      const map = runs.prediction(run, datastore, stem, e.split)!;
-      candidates.push({ id: e.id, entropy: meanBinaryEntropy(map.data) });
-    }
+      throw new HttpError(
+        404,
+        `every sequence that can take scribbles${split === undefined ? '' : ` in ${String(split)}/`} has the annotator's already`,
+      );
+    return open.map((e) => ({
+      entry: e,
+      stored: runs.predictionFile(run, datastore, outputStem(datastore, e.id), e.split) !== undefined,
+    }));
+  };
+
+  // Ranking only reads stored maps: a GET never starts work (a cross-site <img src> could otherwise make the server
+  // predict and write). Maps still missing are made by the explicit POST below.
+  app.get('/api/next', { schema: { querystring: QUERY.next } }, async (req) => {
+    const query = req.query as Query;
+    const run = nextRun(query.run);
+    const open = await toAnnotate(run, query.split);
+    const unpredicted = open.filter((c) => !c.stored).map((c) => c.entry.id);
+    const candidates = open
+      .filter((c) => c.stored)
+      .map(({ entry: e }) => ({
+        id: e.id,
+        entropy: meanBinaryEntropy(runs.prediction(run, datastore, outputStem(datastore, e.id), e.split)!.data),
+      }));
+    if (candidates.length === 0)
+      throw new HttpError(
+        409,
+        `run '${run}' has predicted none of the ${unpredicted.length} sequences still to annotate: POST /api/next/predict first`,
+      );
     const ranked = rankByEntropy(candidates);
-    return { id: ranked[0].id, run, entropy: ranked[0].entropy, candidates: ranked };
+    return { id: ranked[0].id, run, entropy: ranked[0].entropy, candidates: ranked, unpredicted };
+  });
+
+  app.post('/api/next/predict', { schema: { querystring: QUERY.none, body: BODY.nextPredict } }, async (req, reply) => {
+    const body = req.body as { run?: unknown; split?: unknown };
+    const run = nextRun(body.run);
+    const missing = (await toAnnotate(run, body.split)).filter((c) => !c.stored).map((c) => c.entry);
+    if (missing.length === 0) return reply.send({ job: null, sequences: [] });
+    const job = jobs.create('infer', { run, sequences: missing.map((e) => e.id), mode: 'fast', checkpoint: 'best' });
+    let current: Job | null = null;
+    job.cancel = () => {
+      current?.cancel();
+      job.finish('cancelled', null);
+    };
+    void (async () => {
+      for (const [i, e] of missing.entries()) {
+        if (!job.running) return;
+        job.emit('progress', { done: i, total: missing.length, sequence: e.id });
+        const step = startInfer(run, e.id, 'fast', 'best', e);
+        current = step.job;
+        await step.done;
+        if (step.job.state === 'failed') return job.finish('failed', { error: `sequence ${e.id}: ${step.job.error}` });
+        if (step.job.state === 'cancelled') return job.finish('cancelled', null);
+      }
+      job.emit('progress', { done: missing.length, total: missing.length });
+      job.finish('done', { run, sequences: missing.map((e) => e.id), next: '/api/next' });
+    })();
+    return reply
+      .status(202)
+      .send({ job: job.id, events: `/api/jobs/${job.id}/events`, sequences: missing.map((e) => e.id) });
   });
 
   // ------------------------------------------------------------------------------------------------- the page
