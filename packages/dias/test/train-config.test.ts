@@ -14,6 +14,7 @@ import {
   setConfigValue,
   stepsPerEpoch,
 } from '../src/train/config.js';
+import { buildModel, resolveModelSetup } from '../src/train/model-setup.js';
 import { tempDir } from './data-fixture.js';
 
 function configError(fn: () => unknown): ConfigError {
@@ -105,6 +106,31 @@ test('wrong types and values name the key and say why', () => {
       () => applyConfigFile(defaultTrainConfig(), join(dir, 'missing.yaml')),
       /missing\.yaml: cannot read the config file \(ENOENT\)/,
     );
+  } finally {
+    cleanup();
+  }
+});
+
+test('NaN and Infinity are shown as given, not as null (JSON.stringify writes them so)', () => {
+  const { dir, cleanup } = tempDir('dias-config-');
+  try {
+    const cases: [string, RegExp][] = [
+      ['optimizer:\n  lr: .nan\n', /optimizer\.lr: must be a number > 0, got NaN$/],
+      ['optimizer:\n  lr: .inf\n', /optimizer\.lr: must be a number > 0, got Infinity$/],
+      ['train:\n  epochs: -.inf\n', /train\.epochs: must be an integer >= 1, got -Infinity$/],
+      ['optimizer:\n  betas: [.nan, 0.999]\n', /optimizer\.betas: must be \[beta1, beta2\] .*, got \[NaN,0\.999\]$/],
+    ];
+    cases.forEach(([text, message], i) => {
+      const path = join(dir, `c${i}.yaml`);
+      writeFileSync(path, text);
+      assert.match(configError(() => applyConfigFile(defaultTrainConfig(), path)).message, message);
+    });
+    assert.match(
+      configError(() => setConfigValue(defaultTrainConfig(), 'rpst.pseudoProbability', NaN, '--set')).message,
+      /got NaN$/,
+    );
+    // A model option: checked when the network is built, with the same wording.
+    assert.throws(() => buildModel(resolveModelSetup('UNet', { bilinear: NaN }, 8, assert.fail)), /got NaN$/);
   } finally {
     cleanup();
   }

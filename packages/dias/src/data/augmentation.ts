@@ -19,6 +19,7 @@ import {
 } from './photometric.js';
 import { DEFAULT_ELASTIC, elasticField, warpBilinear, warpNearest, type ElasticOptions } from './elastic.js';
 import type { Random } from './random.js';
+import { showValue } from '../show-value.js';
 
 export interface AugmentOptions {
   geometric: GeometricOptions;
@@ -70,7 +71,7 @@ function checkProbability(where: string, p: unknown): void {
 
 function checkRange(where: string, r: unknown, min: number): void {
   if (!Array.isArray(r) || r.length !== 2 || r.some((v) => typeof v !== 'number' || !Number.isFinite(v)))
-    fail(`${where} must be [lo, hi] numbers, got ${JSON.stringify(r)}`);
+    fail(`${where} must be [lo, hi] numbers, got ${showValue(r)}`);
   if (r[0] > r[1]) fail(`${where} must have lo <= hi, got [${r[0]}, ${r[1]}]`);
   if (r[0] < min) fail(`${where} must be >= ${min}, got [${r[0]}, ${r[1]}]`);
 }
@@ -115,7 +116,7 @@ export function validateAugmentOptions(o: AugmentOptions, patchSize: number): vo
 export function resolveAugmentOptions(input: AugmentOptionsInput | undefined, patchSize: number): AugmentOptions {
   const spec = typeof input === 'string' ? { preset: input } : (input ?? {});
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec))
-    fail(`expected a preset name or an object, got ${JSON.stringify(input)}`);
+    fail(`expected a preset name or an object, got ${showValue(input)}`);
   const preset = spec.preset ?? 'fsl';
   if (!(preset in AUGMENT_PRESETS))
     fail(`unknown preset '${preset}' (known: ${Object.keys(AUGMENT_PRESETS).join(', ')})`);
@@ -131,7 +132,7 @@ export function resolveAugmentOptions(input: AugmentOptionsInput | undefined, pa
     if (typeof change === 'boolean') base.enabled = change;
     else if (change !== undefined) {
       if (typeof change !== 'object' || change === null)
-        fail(`${f} must be a boolean or an object, got ${JSON.stringify(change)}`);
+        fail(`${f} must be a boolean or an object, got ${showValue(change)}`);
       for (const [k, v] of Object.entries(change)) {
         if (!(k in DEFAULTS[f])) fail(`unknown option '${f}.${k}' (known: ${Object.keys(DEFAULTS[f]).join(', ')})`);
         base[k] = v;

@@ -8,6 +8,7 @@ import { checkInputChannels } from './blocks/frames.js';
 import { DRM, DRM_FRAMES } from './blocks/drm.js';
 import { DIM_3D } from './blocks/dims.js';
 import { unetConv } from './blocks/unet-nested-blocks.js';
+import { showValue } from '../show-value.js';
 
 type Triple = readonly [number, number, number];
 type NonlocalMode = 'concatenation' | 'concatenation_debug' | 'concatenation_residual';
@@ -167,9 +168,7 @@ function tripleOption(options: ModelOptions, key: string): Triple {
   ) {
     return [value[0], value[1], value[2]] as Triple;
   }
-  throw new Error(
-    `Att_UNet_3D: option '${key}' must be a positive integer or three of them, got ${JSON.stringify(value)}`,
-  );
+  throw new Error(`Att_UNet_3D: option '${key}' must be a positive integer or three of them, got ${showValue(value)}`);
 }
 
 export class Att_UNet_3D extends nn.Module {
@@ -206,9 +205,7 @@ export class Att_UNet_3D extends nn.Module {
     this.in_channels = positiveIntOption(options, 'num_channels', name);
     const mode = options.nonlocal_mode;
     if (!MODES.includes(mode as NonlocalMode))
-      throw new Error(
-        `${name}: option 'nonlocal_mode' must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`,
-      );
+      throw new Error(`${name}: option 'nonlocal_mode' must be one of ${MODES.join(', ')}, got ${showValue(mode)}`);
     const dsample = tripleOption(options, 'attention_dsample');
     this.is_batchnorm = boolOption(options, 'is_batchnorm', name);
     this.options = { ...options };

@@ -16,6 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import type { AugmentOptionsInput } from '../data/augmentation.js';
 import { resolveAugmentOptions } from '../data/augmentation.js';
 import type { ModelOptions } from '../models/model-spec.js';
+import { showValue } from '../show-value.js';
 import { resolveModelSetup } from './model-setup.js';
 import { findRecipe, RECIPE_NAMES } from './recipes/index.js';
 
@@ -228,14 +229,8 @@ interface Schema {
   [key: string]: Leaf | Schema;
 }
 
-// eslint-disable-next-line no-control-regex -- control characters are what this matches
-const UNPRINTABLE = /[\x00-\x1f\x7f-\x9f\ufffd]/g;
-
-/** A value as a message shows it: one line of at most 80 characters (a binary file read as YAML is one string). */
-const show = (v: unknown) => {
-  const text = (typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v))).replace(UNPRINTABLE, '?');
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
+/** A value as a message shows it: one line of at most 80 characters, NaN and Infinity as given. */
+const show = (v: unknown) => showValue(v);
 const ok = (v: unknown) => ({ ok: v });
 const bad = (reason: string) => ({ reason });
 

@@ -9,6 +9,7 @@ import { DIM_2D, norm, type Dim } from './dims.js';
 import { down, up } from './res-blocks.js';
 import { boolOption, positiveIntOption, positiveNumberOption, probabilityOption } from './model-options.js';
 import type { ModelOptions } from '../model-spec.js';
+import { showValue } from '../../show-value.js';
 
 /** A 1x1 projection when the width changes, then (3x3 conv, norm, dropout, LeakyReLU, 3x3 conv, norm, dropout) + shortcut. */
 export class Res_conv extends nn.Module {
@@ -300,7 +301,7 @@ export function inputReduceOption(options: Record<string, unknown>, model: strin
   if (Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === 'number' && Number.isInteger(i)))
     return [...(v as number[])];
   throw new Error(
-    `${model}: option 'input_reduce' must be null, 'mean', 'min' or a non-empty list of frame indices, got ${JSON.stringify(v)}`,
+    `${model}: option 'input_reduce' must be null, 'mean', 'min' or a non-empty list of frame indices, got ${showValue(v)}`,
   );
 }
 
