@@ -136,6 +136,44 @@ test('NaN and Infinity are shown as given, not as null (JSON.stringify writes th
   }
 });
 
+test('a cross-check that fails after merging names the file or flag that set the key', () => {
+  const { dir, cleanup } = tempDir('dias-config-');
+  try {
+    const file = join(dir, 'aug.yaml');
+    writeFileSync(file, 'data:\n  augment:\n    flip: 7\nrpst:\n  strongAugment: nopreset\n');
+    const c = applyConfigFile(defaultTrainConfig(), file);
+    setConfigValue(c, 'data.dir', 'some/data', '--data');
+    assert.equal(
+      configError(() => finalizeTrainConfig(c)).message,
+      `${file}: rpst.strongAugment: unknown preset 'nopreset' (known: none, fsl, wsl-plc, ssl-strong)`,
+    );
+    setConfigValue(c, 'rpst.strongAugment', 'ssl-strong', '--set');
+    assert.match(
+      configError(() => finalizeTrainConfig(c)).message,
+      /^\/.*aug\.yaml: data\.augment: unknown family 'flip'/,
+    );
+    // The flag that set a key last is named; a whole-config source comes first.
+    setConfigValue(c, 'data.augment', { blurr: true }, '--set');
+    assert.match(
+      configError(() => finalizeTrainConfig(c, 'model UNet')).message,
+      /^model UNet: --set: data\.augment: /,
+    );
+    setConfigValue(c, 'data.augment', null, '--set');
+    setConfigValue(c, 'model.options', { feature_scal: 2 }, '--model-option');
+    assert.match(
+      configError(() => finalizeTrainConfig(c)).message,
+      /^--model-option: model\.options\.feature_scal: not an option/,
+    );
+    // An empty scribble set is refused as given, not as null.
+    assert.equal(
+      configError(() => setConfigValue(c, 'data.scribbles', '', '--scribbles')).message,
+      "--scribbles: data.scribbles: must be a non-empty string, got ''",
+    );
+  } finally {
+    cleanup();
+  }
+});
+
 test('flags override the file; setting an unknown key or a whole section fails', () => {
   const c = defaultTrainConfig();
   setConfigValue(c, 'train.epochs', 3, '--epochs');

@@ -172,8 +172,12 @@ function settingsTable(): string {
     .join('\n');
 }
 
-/** A command line value as YAML reads a scalar or flow list ('5e-4' -> 0.0005, 'true', 'null', '[0, 7]'). */
+/**
+ * A command line value as YAML reads a scalar or flow list ('5e-4' -> 0.0005, 'true', 'null', '[0, 7]'). An empty
+ * value stays the empty string (YAML reads it as null), so that `--scribbles ""` is reported as given.
+ */
 function parseValue(text: string): unknown {
+  if (text.trim() === '') return text;
   try {
     const v = parseYaml(text);
     return v === undefined ? text : v;

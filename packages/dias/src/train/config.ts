@@ -252,7 +252,8 @@ const nullable =
   (leaf: Leaf): Leaf =>
   (v) =>
     v === null ? ok(null) : leaf(v);
-const text: Leaf = (v) => (typeof v === 'string' ? ok(v) : bad(`must be a string, got ${show(v)}`));
+const text: Leaf = (v) =>
+  typeof v === 'string' && v.trim() !== '' ? ok(v) : bad(`must be a non-empty string, got ${show(v)}`);
 const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const record: Leaf = (v) =>
   isPlain(v) ? ok(structuredClone(v)) : bad(`must be a mapping of option names to values, got ${show(v)}`);
@@ -370,8 +371,38 @@ function known(node: Schema): string {
   return Object.keys(node).join(', ');
 }
 
+/**
+ * Where each setting of a configuration came from (a file or a flag), by dotted key: the cross-checks of
+ * finalizeTrainConfig run after every source has been merged, and their errors still name the file or flag that
+ * set the key (`tiny.yaml: data.augment: ...`, `--scribbles: data.scribbles: ...`).
+ */
+const ORIGINS = new WeakMap<TrainConfig, Map<string, string>>();
+
+function originsOf(config: TrainConfig): Map<string, string> {
+  let origins = ORIGINS.get(config);
+  if (!origins) ORIGINS.set(config, (origins = new Map()));
+  return origins;
+}
+
+/** The file or flag that set `key` (or the section or key above it), if one did. */
+export function settingOrigin(config: TrainConfig, key: string): string | undefined {
+  const origins = ORIGINS.get(config);
+  for (let k = key; origins && k; k = k.slice(0, Math.max(0, k.lastIndexOf('.')))) {
+    const origin = origins.get(k);
+    if (origin !== undefined) return origin;
+  }
+  return undefined;
+}
+
 /** Merges `patch` (parsed from `source`) into `base` in place, checking every key and value against the schema. */
-function mergeInto(base: Record<string, unknown>, patch: unknown, node: Schema, prefix: string, source: string): void {
+function mergeInto(
+  base: Record<string, unknown>,
+  patch: unknown,
+  node: Schema,
+  prefix: string,
+  source: string,
+  origins: Map<string, string>,
+): void {
   if (!isPlain(patch))
     throw new ConfigError(
       prefix.slice(0, -1) || '(top level)',
@@ -392,8 +423,9 @@ function mergeInto(base: Record<string, unknown>, patch: unknown, node: Schema, 
       const r = child(v);
       if ('reason' in r) throw new ConfigError(key, r.reason, source);
       base[k] = r.ok;
+      origins.set(key, source);
     } else {
-      mergeInto(base[k] as Record<string, unknown>, v, child, `${key}.`, source);
+      mergeInto(base[k] as Record<string, unknown>, v, child, `${key}.`, source, origins);
     }
   }
 }
@@ -405,7 +437,7 @@ export function defaultTrainConfig(): TrainConfig {
 
 /** Applies a partial configuration (as read from a file) to `config`, in place; `source` names it in errors. */
 export function applyConfigPatch(config: TrainConfig, patch: unknown, source: string): TrainConfig {
-  mergeInto(config as unknown as Record<string, unknown>, patch, SCHEMA, '', source);
+  mergeInto(config as unknown as Record<string, unknown>, patch, SCHEMA, '', source, originsOf(config));
   return config;
 }
 
@@ -467,8 +499,12 @@ export function stepsPerEpoch(config: TrainConfig): number {
  */
 export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainConfig {
   const c = structuredClone(input);
+  ORIGINS.set(c, new Map(ORIGINS.get(input)));
+  // `source` names what the whole configuration is (a run's config.json, a benchmark's run); the key's own
+  // origin (the file or flag that set it) follows it.
   const fail = (key: string, reason: string): never => {
-    throw new ConfigError(key, reason, source);
+    const origin = settingOrigin(input, key);
+    throw new ConfigError(key, reason, [source, origin !== source ? origin : undefined].filter(Boolean).join(': '));
   };
   if (!c.data.dir) fail('data.dir', 'is required (--data DIR, or data.dir in the config file)');
   c.data.dir = resolve(c.data.dir);
