@@ -268,7 +268,17 @@ describe('dias serve: jobs', () => {
       [{ recipe: 'fsl', epochs: -2 }, 400, /train\.epochs/],
       [{ recipe: 'fsl', name: '../x' }, 400, /plain name/],
       [{ recipe: 'fsl', name: 'r1' }, 409, /exists already/],
-      [{ recipe: 'sscr', scribbles: 'nothing-here' }, 400, /no training sequence has a scribble in set 'nothing-here'/],
+      [{ recipe: 'sscr', scribbles: 'nothing-here' }, 400, /'nothing-here' is not a scribble set of this dataset/],
+      [{ recipe: 'sscr', settings: { 'data.scribbles': '../../x' } }, 400, /not a scribble set of this dataset/],
+      // Paths: the API trains on --data and runs under --runs only, and says nothing of other paths.
+      [{ recipe: 'fsl', settings: { 'data.dir': '/tmp' } }, 400, /settings\.data\.dir: a path, not settable/],
+      [{ recipe: 'fsl', settings: { 'train.init.from': '/root/.ssh' } }, 400, /settings\.train\.init\.from: a path/],
+      [{ recipe: 'fsl', settings: { 'data.pseudo': '/etc' } }, 400, /settings\.data\.pseudo: a path/],
+      [{ recipe: 'fsl', from: '../../etc' }, 400, /plain name/],
+      // Settings that do not apply to the recipe, and values only the model can check: refused before a 202.
+      [{ recipe: 'fsl', scribbles: 'annotator' }, 400, /scribbles: recipe fsl learns from dense labels/],
+      [{ recipe: 'fsl', scribbledOnly: false }, 400, /scribbledOnly: recipe fsl/],
+      [{ recipe: 'fsl', model: 'FR_UNet', modelOptions: { feature_scale: -3 } }, 400, /feature_scale/],
     ];
     for (const [payload, status, message] of cases) {
       const r = await post(payload);

@@ -4,7 +4,7 @@
 // nothing; the token and the loopback rules; the page or its placeholder.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { encode } from 'fast-png';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
@@ -14,6 +14,9 @@ import { readSequence } from '../src/data/read-sequence.js';
 import { decodeGrayPng, encodeGrayPng } from '../src/image/png.js';
 import { buildServer, startServer, type DiasServer } from '../src/server/app.js';
 import { bindProblem, isLoopbackHost, tokenMatches } from '../src/server/access.js';
+import { JobRegistry } from '../src/server/jobs.js';
+import { outputStem } from '../src/server/run-store.js';
+import { confineMessage, OUTSIDE } from '../src/server/safe-paths.js';
 import { serveCommand } from '../src/cli/serve.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writePng } from './data-fixture.js';
@@ -412,6 +415,227 @@ describe('dias serve: the dataset API', () => {
   });
 });
 
+describe('dias serve: links, names, files changed on disk, broken folders', () => {
+  const frameFolder = (path: string, value: number) => {
+    mkdirSync(path, { recursive: true });
+    for (let k = 0; k < 3; k++) writePng(join(path, `frame_${k}.png`), 8, 6, () => value + k);
+  };
+
+  test('a frame folder whose frames are links out, or whose frames.txt lists ../ or absolute paths out, is refused', async () => {
+    const folder = join(dir, 'links');
+    frameFolder(join(outside, 'frames'), 50);
+    frameFolder(join(folder, 'fine'), 10);
+    mkdirSync(join(folder, 'linked'));
+    for (let k = 0; k < 3; k++)
+      symlinkSync(join(outside, 'frames', `frame_${k}.png`), join(folder, 'linked', `frame_${k}.png`));
+    mkdirSync(join(folder, 'listed-up'));
+    writeFileSync(join(folder, 'listed-up', 'frames.txt'), '../../outside/frames/frame_0.png\n');
+    mkdirSync(join(folder, 'listed-abs'));
+    writeFileSync(join(folder, 'listed-abs', 'frames.txt'), `${join(outside, 'frames', 'frame_1.png')}\n`);
+    mkdirSync(join(folder, 'listed-in'));
+    frameFolder(join(folder, 'listed-in', 'x'), 20);
+    writeFileSync(join(folder, 'listed-in', 'frames.txt'), 'x/frame_2.png\nx/frame_0.png\n');
+    const s = buildServer({ data: folder });
+    try {
+      const status = async (id: string) => (await s.app.inject({ url: `/api/sequences/${id}/frames/0` })).statusCode;
+      assert.equal(await status('fine'), 200);
+      assert.equal(await status('listed-in'), 200, 'frames.txt inside the folder is read');
+      for (const id of ['linked', 'listed-up', 'listed-abs']) {
+        assert.equal(await status(id), 403, id);
+        const r = await s.app.inject({ url: `/api/sequences/${id}/minip?format=raw` });
+        assert.equal(r.statusCode, 403);
+        assert.doesNotMatch(r.body, /\b5[0-2]\b/);
+      }
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('a .history link in scribbles_annotator is not written through; files or broken links in the way are 409', async () => {
+    const d = join(dir, 'history-link');
+    writeTinyDataset(d, { splits: { training: 2, test: 1 } });
+    const annot = join(d, 'training', 'scribbles_annotator');
+    const s = buildServer({ data: d });
+    const save = (id: string) =>
+      s.app.inject({
+        method: 'PUT',
+        url: `/api/sequences/${id}/scribble`,
+        headers: { 'content-type': 'image/png', ...SCRIPT },
+        payload: scribblePng(() => 255),
+      });
+    try {
+      assert.equal((await save('0')).statusCode, 200);
+      const away = join(outside, 'history-target');
+      mkdirSync(away);
+      symlinkSync(away, join(annot, '.history'));
+      const before = snapshot(d);
+      const r = await save('0');
+      assert.equal(r.statusCode, 409, r.body);
+      assert.match(r.json().error, /\.history is a symbolic link, not a folder/);
+      assert.deepEqual(readdirSync(away), [], 'nothing copied out of the dataset');
+      assert.deepEqual(snapshot(d), before);
+      // A dangling .history link and a scribbles_annotator that is a file: readable 409s, not raw EEXIST 500s.
+      rmSync(join(annot, '.history'));
+      symlinkSync(join(outside, 'nowhere'), join(annot, '.history'));
+      const dangling = await save('0');
+      assert.equal(dangling.statusCode, 409, dangling.body);
+      rmSync(annot, { recursive: true });
+      writeFileSync(annot, 'not a folder');
+      const file = await save('1');
+      assert.equal(file.statusCode, 409, file.body);
+      assert.match(file.json().error, /scribbles_annotator is a file, not a folder; move it away/);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('saves in the same millisecond keep every previous version under its own name', async (t) => {
+    const d = join(dir, 'history-ms');
+    writeTinyDataset(d, { splits: { training: 1 } });
+    const s = buildServer({ data: d });
+    try {
+      const stamp = '2026-12-06T12:00:00.000Z';
+      t.mock.method(Date.prototype, 'toISOString', () => stamp);
+      for (let v = 0; v < 4; v++) {
+        const r = await s.app.inject({
+          method: 'PUT',
+          url: '/api/sequences/0/scribble',
+          headers: { 'content-type': 'image/png', ...SCRIPT },
+          payload: scribblePng((x) => (x === v ? 1 : 255)),
+        });
+        assert.equal(r.statusCode, 200, r.body);
+      }
+      const history = join(d, 'training', 'scribbles_annotator', '.history');
+      const kept = readdirSync(history).sort();
+      assert.equal(kept.length, 3, kept.join(', '));
+      // Each kept file is one earlier version: vessel pixel at x = 0, 1, 2.
+      const vessels = kept
+        .map((f) => decodeGrayPng(readFileSync(join(history, f))).data.indexOf(1))
+        .sort((a, b) => a - b);
+      assert.deepEqual(vessels, [0, 1, 2]);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('a label or frame replaced on disk is served anew, not from the cache', async () => {
+    const d = join(dir, 'stale');
+    writeTinyDataset(d, { splits: { training: 1 } });
+    const s = buildServer({ data: d });
+    try {
+      const label = async () => decodeGrayPng((await s.app.inject({ url: '/api/sequences/0/label' })).rawPayload).data;
+      const frame = async () => (await s.app.inject({ url: '/api/sequences/0/frames/1?format=raw' })).rawPayload;
+      const [label0, frame0] = [await label(), await frame()];
+      assert.ok(label0.some((v) => v === 255));
+      writePng(join(d, 'training', 'labels', 'label_s0.png'), W, H, () => 0);
+      writePng(join(d, 'training', 'images', 'image_s0_i1.png'), W, H, () => 77);
+      assert.ok(
+        (await label()).every((v) => v === 0),
+        'the new label',
+      );
+      assert.ok(
+        [...(await frame())].every((v) => v === 77),
+        'the new frame',
+      );
+      assert.notDeepEqual(frame0, await frame());
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('a folder: ids are whole names (tiny.npy and tiny/ apart, Unicode kept); what is left out is listed with why', async () => {
+    const folder = join(dir, 'names');
+    mkdirSync(folder);
+    const stack = fromTypedArray(
+      Float32Array.from({ length: 3 * 6 * 8 }, (_, i) => i % 7),
+      [3, 6, 8],
+    );
+    for (const name of ['tiny.npy', 'pätient,1.npy', '.hidden.npy']) saveNpy(join(folder, name), stack);
+    stack.dispose();
+    frameFolder(join(folder, 'tiny'), 30);
+    writeFileSync(join(folder, 'notes.txt'), 'not a sequence');
+    const s = buildServer({ data: folder });
+    try {
+      const listing = (await s.app.inject({ url: '/api/datastore' })).json();
+      assert.deepEqual(
+        listing.sequences.map((e: { id: string }) => e.id),
+        ['pätient,1.npy', 'tiny', 'tiny.npy'],
+      );
+      assert.deepEqual(
+        listing.skipped.map((e: { name: string; reason: string }) => [
+          e.name,
+          /hidden|not a sequence file/.test(e.reason),
+        ]),
+        [
+          ['.hidden.npy', true],
+          ['notes.txt', true],
+        ],
+      );
+      const enc = encodeURIComponent('pätient,1.npy');
+      assert.equal((await s.app.inject({ url: `/api/sequences/${enc}/frames/0` })).statusCode, 200);
+      // One scribble file per sequence: tiny.npy's and tiny/'s are two files with their own content.
+      for (const [id, x] of [
+        ['tiny.npy', 1],
+        ['tiny', 2],
+      ] as const) {
+        const r = await s.app.inject({
+          method: 'PUT',
+          url: `/api/sequences/${id}/scribble`,
+          headers: { 'content-type': 'image/png', ...SCRIPT },
+          payload: scribblePng((px) => (px === x ? 1 : 255), 8, 6),
+        });
+        assert.equal(r.statusCode, 200, r.body);
+      }
+      for (const [id, x] of [
+        ['tiny.npy', 1],
+        ['tiny', 2],
+      ] as const) {
+        const png = decodeGrayPng((await s.app.inject({ url: `/api/sequences/${id}/scribble` })).rawPayload);
+        assert.equal(png.data.indexOf(1), x, id);
+      }
+      assert.notEqual(outputStem(s.datastore, 'tiny.npy'), outputStem(s.datastore, 'tiny'));
+      assert.notEqual(outputStem(s.datastore, 'a b'), outputStem(s.datastore, 'a_b'));
+      assert.equal(decodeURIComponent(outputStem(s.datastore, 'pätient,1.npy')), 'pätient,1.npy');
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('a broken run config.json, a malformed token cookie: readable 4xx, not 500', async () => {
+    const d = join(dir, 'broken-run');
+    writeTinyDataset(d, { splits: { training: 1 } });
+    const r = join(dir, 'broken-runs');
+    mkdirSync(join(r, 'bad'), { recursive: true });
+    writeFileSync(join(r, 'bad', 'config.json'), '{ not json');
+    const s = buildServer({ data: d, runs: r });
+    try {
+      const info = (await s.app.inject({ url: '/api/info' })).json();
+      assert.deepEqual(info.runs, []);
+      assert.equal(info.brokenRuns[0].name, 'bad');
+      assert.match(info.brokenRuns[0].error, /config\.json: not valid JSON/);
+      const pred = await s.app.inject({ url: '/api/sequences/0/prediction?run=bad' });
+      assert.equal(pred.statusCode, 422, pred.body);
+      assert.match(pred.json().error, /run 'bad': .*config\.json: not valid JSON/);
+      const infer = await s.app.inject({
+        method: 'POST',
+        url: '/api/infer',
+        headers: SCRIPT,
+        payload: { run: 'bad', sequence: '0' },
+      });
+      assert.equal(infer.statusCode, 422, infer.body);
+    } finally {
+      await s.app.close();
+    }
+    const t = buildServer({ data: d, token: 'a-long-token-123' });
+    try {
+      for (const cookie of ['dias_token=%', 'dias_token=%E0%A4%A'])
+        assert.equal((await t.app.inject({ url: '/api/info', headers: { cookie } })).statusCode, 401, cookie);
+    } finally {
+      await t.app.close();
+    }
+  });
+});
+
 describe('dias serve: access', () => {
   test('requests another site can make a browser send are refused and change nothing; the page and scripts pass', async () => {
     const s = buildServer({ data, runs });
@@ -602,6 +826,21 @@ describe('dias serve: access', () => {
     }
     t.mock.method(console, 'log', () => {});
   });
+});
+
+test('failed jobs and server errors name no path outside the served folders', () => {
+  const inside = join(data, 'training', 'images', 'image_s0_i0.png');
+  const message = `open /root/.ssh/id_rsa: EACCES; ${inside}: truncated; '/etc/passwd' (/tmp/elsewhere.png), ${runs}/r1.`;
+  const out = confineMessage(message, [data, runs]);
+  for (const gone of ['/root/.ssh', '/etc/passwd', '/tmp/elsewhere.png']) assert.ok(!out.includes(gone), out);
+  assert.ok(out.includes(inside) && out.includes(`${runs}/r1`), out);
+  const jobs = new JobRegistry(10, (m) => confineMessage(m, [data]));
+  const job = jobs.create('train', {});
+  let seen: unknown = null;
+  job.subscribe((e) => (seen = e.data));
+  job.finish('failed', { error: 'cannot read /root/.ssh/config' });
+  assert.equal(job.error, `cannot read ${OUTSIDE}`);
+  assert.deepEqual(seen, { error: `cannot read ${OUTSIDE}` }, 'the SSE event too');
 });
 
 test('encodeGrayPng keeps the scribble values 0, 1 and 255 exactly', () => {

@@ -33,8 +33,8 @@ import { InferenceService, type InferMode } from './inference.js';
 import { JobRegistry, sseMessage, type Job } from './jobs.js';
 import { meanBinaryEntropy, rankByEntropy } from './next-sample.js';
 import { displayGrey, pixelEncoding, rawBytes, rawHeaders, type PixelEncoding } from './pixels.js';
-import { outputStem, RunStore } from './run-store.js';
-import { HttpError, isInside } from './safe-paths.js';
+import { outputStem, RunStore, type RunInfo } from './run-store.js';
+import { confineMessage, HttpError, isInside } from './safe-paths.js';
 import { AJV_OPTIONS, BODY, QUERY, schemaErrorMessage } from './schemas.js';
 import { trainConfigFromBody, TrainingService } from './training.js';
 
@@ -134,7 +134,10 @@ function sendPixels(
 export function buildServer(options: ServerOptions): DiasServer {
   const datastore = Datastore.open(options.data);
   const runs = new RunStore(options.runs);
-  const jobs = new JobRegistry();
+  // Messages a client sees of failed jobs and server errors name no path outside the served folders.
+  const roots = [datastore.root, datastore.realRoot, ...(runs.root ? [runs.root, runs.realRootOrSelf] : [])];
+  const confine = (message: string) => confineMessage(message, roots);
+  const jobs = new JobRegistry(100, confine);
   const inference = new InferenceService();
   const training = new TrainingService();
   const webDir = options.webDir ?? defaultWebDir();
@@ -159,7 +162,7 @@ export function buildServer(options: ServerOptions): DiasServer {
         : error.statusCode && error.statusCode >= 400
           ? error.statusCode
           : 500;
-    void reply.status(status).send({ error: error.message });
+    void reply.status(status).send({ error: status >= 500 ? confine(error.message) : error.message });
   });
   app.setNotFoundHandler(
     (req, reply) =>
@@ -277,13 +280,16 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   app.get('/api/info', { schema: { querystring: QUERY.none } }, (_req, reply) => {
     const ds = datastore.layout === 'dias' ? datastore.dias() : null;
-    const runInfos = runs.names().flatMap((n) => {
+    // A run that cannot be described is listed apart with the reason, not left out without a word.
+    const runInfos: RunInfo[] = [];
+    const brokenRuns: { name: string; error: string }[] = [];
+    for (const n of runs.names()) {
       try {
-        return [runs.info(n)];
-      } catch {
-        return [];
+        runInfos.push(runs.info(n));
+      } catch (e) {
+        brokenRuns.push({ name: n, error: (e as Error).message });
       }
-    });
+    }
     const recipes = allRecipes().map((r) => {
       let targets: string | null = null;
       try {
@@ -307,6 +313,7 @@ export function buildServer(options: ServerOptions): DiasServer {
         canTrain: datastore.layout === 'dias',
       },
       runs: runInfos,
+      brokenRuns,
       runsDir: runs.root,
       recipes,
       train: training.busy?.toJSON() ?? null,
@@ -327,7 +334,10 @@ export function buildServer(options: ServerOptions): DiasServer {
 
   app.get('/api/datastore', { schema: { querystring: QUERY.none } }, async () => {
     const names = runs.names();
-    return { sequences: (await datastore.entries()).map((e) => withPredictions(e, names)) };
+    return {
+      sequences: (await datastore.entries()).map((e) => withPredictions(e, names)),
+      skipped: datastore.listFolder().skipped,
+    };
   });
   app.get('/api/sequences/:id', { schema: { querystring: QUERY.none } }, async (req) =>
     withPredictions(await entryOf((req.params as Params).id)),

@@ -9,12 +9,14 @@
 // dataset is refused as `../` is.
 import {
   closeSync,
+  constants,
   copyFileSync,
   existsSync,
   lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   realpathSync,
   statSync,
@@ -30,6 +32,7 @@ import {
   type DiasSplit,
   type SequenceRef,
 } from '../data/dias-layout.js';
+import { FRAME_LIST } from '../data/frame-folder.js';
 import { detectFormat, readSequence, subtractChecked } from '../data/read-sequence.js';
 import { fileHasDicmMarker } from '../data/dicom.js';
 import { scribbleFromGray } from '../data/masks.js';
@@ -38,7 +41,7 @@ import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
 import { checkPixelCount } from '../image/pixel-limit.js';
 import { encodeGrayPng, readGrayPng } from '../image/png.js';
 import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
-import { HttpError, realInside, safeName } from './safe-paths.js';
+import { HttpError, realInside, segmentProblem } from './safe-paths.js';
 
 export type DatastoreLayout = 'dias' | 'folder' | 'file';
 
@@ -65,6 +68,12 @@ interface Located {
   path: string;
 }
 
+/** A name in a 'folder' dataset that is not served as a sequence, and why (GET /api/datastore). */
+export interface SkippedEntry {
+  name: string;
+  reason: string;
+}
+
 /** What a saved scribble reports (PUT /api/sequences/:id/scribble). */
 export interface SavedScribble {
   id: string;
@@ -84,8 +93,8 @@ export class Datastore {
   readonly root: string;
   readonly realRoot: string;
   readonly layout: DatastoreLayout;
-  private readonly cache = new Map<string, DsaSequence>();
-  private readonly sizes = new Map<string, Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth'>>();
+  /** Loaded sequences by id, each with the signature (path, mtime, size of every file) it was read at. */
+  private readonly cache = new Map<string, { signature: string; seq: DsaSequence }>();
   /** The last mask-subtracted sequence (the page asks for its frames one by one). */
   private subtractedCache: { key: string; source: DsaSequence; seq: DsaSequence } | null = null;
 
@@ -140,20 +149,38 @@ export class Datastore {
         ds.splits[s].map((ref) => ({ id: String(ref.id), split: s, ref, path: ref.frames[0]?.path ?? '' })),
       );
     }
-    return readdirSync(this.root)
-      .filter((name) => !name.startsWith('.') && name !== ANNOTATOR_SCRIBBLE_DIR && isSafe(name))
-      .sort(compareNatural)
-      .filter((name) => {
-        const path = join(this.root, name);
-        const st = statSync(path, { throwIfNoEntry: false });
-        if (!st) return false;
-        return (
-          st.isDirectory() ||
-          SEQUENCE_FILE.test(name) ||
-          (!name.includes('.') && st.isFile() && fileHasDicmMarker(path))
-        );
-      })
-      .map((name) => ({ id: name, split: null, path: join(this.root, name) }));
+    return this.listFolder().located;
+  }
+
+  /**
+   * A 'folder' dataset's sequences (every sequence file and every subfolder, by its full name: `tiny.npy` and
+   * `tiny/` are two sequences) and the names left out, each with the reason.
+   */
+  listFolder(): { located: Located[]; skipped: SkippedEntry[] } {
+    const located: Located[] = [];
+    const skipped: SkippedEntry[] = [];
+    if (this.layout !== 'folder') return { located, skipped };
+    for (const name of readdirSync(this.root).sort(compareNatural)) {
+      if (name === ANNOTATOR_SCRIBBLE_DIR) continue; // what this server writes, not a sequence
+      const problem = segmentProblem(name);
+      if (problem) {
+        skipped.push({ name, reason: problem });
+        continue;
+      }
+      const path = join(this.root, name);
+      const st = statSync(path, { throwIfNoEntry: false });
+      if (!st) skipped.push({ name, reason: 'a symbolic link to nothing' });
+      else if (st.isDirectory() || SEQUENCE_FILE.test(name) || (st.isFile() && !name.includes('.') && hasDicm(path)))
+        located.push({ id: name, split: null, path });
+      else
+        skipped.push({
+          name,
+          reason: st.isFile()
+            ? 'not a sequence file (.npy, .dcm, .dicom, .ima, .tif, .tiff, .png, or DICOM without an extension)'
+            : 'neither a file nor a folder',
+        });
+    }
+    return { located, skipped };
   }
 
   /** How many sequences there are (names only). */
@@ -163,7 +190,9 @@ export class Datastore {
 
   /** The sequence `id` (DIAS: 12 or s12; others: the file name); 400 for a name that is not plain, 404 if unknown. */
   private locate(rawId: string): Located {
-    const id = this.layout === 'dias' ? diasId(rawId) : safeName(rawId, 'sequence');
+    const problem = this.layout === 'dias' ? undefined : segmentProblem(rawId);
+    if (problem) throw new HttpError(400, `sequence '${rawId.slice(0, 80)}': ${problem}`);
+    const id = this.layout === 'dias' ? diasId(rawId) : rawId;
     const found = this.locateAll().find((s) => s.id === id);
     if (!found) throw new HttpError(404, `sequence '${rawId.slice(0, 80)}': not in ${this.name}`);
     return found;
@@ -174,42 +203,49 @@ export class Datastore {
     return this.layout !== 'dias' || s.split === 'training';
   }
 
-  /** The annotator's scribble file for a sequence (it may not exist yet). */
+  /** The annotator's scribble file for a sequence (it may not exist yet): label_s{n}.png, or the full name +
+   * .png (tiny.npy.png, tiny.png for the folder tiny/), one file per sequence. */
   private annotatorFile(s: Located): string {
-    return join(
-      this.annotatorDir,
-      this.layout === 'dias' ? `label_s${s.id}.png` : `${s.id.replace(/\.[^.]+$/, '')}.png`,
-    );
+    return join(this.annotatorDir, this.layout === 'dias' ? `label_s${s.id}.png` : `${s.id}.png`);
   }
 
-  /** The files a request for `s` reads, each checked to stay inside the dataset after symlinks. */
-  private checkedFiles(s: Located): void {
+  /**
+   * Every file a reader may open for `s`, each checked to stay inside the dataset after symlinks (403 otherwise):
+   * a DIAS sequence's frames, label and scribbles; a file; everything under a folder (frame folders, DICOM series)
+   * and what its frames.txt lists. Returns the files' signature (path, mtime, size), what the cache is keyed by.
+   */
+  private checkedFiles(s: Located): string {
     const files = s.ref
       ? [...s.ref.frames.map((f) => f.path), ...(s.ref.label ? [s.ref.label] : []), ...Object.values(s.ref.scribbles)]
-      : [s.path];
-    for (const f of files) realInside(this.realRoot, f, `${relative(this.root, f) || basename(f)} of sequence ${s.id}`);
+      : filesUnder(s.path);
+    const parts: string[] = [];
+    for (const f of files) {
+      const real = realInside(this.realRoot, f, `${relative(this.root, f) || basename(f)} of sequence ${s.id}`);
+      const st = statSync(real);
+      parts.push(`${f}\u0000${st.mtimeMs}\u0000${st.size}`);
+    }
+    return parts.join('\n');
   }
 
   /** The sequence's frames at their stored count, with its label (no scribble: those are read on their own). */
   async load(rawId: string): Promise<DsaSequence> {
     const s = this.locate(rawId);
+    // Checked on every request: a file replaced or added on disk since the last read is read again.
+    const signature = this.checkedFiles(s);
     const hit = this.cache.get(s.id);
-    if (hit) {
-      this.cache.delete(s.id);
+    this.cache.delete(s.id);
+    if (hit?.signature === signature) {
       this.cache.set(s.id, hit);
-      return hit;
+      return hit.seq;
     }
-    this.checkedFiles(s);
     let seq: DsaSequence;
     try {
       seq = s.ref ? loadDiasSequence(s.ref, { frames: 'native', scribble: false }) : await readSequence(s.path);
     } catch (e) {
       throw new HttpError(422, (e as Error).message);
     }
-    this.cache.set(s.id, seq);
+    this.cache.set(s.id, { signature, seq });
     while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
-    const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
-    this.sizes.set(s.id, { frames: seq.T, width: seq.W, height: seq.H, bitDepth });
     return seq;
   }
 
@@ -266,14 +302,11 @@ export class Datastore {
   }
 
   private async describe(s: Located): Promise<SequenceEntry> {
-    let size = this.sizes.get(s.id);
-    if (!size && s.ref) size = diasSize(s.ref, this.realRoot);
-    if (!size) {
-      await this.load(s.id);
-      size = this.sizes.get(s.id)!;
-    }
-    const label = s.ref ? Boolean(s.ref.label) : Boolean((await this.load(s.id)).label);
-    return { ...this.flags(s), ...size, label };
+    const size = s.ref ? diasSize(s.ref, this.realRoot) : undefined;
+    if (size) return { ...this.flags(s), ...size, label: Boolean(s.ref?.label) };
+    const seq = await this.load(s.id);
+    const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
+    return { ...this.flags(s), frames: seq.T, width: seq.W, height: seq.H, bitDepth, label: Boolean(seq.label) };
   }
 
   /** The scribble of a sequence (0/1/255) and the set it came from: `set`, else the annotator's, else the first. */
@@ -321,14 +354,12 @@ export class Datastore {
     else realInside(this.realRoot, dirname(dir), relative(this.root, dirname(dir)) || '.');
     if (existsSync(target) && lstatSync(target).isSymbolicLink())
       throw new HttpError(403, `${relative(this.root, target)}: a symbolic link; not overwritten`);
-    mkdirSync(dir, { recursive: true });
+    plainFolder(dir, this.root);
     let previous: string | null = null;
     if (existsSync(target)) {
       const history = join(dir, HISTORY_DIR);
-      mkdirSync(history, { recursive: true });
-      const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
-      previous = join(history, basename(target).replace(/\.png$/i, `.${stamp}.png`));
-      copyFileSync(target, previous);
+      plainFolder(history, this.root);
+      previous = keepPrevious(target, history);
     }
     writeFileAtomic(target, encodeGrayPng(seq.W, seq.H, data));
     const counts = { vessel: 0, background: 0, unlabelled: 0 };
@@ -341,12 +372,68 @@ export class Datastore {
   }
 }
 
-function isSafe(name: string): boolean {
+function hasDicm(path: string): boolean {
   try {
-    safeName(name, 'name');
-    return true;
+    return fileHasDicmMarker(path);
   } catch {
-    return false;
+    return false; // unreadable: not listed as DICOM
+  }
+}
+
+/** The files under a sequence path (itself when a file), plus those its frames.txt lists that exist. */
+function filesUnder(path: string): string[] {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return [path];
+  const files: string[] = [];
+  for (const rel of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
+    const p = join(path, rel);
+    files.push(p); // folders too: a linked folder that leads out is refused like a linked file
+  }
+  const list = join(path, FRAME_LIST);
+  if (existsSync(list)) {
+    for (const line of readFileSync(list, 'utf8').split(/\r?\n/)) {
+      const name = line.trim();
+      if (!name || name.startsWith('#')) continue;
+      const listed = resolve(path, name);
+      if (existsSync(listed)) files.push(listed);
+    }
+  }
+  return files;
+}
+
+/**
+ * Makes `dir` a real folder inside the dataset: refused (409, with what to do) when a file, a link or a broken link
+ * is in its place, so a save never writes through a link or fails with a raw EEXIST.
+ */
+function plainFolder(dir: string, root: string): void {
+  const st = lstatSync(dir, { throwIfNoEntry: false });
+  if (!st) {
+    mkdirSync(dir, { recursive: true });
+    return;
+  }
+  if (st.isDirectory()) return;
+  const what = st.isSymbolicLink() ? 'a symbolic link' : 'a file';
+  throw new HttpError(
+    409,
+    `${relative(root, dir)} is ${what}, not a folder; move it away so that scribbles can be saved there`,
+  );
+}
+
+/**
+ * Copies the scribble about to be replaced into history/ under a name no other save uses: the time to the
+ * millisecond, then -1, -2, ... when two saves share it (the copy refuses to overwrite, so neither is lost).
+ */
+function keepPrevious(target: string, history: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('.', '');
+  const stem = basename(target).replace(/\.png$/i, '');
+  for (let n = 0; ; n++) {
+    const previous = join(history, `${stem}.${stamp}${n ? `-${n}` : ''}.png`);
+    try {
+      copyFileSync(target, previous, constants.COPYFILE_EXCL);
+      return previous;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }
 

@@ -29,6 +29,8 @@ export class Job {
     readonly id: string,
     readonly kind: JobKind,
     readonly details: Record<string, unknown>,
+    /** What a failure's message becomes before a client sees it (the server hides paths outside its folders). */
+    private readonly confine: (message: string) => string = (m) => m,
   ) {}
 
   get running(): boolean {
@@ -48,7 +50,10 @@ export class Job {
     this.state = state;
     this.ended = new Date();
     if (state === 'done') this.result = payload;
-    if (state === 'failed') this.error = (payload as { error: string }).error;
+    if (state === 'failed') {
+      this.error = this.confine((payload as { error: string }).error);
+      payload = { ...(payload as object), error: this.error };
+    }
     this.final = { event: state, data: payload };
     for (const l of this.listeners) l(this.final);
     this.listeners.clear();
@@ -93,10 +98,13 @@ export class JobRegistry {
   private next = 1;
   private readonly jobs = new Map<string, Job>();
 
-  constructor(private readonly keep = 100) {}
+  constructor(
+    private readonly keep = 100,
+    private readonly confine: (message: string) => string = (m) => m,
+  ) {}
 
   create(kind: JobKind, details: Record<string, unknown>): Job {
-    const job = new Job(`j${this.next++}`, kind, details);
+    const job = new Job(`j${this.next++}`, kind, details, this.confine);
     this.jobs.set(job.id, job);
     for (const [id, j] of this.jobs) {
       if (this.jobs.size <= this.keep) break;

@@ -37,6 +37,11 @@ export class RunStore {
     this.realRoot = this.root && existsSync(this.root) ? realpathSync(this.root) : null;
   }
 
+  /** --runs after symlinks (itself when it does not exist yet). */
+  get realRootOrSelf(): string {
+    return this.realRoot ?? this.root ?? '';
+  }
+
   /** The names of the runs, newest first (by their latest checkpoint or config). */
   names(): string[] {
     if (!this.root || !this.realRoot) return [];
@@ -75,13 +80,19 @@ export class RunStore {
     return dir;
   }
 
+  /** The run's config.json; 422 naming the run and the problem when it cannot be read or breaks a rule. */
   config(name: string): TrainConfig {
-    return readRunConfig(this.dir(name));
+    const dir = this.dir(name);
+    try {
+      return readRunConfig(dir);
+    } catch (e) {
+      throw new HttpError(422, `run '${name}': ${(e as Error).message}`);
+    }
   }
 
   info(name: string): RunInfo {
     const dir = this.dir(name);
-    const config = readRunConfig(dir);
+    const config = this.config(name);
     const weightsDir = weightsRunDir(dir, config);
     let epochs: number | null = null;
     let finished = false;
@@ -131,7 +142,7 @@ export class RunStore {
     if (existsSync(own)) return realInside(this.realRoot!, own, `the prediction of run '${name}'`);
     if (split === null || data.layout !== 'dias') return undefined;
     const dir = this.dir(name);
-    const config = readRunConfig(dir);
+    const config = this.config(name);
     // `dias test` maps are of config.data.dir: they belong to the served dataset only when that is the same folder.
     if (!config.data.dir || !existsSync(config.data.dir) || realpathSync(config.data.dir) !== data.realRoot)
       return undefined;
@@ -165,7 +176,9 @@ function modifiedMs(dir: string): number {
   return t;
 }
 
-/** The file stem of a sequence's outputs, as `dias segment` and `dias test` name them (s12 for DIAS). */
+/** The file stem of a sequence's stored maps: s12 for DIAS, as `dias segment` and `dias test` name them. */
 export function outputStem(data: Datastore, id: string): string {
-  return data.layout === 'dias' ? `s${id}` : id.replace(/\.[^.]+$/, '').replace(/[^\w.-]+/g, '_');
+  // Other layouts: the whole name, percent-encoded, so that the stem is reversible and two sequences never share
+  // a file (tiny.npy and the folder tiny/; 'a b' and a_b).
+  return data.layout === 'dias' ? `s${id}` : encodeURIComponent(id);
 }

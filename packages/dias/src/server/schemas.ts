@@ -55,7 +55,14 @@ export const BODY = {
 
 /** Fastify's Ajv settings: no silent removal of unknown keys and no type coercion (Fastify's defaults do both). */
 export const AJV_OPTIONS = {
-  customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false, verbose: true },
+  customOptions: {
+    allowUnionTypes: true,
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: false,
+    allErrors: false,
+    verbose: true,
+  },
 };
 
 /** One line naming the key and what is wrong with it: "body: unknown key 'epoch' (known: recipe, name, ...)". */

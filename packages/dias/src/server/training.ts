@@ -15,6 +15,7 @@ import {
   setConfigValue,
   type TrainConfig,
 } from '../train/config.js';
+import { buildModel, resolveModelSetup } from '../train/model-setup.js';
 import { findRecipe } from '../train/recipes/index.js';
 import type { EpochLog, ResumeRecord } from '../train/run-folder.js';
 import { scribbleSetName } from '../train/training-data.js';
@@ -68,6 +69,16 @@ export type TrainMessage =
       lr: number;
     }
   | { type: 'epoch'; entry: EpochLog };
+
+/**
+ * The config keys that name files or folders: over the API a run reads only the served dataset and runs under
+ * --runs, so these are refused (a request could otherwise train on, load, or probe any path on the machine).
+ */
+const PATH_SETTINGS: Record<string, string> = {
+  'data.dir': 'the server trains on its --data only',
+  'data.pseudo': 'pseudo-labelled pools are made by the rpst recipe itself',
+  'train.init.from': 'give "from": RUN, a run under --runs',
+};
 
 /** A run name from the clock: sscr-20261204-231500. */
 function defaultRunName(recipe: string): string {
@@ -134,7 +145,11 @@ export function trainConfigFromBody(
   if (b.settings !== undefined) {
     if (!isRecord(b.settings))
       throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
-    for (const [key, value] of Object.entries(b.settings)) set(key, value, `settings.${key}`);
+    for (const [key, value] of Object.entries(b.settings)) {
+      const why = PATH_SETTINGS[key];
+      if (why) throw new HttpError(400, `settings.${key}: a path, not settable over the API; ${why}`);
+      set(key, value, `settings.${key}`);
+    }
   }
   // A short job from the page keeps the official warm-up's share of the run (10 of 100 epochs) instead of failing
   // on a warm-up longer than the run; a warm-up the request sets itself is left to the config check.
@@ -144,10 +159,25 @@ export function trainConfigFromBody(
   }
   // What the recipe learns from decides the scribble defaults: the annotator's set, and only what has been drawn.
   const targets = definition.create(finalize(config)).targets;
+  if (targets !== 'scribble') {
+    for (const key of ['scribbles', 'scribbledOnly'] as const)
+      if (b[key] !== undefined)
+        throw new HttpError(
+          400,
+          `${key}: recipe ${definition.name} learns from dense labels; scribbles apply to the scribble-supervised recipes only`,
+        );
+  }
   if (targets === 'scribble') {
     if (b.scribbles !== undefined && typeof b.scribbles !== 'string')
       throw new HttpError(400, 'scribbles: must be a scribble set name');
-    set('data.scribbles', b.scribbles ?? 'annotator', 'scribbles');
+    const fromSettings = isRecord(b.settings) && 'data.scribbles' in b.settings;
+    const scribbles = b.scribbles ?? (fromSettings ? config.data.scribbles : 'annotator');
+    if (!['auto', 'annotator', ...ds.scribbleSets].includes(scribbles))
+      throw new HttpError(
+        400,
+        `scribbles: '${scribbles.slice(0, 80)}' is not a scribble set of this dataset (auto, annotator${ds.scribbleSets.map((n) => `, ${n}`).join('')})`,
+      );
+    set('data.scribbles', scribbles, 'scribbles');
     if (b.scribbledOnly !== false) {
       const setName = scribbleSetName(config.data.scribbles);
       const ids = ds.splits.training.filter((r) => r.scribbles[setName] !== undefined).map((r) => r.id);
@@ -158,8 +188,25 @@ export function trainConfigFromBody(
       set('data.labelledIds', ids, 'scribbledOnly');
     }
   }
+  const final = finalize(config);
+  checkModelBuilds(final);
   const runDir = runs.newRunDir(name);
-  return { name, runDir, config: finalize(config) };
+  return { name, runDir, config: final };
+}
+
+/**
+ * Builds the network once and frees it: a value only its constructor can judge (feature_scale: -3) is a 400 now,
+ * instead of a 202 whose job fails a moment later.
+ */
+function checkModelBuilds(config: TrainConfig): void {
+  try {
+    const setup = resolveModelSetup(config.model.name, config.model.options, config.data.frames, (key, reason) => {
+      throw new Error(`${key}: ${reason}`);
+    });
+    buildModel(setup).dispose();
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
 }
 
 function finalize(config: TrainConfig): TrainConfig {
