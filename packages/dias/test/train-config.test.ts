@@ -6,7 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ConfigError,
+  SETTING_MAXIMA,
   applyConfigFile,
+  configKeys,
   defaultTrainConfig,
   finalizeTrainConfig,
   resumeConflicts,
@@ -131,6 +133,66 @@ test('NaN and Infinity are shown as given, not as null (JSON.stringify writes th
     );
     // A model option: checked when the network is built, with the same wording.
     assert.throws(() => buildModel(resolveModelSetup('UNet', { bilinear: NaN }, 8, assert.fail)), /got NaN$/);
+  } finally {
+    cleanup();
+  }
+});
+
+test('every size-like setting has an upper bound; a larger value names the key and the file', () => {
+  const { dir, cleanup } = tempDir('dias-config-');
+  try {
+    const yamlOf = (key: string, value: number) => {
+      const [section, name] = key.split('.');
+      return `${section}:\n  ${name}: ${value}\n`;
+    };
+    for (const [key, max] of Object.entries(SETTING_MAXIMA)) {
+      const path = join(dir, `${key}.yaml`);
+      writeFileSync(path, yamlOf(key, max + 1));
+      const e = configError(() => applyConfigFile(defaultTrainConfig(), path));
+      assert.equal(e.message, `${path}: ${key}: must be at most ${max}, got ${max + 1}`);
+      writeFileSync(path, yamlOf(key, max));
+      applyConfigFile(defaultTrainConfig(), path);
+    }
+    const radius = join(dir, 'radius.yaml');
+    writeFileSync(radius, 'gatedCrf:\n  radius: 1000\n');
+    assert.match(
+      configError(() => applyConfigFile(defaultTrainConfig(), radius)).message,
+      /radius\.yaml: gatedCrf\.radius: must be at most 18, got 1000$/,
+    );
+    // Every numeric setting is bounded or is not a size (a learning rate, a weight, a seed, a probability).
+    const notSizes = ['train.seed', 'train.clipGradNorm', 'optimizer.lr', 'optimizer.eps', 'optimizer.weightDecay'];
+    notSizes.push('scheduler.warmupLr', 'scheduler.minLr', 'validation.threshold', 'rpst.pseudoProbability');
+    notSizes.push('rpst.confidenceBand', 'meanTeacher.emaDecay');
+    const unbounded = configKeys().filter((key) => {
+      if (notSizes.includes(key) || /[wW]eight$/.test(key)) return false;
+      const c = defaultTrainConfig();
+      const [section, name] = key.split('.');
+      const value = (c as unknown as Record<string, Record<string, unknown>>)[section]?.[name];
+      if (typeof value !== 'number' && !(value === null && key !== 'data.pseudo' && !/init|Ids/.test(key)))
+        return false;
+      try {
+        setConfigValue(c, key, 1e9, '--set');
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(unbounded, []);
+    // The augmentation's kernel sizes and hole count.
+    const c = defaultTrainConfig();
+    c.data.dir = 'some/data';
+    for (const [field, value, max] of [
+      ['elastic', { sigma: 1e4 }, 256],
+      ['blur', { sigma: [0.1, 500] }, 32],
+      ['blur', { truncate: 100 }, 8],
+      ['cutout', { holes: 1e6 }, 64],
+    ] as const) {
+      c.data.augment = { [field]: value };
+      assert.match(
+        configError(() => finalizeTrainConfig(c)).message,
+        new RegExp(`data\\.augment: ${field}\\.\\w+ must be at most ${max}, got `),
+      );
+    }
   } finally {
     cleanup();
   }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { runModelReport, type BenchBudget } from '../bench/model-report.js';
 import type { ModelOptions } from '../models/model-spec.js';
-import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
+import { SETTING_MAXIMA, applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { RECIPE_NAMES } from '../train/recipes/index.js';
 import { UsageError } from './command.js';
 import { progressEvents } from './train-progress.js';
@@ -36,6 +36,13 @@ bold), a bar chart of DSC (REPORT_dsc.png) and the error maps of the first test 
   --reuse               keep finished runs trained with the same config instead of training them again
   --no-tta, --stride N  test-time flips off; test stride (default 32)`;
 
+/** The training setting each budget field sets, whose upper bound it shares. */
+const BUDGET_KEYS = {
+  epochs: 'train.epochs',
+  patchesPerEpoch: 'train.patchesPerEpoch',
+  batchSize: 'train.batchSize',
+} as const satisfies Record<keyof BenchBudget, keyof typeof SETTING_MAXIMA>;
+
 export function parseBudget(text: string | undefined): BenchBudget {
   const budget: BenchBudget = { epochs: 10, patchesPerEpoch: 2000, batchSize: 16 };
   if (text === undefined) return budget;
@@ -48,6 +55,8 @@ export function parseBudget(text: string | undefined): BenchBudget {
     if (!m || !(m[1] in keys)) throw new UsageError(`--budget: '${part}' is not epochs=N, patches=N or batch=N`);
     const v = Number(m[2]);
     if (v < 1) throw new UsageError(`--budget: ${m[1]} must be at least 1`);
+    const max = SETTING_MAXIMA[BUDGET_KEYS[keys[m[1]]]];
+    if (v > max) throw new UsageError(`--budget: ${m[1]} must be at most ${max}, got ${v}`);
     budget[keys[m[1]]] = v;
   }
   if (budget.patchesPerEpoch < budget.batchSize)

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import {
   ConfigError,
   DEFAULT_TRAIN_CONFIG,
+  SETTING_MAXIMA,
   applyConfigFile,
   defaultTrainConfig,
   finalizeTrainConfig,
@@ -13,6 +14,7 @@ import {
   stepsPerEpoch,
   type TrainConfig,
 } from '../train/config.js';
+import { AUGMENT_MAXIMA } from '../data/augmentation.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
@@ -136,6 +138,7 @@ ${settingsTable()}
                          updates: t = updates done (the schedule spans the run exactly; better for short runs)
   validation.select      dsc | patch-auc;  validation.selectFromEpoch: null = 1 (dsc) or 10 (patch-auc)
   validation.earlyStopping  validations without improvement before stopping (null: never)
+${maximaTable()}
 
 Writes RUN/config.json (the resolved settings), checkpoint_best/final/latest.safetensors (weights with PyTorch
 names), checkpoint_latest.state.safetensors and .json (resume record), log.jsonl (one line per epoch) and
@@ -170,6 +173,20 @@ function settingsTable(): string {
       return `  ${section.padEnd(14)} ${body}`;
     })
     .join('\n');
+}
+
+/** The upper bounds of the size-like settings, wrapped. */
+function maximaTable(): string {
+  const items = Object.entries(SETTING_MAXIMA).map(([k, v]) => `${k} ${v}`);
+  const lines = ['  Upper bounds (a larger value is an error):'];
+  for (const item of items) {
+    if (lines[lines.length - 1].length + item.length + 2 > 116) {
+      lines[lines.length - 1] += ',';
+      lines.push(`    ${item}`);
+    } else lines[lines.length - 1] += lines.length === 1 && lines[0].endsWith(':') ? ` ${item}` : `, ${item}`;
+  }
+  const augment = Object.entries(AUGMENT_MAXIMA).map(([k, v]) => `${k} ${v}`);
+  return [...lines, `    data.augment: ${augment.join(', ')}`].join('\n');
 }
 
 /**

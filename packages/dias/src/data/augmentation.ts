@@ -81,6 +81,21 @@ function checkPositive(where: string, v: unknown): void {
     fail(`${where} must be a positive number, got ${String(v)}`);
 }
 
+/**
+ * Upper bounds of the augmentation's size-like fields, far above the official ones (elastic sigma 50, blur sigma up
+ * to 2 truncated at 4, one cutout hole): a mistyped value fails here instead of making every patch take seconds.
+ */
+export const AUGMENT_MAXIMA = {
+  'elastic.sigma': 256,
+  'blur.sigma': 32,
+  'blur.truncate': 8,
+  'cutout.holes': 64,
+} as const;
+
+function checkAtMost(where: keyof typeof AUGMENT_MAXIMA, v: number): void {
+  if (v > AUGMENT_MAXIMA[where]) fail(`${where} must be at most ${AUGMENT_MAXIMA[where]}, got ${v}`);
+}
+
 /** Checks a complete option set against the patch size; throws a message naming the bad field. */
 export function validateAugmentOptions(o: AugmentOptions, patchSize: number): void {
   for (const f of AUGMENT_FAMILIES) if (typeof o[f]?.enabled !== 'boolean') fail(`${f}.enabled must be a boolean`);
@@ -91,6 +106,7 @@ export function validateAugmentOptions(o: AugmentOptions, patchSize: number): vo
     fail('geometric.rotate90 and geometric.coupledFlips must be booleans');
   checkProbability('elastic', o.elastic.probability);
   checkPositive('elastic.sigma', o.elastic.sigma);
+  checkAtMost('elastic.sigma', o.elastic.sigma);
   if (typeof o.elastic.alpha !== 'number' || !Number.isFinite(o.elastic.alpha) || o.elastic.alpha < 0)
     fail(`elastic.alpha must be a number >= 0, got ${o.elastic.alpha}`);
   checkProbability('contrast', o.contrast.probability);
@@ -105,9 +121,12 @@ export function validateAugmentOptions(o: AugmentOptions, patchSize: number): vo
     fail(`cutout.size (${o.cutout.size}) must not exceed the patch size (${patchSize})`);
   if (!Number.isInteger(o.cutout.holes) || o.cutout.holes < 1)
     fail(`cutout.holes must be a positive integer, got ${o.cutout.holes}`);
+  checkAtMost('cutout.holes', o.cutout.holes);
   checkProbability('blur', o.blur.probability);
   checkRange('blur.sigma', o.blur.sigma, Number.MIN_VALUE);
   checkPositive('blur.truncate', o.blur.truncate);
+  checkAtMost('blur.sigma', o.blur.sigma[1]);
+  checkAtMost('blur.truncate', o.blur.truncate);
   checkProbability('noise', o.noise.probability);
   checkRange('noise.std', o.noise.std, 0);
 }

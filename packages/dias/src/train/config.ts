@@ -234,12 +234,43 @@ const show = (v: unknown) => showValue(v);
 const ok = (v: unknown) => ({ ok: v });
 const bad = (reason: string) => ({ reason });
 
+/**
+ * Upper bounds of the size-like settings: far above any published or useful value, low enough that a mistyped one
+ * fails here instead of running one step for minutes or exhausting memory (gatedCrf.radius 1000 is a 2001x2001
+ * kernel per pixel). `dias train --help` lists them.
+ */
+export const SETTING_MAXIMA = {
+  'data.frames': 64,
+  'data.patchSize': 1024,
+  'data.labelled': 100_000,
+  'data.workers': 64,
+  'train.epochs': 10_000,
+  'train.patchesPerEpoch': 10_000_000,
+  'train.batchSize': 4096,
+  'train.accumulate': 4096,
+  'train.threads': 1024,
+  'scheduler.warmupEpochs': 10_000,
+  'validation.everyEpochs': 10_000,
+  'validation.stride': 1024,
+  'validation.batchSize': 4096,
+  'validation.selectFromEpoch': 10_000,
+  'validation.earlyStopping': 10_000,
+  'sscr.rampUpEpochs': 10_000,
+  // 3 x the released xy sigma (6 pixels): the kernel's weights beyond it are below 1%.
+  'gatedCrf.radius': 18,
+  'rpst.iterations': 20,
+  'meanTeacher.rampUpEpochs': 10_000,
+  'cps.rampUpEpochs': 10_000,
+} as const;
+
 const int =
-  (min: number): Leaf =>
+  (min: number, max = Infinity): Leaf =>
   (v) =>
-    typeof v === 'number' && Number.isSafeInteger(v) && v >= min
-      ? ok(v)
-      : bad(`must be an integer >= ${min}, got ${show(v)}`);
+    typeof v !== 'number' || !Number.isSafeInteger(v) || v < min
+      ? bad(`must be an integer >= ${min}, got ${show(v)}`)
+      : v > max
+        ? bad(`must be at most ${max}, got ${show(v)}`)
+        : ok(v);
 const num =
   (test: (n: number) => boolean, what: string): Leaf =>
   (v) =>
@@ -262,6 +293,13 @@ const augment: Leaf = (v) =>
     ? ok(structuredClone(v))
     : bad(`must be a preset name (none, fsl, wsl-plc, ssl-strong), a mapping, or null (the recipe's), got ${show(v)}`);
 const weight = num((n) => n >= 0, 'a number >= 0');
+/** A number of epochs >= 0 (fractions allowed: warm-ups and ramp-ups are counted in steps). */
+const epochs =
+  (max: number): Leaf =>
+  (v) =>
+    typeof v === 'number' && v > max
+      ? bad(`must be at most ${max}, got ${show(v)}`)
+      : num((n) => n >= 0, 'a number of epochs >= 0')(v);
 const ids: Leaf = (v) =>
   v === null
     ? ok(null)
@@ -278,26 +316,26 @@ const SCHEMA: Schema = {
   model: { name: text, options: record },
   data: {
     dir: text,
-    frames: int(1),
-    patchSize: int(1),
+    frames: int(1, SETTING_MAXIMA['data.frames']),
+    patchSize: int(1, SETTING_MAXIMA['data.patchSize']),
     augment,
     scribbles: text,
-    labelled: nullable(int(1)),
+    labelled: nullable(int(1, SETTING_MAXIMA['data.labelled'])),
     labelledIds: ids,
     pseudo: nullable(text),
-    workers: nullable(int(0)),
+    workers: nullable(int(0, SETTING_MAXIMA['data.workers'])),
   },
   normalization: oneOf('zscore-per-sequence'),
   train: {
     recipe: oneOf(...RECIPE_NAMES),
     init: { from: nullable(text), optimizer: oneOf(true, false), checkpoint: oneOf('best', 'final') },
-    epochs: int(1),
-    patchesPerEpoch: int(1),
-    batchSize: int(1),
-    accumulate: int(1),
+    epochs: int(1, SETTING_MAXIMA['train.epochs']),
+    patchesPerEpoch: int(1, SETTING_MAXIMA['train.patchesPerEpoch']),
+    batchSize: int(1, SETTING_MAXIMA['train.batchSize']),
+    accumulate: int(1, SETTING_MAXIMA['train.accumulate']),
     seed: int(0),
     device: oneOf('cpu', 'cuda'),
-    threads: nullable(int(1)),
+    threads: nullable(int(1, SETTING_MAXIMA['train.threads'])),
     amp: oneOf<unknown>('auto', true, false),
     clipGradNorm: nullable(num((n) => n > 0, 'a number > 0 or null')),
   },
@@ -310,33 +348,33 @@ const SCHEMA: Schema = {
   },
   scheduler: {
     name: oneOf('cosine'),
-    warmupEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+    warmupEpochs: epochs(SETTING_MAXIMA['scheduler.warmupEpochs']),
     warmupLr: num((n) => n >= 0, 'a number >= 0'),
     minLr: num((n) => n >= 0, 'a number >= 0'),
     stepIndex: oneOf('official', 'updates'),
   },
   validation: {
-    everyEpochs: int(0),
-    stride: int(1),
-    batchSize: int(1),
+    everyEpochs: int(0, SETTING_MAXIMA['validation.everyEpochs']),
+    stride: int(1, SETTING_MAXIMA['validation.stride']),
+    batchSize: int(1, SETTING_MAXIMA['validation.batchSize']),
     blend: oneOf('average', 'gaussian'),
     threshold: num((n) => n >= 0 && n <= 1, 'a number in [0, 1]'),
     select: oneOf('dsc', 'patch-auc', 'final'),
-    selectFromEpoch: nullable(int(1)),
-    earlyStopping: nullable(int(1)),
+    selectFromEpoch: nullable(int(1, SETTING_MAXIMA['validation.selectFromEpoch'])),
+    earlyStopping: nullable(int(1, SETTING_MAXIMA['validation.earlyStopping'])),
   },
   sscr: {
     pseudoLabels: oneOf('none', 'self', 'cross'),
     pseudoWeight: weight,
     consistency: oneOf('none', 'probability', 'as-released'),
     consistencyWeight: weight,
-    rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+    rampUpEpochs: epochs(SETTING_MAXIMA['sscr.rampUpEpochs']),
   },
   entropyMin: { weight },
-  gatedCrf: { weight, radius: int(1) },
+  gatedCrf: { weight, radius: int(1, SETTING_MAXIMA['gatedCrf.radius']) },
   dmpls: { pseudoWeight: weight },
   rpst: {
-    iterations: int(1),
+    iterations: int(1, SETTING_MAXIMA['rpst.iterations']),
     pseudoProbability: probability,
     student: oneOf('continue', 'reinit'),
     confidenceBand: num((n) => n >= 0 && n < 0.5, 'a number in [0, 0.5)'),
@@ -346,9 +384,9 @@ const SCHEMA: Schema = {
   meanTeacher: {
     emaDecay: num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
     consistencyWeight: weight,
-    rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0'),
+    rampUpEpochs: epochs(SETTING_MAXIMA['meanTeacher.rampUpEpochs']),
   },
-  cps: { weight, rampUpEpochs: num((n) => n >= 0, 'a number of epochs >= 0') },
+  cps: { weight, rampUpEpochs: epochs(SETTING_MAXIMA['cps.rampUpEpochs']) },
 };
 
 function leafAt(key: string): Leaf | Schema | undefined {
