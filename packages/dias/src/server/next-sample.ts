@@ -32,3 +32,21 @@ export function rankByEntropy(candidates: readonly Candidate[]): Candidate[] {
     .sort((a, b) => b.c.entropy - a.c.entropy || a.i - b.i)
     .map(({ c }) => c);
 }
+
+/**
+ * How the server picks the next sequence to annotate: it ranks the candidates (each with its stored probability
+ * map), best first. A new strategy is a small class like the one below (MONAI Label's Strategy, one __call__).
+ */
+export interface NextSampleStrategy {
+  readonly name: string;
+  rank(candidates: readonly { id: string; prob: ArrayLike<number> }[]): Candidate[];
+}
+
+/** Uncertainty sampling: the highest mean binary entropy first. */
+export class EntropyStrategy implements NextSampleStrategy {
+  readonly name = 'entropy';
+
+  rank(candidates: readonly { id: string; prob: ArrayLike<number> }[]): Candidate[] {
+    return rankByEntropy(candidates.map((c) => ({ id: c.id, entropy: meanBinaryEntropy(c.prob) })));
+  }
+}
