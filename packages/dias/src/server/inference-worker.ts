@@ -18,14 +18,8 @@ import {
   type WeightsChoice,
 } from '../train/run-folder.js';
 import { Datastore } from './datastore.js';
-import {
-  CANCELLED,
-  modeSettings,
-  type InferProgress,
-  type InferRequest,
-  type InferResult,
-  type WorkerInit,
-} from './inference.js';
+import { CANCELLED, CancelFlag } from './worker-job.js';
+import { modeSettings, type InferProgress, type InferRequest, type InferResult, type WorkerInit } from './inference.js';
 
 serveInWorker((data) => {
   const { port, cancel } = data as WorkerInit;
@@ -56,7 +50,7 @@ serveInWorker((data) => {
       });
       const prob = predictor.predict(seq, {
         onProgress: (done, total) => {
-          if (Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED);
+          if (CancelFlag.raised(cancel)) throw new Error(CANCELLED);
           port.postMessage({ job: request.job, done, total } satisfies InferProgress);
         },
       });

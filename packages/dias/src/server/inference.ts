@@ -7,6 +7,7 @@ import { scriptWorkerTarget } from '../data/script-worker.js';
 import { FAST_PREDICTION, type PredictorOptions } from '../predict/predictor.js';
 import type { WeightsChoice } from '../train/run-folder.js';
 import type { Job } from './jobs.js';
+import { CancelFlag, runInWorker } from './worker-job.js';
 
 export type InferMode = 'fast' | 'full';
 
@@ -48,8 +49,7 @@ export interface InferProgress {
   total: number;
 }
 
-/** The message a cancelled request fails with. */
-export const CANCELLED = 'cancelled';
+export { CANCELLED } from './worker-job.js';
 
 /** The prediction settings of a mode: `dias segment --fast`'s, or the Predictor's defaults (stride 32, flip TTA). */
 export function modeSettings(mode: InferMode): Partial<PredictorOptions> {
@@ -61,7 +61,7 @@ export class InferenceService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly channel = new MessageChannel();
   private readonly onProgress = new Map<string, (p: InferProgress) => void>();
-  private readonly cancelFlag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly cancelFlag = new CancelFlag();
 
   constructor() {
     this.channel.port1.on('message', (p: InferProgress) => this.onProgress.get(p.job)?.(p));
@@ -72,7 +72,7 @@ export class InferenceService {
     if (!this.worker) {
       const target = scriptWorkerTarget(import.meta.url, './inference-worker', {
         port: this.channel.port2,
-        cancel: this.cancelFlag,
+        cancel: this.cancelFlag.shared,
       } satisfies WorkerInit);
       this.worker = TensorWorker.start(target.url, {
         workerData: target.workerData,
@@ -94,24 +94,17 @@ export class InferenceService {
   ): Promise<InferResult | undefined> {
     let started = false;
     job.cancel = () => {
-      if (started) Atomics.store(this.cancelFlag, 0, 1);
+      if (started) this.cancelFlag.raise();
       else job.finish('cancelled', null);
     };
     const work = async (): Promise<InferResult | undefined> => {
       if (!job.running) return undefined;
       started = true;
-      Atomics.store(this.cancelFlag, 0, 0);
+      this.cancelFlag.clear();
       this.onProgress.set(job.id, (p) => job.emit('progress', { done: p.done, total: p.total }));
+      const inWorker: InferRequest = { ...request, job: job.id };
       try {
-        const worker = await this.start();
-        const result = await worker.call<InferResult>('predict', { ...request, job: job.id } satisfies InferRequest);
-        job.finish('done', onResult ? onResult(result) : result);
-        return result;
-      } catch (e) {
-        const message = (e as Error).message;
-        if (message === CANCELLED) job.finish('cancelled', null);
-        else job.finish('failed', { error: message });
-        return undefined;
+        return await runInWorker<InferResult>(job, this.start(), 'predict', inWorker, { result: onResult });
       } finally {
         this.onProgress.delete(job.id);
       }

@@ -4,7 +4,7 @@
 // sees; the loop then ends through its own clean-up, and the run folder keeps its last whole epoch (resumable).
 import { serveInWorker } from '@dias-ts/torch';
 import { trainRun } from '../train/loop.js';
-import { CANCELLED } from './inference.js';
+import { CANCELLED, CancelFlag } from './worker-job.js';
 import type { TrainMessage, TrainRequest, TrainSummary, TrainWorkerInit } from './training.js';
 
 serveInWorker((data) => {
@@ -13,7 +13,7 @@ serveInWorker((data) => {
     async train(request: TrainRequest): Promise<TrainSummary> {
       const post = (m: TrainMessage) => port.postMessage(m);
       const check = () => {
-        if (Atomics.load(cancel, 0) !== 0) throw new Error(CANCELLED);
+        if (CancelFlag.raised(cancel)) throw new Error(CANCELLED);
       };
       let at = { epoch: 0, epochs: 0, steps: 0 };
       const result = await trainRun({
