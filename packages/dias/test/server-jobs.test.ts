@@ -13,6 +13,8 @@ import { evaluateImage } from '../src/metrics/metrics.js';
 import { probabilityImage } from '../src/eval/pictures.js';
 import { Predictor } from '../src/predict/predictor.js';
 import { loadRunModel, readRunConfig } from '../src/train/run-folder.js';
+import { defaultTrainConfig, setConfigValue, type TrainConfig } from '../src/train/config.js';
+import { parseAssignment } from '../src/train/config-assignments.js';
 import { buildServer, type DiasServer } from '../src/server/app.js';
 import { Datastore } from '../src/server/datastore.js';
 import { RunStore } from '../src/server/run-store.js';
@@ -274,6 +276,10 @@ describe('dias serve: jobs', () => {
       [{ recipe: 'fsl', settings: { 'data.dir': '/tmp' } }, 400, /settings\.data\.dir: a path, not settable/],
       [{ recipe: 'fsl', settings: { 'train.init.from': '/root/.ssh' } }, 400, /settings\.train\.init\.from: a path/],
       [{ recipe: 'fsl', settings: { 'data.pseudo': '/etc' } }, 400, /settings\.data\.pseudo: a path/],
+      [{ recipe: 'fsl', set: ['data.dir=/tmp'] }, 400, /set: data\.dir: a path, not settable/],
+      [{ recipe: 'fsl', set: ['optimizer.lr'] }, 400, /set optimizer\.lr: expected KEY=VALUE/],
+      [{ recipe: 'fsl', set: ['train.nonsense=1'] }, 400, /set: train\.nonsense: unknown key/],
+      [{ recipe: 'fsl', set: 'optimizer.lr=1e-3' }, 400, /set/],
       [{ recipe: 'fsl', from: '../../etc' }, 400, /plain name/],
       // Settings that do not apply to the recipe, and values only the model can check: refused before a 202.
       [{ recipe: 'fsl', scribbles: 'annotator' }, 400, /scribbles: recipe fsl learns from dense labels/],
@@ -306,6 +312,30 @@ describe('dias serve: jobs', () => {
         .scheduler.warmupEpochs,
       10,
     );
+  });
+
+  test('train: `set` lines mean what `dias train --set` makes of them (1e-3 a number, null null, a flow list)', () => {
+    const lines = [
+      'optimizer.lr=1e-3',
+      'validation.earlyStopping=null',
+      'optimizer.betas=[0.8, 0.99]',
+      'train.seed= 7',
+    ];
+    // After `settings`: the null of a `set` line replaces the 5.
+    const body = { recipe: 'fsl', name: 'w3', settings: { 'validation.earlyStopping': 5 }, set: lines };
+    const { config } = trainConfigFromBody(body, Datastore.open(data), new RunStore(runs));
+    const cli = defaultTrainConfig();
+    for (const line of lines) setConfigValue(cli, ...parseAssignment('--set', line), '--set');
+    assert.equal(config.optimizer.lr, 0.001);
+    assert.equal(config.validation.earlyStopping, null);
+    assert.deepEqual(config.optimizer.betas, [0.8, 0.99]);
+    assert.equal(config.train.seed, 7);
+    for (const pick of [
+      (c: TrainConfig) => c.optimizer,
+      (c: TrainConfig) => c.validation.earlyStopping,
+      (c: TrainConfig) => c.train.seed,
+    ])
+      assert.deepEqual(pick(config), pick(cli));
   });
 
   test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {

@@ -1,7 +1,6 @@
 // `dias train`: fully supervised training of a zoo model on a DIAS-layout dataset, into a run folder.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import {
   ConfigError,
   DEFAULT_TRAIN_CONFIG,
@@ -15,6 +14,7 @@ import {
   type TrainConfig,
 } from '../train/config.js';
 import { AUGMENT_MAXIMA } from '../data/augmentation.js';
+import { parseValue, splitAssignment } from '../train/config-assignments.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
@@ -187,26 +187,6 @@ function maximaTable(): string {
   }
   const augment = Object.entries(AUGMENT_MAXIMA).map(([k, v]) => `${k} ${v}`);
   return [...lines, `    data.augment: ${augment.join(', ')}`].join('\n');
-}
-
-/**
- * A command line value as YAML reads a scalar or flow list ('5e-4' -> 0.0005, 'true', 'null', '[0, 7]'). An empty
- * value stays the empty string (YAML reads it as null), so that `--scribbles ""` is reported as given.
- */
-function parseValue(text: string): unknown {
-  if (text.trim() === '') return text;
-  try {
-    const v = parseYaml(text);
-    return v === undefined ? text : v;
-  } catch {
-    return text;
-  }
-}
-
-function splitAssignment(flag: string, text: string): [string, string] {
-  const at = text.indexOf('=');
-  if (at <= 0) throw new UsageError(`${flag} ${text}: expected KEY=VALUE`);
-  return [text.slice(0, at).trim(), text.slice(at + 1)];
 }
 
 /** The settings from the command line, as [flag, key, value] in the order they apply. */

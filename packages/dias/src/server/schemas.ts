@@ -48,6 +48,7 @@ export const BODY = {
       scribbles: text,
       scribbledOnly: { type: 'boolean' },
       settings: { type: 'object' },
+      set: { type: 'array', items: text },
     },
     ['recipe'],
   ),

@@ -1,9 +1,10 @@
 // Training jobs of `dias serve` (POST /api/train): the request's settings become a TrainConfig through the same
 // functions `dias train` uses (defaultTrainConfig, setConfigValue, finalizeTrainConfig: a bad value is a 400 that
-// names the key), and the run goes into --runs/<name> as an ordinary run folder, in its own worker thread
-// (train-worker.ts) so the server keeps answering. One training job at a time: the machine's cores are the
-// limit, and two runs would only halve each other. Like MONAI Label's /train, the request can start from an
-// existing model (`from`, as train.init.from) and train on what the annotator has drawn so far (`scribbledOnly`).
+// names the key; `set` lines are read by --set's parseAssignment), and the run goes into --runs/<name> as an
+// ordinary run folder, in its own worker thread (train-worker.ts) so the server keeps answering. One training job
+// at a time: the machine's cores are the limit, and two runs would only halve each other. Like MONAI Label's
+// /train, the request can start from an existing model (`from`, as train.init.from) and train on what the
+// annotator has drawn so far (`scribbledOnly`).
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TensorWorker } from '@dias-ts/torch';
 import { scriptWorkerTarget } from '../data/script-worker.js';
@@ -15,6 +16,7 @@ import {
   setConfigValue,
   type TrainConfig,
 } from '../train/config.js';
+import { parseAssignment } from '../train/config-assignments.js';
 import { buildModel, resolveModelSetup } from '../train/model-setup.js';
 import { findRecipe } from '../train/recipes/index.js';
 import type { EpochLog, ResumeRecord } from '../train/run-folder.js';
@@ -38,6 +40,7 @@ export interface TrainBody {
   scribbles?: unknown;
   scribbledOnly?: unknown;
   settings?: unknown;
+  set?: unknown;
 }
 
 export interface TrainRequest {
@@ -88,6 +91,41 @@ function defaultRunName(recipe: string): string {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** One setting of a request: `source` goes into config errors, `name` names it in the API's own refusals. */
+interface RequestSetting {
+  key: string;
+  value: unknown;
+  source: string;
+  name: string;
+}
+
+/**
+ * The request's settings: `settings` (dotted keys to JSON values), then `set` (lines `KEY=VALUE`, each read as
+ * `dias train --set` reads it, by the same function).
+ */
+function requestSettings(b: TrainBody): RequestSetting[] {
+  const out: RequestSetting[] = [];
+  if (b.settings !== undefined) {
+    if (!isRecord(b.settings))
+      throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
+    for (const [key, value] of Object.entries(b.settings))
+      out.push({ key, value, source: `settings.${key}`, name: `settings.${key}` });
+  }
+  if (b.set !== undefined) {
+    if (!Array.isArray(b.set) || !b.set.every((t) => typeof t === 'string'))
+      throw new HttpError(400, 'set: must be a list of "KEY=VALUE" strings, e.g. ["optimizer.lr=1e-3"]');
+    for (const text of b.set) {
+      try {
+        const [key, value] = parseAssignment('set', text);
+        out.push({ key, value, source: 'set', name: `set: ${key}` });
+      } catch (e) {
+        throw new HttpError(400, (e as Error).message);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -142,19 +180,16 @@ export function trainConfigFromBody(
   if (b.epochs !== undefined) set('train.epochs', b.epochs, 'epochs');
   if (b.patchesPerEpoch !== undefined) set('train.patchesPerEpoch', b.patchesPerEpoch, 'patchesPerEpoch');
   if (b.batchSize !== undefined) set('train.batchSize', b.batchSize, 'batchSize');
-  if (b.settings !== undefined) {
-    if (!isRecord(b.settings))
-      throw new HttpError(400, 'settings: must be an object of dotted keys, e.g. {"optimizer.lr": 0.001}');
-    for (const [key, value] of Object.entries(b.settings)) {
-      const why = PATH_SETTINGS[key];
-      if (why) throw new HttpError(400, `settings.${key}: a path, not settable over the API; ${why}`);
-      set(key, value, `settings.${key}`);
-    }
+  const settings = requestSettings(b);
+  for (const { key, value, source, name } of settings) {
+    const why = PATH_SETTINGS[key];
+    if (why) throw new HttpError(400, `${name}: a path, not settable over the API; ${why}`);
+    set(key, value, source);
   }
+  const given = new Set(settings.map((s) => s.key));
   // A short job from the page keeps the official warm-up's share of the run (10 of 100 epochs) instead of failing
   // on a warm-up longer than the run; a warm-up the request sets itself is left to the config check.
-  const warmupGiven = isRecord(b.settings) && 'scheduler.warmupEpochs' in b.settings;
-  if (!warmupGiven && config.scheduler.warmupEpochs > config.train.epochs) {
+  if (!given.has('scheduler.warmupEpochs') && config.scheduler.warmupEpochs > config.train.epochs) {
     set('scheduler.warmupEpochs', Math.floor(config.train.epochs / 10), 'epochs (warm-up scaled to the run)');
   }
   // What the recipe learns from decides the scribble defaults: the annotator's set, and only what has been drawn.
@@ -170,8 +205,7 @@ export function trainConfigFromBody(
   if (targets === 'scribble') {
     if (b.scribbles !== undefined && typeof b.scribbles !== 'string')
       throw new HttpError(400, 'scribbles: must be a scribble set name');
-    const fromSettings = isRecord(b.settings) && 'data.scribbles' in b.settings;
-    const scribbles = b.scribbles ?? (fromSettings ? config.data.scribbles : 'annotator');
+    const scribbles = b.scribbles ?? (given.has('data.scribbles') ? config.data.scribbles : 'annotator');
     if (!['auto', 'annotator', ...ds.scribbleSets].includes(scribbles))
       throw new HttpError(
         400,
