@@ -26,27 +26,13 @@ function fraction(e: JobEvent): number | undefined {
   return (epoch - 1 + (step !== undefined && steps ? (step + 1) / steps : 1)) / epochs;
 }
 
-/** `key=value` pairs separated by `;` or new lines, as `dias train --set` takes them: numbers, true/false and
- * JSON objects or arrays are parsed, anything else is a string. */
-function parseSettings(text: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const part of text.split(/[;\n]/)) {
-    const m = /^\s*([\w.]+)\s*=\s*(.*?)\s*$/.exec(part);
-    if (!m) continue;
-    const v = m[2];
-    let value: unknown = v;
-    if (v === 'true' || v === 'false') value = v === 'true';
-    else if (v !== '' && Number.isFinite(Number(v))) value = Number(v);
-    else if (/^[[{]/.test(v)) {
-      try {
-        value = JSON.parse(v);
-      } catch {
-        // not JSON: the server names the key when the string does not fit
-      }
-    }
-    out[m[1]] = value;
-  }
-  return out;
+/** The `key=value` settings, separated by `;` or new lines, as lines for POST /api/train's `set`: the server
+ * reads each as `dias train --set` reads it, and names a line that does not fit. */
+function settingLines(text: string): string[] {
+  return text
+    .split(/[;\n]/)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 function Progress({ value, text }: { value: number | undefined; text: string }) {
@@ -204,7 +190,7 @@ export function TrainPanel(props: {
         recipe: chosen,
         from: base || undefined,
         epochs,
-        settings: parseSettings(settings),
+        set: settingLines(settings),
       });
       await follow(job, run);
     } catch (e) {
