@@ -25,6 +25,11 @@ class Layer {
 }
 
 export type LayerName = 'label' | 'prediction' | 'error' | 'scribble';
+/** The page's canvases: the main view, and the second one of a side-by-side run comparison while it is shown. */
+export interface Renderers {
+  main: Renderer | null;
+  compare: Renderer | null;
+}
 /** Bottom to top: scribbles stay visible over everything. */
 const LAYER_ORDER: LayerName[] = ['label', 'prediction', 'error', 'scribble'];
 
