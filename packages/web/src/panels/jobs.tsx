@@ -2,7 +2,8 @@
 // scribbles drawn so far (POST /api/train). Both follow the job's Server-Sent Events and can cancel it; training
 // shows loss and validation DSC per epoch as numbers and a small chart.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, followJob, type JobEvent, type RecipeEntry, type RunEntry } from './api.js';
+import { api, followJob, type JobEvent, type RecipeEntry, type RunEntry } from '../api.js';
+import { Swatch } from './swatch.js';
 
 /** A job field as text (the server sends strings; anything else is shown as JSON). */
 function text(v: unknown): string {
@@ -164,34 +165,26 @@ function Chart({ points }: { points: EpochPoint[] }) {
   return <canvas ref={ref} class="chart" />;
 }
 
-/** The training panel; `running` is the server's training job when the page opens (GET /api/info's `train`): the
- * panel follows it as if it had started it (an ended job's stream gives its outcome at once). */
-export function TrainPanel(props: {
-  recipes: RecipeEntry[];
-  runs: RunEntry[];
-  scribbled: number;
-  running: { id: string; run?: string; state?: string } | null;
-  onDone(): void;
-}) {
-  const [recipe, setRecipe] = useState('');
-  const [base, setBase] = useState('');
-  const [epochs, setEpochs] = useState(20);
-  const [settings, setSettings] = useState('');
+interface TrainJob {
+  job: string | null;
+  status: { value?: number; text: string } | null;
+  points: EpochPoint[];
+  start: (body: Record<string, unknown>) => Promise<void>;
+}
+
+/**
+ * A training job: started here, or `running` (the server's job when the page opens), followed to its end over
+ * its events: progress as text, loss and validation DSC per epoch as points.
+ */
+function useTrainJob(running: { id: string; run?: string } | null, onDone: () => void): TrainJob {
   const [job, setJob] = useState<string | null>(null);
   const [status, setStatus] = useState<{ value?: number; text: string } | null>(null);
   const [points, setPoints] = useState<EpochPoint[]>([]);
-  const scribbleRecipes = props.recipes.filter((r) => r.targets === 'scribble');
-  const chosen = recipe || scribbleRecipes.find((r) => r.name === 'sscr')?.name || scribbleRecipes[0]?.name || '';
 
-  const start = async () => {
+  const start = async (body: Record<string, unknown>) => {
     setStatus({ value: 0, text: 'starting' });
     try {
-      const { job, run } = await api.train({
-        recipe: chosen,
-        from: base || undefined,
-        epochs,
-        set: settingLines(settings),
-      });
+      const { job, run } = await api.train(body);
       await follow(job, run);
     } catch (e) {
       setJob(null);
@@ -201,11 +194,11 @@ export function TrainPanel(props: {
 
   const followed = useRef<string | null>(null);
   useEffect(() => {
-    const r = props.running;
+    const r = running;
     if (!r || job || followed.current === r.id) return;
     followed.current = r.id;
     void follow(r.id, r.run ?? r.id);
-  }, [props.running?.id]);
+  }, [running?.id]);
 
   const follow = async (job: string, run: string) => {
     followed.current = job;
@@ -240,12 +233,33 @@ export function TrainPanel(props: {
             ? `finished ${run}${bestText}`
             : `${last.type}${last.error ? `: ${text(last.error)}` : ''}`,
       });
-      if (last.type === 'done') props.onDone();
+      if (last.type === 'done') onDone();
     } catch (e) {
       setJob(null);
       setStatus({ value: undefined, text: (e as Error).message });
     }
   };
+
+  return { job, status, points, start };
+}
+
+/** The training panel; `running` is the server's training job when the page opens (GET /api/info's `train`): the
+ * panel follows it as if it had started it (an ended job's stream gives its outcome at once). */
+export function TrainPanel(props: {
+  recipes: RecipeEntry[];
+  runs: RunEntry[];
+  scribbled: number;
+  running: { id: string; run?: string; state?: string } | null;
+  onDone(): void;
+}) {
+  const [recipe, setRecipe] = useState('');
+  const [base, setBase] = useState('');
+  const [epochs, setEpochs] = useState(20);
+  const [settings, setSettings] = useState('');
+  const { job, status, points, start } = useTrainJob(props.running, () => props.onDone());
+  const scribbleRecipes = props.recipes.filter((r) => r.targets === 'scribble');
+  const chosen = recipe || scribbleRecipes.find((r) => r.name === 'sscr')?.name || scribbleRecipes[0]?.name || '';
+  const train = () => start({ recipe: chosen, from: base || undefined, epochs, set: settingLines(settings) });
 
   return (
     <section>
@@ -298,7 +312,7 @@ export function TrainPanel(props: {
         {job ? (
           <button onClick={() => void api.cancel(job)}>Cancel</button>
         ) : (
-          <button class="primary" disabled={!chosen} onClick={() => void start()} data-testid="train">
+          <button class="primary" disabled={!chosen} onClick={() => void train()} data-testid="train">
             Train
           </button>
         )}
@@ -308,8 +322,7 @@ export function TrainPanel(props: {
         <>
           <Chart points={points} />
           <div class="legend">
-            <span class="swatch" style={{ background: '#f0a030' }} /> loss{' '}
-            <span class="swatch" style={{ background: '#40c8ff' }} /> val DSC
+            <Swatch color="#f0a030" /> loss <Swatch color="#40c8ff" /> val DSC
           </div>
         </>
       )}
