@@ -100,6 +100,13 @@ describe('bench report table', () => {
       (e: Error) => e instanceof UsageError && /'steps=9' is not/.test(e.message),
     );
     assert.throws(() => parseBudget('patches=4,batch=8'), /patches \(4\) must be at least batch \(8\)/);
+    // Each part once: the last of two was taken silently.
+    assert.throws(
+      () => parseBudget('epochs=1,epochs=2'),
+      (e: Error) =>
+        e instanceof UsageError &&
+        e.message === "--budget: epochs is given twice in 'epochs=1,epochs=2'; give each once",
+    );
     // The bounds of the training settings they set (train.epochs, train.patchesPerEpoch, train.batchSize).
     assert.throws(() => parseBudget('epochs=10001'), /--budget: epochs must be at most 10000, got 10001/);
     assert.throws(() => parseBudget('batch=5000,patches=10000'), /--budget: batch must be at most 4096, got 5000/);

@@ -47,12 +47,15 @@ export function parseBudget(text: string | undefined): BenchBudget {
   const budget: BenchBudget = { epochs: 10, patchesPerEpoch: 2000, batchSize: 16 };
   if (text === undefined) return budget;
   const keys: Record<string, keyof BenchBudget> = { epochs: 'epochs', patches: 'patchesPerEpoch', batch: 'batchSize' };
+  const seen = new Set<string>();
   for (const part of text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
     const m = /^(\w+)=(\d+)$/.exec(part);
     if (!m || !(m[1] in keys)) throw new UsageError(`--budget: '${part}' is not epochs=N, patches=N or batch=N`);
+    if (seen.has(m[1])) throw new UsageError(`--budget: ${m[1]} is given twice in '${text}'; give each once`);
+    seen.add(m[1]);
     const v = Number(m[2]);
     if (v < 1) throw new UsageError(`--budget: ${m[1]} must be at least 1`);
     const max = SETTING_MAXIMA[BUDGET_KEYS[keys[m[1]]]];
