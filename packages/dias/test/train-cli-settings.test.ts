@@ -3,7 +3,7 @@
 // The command runs in this process, as main.ts runs it (exitCodeOf gives the code).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodeOf } from '../src/cli/command.js';
 import { trainCommand } from '../src/cli/train.js';
@@ -20,13 +20,17 @@ before(() => {
 });
 after(() => tmp.cleanup());
 
+/** A run of seconds, should a mistake not be refused. */
+const TINY = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--epochs', '1', '--patches-per-epoch', '4'];
+TINY.push('--batch', '4', '--threads', '1', '--no-progress');
+
 /** `dias train ARGS... --out RUN` in this process: the exit code, the error message, and whether RUN exists. */
 async function train(...args: string[]): Promise<{ code: number; message: string; wrote: boolean }> {
   const run = join(tmp.dir, `run${runs++}`);
   const log = console.log;
   console.log = () => {};
   try {
-    const code = await trainCommand.run([...args, '--out', run, '--no-progress']);
+    const code = await trainCommand.run([...TINY, ...args, '--out', run]);
     return { code, message: '', wrote: existsSync(run) };
   } catch (e) {
     return { code: exitCodeOf(e), message: (e as Error).message, wrote: existsSync(run) };
@@ -40,4 +44,45 @@ test('an empty --scribbles is reported as the empty string it is, not as null', 
   assert.equal(r.code, 2);
   assert.equal(r.message, "--scribbles: data.scribbles: must be a non-empty string, got ''");
   assert.equal(r.wrote, false);
+});
+
+test('a flag the chosen recipe does not read is an error naming the flag and the recipe', async () => {
+  const cases: [string[], string][] = [
+    [['--iterations', '2'], '--iterations: rpst.iterations does not apply to recipe fsl (only rpst reads it)'],
+    [
+      ['--scribbles', 'X'],
+      '--scribbles: data.scribbles does not apply to recipe fsl (only sscr, pce, pce-dice, entropy-min, gated-crf, dmpls read it)',
+    ],
+    [['--set', 'gatedCrf.radius=3'], '--set: gatedCrf.radius does not apply to recipe fsl (only gated-crf reads it)'],
+    [
+      ['--recipe', 'pce', '--set', 'sscr.pseudoWeight=2'],
+      '--set: sscr.pseudoWeight does not apply to recipe pce (only sscr reads it)',
+    ],
+    [
+      ['--recipe', 'mean-teacher', '--iterations', '2'],
+      '--iterations: rpst.iterations does not apply to recipe mean-teacher (only rpst reads it)',
+    ],
+  ];
+  for (const [flags, message] of cases) {
+    const r = await train('--data', data, '--config', config, ...flags);
+    assert.deepEqual([r.code, r.message, r.wrote], [2, message, false], flags.join(' '));
+  }
+});
+
+test('a config file may hold the sections of other recipes: a warning names the file, the key and the recipe', async () => {
+  const file = join(tmp.dir, 'shared.yaml');
+  writeFileSync(file, `${readFileSync(config, 'utf8')}\ngatedCrf:\n  radius: 3\n`);
+  const warnings: string[] = [];
+  const error = console.error;
+  console.error = (line: string) => void warnings.push(line);
+  try {
+    // The run fails later (no such model), after the settings were checked.
+    const r = await train('--data', data, '--config', file, '--model', 'NoSuchNet');
+    assert.match(r.message, /model\.name: unknown model 'NoSuchNet'/);
+  } finally {
+    console.error = error;
+  }
+  assert.deepEqual(warnings, [
+    `warning: ${file}: gatedCrf.radius does not apply to recipe fsl (only gated-crf reads it); it is ignored`,
+  ]);
 });

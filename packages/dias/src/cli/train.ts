@@ -10,6 +10,7 @@ import {
   finalizeTrainConfig,
   resumeConflicts,
   setConfigValue,
+  settingOrigins,
   stepsPerEpoch,
   type TrainConfig,
 } from '../train/config.js';
@@ -19,7 +20,7 @@ import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
 import { defaultThreadCount } from '@dias-ts/torch';
-import { allRecipes, findRecipe } from '../train/recipes/index.js';
+import { allRecipes, findRecipe, recipesReading } from '../train/recipes/index.js';
 import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
 import { availableDevice, positiveIntFlag } from './flags.js';
@@ -217,6 +218,22 @@ function apply(config: TrainConfig, flag: string, key: string, value: unknown): 
   } else setConfigValue(config, key, value, flag);
 }
 
+/**
+ * Settings the chosen recipe does not read (--iterations with fsl, --scribbles with a recipe that learns from
+ * dense labels) would pass silently: from a flag they are a usage error; from a config file, which may hold the
+ * sections of several recipes (bench report and bench ssl share one), a warning.
+ */
+function checkRecipeSettings(config: TrainConfig): void {
+  const recipe = config.train.recipe;
+  for (const [key, origin] of settingOrigins(config)) {
+    const readers = recipesReading(key);
+    if (!readers || readers.includes(recipe)) continue;
+    const why = `${key} does not apply to recipe ${recipe} (only ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} it)`;
+    if (origin.startsWith('--')) throw new UsageError(`${origin}: ${why}`);
+    console.error(`warning: ${origin}: ${why}; it is ignored`);
+  }
+}
+
 /** The launcher's flags: workers are started without them. */
 const LAUNCH_FLAGS = ['nproc', 'nnodes', 'node-rank', 'master-addr', 'master-port'];
 
@@ -313,6 +330,7 @@ export const trainCommand: Command = {
             );
           for (const [key, value] of changes) setConfigValue(config, key, value, '--as-released');
         }
+        checkRecipeSettings(config);
         config = finalizeTrainConfig(config);
       }
       if (launch) {

@@ -422,6 +422,11 @@ function originsOf(config: TrainConfig): Map<string, string> {
   return origins;
 }
 
+/** Every key set from a file or flag so far, with the last file or flag that set it. */
+export function settingOrigins(config: TrainConfig): ReadonlyMap<string, string> {
+  return new Map(ORIGINS.get(config));
+}
+
 /** The file or flag that set `key` (or the section or key above it), if one did. */
 export function settingOrigin(config: TrainConfig, key: string): string | undefined {
   const origins = ORIGINS.get(config);

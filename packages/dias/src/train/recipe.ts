@@ -63,6 +63,12 @@ export interface RecipeDefinition {
   augment: AugmentPreset;
   /** Model options it needs unless the user gave them (the weak-supervision networks have 3 outputs). */
   modelDefaults: ModelOptions;
+  /**
+   * The settings it reads that not every recipe reads: its own config section ('gatedCrf'), data.scribbles for
+   * the scribble recipes, single keys of another section. A flag that sets one the chosen recipe does not read
+   * is an error (recipesReading in recipes/index.ts).
+   */
+  settings: readonly string[];
   /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage with `create`'s step. */
   selfTraining?: boolean;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */

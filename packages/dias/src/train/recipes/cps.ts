@@ -18,6 +18,7 @@ export const cpsRecipe: RecipeDefinition = {
     'semi-supervised: two networks teach each other with hard pseudo-labels (cross pseudo supervision, baseline)',
   augment: 'fsl',
   modelDefaults: {},
+  settings: ['cps'],
   create(config) {
     const o = config.cps;
     return {

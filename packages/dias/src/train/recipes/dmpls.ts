@@ -14,6 +14,7 @@ export const dmplsRecipe: RecipeDefinition = {
   summary: 'scribbles: UNet_CCT, partial CE on two decoders + dynamically mixed pseudo-labels (Luo et al. 2022)',
   augment: 'fsl',
   modelDefaults: {},
+  settings: ['data.scribbles', 'dmpls'],
   checkModel(spec) {
     if (spec.name !== 'UNet_CCT')
       throw new Error(

@@ -10,6 +10,8 @@ export const fslRecipe: RecipeDefinition = {
   summary: 'full supervision on dense labels: CE + (1 - soft Dice), as fsl_train.py',
   augment: 'fsl',
   modelDefaults: {},
+  // With data.pseudo (RPST's students), the patch mix of rpst.pseudoProbability with strong augmentation.
+  settings: ['rpst.pseudoProbability', 'rpst.strongAugment'],
   create: (config) => ({
     name: 'fsl',
     networks: ['model'],

@@ -27,6 +27,15 @@ export function allRecipes(): readonly RecipeDefinition[] {
   return RECIPES;
 }
 
+/**
+ * The recipes that read the setting `key` when only some do (a recipe's section, data.scribbles), else null:
+ * every recipe reads it.
+ */
+export function recipesReading(key: string): string[] | null {
+  const reads = (r: RecipeDefinition) => r.settings.some((s) => key === s || key.startsWith(`${s}.`));
+  return RECIPES.some(reads) ? RECIPES.filter(reads).map((r) => r.name) : null;
+}
+
 export function findRecipe(name: string): RecipeDefinition {
   const recipe = RECIPES.find((r) => r.name === name);
   if (!recipe) throw new Error(`unknown recipe '${name}'; known: ${RECIPE_NAMES.join(', ')}`);

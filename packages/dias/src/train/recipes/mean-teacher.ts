@@ -31,6 +31,7 @@ export const meanTeacherRecipe: RecipeDefinition = {
   summary: 'semi-supervised: student + EMA teacher, consistency on perturbed inputs (baseline)',
   augment: 'wsl-plc',
   modelDefaults: {},
+  settings: ['meanTeacher'],
   create(config) {
     const o = config.meanTeacher;
     return {

@@ -11,6 +11,7 @@ export const rpstRecipe: RecipeDefinition = {
     'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
   augment: 'fsl',
   modelDefaults: {},
+  settings: ['rpst'],
   selfTraining: true,
   create: (config) => ({ ...fslRecipe.create(config), name: 'rpst' }),
 };

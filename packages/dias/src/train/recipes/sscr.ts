@@ -33,6 +33,7 @@ export const sscrRecipe: RecipeDefinition = {
   summary: 'scribbles: two networks, partial CE, cross pseudo supervision, consistency (the DIAS paper)',
   augment: 'wsl-plc',
   modelDefaults: { num_classes: 3 },
+  settings: ['data.scribbles', 'sscr'],
   create(config) {
     const o = config.sscr;
     const lossNames = [

@@ -28,7 +28,7 @@ function oneNetwork(
   };
 }
 
-const weak = { augment: 'fsl', modelDefaults: { num_classes: 3 } } as const;
+const weak = { augment: 'fsl', modelDefaults: { num_classes: 3 }, settings: ['data.scribbles'] } as const;
 
 export const pceRecipe: RecipeDefinition = {
   ...weak,
@@ -51,6 +51,7 @@ export const pceDiceRecipe: RecipeDefinition = {
 export const entropyMinRecipe: RecipeDefinition = {
   ...weak,
   name: 'entropy-min',
+  settings: [...weak.settings, 'entropyMin'],
   summary: 'scribbles: partial CE + masked Dice + normalised entropy of the prediction (entropyMin.weight)',
   create: (config) =>
     oneNetwork('entropy-min', ['loss', 'pce', 'dice', 'entropy'], (logits, s) => {
@@ -63,6 +64,7 @@ export const entropyMinRecipe: RecipeDefinition = {
 export const gatedCrfRecipe: RecipeDefinition = {
   ...weak,
   name: 'gated-crf',
+  settings: [...weak.settings, 'gatedCrf'],
   summary: 'scribbles: partial CE + masked Dice + gated CRF loss (xy kernel; gatedCrf.weight, gatedCrf.radius)',
   create: (config) =>
     oneNetwork('gated-crf', ['loss', 'pce', 'dice', 'crf'], (logits, s) => {
