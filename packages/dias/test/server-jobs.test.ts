@@ -18,7 +18,7 @@ import { parseAssignment } from '../src/train/config-assignments.js';
 import { buildServer, type DiasServer } from '../src/server/app.js';
 import { Datastore } from '../src/server/datastore.js';
 import { RunStore } from '../src/server/run-store.js';
-import { trainConfigFromBody } from '../src/server/training.js';
+import { trainConfigFromBody } from '../src/server/train-request.js';
 import { tempDir } from './data-fixture.js';
 import { writeTinyDataset, writeTinyRun } from './eval-fixture.js';
 

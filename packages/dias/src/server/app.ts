@@ -36,7 +36,7 @@ import { trainRoutes } from './routes/train.js';
 import { RunStore } from './run-store.js';
 import { confineMessage, HttpError } from './safe-paths.js';
 import { AJV_OPTIONS, schemaErrorMessage } from './schemas.js';
-import { TrainingService } from './training.js';
+import { TrainingService } from './training-service.js';
 
 export { defaultWebDir } from './routes/page.js';
 

@@ -11,7 +11,7 @@ import type { NextSampleStrategy } from './next-sample.js';
 import { pixelEncoding, type PixelEncoding } from './pixels.js';
 import { outputStem, type RunStore } from './run-store.js';
 import { HttpError } from './safe-paths.js';
-import type { TrainingService } from './training.js';
+import type { TrainingService } from './training-service.js';
 
 const CHECKPOINTS: readonly WeightsChoice[] = ['best', 'final', 'latest'];
 

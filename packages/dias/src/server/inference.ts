@@ -49,8 +49,6 @@ export interface InferProgress {
   total: number;
 }
 
-export { CANCELLED } from './worker-job.js';
-
 /** The prediction settings of a mode: `dias segment --fast`'s, or the Predictor's defaults (stride 32, flip TTA). */
 export function modeSettings(mode: InferMode): Partial<PredictorOptions> {
   return mode === 'fast' ? { ...FAST_PREDICTION } : {};

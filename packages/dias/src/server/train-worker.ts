@@ -5,7 +5,7 @@
 import { serveInWorker } from '@dias-ts/torch';
 import { trainRun } from '../train/loop.js';
 import { CANCELLED, CancelFlag } from './worker-job.js';
-import type { TrainMessage, TrainRequest, TrainSummary, TrainWorkerInit } from './training.js';
+import type { TrainMessage, TrainRequest, TrainSummary, TrainWorkerInit } from './training-service.js';
 
 serveInWorker((data) => {
   const { port, cancel } = data as TrainWorkerInit;

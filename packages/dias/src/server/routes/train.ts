@@ -3,7 +3,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { BODY, QUERY } from '../schemas.js';
-import { trainConfigFromBody } from '../training.js';
+import { trainConfigFromBody } from '../train-request.js';
 
 export function trainRoutes(ctx: ServerContext): FastifyPluginAsync {
   return async (app) => {

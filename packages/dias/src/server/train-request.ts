@@ -1,13 +1,8 @@
-// Training jobs of `dias serve` (POST /api/train): the request's settings become a TrainConfig through the same
-// functions `dias train` uses (defaultTrainConfig, setConfigValue, finalizeTrainConfig: a bad value is a 400 that
-// names the key; `set` lines are read by --set's parseAssignment), and the run goes into --runs/<name> as an
-// ordinary run folder, in its own worker thread (train-worker.ts) so the server keeps answering. One training job
-// at a time: the machine's cores are the limit, and two runs would only halve each other. Like MONAI Label's
-// /train, the request can start from an existing model (`from`, as train.init.from) and train on what the
-// annotator has drawn so far (`scribbledOnly`).
-import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { TensorWorker } from '@dias-ts/torch';
-import { scriptWorkerTarget } from '../data/script-worker.js';
+// The body of POST /api/train made a TrainConfig through the same functions `dias train` uses (defaultTrainConfig,
+// setConfigValue, finalizeTrainConfig, the --set parser: a bad value is a 400 that names the key), for a run in
+// --runs/<name> on the served dataset only (no path-valued settings). Like MONAI Label's /train, the request can
+// start from an existing model (`from`, as train.init.from) and train on what the annotator has drawn so far
+// (`scribbledOnly`). The run itself is training-service.ts's.
 import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
 import {
   ConfigError,
@@ -19,11 +14,8 @@ import {
 import { parseAssignment } from '../train/config-assignments.js';
 import { buildModel, resolveModelSetup } from '../train/model-setup.js';
 import { findRecipe } from '../train/recipes/index.js';
-import type { EpochLog, ResumeRecord } from '../train/run-folder.js';
 import { scribbleSetName } from '../train/training-data.js';
 import type { Datastore } from './datastore.js';
-import { CANCELLED } from './inference.js';
-import type { Job } from './jobs.js';
 import type { RunStore } from './run-store.js';
 import { HttpError, safeName } from './safe-paths.js';
 
@@ -42,36 +34,6 @@ export interface TrainBody {
   settings?: unknown;
   set?: unknown;
 }
-
-export interface TrainRequest {
-  config: TrainConfig;
-  runDir: string;
-}
-
-/** The worker's start data: the event port and the cancel flag (in workerData: TensorWorker.call passes plain values). */
-export interface TrainWorkerInit {
-  port: MessagePort;
-  cancel: Int32Array;
-}
-
-export interface TrainSummary {
-  epochs: number;
-  finished: boolean;
-  best: ResumeRecord['best'];
-}
-
-export type TrainMessage =
-  | { type: 'log'; line: string }
-  | {
-      type: 'progress';
-      epoch: number;
-      epochs: number;
-      step: number;
-      steps: number;
-      losses: Record<string, number>;
-      lr: number;
-    }
-  | { type: 'epoch'; entry: EpochLog };
 
 /**
  * The config keys that name files or folders: over the API a run reads only the served dataset and runs under
@@ -248,69 +210,5 @@ function finalize(config: TrainConfig): TrainConfig {
     return finalizeTrainConfig(config);
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
-  }
-}
-
-/** Runs one training job at a time, each in a fresh worker thread that ends with it. */
-export class TrainingService {
-  private current: { job: Job; worker: Promise<TensorWorker> } | null = null;
-
-  /** The running job (one that has ended is not, while its worker is still being stopped). */
-  get busy(): Job | null {
-    const job = this.current?.job;
-    return job?.running ? job : null;
-  }
-
-  /** Starts the run as `job` (the caller has checked that none is running); the job ends with the run. */
-  start(job: Job, runDir: string, config: TrainConfig): Promise<void> {
-    const cancel = new Int32Array(new SharedArrayBuffer(4));
-    job.cancel = () => Atomics.store(cancel, 0, 1);
-    const channel = new MessageChannel();
-    const forward = (m: TrainMessage) => {
-      if (m.type === 'log') job.emit('log', { line: m.line });
-      else if (m.type === 'epoch') job.emit('epoch', m.entry);
-      else {
-        const { type: _type, ...progress } = m;
-        job.emit('progress', progress);
-      }
-    };
-    channel.port1.on('message', forward);
-    // The result comes on another channel than the events: those still queued are passed on before the end.
-    const drain = () => {
-      for (let m = receiveMessageOnPort(channel.port1); m; m = receiveMessageOnPort(channel.port1))
-        forward(m.message as TrainMessage);
-    };
-    const target = scriptWorkerTarget(import.meta.url, './train-worker', {
-      port: channel.port2,
-      cancel,
-    } satisfies TrainWorkerInit);
-    const worker = TensorWorker.start(target.url, { workerData: target.workerData, transferList: [channel.port2] });
-    this.current = { job, worker };
-    return (async () => {
-      let w: TensorWorker | null = null;
-      try {
-        w = await worker;
-        const summary = await w.call<TrainSummary>('train', { config, runDir } satisfies TrainRequest);
-        drain();
-        job.finish('done', { run: job.details.run, ...summary });
-      } catch (e) {
-        drain();
-        const message = (e as Error).message;
-        if (message === CANCELLED) job.finish('cancelled', null);
-        else job.finish('failed', { error: message });
-      } finally {
-        await w?.terminate();
-        channel.port1.close();
-        if (this.current?.job === job) this.current = null;
-      }
-    })();
-  }
-
-  /** Cancels a running job and waits for its worker to stop. */
-  async close(): Promise<void> {
-    const job = this.current?.job;
-    if (!job) return;
-    job.cancel();
-    await job.whenEnded();
   }
 }
