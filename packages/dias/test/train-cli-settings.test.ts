@@ -3,12 +3,12 @@
 // The command runs in this process, as main.ts runs it (exitCodeOf gives the code).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exitCodeOf } from '../src/cli/command.js';
 import { trainCommand } from '../src/cli/train.js';
 import { tempDir } from './data-fixture.js';
-import { writeTinyCliRun } from './train-fixture.js';
+import { writeLineDataset, writeTinyCliRun } from './train-fixture.js';
 
 let tmp: { dir: string; cleanup: () => void };
 let data: string, config: string;
@@ -24,13 +24,14 @@ after(() => tmp.cleanup());
 const TINY = ['--model', 'FR_UNet', '--model-option', 'feature_scale=16', '--epochs', '1', '--patches-per-epoch', '4'];
 TINY.push('--batch', '4', '--threads', '1', '--no-progress');
 
-/** `dias train ARGS... --out RUN` in this process: the exit code, the error message, and whether RUN exists. */
+/** `dias train ARGS...` in this process (a fresh --out RUN unless given): the exit code, the error message, whether RUN exists. */
 async function train(...args: string[]): Promise<{ code: number; message: string; wrote: boolean }> {
-  const run = join(tmp.dir, `run${runs++}`);
+  const at = args.indexOf('--out');
+  const run = at >= 0 ? args[at + 1] : join(tmp.dir, `run${runs++}`);
   const log = console.log;
   console.log = () => {};
   try {
-    const code = await trainCommand.run([...TINY, ...args, '--out', run]);
+    const code = await trainCommand.run([...TINY, ...args, ...(at >= 0 ? [] : ['--out', run])]);
     return { code, message: '', wrote: existsSync(run) };
   } catch (e) {
     return { code: exitCodeOf(e), message: (e as Error).message, wrote: existsSync(run) };
@@ -85,4 +86,25 @@ test('a config file may hold the sections of other recipes: a warning names the 
   assert.deepEqual(warnings, [
     `warning: ${file}: gatedCrf.radius does not apply to recipe fsl (only gated-crf reads it); it is ignored`,
   ]);
+});
+
+test('rpst with more labelled sequences than there are leaves nothing behind; the corrected command then runs', async () => {
+  const pooled = join(tmp.dir, 'pooled');
+  writeLineDataset(pooled, { training: 2, validation: 1, unlabelled: 1, size: 32 });
+  const run = join(tmp.dir, 'rpst');
+  const rpst = ['--data', pooled, '--config', config, '--recipe', 'rpst', '--iterations', '1', '--out', run];
+  const r = await train(...rpst, '--labelled', '999');
+  assert.equal(r.code, 1);
+  assert.match(r.message, /data\.labelled is 999, but there are only 2 training sequences/);
+  assert.equal(existsSync(run), false, `left ${existsSync(run) ? readdirSync(run).join(', ') : ''}`);
+  // A teacher that fails to start for another reason (no validation split) takes RUN/config.json back too.
+  const noValidation = join(tmp.dir, 'no-validation');
+  writeLineDataset(noValidation, { training: 2, validation: 0, unlabelled: 1, size: 32 });
+  const failed = await train(...rpst.map((a) => (a === pooled ? noValidation : a)));
+  assert.equal(failed.code, 1);
+  assert.match(failed.message, /validation/);
+  assert.equal(existsSync(run), false, `left ${existsSync(run) ? readdirSync(run).join(', ') : ''}`);
+  const retry = await train(...rpst, '--labelled', '1', '--stop-after', '1');
+  assert.equal(retry.message, '');
+  assert.equal(retry.code, 0);
 });

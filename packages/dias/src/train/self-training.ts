@@ -10,12 +10,13 @@
 // Each stage is a run folder of its own (loop.ts), so any stage resumes bit for bit, and `dias test --run RUN
 // --iteration k` tests stage k (0 = the teacher; default the last). Follows semi_supervised_segmentation/
 // ssl_train.py and inference.py of the official code; where it differs, see docs/semi-supervision.md.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
-import { openDiasDataset } from '../data/dias-layout.js';
+import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { finalizeTrainConfig, type TrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
+import { labelledSubset } from './training-data.js';
 import {
   loadRunModel,
   openRunFolder,
@@ -88,8 +89,18 @@ export async function runSelfTraining(
   // Every pool sequence is read once now, and dropped: a broken frame in the pool stopped the run only when the
   // teacher, trained, came to pseudo-label it.
   for (const ref of dataset.splits.unlabelled) dataset.load(ref, { frames: 'native', scribble: false, label: false });
+  // The teacher's labelled subset, checked before RUN/config.json is written.
+  labelledSubset(dataset, config.data.labelled, config.data.labelledIds);
   const mode = openRunFolder(runDir, config, { resume: o.resume, force: o.force });
+  const created = !existsSync(runDir);
   if (mode === 'fresh') writeRunConfig(runDir, config);
+  // A teacher that fails to start (before its own config.json) takes RUN/config.json back with it: a half-written
+  // RUN would refuse the corrected command as "exists and is not empty".
+  const unstart = () => {
+    rmSync(runPath(runDir, 'config'), { force: true });
+    for (const dir of [stagePath(runDir, 0), ...(created ? [runDir] : [])])
+      if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+  };
 
   const K = config.rpst.iterations;
   let budget = o.stopAfterEpochs ?? Infinity;
@@ -133,6 +144,9 @@ export async function runSelfTraining(
         resume,
         force: false,
         ...(Number.isFinite(budget) ? { stopAfterEpochs: budget } : {}),
+      }).catch((e: unknown) => {
+        if (k === 0 && mode === 'fresh' && !existsSync(runPath(dir, 'config'))) unstart();
+        throw e;
       });
       budget -= last.epochs - before;
     } else last = null;
