@@ -165,6 +165,11 @@ export default defineConfig(
       ],
     },
   },
+  forbid(
+    'worker',
+    ['image', 'data', 'models', 'metrics', 'predict', 'train', 'eval', ...apps],
+    'worker plumbing starts the scripts of any layer and imports none of them',
+  ),
   forbid('data', ['predict', 'train', 'eval', ...apps], 'data is read by every layer above it and reads none of them'),
   forbid(
     'image',

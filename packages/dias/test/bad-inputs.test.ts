@@ -16,7 +16,7 @@ import { modelCommand } from '../src/cli/models.js';
 import { segmentCommand } from '../src/cli/segment.js';
 import { testCommand } from '../src/cli/test.js';
 import { trainCommand } from '../src/cli/train.js';
-import { encodeNpy } from '../src/data/npy-array.js';
+import { encodeNpy } from '../src/data/readers/npy-array.js';
 import { BAD_CORPUS_DIR, badCorpus } from './fixtures/make-bad-corpus.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
 import { writeTinyRun } from './eval-fixture.js';

@@ -4,8 +4,8 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDiasDataset, loadDiasSequence } from '../src/data/dias-layout.js';
-import { readSequence } from '../src/data/read-sequence.js';
+import { openDiasDataset, loadDiasSequence } from '../src/data/readers/dias-layout.js';
+import { readSequence } from '../src/data/readers/read-sequence.js';
 import { frameOf } from '../src/data/sequence.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
 

@@ -9,7 +9,7 @@ import {
   parseFrameList,
   selectFrames,
   zscoreSequence,
-} from '../src/data/preprocess.js';
+} from '../src/data/pipeline/preprocess.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
 function seq(frames: number[][], meta = {}): DsaSequence {

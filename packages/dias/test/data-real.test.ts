@@ -5,8 +5,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSequence } from '../src/data/read-sequence.js';
-import { minIntensityProjection, zscoreSequence } from '../src/data/preprocess.js';
+import { readSequence } from '../src/data/readers/read-sequence.js';
+import { minIntensityProjection, zscoreSequence } from '../src/data/pipeline/preprocess.js';
 import { sharedPath } from '../../../test-support/shared-data.js';
 import { tempDir } from './data-fixture.js';
 

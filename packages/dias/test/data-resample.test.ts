@@ -2,7 +2,7 @@
 // mode='edge') runs along time), and the properties a cubic B-spline resampler must have.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resampleFrames, resampleMatrix, resampleSequence } from '../src/data/temporal-resample.js';
+import { resampleFrames, resampleMatrix, resampleSequence } from '../src/data/pipeline/temporal-resample.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
 function resample1d(values: number[], tOut: number): number[] {

@@ -2,7 +2,7 @@
 // seed, random bytes and mutations (bit flips, truncations, header length fields set to odd values, spliced
 // garbage). Each case decodes in a worker thread (decoders-fuzz-worker.ts), which checks what came back: a
 // proper Error that names the file, or a result whose shape agrees with itself and holds finite numbers.
-import { encodeNpy } from '../src/data/npy-array.js';
+import { encodeNpy } from '../src/data/readers/npy-array.js';
 import { encodeGrayPng } from '../src/image/png.js';
 import { encodeGrayTiff } from '../src/image/tiff.js';
 import { encapsulated, packBits, rleFrame16, writeDicom, type DicomElements } from './dicom-writer.js';

@@ -3,8 +3,8 @@
 // test can tell a case that hangs from one that is slow, and a crash of the thread from a rejection.
 import { parentPort, workerData } from 'node:worker_threads';
 import { deserializeNpy, deserializeSafetensors } from '@dias-ts/torch';
-import { parseNpy } from '../src/data/npy-array.js';
-import { decodeDicom } from '../src/data/dicom.js';
+import { parseNpy } from '../src/data/readers/npy-array.js';
+import { decodeDicom } from '../src/data/readers/dicom.js';
 import { decodeGrayPng } from '../src/image/png.js';
 import { decodeTiff } from '../src/image/tiff.js';
 import { applyConfigPatch, defaultTrainConfig, finalizeTrainConfig, parseConfigText } from '../src/train/config.js';

@@ -5,7 +5,7 @@
 // per-case time limit and named, instead of stopping the test run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startScriptWorker } from '../src/data/script-worker.js';
+import { startScriptWorker } from '../src/worker/script-worker.js';
 import { decodeTiff } from '../src/image/tiff.js';
 import { compressedTiff, DECODER_KINDS, seeded, type DecoderKind } from './decoders-fuzz-cases.js';
 

@@ -5,8 +5,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromTypedArray, manualSeed, nn, scope, type Tensor } from '@dias-ts/torch';
 import { Predictor, predictSequence, prepareSequence } from '../src/predict/predictor.js';
-import { resampleFrames } from '../src/data/temporal-resample.js';
-import { zscoreFrames } from '../src/data/preprocess.js';
+import { resampleFrames } from '../src/data/pipeline/temporal-resample.js';
+import { zscoreFrames } from '../src/data/pipeline/preprocess.js';
 import type { ModelSpec, SegmentationModel } from '../src/models/model-spec.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 

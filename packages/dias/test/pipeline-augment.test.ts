@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../src/data/random.js';
-import { PatchSampler } from '../src/data/patch-sampler.js';
-import { gaussianBlur3d } from '../src/data/gaussian-blur.js';
-import { smoothReflect, warpBilinear, warpNearest } from '../src/data/elastic.js';
+import { PatchSampler } from '../src/data/pipeline/patch-sampler.js';
+import { gaussianBlur3d } from '../src/data/pipeline/gaussian-blur.js';
+import { smoothReflect, warpBilinear, warpNearest } from '../src/data/pipeline/elastic.js';
 import {
   randomBlur,
   randomContrast,
@@ -13,8 +13,8 @@ import {
   DEFAULT_CONTRAST,
   DEFAULT_CUTOUT,
   DEFAULT_NOISE,
-} from '../src/data/photometric.js';
-import { resolveAugmentOptions } from '../src/data/augmentation.js';
+} from '../src/data/pipeline/photometric.js';
+import { resolveAugmentOptions } from '../src/data/pipeline/augmentation.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
 const close = (a: number, b: number, tol: number) => Math.abs(a - b) <= tol;

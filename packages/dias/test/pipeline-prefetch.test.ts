@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PatchPrefetcher } from '../src/data/prefetch.js';
-import { PatchSampler, type PatchBatch, type PatchSamplerOptions } from '../src/data/patch-sampler.js';
+import { PatchPrefetcher } from '../src/data/pipeline/prefetch.js';
+import { PatchSampler, type PatchBatch, type PatchSamplerOptions } from '../src/data/pipeline/patch-sampler.js';
 import { Random } from '../src/data/random.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Random } from '../src/data/random.js';
-import { PatchSampler, type PatchBatch } from '../src/data/patch-sampler.js';
-import { reflectIndex } from '../src/data/geometric-transform.js';
+import { PatchSampler, type PatchBatch } from '../src/data/pipeline/patch-sampler.js';
+import { reflectIndex } from '../src/data/pipeline/geometric-transform.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 
 /** A sequence of Gaussian noise frames; label = (frame 0 > 0); scribble from frame 1 (1 above 0.5, 0 below -0.5, else 255). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { slidingWindow, slidingWindowSync, tileGrid, gaussianImportance } from '../src/data/sliding-window.js';
+import { slidingWindow, slidingWindowSync, tileGrid, gaussianImportance } from '../src/data/pipeline/sliding-window.js';
 import { Random } from '../src/data/random.js';
 
 function noiseFrames(T: number, H: number, W: number, seed: number): Float32Array {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { fromTypedArray, loadNpy, saveNpy } from '@dias-ts/torch';
 import { readGrayPng } from '../src/image/png.js';
 import { predictSequence } from '../src/predict/predictor.js';
-import { readSequence } from '../src/data/read-sequence.js';
+import { readSequence } from '../src/data/readers/read-sequence.js';
 import { segmentCommand } from '../src/cli/segment.js';
 import { loadWeightsForInference } from '../src/cli/inference-flags.js';
 import { UsageError } from '../src/cli/command.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
-import { loadDiasSequence, openDiasDataset } from '../src/data/dias-layout.js';
+import { loadDiasSequence, openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { decodeGrayPng } from '../src/image/png.js';
 import { evaluateImage } from '../src/metrics/metrics.js';
 import { probabilityImage } from '../src/eval/pictures.js';

@@ -8,9 +8,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import { join, relative } from 'node:path';
 import { encode } from 'fast-png';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
-import { openDiasDataset } from '../src/data/dias-layout.js';
-import { subtractMask } from '../src/data/mask-subtraction.js';
-import { readSequence } from '../src/data/read-sequence.js';
+import { openDiasDataset } from '../src/data/readers/dias-layout.js';
+import { subtractMask } from '../src/data/pipeline/mask-subtraction.js';
+import { readSequence } from '../src/data/readers/read-sequence.js';
 import { decodeGrayPng, encodeGrayPng } from '../src/image/png.js';
 import { buildServer, startServer, type DiasServer } from '../src/server/app.js';
 import { bindProblem, isLoopbackHost, tokenMatches } from '../src/server/access.js';

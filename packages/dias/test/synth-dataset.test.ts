@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { getPreset, type SynthOptions } from '../src/data/synth/presets.js';
 import { splitOf, writeDataset, type DatasetSummary } from '../src/data/synth/write-dataset.js';
 import { generateSequence } from '../src/data/synth/generate.js';
-import { openDiasDataset } from '../src/data/dias-layout.js';
+import { openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { readGrayPng } from '../src/image/png.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { UsageError } from '../src/cli/command.js';

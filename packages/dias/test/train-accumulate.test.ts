@@ -11,7 +11,7 @@ import { buildModel, resolveModelSetup } from '../src/train/model-setup.js';
 import { buildOptimizer, buildScheduler } from '../src/train/optimization.js';
 import { findRecipe } from '../src/train/recipes/index.js';
 import { stepContext, trainStep, type Network } from '../src/train/train-step.js';
-import type { PatchBatch } from '../src/data/patch-sampler.js';
+import type { PatchBatch } from '../src/data/pipeline/patch-sampler.js';
 import { tinyConfig } from './train-fixture.js';
 
 const [B, T, P] = [4, 4, 32];

@@ -10,7 +10,7 @@
 // components of the label) the mean closest to 1, the value of a prediction as connected as the label.
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { DiasSplit } from '../data/dias-layout.js';
+import type { DiasSplit } from '../data/readers/dias-layout.js';
 import { errorMap, stretchedGrayToRgb, tilePanel } from '../eval/pictures.js';
 import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
 import { testRun } from '../eval/test-run.js';
@@ -22,8 +22,8 @@ import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
 import { readGrayPng, writeRgbPng, type RgbImage } from '../image/png.js';
 import type { ModelKind, ModelOptions } from '../models/model-spec.js';
 import { findModel } from '../models/registry.js';
-import { minIntensityProjection } from '../data/preprocess.js';
-import { openDiasDataset } from '../data/dias-layout.js';
+import { minIntensityProjection } from '../data/pipeline/preprocess.js';
+import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
 import { trainRun, type TrainEvents } from '../train/loop.js';

@@ -5,10 +5,10 @@
 // the rate the workers sustain; with consumerMs > 0 the main thread is kept busy that long per batch (standing
 // in for a training step) and the figure that matters is how long next() still makes it wait.
 import { availableParallelism } from 'node:os';
-import { PatchSampler } from '../data/patch-sampler.js';
-import { PatchPrefetcher } from '../data/prefetch.js';
+import { PatchSampler } from '../data/pipeline/patch-sampler.js';
+import { PatchPrefetcher } from '../data/pipeline/prefetch.js';
 import { Random } from '../data/random.js';
-import type { AugmentOptionsInput } from '../data/augmentation.js';
+import type { AugmentOptionsInput } from '../data/pipeline/augmentation.js';
 import type { DsaSequence } from '../data/sequence.js';
 
 export interface PipelineBenchOptions {

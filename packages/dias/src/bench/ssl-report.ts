@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
-import type { DiasSplit } from '../data/dias-layout.js';
+import type { DiasSplit } from '../data/readers/dias-layout.js';
 import { testRun } from '../eval/test-run.js';
 import type { EvaluationSummary } from '../eval/report.js';
 import { drawChartPanel, type ChartSeries } from '../image/line-chart.js';

@@ -1,7 +1,7 @@
 // `dias bench data`: the flags of the training-data throughput benchmark (bench/pipeline-bench.ts).
 import { parseArgs } from 'node:util';
 import { benchPipeline } from '../bench/pipeline-bench.js';
-import { AUGMENT_PRESETS, type AugmentPreset } from '../data/augmentation.js';
+import { AUGMENT_PRESETS, type AugmentPreset } from '../data/pipeline/augmentation.js';
 import { UsageError } from './command.js';
 import { positiveIntFlag } from './flags.js';
 

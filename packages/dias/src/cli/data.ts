@@ -1,10 +1,10 @@
 // `dias data check` (dataset integrity report) and `dias data show` (contact sheet of one sequence).
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { checkDataset, type DatasetReport } from '../data/dataset-check.js';
-import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
-import { parseFrameList, selectFrames } from '../data/preprocess.js';
-import { readSequence } from '../data/read-sequence.js';
+import { checkDataset, type DatasetReport } from '../data/readers/dataset-check.js';
+import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/readers/dias-layout.js';
+import { parseFrameList, selectFrames } from '../data/pipeline/preprocess.js';
+import { readSequence } from '../data/readers/read-sequence.js';
 import { renderContactSheet } from '../eval/contact-sheet.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { cuda } from '@dias-ts/torch';
-import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/dias-layout.js';
+import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/readers/dias-layout.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { UsageError } from './command.js';
 

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { noGrad, scope, setNumThreads } from '@dias-ts/torch';
-import type { BlendMode } from '../data/sliding-window.js';
+import type { BlendMode } from '../data/pipeline/sliding-window.js';
 import type { PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';

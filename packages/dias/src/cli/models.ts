@@ -1,7 +1,7 @@
 // `dias models` and `dias model verify`.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isDir } from '../data/dias-layout.js';
+import { isDir } from '../data/readers/dias-layout.js';
 import { allModels, createModel } from '../models/registry.js';
 import { referenceNames, verifyReferenceModel, TOLERANCE, type VerifyResult } from '../models/verify.js';
 import { UsageError, type Command } from './command.js';

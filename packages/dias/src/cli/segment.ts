@@ -2,8 +2,8 @@
 // trained model; writes the mask, the probability map and an overlay, and reports time and peak memory.
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { DIAS_SPLITS, type DiasSplit } from '../data/dias-layout.js';
-import { detectFormat, readSequence } from '../data/read-sequence.js';
+import { DIAS_SPLITS, type DiasSplit } from '../data/readers/dias-layout.js';
+import { detectFormat, readSequence } from '../data/readers/read-sequence.js';
 import { caseOutputFiles, writeCaseOutputs } from '../eval/case-outputs.js';
 import { FAST_PREDICTION, Predictor } from '../predict/predictor.js';
 import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/metrics.js';

@@ -1,7 +1,7 @@
 // `dias test`: a trained run on the whole sequences of a DIAS split; report and pictures into RUN/test_<split>/.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DIAS_SPLITS } from '../data/dias-layout.js';
+import { DIAS_SPLITS } from '../data/readers/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';

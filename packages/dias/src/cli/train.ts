@@ -14,7 +14,7 @@ import {
   stepsPerEpoch,
   type TrainConfig,
 } from '../train/config.js';
-import { AUGMENT_MAXIMA } from '../data/augmentation.js';
+import { AUGMENT_MAXIMA } from '../data/pipeline/augmentation.js';
 import { parseValue, splitAssignment } from '../train/config-assignments.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';

@@ -3,7 +3,7 @@
 //   all vessel      every pixel predicted vessel (DSC = 2f / (1 + f) for a vessel fraction f)
 //   MinIP + Otsu    the minimum intensity projection (contrast is dark) thresholded at Otsu's level; its score for
 //                   the AUC is the darkness (max - MinIP) / (max - min)
-import { minIntensityProjection } from '../data/preprocess.js';
+import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { evaluateImage, type ImageMetrics } from '../metrics/metrics.js';
 

@@ -7,7 +7,7 @@
 // Each file is written atomically.
 import { join } from 'node:path';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
-import { minIntensityProjection } from '../data/preprocess.js';
+import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { writeErrorMapPng, writeMaskPng, writeOverlayPng, writeProbabilityPng } from './pictures.js';
 

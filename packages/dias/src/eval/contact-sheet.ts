@@ -4,7 +4,7 @@
 // No counterpart in the official code (lseventeen/DIAS). It sits in eval/, not image/, because it reads data/ (the
 // sequence and its MinIP): image/ stays below data/.
 import type { DsaSequence } from '../data/sequence.js';
-import { minIntensityProjection } from '../data/preprocess.js';
+import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
 
 export interface ContactSheetOptions {

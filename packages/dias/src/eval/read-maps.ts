@@ -3,7 +3,7 @@
 import { deserializeNpy, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
 import { checkPixelCount } from '../image/pixel-limit.js';
 import { readGrayPng } from '../image/png.js';
-import { binaryLabel } from '../data/masks.js';
+import { binaryLabel } from '../data/readers/masks.js';
 
 export interface Map2d<T> {
   width: number;

@@ -5,8 +5,8 @@
 // RUN/test_<split>/ as `dias test` left them, plus the dataset's labels for the baselines.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { openDiasDataset, type DiasSplit } from '../data/dias-layout.js';
-import { minIntensityProjection } from '../data/preprocess.js';
+import { openDiasDataset, type DiasSplit } from '../data/readers/dias-layout.js';
+import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import { readGrayPng, type RgbImage } from '../image/png.js';
 import { readLog, readRunConfig, runPath, RUN_FILES } from '../train/run-folder.js';
 import { stepsPerEpoch } from '../train/config.js';

@@ -4,7 +4,7 @@
 // under a temporary name and swapped in at the end, so a failed or interrupted test leaves the previous results.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/dias-layout.js';
+import { openDiasDataset, type DiasDataset, type DiasSplit, type SequenceRef } from '../data/readers/dias-layout.js';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { writeCaseOutputs, type CaseFiles } from './case-outputs.js';
 import { Predictor, type PredictorOptions } from '../predict/predictor.js';

@@ -3,7 +3,7 @@
 // nnUNetPredictor it is a library object (a model plus its inference settings) with thin callers.
 //
 // A sequence is brought to the model's frame count (cubic B-spline along time, as the DIAS authors resampled
-// their data) and z-scored over the whole sequence, as in training; then data/sliding-window.ts tiles it
+// their data) and z-scored over the whole sequence, as in training; then data/pipeline/sliding-window.ts tiles it
 // (official scheme by default: 64 x 64 patches every 32 pixels, overlaps averaged), the model predicts batches of
 // patches under inference mode, and the vessel probability (vessel-probability.ts) is stitched back. Flip
 // test-time augmentation (identity, left-right, up-down, both; averaged) is on by default: the official tester
@@ -11,9 +11,9 @@
 // dozen sequences. Validation turns it off and watches the tiles' logits (onTiles) for its loss and patch metrics.
 import { fromTypedArray, inferenceMode, scope, type Device, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
-import { zscoreSequence } from '../data/preprocess.js';
-import { resampleSequence } from '../data/temporal-resample.js';
-import { slidingWindowSync, tileGrid, type BlendMode, type TilingMode } from '../data/sliding-window.js';
+import { zscoreSequence } from '../data/pipeline/preprocess.js';
+import { resampleSequence } from '../data/pipeline/temporal-resample.js';
+import { slidingWindowSync, tileGrid, type BlendMode, type TilingMode } from '../data/pipeline/sliding-window.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { vesselProbability } from './vessel-probability.js';
 

@@ -1,6 +1,6 @@
 // The dataset `dias serve` shows: a DIAS-layout folder, a folder of other sequences (DICOM XA files, .npy stacks,
 // TIFFs, frame folders: one sequence per file or subfolder), or a single sequence file. It names the sequences,
-// reads them through the project's readers (data/dias-layout.ts, data/read-sequence.ts) and writes the annotator's
+// reads them through the project's readers (data/readers/dias-layout.ts, data/readers/read-sequence.ts) and writes the annotator's
 // scribbles. In MONAI Label's terms this is the datastore (monailabel/interfaces/datastore.py): a list of images
 // with their labels; unlike it, nothing is copied or indexed in a database: the folder is the truth and is listed
 // again on every request, so files added by `dias synth` or a text editor appear at once.
@@ -25,22 +25,22 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { decode } from 'fast-png';
 import {
+  ANNOTATOR_SCRIBBLE_DIR,
   openDiasDataset,
   isDiasRoot,
   loadDiasSequence,
   type DiasDataset,
   type DiasSplit,
   type SequenceRef,
-} from '../data/dias-layout.js';
-import { FRAME_LIST } from '../data/frame-folder.js';
-import { detectFormat, readSequence, subtractChecked } from '../data/read-sequence.js';
-import { fileHasDicmMarker } from '../data/dicom.js';
-import { scribbleFromGray } from '../data/masks.js';
-import { compareNatural } from '../data/natural-order.js';
+} from '../data/readers/dias-layout.js';
+import { FRAME_LIST } from '../data/readers/frame-folder.js';
+import { detectFormat, readSequence, subtractChecked } from '../data/readers/read-sequence.js';
+import { fileHasDicmMarker } from '../data/readers/dicom.js';
+import { scribbleFromGray } from '../data/readers/masks.js';
+import { compareNatural } from '../data/readers/natural-order.js';
 import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
 import { checkPixelCount } from '../image/pixel-limit.js';
 import { encodeGrayPng, readGrayPng } from '../image/png.js';
-import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
 import { HttpError, realInside, segmentProblem } from './safe-paths.js';
 
 export type DatastoreLayout = 'dias' | 'folder' | 'file';
@@ -250,7 +250,7 @@ export class Datastore {
   }
 
   /**
-   * An unsubtracted cine made DSA by log-domain mask subtraction (data/mask-subtraction.ts), with mask frame `mask`
+   * An unsubtracted cine made DSA by log-domain mask subtraction (data/pipeline/mask-subtraction.ts), with mask frame `mask`
    * or the automatic choice; refused (400) where the source says it is DSA already, by the readers' own rule.
    */
   async subtracted(rawId: string, mask: 'auto' | number): Promise<DsaSequence> {

@@ -3,7 +3,7 @@
 // done) arrives on a MessagePort and whose cancel flag is a shared Int32Array the worker checks between batches.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { TensorWorker } from '@dias-ts/torch';
-import { scriptWorkerTarget } from '../data/script-worker.js';
+import { scriptWorkerTarget } from '../worker/script-worker.js';
 import { FAST_PREDICTION, type PredictorOptions } from '../predict/predictor.js';
 import type { WeightsChoice } from '../train/run-folder.js';
 import type { Job } from './jobs.js';

@@ -3,7 +3,7 @@
 // --runs/<name> on the served dataset only (no path-valued settings). Like MONAI Label's /train, the request can
 // start from an existing model (`from`, as train.init.from) and train on what the annotator has drawn so far
 // (`scribbledOnly`). The run itself is training-service.ts's.
-import { ANNOTATOR_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
+import { ANNOTATOR_SCRIBBLE_DIR } from '../data/readers/dias-layout.js';
 import {
   ConfigError,
   defaultTrainConfig,

@@ -4,7 +4,7 @@
 // end comes through runInWorker (worker-job.ts) like an inference's.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { TensorWorker } from '@dias-ts/torch';
-import { scriptWorkerTarget } from '../data/script-worker.js';
+import { scriptWorkerTarget } from '../worker/script-worker.js';
 import type { TrainConfig } from '../train/config.js';
 import type { EpochLog, ResumeRecord } from '../train/run-folder.js';
 import type { Job } from './jobs.js';

@@ -13,8 +13,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { AugmentOptionsInput } from '../data/augmentation.js';
-import { resolveAugmentOptions } from '../data/augmentation.js';
+import type { AugmentOptionsInput } from '../data/pipeline/augmentation.js';
+import { resolveAugmentOptions } from '../data/pipeline/augmentation.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { showValue } from '../show-value.js';
 import { resolveModelSetup } from './model-setup.js';

@@ -28,7 +28,7 @@ import {
   getNumThreads,
   type Tensor,
 } from '@dias-ts/torch';
-import { PatchPrefetcher } from '../data/prefetch.js';
+import { PatchPrefetcher } from '../data/pipeline/prefetch.js';
 import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
 import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';

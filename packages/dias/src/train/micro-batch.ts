@@ -4,7 +4,7 @@
 // The split is contiguous and depends only on the batch and the part count, so K accumulated micro-batches in
 // one process see exactly the rows that K processes would see: accumulation is the reference a distributed run
 // is checked against. Batch i of a run stays a pure function of (seed, i) whatever the split.
-import type { PatchBatch } from '../data/patch-sampler.js';
+import type { PatchBatch } from '../data/pipeline/patch-sampler.js';
 
 /** Rows [part * B / parts, (part + 1) * B / parts) of the batch, as a batch of its own (views, not copies). */
 export function batchShare(batch: PatchBatch, part: number, parts: number): PatchBatch {

@@ -10,7 +10,7 @@
 // finds either nothing or the whole folder.
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { openDiasDataset } from '../data/dias-layout.js';
+import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { SCRIBBLE_UNLABELLED } from '../data/sequence.js';
 import { writeGrayPng } from '../image/png.js';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';

@@ -5,8 +5,8 @@
 // mixed precision, validation, the checkpoint choice, the run folder and resuming -- is the loop's, so a new
 // method is one file in recipes/ plus its config section.
 import type { Device, Tensor } from '@dias-ts/torch';
-import type { AugmentPreset } from '../data/augmentation.js';
-import type { PatchBatch } from '../data/patch-sampler.js';
+import type { AugmentPreset } from '../data/pipeline/augmentation.js';
+import type { PatchBatch } from '../data/pipeline/patch-sampler.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from './config.js';
 

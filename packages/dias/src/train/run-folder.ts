@@ -43,7 +43,7 @@ import {
   resumeConflicts,
   type TrainConfig,
 } from './config.js';
-import type { PatchSamplerState } from '../data/patch-sampler.js';
+import type { PatchSamplerState } from '../data/pipeline/patch-sampler.js';
 
 export const RUN_FILES = {
   config: 'config.json',

@@ -3,7 +3,7 @@
 // Deviation: the official trainer has no gradient accumulation; here a batch may be trained as equal
 // micro-batches (train.accumulate), split exactly as data-parallel processes split it (micro-batch.ts).
 import { autocast, fromTypedArray, GradScaler, optim, scope, type Tensor } from '@dias-ts/torch';
-import type { PatchBatch } from '../data/patch-sampler.js';
+import type { PatchBatch } from '../data/pipeline/patch-sampler.js';
 import type { SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from './config.js';
 import { batchShare } from './micro-batch.js';

@@ -6,14 +6,15 @@
 // so the patch workers share them without a second copy.
 import { join } from 'node:path';
 import {
+  ANNOTATOR_SCRIBBLE_DIR,
+  AUTO_SCRIBBLE_DIR,
   frameCountNote,
   openDiasDataset,
   type DiasDataset,
   type DiasSplit,
   type SequenceRef,
-} from '../data/dias-layout.js';
-import { zscoreFrames } from '../data/preprocess.js';
-import { ANNOTATOR_SCRIBBLE_DIR, AUTO_SCRIBBLE_DIR } from '../data/synth/write-dataset.js';
+} from '../data/readers/dias-layout.js';
+import { zscoreFrames } from '../data/pipeline/preprocess.js';
 import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
 import type { ValidationSequence } from './validation.js';
 

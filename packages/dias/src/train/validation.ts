@@ -13,7 +13,7 @@
 import { fromTypedArray, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { DsaSequence } from '../data/sequence.js';
-import { tileGrid, type BlendMode, type TileGrid } from '../data/sliding-window.js';
+import { tileGrid, type BlendMode, type TileGrid } from '../data/pipeline/sliding-window.js';
 import { Predictor } from '../predict/predictor.js';
 import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../metrics/metrics.js';
 import { summarizeMetrics, type MetricSummary } from '../metrics/aggregate.js';

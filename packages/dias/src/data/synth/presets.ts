@@ -2,7 +2,7 @@
 // vessel density, blush, text). Two presets: `dias` (the DIAS release's shape: 30/10/20 labelled sequences and
 // 60 unlabelled, 800 x 800, 4..9 raw frames) and `small` (a 256 x 256 set a VSS-Net trains on in minutes on
 // two CPU cores: the same anatomy in the same field of view, so vessels shrink to their true pixel widths).
-import { DIAS_FRAME_RANGE } from '../dias-layout.js';
+import { DIAS_FRAME_RANGE } from '../readers/dias-layout.js';
 
 export interface SplitCounts {
   training: number;

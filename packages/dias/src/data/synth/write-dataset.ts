@@ -13,15 +13,14 @@ import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { writeGrayPng } from '../../image/png.js';
 import { annotatorScribble, scribbleFromLabel } from '../scribbles.js';
-import { startScriptWorker } from '../script-worker.js';
+import { startScriptWorker } from '../../worker/script-worker.js';
 import { GENERATOR_VERSION, generateSequence } from './generate.js';
 import { scribbleErosion, type SplitCounts, type SynthOptions } from './presets.js';
 import { Rng, hashSeed } from './rng.js';
+import { ANNOTATOR_SCRIBBLE_DIR, AUTO_SCRIBBLE_DIR } from '../readers/dias-layout.js';
 
 export type SynthSplit = 'training' | 'validation' | 'test' | 'unlabeled';
 export const SYNTH_SPLITS: readonly SynthSplit[] = ['training', 'validation', 'test', 'unlabeled'];
-export const AUTO_SCRIBBLE_DIR = 'scribbles';
-export const ANNOTATOR_SCRIBBLE_DIR = 'scribbles_annotator';
 
 export interface SequenceRecord {
   id: number;

@@ -2,7 +2,7 @@
 // server's strategy (next-sample.ts) over the maps already stored, and never starts work (a cross-site <img> must
 // not make the server predict and write); POST /api/next/predict makes the missing maps, as one job.
 import type { FastifyPluginAsync } from 'fastify';
-import { DIAS_SPLITS, type DiasSplit } from '../../data/dias-layout.js';
+import { DIAS_SPLITS, type DiasSplit } from '../../data/readers/dias-layout.js';
 import type { ServerContext } from '../context.js';
 import type { Job } from '../jobs.js';
 import { outputStem } from '../run-store.js';

@@ -1,7 +1,7 @@
 // GET frames, projections (MinIP, mean) and the label of a sequence, as PNG or raw stored values; `?subtract=`
 // makes an unsubtracted cine DSA first (docs/server-api.md).
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { meanProjection, minIntensityProjection } from '../../data/preprocess.js';
+import { meanProjection, minIntensityProjection } from '../../data/pipeline/preprocess.js';
 import { frameOf, type DsaSequence } from '../../data/sequence.js';
 import { encodeGrayPng } from '../../image/png.js';
 import type { ServerContext } from '../context.js';

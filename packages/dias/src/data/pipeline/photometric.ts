@@ -3,7 +3,7 @@
 // supervised two-view loader (RandomContrast p 0.5, GaussianBlur3D p 0.5, AdditiveGaussianNoise p 0.1) and the
 // semi-supervised strong pipeline (which adds Cutout).
 import { gaussianBlur3d } from './gaussian-blur.js';
-import type { Random } from './random.js';
+import type { Random } from '../random.js';
 
 export interface ContrastOptions {
   enabled: boolean;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readLabelPng } from './masks.js';
 import { readNpy } from './npy-array.js';
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 export interface NpySequenceOptions {
   /** A label PNG; by default looked for beside the stack as described above. */

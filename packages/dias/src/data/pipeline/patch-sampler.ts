@@ -4,8 +4,8 @@
 // labelled ones), each patch comes from it with a given probability and gets that pool's augmentation (RPST's random
 // patch mix: a pseudo-labelled patch with strong augmentation, else a labelled one with weak). Batch i of a run is a pure function of (sequences, options, seed, i): it draws from its own
 // stream Random.derive(seed, i), so a run resumes from a batch counter and worker threads reproduce it exactly.
-import type { DsaSequence } from './sequence.js';
-import { Random } from './random.js';
+import type { DsaSequence } from '../sequence.js';
+import { Random } from '../random.js';
 import { drawOrientation, gatherBytePlane, gatherFloatPlanes, patchSourceTable } from './geometric-transform.js';
 import {
   augmentElastic,

@@ -25,12 +25,12 @@ import { fileHasDicmMarker, readDicom } from './dicom.js';
 import { dicomFilesIn, readDicomSeries } from './dicom-series.js';
 import { hasFrameImages, readFrameFolder } from './frame-folder.js';
 import { firstFrameGray, readImageFrames, stackFrames } from './image-frames.js';
-import { subtractMask } from './mask-subtraction.js';
+import { subtractMask } from '../pipeline/mask-subtraction.js';
 import { labelFromGray } from './masks.js';
 import { isNnunetFolder, openNnunetFolder, readNnunetCase } from './nnunet-folder.js';
 import { readNpySequence } from './npy-sequence.js';
-import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
-import type { DsaSequence } from './sequence.js';
+import { resampleSequence, type ResampleOptions } from '../pipeline/temporal-resample.js';
+import type { DsaSequence } from '../sequence.js';
 
 export type SequenceFormat =
   'dias' | 'dias-frame' | 'nnunet' | 'frame-folder' | 'dicom-series' | 'npy' | 'dicom' | 'tiff' | 'png';

@@ -5,7 +5,7 @@
 // nearest pixel so they keep their values (the official code interpolates labels linearly, then takes > 0).
 // With sigma 50 on a 64-pixel patch the field is smooth enough to be close to a shift plus a gentle bend.
 import { gaussianKernel1d } from './gaussian-blur.js';
-import type { Random } from './random.js';
+import type { Random } from '../random.js';
 
 export interface ElasticOptions {
   enabled: boolean;

@@ -9,7 +9,7 @@
 // The automatic mask: the brightest (least attenuated) frame among the first quarter of the run (at least the
 // first frame, at most the first 10): before the bolus arrives every frame is a candidate, and the brightest one
 // carries the least contrast. A chosen frame index overrides it.
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 export interface SubtractionOptions {
   /** Mask frame index, or 'auto' (default). */

@@ -1,7 +1,7 @@
 // Pure per-sequence preprocessing shared by the CLI and training. Contrast is dark in DSA, so the authors' "MIP"
 // (data_process/MIP.py) is a minimum over time; mean/std normalisation is over the whole sequence (all frames and
 // pixels at once, population std, + 1e-8), as the official readers do before training and testing.
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 /** Mean and population standard deviation of all values (float64 accumulation). */
 export function meanStd(values: ArrayLike<number>): { mean: number; std: number } {

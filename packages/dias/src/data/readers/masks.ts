@@ -1,8 +1,8 @@
 // Dense labels and scribbles from grey PNG pixels, with the value rules of the DIAS release:
 // labels are 0/255 (the official loaders divide by 255), scribbles are 1 vessel / 0 background / 255 unlabelled
 // (the weakly supervised loaders read them raw and train with ignore_index = 255).
-import { readGrayPng, type GrayImage } from '../image/png.js';
-import { SCRIBBLE_UNLABELLED } from './sequence.js';
+import { readGrayPng, type GrayImage } from '../../image/png.js';
+import { SCRIBBLE_UNLABELLED } from '../sequence.js';
 
 /** The distinct values of an image, ascending; stops collecting after `limit` of them (then `truncated`). */
 export function distinctValues(data: ArrayLike<number>, limit = 32): { values: number[]; truncated: boolean } {

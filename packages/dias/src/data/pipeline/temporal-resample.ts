@@ -17,7 +17,7 @@
 //
 // The whole chain is linear in the samples, so it is built once as a T_out x T_in matrix and applied per pixel.
 import { gaussianKernel1d } from './gaussian-blur.js';
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 const POLE = Math.sqrt(3) - 2;
 const EDGE_PAD = 12;

@@ -1,7 +1,7 @@
 // Frames from one 2D image file: a PNG is one frame, a TIFF one frame per page.
 import { extname } from 'node:path';
-import { readGrayPng, type GrayImage } from '../image/png.js';
-import { readTiff } from '../image/tiff.js';
+import { readGrayPng, type GrayImage } from '../../image/png.js';
+import { readTiff } from '../../image/tiff.js';
 
 export interface ImageFrames {
   width: number;

@@ -13,7 +13,7 @@ import { basename, join, resolve } from 'node:path';
 import { isImageFile, readImageFrames, stackFrames } from './image-frames.js';
 import { readLabelPng } from './masks.js';
 import { compareNatural } from './natural-order.js';
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 const LABEL_FILE = /^(label|mask|gt)([_\-.]|$)/i;
 /** The last run of digits of a name: what tells the frames of a series apart. */

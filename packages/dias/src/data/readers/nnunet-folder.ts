@@ -7,7 +7,7 @@ import { isDir, type DatasetProblem } from './dias-layout.js';
 import { readImageFrames, stackFrames } from './image-frames.js';
 import { readLabelPng } from './masks.js';
 import { compareNatural } from './natural-order.js';
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 export interface NnunetCase {
   name: string;

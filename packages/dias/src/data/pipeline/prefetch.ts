@@ -17,7 +17,7 @@ import {
   type SequenceArrays,
 } from './patch-sampler.js';
 import type { PatchWorkerInit, PatchWorkerReply } from './patch-worker.js';
-import { startScriptWorker } from './script-worker.js';
+import { startScriptWorker } from '../../worker/script-worker.js';
 
 export interface PrefetchOptions extends PatchSamplerOptions {
   /** Worker threads (default min(4, cores - 1), at least 1); 0 generates on the calling thread inside next(). */

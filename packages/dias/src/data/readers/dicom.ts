@@ -16,8 +16,8 @@ import {
   type FrameFormat,
   type SampleWords,
 } from './dicom-codecs.js';
-import { checkPixelCount } from '../image/pixel-limit.js';
-import type { DsaSequence, SequenceMeta } from './sequence.js';
+import { checkPixelCount } from '../../image/pixel-limit.js';
+import type { DsaSequence, SequenceMeta } from '../sequence.js';
 
 const TAG = {
   transferSyntax: 'x00020010',

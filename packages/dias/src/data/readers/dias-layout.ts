@@ -14,14 +14,19 @@
 // Opening only lists names (cheap); load() reads one sequence; data-check.ts reads everything.
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readGrayPng, type GrayImage } from '../image/png.js';
+import { readGrayPng, type GrayImage } from '../../image/png.js';
 import { frameMismatch } from './image-frames.js';
 import { labelFromGray, scribbleFromGray } from './masks.js';
 import { compareNatural } from './natural-order.js';
-import { resampleSequence, type ResampleOptions } from './temporal-resample.js';
-import type { DsaSequence } from './sequence.js';
+import { resampleSequence, type ResampleOptions } from '../pipeline/temporal-resample.js';
+import type { DsaSequence } from '../sequence.js';
 
 export type DiasSplit = 'training' | 'validation' | 'test' | 'unlabelled';
+/** The scribble set folders under training/: the automatic scribbles `dias synth` writes from the dense label (as
+ * the DIAS authors made theirs), and the annotator's, which `dias serve` writes. */
+export const AUTO_SCRIBBLE_DIR = 'scribbles';
+export const ANNOTATOR_SCRIBBLE_DIR = 'scribbles_annotator';
+
 export const DIAS_SPLITS: readonly DiasSplit[] = ['training', 'validation', 'test', 'unlabelled'];
 /** Raw DIAS sequences have 4 to 9 frames. */
 export const DIAS_FRAME_RANGE: readonly [number, number] = [4, 9];

@@ -2,7 +2,7 @@
 // label and the scribble. As in the official code (utils/data_augmentation.py: CropToFixed, HorizontalFlip,
 // VerticalFlip, RandomRotate90, applied in that order), but expressed as one lookup table from patch pixels to
 // source pixels, so each frame costs a single gather and labels cannot drift from images.
-import type { Random } from './random.js';
+import type { Random } from '../random.js';
 
 export interface GeometricOptions {
   enabled: boolean;

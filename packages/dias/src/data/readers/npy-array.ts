@@ -2,7 +2,7 @@
 // which work on JS arrays; @dias-ts/torch's loadNpy is the tensor path for training. The header is the engine's
 // parser, so both read the same files with the same errors.
 import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
-import { checkPixelCount } from '../image/pixel-limit.js';
+import { checkPixelCount } from '../../image/pixel-limit.js';
 
 export interface NpyArray {
   shape: number[];

@@ -18,8 +18,8 @@ import {
   type NoiseOptions,
 } from './photometric.js';
 import { DEFAULT_ELASTIC, elasticField, warpBilinear, warpNearest, type ElasticOptions } from './elastic.js';
-import type { Random } from './random.js';
-import { showValue } from '../show-value.js';
+import type { Random } from '../random.js';
+import { showValue } from '../../show-value.js';
 
 export interface AugmentOptions {
   geometric: GeometricOptions;

@@ -8,7 +8,7 @@ import { basename, extname, join } from 'node:path';
 import { readFileBytes } from '@dias-ts/torch';
 import { decodeDicomDataSet, fileHasDicmMarker, parseDicom, seriesPosition, type SeriesPosition } from './dicom.js';
 import { compareNatural } from './natural-order.js';
-import type { DsaSequence } from './sequence.js';
+import type { DsaSequence } from '../sequence.js';
 
 const DICOM_EXT = new Set(['.dcm', '.dicom', '.ima']);
 
