@@ -6,9 +6,12 @@ import { checkPixelCount } from './pixel-limit.js';
 export interface GrayImage {
   width: number;
   height: number;
-  /** Row-major intensities; 0..255 for 8-bit files, 0..65535 for 16-bit ones. */
+  /**
+   * Row-major intensities; 0..65535 for 16-bit files, else 0..255: 1-, 2- and 4-bit grey levels scaled to it as
+   * PIL's convert('L') does (a 1-bit file's 0 and 1 are 0 and 255; scribble readers take its levels from bitDepth).
+   */
   data: Float32Array;
-  bitDepth: 8 | 16;
+  bitDepth: 1 | 2 | 4 | 8 | 16;
 }
 
 export interface RgbImage {
@@ -42,10 +45,15 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
   // fast-png decodes an IHDR of width or height 0 as an empty image; no reader can use one.
   if (width < 1 || height < 1) throw new Error(`${name}: the PNG is ${width}x${height}, no pixels`);
   const depth = png.depth;
-  if (depth !== 8 && depth !== 16 && depth !== 1) throw new Error(`${name}: unsupported PNG bit depth ${depth}`);
   if (png.palette) throw new Error(`${name}: palette PNGs are not supported; save as greyscale`);
-  const src = png.data as ArrayLike<number>;
   const n = width * height;
+  if (depth === 1 || depth === 2 || depth === 4) {
+    // fast-png leaves these packed, as in the file: each row starts on a byte, the leftmost pixel in the high bits.
+    if (channels !== 1) throw new Error(`${name}: unsupported ${depth}-bit PNG with ${channels} channels`);
+    return { width, height, data: unpackGrey(png.data as Uint8Array, width, height, depth), bitDepth: depth };
+  }
+  if (depth !== 8 && depth !== 16) throw new Error(`${name}: unsupported PNG bit depth ${String(depth)}`);
+  const src = png.data as ArrayLike<number>;
   const data = new Float32Array(n);
   if (channels === 1 || channels === 2) {
     for (let i = 0; i < n; i++) data[i] = src[i * channels];
@@ -58,8 +66,24 @@ export function decodeGrayPng(bytes: Uint8Array, name = '<png>'): GrayImage {
   } else {
     throw new Error(`${name}: unsupported PNG with ${channels} channels`);
   }
-  if (depth === 1) for (let i = 0; i < n; i++) data[i] = data[i] ? 255 : 0;
-  return { width, height, data, bitDepth: depth === 16 ? 16 : 8 };
+  return { width, height, data, bitDepth: depth };
+}
+
+/** Grey levels of `depth` bits packed MSB first, rows padded to a byte, as 0..255 (level * 255 / (2^depth - 1)). */
+function unpackGrey(packed: Uint8Array, width: number, height: number, depth: 1 | 2 | 4): Float32Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const perByte = 8 / depth;
+  const mask = (1 << depth) - 1;
+  const scale = 255 / mask;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const byte = packed[y * rowBytes + Math.floor(x / perByte)];
+      const shift = 8 - depth * ((x % perByte) + 1);
+      data[y * width + x] = ((byte >> shift) & mask) * scale;
+    }
+  }
+  return data;
 }
 
 export function readGrayPng(path: string): GrayImage {
