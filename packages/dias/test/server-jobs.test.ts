@@ -336,6 +336,19 @@ describe('dias serve: jobs', () => {
       (c: TrainConfig) => c.train.seed,
     ])
       assert.deepEqual(pick(config), pick(cli));
+    // model.options.K sets one constructor option, as `--set model.options.K=V` and --model-option do.
+    const one = trainConfigFromBody(
+      { recipe: 'fsl', name: 'w4', model: 'FR_UNet', set: ['model.options.feature_scale=16'] },
+      Datastore.open(data),
+      new RunStore(runs),
+    ).config;
+    assert.equal(one.model.options.feature_scale, 16);
+    const viaSettings = trainConfigFromBody(
+      { recipe: 'fsl', name: 'w5', model: 'FR_UNet', settings: { 'model.options.feature_scale': 16 } },
+      Datastore.open(data),
+      new RunStore(runs),
+    ).config;
+    assert.equal(viaSettings.model.options.feature_scale, 16);
   });
 
   test('train: a background run with progress and epochs over SSE, one at a time (409), an ordinary run folder at the end', async () => {

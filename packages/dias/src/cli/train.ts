@@ -15,7 +15,7 @@ import {
   type TrainConfig,
 } from '../train/config.js';
 import { AUGMENT_MAXIMA } from '../data/pipeline/augmentation.js';
-import { parseValue, splitAssignment } from '../train/config-assignments.js';
+import { applyAssignment, parseValue, splitAssignment } from '../train/config-assignments.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/loop.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
@@ -209,15 +209,6 @@ function commandLineSettings(values: Record<string, unknown>): [string, string, 
   return out;
 }
 
-/** Applies one setting; model.options.K goes into the options mapping (any option name; the model checks them). */
-function apply(config: TrainConfig, flag: string, key: string, value: unknown): void {
-  if (key.startsWith('model.options.')) {
-    const name = key.slice('model.options.'.length);
-    if (!name) throw new UsageError(`${flag}: empty option name`);
-    setConfigValue(config, 'model.options', { ...config.model.options, [name]: value }, flag);
-  } else setConfigValue(config, key, value, flag);
-}
-
 /**
  * Settings the chosen recipe does not read (--iterations with fsl, --scribbles with a recipe that learns from
  * dense labels) would pass silently: from a flag they are a usage error; from a config file, which may hold the
@@ -311,7 +302,7 @@ export const trainCommand: Command = {
         config = readRunConfig(runDir);
         const saved = finalizeTrainConfig(config, join(runDir, 'config.json'));
         for (const [flag, key, value] of settings) {
-          apply(config, flag, key, value);
+          applyAssignment(config, key, value, flag);
           if (resumeConflicts(saved, finalizeTrainConfig(config)).length) {
             throw new UsageError(
               `${flag}: ${key} cannot change when resuming a run (see ${join(runDir, 'config.json')}); start a new run instead`,
@@ -321,7 +312,7 @@ export const trainCommand: Command = {
       } else {
         config = defaultTrainConfig();
         if (values.config) applyConfigFile(config, values.config);
-        for (const [flag, key, value] of settings) apply(config, flag, key, value);
+        for (const [flag, key, value] of settings) applyAssignment(config, key, value, flag);
         if (values['as-released']) {
           const changes = AS_RELEASED[config.train.recipe];
           if (!changes)

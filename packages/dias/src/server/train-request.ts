@@ -4,14 +4,8 @@
 // start from an existing model (`from`, as train.init.from) and train on what the annotator has drawn so far
 // (`scribbledOnly`). The run itself is training-service.ts's.
 import { ANNOTATOR_SCRIBBLE_DIR } from '../data/readers/dias-layout.js';
-import {
-  ConfigError,
-  defaultTrainConfig,
-  finalizeTrainConfig,
-  setConfigValue,
-  type TrainConfig,
-} from '../train/config.js';
-import { parseAssignment } from '../train/config-assignments.js';
+import { ConfigError, defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
+import { applyAssignment, parseAssignment } from '../train/config-assignments.js';
 import { buildModel, resolveModelSetup } from '../train/model-setup.js';
 import { findRecipe } from '../train/recipes/index.js';
 import { scribbleSetName } from '../train/training-data.js';
@@ -119,7 +113,7 @@ export function trainConfigFromBody(
   const config = defaultTrainConfig();
   const set = (key: string, value: unknown, source: string) => {
     try {
-      setConfigValue(config, key, value, source);
+      applyAssignment(config, key, value, source);
     } catch (e) {
       throw new HttpError(400, e instanceof ConfigError ? e.message : (e as Error).message);
     }
