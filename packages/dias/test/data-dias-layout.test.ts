@@ -6,6 +6,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDiasDataset, loadDiasSequence } from '../src/data/readers/dias-layout.js';
 import { readSequence } from '../src/data/readers/read-sequence.js';
+import { checkDataset } from '../src/data/readers/dataset-check.js';
+import { encode } from 'fast-png';
 import { frameOf } from '../src/data/sequence.js';
 import { tempDir, writeDiasSequences, writePng } from './data-fixture.js';
 
@@ -171,4 +173,30 @@ describe('DIAS layout problems', () => {
       cleanup();
     }
   });
+});
+
+test('a 1-bit scribble PNG (0 background, 1 vessel) is read by its levels, by the loader and by data check', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    writeDiasSequences(dir, [{ split: 'training', id: 1, frames: 4, label: true, size: [6, 4] }]);
+    // Column 2 vessel, the rest background: 0b001000 per row, one byte per row in the file.
+    const packed = new Uint8Array([0b00100000, 0b00100000, 0b00100000, 0b00100000]);
+    const scribble = join(dir, 'training', 'scribbles', 'label_s1.png');
+    mkdirSync(join(dir, 'training', 'scribbles'), { recursive: true });
+    writeFileSync(scribble, encode({ width: 6, height: 4, data: packed, channels: 1, depth: 1 }));
+    const ds = openDiasDataset(dir);
+    const seq = ds.load(ds.find(1)!);
+    assert.deepEqual(Array.from(seq.scribble!.subarray(0, 6)), [0, 0, 1, 0, 0, 0]);
+    assert.deepEqual(checkDataset(dir).problems, []);
+    // A 2-bit file's level 3 is neither 0 nor 1 (nor 255, which it cannot hold): named as the level it is.
+    const levels = new Uint8Array(8); // 12 bits a row: 2 bytes
+    levels[0] = 0b00110000;
+    writeFileSync(scribble, encode({ width: 6, height: 4, data: levels, channels: 1, depth: 2 }));
+    assert.throws(
+      () => openDiasDataset(dir).load(ds.find(1)!),
+      /label_s1\.png: scribble values must be .*; found 0, 3$/,
+    );
+  } finally {
+    cleanup();
+  }
 });

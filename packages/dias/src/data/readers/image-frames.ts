@@ -28,7 +28,9 @@ export function readImageFrames(path: string): ImageFrames {
 
 /** The first frame (page) of an image file as a grey image, for the label and scribble readers. */
 export function firstFrameGray(image: ImageFrames): GrayImage {
-  return { width: image.width, height: image.height, data: image.frames[0], bitDepth: image.bitDepth === 16 ? 16 : 8 };
+  const bits = image.bitDepth;
+  const bitDepth = bits === 1 || bits === 2 || bits === 4 || bits === 16 ? bits : 8;
+  return { width: image.width, height: image.height, data: image.frames[0], bitDepth };
 }
 
 /** What a file must share with the other frames of its sequence. */

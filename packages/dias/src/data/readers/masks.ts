@@ -69,9 +69,13 @@ export function readLabelPng(path: string, W: number, H: number, against: string
   return labelFromGray(img, path);
 }
 
-/** A scribble map (1 vessel, 0 background, 255 unlabelled) from a grey image; any other value is an error. */
+/**
+ * A scribble map (1 vessel, 0 background, 255 unlabelled) from a grey image; any other value is an error. A file of
+ * fewer than 8 bits is read by its levels (a 1-bit file's 0 and 1, decoded as 0 and 255), so a 1-bit scribble is
+ * 0 background and 1 vessel.
+ */
 export function scribbleFromGray(image: GrayImage, name: string): Uint8Array {
-  const { data } = image;
+  const data = image.bitDepth < 8 ? toLevels(image.data, image.bitDepth) : image.data;
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
@@ -83,4 +87,10 @@ export function scribbleFromGray(image: GrayImage, name: string): Uint8Array {
     out[i] = v;
   }
   return out;
+}
+
+/** The grey levels of a file of `bits` < 8 bits from its 0..255 decoding. */
+function toLevels(data: Float32Array, bits: number): Float32Array {
+  const scale = ((1 << bits) - 1) / 255;
+  return data.map((v) => Math.round(v * scale));
 }
