@@ -601,6 +601,30 @@ describe('dias serve: links, names, files changed on disk, broken folders', () =
     }
   });
 
+  test('a 1-bit scribble PNG is read by its levels: 0 background, 1 vessel', async () => {
+    const d = join(dir, 'one-bit');
+    writeTinyDataset(d, { splits: { training: 1 } });
+    const s = buildServer({ data: d });
+    try {
+      // Bits packed MSB first, each row padded to a byte: vessel on the diagonal, background elsewhere.
+      const rowBytes = Math.ceil(W / 8);
+      const packed = new Uint8Array(rowBytes * H);
+      for (let y = 0; y < H; y++) packed[y * rowBytes + (y >> 3)] |= 0x80 >> (y & 7);
+      const r = await s.app.inject({
+        method: 'PUT',
+        url: '/api/sequences/0/scribble',
+        headers: { 'content-type': 'image/png', ...SCRIPT },
+        payload: Buffer.from(encode({ width: W, height: H, data: packed, channels: 1, depth: 1 })),
+      });
+      assert.equal(r.statusCode, 200, r.body);
+      assert.deepEqual(r.json().counts, { vessel: H, background: W * H - H, unlabelled: 0 });
+      const saved = decodeGrayPng(readFileSync(join(d, 'training', 'scribbles_annotator', 'label_s0.png'))).data;
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) assert.equal(saved[y * W + x], x === y ? 1 : 0);
+    } finally {
+      await s.app.close();
+    }
+  });
+
   test('a broken run config.json, a malformed token cookie: readable 4xx, not 500', async () => {
     const d = join(dir, 'broken-run');
     writeTinyDataset(d, { splits: { training: 1 } });

@@ -23,7 +23,6 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
-import { decode } from 'fast-png';
 import {
   ANNOTATOR_SCRIBBLE_DIR,
   openDiasDataset,
@@ -37,9 +36,9 @@ import { FRAME_LIST } from '../data/readers/frame-folder.js';
 import { detectFormat, readSequence, subtractChecked } from '../data/readers/read-sequence.js';
 import { fileHasDicmMarker } from '../data/readers/dicom.js';
 import { scribbleFromGray } from '../data/readers/masks.js';
+import { decodeScribblePng } from '../data/readers/scribble-png.js';
 import { compareNatural } from '../data/readers/natural-order.js';
-import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
-import { checkPixelCount } from '../image/pixel-limit.js';
+import type { DsaSequence } from '../data/sequence.js';
 import { encodeGrayPng, readGrayPng } from '../image/png.js';
 import { HttpError, realInside, segmentProblem } from './safe-paths.js';
 
@@ -346,7 +345,12 @@ export class Datastore {
       );
     }
     const seq = await this.load(s.id);
-    const data = decodeScribblePng(png, seq.W, seq.H);
+    let data: Uint8Array;
+    try {
+      data = decodeScribblePng(png, seq.W, seq.H);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
     const target = this.annotatorFile(s);
     const dir = dirname(target);
     // The folder (and a file already there) must not lead out of the dataset through a symlink.
@@ -468,59 +472,4 @@ function diasSize(
     height: head.readUInt32BE(20),
     bitDepth: bits === 16 ? 16 : 8,
   };
-}
-
-/**
- * The pixels of an uploaded scribble: a PNG of the frames' size whose every pixel is 0 (background), 1 (vessel)
- * or 255 (unlabelled). Grey (8- or 16-bit, with or without alpha) is read as is; RGB(A) is accepted when each
- * pixel's three channels are equal and opaque, since a browser canvas exports RGBA. 400 with the reason otherwise.
- */
-export function decodeScribblePng(bytes: Uint8Array, W: number, H: number): Uint8Array {
-  if (bytes.length < 24 || bytes[0] !== 0x89 || bytes[1] !== 0x50 || bytes[2] !== 0x4e || bytes[3] !== 0x47)
-    throw new HttpError(400, 'the body is not a PNG');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const [w, h] = [view.getUint32(16), view.getUint32(20)];
-  // The size is checked from the header before anything is decoded: a huge declared image costs nothing.
-  if (w !== W || h !== H) throw new HttpError(400, `the scribble is ${w}x${h}, the sequence's frames are ${W}x${H}`);
-  try {
-    checkPixelCount('scribble', `${w}x${h}`, w * h);
-  } catch (e) {
-    throw new HttpError(400, (e as Error).message);
-  }
-  let png;
-  try {
-    png = decode(bytes);
-  } catch (e) {
-    throw new HttpError(400, `not a readable PNG (${(e as Error).message})`);
-  }
-  if (png.palette) throw new HttpError(400, 'a palette PNG; send greyscale (or RGBA with equal channels)');
-  const { channels } = png;
-  const src = png.data as ArrayLike<number>;
-  const full = png.depth === 16 ? 65535 : png.depth === 8 ? 255 : 1;
-  const out = new Uint8Array(W * H);
-  let bad = 0;
-  const badValues = new Set<string>();
-  for (let i = 0; i < W * H; i++) {
-    const o = i * channels;
-    const v = src[o];
-    const colour = channels >= 3 && (src[o + 1] !== v || src[o + 2] !== v);
-    const alpha = channels === 2 || channels === 4 ? src[o + channels - 1] : full;
-    const value = v === 0 || v === 1 ? v : v === 255 ? SCRIBBLE_UNLABELLED : -1;
-    if (colour || alpha !== full || value < 0) {
-      bad++;
-      if (badValues.size < 6)
-        badValues.add(
-          colour ? `(${src[o]},${src[o + 1]},${src[o + 2]})` : alpha !== full ? `alpha ${alpha}` : String(v),
-        );
-      continue;
-    }
-    out[i] = value;
-  }
-  if (bad) {
-    throw new HttpError(
-      400,
-      `${bad} of ${W * H} pixels are not 0 (background), 1 (vessel) or 255 (unlabelled) (found ${[...badValues].join(', ')})`,
-    );
-  }
-  return out;
 }
