@@ -61,6 +61,8 @@ import { loadTrainingData } from './training-data.js';
 import { runSelfTraining } from './self-training.js';
 import { validate, type ValidationResult } from './validation.js';
 import { writeProgressChart } from './progress-chart.js';
+import { chooseCheckpoint, initialCheckpointState, type CheckpointRule } from './checkpoint-choice.js';
+import { NetworkSet } from './network-set.js';
 
 /** What a run tells its caller as it goes (all optional). */
 export interface TrainEvents {
@@ -265,12 +267,17 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       log(
         `initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`,
       );
-    const exported = networks.find((n) => n.name === recipe.exported)!;
-    const nets = Object.fromEntries(networks.map((n) => [n.name, n.model]));
+    const set = new NetworkSet(networks, recipe.exported, recipe.frozen);
+    const exported = set.exported;
     const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
     const scaler = amp ? new GradScaler() : null;
     const selectMetric = config.validation.select;
-    const fromEpoch = selectFromEpoch(config);
+    const rule: CheckpointRule = {
+      select: selectMetric,
+      fromEpoch: selectFromEpoch(config),
+      withValidation,
+      earlyStopping: config.validation.earlyStopping,
+    };
     const info = (epoch: number): WeightsInfo => ({
       model: setup.spec.name,
       options: setup.options,
@@ -279,8 +286,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     });
 
     let done = 0;
-    let best: ResumeRecord['best'] = { metric: selectMetric, value: null, epoch: null };
-    let notImproved = 0;
+    let { best, notImproved } = initialCheckpointState(selectMetric);
     let samplerStart = 0;
     let finished = false;
     let history: EpochLog[] = [];
@@ -293,7 +299,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
             throw new Error(
               `${runPath(runDir, 'latestState')}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${steps}`,
             );
-          for (const n of networks) {
+          for (const n of set.all) {
             const saved = ckpt.networks.get(n.name);
             if (!saved || !r.networks[n.name])
               throw new Error(
@@ -337,12 +343,11 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       }
     }
     // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
-    const wrapped = dp ? networks.filter((n) => !recipe.frozen?.includes(n.name)).map((n) => dp.wrap(n.model)) : [];
+    const wrapped = dp ? set.trained.map((n) => dp.wrap(n.model)) : [];
     const averageGradients = dp ? gradientSync(dp.rank, wrapped) : undefined;
     const saveFinal = (epoch: number) => {
       saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
-      for (const n of networks)
-        if (n !== exported) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
+      for (const n of set.others) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
     };
     if (finished) {
       // Killed between the resume record and the final weights: the record's networks are the final ones.
@@ -403,21 +408,21 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     try {
       for (let epoch = done + 1; epoch <= lastEpoch; epoch++) {
         const t0 = performance.now();
-        for (const n of networks) n.model.train();
+        set.train();
         ev.epochStart?.(epoch, E, steps);
         const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
-        let lr = exported.optimizer.paramGroups[0].lr;
+        let lr = set.lr;
         for (let idx = 0; idx < steps; idx++) {
           const batch = await prefetcher.next();
-          lr = exported.optimizer.paramGroups[0].lr;
+          lr = set.lr;
           const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: E };
           // Batch i is the same on every rank; each trains its share, and the losses shown are the whole batch's.
           const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
           const ownLosses = trainStep(
             recipe,
-            networks,
+            set.all,
             share,
-            (b) => stepContext(b, setup, nets, at, config.train.device),
+            (b) => stepContext(b, setup, set.models, at, config.train.device),
             config,
             scaler,
             averageGradients,
@@ -433,7 +438,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
             );
           }
           for (const k of recipe.lossNames) sums[k] += losses[k];
-          for (const n of networks) n.scheduler.stepUpdate(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
+          set.stepSchedulers(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
           ev.step?.(idx, Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / (idx + 1)])), lr);
         }
         ev.epochTrained?.(epoch);
@@ -446,15 +451,13 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
           seconds: 0,
         };
 
-        // Validation and the checkpoint choice. As the official trainer, every validated epoch before monitoring
-        // starts (fromEpoch) counts as an improvement; unlike it, an epoch without validation never replaces
-        // checkpoint_best (the official one re-saves it when the last validated epoch had improved).
-        let improved = false;
+        // Validation (rank 0), then the checkpoint choice (checkpoint-choice.ts).
+        let value: number | undefined;
         if (isMain && withValidation && epoch % config.validation.everyEpochs === 0) {
           const v0 = performance.now();
           ev.validationStart?.(epoch, data.validation.length);
           const v = validate(
-            exported.model,
+            set.exported.model,
             setup.spec,
             data.validation,
             {
@@ -472,27 +475,14 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
           entry.val_loss = v.loss;
           entry.val = summaryRecord(v.image);
           entry.val_patch = summaryRecord(v.patch);
-          const value = selectMetric === 'patch-auc' ? v.patch.mean.AUC : v.image.mean.DSC;
+          value = selectMetric === 'patch-auc' ? v.patch.mean.AUC : v.image.mean.DSC;
           entry.selected_metric = finiteOrNull(value);
-          if (selectMetric === 'final') {
-            improved = true;
-            best = { metric: 'final', value: null, epoch };
-          } else if (epoch >= fromEpoch) {
-            improved = Number.isFinite(value) && (best.value === null || value >= best.value);
-            if (improved) {
-              best = { metric: selectMetric, value, epoch };
-              notImproved = 0;
-            } else notImproved++;
-          } else {
-            improved = true;
-            best = { metric: selectMetric, value: null, epoch };
-          }
-        } else if (!withValidation || selectMetric === 'final') {
-          improved = true;
-          best = { metric: withValidation ? 'final' : 'latest', value: null, epoch };
         }
+        const choice = chooseCheckpoint(rule, { best, notImproved }, epoch, value);
+        ({ best, notImproved } = choice);
+        const improved = choice.improved;
         entry.best = improved;
-        const stopsHere = config.validation.earlyStopping !== null && notImproved >= config.validation.earlyStopping;
+        const stopsHere = choice.stop;
         // Only rank 0 validated: its decision holds for every rank.
         const stopEarly = dp ? dp.fromMain([stopsHere ? 1 : 0])[0] === 1 : stopsHere;
         finished = epoch === E || stopEarly;
@@ -504,7 +494,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
         if (isMain) {
           writeLog(runDir, history);
           if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
-          const states = networks.map((n) => ({
+          const states = set.all.map((n) => ({
             name: n.name,
             model: n.model,
             optimizerState: n.optimizer.stateDict(),
@@ -516,7 +506,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
             epoch,
             stepsPerEpoch: steps,
             networks: Object.fromEntries(
-              networks.map((n, i) => [
+              set.all.map((n, i) => [
                 n.name,
                 { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() },
               ]),
