@@ -17,6 +17,7 @@
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO 1
 #endif
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -372,8 +373,12 @@ DIAS_FN(distReducerRelease) {
   return info.Env().Undefined();
 }
 
-// distInitProcessGroup(rank, worldSize, backend, masterAddr, masterPort, timeoutMs, rendezvousTimeoutMs): blocks
-// until every rank has joined (or the rendezvous timeout passes). The collectives' timeout is timeoutMs.
+// distInitProcessGroup(rank, worldSize, backend, masterAddr, masterPort, timeoutMs, rendezvousTimeoutMs, storePath):
+// blocks until every rank has joined (or the rendezvous timeout passes). The collectives' timeout is timeoutMs.
+// The rendezvous is a FileStore at storePath when one is given (torch's file:// init method: no listening socket at
+// all), else a TCPStore that rank 0 hosts on masterPort. libtorch 1.13's TCPStore listens on every interface
+// (Socket::listen has no address; TCPStoreOptions has no masterListenFd yet), so a group on one machine is best
+// started with a file.
 DIAS_FN(distInitProcessGroup) {
   int rank = static_cast<int>(toInt(info[0]));
   int worldSize = static_cast<int>(toInt(info[1]));
@@ -382,6 +387,7 @@ DIAS_FN(distInitProcessGroup) {
   int64_t port = toInt(info[4]);
   int64_t timeoutMs = toInt(info[5]);
   int64_t rendezvousMs = toInt(info[6]);
+  std::string storePath = toString(info[7]);
   if (backend == "nccl") {
     throw std::runtime_error(
         "backend 'nccl' needs a CUDA build of libtorch with NCCL; this addon was built with Gloo only (use 'gloo')");
@@ -397,15 +403,21 @@ DIAS_FN(distInitProcessGroup) {
   if (current) throw std::runtime_error("a process group is already initialised: destroyProcessGroup() first");
 
   auto timeout = std::chrono::milliseconds(timeoutMs);
-  c10d::TCPStoreOptions storeOptions;
-  storeOptions.port = static_cast<std::uint16_t>(port);
-  storeOptions.isServer = rank == 0;
-  storeOptions.numWorkers = static_cast<std::size_t>(worldSize);
-  storeOptions.waitWorkers = true;
-  storeOptions.timeout = std::chrono::milliseconds(rendezvousMs);
-  auto tcpStore = c10::make_intrusive<c10d::TCPStore>(masterAddr, storeOptions);
+  c10::intrusive_ptr<c10d::Store> baseStore;
+  if (!storePath.empty()) {
+    baseStore = c10::make_intrusive<c10d::FileStore>(storePath, worldSize);
+    baseStore->setTimeout(std::chrono::milliseconds(rendezvousMs));
+  } else {
+    c10d::TCPStoreOptions storeOptions;
+    storeOptions.port = static_cast<std::uint16_t>(port);
+    storeOptions.isServer = rank == 0;
+    storeOptions.numWorkers = static_cast<std::size_t>(worldSize);
+    storeOptions.waitWorkers = true;
+    storeOptions.timeout = std::chrono::milliseconds(rendezvousMs);
+    baseStore = c10::make_intrusive<c10d::TCPStore>(masterAddr, storeOptions);
+  }
   // The prefix keeps this group's keys apart from anything else a user may put in the same store.
-  auto store = c10::make_intrusive<c10d::PrefixStore>("dias_pg", tcpStore);
+  auto store = c10::make_intrusive<c10d::PrefixStore>("dias_pg", baseStore);
   waitForAllRanks(*store, worldSize, std::chrono::milliseconds(rendezvousMs));
 
   // Every rank is here, so the Gloo mesh is set up within the collectives' timeout (which is also Gloo's

@@ -10,6 +10,7 @@
 //   order gradients arrived in during the first step);
 // - a parameter that got no gradient on this rank contributes zeros instead of raising (torch's
 //   find_unused_parameters=False would fail the step).
+import { fileURLToPath } from 'node:url';
 import { native } from './native.js';
 import { Tensor } from './tensor.js';
 import { noGrad } from './autograd.js';
@@ -39,6 +40,13 @@ export interface InitProcessGroupOptions {
   timeoutMs?: number;
   /** How long to wait for every rank to join; default timeoutMs. Starting many processes can take longer than a step. */
   rendezvousTimeoutMs?: number;
+  /**
+   * How the ranks meet, as torch's init_method: 'env://' (default; a TCPStore that rank 0 hosts at masterAddr:
+   * masterPort) or 'file:///absolute/path' (a FileStore: a file every rank can open, no listening socket). libtorch
+   * 1.13's TCPStore listens on every interface of rank 0's machine, whatever masterAddr is; a group on one machine
+   * is better started with a file in a private folder (the dias launcher does so).
+   */
+  initMethod?: string;
 }
 
 export interface ProcessGroupState {
@@ -86,6 +94,9 @@ export function resolveInitOptions(
   const rendezvousTimeoutMs = options.rendezvousTimeoutMs ?? timeoutMs;
   if (!(rendezvousTimeoutMs > 0))
     throw new Error(`initProcessGroup: rendezvousTimeoutMs must be positive, got ${rendezvousTimeoutMs}`);
+  const initMethod = options.initMethod ?? 'env://';
+  if (initMethod !== 'env://' && !/^file:\/\/\/./.test(initMethod))
+    throw new Error(`initProcessGroup: initMethod must be 'env://' or 'file:///absolute/path', got '${initMethod}'`);
   const backend = options.backend ?? 'gloo';
   if (backend !== 'gloo' && backend !== 'nccl')
     throw new Error(`initProcessGroup: unknown backend '${String(backend)}' (expected 'gloo' or 'nccl')`);
@@ -97,6 +108,7 @@ export function resolveInitOptions(
     masterPort,
     timeoutMs: Math.ceil(timeoutMs),
     rendezvousTimeoutMs: Math.ceil(rendezvousTimeoutMs),
+    initMethod,
   };
 }
 
@@ -106,8 +118,10 @@ export function availableBackends(): Backend[] {
 }
 
 /**
- * Joins the process group: rank 0 hosts a TCPStore at masterAddr:masterPort, every rank connects to it and the
- * Gloo context is set up between all of them. Blocks until every rank has joined, or throws after timeoutMs.
+ * Joins the process group: the ranks meet in the rendezvous store (initMethod: rank 0's TCPStore at
+ * masterAddr:masterPort, or a FileStore) and the Gloo context is set up between all of them, its sockets on
+ * loopback when masterAddr is a loopback address. Blocks until every rank has joined, or throws after
+ * rendezvousTimeoutMs.
  */
 export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
   const o = resolveInitOptions(options);
@@ -119,6 +133,7 @@ export function initProcessGroup(options: InitProcessGroupOptions = {}): void {
     o.masterPort,
     o.timeoutMs,
     o.rendezvousTimeoutMs,
+    o.initMethod.startsWith('file://') ? fileURLToPath(o.initMethod) : '',
   );
 }
 

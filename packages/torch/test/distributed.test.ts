@@ -2,7 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { distributed as dist } from '../src/index.js';
 
 const rankScript = fileURLToPath(new URL('./fixtures/distributed-rank.ts', import.meta.url));
@@ -127,6 +130,7 @@ test('options: environment defaults as torchrun sets them, clear errors, nccl re
     masterPort: 29511,
     timeoutMs: dist.DEFAULT_TIMEOUT_MS,
     rendezvousTimeoutMs: dist.DEFAULT_TIMEOUT_MS,
+    initMethod: 'env://',
   });
   assert.throws(() => dist.resolveInitOptions({}, { WORLD_SIZE: '2' }), /RANK is not set/);
   assert.throws(() => dist.resolveInitOptions({}, { RANK: 'x', WORLD_SIZE: '2' }), /RANK='x' is not an integer/);
@@ -154,4 +158,60 @@ test('a rank that never arrives makes the rendezvous throw after its timeout', a
   const ms = Date.now() - started;
   assert.ok(ms >= 900 && ms < 10_000, `gave up after ${ms} ms`);
   assert.equal(dist.isInitialized(), false);
+});
+
+const listenScript = fileURLToPath(new URL('./fixtures/distributed-listen.ts', import.meta.url));
+
+/** Runs worldSize ranks of fixtures/distributed-listen.ts with `env`; each one's report and stderr, in rank order. */
+async function runListen(
+  worldSize: number,
+  env: Record<string, string>,
+): Promise<{ report: Record<string, unknown>; stderr: string }[]> {
+  return Promise.all(
+    Array.from({ length: worldSize }, (_, rank) => {
+      const child = spawn(process.execPath, ['--conditions=dias-source', '--import', 'tsx', listenScript], {
+        env: { ...process.env, RANK: String(rank), WORLD_SIZE: String(worldSize), DIAS_THREADS: '1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      return new Promise<{ report: Record<string, unknown>; stderr: string }>((resolve) =>
+        child.on('exit', () => {
+          clearTimeout(guard);
+          const line = stdout.trim().split('\n').pop();
+          resolve({ report: line ? (JSON.parse(line) as Record<string, unknown>) : {}, stderr });
+        }),
+      );
+    }),
+  );
+}
+
+const loopback = (address: string) => /^(127\.|\[::1\]|\[::ffff:127\.)/.test(address);
+
+test('initMethod file://: a group on one machine listens on loopback only (no TCPStore on every interface)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dias-rdzv-'));
+  try {
+    const ranks = await runListen(2, { INIT_METHOD: pathToFileURL(join(dir, 'store')).href, MASTER_ADDR: '127.0.0.1' });
+    for (const [rank, { report, stderr }] of ranks.entries()) {
+      assert.equal(report.sum, 1, `rank ${rank}: ${JSON.stringify(report)} ${stderr}`);
+      const addresses = report.listening as string[];
+      assert.deepEqual(
+        addresses.filter((a) => !loopback(a)),
+        [],
+        `rank ${rank} listens on ${addresses.join(', ')}`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // libtorch 1.13's TCPStore, by contrast, binds its port on every interface even for MASTER_ADDR 127.0.0.1.
+  const port = await dist.freePort();
+  const [tcp0] = await runListen(2, { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+  assert.ok((tcp0.report.listening as string[]).includes(`[::]:${port}`), JSON.stringify(tcp0.report));
+  assert.throws(
+    () => dist.resolveInitOptions({ rank: 0, worldSize: 1, initMethod: 'file://relative' }, {}),
+    /initMethod/,
+  );
 });
