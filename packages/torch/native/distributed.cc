@@ -24,12 +24,17 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/utils/lambda_post_hook.h>
 #include <torch/csrc/autograd/variable.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #else
 #define DIAS_WITH_GLOO 0
 #endif
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -152,6 +157,51 @@ void allReduceBuckets(Group& group, std::vector<at::Tensor>& tensors, bool avera
       offset += t.numel();
     }
   }
+}
+
+// Whether a listening socket could take `port` on every address of `family` now, as c10d's TCPStore server asks for
+// it (libtorch 1.13's Socket::listen takes a port only: [::] dual-stack first, then 0.0.0.0, with SO_REUSEADDR).
+// Sets `error` to the errno of a failed bind.
+bool canListen(int family, int port, int& error) {
+  int fd = ::socket(family, SOCK_STREAM, 0);
+  if (fd < 0) {
+    error = errno;
+    return false;
+  }
+  int one = 1, zero = 0;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  int rc;
+  if (family == AF_INET6) {
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    sockaddr_in6 a{};
+    a.sin6_family = AF_INET6;
+    a.sin6_addr = in6addr_any;
+    a.sin6_port = htons(static_cast<uint16_t>(port));
+    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  } else {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_ANY);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  error = rc == 0 ? 0 : errno;
+  ::close(fd);
+  return rc == 0;
+}
+
+// Rank 0's TCPStore port, checked before the store is made: a port in use made c10d print glog warnings before
+// InitGoogleLogging and throw "failed to listen on any local network address"; this says which port and why.
+void checkRendezvousPort(int port) {
+  int error6 = 0, error4 = 0;
+  if (canListen(AF_INET6, port, error6) || canListen(AF_INET, port, error4)) return;
+  int error = error4 ? error4 : error6;
+  if (error == EADDRINUSE) {
+    throw std::runtime_error("the rendezvous port " + std::to_string(port) +
+                             " is in use on this machine (rank 0 hosts the TCPStore there); choose another masterPort");
+  }
+  throw std::runtime_error("the rendezvous port " + std::to_string(port) + " cannot be used (" + std::strerror(error) +
+                           ")");
 }
 
 // The rendezvous proper: returns once all worldSize ranks have checked in, or throws after timeout naming how many
@@ -408,6 +458,7 @@ DIAS_FN(distInitProcessGroup) {
     baseStore = c10::make_intrusive<c10d::FileStore>(storePath, worldSize);
     baseStore->setTimeout(std::chrono::milliseconds(rendezvousMs));
   } else {
+    if (rank == 0) checkRendezvousPort(static_cast<int>(port));
     c10d::TCPStoreOptions storeOptions;
     storeOptions.port = static_cast<std::uint16_t>(port);
     storeOptions.isServer = rank == 0;

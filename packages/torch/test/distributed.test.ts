@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -214,4 +215,20 @@ test('initMethod file://: a group on one machine listens on loopback only (no TC
     () => dist.resolveInitOptions({ rank: 0, worldSize: 1, initMethod: 'file://relative' }, {}),
     /initMethod/,
   );
+});
+
+test('a busy rendezvous port is one clear error naming it, without c10d glog noise', async () => {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const [{ report, stderr }] = await runListen(1, { MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) });
+    assert.match(
+      String(report.error),
+      new RegExp(`the rendezvous port ${port} is in use on this machine .*choose another masterPort`),
+    );
+    assert.doesNotMatch(stderr, /InitGoogleLogging|socket\.cpp/);
+  } finally {
+    server.close();
+  }
 });
