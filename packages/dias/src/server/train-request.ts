@@ -149,7 +149,7 @@ export function trainConfigFromBody(
     set('scheduler.warmupEpochs', Math.floor(config.train.epochs / 10), 'epochs (warm-up scaled to the run)');
   }
   // What the recipe learns from decides the scribble defaults: the annotator's set, and only what has been drawn.
-  const targets = definition.create(finalize(config)).targets;
+  const targets = definition.targets;
   if (targets !== 'scribble') {
     for (const key of ['scribbles', 'scribbledOnly'] as const)
       if (b[key] !== undefined)

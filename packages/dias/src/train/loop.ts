@@ -213,22 +213,18 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
   }
 
-  const recipe = findRecipe(config.train.recipe).create(config);
+  const definition = findRecipe(config.train.recipe);
+  const recipe = definition.create(config);
   const withValidation = config.validation.everyEpochs > 0;
-  const pool =
-    config.data.pseudo !== null
-      ? { pseudoDir: config.data.pseudo }
-      : recipe.unlabelledPool
-        ? { unlabelled: true as const }
-        : null;
+  const secondPool = definition.secondPool?.(config) ?? null;
   const data = loadTrainingData(config.data.dir, {
     frames: config.data.frames,
     withValidation,
-    targets: recipe.targets,
+    targets: definition.targets,
     scribbles: config.data.scribbles,
     labelled: config.data.labelled,
     labelledIds: config.data.labelledIds,
-    pool,
+    pool: secondPool?.source ?? null,
   });
   const steps = stepsPerEpoch(config);
   const E = config.train.epochs;
@@ -375,9 +371,8 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       );
     }
     if (data.pool.length) {
-      const p = config.data.pseudo !== null ? config.rpst.pseudoProbability : recipe.unlabelledPool!.probability;
       log(
-        `patch mix: ${data.pool.length} ${config.data.pseudo !== null ? 'pseudo-labelled' : 'unlabelled'} sequences drawn with probability ${p}, ${data.training.length} labelled otherwise`,
+        `patch mix: ${data.pool.length} ${secondPool!.describe} sequences drawn with probability ${secondPool!.probability}, ${data.training.length} labelled otherwise`,
       );
     }
     const prefetcher = new PatchPrefetcher([...data.training, ...data.pool], {
@@ -385,22 +380,19 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       batchSize: config.train.batchSize,
       seed: config.train.seed,
       augment: config.data.augment ?? 'fsl',
-      targets: recipe.targets,
-      views: recipe.views,
+      targets: definition.targets,
+      views: definition.views,
       workers:
         config.data.workers ??
         Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (dp?.localWorldSize ?? 1))),
       startIndex: samplerStart,
       ...(data.pool.length
         ? {
-            pool:
-              config.data.pseudo !== null
-                ? {
-                    from: data.training.length,
-                    probability: config.rpst.pseudoProbability,
-                    augment: config.rpst.strongAugment,
-                  }
-                : { from: data.training.length, probability: recipe.unlabelledPool!.probability },
+            pool: {
+              from: data.training.length,
+              probability: secondPool!.probability,
+              ...(secondPool!.augment !== undefined ? { augment: secondPool!.augment } : {}),
+            },
           }
         : {}),
     });

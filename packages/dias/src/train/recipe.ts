@@ -5,7 +5,7 @@
 // mixed precision, validation, the checkpoint choice, the run folder and resuming -- is the loop's, so a new
 // method is one file in recipes/ plus its config section.
 import type { Device, Tensor } from '@dias-ts/torch';
-import type { AugmentPreset } from '../data/pipeline/augmentation.js';
+import type { AugmentOptionsInput, AugmentPreset } from '../data/pipeline/augmentation.js';
 import type { PatchBatch } from '../data/pipeline/patch-sampler.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from './config.js';
@@ -39,26 +39,42 @@ export interface Recipe {
   networks: readonly string[];
   /** The network that is validated, chosen by the checkpoint rule and written as checkpoint_{best,final,latest}. */
   exported: string;
-  /** What each batch holds: dense labels or scribbles, and one or two photometric views. */
-  targets: 'label' | 'scribble';
-  views: 1 | 2;
   /** The losses the step reports, in log order ('loss' first). */
   lossNames: readonly string[];
   /** The forward passes and losses of one step (inside the loop's scope and, on CUDA with amp, autocast). */
   losses(ctx: StepContext): StepLosses;
   /** After the optimizers have stepped (an EMA teacher's update, say). */
   afterStep?(ctx: StepContext): void;
-  /** Semi-supervised recipes: patches also come from the unlabelled split (labels all 255, ignored), with this
-   * probability, augmented as the labelled ones. */
-  unlabelledPool?: { probability: number };
   /** Networks the optimizers never step (an EMA teacher); they still take part in checkpoints and resume. */
   frozen?: readonly string[];
+}
+
+/** What a recipe's batches are cut from: dense labels or scribbles of the training split (the page and the server
+ * read it too, to offer the right data). */
+export type RecipeTargets = 'label' | 'scribble';
+
+/**
+ * A second pool of patches besides the training split: the unlabelled split (labels all 255, ignored) or a folder of
+ * pseudo-labelled sequences (DIAS layout, 255 = left out by confidence filtering), drawn with this probability.
+ */
+export interface SecondPool {
+  source: { unlabelled: true } | { pseudoDir: string };
+  /** How the log names its sequences ('unlabelled', 'pseudo-labelled'). */
+  describe: string;
+  probability: number;
+  /** The augmentation of its patches when not the training split's. */
+  augment?: AugmentOptionsInput;
 }
 
 /** A recipe as the registry knows it: a name, a one-line description, its defaults, and how to build it. */
 export interface RecipeDefinition {
   name: string;
   summary: string;
+  /** What each batch holds: dense labels or scribbles, and one or two photometric views. */
+  targets: RecipeTargets;
+  views: 1 | 2;
+  /** The second pool its runs draw patches from, if any (semi-supervised recipes; RPST's students). */
+  secondPool?(config: TrainConfig): SecondPool | null;
   /** The augmentation preset its batches get when data.augment is not set. */
   augment: AugmentPreset;
   /** Model options it needs unless the user gave them (the weak-supervision networks have 3 outputs). */

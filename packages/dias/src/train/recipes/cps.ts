@@ -18,6 +18,13 @@ export const cpsRecipe: RecipeDefinition = {
     'semi-supervised: two networks teach each other with hard pseudo-labels (cross pseudo supervision, baseline)',
   augment: 'fsl',
   modelDefaults: {},
+  targets: 'label',
+  views: 1,
+  secondPool: () => ({
+    source: { unlabelled: true },
+    describe: 'unlabelled',
+    probability: UNLABELLED_PATCH_PROBABILITY,
+  }),
   settings: ['cps'],
   create(config) {
     const o = config.cps;
@@ -25,9 +32,6 @@ export const cpsRecipe: RecipeDefinition = {
       name: 'cps',
       networks: ['A', 'B'],
       exported: 'A',
-      targets: 'label',
-      views: 1,
-      unlabelledPool: { probability: UNLABELLED_PATCH_PROBABILITY },
       lossNames: ['loss', 'supervised', 'cps'],
       losses(ctx) {
         const x = ctx.input();

@@ -14,6 +14,8 @@ export const dmplsRecipe: RecipeDefinition = {
   summary: 'scribbles: UNet_CCT, partial CE on two decoders + dynamically mixed pseudo-labels (Luo et al. 2022)',
   augment: 'fsl',
   modelDefaults: {},
+  targets: 'scribble',
+  views: 1,
   settings: ['data.scribbles', 'dmpls'],
   checkModel(spec) {
     if (spec.name !== 'UNet_CCT')
@@ -25,8 +27,6 @@ export const dmplsRecipe: RecipeDefinition = {
     name: 'dmpls',
     networks: ['model'],
     exported: 'model',
-    targets: 'scribble',
-    views: 1,
     lossNames: ['loss', 'pce', 'pseudo'],
     losses(ctx) {
       const [main, aux] = (ctx.nets.model as unknown as UNet_CCT).forwardWithAuxiliary(ctx.input());

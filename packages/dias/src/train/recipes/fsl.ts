@@ -10,14 +10,23 @@ export const fslRecipe: RecipeDefinition = {
   summary: 'full supervision on dense labels: CE + (1 - soft Dice), as fsl_train.py',
   augment: 'fsl',
   modelDefaults: {},
+  targets: 'label',
+  views: 1,
   // With data.pseudo (RPST's students), the patch mix of rpst.pseudoProbability with strong augmentation.
   settings: ['rpst.pseudoProbability', 'rpst.strongAugment'],
+  secondPool: (config) =>
+    config.data.pseudo !== null
+      ? {
+          source: { pseudoDir: config.data.pseudo },
+          describe: 'pseudo-labelled',
+          probability: config.rpst.pseudoProbability,
+          augment: config.rpst.strongAugment,
+        }
+      : null,
   create: (config) => ({
     name: 'fsl',
     networks: ['model'],
     exported: 'model',
-    targets: 'label',
-    views: 1,
     lossNames: ['loss', 'ce', 'dice'],
     losses(ctx) {
       const logits = ctx.nets.model.forward(ctx.input());

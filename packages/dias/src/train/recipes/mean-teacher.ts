@@ -31,6 +31,13 @@ export const meanTeacherRecipe: RecipeDefinition = {
   summary: 'semi-supervised: student + EMA teacher, consistency on perturbed inputs (baseline)',
   augment: 'wsl-plc',
   modelDefaults: {},
+  targets: 'label',
+  views: 2,
+  secondPool: () => ({
+    source: { unlabelled: true },
+    describe: 'unlabelled',
+    probability: UNLABELLED_PATCH_PROBABILITY,
+  }),
   settings: ['meanTeacher'],
   create(config) {
     const o = config.meanTeacher;
@@ -39,9 +46,6 @@ export const meanTeacherRecipe: RecipeDefinition = {
       networks: ['student', 'teacher'],
       exported: 'teacher',
       frozen: ['teacher'],
-      targets: 'label',
-      views: 2,
-      unlabelledPool: { probability: UNLABELLED_PATCH_PROBABILITY },
       lossNames: ['loss', 'supervised', 'consistency'],
       losses(ctx) {
         const student = ctx.nets.student.forward(ctx.input(1)).float();

@@ -11,6 +11,8 @@ export const rpstRecipe: RecipeDefinition = {
     'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
   augment: 'fsl',
   modelDefaults: {},
+  targets: 'label',
+  views: 1,
   settings: ['rpst'],
   selfTraining: true,
   create: (config) => ({ ...fslRecipe.create(config), name: 'rpst' }),

@@ -33,6 +33,8 @@ export const sscrRecipe: RecipeDefinition = {
   summary: 'scribbles: two networks, partial CE, cross pseudo supervision, consistency (the DIAS paper)',
   augment: 'wsl-plc',
   modelDefaults: { num_classes: 3 },
+  targets: 'scribble',
+  views: 2,
   settings: ['data.scribbles', 'sscr'],
   create(config) {
     const o = config.sscr;
@@ -46,8 +48,6 @@ export const sscrRecipe: RecipeDefinition = {
       name: 'sscr',
       networks: ['A', 'B'],
       exported: 'A',
-      targets: 'scribble',
-      views: 2,
       lossNames,
       losses(ctx: StepContext) {
         const scribble = ctx.scribbles();

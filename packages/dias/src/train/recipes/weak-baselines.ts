@@ -21,14 +21,18 @@ function oneNetwork(
     name,
     networks: ['model'],
     exported: 'model',
-    targets: 'scribble',
-    views: 1,
     lossNames,
     losses: (ctx: StepContext) => losses(ctx.nets.model.forward(ctx.input()).float(), ctx.scribbles()),
   };
 }
 
-const weak = { augment: 'fsl', modelDefaults: { num_classes: 3 }, settings: ['data.scribbles'] } as const;
+const weak = {
+  augment: 'fsl',
+  modelDefaults: { num_classes: 3 },
+  targets: 'scribble',
+  views: 1,
+  settings: ['data.scribbles'],
+} as const;
 
 export const pceRecipe: RecipeDefinition = {
   ...weak,
