@@ -49,23 +49,6 @@ const FLAG_KEYS: Record<string, string> = {
   iterations: 'rpst.iterations',
 };
 
-/** --as-released for sscr: the released wsl_train_sscr.py (docs/weak-supervision.md lists every difference). */
-const AS_RELEASED: Record<string, [string, unknown][]> = {
-  sscr: [
-    ['sscr.pseudoLabels', 'self'],
-    ['sscr.consistency', 'as-released'],
-    ['sscr.rampUpEpochs', 0],
-    ['validation.select', 'final'],
-  ],
-  // ssl_train.py: one re-training, no strong augmentation, the student continues from its teacher, final weights.
-  rpst: [
-    ['rpst.strongAugment', 'fsl'],
-    ['rpst.iterations', 1],
-    ['rpst.student', 'continue'],
-    ['validation.select', 'final'],
-  ],
-};
-
 const USAGE = `Usage: dias train --data DIR --out RUN [--recipe NAME] [--model NAME] [--config FILE] [options]
        dias train --out RUN --resume [--threads K] [--device cpu|cuda] [--no-progress]
 
@@ -314,10 +297,13 @@ export const trainCommand: Command = {
         if (values.config) applyConfigFile(config, values.config);
         for (const [flag, key, value] of settings) applyAssignment(config, key, value, flag);
         if (values['as-released']) {
-          const changes = AS_RELEASED[config.train.recipe];
+          const changes = findRecipe(config.train.recipe).asReleased;
           if (!changes)
             throw new UsageError(
-              `--as-released: only for recipes ${Object.keys(AS_RELEASED).join(', ')} (train.recipe is ${config.train.recipe})`,
+              `--as-released: only for recipes ${allRecipes()
+                .filter((r) => r.asReleased)
+                .map((r) => r.name)
+                .join(', ')} (train.recipe is ${config.train.recipe})`,
             );
           for (const [key, value] of changes) setConfigValue(config, key, value, '--as-released');
         }

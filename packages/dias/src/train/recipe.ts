@@ -85,6 +85,11 @@ export interface RecipeDefinition {
    * is an error (recipesReading in recipes/index.ts).
    */
   settings: readonly string[];
+  /**
+   * `dias train --as-released`: the settings that reproduce the released script where our defaults differ from it,
+   * as [dotted key, value] applied in order after the user's settings.
+   */
+  asReleased?: readonly (readonly [string, unknown])[];
   /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage with `create`'s step. */
   selfTraining?: boolean;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */

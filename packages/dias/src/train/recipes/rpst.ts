@@ -14,6 +14,13 @@ export const rpstRecipe: RecipeDefinition = {
   targets: 'label',
   views: 1,
   settings: ['rpst'],
+  // ssl_train.py: one re-training, no strong augmentation, the student continues from its teacher, final weights.
+  asReleased: [
+    ['rpst.strongAugment', 'fsl'],
+    ['rpst.iterations', 1],
+    ['rpst.student', 'continue'],
+    ['validation.select', 'final'],
+  ],
   selfTraining: true,
   create: (config) => ({ ...fslRecipe.create(config), name: 'rpst' }),
 };

@@ -36,6 +36,13 @@ export const sscrRecipe: RecipeDefinition = {
   targets: 'scribble',
   views: 2,
   settings: ['data.scribbles', 'sscr'],
+  // The released wsl_train_sscr.py (docs/weak-supervision.md lists every difference).
+  asReleased: [
+    ['sscr.pseudoLabels', 'self'],
+    ['sscr.consistency', 'as-released'],
+    ['sscr.rampUpEpochs', 0],
+    ['validation.select', 'final'],
+  ],
   create(config) {
     const o = config.sscr;
     const lossNames = [
