@@ -11,6 +11,7 @@ import {
   benchReportMarkdown,
   better,
   runModelReport,
+  summaryOverSeeds,
   type ModelRow,
 } from '../src/bench/model-report.js';
 import { benchReport, parseBudget } from '../src/cli/bench-report.js';
@@ -42,9 +43,62 @@ function row(model: string, kind: ModelRow['kind'], mean: Partial<Record<MetricN
     testSeconds: 2,
     runDir: `/runs/${model}`,
     summary,
+    seedSummaries: [summary],
     reused: false,
   };
 }
+
+/** A summary of one seed's test: DSC and clDice per case. */
+function seedSummary(perCase: number[]): EvaluationSummary {
+  const metric_per_case = perCase.map((v, i) => ({ id: `s${i}`, DSC: v, clDice: v - 0.05 }));
+  const mean = Object.fromEntries(
+    METRIC_NAMES.map((m) => [m, perCase.reduce((a, v) => a + v, 0) / perCase.length - (m === 'clDice' ? 0.05 : 0)]),
+  );
+  return { mean, std: mean, n_cases: perCase.length, metric_per_case } as unknown as EvaluationSummary;
+}
+
+describe('bench report over seeds', () => {
+  // Three seeds x four cases: B is A + 0.03 on every pair (a clear difference), C is A with noise around it.
+  const a = [
+    [0.6, 0.7, 0.65, 0.8],
+    [0.62, 0.68, 0.66, 0.79],
+    [0.59, 0.71, 0.64, 0.81],
+  ];
+  const b = a.map((r) => r.map((v) => v + 0.03));
+  const c = a.map((r, i) => r.map((v, j) => v + ((i + j) % 2 ? 0.01 : -0.01)));
+  const seeded = (name: string, runs: number[][]): ModelRow => {
+    const seeds = runs.map(seedSummary);
+    return { ...row(name, '2d', {}), label: name, group: 'g', summary: summaryOverSeeds(seeds), seedSummaries: seeds };
+  };
+
+  test('the row is the mean of the seeds’ means ± the spread between seeds', () => {
+    const s = summaryOverSeeds(a.map(seedSummary));
+    const means = a.map((r) => r.reduce((x, v) => x + v, 0) / r.length);
+    const mu = means.reduce((x, v) => x + v, 0) / 3;
+    const sd = Math.sqrt(means.reduce((x, v) => x + (v - mu) ** 2, 0) / 2);
+    assert.ok(Math.abs(s.mean.DSC! - mu) < 1e-12 && Math.abs(s.std.DSC! - sd) < 1e-12);
+    assert.equal(s.seeds, 3);
+  });
+
+  test('paired differences: a clear one in bold with an interval that leaves out 0, a null one without', () => {
+    const md = benchReportMarkdown([seeded('A', a), seeded('B', b), seeded('C', c)], {
+      dataDir: '/d',
+      split: 'test',
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      frames: 8,
+      patchSize: 64,
+      tta: false,
+      stride: 32,
+      threshold: 0.5,
+      figures: {},
+    });
+    assert.match(md, /Mean over 3 training seeds/);
+    assert.match(md, /\| B − A \| \*\*\+0\.0300 \[\+0\.0300, \+0\.0300\]\*\*/);
+    const cMinusA = md.split('\n').find((l) => l.startsWith('| C − A |'))!;
+    assert.ok(cMinusA && !cMinusA.includes('**'), cMinusA);
+    assert.match(md, /\| C − B \| \*\*−0\.03/);
+  });
+});
 
 describe('bench report table', () => {
   const rows = [

@@ -14,6 +14,7 @@ import type { DiasSplit } from '../data/readers/dias-layout.js';
 import { errorMap, stretchedGrayToRgb, tilePanel } from '../eval/pictures.js';
 import { METRIC_NAMES, type MetricName } from '../metrics/metrics.js';
 import { testRun } from '../eval/test-run.js';
+import { pairedBootstrap } from '../metrics/paired-bootstrap.js';
 import type { EvaluationSummary } from '../eval/report.js';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { renderBarChart } from '../image/bar-chart.js';
@@ -61,6 +62,11 @@ export interface ModelReportOptions {
   stride?: number;
   /** Keep a finished run whose saved config equals the one this report would train, instead of retraining it. */
   reuse?: boolean;
+  /**
+   * Train every row this many times, with train.seed, seed + 1, ... (initialisation, patch draws, augmentation);
+   * the table then shows the mean over seeds ± the spread between seeds, and paired differences between rows.
+   */
+  seeds?: number;
   /** Each run's training events (the command's progress bars), given the report's log indented for the run. */
   events?: (log: (line: string) => void) => TrainEvents;
   log?: (line: string) => void;
@@ -81,7 +87,9 @@ export interface ModelRow {
   trainSeconds: number;
   testSeconds: number;
   runDir: string;
+  /** Over the seeds when there are several: mean of their means, std between them (seedSummaries keeps each). */
   summary: EvaluationSummary;
+  seedSummaries: EvaluationSummary[];
   reused: boolean;
 }
 
@@ -225,10 +233,68 @@ function formatSeconds(s: number): string {
   return s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
 }
 
+/** A metric per seed and case of a row, cases in `ids` order (null where a seed has no such case). */
+function perSeedCases(row: ModelRow, metric: MetricName, ids: readonly string[]): (number | null)[][] {
+  return row.seedSummaries.map((s) => {
+    const byId = new Map(s.metric_per_case.map((c) => [c.id, c[metric]]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
+
+/** Paired differences (same seeds, same cases) of each row against the first row and against the row before it. */
+function pairedSection(rows: readonly ModelRow[]): string[] {
+  const ids = rows[0].seedSummaries[0].metric_per_case.map((c) => c.id);
+  const pairs: [ModelRow, ModelRow][] = [];
+  for (const [i, r] of rows.entries()) {
+    if (i === 0) continue;
+    pairs.push([r, rows[0]]);
+    if (i > 1) pairs.push([r, rows[i - 1]]);
+  }
+  const out = [
+    '## Paired differences',
+    '',
+    `Row minus row on the same seeds and test sequences: mean difference and its 95% interval by a two-level bootstrap (seeds, then sequences within a seed; 2000 resamples). An interval that holds 0 is no finding.`,
+    '',
+    '| Comparison | DSC | clDice |',
+    '| --- | --- | --- |',
+  ];
+  for (const [a, b] of pairs) {
+    const cells = (['DSC', 'clDice'] as const).map((m) => {
+      const d = pairedBootstrap(perSeedCases(a, m, ids), perSeedCases(b, m, ids));
+      const text = `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+      return d.low > 0 || d.high < 0 ? `**${text}**` : text;
+    });
+    out.push(`| ${rowName(a)} − ${rowName(b)} | ${cells.join(' | ')} |`);
+  }
+  return out;
+}
+
+/** One summary of several seeds' runs: per metric the mean of the seeds' means and the standard deviation between
+ * them (n - 1); the rest (cases, threshold) is the first seed's. */
+export function summaryOverSeeds(summaries: readonly EvaluationSummary[]): EvaluationSummary {
+  if (summaries.length === 1) return summaries[0];
+  const mean = {} as Record<MetricName, number | null>;
+  const std = {} as Record<MetricName, number | null>;
+  for (const m of METRIC_NAMES) {
+    const values = summaries.map((s) => s.mean[m]).filter((v): v is number => v !== null && Number.isFinite(v));
+    if (values.length === 0) {
+      mean[m] = std[m] = null;
+      continue;
+    }
+    const mu = values.reduce((a, v) => a + v, 0) / values.length;
+    mean[m] = mu;
+    std[m] = values.length > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mu) ** 2, 0) / (values.length - 1)) : 0;
+  }
+  return { ...summaries[0], mean, std, seeds: summaries.length };
+}
+
 /** The report's Markdown (pure: rows and meta in, text out). */
 export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta): string {
   const best = bestPerCategory(rows);
   const ordered = orderedRows(rows);
+  const seeds = rows[0]?.seedSummaries.length ?? 1;
   const n = rows[0]?.summary.n_cases ?? 0;
   const b = meta.budget;
   const header = meta.rowHeader ?? 'Model';
@@ -240,7 +306,9 @@ export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta)
       `(batch ${b.batchSize}, ${Math.floor(b.patchesPerEpoch / b.batchSize) * b.epochs} steps), ${meta.frames} frames per sequence; ` +
       `checkpoint_best tested with stride ${meta.stride}${meta.tta ? ' and flip test-time augmentation' : ', no test-time augmentation'}.`,
     '',
-    `Mean ± standard deviation over the test sequences; the best of each category in **bold** (VC: closest to 1).`,
+    seeds > 1
+      ? `Mean over ${seeds} training seeds of the mean over the test sequences ± the standard deviation between seeds; the best of each category in **bold** (VC: closest to 1).`
+      : `Mean ± standard deviation over the test sequences; the best of each category in **bold** (VC: closest to 1).`,
     '',
     `| Category | ${header} | ${METRIC_NAMES.join(' | ')} | Parameters | Training | Test |`,
     `| --- | --- |${METRIC_NAMES.map(() => ' --- |').join('')} ---: | ---: | ---: |`,
@@ -255,6 +323,7 @@ export function benchReportMarkdown(rows: readonly ModelRow[], meta: ReportMeta)
     );
   }
   out.push('');
+  if (seeds > 1) out.push(...pairedSection(ordered), '');
   if (meta.figures.chart) out.push(`![Mean DSC per ${header.toLowerCase()}](${meta.figures.chart})`, '');
   if (meta.figures.errors) {
     out.push(
@@ -360,6 +429,68 @@ export interface ModelReportResult {
   errors?: string;
 }
 
+/** One trained and tested run of a report row. */
+interface SeedRun {
+  runDir: string;
+  loaded: { spec: string; kind: ModelKind; options: ModelOptions; parameters: number };
+  epochs: number;
+  trainSeconds: number;
+  testSeconds: number;
+  summary: EvaluationSummary;
+  reused: boolean;
+}
+
+/** Trains `config` into `runDir` (or reuses a finished run of the same config) and tests its best checkpoint. */
+async function trainAndTest(
+  o: ModelReportOptions,
+  config: TrainConfig,
+  runDir: string,
+  step: string,
+  t: { split: DiasSplit; tta: boolean; stride: number; log: (line: string) => void },
+): Promise<SeedRun> {
+  const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
+  t.log(`${step}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
+  const runLog = (l: string) => t.log(`  ${l}`);
+  if (!reused) await trainRun({ config, runDir, force: true, events: o.events?.(runLog) ?? { log: runLog } });
+  const history = readLog(runDir);
+  const loaded = loadRunModel(runDir, 'best');
+  if (config.train.device !== 'cpu') loaded.model.to(config.train.device);
+  try {
+    const name = step.replace(/^\[[^\]]*\] /, '');
+    const tested = await testRun(loaded.model, loaded.spec, {
+      dataDir: config.data.dir,
+      split: t.split,
+      outDir: join(runDir, `test_${t.split}`),
+      tta: t.tta,
+      stride: t.stride,
+      frames: loaded.frames,
+      device: config.train.device,
+      title: `${name} on ${t.split}`,
+      extra: { run: runDir, model: name, epoch: loaded.epoch, seed: config.train.seed },
+    });
+    const s = tested.summary;
+    t.log(
+      `  ${name} on ${t.split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`,
+    );
+    return {
+      runDir,
+      loaded: {
+        spec: loaded.spec.name,
+        kind: loaded.spec.kind,
+        options: loaded.options,
+        parameters: loaded.model.parameterCount(),
+      },
+      epochs: history.length,
+      trainSeconds: history.reduce((a, e) => a + e.seconds, 0),
+      testSeconds: tested.seconds,
+      summary: s,
+      reused,
+    };
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
 export async function runModelReport(o: ModelReportOptions): Promise<ModelReportResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   if (o.models.length === 0) throw new Error('no models to compare');
@@ -379,51 +510,32 @@ export async function runModelReport(o: ModelReportOptions): Promise<ModelReport
   // The runs folder is made by the first run that starts (writeRunConfig), not here: a run that fails on its data
   // would leave it behind, empty.
 
+  const seeds = o.seeds ?? 1;
   const rows: ModelRow[] = [];
   for (const [i, { entry, config }] of configs.entries()) {
     const name = byRecipe ? entry.label : config.model.name;
-    const runDir = join(runsDir, safeName(name));
-    const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
-    log(
-      `[${i + 1}/${configs.length}] ${name}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`,
-    );
-    const runLog = (l: string) => log(`  ${l}`);
-    if (!reused) await trainRun({ config, runDir, force: true, events: o.events?.(runLog) ?? { log: runLog } });
-    const history = readLog(runDir);
-    const loaded = loadRunModel(runDir, 'best');
-    if (config.train.device !== 'cpu') loaded.model.to(config.train.device);
-    try {
-      const tested = await testRun(loaded.model, loaded.spec, {
-        dataDir: config.data.dir,
-        split,
-        outDir: join(runDir, `test_${split}`),
-        tta,
-        stride,
-        frames: loaded.frames,
-        device: config.train.device,
-        title: `${name} on ${split}`,
-        extra: { run: runDir, model: name, epoch: loaded.epoch },
-      });
-      const s = tested.summary;
-      log(
-        `  ${name} on ${split}: DSC ${fixed(s.mean.DSC)} ± ${fixed(s.std.DSC)}, clDice ${fixed(s.mean.clDice)}, AUC ${fixed(s.mean.AUC)} (${tested.seconds.toFixed(1)} s)`,
-      );
-      rows.push({
-        model: loaded.spec.name,
-        kind: loaded.spec.kind,
-        options: loaded.options,
-        ...(byRecipe ? { label: name, group: entry.group, recipe: entry.recipe } : {}),
-        parameters: loaded.model.parameterCount(),
-        epochs: history.length,
-        trainSeconds: history.reduce((a, e) => a + e.seconds, 0),
-        testSeconds: tested.seconds,
-        runDir,
-        summary: s,
-        reused,
-      });
-    } finally {
-      loaded.model.dispose();
+    const runs: SeedRun[] = [];
+    for (let k = 0; k < seeds; k++) {
+      const seeded = k === 0 ? config : { ...config, train: { ...config.train, seed: config.train.seed + k } };
+      const tag = seeds > 1 ? `-seed${seeded.train.seed}` : '';
+      const step = `[${i + 1}/${configs.length}${seeds > 1 ? `, seed ${k + 1}/${seeds}` : ''}] ${name}`;
+      runs.push(await trainAndTest(o, seeded, join(runsDir, safeName(name) + tag), step, { split, tta, stride, log }));
     }
+    const first = runs[0];
+    rows.push({
+      model: first.loaded.spec,
+      kind: first.loaded.kind,
+      options: first.loaded.options,
+      ...(byRecipe ? { label: name, group: entry.group, recipe: entry.recipe } : {}),
+      parameters: first.loaded.parameters,
+      epochs: first.epochs,
+      trainSeconds: runs.reduce((a, r) => a + r.trainSeconds, 0) / runs.length,
+      testSeconds: runs.reduce((a, r) => a + r.testSeconds, 0) / runs.length,
+      runDir: first.runDir,
+      summary: summaryOverSeeds(runs.map((r) => r.summary)),
+      seedSummaries: runs.map((r) => r.summary),
+      reused: runs.every((r) => r.reused),
+    });
   }
 
   const stem = basename(out).replace(/\.md$/i, '');

@@ -12,7 +12,7 @@ import { applyThreadsFlag } from './inference-flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
                          [--recipes fsl,pce,sscr,... | --ablation sscr] [--scribbles SET]
-                         [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse]
+                         [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse] [--seeds N]
                          [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
 
 Trains every model on DIR with the same budget (as dias train, settings from --config if given), tests each
@@ -34,6 +34,8 @@ bold), a bar chart of DSC (REPORT_dsc.png) and the error maps of the first test 
   --out FILE            the report (default bench-report.md); its figures go beside it
   --runs DIR            run folders (default: FILE without .md, plus -runs)
   --reuse               keep finished runs trained with the same config instead of training them again
+  --seeds N             train each row N times (train.seed, seed+1, ...): mean ± spread over seeds, and paired
+                        differences between rows with 95% intervals (default 1)
   --no-tta, --stride N  test-time flips off; test stride (default 32)`;
 
 /** The training setting each budget field sets, whose upper bound it shares. */
@@ -98,6 +100,7 @@ export async function benchReport(argv: string[]): Promise<number> {
       config: { type: 'string' },
       split: { type: 'string' },
       reuse: { type: 'boolean' },
+      seeds: { type: 'string' },
       recipes: { type: 'string' },
       ablation: { type: 'string' },
       scribbles: { type: 'string' },
@@ -120,6 +123,8 @@ export async function benchReport(argv: string[]): Promise<number> {
   if (unknown) throw new UsageError(`--model-options ${unknown}: not one of --models (${models.join(', ')})`);
   const split = labelledSplitFlag(values.split);
   const stride = positiveIntFlag('stride', values.stride, 32);
+  const seeds = positiveIntFlag('seeds', values.seeds, 1);
+  if (seeds > 20) throw new UsageError(`--seeds must be at most 20, got ${seeds}`);
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
   let baseConfig: TrainConfig | undefined;
   if (values.config) {
@@ -167,6 +172,7 @@ export async function benchReport(argv: string[]): Promise<number> {
     tta: !values['no-tta'],
     stride,
     reuse: values.reuse,
+    seeds,
     events: (log) => progressEvents(!values['no-progress'], log),
   });
   console.log(`report: ${result.report}`);
