@@ -9,6 +9,11 @@
 // test-time augmentation (identity, left-right, up-down, both; averaged) is on by default: the official tester
 // has none, but it costs only time and evens out the direction-dependent errors of a network trained on a few
 // dozen sequences. Validation turns it off and watches the tiles' logits (onTiles) for its loss and patch metrics.
+//
+// The 'whole' scheme (issue 19) predicts the whole frame in one forward pass (or tiles of up to tileSize pixels
+// that overlap only to hide their borders, whole-image.ts): the models are fully convolutional, and one large
+// input does the work of the 64 x 64 patches without their 4x overlap. It is the fast mode of `dias segment` and
+// of the server; the official sliding window stays the default of `dias test`.
 import { fromTypedArray, inferenceMode, scope, type Device, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import { zscoreSequence } from '../data/pipeline/preprocess.js';
@@ -16,8 +21,19 @@ import { resampleSequence } from '../data/pipeline/temporal-resample.js';
 import { slidingWindowSync, tileGrid, type BlendMode, type TilingMode } from '../data/pipeline/sliding-window.js';
 import type { DsaSequence } from '../data/sequence.js';
 import { vesselProbability } from './vessel-probability.js';
+import { cutTile, wholeImageLayout } from './whole-image.js';
+
+/** 'sliding': 64 x 64 patches every `stride` pixels (the official tester); 'whole': the whole frame at once. */
+export type PredictionScheme = 'sliding' | 'whole';
+export const PREDICTION_SCHEMES: readonly PredictionScheme[] = ['sliding', 'whole'];
 
 export interface PredictorOptions {
+  /** 'sliding' (default, the official patches) or 'whole' (whole-frame forward passes). */
+  scheme?: PredictionScheme;
+  /** 'whole': the largest tile side; larger frames are tiled (default 1024: an 800 x 800 frame is one tile). */
+  tileSize?: number;
+  /** 'whole': pixels of context a tile keeps beyond the part it contributes, where tiles meet (default 32). */
+  margin?: number;
   /** Patch side (default 64, the official patch). */
   patchSize?: number;
   /** Distance between patch corners (default 32, the official stride). */
@@ -84,6 +100,9 @@ export class Predictor {
     options: PredictorOptions = {},
   ) {
     this.options = {
+      scheme: options.scheme ?? 'sliding',
+      tileSize: options.tileSize ?? 1024,
+      margin: options.margin ?? 32,
       patchSize: options.patchSize ?? 64,
       stride: options.stride ?? 32,
       blend: options.blend ?? 'average',
@@ -93,13 +112,28 @@ export class Predictor {
       device: options.device ?? 'cpu',
       ...(options.frames !== undefined ? { frames: options.frames } : {}),
     };
+    if (!PREDICTION_SCHEMES.includes(this.options.scheme))
+      throw new Error(`prediction scheme must be ${PREDICTION_SCHEMES.join(' or ')}, got '${String(options.scheme)}'`);
+    if (this.options.scheme === 'whole') {
+      if (spec.fixedSize)
+        throw new Error(`${spec.name} resizes its input to a fixed size: predict it with the sliding window`);
+      const { tileSize, margin } = this.options;
+      if (!Number.isInteger(tileSize) || tileSize < spec.sizeMultiple)
+        throw new Error(`tileSize must be an integer >= ${spec.sizeMultiple}, got ${tileSize}`);
+      if (!Number.isInteger(margin) || margin < 0) throw new Error(`margin must be an integer >= 0, got ${margin}`);
+      return;
+    }
     const P = this.options.patchSize;
     if (P % spec.sizeMultiple !== 0)
       throw new Error(`${spec.name} needs patches whose side is a multiple of ${spec.sizeMultiple}, got ${P}`);
   }
 
-  /** How many patches predict() runs for an H x W image (for progress totals). */
+  /** How many patches (tiles, for the whole scheme) predict() runs for an H x W image (for progress totals). */
   patchCount(H: number, W: number): number {
+    if (this.options.scheme === 'whole') {
+      const l = wholeImageLayout(H, W, this.options.tileSize, this.options.margin, this.spec.sizeMultiple);
+      return l.ys.length * l.xs.length;
+    }
     const g = tileGrid(H, W, this.options.patchSize, this.options.stride, this.options.tiling);
     return g.ys.length * g.xs.length;
   }
@@ -112,6 +146,7 @@ export class Predictor {
     const input = prepareSequence(seq, this.options.frames);
     const { patchSize: P, stride, tiling, blend, batchSize } = this.options;
     this.model.eval();
+    if (this.options.scheme === 'whole') return this.predictWhole(input, callbacks);
     const total = this.patchCount(input.H, input.W);
     let done = 0;
     return slidingWindowSync(
@@ -129,29 +164,61 @@ export class Predictor {
     );
   }
 
-  /** Patches [n][T][P][P] -> vessel probabilities [n][P][P], averaged over the TTA flips. */
+  /** The whole scheme: each tile in one forward pass, its kept part copied into the map. */
+  private predictWhole(input: DsaSequence, callbacks: PredictCallbacks): Float32Array {
+    if (callbacks.onTiles) throw new Error('onTiles needs the sliding-window scheme');
+    const { T, H, W, frames } = input;
+    const { tileH, tileW, ys, xs } = wholeImageLayout(
+      H,
+      W,
+      this.options.tileSize,
+      this.options.margin,
+      this.spec.sizeMultiple,
+    );
+    const out = new Float32Array(H * W);
+    const tile = new Float32Array(T * tileH * tileW);
+    const total = ys.length * xs.length;
+    let done = 0;
+    for (const y of ys) {
+      for (const x of xs) {
+        cutTile(frames, T, H, W, y.start, x.start, tileH, tileW, tile);
+        const p = this.predictPatches(tile, 1, T, done, undefined, tileH, tileW);
+        for (let r = y.keepFrom; r < y.keepTo; r++) {
+          const src = (r - y.start) * tileW + (x.keepFrom - x.start);
+          out.set(p.subarray(src, src + (x.keepTo - x.keepFrom)), r * W + x.keepFrom);
+        }
+        done++;
+        callbacks.onProgress?.(done, total);
+      }
+    }
+    return out;
+  }
+
+  /** Patches [n][T][h][w] (default P x P) -> vessel probabilities [n][h][w], averaged over the TTA flips. */
   private predictPatches(
     patches: Float32Array,
     n: number,
     T: number,
     first: number,
     onTiles?: TileObserver,
+    h: number = this.options.patchSize,
+    w: number = this.options.patchSize,
   ): Float32Array {
-    const { patchSize: P, device, tta } = this.options;
+    const { device, tta } = this.options;
     const flips = tta ? TTA_FLIPS : TTA_FLIPS.slice(0, 1);
     return inferenceMode(() =>
       scope(() => {
         // fromTypedArray copies, so the sliding window may refill its buffer afterwards.
-        let x = fromTypedArray(patches, this.spec.kind === '2d' ? [n, T, P, P] : [n, 1, T, P, P]);
+        let x = fromTypedArray(patches, this.spec.kind === '2d' ? [n, T, h, w] : [n, 1, T, h, w]);
         if (device !== 'cpu') x = x.to(device);
         let sum: Tensor | null = null;
         let plain: Tensor | null = null;
         for (const dims of flips) {
           const input = dims.length ? x.flip(dims) : x;
           const logits = this.model.forward(input);
-          if (logits.shape.length !== 4 || logits.shape[0] !== n || logits.shape[2] !== P || logits.shape[3] !== P) {
+          if (logits.shape.length !== 4 || logits.shape[0] !== n || logits.shape[2] !== h || logits.shape[3] !== w) {
             throw new Error(
-              `${this.spec.name}: expected logits [${n}, classes, ${P}, ${P}], got [${logits.shape.join(', ')}]`,
+              `${this.spec.name}: expected logits [${n}, classes, ${h}, ${w}], got [${logits.shape.join(', ')}]`,
             );
           }
           if (!dims.length) plain = logits;
