@@ -5,6 +5,7 @@
 //   - the one numbered series: names that differ only in their last number (frame_0.png, frame_1.png, ...),
 //     ordered by that number (frame_2 before frame_10); other images are left out, with a warning, or
 //   - a lone image, as a one-frame sequence.
+// Frame times come from a frame_times.json or frame_times.txt beside the frames (frame-times.ts).
 // Images of several series (different patients or views, named 100al.png, 101al.png, 100bl.png ...) are an error,
 // not one sequence: taking every image of a folder read a segment run's own outputs back as frames, and glued
 // unrelated pictures together, without a word.
@@ -12,6 +13,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { isImageFile, readImageFrames, stackFrames } from './image-frames.js';
 import { readLabelPng } from './masks.js';
+import { findFrameTimesSidecar, readFrameTimes } from './frame-times.js';
 import { compareNatural } from './natural-order.js';
 import type { DsaSequence } from '../sequence.js';
 
@@ -114,6 +116,8 @@ export function readFrameFolder(dir: string): DsaSequence {
   const parts = files.map((path) => ({ path, image: readImageFrames(path) }));
   const { frames, T, H, W } = stackFrames(parts);
   const label = labelPath ? readLabelPng(labelPath, W, H, 'the frames are') : undefined;
+  const timesPath = findFrameTimesSidecar(dir);
+  const frameTimes = timesPath ? readFrameTimes(timesPath, T) : undefined;
   const warnings = ignored.length
     ? [
         `${dir}: ${ignored.length} image${ignored.length === 1 ? ' is' : 's are'} not ${pattern} frames and ${ignored.length === 1 ? 'was' : 'were'} left out: ${ignored.join(', ')}`,
@@ -127,6 +131,11 @@ export function readFrameFolder(dir: string): DsaSequence {
     H,
     W,
     label,
-    meta: { frameFiles: files, bitDepth: parts[0].image.bitDepth, ...(warnings.length ? { warnings } : {}) },
+    meta: {
+      frameFiles: files,
+      bitDepth: parts[0].image.bitDepth,
+      ...(frameTimes ? { frameTimes } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    },
   };
 }

@@ -1,10 +1,12 @@
 // The official fully supervised code's sequences: one .npy per sequence, shape (T, H, W) (or (H, W) for a single
 // frame; leading axes of size 1 are dropped), with the label beside it as ../labels/label_s{stem}.png
-// (images/{n}.npy <-> labels/label_s{n}.png) or ../labels/{stem}.png.
+// (images/{n}.npy <-> labels/label_s{n}.png) or ../labels/{stem}.png; frame times from {stem}.frame_times.json or
+// .txt beside it (frame-times.ts).
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { readLabelPng } from './masks.js';
 import { readNpy } from './npy-array.js';
+import { findFrameTimesSidecar, readFrameTimes } from './frame-times.js';
 import type { DsaSequence } from '../sequence.js';
 
 export interface NpySequenceOptions {
@@ -34,6 +36,8 @@ export function readNpySequence(path: string, options: NpySequenceOptions = {}):
   }
   const labelPath = options.label === false ? undefined : (options.label ?? findNpyLabel(path));
   const label = labelPath ? readLabelPng(labelPath, W, H, `${path} is`) : undefined;
+  const timesPath = findFrameTimesSidecar(dirname(path), basename(path).replace(/\.npy$/i, ''));
+  const frameTimes = timesPath ? readFrameTimes(timesPath, T) : undefined;
   return {
     id: basename(path).replace(/\.npy$/i, ''),
     source: path,
@@ -42,6 +46,6 @@ export function readNpySequence(path: string, options: NpySequenceOptions = {}):
     H,
     W,
     label,
-    meta: { dtype: arr.descr },
+    meta: { dtype: arr.descr, ...(frameTimes ? { frameTimes } : {}) },
   };
 }
