@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSslReport, sslReportMarkdown } from '../src/bench/ssl-report.js';
+import type { EvaluationSummary } from '../src/eval/report.js';
 import { readRunConfig, stagePath } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { tinyConfig, writeLineDataset } from './train-fixture.js';
@@ -84,4 +85,34 @@ test('the ssl table marks nothing it did not measure', () => {
   assert.match(md, /\| Labelled \| Teacher \| Re-train #1 \|$/m);
   assert.match(md, /\| 3 \| 0\.5000 ± 0\.1000 \| NaN ± NaN \|/);
   assert.ok(!/upper bound/.test(md));
+});
+
+test('over seeds: RPST against its teacher and the baselines, paired on seeds and cases', () => {
+  // Per seed, four cases: RPST's last stage 0.05 above mean teacher everywhere, equal to CPS up to noise.
+  const summary = (values: number[]) =>
+    ({
+      mean: { DSC: values.reduce((a, v) => a + v, 0) / values.length },
+      std: { DSC: 0 },
+      metric_per_case: values.map((v, i) => ({ id: `s${i}`, DSC: v })),
+    }) as unknown as EvaluationSummary;
+  const base = [0.6, 0.65, 0.7, 0.75];
+  const seedRuns = [0, 1, 2].map((k) => ({
+    stages: [summary(base.map((v) => v - 0.1 + k * 0.01)), summary(base.map((v) => v + k * 0.01))],
+    meanTeacher: summary(base.map((v) => v - 0.05 + k * 0.01)),
+    cps: summary(base.map((v, i) => v + k * 0.01 + (i % 2 ? 0.02 : -0.02))),
+  }));
+  const md = sslReportMarkdown([{ labelled: 1, stages: [], seedRuns }], {
+    dataDir: '/d',
+    model: 'UNet',
+    split: 'test',
+    budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+    iterations: 1,
+    figure: 'c.png',
+    notes: [],
+  });
+  assert.match(md, /mean over 3 training seeds/);
+  assert.match(md, /\| 1 \| RPST − teacher \| \*\*\+0\.1000 \[\+0\.1000, \+0\.1000\]\*\* \|/);
+  assert.match(md, /\| 1 \| RPST − mean teacher \| \*\*\+0\.0500/);
+  const cps = md.split('\n').find((l) => l.includes('RPST − CPS'))!;
+  assert.ok(cps && !cps.includes('**'), cps);
 });

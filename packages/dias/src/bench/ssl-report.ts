@@ -18,7 +18,8 @@ import type { ModelOptions } from '../models/model-spec.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { trainRun, type TrainEvents } from '../train/loop.js';
 import { loadRunModel, readRunConfig, runPath, stagePath } from '../train/run-folder.js';
-import type { BenchBudget } from './model-report.js';
+import { pairedBootstrap } from '../metrics/paired-bootstrap.js';
+import { summaryOverSeeds, type BenchBudget } from './model-report.js';
 
 export interface SslReportOptions {
   dataDir: string;
@@ -41,16 +42,28 @@ export interface SslReportOptions {
   threads?: number;
   device?: 'cpu' | 'cuda';
   reuse?: boolean;
+  /** Train every run this many times (train.seed, seed + 1, ...): the table shows the mean over seeds ± the spread
+   * between seeds, and paired differences between RPST and each baseline. */
+  seeds?: number;
   events?: (prefix: string) => TrainEvents;
   log?: (line: string) => void;
 }
 
 export interface SslRow {
   labelled: number;
-  /** Test DSC of each RPST stage (0 = the teacher), mean and std. */
+  /** Test DSC of each RPST stage (0 = the teacher), mean and std (over cases; over seeds when there are several). */
   stages: { mean: number | null; std: number | null }[];
   meanTeacher?: { mean: number | null; std: number | null };
   cps?: { mean: number | null; std: number | null };
+  /** Each seed's test summaries, for the paired comparisons. */
+  seedRuns?: SeedSummaries[];
+}
+
+/** One seed's test summaries of a row: every RPST stage, and the baselines. */
+export interface SeedSummaries {
+  stages: EvaluationSummary[];
+  meanTeacher?: EvaluationSummary;
+  cps?: EvaluationSummary;
 }
 
 export interface SslReportResult {
@@ -62,7 +75,12 @@ export interface SslReportResult {
 }
 
 const fixed = (v: number | null | undefined) => (v === null || v === undefined ? 'NaN' : v.toFixed(4));
-const dsc = (s: EvaluationSummary) => ({ mean: s.mean.DSC, std: s.std.DSC });
+/** DSC mean ± std of one summary, or over seeds: the mean of the seeds' means ± the spread between seeds. */
+function dsc(summaries: readonly EvaluationSummary[]): { mean: number | null; std: number | null } {
+  if (summaries.length === 1) return { mean: summaries[0].mean.DSC, std: summaries[0].std.DSC };
+  const s = summaryOverSeeds(summaries);
+  return { mean: s.mean.DSC, std: s.std.DSC };
+}
 const LINE_COLORS: readonly Rgb[] = [
   [31, 119, 180],
   [255, 127, 14],
@@ -114,6 +132,7 @@ export function sslReportMarkdown(
   },
 ): string {
   const K = meta.iterations;
+  const seeds = rows[0]?.seedRuns?.length ?? 1;
   const baselines = rows.some((r) => r.meanTeacher);
   const head = [
     'Labelled',
@@ -124,7 +143,7 @@ export function sslReportMarkdown(
   const out = [
     '# DIAS-TS semi-supervised benchmark (RPST)',
     '',
-    `Data: \`${meta.dataDir}\`, model ${meta.model}, test DSC on the ${meta.split} split (whole sequences, mean ± std). RPST stage budget: ` +
+    `Data: \`${meta.dataDir}\`, model ${meta.model}, test DSC on the ${meta.split} split (whole sequences, ${seeds > 1 ? `mean over ${seeds} training seeds ± the spread between seeds` : 'mean ± std'}). RPST stage budget: ` +
       `${meta.budget.epochs} epochs x ${meta.budget.patchesPerEpoch} patches (batch ${meta.budget.batchSize}); each baseline trains as many steps as a whole RPST run.`,
     '',
     `| ${head.join(' | ')} |`,
@@ -141,9 +160,53 @@ export function sslReportMarkdown(
       `Full supervision on every training sequence (upper bound): DSC ${fixed(meta.upperBound.mean)} ± ${fixed(meta.upperBound.std)}.`,
       '',
     );
+  const paired = sslPairedSection(rows);
+  if (paired.length) out.push(...paired, '');
   out.push(`![DSC per RPST iteration](${meta.figure})`, '');
   if (meta.notes.length) out.push('## Notes', '', ...meta.notes.map((n) => `- ${n}`), '');
   return out.join('\n');
+}
+
+const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
+
+/** Per-case DSC of each seed, in the first seed's case order. */
+function caseDsc(summaries: readonly EvaluationSummary[]): (number | null)[][] {
+  const ids = summaries[0].metric_per_case.map((c) => c.id);
+  return summaries.map((s) => {
+    const byId = new Map(s.metric_per_case.map((c) => [c.id, c.DSC]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** With several seeds: RPST's last re-training against its teacher and each baseline, paired on seeds and cases. */
+function sslPairedSection(rows: readonly SslRow[]): string[] {
+  const lines: string[] = [];
+  for (const r of rows) {
+    const runs = r.seedRuns;
+    if (!runs || runs.length < 2) continue;
+    const last = runs.map((s) => s.stages.at(-1)!);
+    const against: [string, EvaluationSummary[] | undefined][] = [
+      ['teacher', runs.map((s) => s.stages[0])],
+      ['mean teacher', runs.every((s) => s.meanTeacher) ? runs.map((s) => s.meanTeacher!) : undefined],
+      ['CPS', runs.every((s) => s.cps) ? runs.map((s) => s.cps!) : undefined],
+    ];
+    for (const [name, other] of against) {
+      if (!other) continue;
+      const d = pairedBootstrap(caseDsc(last), caseDsc(other));
+      const text = `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+      lines.push(`| ${r.labelled} | RPST − ${name} | ${d.low > 0 || d.high < 0 ? `**${text}**` : text} |`);
+    }
+  }
+  if (!lines.length) return [];
+  return [
+    '## Paired differences',
+    '',
+    `RPST's last re-training minus the teacher and each baseline, on the same seeds and test sequences: mean DSC difference and its 95% interval by a two-level bootstrap (seeds, then sequences; 2000 resamples). An interval that holds 0 is no finding.`,
+    '',
+    '| Labelled | Comparison | DSC |',
+    '| --- | --- | --- |',
+    ...lines,
+  ];
 }
 
 export async function runSslReport(o: SslReportOptions): Promise<SslReportResult> {
@@ -200,30 +263,48 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     await trainRun({ config, runDir, force: true, events: o.events?.('  ') ?? { log: (l) => log(`  ${l}`) } });
   };
 
+  const seeds = o.seeds ?? 1;
+  const seeded = (c: TrainConfig, k: number): TrainConfig =>
+    k === 0 ? c : { ...c, train: { ...c.train, seed: c.train.seed + k } };
+  const tag = (c: TrainConfig) => (seeds > 1 ? `-seed${c.train.seed}` : '');
   const rows: SslRow[] = [];
   for (const p of plan) {
-    const rpstDir = join(runsDir, `rpst-${p.n}`);
-    await train(p.rpst, rpstDir, stagePath(rpstDir, o.iterations), `RPST with ${p.n} labelled`);
-    const row: SslRow = { labelled: p.n, stages: [] };
-    for (let k = 0; k <= o.iterations; k++)
-      row.stages.push(dsc(await test(rpstDir, k, `RPST ${p.n} labelled, ${k === 0 ? 'teacher' : `re-train #${k}`}`)));
-    if (p.meanTeacher && p.cps) {
-      for (const [key, config, name] of [
-        ['meanTeacher', p.meanTeacher, 'mean-teacher'],
-        ['cps', p.cps, 'cps'],
-      ] as const) {
-        const dir = join(runsDir, `${name}-${p.n}`);
-        await train(config, dir, dir, `${name} with ${p.n} labelled`);
-        row[key] = dsc(await test(dir, undefined, `${name} ${p.n} labelled`));
+    const seedRuns: SeedSummaries[] = [];
+    for (let k = 0; k < seeds; k++) {
+      const of = seeds > 1 ? `, seed ${k + 1}/${seeds}` : '';
+      const rpst = seeded(p.rpst, k);
+      const rpstDir = join(runsDir, `rpst-${p.n}${tag(rpst)}`);
+      await train(rpst, rpstDir, stagePath(rpstDir, o.iterations), `RPST with ${p.n} labelled${of}`);
+      const run: SeedSummaries = { stages: [] };
+      for (let i = 0; i <= o.iterations; i++)
+        run.stages.push(await test(rpstDir, i, `RPST ${p.n} labelled, ${i === 0 ? 'teacher' : `re-train #${i}`}${of}`));
+      if (p.meanTeacher && p.cps) {
+        for (const [key, base, name] of [
+          ['meanTeacher', p.meanTeacher, 'mean-teacher'],
+          ['cps', p.cps, 'cps'],
+        ] as const) {
+          const config = seeded(base, k);
+          const dir = join(runsDir, `${name}-${p.n}${tag(config)}`);
+          await train(config, dir, dir, `${name} with ${p.n} labelled${of}`);
+          run[key] = await test(dir, undefined, `${name} ${p.n} labelled${of}`);
+        }
       }
+      seedRuns.push(run);
     }
+    const row: SslRow = {
+      labelled: p.n,
+      stages: seedRuns[0].stages.map((_, i) => dsc(seedRuns.map((r) => r.stages[i]))),
+      seedRuns,
+    };
+    if (seedRuns[0].meanTeacher) row.meanTeacher = dsc(seedRuns.map((r) => r.meanTeacher!));
+    if (seedRuns[0].cps) row.cps = dsc(seedRuns.map((r) => r.cps!));
     rows.push(row);
   }
   let upperBound: SslRow['meanTeacher'];
   if (upper) {
     const dir = join(runsDir, 'fsl-all');
     await train(upper, dir, dir, 'full supervision on every training sequence');
-    upperBound = dsc(await test(dir, undefined, 'fsl, all labelled'));
+    upperBound = dsc([await test(dir, undefined, 'fsl, all labelled')]);
   }
 
   const stem = basename(out).replace(/\.md$/i, '');

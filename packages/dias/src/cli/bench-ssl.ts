@@ -11,7 +11,7 @@ import { progressEvents } from './train-progress.js';
 
 export const BENCH_SSL_USAGE = `Usage: dias bench ssl --data DIR --model NAME [--labelled 1,3,10] [--iterations 3] [--budget epochs=E,patches=P,batch=B]
                       [--model-options JSON] [--config FILE] [--out ssl-report.md] [--runs DIR] [--no-baselines]
-                      [--split test] [--reuse] [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
+                      [--split test] [--reuse] [--seeds N] [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
 
 The semi-supervised curve of the DIAS repository's ssl.pdf on DIR: for each labelled count N, an RPST run (a
 teacher on the first N training sequences, then --iterations students on the patch mix of labelled and
@@ -25,7 +25,9 @@ supervision on every training sequence (the upper bound). Writes a table of test
   --model-options JSON  constructor options, e.g. {"feature_scale":8}
   --config FILE         a training config every run starts from (rpst.* settings, lr, augmentation, ...)
   --no-baselines        RPST only (no mean teacher, CPS or full supervision)
-  --reuse               keep finished runs trained with the same config`;
+  --reuse               keep finished runs trained with the same config
+  --seeds N             train every run N times (train.seed, seed+1, ...): mean ± spread over seeds, and RPST's
+                        paired differences from its teacher and the baselines with 95% intervals (default 1)`;
 
 export async function benchSsl(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -43,6 +45,7 @@ export async function benchSsl(argv: string[]): Promise<number> {
       'no-baselines': { type: 'boolean' },
       split: { type: 'string' },
       reuse: { type: 'boolean' },
+      seeds: { type: 'string' },
       'no-tta': { type: 'boolean' },
       stride: { type: 'string' },
       threads: { type: 'string' },
@@ -76,6 +79,8 @@ export async function benchSsl(argv: string[]): Promise<number> {
   const device = values.device === undefined ? undefined : availableDevice(values.device);
   const threads = applyThreadsFlag(values.threads);
   const stride = positiveIntFlag('stride', values.stride, 32);
+  const seeds = positiveIntFlag('seeds', values.seeds, 1);
+  if (seeds > 20) throw new UsageError(`--seeds must be at most 20, got ${seeds}`);
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
   const progress = !values['no-progress'];
   const result = await runSslReport({
@@ -95,6 +100,7 @@ export async function benchSsl(argv: string[]): Promise<number> {
     threads,
     device,
     reuse: values.reuse,
+    seeds,
     events: (prefix) => progressEvents(progress, (l) => console.log(`${prefix}${l}`)),
   });
   console.log(`report: ${result.report}`);
