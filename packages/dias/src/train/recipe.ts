@@ -8,7 +8,7 @@ import type { Device, Tensor } from '@dias-ts/torch';
 import type { AugmentOptionsInput, AugmentPreset } from '../data/pipeline/augmentation.js';
 import type { PatchBatch } from '../data/pipeline/patch-sampler.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
-import type { TrainConfig } from './config.js';
+import type { CoreTrainConfig, RecipeSection } from './config-core.js';
 
 /** What the loop hands a recipe's step: the batch as tensors on the device, the networks, and where the run is. */
 export interface StepContext {
@@ -66,15 +66,18 @@ export interface SecondPool {
   augment?: AugmentOptionsInput;
 }
 
-/** A recipe as the registry knows it: a name, a one-line description, its defaults, and how to build it. */
-export interface RecipeDefinition {
+/**
+ * A recipe as the registry knows it: a name, a one-line description, its defaults, its own settings, and how to
+ * build it. `C` is the configuration it reads: the core sections and its own (recipes/index.ts assembles them all).
+ */
+export interface RecipeDefinition<C extends CoreTrainConfig = CoreTrainConfig> {
   name: string;
   summary: string;
   /** What each batch holds: dense labels or scribbles, and one or two photometric views. */
   targets: RecipeTargets;
   views: 1 | 2;
   /** The second pool its runs draw patches from, if any (semi-supervised recipes; RPST's students). */
-  secondPool?(config: TrainConfig): SecondPool | null;
+  secondPool?(config: C): SecondPool | null;
   /** The augmentation preset its batches get when data.augment is not set. */
   augment: AugmentPreset;
   /** Model options it needs unless the user gave them (the weak-supervision networks have 3 outputs). */
@@ -85,6 +88,8 @@ export interface RecipeDefinition {
    * is an error (recipesReading in recipes/index.ts).
    */
   settings: readonly string[];
+  /** Its own configuration section (key, defaults, schema), when it has one. */
+  section?: RecipeSection;
   /**
    * `dias train --as-released`: the settings that reproduce the released script where our defaults differ from it,
    * as [dotted key, value] applied in order after the user's settings.
@@ -94,5 +99,5 @@ export interface RecipeDefinition {
   selfTraining?: boolean;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */
   checkModel?(spec: ModelSpec): void;
-  create(config: TrainConfig): Recipe;
+  create(config: C): Recipe;
 }

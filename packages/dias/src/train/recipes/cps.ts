@@ -6,13 +6,22 @@
 // and exported.
 import { F, noGrad } from '@dias-ts/torch';
 import { dcAndCeLoss } from '../losses/index.js';
+import { epochs, weight, type CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 
 /** The share of patches cut from the unlabelled pool in the mean-teacher and CPS batches (SSL4MIS: half a batch). */
 export const UNLABELLED_PATCH_PROBABILITY = 0.5;
 
-export const cpsRecipe: RecipeDefinition = {
+/** Cross pseudo supervision (Chen et al. 2021): weight of the cross pseudo-label terms (ramp-up). */
+export interface CpsSettings {
+  weight: number;
+  rampUpEpochs: number;
+}
+
+const MAX_RAMP_UP_EPOCHS = 10_000;
+
+export const cpsRecipe: RecipeDefinition<CoreTrainConfig & { cps: CpsSettings }> = {
   name: 'cps',
   summary:
     'semi-supervised: two networks teach each other with hard pseudo-labels (cross pseudo supervision, baseline)',
@@ -26,6 +35,12 @@ export const cpsRecipe: RecipeDefinition = {
     probability: UNLABELLED_PATCH_PROBABILITY,
   }),
   settings: ['cps'],
+  section: {
+    key: 'cps',
+    defaults: { weight: 1, rampUpEpochs: 5 } satisfies CpsSettings,
+    schema: { weight, rampUpEpochs: epochs(MAX_RAMP_UP_EPOCHS) },
+    maxima: { 'cps.rampUpEpochs': MAX_RAMP_UP_EPOCHS },
+  },
   create(config) {
     const o = config.cps;
     return {

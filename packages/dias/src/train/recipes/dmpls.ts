@@ -6,10 +6,16 @@
 // validated and exported. Deviation: the released step runs the network a second time for its training metrics;
 // we do not, so dropout is drawn once per step.
 import { dmplsLoss } from '../losses/index.js';
+import { weight, type CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
 import type { UNet_CCT } from '../../models/unet-cct.js';
 
-export const dmplsRecipe: RecipeDefinition = {
+/** DMPLS on UNet_CCT: weight of the mixed pseudo-label Dice (released 0.5). */
+export interface DmplsSettings {
+  pseudoWeight: number;
+}
+
+export const dmplsRecipe: RecipeDefinition<CoreTrainConfig & { dmpls: DmplsSettings }> = {
   name: 'dmpls',
   summary: 'scribbles: UNet_CCT, partial CE on two decoders + dynamically mixed pseudo-labels (Luo et al. 2022)',
   augment: 'fsl',
@@ -17,6 +23,7 @@ export const dmplsRecipe: RecipeDefinition = {
   targets: 'scribble',
   views: 1,
   settings: ['data.scribbles', 'dmpls'],
+  section: { key: 'dmpls', defaults: { pseudoWeight: 0.5 } satisfies DmplsSettings, schema: { pseudoWeight: weight } },
   checkModel(spec) {
     if (spec.name !== 'UNet_CCT')
       throw new Error(

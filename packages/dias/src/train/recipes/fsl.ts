@@ -3,9 +3,14 @@
 // autocast (the softmax sums over many pixels). Trained on pseudo-labels too (RPST's students, data.pseudo): then
 // pixels labelled 255 (left out by confidence filtering) take no part in either term.
 import { dcAndCeLoss } from '../losses/index.js';
+import type { AugmentOptionsInput } from '../../data/pipeline/augmentation.js';
+import type { CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
 
-export const fslRecipe: RecipeDefinition = {
+/** What fsl reads of RPST's section when it trains RPST's students (data.pseudo set). */
+type FslConfig = CoreTrainConfig & { rpst: { pseudoProbability: number; strongAugment: AugmentOptionsInput } };
+
+export const fslRecipe: RecipeDefinition<FslConfig> = {
   name: 'fsl',
   summary: 'full supervision on dense labels: CE + (1 - soft Dice), as fsl_train.py',
   augment: 'fsl',

@@ -10,6 +10,7 @@
 // the method's better model; its batch-norm statistics come from its own forward passes, as there.
 import { F, noGrad } from '@dias-ts/torch';
 import { dcAndCeLoss } from '../losses/index.js';
+import { epochs, num, weight, type CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition, StepContext } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 import { UNLABELLED_PATCH_PROBABILITY } from './cps.js';
@@ -26,7 +27,16 @@ export function emaUpdate(
   });
 }
 
-export const meanTeacherRecipe: RecipeDefinition = {
+/** Mean teacher: EMA decay of the teacher and the weight of the consistency term (sigmoid ramp-up). */
+export interface MeanTeacherSettings {
+  emaDecay: number;
+  consistencyWeight: number;
+  rampUpEpochs: number;
+}
+
+const MAX_RAMP_UP_EPOCHS = 10_000;
+
+export const meanTeacherRecipe: RecipeDefinition<CoreTrainConfig & { meanTeacher: MeanTeacherSettings }> = {
   name: 'mean-teacher',
   summary: 'semi-supervised: student + EMA teacher, consistency on perturbed inputs (baseline)',
   augment: 'wsl-plc',
@@ -39,6 +49,16 @@ export const meanTeacherRecipe: RecipeDefinition = {
     probability: UNLABELLED_PATCH_PROBABILITY,
   }),
   settings: ['meanTeacher'],
+  section: {
+    key: 'meanTeacher',
+    defaults: { emaDecay: 0.99, consistencyWeight: 0.1, rampUpEpochs: 5 } satisfies MeanTeacherSettings,
+    schema: {
+      emaDecay: num((n) => n >= 0 && n < 1, 'a number in [0, 1)'),
+      consistencyWeight: weight,
+      rampUpEpochs: epochs(MAX_RAMP_UP_EPOCHS),
+    },
+    maxima: { 'meanTeacher.rampUpEpochs': MAX_RAMP_UP_EPOCHS },
+  },
   create(config) {
     const o = config.meanTeacher;
     return {

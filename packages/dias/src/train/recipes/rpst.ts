@@ -2,10 +2,59 @@
 // labelled subset, then students on the random patch mix of labelled and pseudo-labelled patches -- are ordinary
 // runs that self-training.ts chains; each stage trains with the fully supervised step (fsl.ts), whose loss leaves
 // out the pixels that confidence filtering marked 255.
+import type { AugmentOptionsInput } from '../../data/pipeline/augmentation.js';
+import { resolveAugmentOptions } from '../../data/pipeline/augmentation.js';
+import { augment, int, num, oneOf, probability, type CoreTrainConfig, type RecipeSection } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
 import { fslRecipe } from './fsl.js';
 
-export const rpstRecipe: RecipeDefinition = {
+/** RPST, random patch-based self-training (self-training.ts): the settings of config section rpst. */
+export interface RpstSettings {
+  /** Student iterations after the teacher (ssl.pdf: 3). */
+  iterations: number;
+  /** Probability that a patch is pseudo-labelled (strong augmentation) rather than labelled (weak). */
+  pseudoProbability: number;
+  /** The student continues from its teacher (weights and AdamW state, a fresh schedule: as released) or starts anew. */
+  student: 'continue' | 'reinit';
+  /** Pixels whose probability lies within this distance of the threshold are ignored (0: none). */
+  confidenceBand: number;
+  /** Flip test-time augmentation when pseudo-labelling. */
+  tta: boolean;
+  /** The strong augmentation of pseudo-labelled patches (a preset or changes; official ssl-strong). */
+  strongAugment: AugmentOptionsInput;
+}
+
+const MAX_ITERATIONS = 20;
+
+const section: RecipeSection<RpstSettings> = {
+  key: 'rpst',
+  defaults: {
+    iterations: 3,
+    pseudoProbability: 0.5,
+    student: 'continue',
+    confidenceBand: 0,
+    tta: false,
+    strongAugment: 'ssl-strong',
+  },
+  schema: {
+    iterations: int(1, MAX_ITERATIONS),
+    pseudoProbability: probability,
+    student: oneOf('continue', 'reinit'),
+    confidenceBand: num((n) => n >= 0 && n < 0.5, 'a number in [0, 0.5)'),
+    tta: oneOf(true, false),
+    strongAugment: augment,
+  },
+  maxima: { 'rpst.iterations': MAX_ITERATIONS },
+  check(config, fail) {
+    try {
+      resolveAugmentOptions((config.rpst as RpstSettings).strongAugment, config.data.patchSize);
+    } catch (e) {
+      fail('rpst.strongAugment', (e as Error).message.replace(/^augmentation options: /, ''));
+    }
+  },
+};
+
+export const rpstRecipe: RecipeDefinition<CoreTrainConfig & { rpst: RpstSettings }> = {
   name: 'rpst',
   summary:
     'semi-supervised: teacher on the labelled subset, students on a labelled/pseudo-labelled patch mix (DIAS paper)',
@@ -14,6 +63,7 @@ export const rpstRecipe: RecipeDefinition = {
   targets: 'label',
   views: 1,
   settings: ['rpst'],
+  section,
   // ssl_train.py: one re-training, no strong augmentation, the student continues from its teacher, final weights.
   asReleased: [
     ['rpst.strongAugment', 'fsl'],

@@ -15,12 +15,51 @@
 // difference between the paper and the released code. Ablations (paper Table 4) through sscr.pseudoLabels
 // (none | self | cross) and sscr.consistency (none | probability | as-released).
 import { F, type Tensor } from '@dias-ts/torch';
-import type { TrainConfig } from '../config.js';
+import { epochs, oneOf, weight, type CoreTrainConfig, type RecipeSection } from '../config-core.js';
 import { consistencyLoss, limitativePseudoLabel, partialCrossEntropy } from '../losses/index.js';
 import type { RecipeDefinition, StepContext } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 
-function pseudoLabelTerm(mode: TrainConfig['sscr']['pseudoLabels'], a: Tensor, b: Tensor, scribble: Tensor): Tensor {
+/** Which pseudo-labels SSCR trains each network on: none (pCE only), its own (released), or the other network's (paper). */
+export type SscrPseudoLabels = 'none' | 'self' | 'cross';
+/** SSCR's consistency term: none, MSE of the two networks' vessel probabilities (with a gradient), or as released
+ * (MSE of the two argmax maps, no gradient). */
+export type SscrConsistency = 'none' | 'probability' | 'as-released';
+
+/** The settings of SSCR (config section sscr). */
+export interface SscrSettings {
+  pseudoLabels: SscrPseudoLabels;
+  /** λ_pl, the weight of the pseudo-label cross-entropy (released 1). */
+  pseudoWeight: number;
+  consistency: SscrConsistency;
+  /** λ_con, the weight of the consistency term (released 0.5). */
+  consistencyWeight: number;
+  /** Epochs over which λ_pl and λ_con ramp up from 0 (sigmoid ramp, as Laine and Aila); 0: none (released). */
+  rampUpEpochs: number;
+}
+
+const MAX_RAMP_UP_EPOCHS = 10_000;
+
+const section: RecipeSection<SscrSettings> = {
+  key: 'sscr',
+  defaults: {
+    pseudoLabels: 'cross',
+    pseudoWeight: 1,
+    consistency: 'probability',
+    consistencyWeight: 0.5,
+    rampUpEpochs: 0,
+  },
+  schema: {
+    pseudoLabels: oneOf('none', 'self', 'cross'),
+    pseudoWeight: weight,
+    consistency: oneOf('none', 'probability', 'as-released'),
+    consistencyWeight: weight,
+    rampUpEpochs: epochs(MAX_RAMP_UP_EPOCHS),
+  },
+  maxima: { 'sscr.rampUpEpochs': MAX_RAMP_UP_EPOCHS },
+};
+
+function pseudoLabelTerm(mode: SscrPseudoLabels, a: Tensor, b: Tensor, scribble: Tensor): Tensor {
   const plA = limitativePseudoLabel(a, scribble);
   const plB = limitativePseudoLabel(b, scribble);
   // Cross: each network learns from the other's pseudo-labels (the paper); self: from its own (as released).
@@ -28,7 +67,7 @@ function pseudoLabelTerm(mode: TrainConfig['sscr']['pseudoLabels'], a: Tensor, b
   return F.crossEntropy(a, forA).add(F.crossEntropy(b, forB));
 }
 
-export const sscrRecipe: RecipeDefinition = {
+export const sscrRecipe: RecipeDefinition<CoreTrainConfig & { sscr: SscrSettings }> = {
   name: 'sscr',
   summary: 'scribbles: two networks, partial CE, cross pseudo supervision, consistency (the DIAS paper)',
   augment: 'wsl-plc',
@@ -36,6 +75,7 @@ export const sscrRecipe: RecipeDefinition = {
   targets: 'scribble',
   views: 2,
   settings: ['data.scribbles', 'sscr'],
+  section,
   // The released wsl_train_sscr.py (docs/weak-supervision.md lists every difference).
   asReleased: [
     ['sscr.pseudoLabels', 'self'],

@@ -9,7 +9,21 @@
 // Dice term is a constant (docs/weak-supervision.md).
 import type { Tensor } from '@dias-ts/torch';
 import { gatedCrfLoss, normalizedEntropy, partialCrossEntropy, pceDiceLoss } from '../losses/index.js';
+import { int, weight, type CoreTrainConfig } from '../config-core.js';
 import type { Recipe, RecipeDefinition, StepContext } from '../recipe.js';
+
+/** The entropy-minimisation baseline: weight of the normalised entropy (released 5). */
+export interface EntropyMinSettings {
+  weight: number;
+}
+/** The gated CRF baseline: loss weight (released 0.1) and neighbourhood radius (released 5). */
+export interface GatedCrfSettings {
+  weight: number;
+  radius: number;
+}
+// 3 x the released xy sigma (6 pixels): the kernel's weights beyond it are below 1% (a radius of 1000 would be a
+// 2001x2001 kernel per pixel).
+const MAX_CRF_RADIUS = 18;
 
 /** A one-network scribble recipe from its step's losses. */
 function oneNetwork(
@@ -52,10 +66,11 @@ export const pceDiceRecipe: RecipeDefinition = {
     }),
 };
 
-export const entropyMinRecipe: RecipeDefinition = {
+export const entropyMinRecipe: RecipeDefinition<CoreTrainConfig & { entropyMin: EntropyMinSettings }> = {
   ...weak,
   name: 'entropy-min',
   settings: [...weak.settings, 'entropyMin'],
+  section: { key: 'entropyMin', defaults: { weight: 5 } satisfies EntropyMinSettings, schema: { weight } },
   summary: 'scribbles: partial CE + masked Dice + normalised entropy of the prediction (entropyMin.weight)',
   create: (config) =>
     oneNetwork('entropy-min', ['loss', 'pce', 'dice', 'entropy'], (logits, s) => {
@@ -65,10 +80,16 @@ export const entropyMinRecipe: RecipeDefinition = {
     }),
 };
 
-export const gatedCrfRecipe: RecipeDefinition = {
+export const gatedCrfRecipe: RecipeDefinition<CoreTrainConfig & { gatedCrf: GatedCrfSettings }> = {
   ...weak,
   name: 'gated-crf',
   settings: [...weak.settings, 'gatedCrf'],
+  section: {
+    key: 'gatedCrf',
+    defaults: { weight: 0.1, radius: 5 } satisfies GatedCrfSettings,
+    schema: { weight, radius: int(1, MAX_CRF_RADIUS) },
+    maxima: { 'gatedCrf.radius': MAX_CRF_RADIUS },
+  },
   summary: 'scribbles: partial CE + masked Dice + gated CRF loss (xy kernel; gatedCrf.weight, gatedCrf.radius)',
   create: (config) =>
     oneNetwork('gated-crf', ['loss', 'pce', 'dice', 'crf'], (logits, s) => {
