@@ -4,7 +4,14 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeGrayPng } from '../image/png.js';
-import { getPreset, presetNames, validateOptions, type SynthOptions } from '../data/synth/presets.js';
+import {
+  COMPLETE_RUN_DEFAULT_FRAMES,
+  COMPLETE_RUN_FRAME_RANGE,
+  getPreset,
+  presetNames,
+  validateOptions,
+  type SynthOptions,
+} from '../data/synth/presets.js';
 import { defaultWorkers, totalCount, writeDataset } from '../data/synth/write-dataset.js';
 import { compareDatasetWithReal, comparisonSheet, formatRealismTable } from '../data/synth/realism.js';
 import { ProgressBar } from './progress.js';
@@ -26,7 +33,17 @@ Options:
   --seed N             dataset seed (default 0)
   --size N             width and height in pixels (or --width N --height N)
   --fov MM             field of view across the image at the isocentre (default 180; vessels keep their size in mm)
-  --frames A-B         raw frames per sequence within 4-9 (the DIAS layout's range), e.g. 4-9 or 6
+  --frames A-B         raw frames per sequence within 4-9 (the DIAS layout's range), e.g. 4-9 or 6; with
+                       --complete-run within ${COMPLETE_RUN_FRAME_RANGE[0]}-${COMPLETE_RUN_FRAME_RANGE[1]} (default ${COMPLETE_RUN_DEFAULT_FRAMES[0]}-${COMPLETE_RUN_DEFAULT_FRAMES[1]})
+  --classes artery|av  av adds a second label per sequence, {split}/labels_av/label_s{n}.png: 0 background,
+                       1 artery, 2 vein (visibly opacified; an overlap is artery); the 0/255 artery labels stay
+  --timing-maps        also write the timing truth: {split}/timing/s{n}_arrival_ms.npy and s{n}_ttp_ms.npy, float32
+                       (H, W), ms from the first frame, NaN where no single vessel dominates a pixel
+  --complete-run       complete runs instead of DIAS sequences: from before the contrast arrives to the late
+                       venous phase, one frame folder per run: DIR/s{n}/frame_{k}.png, frame_times.json,
+                       label.png (0/255 artery), truth/label_av.png (with --classes av), truth/arrival_ms.npy and
+                       truth/ttp_ms.npy (always); no splits or scribbles
+  --runs N             with --complete-run: how many runs (default 8)
   --training N         sequences per split (also --validation, --test, --unlabelled; --unlabeled works too)
   --density X          vessel density multiplier (default 1)
   --noise X            noise multiplier (default 1)
@@ -88,6 +105,10 @@ export const synthCommand: Command = {
         height: { type: 'string' },
         fov: { type: 'string' },
         frames: { type: 'string' },
+        classes: { type: 'string' },
+        'timing-maps': { type: 'boolean' },
+        'complete-run': { type: 'boolean' },
+        runs: { type: 'string' },
         training: { type: 'string' },
         validation: { type: 'string' },
         test: { type: 'string' },
@@ -125,18 +146,38 @@ export const synthCommand: Command = {
     options.width = int(values.width, '--width', 1) ?? size ?? options.width;
     options.height = int(values.height, '--height', 1) ?? size ?? options.height;
     options.fovMm = num(values.fov, '--fov') ?? options.fovMm;
+    if (values.classes !== undefined && values.classes !== 'artery' && values.classes !== 'av')
+      throw new UsageError(`dias synth: --classes must be artery or av, not '${values.classes}'`);
+    if (values.classes === 'av') options.classes = 'av';
+    if (values['timing-maps']) options.timingMaps = true;
+    const complete = values['complete-run'] ?? false;
+    if (complete) {
+      options.completeRun = true;
+      options.timingMaps = true;
+      options.frames = [...COMPLETE_RUN_DEFAULT_FRAMES];
+      const splitFlag = (['training', 'validation', 'test', 'unlabeled', 'unlabelled'] as const).find(
+        (k) => values[k] !== undefined,
+      );
+      if (splitFlag)
+        throw new UsageError(
+          `dias synth: --${splitFlag} does not apply to --complete-run (runs have no splits; use --runs N)`,
+        );
+    } else if (values.runs !== undefined) throw new UsageError('dias synth: --runs needs --complete-run');
     if (values.frames !== undefined) options.frames = frameRange(values.frames);
-    options.counts = {
-      training: int(values.training, '--training', 0) ?? options.counts.training,
-      validation: int(values.validation, '--validation', 0) ?? options.counts.validation,
-      test: int(values.test, '--test', 0) ?? options.counts.test,
-      unlabeled:
-        int(
-          values.unlabelled ?? values.unlabeled,
-          values.unlabelled !== undefined ? '--unlabelled' : '--unlabeled',
-          0,
-        ) ?? options.counts.unlabeled,
-    };
+    const runs = int(values.runs, '--runs', 1) ?? 8;
+    options.counts = complete
+      ? { training: runs, validation: 0, test: 0, unlabeled: 0 }
+      : {
+          training: int(values.training, '--training', 0) ?? options.counts.training,
+          validation: int(values.validation, '--validation', 0) ?? options.counts.validation,
+          test: int(values.test, '--test', 0) ?? options.counts.test,
+          unlabeled:
+            int(
+              values.unlabelled ?? values.unlabeled,
+              values.unlabelled !== undefined ? '--unlabelled' : '--unlabeled',
+              0,
+            ) ?? options.counts.unlabeled,
+        };
     options.density = num(values.density, '--density') ?? options.density;
     options.noise = num(values.noise, '--noise') ?? options.noise;
     options.artefacts = num(values.artefacts, '--artefacts') ?? options.artefacts;
@@ -192,7 +233,11 @@ export const synthCommand: Command = {
       }
       const seconds = (performance.now() - start) / 1000;
       Object.assign(result, { seed, preset: presetName, counts: c, seconds: Math.round(seconds * 10) / 10 });
-      if (!values.json) {
+      if (!values.json && complete) {
+        console.log(
+          `wrote ${total} complete runs of ${options.width}x${options.height} (${options.frames[0]}-${options.frames[1]} frames) to ${values.out} in ${seconds.toFixed(1)} s`,
+        );
+      } else if (!values.json) {
         console.log(
           `wrote ${total} sequences (training ${c.training}, validation ${c.validation}, test ${c.test}, unlabelled ${c.unlabeled}) of ${options.width}x${options.height} to ${values.out} in ${seconds.toFixed(1)} s`,
         );

@@ -7,7 +7,8 @@
 //                config uses training/unlabel), with its frames in images/ or directly in the folder.
 //   frames       image_s{n}_i{k}.png; n and k are whole numbers, ordered numerically (i10 after i9); sequence ids
 //                are global (they do not restart per split).
-//   labels       labels/label_s{n}.png.
+//   labels       labels/label_s{n}.png; an artery/vein label (0 background, 1 artery, 2 vein; `dias synth
+//                --classes av`) as labels_av/label_s{n}.png beside it, not a scribble set.
 //   scribbles    any folder under training/, one or two levels deep (training/scribbles/, training/wsl/label_luo/,
 //                ...), other than images/, labels/ and the unlabelled pool, holding PNGs whose names end in s{n}.png
 //                (label_s3.png, scribble_s3.png, s3.png). Its name is its path below training/.
@@ -26,6 +27,8 @@ export type DiasSplit = 'training' | 'validation' | 'test' | 'unlabelled';
  * the DIAS authors made theirs), and the annotator's, which `dias serve` writes. */
 export const AUTO_SCRIBBLE_DIR = 'scribbles';
 export const ANNOTATOR_SCRIBBLE_DIR = 'scribbles_annotator';
+/** The artery/vein label folder of a split, beside labels/ (0 background, 1 artery, 2 vein). */
+export const AV_LABEL_DIR = 'labels_av';
 
 export const DIAS_SPLITS: readonly DiasSplit[] = ['training', 'validation', 'test', 'unlabelled'];
 /** Raw DIAS sequences have 4 to 9 frames. */
@@ -56,6 +59,8 @@ export interface SequenceRef {
   /** Frames in time order. */
   frames: FrameRef[];
   label?: string;
+  /** The artery/vein label (labels_av/label_s{n}.png), when the split has one. */
+  labelAv?: string;
   /** Scribble file per scribble set name. */
   scribbles: Record<string, string>;
 }
@@ -217,6 +222,7 @@ export function openDiasDataset(dir: string): DiasDataset {
       frames = new Map();
     }
     const labels = scanIdFiles(join(splitDir, 'labels'), LABEL_NAME, 'label (label_s{n}.png)', problems);
+    const avLabels = scanIdFiles(join(splitDir, AV_LABEL_DIR), LABEL_NAME, 'label (label_s{n}.png)', problems);
     for (const [id, path] of labels)
       if (!frames.has(id))
         problems.push({ path, problem: `label without images (no image_s${id}_i*.png in ${imagesDir})` });
@@ -231,14 +237,15 @@ export function openDiasDataset(dir: string): DiasDataset {
       if (before !== undefined)
         problems.push({ path: list[0].path, problem: `sequence id s${id} is also in ${before}` });
       else seen.set(id, split);
-      splits[split].push({ split, id, frames: list, label, scribbles: {} });
+      const labelAv = avLabels.get(id);
+      splits[split].push({ split, id, frames: list, label, ...(labelAv ? { labelAv } : {}), scribbles: {} });
     }
   };
 
   for (const split of DIAS_SPLITS) for (const d of childDirs(dir, SPLIT_NAMES[split])) addSplit(split, d);
   for (const t of trainingDirs) for (const d of childDirs(t, SPLIT_NAMES.unlabelled)) addSplit('unlabelled', d);
 
-  const exclude = new Set(['images', 'labels', ...SPLIT_NAMES.unlabelled]);
+  const exclude = new Set(['images', 'labels', AV_LABEL_DIR, 'timing', ...SPLIT_NAMES.unlabelled]);
   for (const t of trainingDirs) {
     for (const { name, dir: setDir } of findScribbleSets(t, exclude)) {
       const files = scanIdFiles(setDir, SCRIBBLE_NAME, 'scribble (..._s{n}.png)', problems);

@@ -33,14 +33,12 @@ export function gammaVariate(t: number, c: GammaCurve): number {
 
 /** Arterial concentration at a point reached `delay` seconds after the root, at time t. */
 export function arterialConcentration(timing: BolusTiming, delay: number, t: number): number {
-  const c = timing.arterial;
-  return gammaVariate(t, { t0: c.t0 + delay, alpha: c.alpha, beta: c.beta * (1 + timing.dispersion * delay) });
+  return gammaVariate(t, arterialCurve(timing, delay));
 }
 
 /** Venous concentration at a point whose filling lags the start of the venous phase by `delay` seconds. */
 export function venousConcentration(timing: BolusTiming, delay: number, t: number): number {
-  const c = timing.venous;
-  return gammaVariate(t, { t0: c.t0 + delay, alpha: c.alpha, beta: c.beta });
+  return gammaVariate(t, venousCurve(timing, delay));
 }
 
 export function blushConcentration(timing: BolusTiming, t: number): number {
@@ -66,4 +64,34 @@ export function randomTiming(rng: Rng, frames: number): BolusTiming {
   }
   frameTimes.sort((a, b) => a - b);
   return { arterial, dispersion: rng.uniform(0.15, 0.4), blush, venous, frameTimes };
+}
+
+/**
+ * Random timing for a complete run of `frames` frames (20-60): the same curves as randomTiming, but the first frame
+ * is taken before the contrast reaches the image (the mask phase: 0.2-0.6 s before the bolus arrives at the root)
+ * and the last one late in the venous phase (9-12 s), so every pixel's contrast rises, peaks and washes out within
+ * the run; frames closer together early on (exponent 1.0-1.3), as arterial-phase protocols acquire.
+ */
+export function randomCompleteRunTiming(rng: Rng, frames: number): BolusTiming {
+  const arterial: GammaCurve = { t0: 0, alpha: rng.uniform(2.8, 4), beta: rng.uniform(0.3, 0.5) };
+  const blush: GammaCurve = { t0: rng.uniform(1.0, 1.6), alpha: rng.uniform(2.5, 3.5), beta: rng.uniform(0.45, 0.7) };
+  const venous: GammaCurve = { t0: rng.uniform(2.6, 3.4), alpha: rng.uniform(2.5, 3.5), beta: rng.uniform(0.5, 0.8) };
+  const first = -rng.uniform(0.2, 0.6);
+  const last = rng.uniform(9, 12);
+  const gamma = rng.uniform(1.0, 1.3);
+  const frameTimes: number[] = [];
+  for (let k = 0; k < frames; k++) frameTimes.push(first + (last - first) * (k / (frames - 1)) ** gamma);
+  return { arterial, dispersion: rng.uniform(0.15, 0.4), blush, venous, frameTimes };
+}
+
+/** The shape and timing of the arterial curve at a point `delay` seconds downstream of the root. */
+export function arterialCurve(timing: BolusTiming, delay: number): GammaCurve {
+  const c = timing.arterial;
+  return { t0: c.t0 + delay, alpha: c.alpha, beta: c.beta * (1 + timing.dispersion * delay) };
+}
+
+/** The venous curve at a point whose filling lags the start of the venous phase by `delay` seconds. */
+export function venousCurve(timing: BolusTiming, delay: number): GammaCurve {
+  const c = timing.venous;
+  return { t0: c.t0 + delay, alpha: c.alpha, beta: c.beta };
 }

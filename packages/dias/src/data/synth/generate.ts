@@ -11,6 +11,7 @@ import { randomProjection, type Projection, type View } from './projection.js';
 import {
   arterialConcentration,
   blushConcentration,
+  randomCompleteRunTiming,
   randomTiming,
   venousConcentration,
   type BolusTiming,
@@ -20,6 +21,7 @@ import { addArtefacts, buildBackground, type Background } from './artefacts.js';
 import { blushMap } from './blush.js';
 import { applyOverlay, drawTextOverlay, injectionLabel, type TextOverlay } from './text-overlay.js';
 import type { SynthOptions } from './presets.js';
+import { arteryVeinLabel, timingTruth, type TimingTruth } from './truth.js';
 
 export const GENERATOR_VERSION = 'dias-synth 1.0';
 
@@ -82,7 +84,11 @@ export function buildScene(seed: number, id: number, opt: SynthOptions): Scene {
     velocity: pick.uniform(180, 320),
   }).branches;
   const veins = buildVeins(root.fork('veins'), { head, side, density: opt.density, velocity: pick.uniform(120, 250) });
-  const timing = randomTiming(root.fork('timing'), frames);
+  // A complete run (arterial to late venous phase, with pre-contrast frames) draws its timing from its own stream,
+  // so the DIAS-style runs of a seed stay what they were.
+  const timing = opt.completeRun
+    ? randomCompleteRunTiming(root.fork('complete-run timing'), frames)
+    : randomTiming(root.fork('timing'), frames);
   const textRng = root.fork('text');
   const text = textRng.bool(opt.textProbability) ? injectionLabel(textRng, side, injection) : null;
   return {
@@ -124,6 +130,10 @@ export interface SynthSequence {
   label: Uint8Array;
   /** Pixels inside a visibly opacified vein (for tests and inspection; veins are background in the label). */
   veinMask: Uint8Array;
+  /** The artery/vein label: 0 background, 1 artery, 2 vein (truth.ts). */
+  avLabel: Uint8Array;
+  /** Arrival and time-to-peak truth (truth.ts), when options.timingMaps asks for it. */
+  timingTruth?: TimingTruth;
   /** The burned-in text's box, if any. */
   textBox: [number, number, number, number] | null;
   /** Frame times, ms from the first frame. */
@@ -227,10 +237,28 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
   }
   const label = visibleMask(geo.arteryFootprint, geo.arteries, peakA, scene.mu, opt, n);
   const veinMask = visibleMask(geo.veinFootprint, geo.veins, peakV, scene.mu * scene.venousPeak, opt, n);
+  const avLabel = arteryVeinLabel(label, veinMask);
   if (overlay) {
     const [x0, y0, x1, y1] = overlay.box;
-    for (let y = y0; y <= y1; y++) label.fill(0, y * W + x0, y * W + x1 + 1);
+    for (let y = y0; y <= y1; y++) {
+      label.fill(0, y * W + x0, y * W + x1 + 1);
+      avLabel.fill(0, y * W + x0, y * W + x1 + 1);
+    }
   }
+  const truth = opt.timingMaps
+    ? timingTruth({
+        W,
+        H,
+        timing: scene.timing,
+        arteryFootprint: geo.arteryFootprint,
+        veinFootprint: geo.veinFootprint,
+        arteryDelays: delaysA,
+        veinDelays: delaysV,
+        mu: scene.mu,
+        venousPeak: scene.venousPeak,
+        avLabel,
+      })
+    : undefined;
   const t0 = scene.timing.frameTimes[0];
   return {
     scene,
@@ -239,6 +267,8 @@ export function generateSequence(seed: number, id: number, opt: SynthOptions): S
     frames,
     label,
     veinMask,
+    avLabel,
+    ...(truth ? { timingTruth: truth } : {}),
     textBox: overlay ? overlay.box : null,
     frameTimesMs: scene.timing.frameTimes.map((t) => Math.round((t - t0) * 1000)),
     arterialPhaseFrame,

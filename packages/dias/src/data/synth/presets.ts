@@ -39,7 +39,23 @@ export interface SynthOptions {
    * vessel at all).
    */
   scribbleErosion?: [number, number];
+  /**
+   * Label sets: 'artery' (the DIAS label, 0/255) or 'av', which adds a second label per sequence: 0 background,
+   * 1 artery, 2 vein (labels_av/; the artery label stays as it is).
+   */
+  classes?: 'artery' | 'av';
+  /**
+   * Complete runs instead of DIAS-style sequences: COMPLETE_RUN_FRAMES frames from before the contrast arrives to
+   * the late venous phase, one frame folder per run with its frame times (write-dataset.ts).
+   */
+  completeRun?: boolean;
+  /** Write the timing truth (arrival, time to peak; truth.ts) of each sequence as .npy maps. */
+  timingMaps?: boolean;
 }
+
+/** Frames of a complete run: the range allowed, and the default. */
+export const COMPLETE_RUN_FRAME_RANGE: readonly [number, number] = [20, 60];
+export const COMPLETE_RUN_DEFAULT_FRAMES: [number, number] = [24, 40];
 
 /** The automatic scribbles' erosion range for these options (see SynthOptions.scribbleErosion). */
 export function scribbleErosion(o: SynthOptions): [number, number] {
@@ -101,13 +117,17 @@ export function validateOptions(o: SynthOptions): void {
   numIn('fovMm', o.fovMm, 50, 400);
   // The generator writes the DIAS layout, so its frame counts obey the layout's rule: a dataset that its own
   // `dias data check` rejects would be a trap (and train would resample it silently).
-  const [lo, hi] = DIAS_FRAME_RANGE;
+  const [lo, hi] = o.completeRun ? COMPLETE_RUN_FRAME_RANGE : DIAS_FRAME_RANGE;
   const [a, b] = o.frames;
   if (!Number.isInteger(a) || !Number.isInteger(b) || a < lo || b > hi || b < a) {
     throw new Error(
-      `frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts)`,
+      o.completeRun
+        ? `frames ${a === b ? a : `${a}-${b}`}: a complete run has ${lo}..${hi} frames`
+        : `frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts; --complete-run writes runs of ${COMPLETE_RUN_FRAME_RANGE[0]}..${COMPLETE_RUN_FRAME_RANGE[1]} frames)`,
     );
   }
+  if (o.classes !== undefined && o.classes !== 'artery' && o.classes !== 'av')
+    throw new Error(`classes must be artery or av, got ${String(o.classes)}`);
   for (const k of ['training', 'validation', 'test', 'unlabeled'] as const)
     intIn(`count of ${k}`, o.counts[k], 0, 100000);
   numIn('density', o.density, 0.05, 10);
