@@ -4,7 +4,16 @@
 // nothing; the token and the loopback rules; the page or its placeholder.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { encode } from 'fast-png';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
@@ -538,6 +547,45 @@ describe('dias serve: links, names, files changed on disk, broken folders', () =
         'the new frame',
       );
       assert.notDeepEqual(frame0, await frame());
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  test('listing a folder again reads no sequence that did not change; one that changed is read again', async () => {
+    const folder = join(dir, 'relist');
+    mkdirSync(folder);
+    const stack = (frames: number) => {
+      const t = fromTypedArray(new Float32Array(frames * 6 * 8).fill(3), [frames, 6, 8]);
+      return t;
+    };
+    for (const name of ['a.npy', 'b.npy', 'c.npy', 'd.npy', 'e.npy']) {
+      const t = stack(3);
+      saveNpy(join(folder, name), t);
+      t.dispose();
+    }
+    // Whole seconds, so that setting the time again below gives exactly the same modification time.
+    const when = 1_700_000_000;
+    utimesSync(join(folder, 'a.npy'), when, when);
+    const s = buildServer({ data: folder });
+    try {
+      const frames = async () =>
+        Object.fromEntries(
+          (await s.app.inject({ url: '/api/datastore' }))
+            .json()
+            .sequences.map((e: { id: string; frames: number }) => [e.id, e.frames]),
+        );
+      assert.deepEqual(await frames(), { 'a.npy': 3, 'b.npy': 3, 'c.npy': 3, 'd.npy': 3, 'e.npy': 3 });
+      // Same size, same modification time, unreadable bytes: a listing that read the file again would fail on it.
+      const a = join(folder, 'a.npy');
+      writeFileSync(a, Buffer.alloc(statSync(a).size, 0x41));
+      utimesSync(a, when, when);
+      assert.equal((await frames())['a.npy'], 3, 'a.npy was not read again');
+      // A file that did change is read again.
+      const t = stack(5);
+      saveNpy(join(folder, 'b.npy'), t);
+      t.dispose();
+      assert.equal((await frames())['b.npy'], 5);
     } finally {
       await s.app.close();
     }

@@ -44,6 +44,8 @@ import { HttpError, realInside, segmentProblem } from './safe-paths.js';
 
 export type DatastoreLayout = 'dias' | 'folder' | 'file';
 
+type SequenceSize = Pick<SequenceEntry, 'frames' | 'width' | 'height' | 'bitDepth' | 'label'>;
+
 /** What the datastore lists for one sequence (GET /api/datastore). */
 export interface SequenceEntry {
   id: string;
@@ -94,6 +96,9 @@ export class Datastore {
   readonly layout: DatastoreLayout;
   /** Loaded sequences by id, each with the signature (path, mtime, size of every file) it was read at. */
   private readonly cache = new Map<string, { signature: string; seq: DsaSequence }>();
+  /** The size of every sequence read so far, with the signature it was read at: listing a folder of large cines
+   * again reads none of them unless one changed (the cache above keeps only a few whole sequences). */
+  private readonly sizes = new Map<string, { signature: string; size: SequenceSize }>();
   /** The last mask-subtracted sequence (the page asks for its frames one by one). */
   private subtractedCache: { key: string; source: DsaSequence; seq: DsaSequence } | null = null;
 
@@ -245,6 +250,9 @@ export class Datastore {
     }
     this.cache.set(s.id, { signature, seq });
     while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    const bitDepth = seq.meta.bitDepth === 8 ? 8 : seq.meta.bitDepth === 16 ? 16 : null;
+    const size: SequenceSize = { frames: seq.T, width: seq.W, height: seq.H, bitDepth, label: Boolean(seq.label) };
+    this.sizes.set(s.id, { signature, size });
     return seq;
   }
 
@@ -301,11 +309,12 @@ export class Datastore {
   }
 
   private async describe(s: Located): Promise<SequenceEntry> {
-    const size = s.ref ? diasSize(s.ref, this.realRoot) : undefined;
-    if (size) return { ...this.flags(s), ...size, label: Boolean(s.ref?.label) };
-    const seq = await this.load(s.id);
-    const bitDepth = seq.meta.bitDepth === 8 || seq.meta.bitDepth === 16 ? seq.meta.bitDepth : null;
-    return { ...this.flags(s), frames: seq.T, width: seq.W, height: seq.H, bitDepth, label: Boolean(seq.label) };
+    const header = s.ref ? diasSize(s.ref, this.realRoot) : undefined;
+    if (header) return { ...this.flags(s), ...header, label: Boolean(s.ref?.label) };
+    const known = this.sizes.get(s.id);
+    if (known && known.signature === this.checkedFiles(s)) return { ...this.flags(s), ...known.size };
+    await this.load(s.id);
+    return { ...this.flags(s), ...this.sizes.get(s.id)!.size };
   }
 
   /** The scribble of a sequence (0/1/255) and the set it came from: `set`, else the annotator's, else the first. */
