@@ -11,7 +11,7 @@ import { readGrayPng } from '../src/image/png.js';
 import { predictSequence } from '../src/predict/predictor.js';
 import { readSequence } from '../src/data/readers/read-sequence.js';
 import { segmentCommand } from '../src/cli/segment.js';
-import { loadWeightsForInference } from '../src/cli/inference-flags.js';
+import { inferenceModelLoads, loadWeightsForInference } from '../src/cli/inference-flags.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writePng } from './data-fixture.js';
 import { frameGrey, writeTinyRun } from './eval-fixture.js';
@@ -43,7 +43,7 @@ function readProb(path: string): Float32Array {
 /** What predictSequence gives for this input with the run's best weights. */
 async function reference(
   input: string,
-  options: { stride?: number; tta?: boolean; subtract?: 'auto' } = {},
+  options: { stride?: number; tta?: boolean; subtract?: 'auto'; scheme?: 'whole' } = {},
 ): Promise<Float32Array> {
   const m = loadWeightsForInference(join(run, 'checkpoint_best.safetensors'));
   const { subtract, ...predict } = options;
@@ -64,7 +64,7 @@ function assertClose(a: Float32Array, b: Float32Array): void {
 describe('dias segment', () => {
   before(() => {
     // 6 frames in, the run's model takes 8: segment resamples along time.
-    writeTinyRun(run, { frames: 8 });
+    writeTinyRun(run, { frames: 8, dataDir: dir });
     const frames = new Float32Array(T * H * W);
     for (let k = 0; k < T; k++)
       for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) frames[(k * H + y) * W + x] = frameGrey(1, k, T)(x, y);
@@ -92,7 +92,7 @@ describe('dias segment', () => {
     );
   });
 
-  test('a frame folder with --fast and --json: stride 64 without TTA, the JSON names the files', async (t) => {
+  test('a frame folder with --fast and --json: the whole image without TTA, the JSON names the files', async (t) => {
     const out = join(dir, 'out-folder');
     const log = t.mock.method(console, 'log', () => {});
     t.mock.method(console, 'error', () => {});
@@ -112,13 +112,70 @@ describe('dias segment', () => {
     const calls = log.mock.calls;
     const json = JSON.parse(calls[calls.length - 1].arguments[0] as string);
     assert.equal(json.format, 'frame-folder');
-    assert.equal(json.stride, 64);
+    assert.equal(json.scheme, 'whole');
+    assert.equal(json.stride, null);
     assert.equal(json.tta, false);
     assert.deepEqual([json.frames, json.height, json.width], [T, H, W]);
     assert.ok(json.peak_rss_mb > 0 && json.seconds.total > 0);
     assert.equal(json.files.maskPng, join(out, 'frames_mask.png'));
     for (const f of Object.values(json.files)) assert.ok(existsSync(f as string), String(f));
-    assertClose(readProb(json.files.probNpy), await reference(folder, { stride: 64, tta: false }));
+    assertClose(readProb(json.files.probNpy), await reference(folder, { scheme: 'whole', tta: false }));
+  });
+
+  test('several inputs: the model is loaded once, each input gets its outputs and its JSON line', async (t) => {
+    const out = join(dir, 'out-many');
+    const log = t.mock.method(console, 'log', () => {});
+    t.mock.method(console, 'error', () => {});
+    const loads = inferenceModelLoads();
+    const args = ['--run', run, npy, folder, '--out', out, '--fast', '--json', '--no-progress'];
+    assert.equal(await segmentCommand.run(args), 0);
+    assert.equal(inferenceModelLoads() - loads, 1);
+    const lines = log.mock.calls.map((c) => JSON.parse(c.arguments[0] as string) as Record<string, unknown>);
+    assert.deepEqual(
+      lines.map((l) => l.input),
+      [npy, folder],
+    );
+    const seconds = lines.map((l) => l.seconds as { load: number; predict: number });
+    assert.ok(seconds.every((s) => s.predict > 0));
+    assertClose(readProb(join(out, 'stack_prob.npy')), await reference(npy, { scheme: 'whole', tta: false }));
+    assertClose(readProb(join(out, 'frames_prob.npy')), await reference(folder, { scheme: 'whole', tta: false }));
+    // One model load per command, not per input: three commands, three loads.
+    const before = inferenceModelLoads();
+    for (const input of [npy, folder, npy])
+      assert.equal(
+        await segmentCommand.run(['--run', run, input, '--out', out, '--fast', '--overwrite', '--no-progress']),
+        0,
+      );
+    assert.equal(inferenceModelLoads() - before, 3);
+    // The same input twice would write the same files: refused before its outputs are written.
+    await assert.rejects(
+      segmentCommand.run(['--run', run, npy, npy, '--out', join(dir, 'out-twice'), '--no-progress']),
+      /outputs would be named stack_\*, as those of an earlier INPUT/,
+    );
+  });
+
+  test("--scheme whole: tiles (--tile) give the map of the sliding scheme's model input, and flags are checked", async (t) => {
+    t.mock.method(console, 'log', () => {});
+    t.mock.method(console, 'error', () => {});
+    const out = join(dir, 'out-scheme');
+    const args = ['--run', run, npy, '--out', out, '--scheme', 'whole', '--no-tta', '--no-progress', '--overwrite'];
+    assert.equal(await segmentCommand.run(args), 0);
+    assertClose(readProb(join(out, 'stack_prob.npy')), await reference(npy, { scheme: 'whole', tta: false }));
+    const rejects = (extra: string[], pattern: RegExp) =>
+      assert.rejects(
+        segmentCommand.run([...args, ...extra]),
+        (e: Error) => e instanceof UsageError && pattern.test(e.message),
+      );
+    await rejects(['--stride', '32'], /--stride goes with --scheme sliding/);
+    await rejects(['--tile', '64'], /--tile must be at least 128/);
+    await assert.rejects(
+      segmentCommand.run(['--run', run, npy, '--out', out, '--tile', '256']),
+      /--tile goes with --scheme whole/,
+    );
+    await assert.rejects(
+      segmentCommand.run([...args.slice(0, 5), '--scheme', 'patches']),
+      /--scheme must be sliding or whole/,
+    );
   });
 
   test('a DICOM cine: a note when it is not marked SUBTRACTED, --subtract auto makes it DSA first', async (t) => {
@@ -179,7 +236,7 @@ describe('dias segment', () => {
     for (const f of ['cine_mask.png', 'cine_prob.npy', 'cine_prob.png', 'cine_overlay.png'])
       assert.ok(existsSync(join(out, f)), f);
     const subtracted = readProb(join(out, 'cine_prob.npy'));
-    assertClose(subtracted, await reference(dcm, { stride: 64, tta: false, subtract: 'auto' }));
+    assertClose(subtracted, await reference(dcm, { scheme: 'whole', tta: false, subtract: 'auto' }));
   });
 
   test('missing input, run, weights or checkpoint: exit 2 with the path and the problem', () => {
@@ -196,13 +253,13 @@ describe('dias segment', () => {
   test('flag errors', async () => {
     const rejects = (args: string[], pattern: RegExp) =>
       assert.rejects(segmentCommand.run(args), (e: Error) => e instanceof UsageError && pattern.test(e.message));
-    await rejects(['--run', run, '--out', dir], /exactly one INPUT/);
+    await rejects(['--run', run, '--out', dir], /at least one INPUT/);
     await rejects(['--run', run, npy], /--out DIR is required/);
-    await rejects([npy, '--out', dir], /either --run RUN or --weights FILE/);
     await rejects(
       ['--run', run, '--weights', join(run, 'checkpoint_best.safetensors'), npy, '--out', dir],
-      /either --run RUN or --weights FILE/,
+      /either --run RUN or --weights FILE, not both/,
     );
+    await rejects([npy, '--out', dir, '--checkpoint', 'final'], /--checkpoint goes with --run/);
     await rejects(
       ['--weights', join(dir, 'w.safetensors'), npy, '--out', dir],
       /--weights .*w\.safetensors: no such file/,

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { noGrad, scope, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/pipeline/sliding-window.js';
-import type { PredictorOptions } from '../predict/predictor.js';
+import { PREDICTION_SCHEMES, type PredictionScheme, type PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
 import {
@@ -21,6 +21,8 @@ import { UsageError } from './command.js';
 import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
 const inferenceFlags = {
+  scheme: { type: 'string' },
+  tile: { type: 'string' },
   'no-tta': { type: 'boolean' },
   stride: { type: 'string' },
   blend: { type: 'string' },
@@ -60,7 +62,10 @@ export function parseInferenceArgs<Own extends FlagOptions, Positionals extends 
   });
 }
 
-export const INFERENCE_FLAG_USAGE = `  --no-tta           no flip test-time augmentation (default: the mean over identity, left-right, up-down
+export const INFERENCE_FLAG_USAGE = `  --scheme S         sliding (default: 64x64 patches, the official tester) or whole (the whole frame per
+                     forward pass, tiles of at most --tile px overlapping by 64 px beyond that)
+  --tile N           largest tile side of --scheme whole (default 1024)
+  --no-tta           no flip test-time augmentation (default: the mean over identity, left-right, up-down
                      and both flips; 4x the work)
   --stride N         patch stride in pixels (default 32; 64 = no overlap)
   --blend B          average (default, as the official tester) or gaussian (nnU-Net-like centre weighting)
@@ -69,6 +74,8 @@ export const INFERENCE_FLAG_USAGE = `  --no-tta           no flip test-time augm
   --threads K        CPU threads`;
 
 export interface InferenceFlagValues {
+  scheme?: string;
+  tile?: string;
   'no-tta'?: boolean;
   stride?: string;
   blend?: string;
@@ -141,7 +148,23 @@ function checkFinite(loaded: LoadedModel, path: string): void {
   }
 }
 
+let modelLoads = 0;
+
+/** How many models this process has loaded for inference (run folder or weights file) so far. */
+export function inferenceModelLoads(): number {
+  return modelLoads;
+}
+
+/** --scheme: sliding or whole (undefined when absent). */
+export function schemeFlag(value: string | undefined): PredictionScheme | undefined {
+  if (value === undefined) return undefined;
+  if (!PREDICTION_SCHEMES.includes(value as PredictionScheme))
+    throw new UsageError(`--scheme must be ${PREDICTION_SCHEMES.join(' or ')}, got '${value}'`);
+  return value as PredictionScheme;
+}
+
 function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): InferenceModel {
+  modelLoads++;
   checkFinite(loaded, path);
   const frames = loaded.frames;
   let device: 'cpu' | 'cuda' = 'cpu';
@@ -159,6 +182,12 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
         throw new UsageError(
           `--stride must not exceed the 64-pixel patch, or pixels would be left out (got ${stride})`,
         );
+      const scheme = schemeFlag(values.scheme) ?? overrides.scheme ?? 'sliding';
+      if (values.tile !== undefined && scheme !== 'whole') throw new UsageError('--tile goes with --scheme whole');
+      if (values.stride !== undefined && scheme === 'whole')
+        throw new UsageError('--stride goes with --scheme sliding (the whole scheme has no patches)');
+      const tileSize = positiveIntFlag('tile', values.tile, 1024);
+      if (tileSize < 128) throw new UsageError(`--tile must be at least 128 (tiles overlap by 64 px), got ${tileSize}`);
       const wanted = availableDevice(values.device);
       if (wanted !== device) {
         loaded.model.to(wanted);
@@ -172,6 +201,8 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
         device,
         frames,
         ...overrides,
+        scheme,
+        tileSize,
       };
     },
     summaryExtra: () => ({
