@@ -18,6 +18,7 @@ import { parseAssignment } from '../src/train/config-assignments.js';
 import { buildServer, type DiasServer } from '../src/server/app.js';
 import { Datastore } from '../src/server/datastore.js';
 import { RunStore } from '../src/server/run-store.js';
+import { modeSettings } from '../src/server/inference.js';
 import { trainConfigFromBody } from '../src/server/train-request.js';
 import { tempDir } from './data-fixture.js';
 import { writeTinyDataset, writeTinyRun } from './eval-fixture.js';
@@ -54,7 +55,7 @@ function parseSse(text: string): Sse[] {
 function reference(id: number): Float32Array {
   const loaded = loadRunModel(join(runs, 'r1'), 'best');
   const ref = openDiasDataset(data).find(id)!;
-  const prob = new Predictor(loaded.model, loaded.spec, { stride: 64, tta: false, frames: loaded.frames }).predict(
+  const prob = new Predictor(loaded.model, loaded.spec, { ...modeSettings('fast'), frames: loaded.frames }).predict(
     loadDiasSequence(ref, { frames: 'native' }),
   );
   loaded.model.dispose();
@@ -112,7 +113,13 @@ describe('dias serve: jobs', () => {
     assert.equal(evs.at(-1)!.event, 'done', stream.body);
     const progress = evs.filter((e) => e.event === 'progress').map((e) => e.data);
     assert.ok(progress.length >= 1);
-    assert.deepEqual(progress.at(-1), { done: 2, total: 2 });
+    const loaded = loadRunModel(join(runs, 'r1'), 'best');
+    const steps = new Predictor(loaded.model, loaded.spec, {
+      ...modeSettings('fast'),
+      frames: loaded.frames,
+    }).patchCount(H, W);
+    loaded.model.dispose();
+    assert.deepEqual(progress.at(-1), { done: steps, total: steps });
     const result = evs.at(-1)!.data as { metrics: Record<string, number>; prediction: string; vesselFraction: number };
     assert.equal(result.prediction, '/api/sequences/3/prediction?run=r1');
     assert.equal((await server.app.inject({ url: `/api/jobs/${job}` })).json().state, 'done');

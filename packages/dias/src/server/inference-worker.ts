@@ -2,11 +2,10 @@
 // TensorWorker), so a forward pass never holds up the server's event loop. Per request it reads the sequence
 // with the datastore's readers, predicts it with the one Predictor (predict/predictor.ts) as `dias segment` does
 // (fast: stride 64 without TTA, as --fast; full: stride 32 with flip TTA), and writes the files `dias segment`
-// writes (eval/case-outputs.ts). The last model loaded stays loaded until its weights file changes.
-import { mkdirSync, statSync } from 'node:fs';
+// writes (eval/segment-case.ts, the same function). The last model loaded stays loaded until its weights file changes.
+import { statSync } from 'node:fs';
 import { serveInWorker } from '@dias-ts/torch';
-import { writeCaseOutputs } from '../eval/case-outputs.js';
-import { evaluateImage, thresholdProbability } from '../metrics/metrics.js';
+import { segmentCase } from '../eval/segment-case.js';
 import { metricsOrNull } from '../eval/report.js';
 import { Predictor } from '../predict/predictor.js';
 import {
@@ -48,24 +47,20 @@ serveInWorker((data) => {
         ...modeSettings(request.mode),
         frames: loaded.frames,
       });
-      const prob = predictor.predict(seq, {
+      const result = segmentCase(predictor, seq, {
+        outDir: request.outDir,
+        stem: request.stem,
         onProgress: (done, total) => {
           if (CancelFlag.raised(cancel)) throw new Error(CANCELLED);
           port.postMessage({ job: request.job, done, total } satisfies InferProgress);
         },
       });
-      const evaluation = seq.label ? evaluateImage(prob, seq.label, seq.W, seq.H) : undefined;
-      const mask = evaluation?.prediction ?? thresholdProbability(prob, 0.5);
-      mkdirSync(request.outDir, { recursive: true });
-      writeCaseOutputs(request.outDir, request.stem, seq, prob, mask, seq.label);
-      let vessel = 0;
-      for (const v of mask) vessel += v;
       return {
         seconds: +((performance.now() - t0) / 1000).toFixed(3),
         width: seq.W,
         height: seq.H,
-        vesselFraction: vessel / mask.length,
-        metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
+        vesselFraction: result.vesselFraction,
+        metrics: result.metrics && metricsOrNull(result.metrics),
       };
     },
   };
