@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { distributed, loadSafetensors } from '@dias-ts/torch';
 import { readLog } from '../src/train/run-folder.js';
@@ -230,6 +231,104 @@ test('launcher flags: a batch the processes cannot share, or a machine index out
     assert.equal(outside.status, 2);
     assert.match(outside.stderr, /--node-rank must be an integer in 0\.\.1, got '2'/);
   } finally {
+    cleanup();
+  }
+});
+
+/** The local addresses of the TCP sockets in the LISTEN state that process `pid` holds, as hex:port from /proc/net. */
+function listeningOf(pid: number): { address: string; port: number; loopback: boolean }[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]);
+    } catch {
+      // closed since the listing
+    }
+  }
+  const out: { address: string; port: number; loopback: boolean }[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readFileSync(file, 'utf8').trim().split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] !== '0A' || !inodes.has(f[9])) continue;
+      const [address, port] = f[1].split(':');
+      // Each 32-bit word little-endian: 127.0.0.1 is 0100007F, ::1 ends in 01000000, ::ffff:127.x in ...7F.
+      const loopback =
+        address.length === 8 ? address.endsWith('7F') : /^0{24}01000000$|^0{16}FFFF0000..0{0,4}..7F$/i.test(address);
+      out.push({ address, port: parseInt(port, 16), loopback });
+    }
+  }
+  return out;
+}
+
+test('--nproc on one machine needs no port and listens on no outside interface; a busy port of machine 0 is a usage error', async () => {
+  const { dir, cleanup } = tempDir('dias-train-ddp-listen-');
+  // The --master-port is held by another program on every interface: one machine does not need it.
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+  const port = String((busy.address() as AddressInfo).port);
+  try {
+    const common = [...setup(dir), '--threads', '1'];
+    const launcher = start([
+      ...common,
+      '--epochs',
+      '200',
+      '--out',
+      join(dir, 'one'),
+      '--nproc',
+      '2',
+      '--master-port',
+      port,
+    ]);
+    await until('the workers to train', () => /^epoch 1\/200/m.test(launcher.output()));
+    // The launcher's children with a RANK (not tsx's esbuild service).
+    const workers = childrenOf(launcher.child).filter((pid) => environ(pid).some((v) => v.startsWith('RANK=')));
+    assert.equal(workers.length, 2);
+    const stores = workers.map(
+      (pid) =>
+        environ(pid)
+          .find((v) => v.startsWith('DIAS_INIT_METHOD='))
+          ?.split('=')[1],
+    );
+    for (const pid of workers) {
+      const sockets = listeningOf(pid);
+      assert.deepEqual(
+        sockets.filter((s) => !s.loopback || String(s.port) === port),
+        [],
+        `worker ${pid} listens on ${JSON.stringify(sockets)}`,
+      );
+    }
+    launcher.child.kill('SIGTERM');
+    await launcher.exited;
+    assert.ok(stores[0]?.startsWith('file:///'), String(stores[0]));
+    assert.equal(existsSync(dirname(fileURLToPath(stores[0]!))), false, 'the rendezvous folder is removed');
+
+    // Several machines: machine 0 hosts the rendezvous on --master-port, which another program holds.
+    const node0 = dias([
+      ...common,
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'two'),
+      '--nproc',
+      '1',
+      '--nnodes',
+      '2',
+      '--node-rank',
+      '0',
+      '--master-addr',
+      '127.0.0.1',
+      '--master-port',
+      port,
+    ]);
+    assert.equal(node0.status, 2, node0.stderr);
+    assert.match(
+      node0.stderr,
+      new RegExp(`the rendezvous port ${port} is in use on this machine .*\\(--master-port, MASTER_PORT\\)`),
+    );
+    assert.doesNotMatch(node0.stderr, /InitGoogleLogging|socket\.cpp/);
+  } finally {
+    busy.close();
     cleanup();
   }
 });

@@ -109,7 +109,8 @@ share of it and the gradients are averaged (libtorch c10d, Gloo); rank 0 validat
   --nnodes M            machines (1); start one dias train on each with the same flags and its own --node-rank
   --node-rank R         this machine's index, 0..M-1 (0)
   --master-addr A       address of machine 0, which hosts the rendezvous (127.0.0.1; required when M > 1)
-  --master-port P       its port (29500)
+  --master-port P       its port (29500); libtorch 1.13 listens on it on every interface of machine 0. On one
+                        machine (M = 1) the processes meet through a file in a private folder instead: no port
   --dist-timeout S      seconds a process waits for the others before the run stops with an error (1800)
 
 Settings (config file keys, nested by section; --set SECTION.KEY=VALUE) and their defaults:

@@ -1,8 +1,9 @@
 // Data-parallel training for the loop: this process's place in a group of training processes (torchrun's
-// environment: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT), its share of every
-// batch, and the collectives one step needs. Not in the official code (one process, one GPU); the design is
-// PyTorch DistributedDataParallel's as nnU-Net uses it: the global batch is split between the processes, each
-// rank's gradients are averaged after backward, rank 0 alone validates and writes the run folder.
+// environment: RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; DIAS_INIT_METHOD from the
+// launcher on one machine), its share of every batch, and the collectives one step needs. Not in the official code
+// (one process, one GPU); the design is PyTorch DistributedDataParallel's as nnU-Net uses it: the global batch is
+// split between the processes, each rank's gradients are averaged after backward, rank 0 alone validates and
+// writes the run folder.
 import { distributed, tensor, type Tensor } from '@dias-ts/torch';
 import type { SegmentationModel } from '../models/model-spec.js';
 
@@ -69,11 +70,23 @@ export function joinDataParallel(
     throw new Error(
       `WORLD_SIZE is ${worldSize} but RANK is not set (start the processes with dias train --nproc, torchrun or a scheduler that sets both)`,
     );
-  distributed.initProcessGroup({
-    rank,
-    worldSize,
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-  });
+  try {
+    distributed.initProcessGroup({
+      rank,
+      worldSize,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      // The launcher's private rendezvous file on one machine (launch.ts); else torchrun's env://.
+      ...(env.DIAS_INIT_METHOD ? { initMethod: env.DIAS_INIT_METHOD } : {}),
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    // A port another program holds is the command line's to change: a usage error (exit code 2).
+    if (/rendezvous port \d+ is in use/.test(message))
+      throw Object.assign(new Error(`${message.replace(/^distInitProcessGroup: /, '')} (--master-port, MASTER_PORT)`), {
+        exitCode: 2,
+      });
+    throw e;
+  }
   const exchange = (values: readonly number[], run: (t: Tensor) => void): number[] => {
     const t = tensor([...values], { dtype: 'float64' });
     try {

@@ -3,8 +3,14 @@
 // launcher's), told its place by torchrun's environment variables (RANK, LOCAL_RANK, WORLD_SIZE,
 // LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT) and its share of the machine's threads (DIAS_THREADS).
 // Deviations from torchrun: no elastic restarts; the first worker that fails stops the others, and the launcher
-// exits non-zero naming it.
+// exits non-zero naming it. On one machine (nnodes 1) the workers meet through a file in a private temporary folder
+// (DIAS_INIT_METHOD=file://..., c10d's FileStore) instead of a TCPStore on MASTER_PORT: libtorch 1.13's TCPStore
+// listens on every interface of the machine, whatever MASTER_ADDR says, and a run on one machine needs no port.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface LaunchOptions {
   /** Worker processes on this machine. */
@@ -29,9 +35,10 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 }
 
 /**
- * Runs the workers until all have finished; resolves to 0 when every one exited 0, else 1 (after stopping the
- * rest as soon as the first one failed). Rank 0 keeps the terminal (stdin closed); the others' output goes to
- * stderr, where their errors belong.
+ * Runs the workers until all have finished; resolves to 0 when every one exited 0, else the exit code of the first
+ * that failed when it is 2 (a usage error, such as a busy --master-port), else 1 (after stopping the rest as soon
+ * as the first one failed). Rank 0 keeps the terminal (stdin closed); the others' output goes to stderr, where
+ * their errors belong.
  */
 export function launchWorkers(o: LaunchOptions): Promise<number> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -39,7 +46,10 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
   const threadsEach = Math.max(1, Math.floor(o.threads / o.nproc));
   const workers: { rank: number; child: ChildProcess; exited: boolean }[] = [];
   let failed = false;
+  let failureCode = 1;
   let killTimer: NodeJS.Timeout | undefined;
+  // Created with mode 0700 (mkdtemp): only this user's processes can join through it.
+  const storeDir = o.nnodes === 1 ? mkdtempSync(join(tmpdir(), 'dias-rendezvous-')) : null;
 
   const stopOthers = () => {
     for (const w of workers) if (!w.exited) w.child.kill('SIGTERM');
@@ -72,6 +82,7 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
           MASTER_ADDR: o.masterAddr,
           MASTER_PORT: String(o.masterPort),
           DIAS_THREADS: String(threadsEach),
+          ...(storeDir ? { DIAS_INIT_METHOD: pathToFileURL(join(storeDir, 'store')).href } : {}),
         },
         stdio: ['ignore', rank === 0 ? 'inherit' : process.stderr, 'inherit'],
       });
@@ -83,6 +94,7 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
         running--;
         if ((code !== 0 || signal) && !failed) {
           failed = true;
+          if (code === 2) failureCode = 2;
           log(
             `dias train: worker rank ${rank} (pid ${child.pid}) ${describeExit(code, signal)}; stopping the other workers of this machine`,
           );
@@ -92,7 +104,8 @@ export function launchWorkers(o: LaunchOptions): Promise<number> {
           if (killTimer) clearTimeout(killTimer);
           process.off('SIGINT', onInt);
           process.off('SIGTERM', onTerm);
-          resolve(failed ? 1 : 0);
+          if (storeDir) rmSync(storeDir, { recursive: true, force: true });
+          resolve(failed ? failureCode : 0);
         }
       });
     }
