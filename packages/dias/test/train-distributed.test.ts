@@ -187,7 +187,8 @@ test('a killed rank stops the others with an error within the timeout (torchrun-
       String(await distributed.freePort()),
     ]);
     await until('the workers to train', () => /^epoch 1\/200/m.test(launcher.output()));
-    const workers = childrenOf(launcher.child);
+    // The workers have a RANK; tsx's esbuild service, also a child of the launcher, may outlive it a moment.
+    const workers = childrenOf(launcher.child).filter((pid) => environ(pid).some((v) => v.startsWith('RANK=')));
     const victim = workers.find((pid) => environ(pid).includes('RANK=1'));
     assert.ok(victim, `no rank 1 among ${workers.join(', ')}`);
     const t0 = Date.now();
