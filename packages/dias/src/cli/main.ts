@@ -13,6 +13,7 @@ import { segmentCommand } from './segment.js';
 import { trainCommand } from './train.js';
 import { synthCommand } from './synth.js';
 import { serveCommand } from './serve.js';
+import { perfusionCommand } from './perfusion.js';
 
 const commands: Command[] = [
   infoCommand,
@@ -24,6 +25,7 @@ const commands: Command[] = [
   trainCommand,
   testCommand,
   segmentCommand,
+  perfusionCommand,
   synthCommand,
   serveCommand,
 ];

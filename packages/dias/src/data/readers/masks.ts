@@ -94,3 +94,21 @@ function toLevels(data: Float32Array, bits: number): Float32Array {
   const scale = ((1 << bits) - 1) / 255;
   return data.map((v) => Math.round(v * scale));
 }
+
+/**
+ * A region mask for restricting an analysis to some pixels (dias perfusion --mask): a label by the rule above
+ * (0/255 or 0/1: 1 inside) or an artery/vein label (0 background, 1 artery, 2 vein; `dias synth --classes av`).
+ * Returns 0 outside, 1 artery (or vessel), 2 vein; any other value, or another size, is an error naming the file.
+ */
+export function readRegionMask(path: string, W: number, H: number, against: string): Uint8Array {
+  const img = readGrayPng(path);
+  if (img.width !== W || img.height !== H)
+    throw new Error(`${path}: ${img.width}x${img.height}, but ${against} ${W}x${H}`);
+  const full = img.bitDepth === 16 ? 65535 : 255;
+  const { values } = distinctValues(img.data, 4);
+  if (values.every((v) => v === 0 || v === 1 || v === 2)) return Uint8Array.from(img.data);
+  if (values.every((v) => v === 0 || v === full)) return binaryLabel(img.data, full, path);
+  throw new Error(
+    `${path}: mask values must be 0 and ${full} (or 0 and 1), or 0/1/2 (background, artery, vein); found ${listValues(img.data)}`,
+  );
+}
