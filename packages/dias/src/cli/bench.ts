@@ -4,7 +4,9 @@
 // throughput with and without the prefetching workers (bench-data.ts).
 import { parseArgs } from 'node:util';
 import { benchTrainStep } from '../bench/train-step-bench.js';
+import { findModel } from '../models/registry.js';
 import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
+import { benchSegmentCommand, BENCH_SEGMENT_USAGE } from './bench-segment.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
 import { UsageError, type Command } from './command.js';
@@ -35,13 +37,14 @@ const SUBCOMMANDS: Record<string, string> = {
   report: BENCH_REPORT_USAGE,
   ssl: BENCH_SSL_USAGE,
   data: BENCH_DATA_USAGE,
+  segment: BENCH_SEGMENT_USAGE,
 };
 
 export const benchCommand: Command = {
   name: 'bench',
   summary:
-    'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput',
-  usage: `Usage: dias bench train|report|ssl|data [options]      dias bench SUBCOMMAND --help for one of them
+    'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput; click-to-overlay segmentation time',
+  usage: `Usage: dias bench train|report|ssl|data|segment [options]      dias bench SUBCOMMAND --help for one of them
 
 ${Object.values(SUBCOMMANDS).join('\n\n')}`,
   subcommandUsage: (sub) => SUBCOMMANDS[sub],
@@ -50,9 +53,10 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
     if (sub === 'report') return benchReport(rest);
     if (sub === 'data') return benchData(rest);
     if (sub === 'ssl') return benchSsl(rest);
+    if (sub === 'segment') return benchSegmentCommand(rest);
     if (sub !== 'train')
       throw new UsageError(
-        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl or data; see dias bench --help)`,
+        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl, data or segment; see dias bench --help)`,
       );
     const { values } = parseArgs({
       args: rest,
@@ -69,6 +73,11 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
       },
     });
     if (!values.model) throw new UsageError('dias bench train: --model NAME is required (see dias models)');
+    try {
+      findModel(values.model);
+    } catch (e) {
+      throw new UsageError(`--model: ${(e as Error).message}`);
+    }
     const device = availableDevice(values.device);
     const steps = positiveIntFlag('steps', values.steps, 20);
     applyThreadsFlag(values.threads);
