@@ -25,7 +25,8 @@ sequence's own frame times:
   peak      peak opacification, grey levels
   mtt       mean transit time: first moment of the curve over its bolus window (>= 10% of the peak) minus the
             arrival, ms
-Times are ms from the first frame. Pixels whose peak stays below the threshold (or outside --mask) get no value.
+Times are ms from the first frame. Pixels whose peak stays below the threshold, lies at the first or last frame,
+or is outside --mask get no value (NaN).
 INPUT is any sequence source (a frame folder, .npy stack, DICOM XA, DIAS dataset with --id, ...); frame times
 come from DICOM, or for PNG frames and .npy from a sidecar (frame_times.json or .txt in the frame folder,
 X.frame_times.json or .txt beside X.npy: a JSON array of ms, {"frame_times_ms": [...]}, or one number per line).
@@ -37,8 +38,8 @@ over the dimmed MinIP, time maps red early to blue late, with a colour bar in se
                          the sequence's own label (a frame folder's label.png, a DIAS label)
   --mask-class C         with an artery/vein mask: artery, vein or any (default any)
   --baseline-frames N    frames averaged into the baseline (default 1)
-  --min-opacification X  smallest peak opacification that counts (grey levels; default 6 x the noise, the robust
-                         std of all opacification samples)
+  --min-opacification X  smallest peak opacification that counts (grey levels; default 10 x the noise, from the
+                         robust std of the second differences along time)
   --frame-interval MS    frame times for a sequence that has none (evenly spaced)
   --id N, --split S      the sequence of a DIAS dataset (12 or s12) and the split to look in
   --overwrite            replace the outputs of an earlier run in DIR

@@ -14,9 +14,11 @@
 //   mtt         mean transit time: the first moment of the curve, sum t c dt / sum c dt (trapezoids) over its
 //               bolus window (the contiguous samples around the peak at or above 10% of the peak), minus the
 //               arrival: how long, on average, contrast stays once it has arrived. Milliseconds.
-// A pixel gets values where its peak reaches the opacification threshold (default: 6 x the noise, the robust
-// standard deviation of all opacification samples after the baseline; most pixels carry no contrast) and the
-// mask, when given, is set; elsewhere NaN. No spatial smoothing: each pixel is its own curve.
+// A pixel gets values where its peak reaches the opacification threshold (default: 10 x the noise, the robust
+// standard deviation of the second differences along time over all pixels / sqrt(6): a bolus curve is smooth
+// over a few frames and cancels there, white noise does not), the peak lies inside the run (not at its first or
+// last frame) and the mask, when given, is set; elsewhere NaN. 10 rather than 6: the residual subtraction
+// artefacts drift slowly and smoothly, so at 6 they colour many pixels of the skull base. No spatial smoothing: each pixel is its own curve.
 // Deviations from gamma-variate fitting (also common): the parabola needs no iterative fit, is exact for a
 // symmetric peak and biased by at most a fraction of the frame interval for a skewed one; measured against the
 // generator's truth in test/perfusion.test.ts.
@@ -26,7 +28,7 @@ export const ARRIVAL_FRACTION = 0.2;
 /** Share of the peak that bounds the bolus window of the mean transit time. */
 export const MTT_WINDOW_FRACTION = 0.1;
 /** The automatic opacification threshold in units of the noise. */
-export const AUTO_THRESHOLD_NOISE = 6;
+export const AUTO_THRESHOLD_NOISE = 10;
 
 export type PerfusionMapName = 'arrival' | 'ttp' | 'peak' | 'mtt';
 export const PERFUSION_MAPS: readonly PerfusionMapName[] = ['arrival', 'ttp', 'peak', 'mtt'];
@@ -76,10 +78,9 @@ export function sequenceFrameTimes(seq: DsaSequence, fallback?: number[]): numbe
   return times.map((t) => t - times[0]);
 }
 
-/** Median of |x - median| x 1.4826 over a strided sample: the noise of mostly-empty opacification samples. */
-function robustStd(values: Float32Array, stride: number): number {
-  const sample: number[] = [];
-  for (let i = 0; i < values.length; i += stride) sample.push(values[i]);
+/** Median of |x - median| x 1.4826. */
+function robustStd(values: Float32Array): number {
+  const sample = Array.from(values);
   if (!sample.length) return 0;
   sample.sort((a, b) => a - b);
   const med = sample[sample.length >> 1];
@@ -117,11 +118,16 @@ export function perfusionMaps(seq: DsaSequence, options: PerfusionOptions = {}):
   const f = seq.frames;
   const baseline = new Float32Array(n);
   for (let k = 0; k < B; k++) for (let i = 0; i < n; i++) baseline[i] += f[k * n + i] / B;
-  // Opacification samples after the baseline, for the noise (strided: about 200k samples at most).
-  const after = f.subarray(B * n);
-  const opac = new Float32Array(after.length);
-  for (let k = 0; k < T - B; k++) for (let i = 0; i < n; i++) opac[k * n + i] = baseline[i] - after[k * n + i];
-  const noise = robustStd(opac, Math.max(1, Math.floor(opac.length / 200000)));
+  // The noise from second differences along time, v[k-1] - 2 v[k] + v[k+1]: a bolus curve is smooth over a few
+  // frames and cancels, white noise of std s gives std s sqrt(6) (strided: about 200k samples at most).
+  const count = Math.max(0, T - 2) * n;
+  const stride = Math.max(1, Math.floor(count / 200000));
+  const diffs = new Float32Array(Math.ceil(count / stride));
+  for (let j = 0, s = 0; j < count; j += stride, s++) {
+    const at = j + n; // sample (k, i) with k >= 1
+    diffs[s] = f[at - n] - 2 * f[at] + f[at + n];
+  }
+  const noise = count > 0 ? robustStd(diffs) / Math.sqrt(6) : 0;
   const threshold = options.minOpacification ?? Math.max(1e-6, AUTO_THRESHOLD_NOISE * noise);
   const maps = {
     arrival: new Float32Array(n).fill(NaN),
@@ -138,7 +144,9 @@ export function perfusionMaps(seq: DsaSequence, options: PerfusionOptions = {}):
       c[k] = baseline[i] - f[k * n + i];
       if (c[k] > c[kMax]) kMax = k;
     }
-    if (c[kMax] < threshold) continue;
+    // A peak at the first or last frame is not a peak the run saw (contrast already there, or still rising, or a
+    // drifting artefact): no value.
+    if (c[kMax] < threshold || kMax === 0 || kMax === T - 1) continue;
     let ttp = times[kMax];
     let peak = c[kMax];
     if (kMax > 0 && kMax < T - 1) {
