@@ -19,7 +19,7 @@ import { startServer, type DiasServer } from '../src/server/app.js';
 import { tempDir } from './data-fixture.js';
 import { writeTinyRun } from './eval-fixture.js';
 import { tinyConfig } from './train-fixture.js';
-import { trainRun } from '../src/train/loop.js';
+import { trainRun } from '../src/train/index.js';
 
 const CHROMIUM = process.env.DIAS_CHROMIUM ?? '/usr/bin/chromium';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors } from '@dias-ts/torch';
-import { trainRun } from '../src/train/loop.js';
+import { trainRun } from '../src/train/index.js';
 import { finalizeTrainConfig, type TrainConfig } from '../src/train/config.js';
 import { loadRunModel, networkWeightsPath, readLog, readRunConfig, runPath } from '../src/train/run-folder.js';
 import { rampUpWeight } from '../src/train/recipes/ramp-up.js';

@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trainRun } from '../src/train/loop.js';
+import { trainRun } from '../src/train/index.js';
 import { readLog, readRunConfig, runPath, type EpochLog } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { tinyConfig, writeLineDataset } from './train-fixture.js';

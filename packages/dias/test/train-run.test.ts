@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, inferenceMode, scope, randn } from '@dias-ts/torch';
-import { trainRun } from '../src/train/loop.js';
+import { trainRun } from '../src/train/index.js';
 import { RUN_FILES, loadRunModel, loadWeightsFile, readLog, readRunConfig, runPath } from '../src/train/run-folder.js';
 import { createModel } from '../src/models/registry.js';
 import { tempDir } from './data-fixture.js';

@@ -13,7 +13,7 @@ import { openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { readGrayPng } from '../src/image/png.js';
 import { createModel, findModel } from '../src/models/registry.js';
 import { Predictor } from '../src/predict/predictor.js';
-import { trainRun } from '../src/train/loop.js';
+import { trainRun } from '../src/train/index.js';
 import { pseudoLabelOf, writePseudoLabels } from '../src/train/pseudo-labels.js';
 import { emaUpdate } from '../src/train/recipes/mean-teacher.js';
 import { loadRunModel, readLog, readRunConfig, runPath, stagePath } from '../src/train/run-folder.js';

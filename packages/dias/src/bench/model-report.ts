@@ -27,7 +27,7 @@ import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
-import { trainRun, type TrainEvents } from '../train/loop.js';
+import { trainRun, type TrainEvents } from '../train/index.js';
 
 export interface BenchBudget {
   epochs: number;

@@ -16,7 +16,7 @@ import { writeRgbPng } from '../image/png.js';
 import { RgbCanvas, type Rgb } from '../image/rgb-canvas.js';
 import type { ModelOptions } from '../models/model-spec.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
-import { trainRun, type TrainEvents } from '../train/loop.js';
+import { trainRun, type TrainEvents } from '../train/index.js';
 import { loadRunModel, readRunConfig, runPath, stagePath } from '../train/run-folder.js';
 import { pairedBootstrap } from '../metrics/paired-bootstrap.js';
 import { summaryOverSeeds, type BenchBudget } from './model-report.js';

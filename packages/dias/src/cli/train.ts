@@ -17,7 +17,8 @@ import {
 import { AUGMENT_MAXIMA } from '../data/pipeline/augmentation.js';
 import { applyAssignment, parseValue, splitAssignment } from '../train/config-assignments.js';
 import { readRunConfig } from '../train/run-folder.js';
-import { trainRun } from '../train/loop.js';
+import { trainRun } from '../train/index.js';
+import { checkDataParallel } from '../train/data-parallel-check.js';
 import { launchWorkers, withoutFlags } from '../train/launch.js';
 import { defaultThreadCount } from '@dias-ts/torch';
 import { allRecipes, findRecipe, recipesReading } from '../train/recipes/index.js';
@@ -312,21 +313,9 @@ export const trainCommand: Command = {
         config = finalizeTrainConfig(config);
       }
       if (launch) {
-        if (findRecipe(config.train.recipe).selfTraining)
-          throw new UsageError(
-            `--nproc/--nnodes: recipe ${config.train.recipe} trains in one process (self-training is not data-parallel yet)`,
-          );
-        if (config.train.device !== 'cpu')
-          throw new UsageError(
-            '--nproc/--nnodes: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet',
-          );
-        const worldSize = launch.nproc * launch.nnodes;
-        const split = worldSize * config.train.accumulate;
-        if (config.train.batchSize % split !== 0) {
-          throw new UsageError(
-            `--nproc/--nnodes: train.batchSize (${config.train.batchSize}) must be divisible by the ${worldSize} processes times train.accumulate (${config.train.accumulate})`,
-          );
-        }
+        // The check every worker repeats (train/index.ts), made once here before any of them starts.
+        const why = checkDataParallel(config, launch.nproc * launch.nnodes);
+        if (why) throw new UsageError(`--nproc/--nnodes: ${why}`);
         const script = process.argv[1];
         return await launchWorkers({
           ...launch,

@@ -3,7 +3,7 @@
 // messages for the job's event stream. Cancelling sets a shared flag that the next step (or validated sequence)
 // sees; the loop then ends through its own clean-up, and the run folder keeps its last whole epoch (resumable).
 import { serveInWorker } from '@dias-ts/torch';
-import { trainRun } from '../train/loop.js';
+import { trainRun } from '../train/index.js';
 import { CANCELLED, CancelFlag } from './worker-job.js';
 import type { TrainMessage, TrainRequest, TrainSummary, TrainWorkerInit } from './training-service.js';
 

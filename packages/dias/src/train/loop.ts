@@ -34,13 +34,7 @@ import { buildModel, resolveModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import { stepContext, trainStep, type Network } from './train-step.js';
 import { batchShare } from './micro-batch.js';
-import {
-  gradientSync,
-  joinDataParallel,
-  requestedWorldSize,
-  type DataParallel,
-  type DataParallelOptions,
-} from './data-parallel.js';
+import { gradientSync, joinDataParallel, type DataParallel, type DataParallelOptions } from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
 import {
   networkWeightsPath,
@@ -58,7 +52,6 @@ import {
   type WeightsInfo,
 } from './run-folder.js';
 import { loadTrainingData } from './training-data.js';
-import { runSelfTraining } from './self-training.js';
 import { validate, type ValidationResult } from './validation.js';
 import { writeProgressChart } from './progress-chart.js';
 import { chooseCheckpoint, initialCheckpointState, type CheckpointRule } from './checkpoint-choice.js';
@@ -157,16 +150,12 @@ function initialOptimizerOf(
     : { state: ckpt.networks.get(source)!.optimizer, meta: ckpt.record.networks[source].optimizer };
 }
 
-/** Trains (or resumes) a run; resolves when it has finished or stopped after stopAfterEpochs epochs. */
-export async function trainRun(o: TrainOptions): Promise<TrainResult> {
-  if (findRecipe(o.config.train.recipe).selfTraining) {
-    if (requestedWorldSize() > 1)
-      throw new Error(
-        `train.recipe ${o.config.train.recipe}: self-training recipes run in one process (no --nproc or WORLD_SIZE > 1 yet)`,
-      );
-    return runSelfTraining(o, trainRun);
-  }
+/** Trains (or resumes) a run of a recipe without stages; resolves when it has finished or stopped after
+ * stopAfterEpochs epochs. train() (index.ts) runs the recipes with stages. */
+export async function trainLoop(o: TrainOptions): Promise<TrainResult> {
   const config = finalizeTrainConfig(o.config);
+  if (findRecipe(config.train.recipe).stages)
+    throw new Error(`train.recipe ${config.train.recipe} trains in stages: train() (train/index.ts) runs them`);
   const dp = joinDataParallel(o.dataParallel);
   try {
     return await trainProcess(o, config, dp);
@@ -181,16 +170,6 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
   const ev = isMain ? (o.events ?? {}) : {};
   const log = isMain ? (line: string) => (ev.log ? ev.log(line) : console.log(line)) : () => {};
   const { runDir } = o;
-  if (dp && config.train.device !== 'cpu') {
-    throw new Error(
-      `train.device ${config.train.device}: data-parallel training runs on the CPU (Gloo); the NCCL backend for GPUs is not built in yet`,
-    );
-  }
-  if (dp && config.train.batchSize % (dp.worldSize * config.train.accumulate) !== 0) {
-    throw new Error(
-      `train.batchSize (${config.train.batchSize}) must be divisible by the ${dp.worldSize} processes times train.accumulate (${config.train.accumulate})`,
-    );
-  }
   // Rank 0 prepares the run folder (a forced start empties it); the others read it once that is done.
   const mode = isMain
     ? openRunFolder(runDir, config, { resume: o.resume, force: o.force })

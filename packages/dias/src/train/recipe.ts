@@ -66,6 +66,24 @@ export interface SecondPool {
   augment?: AugmentOptionsInput;
 }
 
+/** The folders of a run trained in stages (self-training.ts lays them out). */
+export interface StageFolders {
+  /** Stage k's run folder (0: the teacher). */
+  stage(k: number): string;
+  /** The pseudo-labels stage k trains on (k >= 1), made by stage k - 1. */
+  pseudo(k: number): string;
+}
+
+/** Training in stages of ordinary runs (self-training.ts): a teacher, then students on their teacher's pseudo-labels. */
+export interface StagedTraining<C extends CoreTrainConfig = CoreTrainConfig> {
+  /** Students after the teacher: stages 1 to students(config). */
+  students(config: C): number;
+  /** Stage k's settings (0: the teacher): an ordinary run of a recipe without stages. */
+  stageConfig<T extends C>(config: T, k: number, folders: StageFolders): T;
+  /** How a teacher pseudo-labels the unlabelled pool for its student. */
+  pseudoLabelling(config: C): { tta: boolean; confidenceBand: number };
+}
+
 /**
  * A recipe as the registry knows it: a name, a one-line description, its defaults, its own settings, and how to
  * build it. `C` is the configuration it reads: the core sections and its own (recipes/index.ts assembles them all).
@@ -95,8 +113,8 @@ export interface RecipeDefinition<C extends CoreTrainConfig = CoreTrainConfig> {
    * as [dotted key, value] applied in order after the user's settings.
    */
   asReleased?: readonly (readonly [string, unknown])[];
-  /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage with `create`'s step. */
-  selfTraining?: boolean;
+  /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage another recipe's run. */
+  stages?: StagedTraining<C>;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */
   checkModel?(spec: ModelSpec): void;
   create(config: C): Recipe;

@@ -44,6 +44,7 @@ import {
   type TrainConfig,
 } from './config.js';
 import type { PatchSamplerState } from '../data/pipeline/patch-sampler.js';
+import { allRecipes, findRecipe } from './recipes/index.js';
 
 export const RUN_FILES = {
   config: 'config.json',
@@ -300,14 +301,17 @@ export function stagePath(runDir: string, k: number): string {
  * (default: the last one that has weights).
  */
 export function weightsRunDir(runDir: string, config: TrainConfig, iteration?: number): string {
-  if (config.train.recipe !== 'rpst') {
-    if (iteration !== undefined)
+  const { stages } = findRecipe(config.train.recipe);
+  if (!stages) {
+    if (iteration !== undefined) {
+      const staged = allRecipes().filter((r) => r.stages);
       throw new Error(
-        `${runDir}: --iteration is for self-training (rpst) runs; this run's recipe is ${config.train.recipe}`,
+        `${runDir}: --iteration is for self-training (${staged.map((r) => r.name).join(', ')}) runs; this run's recipe is ${config.train.recipe}`,
       );
+    }
     return runDir;
   }
-  const K = config.rpst.iterations;
+  const K = stages.students(config);
   if (iteration !== undefined) {
     if (!Number.isInteger(iteration) || iteration < 0 || iteration > K)
       throw new Error(`${runDir}: --iteration must be 0 (the teacher) to ${K}, got ${iteration}`);

@@ -7,14 +7,15 @@
 //                       (weights and AdamW state, a fresh schedule, as released) or starts anew (rpst.student)
 //   RUN/pseudo/iter2/, RUN/iter2/, ...   each student becomes the next teacher, rpst.iterations times
 //   RUN/config.json     the whole run's settings; RUN/iterations.json each stage's validation result
-// Each stage is a run folder of its own (loop.ts), so any stage resumes bit for bit, and `dias test --run RUN
+// The recipe's `stages` (recipes/rpst.ts) give the number of students, each stage's settings and how a teacher
+// pseudo-labels; train() (index.ts) runs this for such a recipe. Each stage is a run folder of its own (loop.ts), so any stage resumes bit for bit, and `dias test --run RUN
 // --iteration k` tests stage k (0 = the teacher; default the last). Follows semi_supervised_segmentation/
 // ssl_train.py and inference.py of the official code; where it differs, see docs/semi-supervision.md.
 import { existsSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
 import { openDiasDataset } from '../data/readers/dias-layout.js';
-import { finalizeTrainConfig, type TrainConfig } from './config.js';
+import { finalizeTrainConfig } from './config.js';
 import { writePseudoLabels, pseudoLabelsExist } from './pseudo-labels.js';
 import { labelledSubset } from './training-data.js';
 import {
@@ -26,26 +27,11 @@ import {
   writeRunConfig,
   type EpochLog,
 } from './run-folder.js';
-import type { TrainOptions, TrainResult } from './loop.js';
+import { trainLoop, type TrainOptions, type TrainResult } from './loop.js';
+import type { StagedTraining } from './recipe.js';
 
 export function pseudoPath(runDir: string, k: number): string {
   return join(runDir, 'pseudo', `iter${k}`);
-}
-
-/** The settings of stage k: an fsl run on the labelled subset (k = 0) or on the patch mix with stage k's pseudo-labels. */
-export function stageConfig(config: TrainConfig, runDir: string, k: number): TrainConfig {
-  const c = structuredClone(config);
-  c.train.recipe = 'fsl';
-  c.data.pseudo = k === 0 ? null : pseudoPath(runDir, k);
-  c.train.init =
-    k > 0 && config.rpst.student === 'continue'
-      ? {
-          from: stagePath(runDir, k - 1),
-          optimizer: true,
-          checkpoint: config.validation.select === 'final' ? 'final' : 'best',
-        }
-      : { from: null, optimizer: false, checkpoint: 'best' };
-  return c;
 }
 
 function stageFinished(dir: string): boolean {
@@ -72,19 +58,18 @@ function stageSummary(dir: string, k: number): Record<string, unknown> {
   };
 }
 
-/** Trains (or resumes) an RPST run: the teacher, then each iteration's pseudo-labels and student. */
-export async function runSelfTraining(
-  o: TrainOptions,
-  trainStage: (o: TrainOptions) => Promise<TrainResult>,
-): Promise<TrainResult> {
+/** Trains (or resumes) a run in stages: the teacher, then each iteration's pseudo-labels and student. */
+export async function runSelfTraining(o: TrainOptions, stages: StagedTraining): Promise<TrainResult> {
   const ev = o.events ?? {};
   const log = (line: string) => (ev.log ? ev.log(line) : console.log(line));
   const config = finalizeTrainConfig(o.config);
   const { runDir } = o;
+  const name = config.train.recipe;
+  const folders = { stage: (k: number) => stagePath(runDir, k), pseudo: (k: number) => pseudoPath(runDir, k) };
   // The students need an unlabelled pool: say so before hours go into the teacher.
   const dataset = openDiasDataset(config.data.dir);
   if (dataset.splits.unlabelled.length === 0) {
-    throw new Error(`${config.data.dir}: no unlabelled sequences (unlabeled/images/); rpst pseudo-labels that pool`);
+    throw new Error(`${config.data.dir}: no unlabelled sequences (unlabeled/images/); ${name} pseudo-labels that pool`);
   }
   // Every pool sequence is read once now, and dropped: a broken frame in the pool stopped the run only when the
   // teacher, trained, came to pseudo-label it.
@@ -102,7 +87,8 @@ export async function runSelfTraining(
       if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
   };
 
-  const K = config.rpst.iterations;
+  const K = stages.students(config);
+  const labelling = stages.pseudoLabelling(config);
   let budget = o.stopAfterEpochs ?? Infinity;
   const history: EpochLog[] = [];
   let last: TrainResult | null = null;
@@ -114,19 +100,19 @@ export async function runSelfTraining(
       const teacher = loadRunModel(stagePath(runDir, k - 1), config.validation.select === 'final' ? 'final' : 'best');
       try {
         if (config.train.device !== 'cpu') teacher.model.to(config.train.device);
-        log(`rpst: pseudo-labelling the unlabelled pool with iteration ${k - 1} into ${pseudoPath(runDir, k)}`);
+        log(`${name}: pseudo-labelling the unlabelled pool with iteration ${k - 1} into ${pseudoPath(runDir, k)}`);
         const s = writePseudoLabels(teacher.model, teacher.spec, config.data.dir, pseudoPath(runDir, k), {
           frames: teacher.frames,
           patchSize: config.data.patchSize,
           stride: config.validation.stride,
           batchSize: config.validation.batchSize,
           blend: config.validation.blend,
-          tta: config.rpst.tta,
+          tta: labelling.tta,
           device: config.train.device,
-          confidenceBand: config.rpst.confidenceBand,
+          confidenceBand: labelling.confidenceBand,
         });
         log(
-          `rpst: ${s.sequences} sequences, ${(100 * s.vessel).toFixed(2)}% vessel${config.rpst.confidenceBand > 0 ? `, ${(100 * s.ignored).toFixed(2)}% left out by the confidence band` : ''}`,
+          `${name}: ${s.sequences} sequences, ${(100 * s.vessel).toFixed(2)}% vessel${labelling.confidenceBand > 0 ? `, ${(100 * s.ignored).toFixed(2)}% left out by the confidence band` : ''}`,
         );
       } finally {
         teacher.model.dispose();
@@ -135,11 +121,11 @@ export async function runSelfTraining(
     if (!stageFinished(dir)) {
       if (budget <= 0) break;
       const resume = existsSync(runPath(dir, 'config'));
-      log(`rpst: ${resume ? 'resuming' : 'training'} the ${role} in ${dir}`);
+      log(`${name}: ${resume ? 'resuming' : 'training'} the ${role} in ${dir}`);
       const before = resume ? readLog(dir).length : 0;
-      last = await trainStage({
+      last = await trainLoop({
         ...o,
-        config: stageConfig(config, runDir, k),
+        config: stages.stageConfig(config, k, folders),
         runDir: dir,
         resume,
         force: false,
@@ -155,7 +141,7 @@ export async function runSelfTraining(
     writeFileAtomic(join(runDir, 'iterations.json'), `${JSON.stringify(summaries, null, 2)}\n`);
     if (!stageFinished(dir)) break;
     const dsc = (summaries[k].val as Record<string, number | null> | null)?.DSC;
-    log(`rpst: iteration ${k} (${role}) done${typeof dsc === 'number' ? `: validation DSC ${dsc.toFixed(4)}` : ''}`);
+    log(`${name}: iteration ${k} (${role}) done${typeof dsc === 'number' ? `: validation DSC ${dsc.toFixed(4)}` : ''}`);
   }
   const finished = summaries.length === K + 1 && stageFinished(stagePath(runDir, K));
   const best = last?.best ?? { metric: config.validation.select, value: null, epoch: null };

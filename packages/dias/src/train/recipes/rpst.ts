@@ -71,6 +71,25 @@ export const rpstRecipe: RecipeDefinition<CoreTrainConfig & { rpst: RpstSettings
     ['rpst.student', 'continue'],
     ['validation.select', 'final'],
   ],
-  selfTraining: true,
+  stages: {
+    students: (config) => config.rpst.iterations,
+    pseudoLabelling: (config) => ({ tta: config.rpst.tta, confidenceBand: config.rpst.confidenceBand }),
+    // The teacher: fsl on the labelled subset; student k: fsl on the patch mix with stage k's pseudo-labels,
+    // continuing from its teacher (weights and AdamW state, a fresh schedule) or from scratch (rpst.student).
+    stageConfig(config, k, folders) {
+      const c = structuredClone(config);
+      c.train.recipe = fslRecipe.name;
+      c.data.pseudo = k === 0 ? null : folders.pseudo(k);
+      c.train.init =
+        k > 0 && config.rpst.student === 'continue'
+          ? {
+              from: folders.stage(k - 1),
+              optimizer: true,
+              checkpoint: config.validation.select === 'final' ? 'final' : 'best',
+            }
+          : { from: null, optimizer: false, checkpoint: 'best' };
+      return c;
+    },
+  },
   create: (config) => ({ ...fslRecipe.create(config), name: 'rpst' }),
 };
