@@ -1,10 +1,12 @@
-// The training loop every recipe runs in (the official trainer.py and its weak-supervision variants, reshaped as
-// nnU-Net's run_training: a short loop that calls the recipe's hooks). Per epoch: steps of random patches (the
-// recipe's forward passes and losses, one backward, every network's AdamW step and per-iteration scheduler step),
-// then validation of the recipe's exported network on whole validation sequences, the checkpoint choice, and the
-// run folder brought up to date (run-folder.ts). One step (train-step.ts) may be split into micro-batches. The
-// loop reports through events (TrainEvents) and imports nothing of the command line: `dias train` draws its
-// progress bars from them.
+// The training loop every recipe without stages runs in (the official trainer.py and its weak-supervision variants,
+// reshaped as nnU-Net's run_training: a short loop of named phases that call the recipe's hooks). trainLoop reads
+// as: setUp (the run folder, the data, the recipe), buildNetworks, restore (a resumed run's state), then per epoch
+// trainEpoch (steps of random patches: the recipe's forward passes and losses, one backward, every network's AdamW
+// step and per-iteration scheduler step), validateEpoch (the exported network on whole validation sequences),
+// chooseCheckpoint (checkpoint-choice.ts) and saveEpoch (run-folder.ts). One step (train-step.ts) may be split into
+// micro-batches. The loop reports through events (TrainEvents), stops between steps when its AbortSignal fires, and
+// imports nothing of the command line: `dias train` draws its progress bars from the events. train() (index.ts)
+// picks this loop or the staged runner.
 //
 // Reproducibility: the networks are initialised, in the recipe's order, after manualSeed(seed); batch i of the run
 // is a pure function of (seed, i) (patch-sampler.ts); dropout and recipe randomness draw from the global torch
@@ -30,30 +32,28 @@ import {
 } from '@dias-ts/torch';
 import { PatchPrefetcher } from '../data/pipeline/prefetch.js';
 import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
-import { buildModel, resolveModelSetup } from './model-setup.js';
+import { buildModel, resolveModelSetup, type ModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
 import { stepContext, trainStep, type Network } from './train-step.js';
 import { batchShare } from './micro-batch.js';
 import { gradientSync, joinDataParallel, type DataParallel, type DataParallelOptions } from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
+import type { Recipe, RecipeDefinition, SecondPool } from './recipe.js';
 import {
-  networkWeightsPath,
   openRunFolder,
   readLatestCheckpoint,
   readLog,
   runPath,
-  saveLatestCheckpoint,
-  saveWeightsFile,
-  writeLog,
+  saveEpoch,
+  saveFinalWeights,
   writeRunConfig,
   type EpochLog,
   type LatestCheckpoint,
   type ResumeRecord,
   type WeightsInfo,
 } from './run-folder.js';
-import { loadTrainingData } from './training-data.js';
+import { loadTrainingData, type TrainingData } from './training-data.js';
 import { validate, type ValidationResult } from './validation.js';
-import { writeProgressChart } from './progress-chart.js';
 import { chooseCheckpoint, initialCheckpointState, type CheckpointRule } from './checkpoint-choice.js';
 import { NetworkSet } from './network-set.js';
 
@@ -83,6 +83,9 @@ export interface TrainOptions {
   events?: TrainEvents;
   /** Data-parallel settings, used when the environment makes this process one of several (data-parallel.ts). */
   dataParallel?: DataParallelOptions;
+  /** Cancels the run: it stops before the next step or validated sequence, rejecting with the signal's reason; the
+   * run folder keeps its last whole epoch (resumable). */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -138,6 +141,8 @@ function readInitialState(runDir: string, which: 'best' | 'final', withOptimizer
   };
 }
 
+type InitialState = ReturnType<typeof readInitialState>;
+
 /** The optimizer state a network takes from another run: the same-named network's, or the only one there is. */
 function initialOptimizerOf(
   ckpt: LatestCheckpoint,
@@ -151,7 +156,7 @@ function initialOptimizerOf(
 }
 
 /** Trains (or resumes) a run of a recipe without stages; resolves when it has finished or stopped after
- * stopAfterEpochs epochs. train() (index.ts) runs the recipes with stages. */
+ * stopAfterEpochs epochs. */
 export async function trainLoop(o: TrainOptions): Promise<TrainResult> {
   const config = finalizeTrainConfig(o.config);
   if (findRecipe(config.train.recipe).stages)
@@ -164,13 +169,100 @@ export async function trainLoop(o: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** What the phases share: the settings, where this process stands in the group, and what set-up made. */
+interface Run {
+  o: TrainOptions;
+  config: TrainConfig;
+  runDir: string;
+  dp: DataParallel | null;
+  /** Rank 0 (or the only process): validates, logs and writes the run folder. */
+  isMain: boolean;
+  ev: TrainEvents;
+  log(line: string): void;
+  mode: 'fresh' | 'resume';
+  definition: RecipeDefinition<TrainConfig>;
+  recipe: Recipe;
+  secondPool: SecondPool | null;
+  data: TrainingData;
+  setup: ModelSetup;
+  steps: number;
+  epochs: number;
+  withValidation: boolean;
+  rule: CheckpointRule;
+  scaler: GradScaler | null;
+  info(epoch: number): WeightsInfo;
+}
+
+/** Where the run stands: what a resume record holds besides the networks' state. */
+interface Progress {
+  /** Epochs completed. */
+  done: number;
+  best: ResumeRecord['best'];
+  notImproved: number;
+  samplerStart: number;
+  finished: boolean;
+  history: EpochLog[];
+}
+
 /** The run as one process trains it: alone (dp null), or as one rank of a data-parallel group. */
 async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParallel | null): Promise<TrainResult> {
+  const run = setUp(o, config, dp);
+  const set = buildNetworks(run);
+  // Native memory is freed when the run ends, however it ends (tests and tools run several in one process).
+  try {
+    const progress = restore(run, set);
+    // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
+    const averageGradients = dp
+      ? gradientSync(
+          dp.rank,
+          set.trained.map((n) => dp.wrap(n.model)),
+        )
+      : undefined;
+    if (progress.finished) {
+      // Killed between the resume record and the final weights: the record's networks are the final ones.
+      if (run.isMain && !existsSync(runPath(run.runDir, 'final')))
+        saveFinalWeights(run.runDir, set.all, set.exported.name, run.info(progress.done));
+      run.log(`${run.runDir}: the run has already finished (${progress.done} epochs)`);
+      return result(run, progress);
+    }
+    announce(run, set);
+    const prefetcher = openPrefetcher(run, progress.samplerStart);
+    try {
+      const last = Math.min(
+        run.epochs,
+        o.stopAfterEpochs !== undefined ? progress.done + o.stopAfterEpochs : run.epochs,
+      );
+      for (let epoch = progress.done + 1; epoch <= last; epoch++) {
+        const stop = await runEpoch(run, set, prefetcher, averageGradients, progress, epoch);
+        if (stop) break;
+      }
+    } finally {
+      await prefetcher.close();
+    }
+    return result(run, progress);
+  } finally {
+    set.dispose();
+  }
+}
+
+function result(run: Run, p: Progress): TrainResult {
+  return {
+    runDir: run.runDir,
+    config: run.config,
+    epochs: p.done,
+    finished: p.finished,
+    best: p.best,
+    history: p.history,
+  };
+}
+
+/** The run folder (rank 0 prepares it; a forced start empties it), the device and threads, the recipe and its data. */
+function setUp(o: TrainOptions, config: TrainConfig, dp: DataParallel | null): Run {
   const isMain = !dp || dp.isMain;
   const ev = isMain ? (o.events ?? {}) : {};
   const log = isMain ? (line: string) => (ev.log ? ev.log(line) : console.log(line)) : () => {};
   const { runDir } = o;
-  // Rank 0 prepares the run folder (a forced start empties it); the others read it once that is done.
+  // The others read the folder once rank 0 has prepared it.
   const mode = isMain
     ? openRunFolder(runDir, config, { resume: o.resume, force: o.force })
     : o.resume
@@ -178,20 +270,7 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
       : 'fresh';
   dp?.barrier();
   checkDevice(config.train.device);
-  // train.threads is the machine's: the processes on it share it. Unset, each takes its share of the free cores
-  // (the launcher's DIAS_THREADS).
-  const threads =
-    config.train.threads === null
-      ? null
-      : dp
-        ? Math.max(1, Math.floor(config.train.threads / dp.localWorldSize))
-        : config.train.threads;
-  if (threads !== null) {
-    const applied = setNumThreads(threads);
-    if (applied < threads)
-      log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
-  }
-
+  applyThreads(config, dp, log);
   const definition = findRecipe(config.train.recipe);
   const recipe = definition.create(config);
   const withValidation = config.validation.everyEpochs > 0;
@@ -205,326 +284,380 @@ async function trainProcess(o: TrainOptions, config: TrainConfig, dp: DataParall
     labelledIds: config.data.labelledIds,
     pool: secondPool?.source ?? null,
   });
-  const steps = stepsPerEpoch(config);
-  const E = config.train.epochs;
   if (data.frameNote) log(`note: ${data.frameNote}`);
-
-  // The networks exactly as the official seed_torch(seed) then build_model (the weak-supervision scripts build
-  // model1 then model2 after the one seed).
-  manualSeed(config.train.seed);
   const setup = resolveModelSetup(config.model.name, config.model.options, config.data.frames, (k, r) => {
     throw new Error(`${k}: ${r}`);
   });
-  const networks: Network[] = [];
-  // Native memory is freed when the run ends, however it ends (tests and tools run several in one process).
-  try {
-    const init =
-      mode === 'fresh' && config.train.init.from !== null
-        ? readInitialState(config.train.init.from, config.train.init.checkpoint, config.train.init.optimizer)
-        : null;
-    try {
-      for (const name of recipe.networks) {
-        const model = buildModel(setup);
-        if (config.train.device !== 'cpu') model.to(config.train.device);
-        const optimizer = buildOptimizer(model, config);
-        // Another run's weights (and AdamW state) before the schedule is built, so the schedule starts afresh.
-        if (init) {
-          model.loadStateDict(init.weights);
-          const from = init.optimizer && initialOptimizerOf(init.optimizer, name);
-          if (from) optimizer.loadStateDict(from);
-        }
-        networks.push({ name, model, optimizer, scheduler: buildScheduler(optimizer, config, steps) });
-      }
-    } finally {
-      init?.dispose();
-    }
-    if (init)
-      log(
-        `initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`,
-      );
-    const set = new NetworkSet(networks, recipe.exported, recipe.frozen);
-    const exported = set.exported;
-    const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
-    const scaler = amp ? new GradScaler() : null;
-    const selectMetric = config.validation.select;
-    const rule: CheckpointRule = {
-      select: selectMetric,
+  const amp = config.train.amp === 'auto' ? config.train.device === 'cuda' : config.train.amp;
+  return {
+    o,
+    config,
+    runDir,
+    dp,
+    isMain,
+    ev,
+    log,
+    mode,
+    definition,
+    recipe,
+    secondPool,
+    data,
+    setup,
+    steps: stepsPerEpoch(config),
+    epochs: config.train.epochs,
+    withValidation,
+    rule: {
+      select: config.validation.select,
       fromEpoch: selectFromEpoch(config),
       withValidation,
       earlyStopping: config.validation.earlyStopping,
-    };
-    const info = (epoch: number): WeightsInfo => ({
-      model: setup.spec.name,
-      options: setup.options,
-      frames: config.data.frames,
-      epoch,
-    });
+    },
+    scaler: amp ? new GradScaler() : null,
+    info: (epoch) => ({ model: setup.spec.name, options: setup.options, frames: config.data.frames, epoch }),
+  };
+}
 
-    let done = 0;
-    let { best, notImproved } = initialCheckpointState(selectMetric);
-    let samplerStart = 0;
-    let finished = false;
-    let history: EpochLog[] = [];
-    if (mode === 'resume') {
-      const ckpt = readLatestCheckpoint(runDir);
-      if (ckpt) {
-        try {
-          const r = ckpt.record;
-          if (r.stepsPerEpoch !== steps)
-            throw new Error(
-              `${runPath(runDir, 'latestState')}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${steps}`,
-            );
-          for (const n of set.all) {
-            const saved = ckpt.networks.get(n.name);
-            if (!saved || !r.networks[n.name])
-              throw new Error(
-                `${runPath(runDir, 'latestState')}: no state for network '${n.name}' (recipe ${recipe.name})`,
-              );
-            n.model.loadStateDict(saved.model);
-            n.optimizer.loadStateDict({ state: saved.optimizer, meta: r.networks[n.name].optimizer });
-            n.scheduler.loadStateDict(r.networks[n.name].scheduler);
-          }
-          const rng = Buffer.from(r.rng.torch, 'base64');
-          const state = fromTypedArray(new Uint8Array(rng.buffer, rng.byteOffset, rng.byteLength), [rng.byteLength]);
-          defaultGenerator.setState(state);
-          state.dispose();
-          if (scaler && r.scaler) scaler.loadStateDict(r.scaler);
-          done = r.epoch;
-          best = r.best;
-          notImproved = r.notImprovedCount;
-          samplerStart = r.rng.sampler.nextIndex;
-          finished = r.finished;
-        } finally {
-          ckpt.dispose();
-        }
-      }
-      // Epochs logged after the checkpoint (a run killed while saving) are trained again.
-      history = readLog(runDir).filter((e) => e.epoch <= done);
-      log(
-        ckpt
-          ? `resuming ${runDir} after epoch ${done}/${E}`
-          : `resuming ${runDir}: no epoch had completed, starting at epoch 1`,
+/** train.threads is the machine's: the processes on it share it. Unset, each takes its share of the free cores
+ * (the launcher's DIAS_THREADS). */
+function applyThreads(config: TrainConfig, dp: DataParallel | null, log: (line: string) => void): void {
+  const threads =
+    config.train.threads === null
+      ? null
+      : dp
+        ? Math.max(1, Math.floor(config.train.threads / dp.localWorldSize))
+        : config.train.threads;
+  if (threads !== null) {
+    const applied = setNumThreads(threads);
+    if (applied < threads)
+      log(`note: train.threads ${threads} is more than the ${applied} cores here; using ${applied}`);
+  }
+}
+
+/**
+ * The networks exactly as the official seed_torch(seed) then build_model (the weak-supervision scripts build model1
+ * then model2 after the one seed), each with its AdamW and schedule; a fresh run given train.init.from starts from
+ * that run's weights (and AdamW state).
+ */
+function buildNetworks(run: Run): NetworkSet {
+  const { config, recipe } = run;
+  manualSeed(config.train.seed);
+  const networks: Network[] = [];
+  const init =
+    run.mode === 'fresh' && config.train.init.from !== null
+      ? readInitialState(config.train.init.from, config.train.init.checkpoint, config.train.init.optimizer)
+      : null;
+  try {
+    for (const name of recipe.networks) networks.push(buildNetwork(run, name, init));
+    const set = new NetworkSet(networks, recipe.exported, recipe.frozen);
+    if (init)
+      run.log(
+        `initialised from ${config.train.init.from} (checkpoint_${config.train.init.checkpoint}${config.train.init.optimizer ? ' and its AdamW state' : ''})`,
       );
-    } else if (isMain) {
-      writeRunConfig(runDir, config);
-    }
-    if (dp) {
-      // Every rank reads the resume record itself: one that cannot see rank 0's would train from other AdamW state.
-      const [mainDone] = dp.fromMain([done]);
-      if (mainDone !== done) {
-        throw new Error(
-          `rank ${dp.rank}: ${runPath(runDir, 'latestState')} is at epoch ${done} here but at epoch ${mainDone} on rank 0: --resume needs the run folder on every machine (a shared file system)`,
-        );
-      }
-    }
-    // Every rank starts from rank 0's weights; the frozen networks are not trained, so only the others average.
-    const wrapped = dp ? set.trained.map((n) => dp.wrap(n.model)) : [];
-    const averageGradients = dp ? gradientSync(dp.rank, wrapped) : undefined;
-    const saveFinal = (epoch: number) => {
-      saveWeightsFile(runPath(runDir, 'final'), exported.model, info(epoch));
-      for (const n of set.others) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info(epoch));
-    };
-    if (finished) {
-      // Killed between the resume record and the final weights: the record's networks are the final ones.
-      if (isMain && !existsSync(runPath(runDir, 'final'))) saveFinal(done);
-      log(`${runDir}: the run has already finished (${done} epochs)`);
-      return { runDir, config, epochs: done, finished, best, history };
-    }
-
-    const netsText =
-      networks.length > 1
-        ? `${networks.length} networks ${setup.spec.name} (${networks.map((n) => n.name).join(', ')}; ${exported.name} is validated and exported)`
-        : setup.spec.name;
-    log(
-      `training ${netsText} (${exported.model.parameterCount().toLocaleString('en')} parameters${networks.length > 1 ? ' each' : ''}), recipe ${recipe.name}, on ${data.training.length} sequences` +
-        `${withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${steps} steps of ${config.train.batchSize} patches ` +
-        `${config.train.accumulate > 1 ? `(${config.train.accumulate} micro-batches of ${config.train.batchSize / config.train.accumulate}) ` : ''}` +
-        `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads` +
-        `${dp ? ` per process, ${dp.worldSize} processes of ${config.train.batchSize / dp.worldSize} patches each` : ''}`,
-    );
-    if (data.scribbles) {
-      const c = data.scribbles;
-      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      log(
-        `scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`,
-      );
-    }
-    if (data.pool.length) {
-      log(
-        `patch mix: ${data.pool.length} ${secondPool!.describe} sequences drawn with probability ${secondPool!.probability}, ${data.training.length} labelled otherwise`,
-      );
-    }
-    const prefetcher = new PatchPrefetcher([...data.training, ...data.pool], {
-      patchSize: config.data.patchSize,
-      batchSize: config.train.batchSize,
-      seed: config.train.seed,
-      augment: config.data.augment ?? 'fsl',
-      targets: definition.targets,
-      views: definition.views,
-      workers:
-        config.data.workers ??
-        Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (dp?.localWorldSize ?? 1))),
-      startIndex: samplerStart,
-      ...(data.pool.length
-        ? {
-            pool: {
-              from: data.training.length,
-              probability: secondPool!.probability,
-              ...(secondPool!.augment !== undefined ? { augment: secondPool!.augment } : {}),
-            },
-          }
-        : {}),
-    });
-    const lastEpoch = Math.min(E, o.stopAfterEpochs !== undefined ? done + o.stopAfterEpochs : E);
-    try {
-      for (let epoch = done + 1; epoch <= lastEpoch; epoch++) {
-        const t0 = performance.now();
-        set.train();
-        ev.epochStart?.(epoch, E, steps);
-        const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
-        let lr = set.lr;
-        for (let idx = 0; idx < steps; idx++) {
-          const batch = await prefetcher.next();
-          lr = set.lr;
-          const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: E };
-          // Batch i is the same on every rank; each trains its share, and the losses shown are the whole batch's.
-          const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
-          const ownLosses = trainStep(
-            recipe,
-            set.all,
-            share,
-            (b) => stepContext(b, setup, set.models, at, config.train.device),
-            config,
-            scaler,
-            averageGradients,
-          );
-          const losses = dp
-            ? Object.fromEntries(
-                dp.mean(recipe.lossNames.map((k) => ownLosses[k])).map((v, i) => [recipe.lossNames[i], v]),
-              )
-            : ownLosses;
-          if (!Number.isFinite(losses.loss)) {
-            throw new Error(
-              `epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`,
-            );
-          }
-          for (const k of recipe.lossNames) sums[k] += losses[k];
-          set.stepSchedulers(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
-          ev.step?.(idx, Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / (idx + 1)])), lr);
-        }
-        ev.epochTrained?.(epoch);
-        const trainSeconds = (performance.now() - t0) / 1000;
-        const entry: EpochLog = {
-          epoch,
-          train: Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / steps])),
-          lr,
-          train_seconds: +trainSeconds.toFixed(3),
-          seconds: 0,
-        };
-
-        // Validation (rank 0), then the checkpoint choice (checkpoint-choice.ts).
-        let value: number | undefined;
-        if (isMain && withValidation && epoch % config.validation.everyEpochs === 0) {
-          const v0 = performance.now();
-          ev.validationStart?.(epoch, data.validation.length);
-          const v = validate(
-            set.exported.model,
-            setup.spec,
-            data.validation,
-            {
-              patchSize: config.data.patchSize,
-              stride: config.validation.stride,
-              batchSize: config.validation.batchSize,
-              blend: config.validation.blend,
-              threshold: config.validation.threshold,
-              device: config.train.device,
-            },
-            (k) => ev.validationSequence?.(k),
-          );
-          ev.validationEnd?.(epoch);
-          entry.val_seconds = +((performance.now() - v0) / 1000).toFixed(3);
-          entry.val_loss = v.loss;
-          entry.val = summaryRecord(v.image);
-          entry.val_patch = summaryRecord(v.patch);
-          value = selectMetric === 'patch-auc' ? v.patch.mean.AUC : v.image.mean.DSC;
-          entry.selected_metric = finiteOrNull(value);
-        }
-        const choice = chooseCheckpoint(rule, { best, notImproved }, epoch, value);
-        ({ best, notImproved } = choice);
-        const improved = choice.improved;
-        entry.best = improved;
-        const stopsHere = choice.stop;
-        // Only rank 0 validated: its decision holds for every rank.
-        const stopEarly = dp ? dp.fromMain([stopsHere ? 1 : 0])[0] === 1 : stopsHere;
-        finished = epoch === E || stopEarly;
-
-        // The run folder: log first (a resumed run drops lines past its checkpoint), then weights, then the resume record.
-        entry.seconds = +((performance.now() - t0) / 1000).toFixed(3);
-        history.push(entry);
-        // Rank 0 alone writes the run folder: its weights are every rank's.
-        if (isMain) {
-          writeLog(runDir, history);
-          if (improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, info(epoch));
-          const states = set.all.map((n) => ({
-            name: n.name,
-            model: n.model,
-            optimizerState: n.optimizer.stateDict(),
-          }));
-          const generatorState = defaultGenerator.getState();
-          const record: ResumeRecord = {
-            format: 'dias-train-checkpoint/2',
-            recipe: recipe.name,
-            epoch,
-            stepsPerEpoch: steps,
-            networks: Object.fromEntries(
-              set.all.map((n, i) => [
-                n.name,
-                { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() },
-              ]),
-            ),
-            rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: prefetcher.getState() },
-            best,
-            notImprovedCount: notImproved,
-            finished,
-            ...(scaler ? { scaler: scaler.stateDict() } : {}),
-          };
-          generatorState.dispose();
-          saveLatestCheckpoint(
-            runDir,
-            states.map((s) => ({ name: s.name, model: s.model, optimizerState: s.optimizerState.state })),
-            exported.name,
-            record,
-            info(epoch),
-          );
-          if (finished) saveFinal(epoch);
-          try {
-            writeProgressChart(runPath(runDir, 'progress'), history);
-          } catch (e) {
-            log(`warning: ${runPath(runDir, 'progress')} not written: ${(e as Error).message}`);
-          }
-        }
-        ev.epoch?.(entry);
-        const val = entry.val
-          ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}`
-          : '';
-        log(
-          `epoch ${epoch}/${E}: ${describeLosses(recipe.lossNames, entry.train)}${val} | lr ${lr.toExponential(2)} | ` +
-            `${entry.seconds.toFixed(1)}s (${((trainSeconds * 1000) / steps).toFixed(0)} ms/step)${improved ? ' *best' : ''}`,
-        );
-        done = epoch;
-        if (stopEarly) {
-          log(`early stopping: no improvement of ${selectMetric} for ${notImproved} validations`);
-          break;
-        }
-      }
-    } finally {
-      await prefetcher.close();
-    }
-    return { runDir, config, epochs: done, finished, best, history };
+    return set;
+  } catch (e) {
+    NetworkSet.disposeAll(networks);
+    throw e;
   } finally {
-    for (const n of networks) {
-      n.optimizer.dispose();
-      n.model.dispose();
+    init?.dispose();
+  }
+}
+
+/** One network of the recipe, on the device, with its AdamW and schedule (freed again if any of it fails). */
+function buildNetwork(run: Run, name: string, init: InitialState | null): Network {
+  const { config } = run;
+  const model = buildModel(run.setup);
+  let optimizer: optim.AdamW | null = null;
+  try {
+    if (config.train.device !== 'cpu') model.to(config.train.device);
+    optimizer = buildOptimizer(model, config);
+    // Another run's weights (and AdamW state) before the schedule is built, so the schedule starts afresh.
+    if (init) {
+      model.loadStateDict(init.weights);
+      const from = init.optimizer && initialOptimizerOf(init.optimizer, name);
+      if (from) optimizer.loadStateDict(from);
+    }
+    return { name, model, optimizer, scheduler: buildScheduler(optimizer, config, run.steps) };
+  } catch (e) {
+    optimizer?.dispose();
+    model.dispose();
+    throw e;
+  }
+}
+
+/**
+ * A resumed run's state: every network's weights, AdamW state and schedule, the torch generator, the loss scaler and
+ * the counters, from the resume record; the log up to its epoch. A fresh run writes RUN/config.json instead.
+ */
+function restore(run: Run, set: NetworkSet): Progress {
+  const { runDir, dp } = run;
+  const { best, notImproved } = initialCheckpointState(run.config.validation.select);
+  let p: Progress = { done: 0, best, notImproved, samplerStart: 0, finished: false, history: [] };
+  if (run.mode === 'resume') {
+    const ckpt = readLatestCheckpoint(runDir);
+    if (ckpt) {
+      try {
+        p = restoreCheckpoint(run, set, ckpt);
+      } finally {
+        ckpt.dispose();
+      }
+    }
+    // Epochs logged after the checkpoint (a run killed while saving) are trained again.
+    p.history = readLog(runDir).filter((e) => e.epoch <= p.done);
+    run.log(
+      ckpt
+        ? `resuming ${runDir} after epoch ${p.done}/${run.epochs}`
+        : `resuming ${runDir}: no epoch had completed, starting at epoch 1`,
+    );
+  } else if (run.isMain) {
+    writeRunConfig(runDir, run.config);
+  }
+  if (dp) {
+    // Every rank reads the resume record itself: one that cannot see rank 0's would train from other AdamW state.
+    const [mainDone] = dp.fromMain([p.done]);
+    if (mainDone !== p.done) {
+      throw new Error(
+        `rank ${dp.rank}: ${runPath(runDir, 'latestState')} is at epoch ${p.done} here but at epoch ${mainDone} on rank 0: --resume needs the run folder on every machine (a shared file system)`,
+      );
     }
   }
+  return p;
+}
+
+function restoreCheckpoint(run: Run, set: NetworkSet, ckpt: LatestCheckpoint): Progress {
+  const r = ckpt.record;
+  const state = runPath(run.runDir, 'latestState');
+  if (r.stepsPerEpoch !== run.steps)
+    throw new Error(`${state}: saved with ${r.stepsPerEpoch} steps per epoch, the config gives ${run.steps}`);
+  set.forEach((n) => {
+    const saved = ckpt.networks.get(n.name);
+    if (!saved || !r.networks[n.name])
+      throw new Error(`${state}: no state for network '${n.name}' (recipe ${run.recipe.name})`);
+    n.model.loadStateDict(saved.model);
+    n.optimizer.loadStateDict({ state: saved.optimizer, meta: r.networks[n.name].optimizer });
+    n.scheduler.loadStateDict(r.networks[n.name].scheduler);
+  });
+  const rng = Buffer.from(r.rng.torch, 'base64');
+  const generator = fromTypedArray(new Uint8Array(rng.buffer, rng.byteOffset, rng.byteLength), [rng.byteLength]);
+  defaultGenerator.setState(generator);
+  generator.dispose();
+  if (run.scaler && r.scaler) run.scaler.loadStateDict(r.scaler);
+  return {
+    done: r.epoch,
+    best: r.best,
+    notImproved: r.notImprovedCount,
+    samplerStart: r.rng.sampler.nextIndex,
+    finished: r.finished,
+    history: [],
+  };
+}
+
+/** The run's one-line description, and what its data holds (scribble coverage, the patch mix). */
+function announce(run: Run, set: NetworkSet): void {
+  const { config, data, dp, setup } = run;
+  const E = run.epochs;
+  const netsText =
+    set.size > 1
+      ? `${set.size} networks ${setup.spec.name} (${set.names.join(', ')}; ${set.exported.name} is validated and exported)`
+      : setup.spec.name;
+  run.log(
+    `training ${netsText} (${set.exported.model.parameterCount().toLocaleString('en')} parameters${set.size > 1 ? ' each' : ''}), recipe ${run.recipe.name}, on ${data.training.length} sequences` +
+      `${run.withValidation ? `, validating on ${data.validation.length}` : ''}: ${E} epochs x ${run.steps} steps of ${config.train.batchSize} patches ` +
+      `${config.train.accumulate > 1 ? `(${config.train.accumulate} micro-batches of ${config.train.batchSize / config.train.accumulate}) ` : ''}` +
+      `${config.data.patchSize}x${config.data.patchSize}x${config.data.frames}, ${config.train.device}, ${getNumThreads()} threads` +
+      `${dp ? ` per process, ${dp.worldSize} processes of ${config.train.batchSize / dp.worldSize} patches each` : ''}`,
+  );
+  if (data.scribbles) {
+    const c = data.scribbles;
+    const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+    run.log(
+      `scribbles '${c.set}': ${pct(c.labelled)} of the training pixels labelled (${pct(c.vessel)} vessel, ${pct(c.background)} background)`,
+    );
+  }
+  if (data.pool.length) {
+    run.log(
+      `patch mix: ${data.pool.length} ${run.secondPool!.describe} sequences drawn with probability ${run.secondPool!.probability}, ${data.training.length} labelled otherwise`,
+    );
+  }
+}
+
+/** The batches of the run from batch `startIndex` on, made by worker threads (patch i a function of seed and i). */
+function openPrefetcher(run: Run, startIndex: number): PatchPrefetcher {
+  const { config, data, secondPool } = run;
+  return new PatchPrefetcher([...data.training, ...data.pool], {
+    patchSize: config.data.patchSize,
+    batchSize: config.train.batchSize,
+    seed: config.train.seed,
+    augment: config.data.augment ?? 'fsl',
+    targets: run.definition.targets,
+    views: run.definition.views,
+    workers:
+      config.data.workers ??
+      Math.max(1, Math.floor(Math.min(4, Math.max(1, cpus().length - 1)) / (run.dp?.localWorldSize ?? 1))),
+    startIndex,
+    ...(data.pool.length && secondPool
+      ? {
+          pool: {
+            from: data.training.length,
+            probability: secondPool.probability,
+            ...(secondPool.augment !== undefined ? { augment: secondPool.augment } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+type GradientSync = ReturnType<typeof gradientSync>;
+
+/** One epoch: train, validate (rank 0), choose the checkpoint, save; true when the run stops early after it. */
+async function runEpoch(
+  run: Run,
+  set: NetworkSet,
+  prefetcher: PatchPrefetcher,
+  averageGradients: GradientSync | undefined,
+  p: Progress,
+  epoch: number,
+): Promise<boolean> {
+  const { dp, rule } = run;
+  const t0 = performance.now();
+  const { entry, trainSeconds } = await trainEpoch(run, set, prefetcher, averageGradients, epoch);
+  const value = validateEpoch(run, set, epoch, entry);
+  const choice = chooseCheckpoint(rule, p, epoch, value);
+  p.best = choice.best;
+  p.notImproved = choice.notImproved;
+  entry.best = choice.improved;
+  // Only rank 0 validated: its decision holds for every rank.
+  const stopEarly = dp ? dp.fromMain([choice.stop ? 1 : 0])[0] === 1 : choice.stop;
+  p.finished = epoch === run.epochs || stopEarly;
+  entry.seconds = +((performance.now() - t0) / 1000).toFixed(3);
+  p.history.push(entry);
+  // Rank 0 alone writes the run folder: its weights are every rank's.
+  if (run.isMain) {
+    saveEpoch(
+      run.runDir,
+      {
+        history: p.history,
+        improved: choice.improved,
+        networks: set.all,
+        exported: set.exported.name,
+        recipe: run.recipe.name,
+        epoch,
+        stepsPerEpoch: run.steps,
+        sampler: prefetcher.getState(),
+        best: p.best,
+        notImproved: p.notImproved,
+        finished: p.finished,
+        ...(run.scaler ? { scaler: run.scaler.stateDict() } : {}),
+        info: run.info(epoch),
+      },
+      (line) => run.log(line),
+    );
+  }
+  run.ev.epoch?.(entry);
+  reportEpoch(run, entry, trainSeconds, choice.improved);
+  p.done = epoch;
+  if (stopEarly) run.log(`early stopping: no improvement of ${rule.select} for ${p.notImproved} validations`);
+  return stopEarly;
+}
+
+/** The steps of one epoch; its log entry with the mean losses (validation and timing filled in later). */
+async function trainEpoch(
+  run: Run,
+  set: NetworkSet,
+  prefetcher: PatchPrefetcher,
+  averageGradients: GradientSync | undefined,
+  epoch: number,
+): Promise<{ entry: EpochLog; trainSeconds: number }> {
+  const { config, dp, recipe, ev, steps } = run;
+  const signal = run.o.signal;
+  const t0 = performance.now();
+  set.train();
+  ev.epochStart?.(epoch, run.epochs, steps);
+  signal?.throwIfAborted();
+  const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
+  let lr = set.lr;
+  for (let idx = 0; idx < steps; idx++) {
+    const batch = await prefetcher.next();
+    lr = set.lr;
+    const at = { epoch, step: idx, stepsPerEpoch: steps, epochs: run.epochs };
+    // Batch i is the same on every rank; each trains its share, and the losses shown are the whole batch's.
+    const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
+    const ownLosses = trainStep(
+      recipe,
+      set.all,
+      share,
+      (b) => stepContext(b, run.setup, set.models, at, config.train.device),
+      config,
+      run.scaler,
+      averageGradients,
+    );
+    const losses = dp
+      ? Object.fromEntries(dp.mean(recipe.lossNames.map((k) => ownLosses[k])).map((v, i) => [recipe.lossNames[i], v]))
+      : ownLosses;
+    if (!Number.isFinite(losses.loss)) {
+      throw new Error(
+        `epoch ${epoch}, step ${idx + 1}: the loss is ${losses.loss} (diverged); try a lower optimizer.lr (now ${config.optimizer.lr})`,
+      );
+    }
+    for (const k of recipe.lossNames) sums[k] += losses[k];
+    set.stepSchedulers(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
+    ev.step?.(idx, Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / (idx + 1)])), lr);
+    signal?.throwIfAborted();
+  }
+  ev.epochTrained?.(epoch);
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const entry: EpochLog = {
+    epoch,
+    train: Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / steps])),
+    lr,
+    train_seconds: +trainSeconds.toFixed(3),
+    seconds: 0,
+  };
+  return { entry, trainSeconds };
+}
+
+/**
+ * Validation of the exported network on the whole validation sequences (rank 0, every validation.everyEpochs
+ * epochs): fills the entry's validation fields and returns the selection metric, or undefined when not validated.
+ */
+function validateEpoch(run: Run, set: NetworkSet, epoch: number, entry: EpochLog): number | undefined {
+  const { config, data, ev } = run;
+  if (!run.isMain || !run.withValidation || epoch % config.validation.everyEpochs !== 0) return undefined;
+  const v0 = performance.now();
+  ev.validationStart?.(epoch, data.validation.length);
+  const v = validate(
+    set.exported.model,
+    run.setup.spec,
+    data.validation,
+    {
+      patchSize: config.data.patchSize,
+      stride: config.validation.stride,
+      batchSize: config.validation.batchSize,
+      blend: config.validation.blend,
+      threshold: config.validation.threshold,
+      device: config.train.device,
+    },
+    (k) => {
+      ev.validationSequence?.(k);
+      run.o.signal?.throwIfAborted();
+    },
+  );
+  ev.validationEnd?.(epoch);
+  entry.val_seconds = +((performance.now() - v0) / 1000).toFixed(3);
+  entry.val_loss = v.loss;
+  entry.val = summaryRecord(v.image);
+  entry.val_patch = summaryRecord(v.patch);
+  const value = config.validation.select === 'patch-auc' ? v.patch.mean.AUC : v.image.mean.DSC;
+  entry.selected_metric = finiteOrNull(value);
+  return value;
+}
+
+/** The epoch's line in the log. */
+function reportEpoch(run: Run, entry: EpochLog, trainSeconds: number, improved: boolean): void {
+  const val = entry.val
+    ? ` | val DSC ${fmt(entry.val.DSC)} AUC ${fmt(entry.val.AUC)} clDice ${fmt(entry.val.clDice)} patch AUC ${fmt(entry.val_patch?.AUC)} loss ${fmt(entry.val_loss)}`
+    : '';
+  run.log(
+    `epoch ${entry.epoch}/${run.epochs}: ${describeLosses(run.recipe.lossNames, entry.train)}${val} | lr ${entry.lr.toExponential(2)} | ` +
+      `${entry.seconds.toFixed(1)}s (${((trainSeconds * 1000) / run.steps).toFixed(0)} ms/step)${improved ? ' *best' : ''}`,
+  );
 }

@@ -51,9 +51,19 @@ export class NetworkSet {
     return this.exported.optimizer.paramGroups[0].lr;
   }
 
+  /** Calls `f` on every network, in order. */
+  forEach(f: (n: Network) => void): void {
+    this.all.forEach(f);
+  }
+
   /** Frees every network and its optimizer. */
   dispose(): void {
-    for (const n of this.all) {
+    NetworkSet.disposeAll(this.all);
+  }
+
+  /** Frees networks that never made a set (a build that failed half-way). */
+  static disposeAll(networks: readonly Network[]): void {
+    for (const n of networks) {
       n.optimizer.dispose();
       n.model.dispose();
     }

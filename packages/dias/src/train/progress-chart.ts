@@ -5,7 +5,16 @@
 import { RgbCanvas } from '../image/rgb-canvas.js';
 import { drawChartPanel, type ChartPanel } from '../image/line-chart.js';
 import { writeRgbPng, type RgbImage } from '../image/png.js';
-import type { EpochLog } from './run-folder.js';
+
+/** What the chart reads of a log.jsonl line (run-folder.ts's EpochLog, which saveEpoch hands it). */
+export interface ChartEntry {
+  epoch: number;
+  train: Record<string, number>;
+  lr: number;
+  val?: Record<string, number | null>;
+  val_patch?: Record<string, number | null>;
+  val_loss?: number;
+}
 
 const PANEL_W = 380;
 const PANEL_H = 260;
@@ -23,16 +32,16 @@ const LOSS_COLORS: readonly (readonly [number, number, number])[] = [
 ];
 
 /** The training losses the entries report, in the order they first appear ('loss' first). */
-function lossNames(entries: readonly EpochLog[]): string[] {
+function lossNames(entries: readonly ChartEntry[]): string[] {
   const names: string[] = [];
   for (const e of entries) for (const k of Object.keys(e.train ?? {})) if (!names.includes(k)) names.push(k);
   return names;
 }
 
-export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
+export function renderProgressChart(entries: readonly ChartEntry[]): RgbImage {
   // Epochs without the value (not validated) are left out, so the points either side are joined; a NaN value
   // (undefined metric) leaves a gap.
-  const xy = (f: (e: EpochLog) => number | null | undefined) =>
+  const xy = (f: (e: ChartEntry) => number | null | undefined) =>
     entries.filter((e) => f(e) !== undefined).map((e) => [e.epoch, num(f(e))] as const);
   const last = entries.length ? entries[entries.length - 1].epoch : 1;
   const xRange = [Math.min(1, last), Math.max(2, last)] as const;
@@ -77,6 +86,6 @@ export function renderProgressChart(entries: readonly EpochLog[]): RgbImage {
 }
 
 /** Renders and writes the chart atomically. */
-export function writeProgressChart(path: string, entries: readonly EpochLog[]): void {
+export function writeProgressChart(path: string, entries: readonly ChartEntry[]): void {
   writeRgbPng(path, renderProgressChart(entries));
 }

@@ -25,6 +25,7 @@
 import { existsSync, readdirSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  defaultGenerator,
   loadSafetensors,
   readSafetensorsMetadata,
   saveSafetensors,
@@ -44,6 +45,7 @@ import {
   type TrainConfig,
 } from './config.js';
 import type { PatchSamplerState } from '../data/pipeline/patch-sampler.js';
+import { writeProgressChart } from './progress-chart.js';
 import { allRecipes, findRecipe } from './recipes/index.js';
 
 export const RUN_FILES = {
@@ -132,17 +134,19 @@ export function networkWeightsPath(runDir: string, which: WeightsChoice, network
  * Returns whether a run is being resumed.
  */
 export function prepareRunFolder(runDir: string, mode: { resume?: boolean; force?: boolean }): 'fresh' | 'resume' {
+  // Each refusal is the command line's to fix (another --out, --resume or --force): a usage error, exit code 2.
+  const refuse = (message: string) => Object.assign(new Error(message), { exitCode: 2 });
   if (mode.resume && mode.force)
-    throw new Error('--resume and --force exclude each other (resume continues a run, force starts it over)');
-  if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new Error(`${runDir}: exists and is not a folder`);
+    throw refuse('--resume and --force exclude each other (resume continues a run, force starts it over)');
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw refuse(`${runDir}: exists and is not a folder`);
   const entries = existsSync(runDir) ? readdirSync(runDir) : [];
   if (mode.resume) {
     if (!existsSync(runPath(runDir, 'config')))
-      throw new Error(`${runDir}: nothing to resume (no ${RUN_FILES.config}; start the run without --resume)`);
+      throw refuse(`${runDir}: nothing to resume (no ${RUN_FILES.config}; start the run without --resume)`);
     return 'resume';
   }
   if (entries.length > 0 && !mode.force) {
-    throw new Error(
+    throw refuse(
       `${runDir}: the run folder exists and is not empty; use --resume to continue it or --force to start over`,
     );
   }
@@ -510,4 +514,90 @@ export function writeLog(runDir: string, entries: readonly EpochLog[]): void {
       .map((e) => `${JSON.stringify(e, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v))}\n`)
       .join(''),
   );
+}
+
+// ------------------------------------------------------------------------------------------------ one epoch
+
+/** A network of the run as the run folder saves it: weights, AdamW state and schedule. */
+export interface NetworkToSave {
+  name: string;
+  model: SegmentationModel;
+  optimizer: { stateDict(): { state: Map<string, Tensor>; meta: optim.OptimizerMeta } };
+  scheduler: { stateDict(): optim.SchedulerStateDict };
+}
+
+/** What one epoch leaves in the run folder. */
+export interface EpochSave {
+  /** The log so far, this epoch last. */
+  history: readonly EpochLog[];
+  /** The epoch became checkpoint_best. */
+  improved: boolean;
+  /** Every network of the recipe, in its order, and the exported one's name. */
+  networks: readonly NetworkToSave[];
+  exported: string;
+  recipe: string;
+  epoch: number;
+  stepsPerEpoch: number;
+  sampler: PatchSamplerState;
+  best: ResumeRecord['best'];
+  notImproved: number;
+  finished: boolean;
+  scaler?: ResumeRecord['scaler'];
+  info: WeightsInfo;
+}
+
+/** The final weights: the exported network's checkpoint_final and every other network's checkpoint_final.<name>. */
+export function saveFinalWeights(
+  runDir: string,
+  networks: readonly NetworkToSave[],
+  exported: string,
+  info: WeightsInfo,
+): void {
+  const main = networks.find((n) => n.name === exported)!;
+  saveWeightsFile(runPath(runDir, 'final'), main.model, info);
+  for (const n of networks) if (n !== main) saveWeightsFile(networkWeightsPath(runDir, 'final', n.name), n.model, info);
+}
+
+/**
+ * Brings the run folder up to date after an epoch: the log first (a resumed run drops lines past its checkpoint),
+ * then checkpoint_best when the epoch improved, then the resume record with every network's state and the torch
+ * generator's, the final weights when the run finished, and the progress chart (a failure there is a warning).
+ */
+export function saveEpoch(runDir: string, s: EpochSave, warn: (line: string) => void): void {
+  writeLog(runDir, s.history);
+  const exported = s.networks.find((n) => n.name === s.exported)!;
+  if (s.improved) saveWeightsFile(runPath(runDir, 'best'), exported.model, s.info);
+  const states = s.networks.map((n) => ({ name: n.name, model: n.model, optimizerState: n.optimizer.stateDict() }));
+  const generatorState = defaultGenerator.getState();
+  const record: ResumeRecord = {
+    format: CHECKPOINT_FORMAT,
+    recipe: s.recipe,
+    epoch: s.epoch,
+    stepsPerEpoch: s.stepsPerEpoch,
+    networks: Object.fromEntries(
+      s.networks.map((n, i) => [
+        n.name,
+        { optimizer: states[i].optimizerState.meta, scheduler: n.scheduler.stateDict() },
+      ]),
+    ),
+    rng: { torch: Buffer.from(generatorState.rawBytes()).toString('base64'), sampler: s.sampler },
+    best: s.best,
+    notImprovedCount: s.notImproved,
+    finished: s.finished,
+    ...(s.scaler ? { scaler: s.scaler } : {}),
+  };
+  generatorState.dispose();
+  saveLatestCheckpoint(
+    runDir,
+    states.map((x) => ({ name: x.name, model: x.model, optimizerState: x.optimizerState.state })),
+    s.exported,
+    record,
+    s.info,
+  );
+  if (s.finished) saveFinalWeights(runDir, s.networks, s.exported, s.info);
+  try {
+    writeProgressChart(runPath(runDir, 'progress'), s.history);
+  } catch (e) {
+    warn(`warning: ${runPath(runDir, 'progress')} not written: ${(e as Error).message}`);
+  }
 }
