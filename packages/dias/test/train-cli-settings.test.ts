@@ -43,7 +43,10 @@ async function train(...args: string[]): Promise<{ code: number; message: string
 test('an empty --scribbles is reported as the empty string it is, not as null', async () => {
   const r = await train('--data', data, '--config', config, '--recipe', 'pce', '--scribbles', '');
   assert.equal(r.code, 2);
-  assert.equal(r.message, "--scribbles: data.scribbles: must be a non-empty string, got ''");
+  assert.equal(
+    r.message,
+    "--scribbles: data.scribbles: must name a scribble set: 'auto', 'annotator' or a folder below training/",
+  );
   assert.equal(r.wrote, false);
 });
 

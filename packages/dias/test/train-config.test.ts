@@ -226,10 +226,12 @@ test('a cross-check that fails after merging names the file or flag that set the
       configError(() => finalizeTrainConfig(c)).message,
       /^--model-option: model\.options\.feature_scal: not an option/,
     );
-    // An empty scribble set is refused as given, not as null.
+    // An empty scribble set is refused by the flag that gave it.
+    setConfigValue(c, 'model.options', {}, '--set');
+    setConfigValue(c, 'data.scribbles', '', '--scribbles');
     assert.equal(
-      configError(() => setConfigValue(c, 'data.scribbles', '', '--scribbles')).message,
-      "--scribbles: data.scribbles: must be a non-empty string, got ''",
+      configError(() => finalizeTrainConfig(c)).message,
+      "--scribbles: data.scribbles: must name a scribble set: 'auto', 'annotator' or a folder below training/",
     );
   } finally {
     cleanup();

@@ -211,8 +211,9 @@ export const nullable =
   (leaf: Leaf): Leaf =>
   (v) =>
     v === null ? ok(null) : leaf(v);
-export const text: Leaf = (v) =>
-  typeof v === 'string' && v.trim() !== '' ? ok(v) : bad(`must be a non-empty string, got ${show(v)}`);
+// Any string: an empty one is the finalizing check's to refuse where it matters (data.dir, data.scribbles), since
+// a run folder's config.json may hold data.dir '' (a model saved without its dataset).
+export const text: Leaf = (v) => (typeof v === 'string' ? ok(v) : bad(`must be a string, got ${show(v)}`));
 export const isPlain = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 export const record: Leaf = (v) =>
