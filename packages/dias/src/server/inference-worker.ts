@@ -1,15 +1,19 @@
 // The worker thread that segments sequences for `dias serve` (inference.ts starts it through the engine's
 // TensorWorker), so a forward pass never holds up the server's event loop. Per request it reads the sequence
 // with the datastore's readers, predicts it with the one Predictor (predict/predictor.ts) as `dias segment` does
-// (fast: stride 64 without TTA, as --fast; full: stride 32 with flip TTA), and writes the files `dias segment`
-// writes (eval/segment-case.ts, the same function). The last model loaded stays loaded until its weights file changes.
+// (fast: the whole frame without TTA, as --fast; full: stride 32 with flip TTA), and writes the files `dias segment`
+// writes (eval/segment-case.ts, the same function). The last model loaded stays loaded until its weights file changes,
+// so only the first request pays the load. A request with an empty runDir uses the default model that ships with
+// the package (predict/default-model.ts; trained on synthetic data only), for a viewer with no trained run yet.
 import { statSync } from 'node:fs';
 import { serveInWorker } from '@dias-ts/torch';
 import { segmentCase } from '../eval/segment-case.js';
 import { metricsOrNull } from '../eval/report.js';
 import { Predictor } from '../predict/predictor.js';
+import { defaultModelWeights } from '../predict/default-model.js';
 import {
   loadRunModel,
+  loadWeightsFile,
   runPath,
   weightsRunDir,
   readRunConfig,
@@ -26,12 +30,12 @@ serveInWorker((data) => {
   const stores = new Map<string, Datastore>();
 
   const model = (runDir: string, which: WeightsChoice): LoadedModel => {
-    const file = runPath(weightsRunDir(runDir, readRunConfig(runDir)), which);
+    const file = runDir ? runPath(weightsRunDir(runDir, readRunConfig(runDir)), which) : defaultModelWeights();
     const key = `${file}@${statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0}`;
     if (cached?.key !== key) {
       cached?.loaded.model.dispose();
       cached = null;
-      cached = { key, loaded: loadRunModel(runDir, which) };
+      cached = { key, loaded: runDir ? loadRunModel(runDir, which) : loadWeightsFile(file) };
     }
     return cached.loaded;
   };
