@@ -107,3 +107,27 @@ export function parametricPicture(
   }
   return { width: canvas.width, height: canvas.height, data: canvas.data };
 }
+
+/** RGBA pixels (H x W x 4) of the map in its colour scale, transparent where it has no value: a viewer overlay. */
+export function parametricOverlay(map: Float32Array, range: [number, number], reverse: boolean): Uint8Array {
+  const [lo, hi] = range;
+  const out = new Uint8Array(map.length * 4);
+  for (let i = 0; i < map.length; i++) {
+    if (!Number.isFinite(map[i])) continue;
+    const c = colourOf(map[i], lo, hi, reverse);
+    out.set(c, 4 * i);
+    out[4 * i + 3] = 255;
+  }
+  return out;
+}
+
+/** The colour bar alone (high value at the top), `width` x `height`, for a viewer's legend. */
+export function colourBar(width: number, height: number, reverse: boolean): RgbImage {
+  const canvas = new RgbCanvas(width, height, [0, 0, 0]);
+  for (let j = 0; j < height; j++)
+    canvas.fillRect(
+      { x: 0, y: j, width, height: 1 },
+      turbo(reverse ? j / Math.max(1, height - 1) : 1 - j / Math.max(1, height - 1)),
+    );
+  return { width, height, data: canvas.data };
+}

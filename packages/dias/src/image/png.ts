@@ -101,6 +101,11 @@ export function encodeRgbPng(image: RgbImage): Uint8Array {
   return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
 }
 
+/** RGBA bytes (width x height x 4) as an 8-bit PNG: overlays with transparency. */
+export function encodeRgbaPng(width: number, height: number, data: Uint8Array): Uint8Array {
+  return encode({ width, height, data, channels: 4, depth: 8 });
+}
+
 /** Writes 8-bit grey atomically. */
 export function writeGrayPng(path: string, width: number, height: number, data: ArrayLike<number>): void {
   writeFileAtomic(path, encodeGrayPng(width, height, data));

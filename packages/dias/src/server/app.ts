@@ -29,6 +29,7 @@ import { inferRoutes } from './routes/infer.js';
 import { jobRoutes } from './routes/jobs.js';
 import { nextRoutes } from './routes/next.js';
 import { defaultWebDir, pageRoutes } from './routes/page.js';
+import { perfusionRoutes } from './routes/perfusion.js';
 import { pixelRoutes } from './routes/pixels.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { scribbleRoutes } from './routes/scribbles.js';
@@ -154,6 +155,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     inferRoutes,
     trainRoutes,
     nextRoutes,
+    perfusionRoutes,
   ])
     void app.register(routes(ctx));
   void app.register(pageRoutes(ctx.webDir));

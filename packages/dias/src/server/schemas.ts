@@ -21,6 +21,7 @@ export const QUERY = {
   prediction: closed({ run: text, format: text }),
   scored: closed({ run: text, threshold: text }),
   next: closed({ run: text, split: text }),
+  perfusion: closed({ map: text, format: text }),
 };
 
 export const BODY = {
