@@ -81,9 +81,9 @@ test('dias train: help, a tiny run, and clear failures', () => {
     assert.equal(readLog(run).length, 2);
     assert.ok(existsSync(join(run, 'checkpoint_final.safetensors')));
 
-    // An existing run folder.
+    // An existing run folder: the command line's to change (--resume, --force or another --out).
     const again = dias(...common, '--out', run);
-    assert.equal(again.status, 1);
+    assert.equal(again.status, 2);
     assert.match(again.stderr, /run folder exists and is not empty; use --resume to continue it or --force/);
 
     // A bad config key: exit 2, the file and the key named.
@@ -101,10 +101,11 @@ test('dias train: help, a tiny run, and clear failures', () => {
     assert.equal(badFlag.status, 2);
     assert.match(badFlag.stderr, /--batch: train\.batchSize: must be an integer >= 1, got 'many'/);
 
-    // Missing data: the folder named.
+    // Missing data: a path on the command line that does not exist, the flag and the folder named.
     const missing = dias('--data', join(dir, 'nowhere'), '--out', join(dir, 'run4'), '--model', 'fr-unet');
-    assert.equal(missing.status, 1);
-    assert.match(missing.stderr, /nowhere: no such folder/);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--data .*nowhere: no such folder/);
+    assert.ok(!existsSync(join(dir, 'run4')));
   } finally {
     cleanup();
   }

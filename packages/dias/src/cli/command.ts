@@ -17,11 +17,13 @@ export function helpText(command: Command, argv: string[]): string {
 /**
  * Exit codes, the same for every command:
  *   0  done;
- *   2  the command line is wrong and nothing was done: an unknown command or option, a missing, malformed or
- *      contradictory flag or setting (a config file's settings included), a path that does not exist or is of
- *      the wrong kind, a device this machine lacks;
- *   1  the command started and failed: a file whose contents cannot be read or break a rule, a check that found
- *      problems, a model that does not verify, a run that failed.
+ *   2  the command line is wrong and nothing was done: an unknown command or option, a missing, malformed,
+ *      out-of-range or contradictory flag or setting (a config file is settings: its errors are 2 too), a path
+ *      given (on the command line or in a setting) that does not exist or is of the wrong kind, an --id, model or
+ *      host that matches nothing, an output that exists and would be overwritten, a port in use, a device this
+ *      machine lacks;
+ *   1  the command started and failed: a data, image or weights file that exists but cannot be read or breaks
+ *      a rule, a check that found problems, a model that does not verify, a run that failed.
  * UsageError (and node:util parseArgs' errors) exit 2; any other error exits 1, unless it carries an `exitCode`
  * of 2, which lets the layers below the CLI (which cannot import UsageError) mark a usage error.
  */

@@ -75,6 +75,11 @@ export const serveCommand: Command = {
       if (err.exitCode === 2) throw new UsageError(err.message);
       if (err.code === 'EADDRINUSE')
         throw new UsageError(`--port ${port}: in use by another program; choose another (or 0 for any free port)`);
+      // --host is the command line's to fix: a name that does not resolve, an address this machine does not have.
+      if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' || err.code === 'EAI_NONAME')
+        throw new UsageError(`--host ${host}: no such host (${err.code})`);
+      if (err.code === 'EADDRNOTAVAIL')
+        throw new UsageError(`--host ${host}: not an address of this machine (EADDRNOTAVAIL)`);
       throw e;
     }
     const { app, datastore, url } = served;

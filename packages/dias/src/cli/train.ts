@@ -1,4 +1,5 @@
 // `dias train`: fully supervised training of a zoo model on a DIAS-layout dataset, into a run folder.
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -10,11 +11,13 @@ import {
   finalizeTrainConfig,
   resumeConflicts,
   setConfigValue,
+  settingOrigin,
   settingOrigins,
   stepsPerEpoch,
   type TrainConfig,
 } from '../train/config.js';
 import { AUGMENT_MAXIMA } from '../data/pipeline/augmentation.js';
+import { isDir } from '../data/readers/dias-layout.js';
 import { applyAssignment, parseValue, splitAssignment } from '../train/config-assignments.js';
 import { readRunConfig } from '../train/run-folder.js';
 import { trainRun } from '../train/index.js';
@@ -24,7 +27,7 @@ import { defaultThreadCount } from '@dias-ts/torch';
 import { allRecipes, findRecipe, recipesReading } from '../train/recipes/index.js';
 import { progressEvents } from './train-progress.js';
 import { UsageError, type Command } from './command.js';
-import { availableDevice, positiveIntFlag } from './flags.js';
+import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
 /** Flags that set one config key each. */
 const FLAG_KEYS: Record<string, string> = {
@@ -210,6 +213,25 @@ function checkRecipeSettings(config: TrainConfig): void {
   }
 }
 
+/**
+ * The folders the settings name must exist before anything starts: a missing one is the command line's (or the
+ * config file's) mistake, exit code 2, named with the flag or file that gave it. A resumed run reads only its data.
+ */
+function checkSettingFolders(config: TrainConfig, fresh: boolean): void {
+  const check = (key: string, path: string | null, what: string) => {
+    if (path === null || isDir(path)) return;
+    const why = existsSync(path) ? 'not a folder' : `no such ${what}`;
+    const origin = settingOrigin(config, key);
+    if (origin && FLAG_KEYS[origin.slice(2)] === key) throw new UsageError(`${origin} ${path}: ${why}`);
+    const hint = key === 'data.dir' && !fresh ? ' (give --data DIR where the dataset is now)' : '';
+    throw new UsageError(`${origin ? `${origin}: ` : ''}${key}: ${path}: ${why}${hint}`);
+  };
+  check('data.dir', config.data.dir, 'folder');
+  if (!fresh) return;
+  check('train.init.from', config.train.init.from, 'run folder');
+  check('data.pseudo', config.data.pseudo, 'folder');
+}
+
 /** The launcher's flags: workers are started without them. */
 const LAUNCH_FLAGS = ['nproc', 'nnodes', 'node-rank', 'master-addr', 'master-port'];
 
@@ -294,9 +316,10 @@ export const trainCommand: Command = {
             );
           }
         }
+        checkSettingFolders(config, false);
       } else {
         config = defaultTrainConfig();
-        if (values.config) applyConfigFile(config, values.config);
+        if (values.config) applyConfigFile(config, inputFile('--config', values.config));
         for (const [flag, key, value] of settings) applyAssignment(config, key, value, flag);
         if (values['as-released']) {
           const changes = findRecipe(config.train.recipe).asReleased;
@@ -311,6 +334,7 @@ export const trainCommand: Command = {
         }
         checkRecipeSettings(config);
         config = finalizeTrainConfig(config);
+        checkSettingFolders(config, true);
       }
       if (launch) {
         // The check every worker repeats (train/index.ts), made once here before any of them starts.

@@ -48,12 +48,15 @@ export function resolveModelSetup(
   return { spec, options };
 }
 
-/** Builds the network; a constructor's complaint about an option is reported under model.options. */
+/**
+ * Builds the network; a constructor's complaint about an option is reported under model.options, as a bad setting
+ * (exit code 2, as every other bad setting of a config or a flag).
+ */
 export function buildModel(setup: ModelSetup): SegmentationModel {
   try {
     return setup.spec.build(setup.options);
   } catch (e) {
-    throw new Error(`model.options: ${(e as Error).message}`);
+    throw Object.assign(new Error(`model.options: ${(e as Error).message}`), { exitCode: 2 });
   }
 }
 

@@ -80,8 +80,12 @@ function fromDiasRoot(root: string, id: number, options: ReadSequenceOptions): D
   const ref = dataset.find(id, options.split);
   if (!ref) {
     const ids = DIAS_SPLITS.flatMap((s) => dataset.splits[s].map((r) => r.id));
-    throw new Error(
-      `${root}: no sequence s${id}${options.split ? ` in ${options.split}` : ''} (ids ${ids.length ? `${Math.min(...ids)}..${Math.max(...ids)}` : 'none'})`,
+    // An id that names no sequence is the command line's to fix (--id): a usage error, exit code 2.
+    throw Object.assign(
+      new Error(
+        `${root}: no sequence s${id}${options.split ? ` in ${options.split}` : ''} (ids ${ids.length ? `${Math.min(...ids)}..${Math.max(...ids)}` : 'none'})`,
+      ),
+      { exitCode: 2 },
     );
   }
   return loadDiasSequence(ref, { ...options, frames: 'native' });
