@@ -109,6 +109,17 @@ describe('dias test', () => {
     assert.match(summary.weights, /checkpoint_latest\.safetensors$/);
   });
 
+  test('--scheme whole: the whole image per pass, recorded in summary.json instead of the patch settings', async (t) => {
+    t.mock.method(console, 'log', () => {});
+    const args = ['--run', run, '--data', data, '--split', 'validation', '--no-tta', '--no-progress'];
+    assert.equal(await testCommand.run([...args, '--scheme', 'whole']), 0);
+    const summary = JSON.parse(readFileSync(join(run, 'test_validation', 'summary.json'), 'utf8'));
+    assert.equal(summary.scheme, 'whole');
+    assert.equal(summary.tile, 1024);
+    assert.equal(summary.stride, undefined);
+    await assert.rejects(testCommand.run([...args, '--scheme', 'whole', '--stride', '32']), /--stride goes with/);
+  });
+
   test('a test that fails half way leaves the previous results and no partial folder', async (t) => {
     t.mock.method(console, 'log', () => {});
     const before = readFileSync(join(run, 'test_test', 'summary.json'), 'utf8');

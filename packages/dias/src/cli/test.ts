@@ -12,7 +12,7 @@ import { ProgressBar } from './progress.js';
 import { applyThreadsFlag, INFERENCE_FLAG_USAGE, loadInferenceModel, parseInferenceArgs } from './inference-flags.js';
 
 const USAGE = `Usage: dias test --run RUN [--data DIR] [--split test] [--checkpoint best|final|latest] [--iteration K] [--no-tta]
-                 [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]
+                 [--scheme sliding|whole] [--stride N] [--blend average|gaussian] [--threshold 0.5] [--report FILE.md] [--json] [--no-progress]
 
 Predicts every sequence of a split of a DIAS dataset whole (sliding 64x64 window, as the official tester),
 thresholds at 0.5 and scores DSC, Acc, Sen, Spe, IoU, AUC, clDice and VC. Writes into RUN/test_<split>/:

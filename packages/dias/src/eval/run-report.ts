@@ -138,7 +138,7 @@ export function writeRunReport(o: RunReportOptions): RunReportResult {
         `(batch ${config.train.batchSize}, ${steps} steps, lr ${config.optimizer.lr}) in ${seconds(trainSeconds)} on ${config.train.device}` +
         `${config.train.threads ? ` (${config.train.threads} threads)` : ''}, data \`${config.data.dir}\`.`,
     `- Tested: checkpoint from epoch ${bestEpoch ?? '?'}${bestLog?.val?.DSC != null ? ` (validation DSC ${fixed(bestLog.val.DSC)})` : ''} on the ${split} split, ` +
-      `${summary.n_cases} whole sequence${summary.n_cases === 1 ? '' : 's'}, stride ${typeof summary.stride === 'number' ? summary.stride : 32}, ${summary.tta === false ? 'no' : 'flip'} test-time augmentation, ` +
+      `${summary.n_cases} whole sequence${summary.n_cases === 1 ? '' : 's'}, ${summary.scheme === 'whole' ? 'the whole image per forward pass' : `stride ${typeof summary.stride === 'number' ? summary.stride : 32}`}, ${summary.tta === false ? 'no' : 'flip'} test-time augmentation, ` +
       `threshold ${summary.threshold}${typeof summary.seconds === 'number' ? `, in ${seconds(summary.seconds)}` : ''}.`,
     '',
     '## Test metrics',

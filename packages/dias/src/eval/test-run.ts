@@ -98,9 +98,10 @@ export async function testRun(model: SegmentationModel, spec: ModelSpec, o: Test
       data: o.dataDir,
       split: o.split,
       tta: o.tta ?? true,
-      patch_size: o.patchSize ?? 64,
-      stride: o.stride ?? 32,
-      blend: o.blend ?? 'average',
+      scheme: o.scheme ?? 'sliding',
+      ...(o.scheme === 'whole'
+        ? { tile: o.tileSize ?? 1024 }
+        : { patch_size: o.patchSize ?? 64, stride: o.stride ?? 32, blend: o.blend ?? 'average' }),
       seconds: +seconds.toFixed(2),
       seconds_per_case: Object.fromEntries(tested.map((c) => [c.id, +c.seconds.toFixed(2)])),
     };
