@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BACKGROUND, ScribbleLayer, UNLABELLED, VESSEL } from '../../web/src/scribble.js';
-import { COLORS, errorOverlay, windowLut } from '../../web/src/overlays.js';
+import { arteryVeinOverlay, COLORS, errorOverlay, windowLut } from '../../web/src/overlays.js';
 
 /** The set pixels of a layer as "x,y" strings. */
 function marked(layer: ScribbleLayer, value: number): string[] {
@@ -96,4 +96,10 @@ test('the error map: true positive white, false positive green, false negative r
     [COLORS.truePositive, COLORS.falsePositive, COLORS.falseNegative, [0, 0, 0, 0]],
   );
   assert.deepEqual([px(4), px(5)], [COLORS.truePositive, COLORS.falseNegative], 'p >= 0.5 (128 of 255) is vessel');
+});
+
+test('the artery/vein label: arteries and veins in their two colours, background transparent', () => {
+  const out = new Uint8ClampedArray(3 * 4);
+  arteryVeinOverlay(Uint8Array.from([0, 1, 2]), out);
+  assert.deepEqual(Array.from(out), [0, 0, 0, 0, ...COLORS.artery, ...COLORS.vein]);
 });

@@ -66,6 +66,18 @@ export interface RawFrame {
   max: number;
 }
 
+/** GET /api/sequences/:id/perfusion: the map coloured (transparent where it has no value) and its scale. */
+export interface PerfusionOverlay {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+  range: [number, number];
+  unit: string;
+  title: string;
+  /** Pixels with a value. */
+  pixels: number;
+}
+
 /** One event of a job's stream: its kind and the server's fields (progress, loss, validation DSC, ...). */
 export interface JobEvent {
   type: string;
@@ -123,6 +135,11 @@ export const urls = {
   frame: (id: string, k: number, subtract = '') =>
     `${seq(id)}/frames/${k}?format=raw${subtract ? `&subtract=${encodeURIComponent(subtract)}` : ''}`,
   label: (id: string) => `${seq(id)}/label`,
+  /** The artery/vein label (0 background, 1 artery, 2 vein), where the dataset has one. */
+  labelAv: (id: string) => `${seq(id)}/label-av`,
+  /** A parametric map (arrival, ttp, peak, mtt): a transparent colour overlay, or its colour bar ('legend'). */
+  perfusion: (id: string, map: string, format: 'png' | 'legend' = 'png') =>
+    `${seq(id)}/perfusion?map=${encodeURIComponent(map)}&format=${format}`,
   /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
   scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,
   prediction: (id: string, run: string) => `${seq(id)}/prediction?run=${encodeURIComponent(run)}`,
@@ -139,6 +156,26 @@ export const api = {
   async metrics(id: string, run: string): Promise<SequenceMetrics | null> {
     const r = await fetch(`${seq(id)}/metrics?run=${encodeURIComponent(run)}`);
     return r.status === 404 ? null : ((await (await check(r)).json()) as SequenceMetrics);
+  },
+
+  /** A parametric map as an RGBA overlay with its colour range, unit and title (the server's headers). */
+  async perfusion(id: string, map: string): Promise<PerfusionOverlay> {
+    const r = await check(await fetch(urls.perfusion(id, map)));
+    const bitmap = await createImageBitmap(await r.blob(), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+    const { width, height } = bitmap;
+    const ctx = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    const [lo, hi] = (r.headers.get('x-dias-range') ?? '0 1').split(' ').map(Number);
+    return {
+      width,
+      height,
+      rgba: ctx.getImageData(0, 0, width, height).data,
+      range: [lo, hi],
+      unit: r.headers.get('x-dias-unit') ?? '',
+      title: r.headers.get('x-dias-title') ?? map,
+      pixels: Number(r.headers.get('x-dias-pixels')),
+    };
   },
 
   /** A grey image, or null when the server has none (404). */

@@ -15,6 +15,8 @@ import { DisplayPanel } from './panels/display.js';
 import { SegmentPanel, TrainPanel } from './panels/jobs.js';
 import { MetricsPanel } from './panels/metrics.js';
 import { OverlaysPanel } from './panels/overlays.js';
+import { PerfusionPanel } from './panels/perfusion.js';
+import { usePerfusion } from './hooks/usePerfusion.js';
 import { ScribblePanel } from './panels/scribble.js';
 import { SequenceList } from './panels/sequences.js';
 import type { Renderer, Renderers } from './renderer.js';
@@ -117,6 +119,7 @@ export function App() {
   const display = useDisplay(renderers, data, cine, seq.loaded, compareReady);
   const overlays = useOverlays(renderers, seq, run, compareRun, compareReady);
   const scribble = useScribble(seq, overlays);
+  const perfusion = usePerfusion(renderers, seq, overlays, compareReady);
   useKeyboard(viewerKeys(cine, scribble, renderers, entry?.frames ?? 0));
   useViewerProbe(renderers, seq, cine, overlays);
 
@@ -157,7 +160,9 @@ export function App() {
           run={run}
           compareRun={compareRun}
           setCompareRun={setCompareRun}
+          arteryVein={!!d?.labelAv}
         />
+        <PerfusionPanel perfusion={perfusion} overlays={overlays} sequence={selected} />
         <ScribblePanel scribble={scribble} entry={entry} />
         <SegmentPanel
           runs={info?.runs ?? []}

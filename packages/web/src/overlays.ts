@@ -1,12 +1,14 @@
 // Turning grey arrays into what the viewer draws: the window/level lookup for frames, RGBA overlay pixels for the
 // label, a run's probability, the error map and the scribbles, and the per-sequence metrics against a label.
-// Colours: label cyan, probability yellow with opacity following p, error map as the issue asks (true positive
+// Colours: label cyan (an artery/vein label: arteries red, veins blue), probability yellow with opacity following p, error map as the issue asks (true positive
 // white, false positive green, false negative red), scribbles magenta (vessel) and blue (background).
 
 export type Rgba = [number, number, number, number];
 
 export const COLORS = {
   label: [0, 200, 255, 255] as Rgba,
+  artery: [255, 60, 60, 255] as Rgba,
+  vein: [60, 130, 255, 255] as Rgba,
   probability: [255, 210, 0, 255] as Rgba,
   truePositive: [255, 255, 255, 255] as Rgba,
   falsePositive: [0, 220, 0, 255] as Rgba,
@@ -46,6 +48,15 @@ function put(out: Uint8ClampedArray, i: number, c: Rgba, alpha = c[3]): void {
 export function labelOverlay(label: Uint8Array, out: Uint8ClampedArray): void {
   out.fill(0);
   for (let i = 0; i < label.length; i++) if (label[i] > 127) put(out, i, COLORS.label);
+}
+
+/** The artery/vein label (1 artery, 2 vein) in two colours. */
+export function arteryVeinOverlay(label: Uint8Array, out: Uint8ClampedArray): void {
+  out.fill(0);
+  for (let i = 0; i < label.length; i++) {
+    if (label[i] === 1) put(out, i, COLORS.artery);
+    else if (label[i] === 2) put(out, i, COLORS.vein);
+  }
 }
 
 export function probabilityOverlay(prob: Uint8Array, out: Uint8ClampedArray): void {

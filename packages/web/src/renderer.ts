@@ -24,14 +24,14 @@ class Layer {
   }
 }
 
-export type LayerName = 'label' | 'prediction' | 'error' | 'scribble';
+export type LayerName = 'perfusion' | 'label' | 'prediction' | 'error' | 'scribble';
 /** The page's canvases: the main view, and the second one of a side-by-side run comparison while it is shown. */
 export interface Renderers {
   main: Renderer | null;
   compare: Renderer | null;
 }
-/** Bottom to top: scribbles stay visible over everything. */
-const LAYER_ORDER: LayerName[] = ['label', 'prediction', 'error', 'scribble'];
+/** Bottom to top: scribbles stay visible over everything; a parametric map lies under the rest. */
+const LAYER_ORDER: LayerName[] = ['perfusion', 'label', 'prediction', 'error', 'scribble'];
 
 export class Renderer {
   width = 0;

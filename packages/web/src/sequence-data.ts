@@ -13,6 +13,8 @@ export class SequenceData {
   minip: Pixels | null = null;
   mean: Pixels | null = null;
   label: Uint8Array | null = null;
+  /** The artery/vein label (0 background, 1 artery, 2 vein), where the dataset has one. */
+  labelAv: Uint8Array | null = null;
   scribble: ScribbleLayer;
   readonly predictions = new Map<string, Uint8Array | null>();
   closed = false;
@@ -83,6 +85,8 @@ export class SequenceData {
     if (!this.entry.label) return;
     const img = await api.gray(urls.label(this.entry.id));
     if (img && !this.closed) this.label = this.checkSize('the label', img);
+    const av = await api.gray(urls.labelAv(this.entry.id));
+    if (av && !this.closed) this.labelAv = this.checkSize('the artery/vein label', av);
   }
 
   async loadScribble(): Promise<void> {

@@ -1,7 +1,7 @@
 // The overlay layers of both canvases: the label, the chosen runs' probabilities and error maps, the scribbles,
 // each shown or hidden with its own opacity.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay } from '../overlays.js';
+import { arteryVeinOverlay, errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay } from '../overlays.js';
 import type { LayerName, Renderer, Renderers } from '../renderer.js';
 import type { CurrentRef, SequenceState } from './useSequenceData.js';
 
@@ -27,6 +27,7 @@ export function useOverlays(
   compareReady: number,
 ): Overlays {
   const [overlays, setOverlays] = useState<OverlayState>({
+    perfusion: { on: false, opacity: 0.85 },
     label: { on: false, opacity: 0.5 },
     prediction: { on: true, opacity: 0.6 },
     error: { on: false, opacity: 0.8 },
@@ -52,7 +53,8 @@ export function useOverlays(
         const prob = name && stored ? await d.prediction(name).catch(() => null) : null;
         if (cancelled || d.closed) return;
         r.setSize(d.width, d.height);
-        labelOverlay(d.label ?? new Uint8Array(0), r.layer('label').pixels.data);
+        if (d.labelAv) arteryVeinOverlay(d.labelAv, r.layer('label').pixels.data);
+        else labelOverlay(d.label ?? new Uint8Array(0), r.layer('label').pixels.data);
         r.commitLayer('label');
         if (prob) probabilityOverlay(prob, r.layer('prediction').pixels.data);
         else r.layer('prediction').pixels.data.fill(0);

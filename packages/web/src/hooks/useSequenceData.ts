@@ -115,6 +115,7 @@ export function useSequenceData(renderers: CurrentRef<Renderers>, events: Sequen
     if (same) {
       d.scribble = previous.scribble;
       d.label = previous.label;
+      d.labelAv = previous.labelAv;
       for (const [run, p] of previous.predictions) d.predictions.set(run, p);
       return;
     }

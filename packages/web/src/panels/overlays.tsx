@@ -13,6 +13,8 @@ export function OverlaysPanel(props: {
   run: string;
   compareRun: string;
   setCompareRun: (run: string) => void;
+  /** The label shown is the artery/vein one (two colours). */
+  arteryVein?: boolean;
 }) {
   const { overlays, setOverlay } = props.overlays;
   const { entry, run } = props;
@@ -46,6 +48,11 @@ export function OverlaysPanel(props: {
           />
         </label>
       ))}
+      {props.arteryVein && overlays.label.on && (
+        <div class="legend" data-testid="legend-av">
+          <Swatch color={COLORS.artery} /> artery <Swatch color={COLORS.vein} /> vein
+        </div>
+      )}
       {overlays.error.on && (
         <div class="legend">
           <Swatch color={COLORS.truePositive} /> TP <Swatch color={COLORS.falsePositive} /> FP{' '}
