@@ -151,6 +151,20 @@ describe('Predictor, scheme whole', () => {
     model.dispose();
   });
 
+  test('bfloat16 forward passes (autocast): the map within 0.02 of float32, masks agree', () => {
+    manualSeed(6);
+    const model = new TwoConvs(T);
+    const f32 = new Predictor(model, spec(T), { scheme: 'whole', tta: false }).predict(seq);
+    const bf16 = new Predictor(model, spec(T), { scheme: 'whole', tta: false, precision: 'bfloat16' }).predict(seq);
+    assert.ok(maxDiff(bf16, f32) < 0.02, `${maxDiff(bf16, f32)}`);
+    assert.ok(maxDiff(bf16, f32) > 0, 'bfloat16 rounds');
+    assert.throws(
+      () => new Predictor(model, spec(T), { precision: 'int8' as 'float32' }),
+      /precision must be float32 or bfloat16/,
+    );
+    model.dispose();
+  });
+
   test('a model with a fixed input size (IPN) is refused; bad settings are named', () => {
     const model = new TwoConvs(T);
     assert.throws(

@@ -13,7 +13,7 @@ import { inputFile, positiveIntFlag } from './flags.js';
 import { applyThreadsFlag, schemeFlag } from './inference-flags.js';
 
 export const BENCH_SEGMENT_USAGE = `Usage: dias bench segment [--weights W.safetensors] [--sizes 256,800,1024] [--frames 8] [--rounds 3]
-                          [--scheme whole|sliding] [--tta] [--threads K]
+                          [--scheme whole|sliding] [--tta] [--bf16] [--threads K]
                           [--pytorch OFFICIAL_DIR [--python python3]] [--json]
 
 Click-to-overlay of one sequence, as \`dias segment --fast\` does it: load the weights, read an NPY stack
@@ -27,6 +27,7 @@ lseventeen/DIAS) and the same weights, alternating with our side in each round; 
   --rounds N         measured rounds per size, after one unmeasured (default 3)
   --scheme S         whole (default, the fast mode) or sliding (64x64 patches, stride 32); ours only
   --tta              flip test-time augmentation (default off, as --fast); ours only
+  --bf16             our forward passes in bfloat16 (autocast); ours only
   --threads K        libtorch threads on both sides (default: the free cores)
   --pytorch DIR      run the PyTorch side with the official code in DIR
   --python CMD       the Python with torch (default python3)
@@ -45,6 +46,7 @@ export async function benchSegmentCommand(argv: string[]): Promise<number> {
       rounds: { type: 'string' },
       scheme: { type: 'string' },
       tta: { type: 'boolean' },
+      bf16: { type: 'boolean' },
       threads: { type: 'string' },
       pytorch: { type: 'string' },
       python: { type: 'string' },
@@ -83,7 +85,11 @@ export async function benchSegmentCommand(argv: string[]): Promise<number> {
       rounds: positiveIntFlag('rounds', values.rounds, 3),
       dir,
       threads,
-      predict: { scheme: schemeFlag(values.scheme) ?? 'whole', tta: Boolean(values.tta) },
+      predict: {
+        scheme: schemeFlag(values.scheme) ?? 'whole',
+        tta: Boolean(values.tta),
+        precision: values.bf16 ? 'bfloat16' : 'float32',
+      },
       pytorch: values.pytorch
         ? { python: values.python ?? 'python3', script: scriptPath!, official: values.pytorch }
         : undefined,
