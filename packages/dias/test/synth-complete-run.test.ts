@@ -10,7 +10,8 @@ import { writeDataset } from '../src/data/synth/write-dataset.js';
 import { openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { readNpy } from '../src/data/readers/npy-array.js';
 import { readSequence } from '../src/data/readers/read-sequence.js';
-import { readGrayPng } from '../src/image/png.js';
+import { readGrayPng, writeGrayPng } from '../src/image/png.js';
+import { checkDataset } from '../src/data/readers/dataset-check.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { UsageError } from '../src/cli/command.js';
 
@@ -53,6 +54,13 @@ test('--classes av: labels_av beside labels (0/1/2, arteries as in the 0/255 lab
     if (labelAv[i] === 2) veins++;
   }
   assert.ok(veins > 0, 'some vein pixels');
+  assert.deepEqual(checkDataset(av).problems, []);
+  const broken = join(av, 'test', 'labels_av', 'label_s1.png');
+  writeGrayPng(broken, 64, 64, new Uint8Array(64 * 64).fill(7));
+  assert.deepEqual(
+    checkDataset(av).problems.map((p) => [p.path, p.problem]),
+    [[broken, 'artery/vein label values must be 0 (background), 1 (artery) or 2 (vein); found 7']],
+  );
   const ttp = readNpy(join(av, 'training/timing/s0_ttp_ms.npy'));
   assert.deepEqual(ttp.shape, [64, 64]);
   for (let i = 0; i < ttp.data.length; i++) if (!labelAv[i]) assert.ok(Number.isNaN(ttp.data[i]));

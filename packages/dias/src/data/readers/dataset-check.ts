@@ -1,7 +1,7 @@
 // Integrity report of a dataset folder, in the spirit of nnU-Net's dataset integrity check: it reads every file
 // and lists every problem it finds (it does not stop at the first): unreadable or corrupt files, frames of
 // different sizes or bit depths, labels or scribbles that do not match their frames, label values other than 0/255 (or 0/1),
-// scribble values other than 0/1/255, labels or scribbles without images, frame numbering and counts (from the
+// scribble values other than 0/1/255, artery/vein label values other than 0/1/2, labels or scribbles without images, frame numbering and counts (from the
 // layout reader), and summarises counts, sizes, frame counts and value sets per split.
 import { DIAS_SPLITS, openDiasDataset, type DatasetProblem } from './dias-layout.js';
 import { firstFrameGray, frameMismatch, readImageFrames, type ImageFrames } from './image-frames.js';
@@ -36,6 +36,8 @@ interface Item {
   name: string;
   frames: string[];
   label?: string;
+  /** The artery/vein label (labels_av/), 0 background, 1 artery, 2 vein. */
+  labelAv?: string;
   scribbles: Record<string, string>;
 }
 
@@ -106,6 +108,16 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
       }
     }
   }
+  if (item.labelAv) {
+    const image = readMask(item.labelAv, 'artery/vein label');
+    const { values } = image ? distinctValues(image.frames[0], 8) : { values: [] };
+    const wrong = values.filter((v) => v !== 0 && v !== 1 && v !== 2);
+    if (wrong.length)
+      problems.push({
+        path: item.labelAv,
+        problem: `artery/vein label values must be 0 (background), 1 (artery) or 2 (vein); found ${values.join(', ')}`,
+      });
+  }
   for (const [set, path] of Object.entries(item.scribbles)) {
     const entry = (summary.scribbles[set] ??= { count: 0, values: [] });
     entry.count++;
@@ -150,6 +162,7 @@ export function checkDataset(dir: string, onItem?: (done: number, total: number)
         name: `s${r.id}`,
         frames: r.frames.map((f) => f.path),
         label: r.label,
+        ...(r.labelAv ? { labelAv: r.labelAv } : {}),
         scribbles: r.scribbles,
       })),
     );

@@ -223,7 +223,7 @@ export function openDiasDataset(dir: string): DiasDataset {
     }
     const labels = scanIdFiles(join(splitDir, 'labels'), LABEL_NAME, 'label (label_s{n}.png)', problems);
     const avLabels = scanIdFiles(join(splitDir, AV_LABEL_DIR), LABEL_NAME, 'label (label_s{n}.png)', problems);
-    for (const [id, path] of labels)
+    for (const [id, path] of [...labels, ...avLabels])
       if (!frames.has(id))
         problems.push({ path, problem: `label without images (no image_s${id}_i*.png in ${imagesDir})` });
     for (const [id, list] of [...frames].sort((a, b) => a[0] - b[0])) {
