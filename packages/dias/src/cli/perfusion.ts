@@ -34,8 +34,9 @@ Writes into DIR per input: {name}_{map}.npy (float32 (H, W), NaN where no value)
 over the dimmed MinIP, time maps red early to blue late, with a colour bar in seconds) and {name}_perfusion.json.
   --out DIR              output folder (created if missing; not inside INPUT)
   --maps LIST            which maps (default all: arrival,ttp,peak,mtt)
-  --mask M.png           only pixels inside this mask: 0/255 or 0/1, or an artery/vein label 0/1/2; 'label' uses
-                         the sequence's own label (a frame folder's label.png, a DIAS label)
+  --mask M.png           only pixels inside this mask: 0/255 or 0/1 (e.g. the {name}_mask.png of dias segment),
+                         or an artery/vein label 0/1/2; 'label' uses the sequence's own label (a frame folder's
+                         label.png, a DIAS label)
   --mask-class C         with an artery/vein mask: artery, vein or any (default any)
   --baseline-frames N    frames averaged into the baseline (default 1)
   --min-opacification X  smallest peak opacification that counts (grey levels; default 10 x the noise, from the
