@@ -11,6 +11,7 @@ import { buildModel, resolveModelSetup } from '../src/train/model-setup.js';
 import { buildOptimizer, buildScheduler } from '../src/train/optimization.js';
 import { findRecipe } from '../src/train/recipes/index.js';
 import { stepContext, trainStep, type Network } from '../src/train/train-step.js';
+import { NetworkSet } from '../src/train/network-set.js';
 import type { PatchBatch } from '../src/data/pipeline/patch-sampler.js';
 import { tinyConfig } from './train-fixture.js';
 
@@ -94,7 +95,7 @@ function stepOnce(
     const nets = { [net.name]: model };
     const losses = trainStep(
       recipe,
-      [net],
+      new NetworkSet([net], net.name),
       randomBatch(7),
       (b) => stepContext(b, setup, nets, at, 'cpu'),
       config,

@@ -34,7 +34,7 @@ import { PatchPrefetcher } from '../data/pipeline/prefetch.js';
 import { finalizeTrainConfig, selectFromEpoch, stepsPerEpoch, type TrainConfig } from './config.js';
 import { buildModel, resolveModelSetup, type ModelSetup } from './model-setup.js';
 import { buildOptimizer, buildScheduler, schedulerT } from './optimization.js';
-import { stepContext, trainStep, type Network } from './train-step.js';
+import { stepContext, trainStep } from './train-step.js';
 import { batchShare } from './micro-batch.js';
 import { gradientSync, joinDataParallel, type DataParallel, type DataParallelOptions } from './data-parallel.js';
 import { findRecipe } from './recipes/index.js';
@@ -55,7 +55,7 @@ import {
 import { loadTrainingData, type TrainingData } from './training-data.js';
 import { validate, type ValidationResult } from './validation.js';
 import { chooseCheckpoint, initialCheckpointState, type CheckpointRule } from './checkpoint-choice.js';
-import { NetworkSet } from './network-set.js';
+import { NetworkSet, type Network } from './network-set.js';
 
 /** What a run tells its caller as it goes (all optional). */
 export interface TrainEvents {
@@ -583,7 +583,7 @@ async function trainEpoch(
     const share = dp ? batchShare(batch, dp.rank, dp.worldSize) : batch;
     const ownLosses = trainStep(
       recipe,
-      set.all,
+      set,
       share,
       (b) => stepContext(b, run.setup, set.models, at, config.train.device),
       config,

@@ -1,8 +1,16 @@
 // "Every network of the recipe" as one object: the loop builds, trains, steps, checkpoints and frees them together
 // instead of writing a `for (const n of networks)` at each place. The exported network is the one validated and
 // written as checkpoint_{best,final,latest}; frozen ones (an EMA teacher) are never stepped by an optimizer.
+import type { optim } from '@dias-ts/torch';
 import type { SegmentationModel } from '../models/model-spec.js';
-import type { Network } from './train-step.js';
+
+/** A network of the run with its own optimizer and schedule. */
+export interface Network {
+  name: string;
+  model: SegmentationModel;
+  optimizer: optim.AdamW;
+  scheduler: optim.CosineLRScheduler;
+}
 
 export class NetworkSet {
   /** Every network, in the recipe's order. */

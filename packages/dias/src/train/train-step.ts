@@ -8,15 +8,10 @@ import type { SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from './config.js';
 import { batchShare } from './micro-batch.js';
 import { modelInput, type ModelSetup } from './model-setup.js';
+import type { NetworkSet } from './network-set.js';
 import type { Recipe, StepContext } from './recipe.js';
 
-/** A network of the run with its own optimizer and schedule. */
-export interface Network {
-  name: string;
-  model: SegmentationModel;
-  optimizer: optim.AdamW;
-  scheduler: optim.CosineLRScheduler;
-}
+export type { Network } from './network-set.js';
 
 /** The recipe's context for one batch: tensors made on first use, inside the step's scope. */
 export function stepContext(
@@ -57,7 +52,8 @@ export function stepContext(
  */
 export function trainStep(
   recipe: Recipe,
-  allNetworks: readonly Network[],
+  /** The run's networks: the trained ones (not frozen) take the optimizer steps. */
+  set: NetworkSet,
   batch: PatchBatch,
   makeContext: (b: PatchBatch) => StepContext,
   config: TrainConfig,
@@ -65,7 +61,7 @@ export function trainStep(
   /** Data-parallel runs: averages the gradients over the processes, started by the last backward (data-parallel.ts). */
   gradientSync?: { beforeLastBackward(): void; afterBackward(): void },
 ): Record<string, number> {
-  const networks = allNetworks.filter((n) => !recipe.frozen?.includes(n.name));
+  const networks = set.trained;
   const K = config.train.accumulate;
   const sums: Record<string, number> = Object.fromEntries(recipe.lossNames.map((k) => [k, 0]));
   for (const n of networks) n.optimizer.zeroGrad();
