@@ -41,7 +41,7 @@ over the dimmed MinIP, time maps red early to blue late, with a colour bar in se
   --baseline-frames N    frames averaged into the baseline (default 1)
   --min-opacification X  smallest peak opacification that counts (grey levels; default 10 x the noise, from the
                          robust std of the second differences along time)
-  --frame-interval MS    frame times for a sequence that has none (evenly spaced)
+  --frame-interval MS    frame times for a sequence that has none (evenly spaced; its own times win, with a warning)
   --id N, --split S      the sequence of a DIAS dataset (12 or s12) and the split to look in
   --overwrite            replace the outputs of an earlier run in DIR
   --json                 print one JSON line: files, frame count, noise, threshold, pixels with values
@@ -138,6 +138,8 @@ export const perfusionCommand: Command = {
       const want = maskClass === 'artery' ? 1 : maskClass === 'vein' ? 2 : 0;
       mask = want ? Uint8Array.from(region, (v) => (v === want ? 1 : 0)) : region;
     }
+    if (seq.meta.frameTimes !== undefined && interval !== undefined)
+      console.error(`warning: ${input} has its own frame times; --frame-interval is not used`);
     const frameTimes =
       seq.meta.frameTimes === undefined && interval !== undefined
         ? Array.from({ length: seq.T }, (_, k) => k * interval)
