@@ -15,6 +15,7 @@ import { readGrayPng, writeGrayPng } from '../src/image/png.js';
 import type { DsaSequence } from '../src/data/sequence.js';
 import { perfusionCommand } from '../src/cli/perfusion.js';
 import { exitCodeOf } from '../src/cli/command.js';
+import { writeTinyRun } from './eval-fixture.js';
 
 const root = mkdtempSync(join(tmpdir(), 'dias-perfusion-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
@@ -148,7 +149,30 @@ test('CLI: maps as .npy and PNG; a bad sidecar or mask fails naming the file (ex
     await fails(['--baseline-frames', '0'], 2, /baseline-frames/);
     await fails(['--mask', join(root, 'none.png')], 2, /no such file/);
     await fails(['--mask-class', 'vein'], 2, /--mask-class needs --mask/);
+    await fails(['--run', join(root, 'no-run')], 2, /no such run folder/);
+    await fails(['--run', join(root, 'no-run'), '--mask', 'label'], 2, /either --mask or --run/);
+    await fails(['--checkpoint', 'best'], 2, /--checkpoint goes with --run/);
     assert.ok(!existsSync(join(root, 'x')), 'nothing written by the failures');
+
+    // --run: the maps only where a model's segmentation says vessel (a tiny FR_UNet with random weights here).
+    const runDir = join(root, 'tiny-run');
+    writeTinyRun(runDir);
+    const segOut = join(root, 'seg');
+    assert.equal(
+      await perfusionCommand.run([run, '--out', segOut, '--run', runDir, '--maps', 'ttp', '--no-progress']),
+      0,
+    );
+    const masked = readNpy(join(segOut, 's0_ttp.npy')).data;
+    const unmasked = readNpy(join(out, 's0_ttp.npy')).data;
+    let kept = 0;
+    for (let i = 0; i < masked.length; i++) {
+      if (Number.isFinite(masked[i])) {
+        kept++;
+        assert.equal(masked[i], unmasked[i]);
+      }
+    }
+    assert.ok(kept > 0 && kept < unmasked.filter(Number.isFinite).length, `${kept} pixels kept`);
+    assert.match(JSON.parse(readFileSync(join(segOut, 's0_perfusion.json'), 'utf8')).mask, /segmentation by/);
   } finally {
     console.log = log;
   }

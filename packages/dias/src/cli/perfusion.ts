@@ -8,12 +8,16 @@ import { DIAS_SPLITS, type DiasSplit } from '../data/readers/dias-layout.js';
 import { readRegionMask } from '../data/readers/masks.js';
 import { detectFormat, readSequence } from '../data/readers/read-sequence.js';
 import { PERFUSION_MAPS, perfusionMaps, type PerfusionMapName } from '../eval/perfusion.js';
+import { thresholdProbability } from '../metrics/metrics.js';
+import { FAST_PREDICTION, Predictor } from '../predict/predictor.js';
+import { loadInferenceModel } from './inference-flags.js';
 import { perfusionOutputFiles, writePerfusionOutputs } from '../eval/perfusion-outputs.js';
 import { UsageError, type Command } from './command.js';
 import { existingInput, inputFile, outputFolder, outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 import { ProgressBar } from './progress.js';
 
-const USAGE = `Usage: dias perfusion INPUT --out DIR [--maps ttp,arrival,peak,mtt] [--mask M.png|label [--mask-class C]]
+const USAGE = `Usage: dias perfusion INPUT --out DIR [--maps ttp,arrival,peak,mtt]
+                      [--mask M.png|label [--mask-class C] | --run RUN [--checkpoint best|final|latest]]
                       [--baseline-frames N] [--min-opacification X] [--frame-interval MS] [--id N] [--split S]
                       [--overwrite] [--json] [--no-progress]
 
@@ -38,6 +42,9 @@ over the dimmed MinIP, time maps red early to blue late, with a colour bar in se
                          or an artery/vein label 0/1/2; 'label' uses the sequence's own label (a frame folder's
                          label.png, a DIAS label)
   --mask-class C         with an artery/vein mask: artery, vein or any (default any)
+  --run RUN              segment the arteries first with this run of dias train (the whole frame, no TTA, as
+                         dias segment --fast; the sequence resampled to the model's frames), threshold 0.5, and
+                         keep the maps inside that mask; --checkpoint picks best (default), final or latest
   --baseline-frames N    frames averaged into the baseline (default 1)
   --min-opacification X  smallest peak opacification that counts (grey levels; default 10 x the noise, from the
                          robust std of the second differences along time)
@@ -77,6 +84,8 @@ export const perfusionCommand: Command = {
         maps: { type: 'string' },
         mask: { type: 'string' },
         'mask-class': { type: 'string' },
+        run: { type: 'string' },
+        checkpoint: { type: 'string' },
         'baseline-frames': { type: 'string' },
         'min-opacification': { type: 'string' },
         'frame-interval': { type: 'string' },
@@ -102,6 +111,10 @@ export const perfusionCommand: Command = {
     if (values['mask-class'] !== undefined && values.mask === undefined)
       throw new UsageError('--mask-class needs --mask');
     if (values.mask !== undefined && values.mask !== 'label') inputFile('--mask', values.mask);
+    if (values.run !== undefined && values.mask !== undefined)
+      throw new UsageError('give either --mask or --run (a segmentation as the mask), not both');
+    if (values.checkpoint !== undefined && values.run === undefined)
+      throw new UsageError('--checkpoint goes with --run');
     const baselineFrames = positiveIntFlag('baseline-frames', values['baseline-frames'], 1);
     const minOpacification = positiveNumber('min-opacification', values['min-opacification']);
     const interval = positiveNumber('frame-interval', values['frame-interval']);
@@ -110,7 +123,7 @@ export const perfusionCommand: Command = {
       throw new UsageError(`--split must be one of ${DIAS_SPLITS.join(', ')}, got '${values.split}'`);
     const say = (s: string) => (values.json ? console.error(s) : console.log(s));
 
-    const bar = new ProgressBar('perfusion', 3, { enabled: !values['no-progress'], unit: 'steps' });
+    const bar = new ProgressBar('perfusion', values.run ? 4 : 3, { enabled: !values['no-progress'], unit: 'steps' });
     const format = detectFormat(input);
     const seq = await readSequence(input, { id: values.id, split });
     printWarnings(seq);
@@ -130,7 +143,19 @@ export const perfusionCommand: Command = {
     if (baselineFrames >= seq.T)
       throw new UsageError(`--baseline-frames ${baselineFrames}: ${input} has only ${seq.T} frame(s)`);
     let mask: Uint8Array | undefined;
-    if (values.mask === 'label') {
+    if (values.run !== undefined) {
+      const loaded = loadInferenceModel({ run: values.run, checkpoint: values.checkpoint });
+      try {
+        const predictor = new Predictor(loaded.model, loaded.spec, loaded.predictOptions({}, { ...FAST_PREDICTION }));
+        mask = thresholdProbability(predictor.predict(seq), 0.5);
+      } finally {
+        loaded.model.dispose();
+      }
+      bar.tick(1, 'segmented');
+      let vessel = 0;
+      for (const v of mask) vessel += v;
+      say(`${loaded.describe()}: ${vessel} vessel pixels of ${mask.length}`);
+    } else if (values.mask === 'label') {
       if (!seq.label) throw new Error(`${input}: --mask label, but the sequence has no label`);
       mask = seq.label;
     } else if (values.mask !== undefined) {
@@ -149,7 +174,7 @@ export const perfusionCommand: Command = {
     mkdirSync(out, { recursive: true });
     const files = writePerfusionOutputs(out, stem, seq, result, maps, {
       baseline_frames: baselineFrames,
-      mask: values.mask ?? null,
+      mask: values.mask ?? (values.run !== undefined ? `segmentation by ${values.run}` : null),
       mask_class: values.mask === undefined ? null : maskClass,
     });
     bar.tick(1, 'written');
