@@ -220,7 +220,7 @@ describe('dias synth', () => {
           synthCommand.run(['--out', out, '--preset', 'small', '--frames', frames, '--no-progress']),
           (e: Error) =>
             e instanceof UsageError &&
-            /frames [\d-]+: raw frames per sequence must lie in 4\.\.9, as in the DIAS layout \(dias data check flags other counts\)/.test(
+            /frames [\d-]+: raw frames per sequence must lie in 4\.\.9, as in the DIAS layout \(dias data check flags other counts[;)]/.test(
               e.message,
             ),
           frames,
