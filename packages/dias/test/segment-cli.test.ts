@@ -11,6 +11,7 @@ import { readGrayPng } from '../src/image/png.js';
 import { predictSequence } from '../src/predict/predictor.js';
 import { readSequence } from '../src/data/readers/read-sequence.js';
 import { segmentCommand } from '../src/cli/segment.js';
+import { defaultModelDir } from '../src/predict/default-model.js';
 import { inferenceModelLoads, loadWeightsForInference } from '../src/cli/inference-flags.js';
 import { UsageError } from '../src/cli/command.js';
 import { tempDir, writePng } from './data-fixture.js';
@@ -154,7 +155,28 @@ describe('dias segment', () => {
     );
   });
 
-  test("--scheme whole: tiles (--tile) give the map of the sliding scheme's model input, and flags are checked", async (t) => {
+  test('without --run or --weights: the shipped default model (models/default), loaded from its safetensors', async (t) => {
+    const dirOf = defaultModelDir();
+    assert.ok(dirOf, 'the repository ships packages/dias/models/default/model.safetensors');
+    assert.ok(existsSync(join(dirOf, 'CARD.md')), 'with its training card');
+    const log = t.mock.method(console, 'log', () => {});
+    t.mock.method(console, 'error', () => {});
+    const out = join(dir, 'out-default');
+    assert.equal(await segmentCommand.run([npy, '--out', out, '--fast', '--json', '--no-progress']), 0);
+    const calls = log.mock.calls;
+    const json = JSON.parse(calls[calls.length - 1].arguments[0] as string);
+    assert.equal(json.weights, join(dirOf, 'model.safetensors'));
+    const m = loadWeightsForInference(json.weights);
+    const want = predictSequence(m.model, m.spec, await readSequence(npy), {
+      frames: m.frames,
+      scheme: 'whole',
+      tta: false,
+    });
+    m.model.dispose();
+    assertClose(readProb(json.files.probNpy), want);
+  });
+
+  test('--scheme whole without --fast: the whole-image map; --stride, --tile and --scheme are checked', async (t) => {
     t.mock.method(console, 'log', () => {});
     t.mock.method(console, 'error', () => {});
     const out = join(dir, 'out-scheme');
