@@ -2,14 +2,15 @@
 // trained model -- the shipped default model (predict/default-model.ts) unless --run or --weights names one --
 // loaded once for all the inputs; writes the mask, the probability map and an overlay per input, and reports time
 // and peak memory.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DIAS_SPLITS, type DiasSplit } from '../data/readers/dias-layout.js';
 import { detectFormat, readSequence } from '../data/readers/read-sequence.js';
-import { caseOutputFiles, writeCaseOutputs } from '../eval/case-outputs.js';
+import { caseOutputFiles } from '../eval/case-outputs.js';
+import { segmentCase } from '../eval/segment-case.js';
 import { FAST_PREDICTION, Predictor } from '../predict/predictor.js';
 import { defaultModelWeights } from '../predict/default-model.js';
-import { evaluateImage, thresholdProbability, METRIC_NAMES } from '../metrics/metrics.js';
+import { METRIC_NAMES } from '../metrics/metrics.js';
 import { metricsOrNull } from '../eval/report.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
@@ -130,33 +131,26 @@ async function segmentOne(
     unit: predict.scheme === 'whole' ? 'tiles' : 'patches',
   });
   let last = 0;
-  const prob = predictor.predict(seq, {
+  const result = segmentCase(predictor, seq, {
+    outDir: values.out,
+    stem,
+    threshold,
     onProgress: (done) => {
       bar.tick(done - last);
       last = done;
     },
   });
   bar.finish();
-  const tPredict = performance.now();
-
-  // Everything that can fail on the numbers (a NaN map) fails before the output folder is made.
-  const evaluation = seq.label ? evaluateImage(prob, seq.label, seq.W, seq.H, { threshold }) : undefined;
-  const mask = evaluation?.prediction ?? thresholdProbability(prob, threshold);
-  mkdirSync(values.out, { recursive: true });
-  const files = writeCaseOutputs(values.out, stem, seq, prob, mask, seq.label);
-  const tEnd = performance.now();
-
+  const { files, metrics } = result;
   const seconds = {
     load: settings.loadSeconds + (tRead - t0) / 1000,
-    predict: (tPredict - tRead) / 1000,
-    write: (tEnd - tPredict) / 1000,
-    total: settings.loadSeconds + (tEnd - t0) / 1000,
+    ...result.seconds,
+    total: settings.loadSeconds + (performance.now() - t0) / 1000,
   };
   let vessel = 0;
-  for (const v of mask) vessel += v;
-  say(`vessel pixels: ${vessel} of ${mask.length} (${((100 * vessel) / mask.length).toFixed(2)}%)`);
-  if (evaluation)
-    say(`against the label: ${METRIC_NAMES.map((m) => `${m} ${evaluation.metrics[m].toFixed(4)}`).join('  ')}`);
+  for (const v of result.mask) vessel += v;
+  say(`vessel pixels: ${vessel} of ${result.mask.length} (${(100 * result.vesselFraction).toFixed(2)}%)`);
+  if (metrics) say(`against the label: ${METRIC_NAMES.map((m) => `${m} ${metrics[m].toFixed(4)}`).join('  ')}`);
   say(`wrote ${Object.values(files).join(', ')}`);
   say(
     `time: ${seconds.total.toFixed(2)} s (load ${seconds.load.toFixed(2)}, predict ${seconds.predict.toFixed(2)}, write ${seconds.write.toFixed(2)}); peak RSS ${peakRssMb()} MB`,
@@ -177,8 +171,8 @@ async function segmentOne(
     tta: predict.tta,
     threshold,
     files,
-    vessel_fraction: vessel / mask.length,
-    metrics: evaluation ? metricsOrNull(evaluation.metrics) : null,
+    vessel_fraction: result.vesselFraction,
+    metrics: metrics && metricsOrNull(metrics),
     seconds: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, round(v)])),
     peak_rss_mb: peakRssMb(),
   };
