@@ -31,6 +31,7 @@ test('bench segment: outputs as dias segment --fast, the whole-image map, median
     const { load, read, predict, write, total } = r.ours;
     assert.ok([load, read, predict, write].every((x) => x >= 0));
     assert.ok(Math.abs(load + read + predict + write - total) < 0.01);
+    assert.ok(r.best.ours > 0 && r.best.ours <= total + 1e-9 && r.best.pytorch === null);
   }
   for (const f of ['bench_prob.npy', 'bench_prob.png', 'bench_mask.png', 'bench_overlay.png'])
     assert.ok(existsSync(join(dir, 'b', 'ours_48', f)), f);

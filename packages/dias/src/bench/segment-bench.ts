@@ -7,8 +7,9 @@
 // Python's and `import torch` on the PyTorch side).
 //
 // The PyTorch side (benchmarks/pytorch/bench_segment.py, run as a child process with the official model code)
-// does the same steps with the same weights and input; the two sides alternate within each round and the
-// medians are compared.
+// does the same steps with the same weights and input, after an unmeasured pass in its process as ours has, and
+// with glibc's allocator tuned as the addon tunes it (PYTORCH_MALLOC_TUNING); the two sides alternate within each
+// round and the medians are compared.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,6 +59,8 @@ export interface SegmentBenchRow {
   pytorch: SegmentTimes | null;
   /** ours.total / pytorch.total (medians), null without the PyTorch side. */
   ratio: number | null;
+  /** The fastest round's total of each side (seconds): on a machine shared with other work, the least disturbed. */
+  best: { ours: number; pytorch: number | null };
   rounds: number;
 }
 
@@ -125,7 +128,17 @@ export async function segmentOnce(
   }
 }
 
-/** The PyTorch side once, in a child process; its JSON's `seconds`. */
+/**
+ * glibc settings equal to the addon's allocator tuning (packages/torch/native/handle.cc), given to the PyTorch
+ * process so that both sides reuse freed memory alike: with glibc's defaults every large tensor is a fresh mmap
+ * and PyTorch spends most of an 800x800 forward pass faulting pages in (measured 8-9 s instead of 1.35 s).
+ */
+export const PYTORCH_MALLOC_TUNING = {
+  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
+  MALLOC_TRIM_THRESHOLD_: String(1024 ** 3),
+};
+
+/** The PyTorch side once, in a child process (warm: after an unmeasured pass in it); its JSON's `seconds`. */
 export function pytorchOnce(
   side: PytorchSide,
   weights: string,
@@ -137,6 +150,7 @@ export function pytorchOnce(
     side.python,
     [
       side.script,
+      '--warm',
       '--official',
       side.official,
       '--weights',
@@ -148,7 +162,7 @@ export function pytorchOnce(
       '--threads',
       String(threads),
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', env: { ...process.env, ...PYTORCH_MALLOC_TUNING } },
   );
   if (r.status !== 0)
     throw new Error(
@@ -190,7 +204,16 @@ export async function benchSegment(o: SegmentBenchOptions): Promise<SegmentBench
     }
     const a = medianTimes(ours);
     const b = theirs.length ? medianTimes(theirs) : null;
-    rows.push({ size: S, frames: T, ours: a, pytorch: b, ratio: b ? +(a.total / b.total).toFixed(3) : null, rounds });
+    const fastest = (ts: SegmentTimes[]) => +Math.min(...ts.map((x) => x.total)).toFixed(3);
+    rows.push({
+      size: S,
+      frames: T,
+      ours: a,
+      pytorch: b,
+      ratio: b ? +(a.total / b.total).toFixed(3) : null,
+      best: { ours: fastest(ours), pytorch: theirs.length ? fastest(theirs) : null },
+      rounds,
+    });
   }
   return rows;
 }

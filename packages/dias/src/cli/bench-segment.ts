@@ -99,7 +99,8 @@ export async function benchSegmentCommand(argv: string[]): Promise<number> {
     for (const row of rows) {
       say(
         `${row.size}x${row.size}x${row.frames}, ${threads} thread(s), medians of ${row.rounds}: ours ${fmt(row.ours)}` +
-          (row.pytorch ? `; PyTorch ${fmt(row.pytorch)}; ratio ${row.ratio}` : ''),
+          (row.pytorch ? `; PyTorch ${fmt(row.pytorch)}; ratio ${row.ratio}` : '') +
+          `; fastest round: ours ${row.best.ours.toFixed(2)} s${row.best.pytorch !== null ? `, PyTorch ${row.best.pytorch.toFixed(2)} s` : ''}`,
       );
     }
     console.log(JSON.stringify({ weights, threads, rows }));
