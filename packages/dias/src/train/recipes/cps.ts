@@ -9,6 +9,7 @@ import { dcAndCeLoss } from '../losses/index.js';
 import { epochs, weight, type CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
 
 /** The share of patches cut from the unlabelled pool in the mean-teacher and CPS batches (SSL4MIS: half a batch). */
 export const UNLABELLED_PATCH_PROBABILITY = 0.5;
@@ -53,8 +54,8 @@ export const cpsRecipe: RecipeDefinition<CoreTrainConfig & { cps: CpsSettings }>
         const a = ctx.nets.A.forward(x).float();
         const b = ctx.nets.B.forward(x).float();
         const labels = ctx.labels();
-        const supervised = dcAndCeLoss(a, labels, { ignoreIndex: 255 }).loss.add(
-          dcAndCeLoss(b, labels, { ignoreIndex: 255 }).loss,
+        const supervised = dcAndCeLoss(a, labels, { ignoreIndex: SCRIBBLE_UNLABELLED }).loss.add(
+          dcAndCeLoss(b, labels, { ignoreIndex: SCRIBBLE_UNLABELLED }).loss,
         );
         const [pa, pb] = noGrad(() => [a.argmax(1), b.argmax(1)]);
         const cps = F.crossEntropy(a, pb).add(F.crossEntropy(b, pa));

@@ -1,11 +1,12 @@
 // Full supervision, the official fsl_train.py step: the network's logits on random labelled patches, loss
-// DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses.ts), computed in float32 even under
+// DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses/dc-and-ce.ts), computed in float32 even under
 // autocast (the softmax sums over many pixels). Trained on pseudo-labels too (RPST's students, data.pseudo): then
 // pixels labelled 255 (left out by confidence filtering) take no part in either term.
 import { dcAndCeLoss } from '../losses/index.js';
 import type { AugmentOptionsInput } from '../../data/pipeline/augmentation.js';
 import type { CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition } from '../recipe.js';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
 
 /** What fsl reads of RPST's section when it trains RPST's students (data.pseudo set). */
 type FslConfig = CoreTrainConfig & { rpst: { pseudoProbability: number; strongAugment: AugmentOptionsInput } };
@@ -38,7 +39,7 @@ export const fslRecipe: RecipeDefinition<FslConfig> = {
       const { loss, ce, dice } = dcAndCeLoss(
         logits.float(),
         ctx.labels(),
-        config.data.pseudo !== null ? { ignoreIndex: 255 } : {},
+        config.data.pseudo !== null ? { ignoreIndex: SCRIBBLE_UNLABELLED } : {},
       );
       return { loss, ce, dice };
     },

@@ -14,6 +14,7 @@ import { epochs, num, weight, type CoreTrainConfig } from '../config-core.js';
 import type { RecipeDefinition, StepContext } from '../recipe.js';
 import { rampUpWeight } from './ramp-up.js';
 import { UNLABELLED_PATCH_PROBABILITY } from './cps.js';
+import { SCRIBBLE_UNLABELLED } from '../../data/sequence.js';
 
 /** The EMA step: teacher ← α·teacher + (1 − α)·student, parameter by parameter. */
 export function emaUpdate(
@@ -70,7 +71,7 @@ export const meanTeacherRecipe: RecipeDefinition<CoreTrainConfig & { meanTeacher
       losses(ctx) {
         const student = ctx.nets.student.forward(ctx.input(1)).float();
         const teacher = noGrad(() => ctx.nets.teacher.forward(ctx.input(2)).float());
-        const { loss: supervised } = dcAndCeLoss(student, ctx.labels(), { ignoreIndex: 255 });
+        const { loss: supervised } = dcAndCeLoss(student, ctx.labels(), { ignoreIndex: SCRIBBLE_UNLABELLED });
         const consistency = F.mseLoss(F.softmax(student, 1), F.softmax(teacher, 1));
         const w = o.consistencyWeight * rampUpWeight(ctx, o.rampUpEpochs);
         return { loss: supervised.add(consistency.mul(w)), supervised, consistency };
