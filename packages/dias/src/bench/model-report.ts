@@ -233,9 +233,13 @@ function formatSeconds(s: number): string {
   return s < 120 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`;
 }
 
-/** A metric per seed and case of a row, cases in `ids` order (null where a seed has no such case). */
-function perSeedCases(row: ModelRow, metric: MetricName, ids: readonly string[]): (number | null)[][] {
-  return row.seedSummaries.map((s) => {
+/** A metric per seed and case, cases in `ids` order (null where a seed has no such case). */
+function perSeedCases(
+  summaries: readonly EvaluationSummary[],
+  metric: MetricName,
+  ids: readonly string[],
+): (number | null)[][] {
+  return summaries.map((s) => {
     const byId = new Map(s.metric_per_case.map((c) => [c.id, c[metric]]));
     return ids.map((id) => byId.get(id) ?? null);
   });
@@ -243,9 +247,23 @@ function perSeedCases(row: ModelRow, metric: MetricName, ids: readonly string[])
 
 const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
 
+/**
+ * A table cell for a minus b (each one summary per seed, the same seeds and test cases): the mean difference of
+ * `metric` and its 95% paired-bootstrap interval, in bold when the interval leaves out 0.
+ */
+export function pairedDifferenceCell(
+  a: readonly EvaluationSummary[],
+  b: readonly EvaluationSummary[],
+  metric: MetricName,
+): string {
+  const ids = a[0].metric_per_case.map((c) => c.id);
+  const d = pairedBootstrap(perSeedCases(a, metric, ids), perSeedCases(b, metric, ids));
+  const text = `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
+  return d.low > 0 || d.high < 0 ? `**${text}**` : text;
+}
+
 /** Paired differences (same seeds, same cases) of each row against the first row and against the row before it. */
 function pairedSection(rows: readonly ModelRow[]): string[] {
-  const ids = rows[0].seedSummaries[0].metric_per_case.map((c) => c.id);
   const pairs: [ModelRow, ModelRow][] = [];
   for (const [i, r] of rows.entries()) {
     if (i === 0) continue;
@@ -261,11 +279,7 @@ function pairedSection(rows: readonly ModelRow[]): string[] {
     '| --- | --- | --- |',
   ];
   for (const [a, b] of pairs) {
-    const cells = (['DSC', 'clDice'] as const).map((m) => {
-      const d = pairedBootstrap(perSeedCases(a, m, ids), perSeedCases(b, m, ids));
-      const text = `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
-      return d.low > 0 || d.high < 0 ? `**${text}**` : text;
-    });
+    const cells = (['DSC', 'clDice'] as const).map((m) => pairedDifferenceCell(a.seedSummaries, b.seedSummaries, m));
     out.push(`| ${rowName(a)} − ${rowName(b)} | ${cells.join(' | ')} |`);
   }
   return out;

@@ -18,8 +18,7 @@ import type { ModelOptions } from '../models/model-spec.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { trainRun, type TrainEvents } from '../train/index.js';
 import { loadRunModel, readRunConfig, runPath, stagePath } from '../train/run-folder.js';
-import { pairedBootstrap } from '../metrics/paired-bootstrap.js';
-import { summaryOverSeeds, type BenchBudget } from './model-report.js';
+import { pairedDifferenceCell, summaryOverSeeds, type BenchBudget } from './model-report.js';
 
 export interface SslReportOptions {
   dataDir: string;
@@ -167,17 +166,6 @@ export function sslReportMarkdown(
   return out.join('\n');
 }
 
-const signed = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(4)}`;
-
-/** Per-case DSC of each seed, in the first seed's case order. */
-function caseDsc(summaries: readonly EvaluationSummary[]): (number | null)[][] {
-  const ids = summaries[0].metric_per_case.map((c) => c.id);
-  return summaries.map((s) => {
-    const byId = new Map(s.metric_per_case.map((c) => [c.id, c.DSC]));
-    return ids.map((id) => byId.get(id) ?? null);
-  });
-}
-
 /** With several seeds: RPST's last re-training against its teacher and each baseline, paired on seeds and cases. */
 function sslPairedSection(rows: readonly SslRow[]): string[] {
   const lines: string[] = [];
@@ -192,9 +180,7 @@ function sslPairedSection(rows: readonly SslRow[]): string[] {
     ];
     for (const [name, other] of against) {
       if (!other) continue;
-      const d = pairedBootstrap(caseDsc(last), caseDsc(other));
-      const text = `${signed(d.mean)} [${signed(d.low)}, ${signed(d.high)}]`;
-      lines.push(`| ${r.labelled} | RPST − ${name} | ${d.low > 0 || d.high < 0 ? `**${text}**` : text} |`);
+      lines.push(`| ${r.labelled} | RPST − ${name} | ${pairedDifferenceCell(last, other, 'DSC')} |`);
     }
   }
   if (!lines.length) return [];
