@@ -444,9 +444,16 @@ describe('dias serve: links, names, files changed on disk, broken folders', () =
     mkdirSync(join(folder, 'listed-in'));
     frameFolder(join(folder, 'listed-in', 'x'), 20);
     writeFileSync(join(folder, 'listed-in', 'frames.txt'), 'x/frame_2.png\nx/frame_0.png\n');
+    // An .npy stack whose frame-time sidecar is a link out of the dataset.
+    const npy = fromTypedArray(new Float32Array(3 * 6 * 8), [3, 6, 8]);
+    saveNpy(join(folder, 'timed.npy'), npy);
+    npy.dispose();
+    writeFileSync(join(outside, 'times.json'), '[0, 100, 200]');
+    symlinkSync(join(outside, 'times.json'), join(folder, 'timed.frame_times.json'));
     const s = buildServer({ data: folder });
     try {
       const status = async (id: string) => (await s.app.inject({ url: `/api/sequences/${id}/frames/0` })).statusCode;
+      assert.equal(await status('timed.npy'), 403, 'a linked frame-time sidecar');
       assert.equal(await status('fine'), 200);
       assert.equal(await status('listed-in'), 200, 'frames.txt inside the folder is read');
       for (const id of ['linked', 'listed-up', 'listed-abs']) {

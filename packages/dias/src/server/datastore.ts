@@ -33,6 +33,7 @@ import {
   type SequenceRef,
 } from '../data/readers/dias-layout.js';
 import { FRAME_LIST } from '../data/readers/frame-folder.js';
+import { findFrameTimesSidecar } from '../data/readers/frame-times.js';
 import { detectFormat, readSequence, subtractChecked } from '../data/readers/read-sequence.js';
 import { fileHasDicmMarker } from '../data/readers/dicom.js';
 import { scribbleFromGray } from '../data/readers/masks.js';
@@ -393,10 +394,20 @@ function hasDicm(path: string): boolean {
   }
 }
 
-/** The files under a sequence path (itself when a file), plus those its frames.txt lists that exist. */
+/** The files a sequence path reads: a file and its frame-time sidecar, or everything under a folder plus what its
+ * frames.txt lists that exists. */
 function filesUnder(path: string): string[] {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) return [path];
+  if (!st?.isDirectory()) {
+    // An .npy stack's frame-time sidecar (X.frame_times.json beside X.npy) is read with it.
+    let sidecar: string | undefined;
+    try {
+      if (/\.npy$/i.test(path)) sidecar = findFrameTimesSidecar(dirname(path), basename(path).replace(/\.npy$/i, ''));
+    } catch {
+      // Two sidecars: the reader itself refuses the stack (422) with that message.
+    }
+    return sidecar ? [path, sidecar] : [path];
+  }
   const files: string[] = [];
   for (const rel of readdirSync(path, { recursive: true, encoding: 'utf8' })) {
     const p = join(path, rel);
