@@ -487,7 +487,7 @@ function openPrefetcher(run: Run, startIndex: number): PatchPrefetcher {
     patchSize: config.data.patchSize,
     batchSize: config.train.batchSize,
     seed: config.train.seed,
-    augment: config.data.augment ?? 'fsl',
+    augment: config.data.augment ?? run.definition.augment,
     targets: run.definition.targets,
     views: run.definition.views,
     workers:
