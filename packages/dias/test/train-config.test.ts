@@ -38,6 +38,8 @@ test('the defaults are the official recipe', () => {
     warmupLr: 5e-7,
     minLr: 5e-6,
     stepIndex: 'official',
+    startEpoch: 0,
+    totalEpochs: null,
   });
   assert.equal(c.train.epochs, 100);
   assert.equal(c.train.seed, 1234);

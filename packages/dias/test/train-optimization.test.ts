@@ -28,11 +28,17 @@ function handLr(t: number, base: number, warmupLr: number, minLr: number, W: num
   return minLr + 0.5 * (base - minLr) * (1 + Math.cos((Math.PI * t) / T));
 }
 
-/** The lr each update of a run uses, stepping the scheduler as the trainer does. */
-function lrsOfRun(stepIndex: 'official' | 'updates', epochs: number, steps: number): number[] {
+/** The lr each update of a run uses, stepping the scheduler as the trainer does (loop.ts: the run's epochs counted
+ * from scheduler.startEpoch); `span` makes the run one stage of a longer schedule. */
+function lrsOfRun(
+  stepIndex: 'official' | 'updates',
+  epochs: number,
+  steps: number,
+  span: { startEpoch: number; totalEpochs: number | null } = { startEpoch: 0, totalEpochs: null },
+): number[] {
   const c = defaultTrainConfig();
   c.train.epochs = epochs;
-  c.scheduler = { ...c.scheduler, warmupEpochs: 1, stepIndex };
+  c.scheduler = { ...c.scheduler, warmupEpochs: 1, stepIndex, ...span };
   const model = createModel('FR_UNet', { feature_scale: 16, num_channels: 4 });
   const opt = buildOptimizer(model, c);
   const sched = buildScheduler(opt, c, steps);
@@ -41,7 +47,7 @@ function lrsOfRun(stepIndex: 'official' | 'updates', epochs: number, steps: numb
     for (let idx = 0; idx < steps; idx++) {
       used.push(opt.paramGroups[0].lr);
       assert.equal(opt.paramGroups[1].lr, opt.paramGroups[0].lr, 'both groups follow the schedule');
-      sched.stepUpdate(schedulerT(stepIndex, epoch, idx, steps));
+      sched.stepUpdate(schedulerT(stepIndex, span.startEpoch + epoch, idx, steps));
     }
   }
   model.dispose();
@@ -65,4 +71,18 @@ test("'updates' step index follows the schedule exactly over the run", () => {
     assert.ok(Math.abs(v - handLr(k, 5e-4, 5e-7, 5e-6, steps, epochs * steps)) < 1e-15, `update ${k}`),
   );
   assert.ok(lrs[lrs.length - 1] > 5e-6, 'the minimum is reached only after the last update');
+});
+
+test('stages continuing one schedule (startEpoch, totalEpochs) use the learning rates of one run over all of them', () => {
+  const [stageEpochs, steps, stages] = [2, 3, 3];
+  for (const stepIndex of ['official', 'updates'] as const) {
+    const whole = lrsOfRun(stepIndex, stageEpochs * stages, steps);
+    const staged = Array.from({ length: stages }, (_, k) =>
+      lrsOfRun(stepIndex, stageEpochs, steps, { startEpoch: k * stageEpochs, totalEpochs: stages * stageEpochs }),
+    ).flat();
+    assert.deepEqual(staged, whole, stepIndex);
+    // Restarting the schedule in each stage is another curve: each stage warms up again.
+    const restarted = Array.from({ length: stages }, () => lrsOfRun(stepIndex, stageEpochs, steps)).flat();
+    assert.notDeepEqual(restarted, whole);
+  }
 });

@@ -1,7 +1,7 @@
 // Semi-supervision: the random patch mix of the sampler (its ratio; strong augmentation on the second pool only),
 // pseudo-labels equal to the predictor's thresholded output, and RPST end to end -- a teacher and two students,
 // their pseudo-label folders, a resume in the middle of an iteration ending bit for bit as a straight run, and
-// `--iteration` picking a stage.
+// `--iteration` picking a stage, and rpst.schedule continue stepping one schedule across the stages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { readGrayPng } from '../src/image/png.js';
 import { createModel, findModel } from '../src/models/registry.js';
 import { Predictor } from '../src/predict/predictor.js';
+import { finalizeTrainConfig, type TrainConfig } from '../src/train/config.js';
 import { trainRun } from '../src/train/index.js';
 import { pseudoLabelOf, writePseudoLabels } from '../src/train/pseudo-labels.js';
 import { emaUpdate } from '../src/train/recipes/mean-teacher.js';
@@ -191,6 +192,47 @@ test('rpst: a teacher and two students; a resume inside an iteration ends bit fo
       /nopool: no unlabelled sequences/,
     );
     assert.ok(!existsSync(join(dir, 'r-nopool')), 'nothing written');
+  } finally {
+    cleanup();
+  }
+});
+
+test("rpst.schedule continue: the stages' learning rates are one run's over all their epochs", async () => {
+  const { dir, cleanup } = tempDir('dias-rpst-schedule-');
+  try {
+    const data = join(dir, 'data');
+    writeLineDataset(data, { training: 2, validation: 1, unlabelled: 1, size: 32 });
+    const settings = (c: TrainConfig) => {
+      c.data.labelled = 1;
+      c.train.patchesPerEpoch = 8;
+      c.scheduler = { ...c.scheduler, warmupEpochs: 1, warmupLr: 1e-4, minLr: 1e-5 };
+    };
+    const config = tinyConfig(data, (c) => {
+      settings(c);
+      c.train.recipe = 'rpst';
+      c.rpst.iterations = 1;
+      c.rpst.schedule = 'continue';
+    });
+    const run = join(dir, 'rpst');
+    await trainRun({ config, runDir: run, ...quiet });
+    const student = readRunConfig(stagePath(run, 1)).scheduler;
+    assert.deepEqual([student.startEpoch, student.totalEpochs], [2, 4]);
+    // One fsl run of both stages' epochs steps through the same learning rates.
+    const single = join(dir, 'fsl');
+    await trainRun({ config: tinyConfig(data, (c) => (settings(c), (c.train.epochs = 4))), runDir: single, ...quiet });
+    const staged = [0, 1].flatMap((k) => readLog(stagePath(run, k)).map((e) => e.lr));
+    assert.deepEqual(
+      staged,
+      readLog(single).map((e) => e.lr),
+    );
+    assert.ok(staged[2] < staged[1], 'the student carries on down the cosine instead of warming up again');
+
+    const set = tinyConfig(data, (c) => {
+      c.train.recipe = 'rpst';
+      c.rpst.schedule = 'continue';
+      c.scheduler.startEpoch = 3;
+    });
+    assert.throws(() => finalizeTrainConfig(set), /rpst\.schedule: continue sets each stage's scheduler\.startEpoch/);
   } finally {
     cleanup();
   }

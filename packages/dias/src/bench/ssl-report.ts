@@ -305,7 +305,7 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     figure: relative(dirname(out), figure),
     upperBound,
     notes: [
-      `RPST: teacher on the first N training sequences (id order), then ${o.iterations} students, each on a patch mix (probability ${plan[0].rpst.rpst.pseudoProbability} pseudo-labelled with strong augmentation) continuing from its teacher${plan[0].rpst.rpst.student === 'continue' ? '' : ' (re-initialised)'}.`,
+      `RPST: teacher on the first N training sequences (id order), then ${o.iterations} students, each on a patch mix (probability ${plan[0].rpst.rpst.pseudoProbability} pseudo-labelled with strong augmentation) ${plan[0].rpst.rpst.student === 'continue' ? 'continuing from its teacher' : 're-initialised'}, ${plan[0].rpst.rpst.schedule === 'continue' ? 'all stages on one warm-up and cosine schedule' : 'each stage with its own warm-up and cosine schedule'}.`,
       'Each stage and baseline is tested with its checkpoint_best (validation DSC); run folders under ' +
         `\`${runsDir}\`.`,
       ...rows.map((r) => {

@@ -6,6 +6,7 @@
 // ours differ.
 import type { AugmentOptionsInput } from '../data/pipeline/augmentation.js';
 import type { ModelOptions } from '../models/model-spec.js';
+import { LABEL_SETS, type LabelSet } from '../data/label-set.js';
 import { showValue } from '../show-value.js';
 
 /** 'final': no choice, checkpoint_best follows the latest epoch (as the released weak-supervision scripts are tested). */
@@ -33,6 +34,9 @@ export interface CoreTrainConfig {
     /** The scribble set of weakly supervised recipes: 'auto' (training/scribbles, generated from the dense label),
      * 'annotator' (training/scribbles_annotator), or any set's folder name below training/. */
     scribbles: string;
+    /** The dense label set fsl trains on: 'artery' (labels/, 0/255 vessel; the benchmark's) or 'av' (labels_av/,
+     * 0 background, 1 artery, 2 vein, written by `dias synth --classes av`; a 3-class network). */
+    labels: LabelSet;
     /** Semi-supervision: the labelled subset of training/ -- its first N sequences in id order, or these ids;
      * null: all of them. */
     labelled: number | null;
@@ -81,6 +85,11 @@ export interface CoreTrainConfig {
     warmupLr: number;
     minLr: number;
     stepIndex: StepIndex;
+    /** Epochs of this schedule that earlier runs trained: a staged recipe continuing one schedule across its stages
+     * (rpst.schedule continue). 0: the run starts the schedule. */
+    startEpoch: number;
+    /** The schedule's whole length in epochs; null: train.epochs (the run is the whole schedule). */
+    totalEpochs: number | null;
   };
   validation: {
     /** Validate every N epochs (official VAL_NUM_EPOCHS 1); 0 never (no validation split needed). */
@@ -108,6 +117,7 @@ export const CORE_DEFAULTS: CoreTrainConfig = {
     patchSize: 64,
     augment: null,
     scribbles: 'auto',
+    labels: 'artery',
     labelled: null,
     labelledIds: null,
     pseudo: null,
@@ -128,7 +138,15 @@ export const CORE_DEFAULTS: CoreTrainConfig = {
     clipGradNorm: null,
   },
   optimizer: { name: 'adamw', lr: 5e-4, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 },
-  scheduler: { name: 'cosine', warmupEpochs: 10, warmupLr: 5e-7, minLr: 5e-6, stepIndex: 'official' },
+  scheduler: {
+    name: 'cosine',
+    warmupEpochs: 10,
+    warmupLr: 5e-7,
+    minLr: 5e-6,
+    stepIndex: 'official',
+    startEpoch: 0,
+    totalEpochs: null,
+  },
   validation: {
     everyEpochs: 1,
     stride: 32,
@@ -184,6 +202,8 @@ export const CORE_MAXIMA = {
   'train.accumulate': 4096,
   'train.threads': 1024,
   'scheduler.warmupEpochs': 10_000,
+  'scheduler.startEpoch': 1_000_000,
+  'scheduler.totalEpochs': 1_000_000,
   'validation.everyEpochs': 10_000,
   'validation.stride': 1024,
   'validation.batchSize': 4096,
@@ -250,6 +270,7 @@ export const CORE_SCHEMA: Schema = {
     patchSize: int(1, CORE_MAXIMA['data.patchSize']),
     augment,
     scribbles: text,
+    labels: oneOf<LabelSet>(...LABEL_SETS),
     labelled: nullable(int(1, CORE_MAXIMA['data.labelled'])),
     labelledIds: ids,
     pseudo: nullable(text),
@@ -283,6 +304,8 @@ export const CORE_SCHEMA: Schema = {
     warmupLr: num((n) => n >= 0, 'a number >= 0'),
     minLr: num((n) => n >= 0, 'a number >= 0'),
     stepIndex: oneOf('official', 'updates'),
+    startEpoch: int(0, CORE_MAXIMA['scheduler.startEpoch']),
+    totalEpochs: nullable(int(1, CORE_MAXIMA['scheduler.totalEpochs'])),
   },
   validation: {
     everyEpochs: int(0, CORE_MAXIMA['validation.everyEpochs']),

@@ -19,6 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import { resolveAugmentOptions } from '../data/pipeline/augmentation.js';
 import { showValue } from '../show-value.js';
 import { resolveModelSetup } from './model-setup.js';
+import { labelSetClasses } from '../data/label-set.js';
 import { ConfigError, isPlain, type CoreTrainConfig, type Leaf, type Schema } from './config-core.js';
 import { DEFAULT_TRAIN_CONFIG, findRecipe, RECIPE_SECTIONS, TRAIN_SCHEMA, type TrainConfig } from './recipes/index.js';
 
@@ -203,10 +204,19 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
       `(${c.train.accumulate}) must divide train.batchSize (${c.train.batchSize}): the batch is split into equal micro-batches`,
     );
   }
-  if (c.scheduler.warmupEpochs > c.train.epochs) {
+  const { startEpoch, totalEpochs } = c.scheduler;
+  if (totalEpochs !== null && startEpoch + c.train.epochs > totalEpochs) {
+    fail(
+      'scheduler.totalEpochs',
+      `(${totalEpochs}) must be at least scheduler.startEpoch + train.epochs (${startEpoch} + ${c.train.epochs}): the run would outlast its schedule`,
+    );
+  }
+  if (c.scheduler.warmupEpochs > (totalEpochs ?? c.train.epochs)) {
     fail(
       'scheduler.warmupEpochs',
-      `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`,
+      totalEpochs === null
+        ? `(${c.scheduler.warmupEpochs}) must not exceed train.epochs (${c.train.epochs}); for a short run lower it (--warmup-epochs W, or 0)`
+        : `(${c.scheduler.warmupEpochs}) must not exceed scheduler.totalEpochs (${totalEpochs})`,
     );
   }
   if (c.scheduler.minLr > c.optimizer.lr)
@@ -243,8 +253,26 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
   } catch (e) {
     fail('data.augment', (e as Error).message.replace(/^augmentation options: /, ''));
   }
-  const given = { ...recipe.modelDefaults, ...c.model.options };
+  if (c.data.labels === 'av') {
+    // Only fsl's step learns from the dense label as classes; the others read scribbles or pseudo-labels (0/1/255).
+    if (recipe.name !== 'fsl')
+      fail('data.labels', `av (artery/vein) is trained by the fsl recipe only, not by train.recipe ${recipe.name}`);
+    if (c.data.pseudo !== null)
+      fail('data.labels', 'av (artery/vein) cannot train on pseudo-labels (data.pseudo holds vessel labels 0/1/255)');
+  }
+  const given = {
+    ...recipe.modelDefaults,
+    // The label set's classes unless the options name them (then they are checked below).
+    ...(c.data.labels === 'av' ? { num_classes: labelSetClasses('av') } : {}),
+    ...c.model.options,
+  };
   const setup = resolveModelSetup(c.model.name, given, c.data.frames, (key, reason) => fail(key, reason));
+  if (c.data.labels === 'av' && setup.options.num_classes !== labelSetClasses('av')) {
+    fail(
+      'model.options.num_classes',
+      `is ${String(setup.options.num_classes)}, but data.labels av needs ${labelSetClasses('av')} (background, artery, vein)`,
+    );
+  }
   try {
     recipe.checkModel?.(setup.spec);
   } catch (e) {

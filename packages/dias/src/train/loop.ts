@@ -279,6 +279,7 @@ function setUp(o: TrainOptions, config: TrainConfig, dp: DataParallel | null): R
     frames: config.data.frames,
     withValidation,
     targets: definition.targets,
+    labels: config.data.labels,
     scribbles: config.data.scribbles,
     labelled: config.data.labelled,
     labelledIds: config.data.labelledIds,
@@ -313,7 +314,13 @@ function setUp(o: TrainOptions, config: TrainConfig, dp: DataParallel | null): R
       earlyStopping: config.validation.earlyStopping,
     },
     scaler: amp ? new GradScaler() : null,
-    info: (epoch) => ({ model: setup.spec.name, options: setup.options, frames: config.data.frames, epoch }),
+    info: (epoch) => ({
+      model: setup.spec.name,
+      options: setup.options,
+      frames: config.data.frames,
+      epoch,
+      labels: config.data.labels,
+    }),
   };
 }
 
@@ -599,7 +606,7 @@ async function trainEpoch(
       );
     }
     for (const k of recipe.lossNames) sums[k] += losses[k];
-    set.stepSchedulers(schedulerT(config.scheduler.stepIndex, epoch, idx, steps));
+    set.stepSchedulers(schedulerT(config.scheduler.stepIndex, config.scheduler.startEpoch + epoch, idx, steps));
     ev.step?.(idx, Object.fromEntries(recipe.lossNames.map((k) => [k, sums[k] / (idx + 1)])), lr);
     signal?.throwIfAborted();
   }
@@ -635,6 +642,7 @@ function validateEpoch(run: Run, set: NetworkSet, epoch: number, entry: EpochLog
       blend: config.validation.blend,
       threshold: config.validation.threshold,
       device: config.train.device,
+      labels: config.data.labels,
     },
     (k) => {
       ev.validationSequence?.(k);

@@ -12,6 +12,11 @@
 //     effectively lasts warmupEpochs − 1 epochs and the whole last epoch runs at lr_min (t ≥ t_initial).
 // stepIndex 'official' (the default) reproduces that; 'updates' uses t = number of updates done (timm's own
 // training loop), which runs the schedule exactly over the run.
+//
+// One schedule over several runs (not in the official code; RPST's students with rpst.schedule continue): the
+// schedule spans scheduler.totalEpochs, and a run whose scheduler.startEpoch is S counts its epochs from S + 1, so
+// t, the warm-up and the cosine carry on where the previous stage stopped. The learning rate a fresh schedule
+// sets on construction (warmup_lr_init) is then replaced by the one the previous stage's last update set.
 import { optim, type Module } from '@dias-ts/torch';
 import type { StepIndex, TrainConfig } from './config.js';
 
@@ -26,8 +31,8 @@ export function buildOptimizer(model: Module, config: TrainConfig): optim.AdamW 
 /** The cosine schedule with warm-up, t in iterations. */
 export function buildScheduler(optimizer: optim.AdamW, config: TrainConfig, steps: number): optim.CosineLRScheduler {
   const s = config.scheduler;
-  return new optim.CosineLRScheduler(optimizer, {
-    tInitial: config.train.epochs * steps,
+  const scheduler = new optim.CosineLRScheduler(optimizer, {
+    tInitial: (s.totalEpochs ?? config.train.epochs) * steps,
     lrMin: s.minLr,
     warmupLrInit: s.warmupLr,
     // int() as the official build_scheduler: fractional warm-up epochs round down to whole steps.
@@ -36,9 +41,13 @@ export function buildScheduler(optimizer: optim.AdamW, config: TrainConfig, step
     cycleLimit: 1,
     tInUpdates: true,
   });
+  // A continued schedule: the first update uses the rate the previous stage's last update set.
+  if (s.startEpoch > 0) scheduler.stepUpdate(schedulerT(s.stepIndex, s.startEpoch, steps - 1, steps));
+  return scheduler;
 }
 
-/** The t passed to the scheduler after update `idx` (0-based) of epoch `epoch` (1-based). */
+/** The t passed to the scheduler after update `idx` (0-based) of epoch `epoch` (1-based), counted over the whole
+ * schedule: a run continuing one (scheduler.startEpoch S) passes S + its own epoch. */
 export function schedulerT(stepIndex: StepIndex, epoch: number, idx: number, steps: number): number {
   return stepIndex === 'official' ? epoch * steps + idx : (epoch - 1) * steps + idx + 1;
 }

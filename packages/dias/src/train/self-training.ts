@@ -4,7 +4,8 @@
 //   RUN/iter1/          student 1: fsl on the random patch mix -- with probability rpst.pseudoProbability a
 //                       pseudo-labelled patch with weak + strong augmentation (rpst.strongAugment, the official
 //                       ssl-strong), else a labelled patch with weak augmentation; it continues from its teacher
-//                       (weights and AdamW state, a fresh schedule, as released) or starts anew (rpst.student)
+//                       (weights and AdamW state, as released) or starts anew (rpst.student), with a fresh
+//                       schedule (as released) or the next epochs of one schedule over all stages (rpst.schedule)
 //   RUN/pseudo/iter2/, RUN/iter2/, ...   each student becomes the next teacher, rpst.iterations times
 //   RUN/config.json     the whole run's settings; RUN/iterations.json each stage's validation result
 // The recipe's `stages` (recipes/rpst.ts) give the number of students, each stage's settings and how a teacher

@@ -16,6 +16,8 @@ export interface RpstSettings {
   pseudoProbability: number;
   /** The student continues from its teacher (weights and AdamW state, a fresh schedule: as released) or starts anew. */
   student: 'continue' | 'reinit';
+  /** Each stage restarts warm-up and cosine (as released), or the stages share one schedule over all their epochs. */
+  schedule: 'restart' | 'continue';
   /** Pixels whose probability lies within this distance of the threshold are ignored (0: none). */
   confidenceBand: number;
   /** Flip test-time augmentation when pseudo-labelling. */
@@ -32,6 +34,7 @@ const section: RecipeSection<RpstSettings> = {
     iterations: 3,
     pseudoProbability: 0.5,
     student: 'continue',
+    schedule: 'restart',
     confidenceBand: 0,
     tta: false,
     strongAugment: 'ssl-strong',
@@ -40,12 +43,21 @@ const section: RecipeSection<RpstSettings> = {
     iterations: int(1, MAX_ITERATIONS),
     pseudoProbability: probability,
     student: oneOf('continue', 'reinit'),
+    schedule: oneOf('restart', 'continue'),
     confidenceBand: num((n) => n >= 0 && n < 0.5, 'a number in [0, 0.5)'),
     tta: oneOf(true, false),
     strongAugment: augment,
   },
   maxima: { 'rpst.iterations': MAX_ITERATIONS },
   check(config, fail) {
+    const { startEpoch, totalEpochs } = config.scheduler;
+    // Only for an RPST run itself: its stages are fsl runs that carry the section and the span it set.
+    const continued = config.train.recipe === 'rpst' && (config.rpst as RpstSettings).schedule === 'continue';
+    if (continued && (startEpoch !== 0 || totalEpochs !== null))
+      fail(
+        'rpst.schedule',
+        "continue sets each stage's scheduler.startEpoch and totalEpochs: leave them at 0 and null",
+      );
     try {
       resolveAugmentOptions((config.rpst as RpstSettings).strongAugment, config.data.patchSize);
     } catch (e) {
@@ -69,15 +81,21 @@ export const rpstRecipe: RecipeDefinition<CoreTrainConfig & { rpst: RpstSettings
     ['rpst.strongAugment', 'fsl'],
     ['rpst.iterations', 1],
     ['rpst.student', 'continue'],
+    ['rpst.schedule', 'restart'],
     ['validation.select', 'final'],
   ],
   stages: {
     students: (config) => config.rpst.iterations,
     pseudoLabelling: (config) => ({ tta: config.rpst.tta, confidenceBand: config.rpst.confidenceBand }),
     // The teacher: fsl on the labelled subset; student k: fsl on the patch mix with stage k's pseudo-labels,
-    // continuing from its teacher (weights and AdamW state, a fresh schedule) or from scratch (rpst.student).
+    // continuing from its teacher (weights and AdamW state) or from scratch (rpst.student), with a fresh schedule
+    // or epochs k·E+1 ... (k+1)·E of one schedule over all K+1 stages (rpst.schedule).
     stageConfig(config, k, folders) {
       const c = structuredClone(config);
+      if (config.rpst.schedule === 'continue') {
+        c.scheduler.startEpoch = k * config.train.epochs;
+        c.scheduler.totalEpochs = (config.rpst.iterations + 1) * config.train.epochs;
+      }
       c.train.recipe = fslRecipe.name;
       c.data.pseudo = k === 0 ? null : folders.pseudo(k);
       c.train.init =
