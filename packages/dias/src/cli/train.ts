@@ -48,6 +48,7 @@ const FLAG_KEYS: Record<string, string> = {
   workers: 'data.workers',
   recipe: 'train.recipe',
   scribbles: 'data.scribbles',
+  classes: 'data.labels',
   labelled: 'data.labelled',
   'labelled-ids': 'data.labelledIds',
   iterations: 'rpst.iterations',
@@ -73,6 +74,8 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
   --data DIR            DIAS-layout dataset: training/ and validation/ with images/ and labels/ (the weak recipes
                         need a scribble set under training/ and labels for validation only)
   --recipe NAME         train.recipe: fsl (default), sscr, or a weak-supervision baseline (above)
+  --classes artery|av   data.labels for fsl: artery (labels/, the benchmark's; default) or av (labels_av/: 0
+                        background, 1 artery, 2 vein, from dias synth --classes av; a 3-class network, num_classes 3)
   --scribbles SET       data.scribbles for the weak recipes: auto (training/scribbles, made from the dense label;
                         default), annotator (training/scribbles_annotator) or any set folder below training/
   --labelled N          data.labelled, semi-supervised recipes: the first N training sequences (in id order) are

@@ -29,7 +29,8 @@ export interface DsaSequence {
   T: number;
   H: number;
   W: number;
-  /** Dense label, H x W: 1 vessel (artery), 0 background. */
+  /** Dense label, H x W: 1 vessel (artery), 0 background; read as the artery/vein set (meta.labels 'av'),
+   * 0 background, 1 artery, 2 vein (data/label-set.ts). */
   label?: Uint8Array;
   /** Scribble, H x W: 1 vessel, 0 background, 255 unlabelled. */
   scribble?: Uint8Array;

@@ -123,6 +123,22 @@ export function evaluateImage(
   const prediction = thresholdProbability(prob, options.threshold ?? 0.5);
   const gt = new Uint8Array(groundTruth.length);
   for (let i = 0; i < gt.length; i++) gt[i] = groundTruth[i] ? 1 : 0;
+  return scorePrediction(prediction, prob, gt, width, height);
+}
+
+/**
+ * Every metric of a binary prediction (0/1) made from `prob` some other way than a threshold (a class map's
+ * argmax, metrics/class-metrics.ts), against a 0/1 ground truth; AUC is scored on `prob`.
+ */
+export function scorePrediction(
+  prediction: Uint8Array,
+  prob: ArrayLike<number>,
+  gt: Uint8Array,
+  width: number,
+  height: number,
+): ImageEvaluation {
+  checkImage(prediction.length, width, height, 'prediction');
+  checkImage(gt.length, width, height, 'ground truth');
   const counts = confusionCounts(prediction, gt);
   const { tp, fp, fn, tn } = counts;
   const metrics: ImageMetrics = {

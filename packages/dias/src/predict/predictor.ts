@@ -10,6 +10,12 @@
 // has none, but it costs only time and evens out the direction-dependent errors of a network trained on a few
 // dozen sequences. Validation turns it off and watches the tiles' logits (onTiles) for its loss and patch metrics.
 //
+// A model trained on the artery/vein label set (labels 'av', data/label-set.ts; beyond the paper) is read as class
+// probabilities: the softmax over its three channels, averaged over the flips and stitched like the vessel map
+// (predictClasses: the probability of each class and the argmax class map, 0 background, 1 artery, 2 vein).
+// predict() of such a model is its vessel probability, 1 - p(background), so everything that wants a vessel map
+// (validation's patch metrics, perfusion masks, the server) takes it unchanged.
+//
 // The 'whole' scheme (issue 19) predicts the whole frame in one forward pass (or tiles of up to tileSize pixels
 // that overlap only to hide their borders, whole-image.ts): the models are fully convolutional, and one large
 // input does the work of the 64 x 64 patches without their 4x overlap. It is the fast mode of `dias segment` and
@@ -20,7 +26,8 @@ import { zscoreSequence } from '../data/pipeline/preprocess.js';
 import { resampleSequence } from '../data/pipeline/temporal-resample.js';
 import { slidingWindowSync, tileGrid, type BlendMode, type TilingMode } from '../data/pipeline/sliding-window.js';
 import type { DsaSequence } from '../data/sequence.js';
-import { vesselProbability } from './vessel-probability.js';
+import { classProbabilities, vesselProbability } from './vessel-probability.js';
+import { labelSetClasses, type LabelSet } from '../data/label-set.js';
 import { cutTile, wholeImageLayout } from './whole-image.js';
 
 /** 'sliding': 64 x 64 patches every `stride` pixels (the official tester); 'whole': the whole frame at once. */
@@ -54,6 +61,20 @@ export interface PredictorOptions {
    * with AVX512-BF16; README: time and DSC against float32). The probability is computed in float32 either way.
    */
   precision?: 'float32' | 'bfloat16';
+  /** The label set the model was trained on (its run's data.labels; default 'artery', the vessel probability). */
+  labels?: LabelSet;
+}
+
+/** What predictClasses returns: the probability of each class and the most probable class of every pixel. */
+export interface ClassPrediction {
+  /** Classes (3 for 'av': background, artery, vein). */
+  classes: number;
+  H: number;
+  W: number;
+  /** [classes][H][W], row-major; the classes of a pixel sum to 1. */
+  probabilities: Float32Array;
+  /** [H][W] the argmax class (ties to the lower class), the label set's own numbers. */
+  classMap: Uint8Array;
 }
 
 /**
@@ -116,6 +137,7 @@ export class Predictor {
       tta: options.tta ?? true,
       device: options.device ?? 'cpu',
       precision: options.precision ?? 'float32',
+      labels: options.labels ?? 'artery',
       ...(options.frames !== undefined ? { frames: options.frames } : {}),
     };
     if (this.options.precision !== 'float32' && this.options.precision !== 'bfloat16')
@@ -151,11 +173,39 @@ export class Predictor {
    * see prepareSequence. Puts the model in eval mode.
    */
   predict(seq: DsaSequence, callbacks: PredictCallbacks = {}): Float32Array {
+    if (this.options.labels === 'av') return vesselOfClasses(this.predictMap(seq, callbacks, 'classes'), seq.H * seq.W);
+    return this.predictMap(seq, callbacks, 'vessel');
+  }
+
+  /**
+   * The probability of each class and the class map of a model trained on a multi-class label set ('av'); the
+   * same tiling, flips and resampling as predict().
+   */
+  predictClasses(seq: DsaSequence, callbacks: PredictCallbacks = {}): ClassPrediction {
+    if (this.options.labels !== 'av')
+      throw new Error(
+        `${this.spec.name}: class maps need a model trained on the artery/vein labels (labels 'av'), this one has '${this.options.labels}'`,
+      );
+    const probabilities = this.predictMap(seq, callbacks, 'classes');
+    const C = labelSetClasses('av');
+    const HW = seq.H * seq.W;
+    const classMap = new Uint8Array(HW);
+    for (let i = 0; i < HW; i++) {
+      let best = 0;
+      for (let c = 1; c < C; c++) if (probabilities[c * HW + i] > probabilities[best * HW + i]) best = c;
+      classMap[i] = best;
+    }
+    return { classes: C, H: seq.H, W: seq.W, probabilities, classMap };
+  }
+
+  /** The stitched map: [H][W] vessel probability, or [C][H][W] class probabilities. */
+  private predictMap(seq: DsaSequence, callbacks: PredictCallbacks, output: MapOutput): Float32Array {
     const input = prepareSequence(seq, this.options.frames);
     const { patchSize: P, stride, tiling, blend, batchSize } = this.options;
     this.model.eval();
-    if (this.options.scheme === 'whole') return this.predictWhole(input, callbacks);
+    if (this.options.scheme === 'whole') return this.predictWhole(input, callbacks, output);
     const total = this.patchCount(input.H, input.W);
+    const channels = output === 'classes' ? labelSetClasses(this.options.labels) : 1;
     let done = 0;
     return slidingWindowSync(
       input.frames,
@@ -163,18 +213,19 @@ export class Predictor {
       input.H,
       input.W,
       (patches, n) => {
-        const out = this.predictPatches(patches, n, input.T, done, callbacks.onTiles);
+        const out = this.predictPatches(patches, n, input.T, done, output, callbacks.onTiles);
         done += n;
         callbacks.onProgress?.(done, total);
         return out;
       },
-      { patchSize: P, stride, blend, tiling, batchSize, channels: 1 },
+      { patchSize: P, stride, blend, tiling, batchSize, channels },
     );
   }
 
   /** The whole scheme: each tile in one forward pass, its kept part copied into the map. */
-  private predictWhole(input: DsaSequence, callbacks: PredictCallbacks): Float32Array {
+  private predictWhole(input: DsaSequence, callbacks: PredictCallbacks, output: MapOutput): Float32Array {
     if (callbacks.onTiles) throw new Error('onTiles needs the sliding-window scheme');
+    const C = output === 'classes' ? labelSetClasses(this.options.labels) : 1;
     const { T, H, W, frames } = input;
     const { tileH, tileW, ys, xs } = wholeImageLayout(
       H,
@@ -183,17 +234,19 @@ export class Predictor {
       this.options.margin,
       this.spec.sizeMultiple,
     );
-    const out = new Float32Array(H * W);
+    const out = new Float32Array(C * H * W);
     const tile = new Float32Array(T * tileH * tileW);
     const total = ys.length * xs.length;
     let done = 0;
     for (const y of ys) {
       for (const x of xs) {
         cutTile(frames, T, H, W, y.start, x.start, tileH, tileW, tile);
-        const p = this.predictPatches(tile, 1, T, done, undefined, tileH, tileW);
-        for (let r = y.keepFrom; r < y.keepTo; r++) {
-          const src = (r - y.start) * tileW + (x.keepFrom - x.start);
-          out.set(p.subarray(src, src + (x.keepTo - x.keepFrom)), r * W + x.keepFrom);
+        const p = this.predictPatches(tile, 1, T, done, output, undefined, tileH, tileW);
+        for (let c = 0; c < C; c++) {
+          for (let r = y.keepFrom; r < y.keepTo; r++) {
+            const src = c * tileH * tileW + (r - y.start) * tileW + (x.keepFrom - x.start);
+            out.set(p.subarray(src, src + (x.keepTo - x.keepFrom)), c * H * W + r * W + x.keepFrom);
+          }
         }
         done++;
         callbacks.onProgress?.(done, total);
@@ -202,12 +255,16 @@ export class Predictor {
     return out;
   }
 
-  /** Patches [n][T][h][w] (default P x P) -> vessel probabilities [n][h][w], averaged over the TTA flips. */
+  /**
+   * Patches [n][T][h][w] (default P x P) -> vessel probabilities [n][h][w] or class probabilities [n][C][h][w],
+   * averaged over the TTA flips. onTiles sees the vessel probability either way.
+   */
   private predictPatches(
     patches: Float32Array,
     n: number,
     T: number,
     first: number,
+    output: MapOutput,
     onTiles?: TileObserver,
     h: number = this.options.patchSize,
     w: number = this.options.patchSize,
@@ -233,17 +290,37 @@ export class Predictor {
             );
           }
           if (!dims.length) plain = logits;
-          let p = vesselProbability(logits);
+          let p = output === 'classes' ? classProbabilities(logits) : vesselProbability(logits);
           if (dims.length) p = p.flip(dims);
           sum = sum ? sum.add(p) : p;
         }
         const mean = flips.length > 1 ? sum!.div(flips.length) : sum!;
         const probability = mean.to('cpu').contiguous().toTypedArray() as Float32Array;
-        onTiles?.(plain!, first, n, probability);
+        if (onTiles) {
+          const C = output === 'classes' ? probability.length / (n * h * w) : 1;
+          onTiles(plain!, first, n, C > 1 ? vesselOfClasses(probability, h * w, n) : probability);
+        }
         return probability;
       }),
     );
   }
+}
+
+/** 'vessel': one probability per pixel (predict()); 'classes': one per class and pixel (predictClasses()). */
+type MapOutput = 'vessel' | 'classes';
+
+/**
+ * The vessel probability 1 - p(background) of class probabilities [n][C][HW] (n maps of C classes, class 0 the
+ * background) -> [n][HW].
+ */
+function vesselOfClasses(probabilities: Float32Array, HW: number, n = 1): Float32Array {
+  const C = probabilities.length / (n * HW);
+  const out = new Float32Array(n * HW);
+  for (let k = 0; k < n; k++) {
+    const base = k * C * HW;
+    for (let i = 0; i < HW; i++) out[k * HW + i] = 1 - probabilities[base + i];
+  }
+  return out;
 }
 
 /** One-off prediction: a Predictor for this call (see Predictor.predict). */

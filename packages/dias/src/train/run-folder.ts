@@ -45,6 +45,7 @@ import {
   type TrainConfig,
 } from './config.js';
 import type { PatchSamplerState } from '../data/pipeline/patch-sampler.js';
+import { LABEL_SETS, type LabelSet } from '../data/label-set.js';
 import { writeProgressChart } from './progress-chart.js';
 import { allRecipes, findRecipe } from './recipes/index.js';
 
@@ -210,6 +211,8 @@ export interface WeightsInfo {
   options: ModelOptions;
   frames: number;
   epoch: number;
+  /** The label set it was trained on (default 'artery'). */
+  labels?: LabelSet;
 }
 
 function weightsMetadata(info: WeightsInfo): Record<string, string> {
@@ -219,6 +222,8 @@ function weightsMetadata(info: WeightsInfo): Record<string, string> {
     dias_frames: String(info.frames),
     dias_normalization: NORMALIZATION,
     epoch: String(info.epoch),
+    // Only an artery/vein model says so: the files of vessel models stay byte for byte as they were.
+    ...(info.labels === 'av' ? { dias_labels: info.labels } : {}),
   };
 }
 
@@ -243,6 +248,8 @@ export interface LoadedModel {
   frames: number;
   /** Epochs completed when the weights were saved. */
   epoch: number;
+  /** The label set it was trained on (metadata dias_labels; without it 'artery', the vessel models). */
+  labels: LabelSet;
   metadata: Record<string, string>;
 }
 
@@ -267,6 +274,11 @@ export function loadWeightsFile(path: string): LoadedModel {
         `${path}: metadata dias_model_options must be a JSON object of constructor options, got ${metadata.dias_model_options.slice(0, 40)}`,
       );
     }
+    const labels = (metadata.dias_labels ?? 'artery') as LabelSet;
+    if (!LABEL_SETS.includes(labels))
+      throw new Error(
+        `${path}: metadata dias_labels must be one of ${LABEL_SETS.join(', ')}, got '${metadata.dias_labels}'`,
+      );
     const frames = Number(metadata.dias_frames);
     if (!Number.isInteger(frames) || frames < 1)
       throw new Error(`${path}: metadata dias_frames must be a positive integer, got '${metadata.dias_frames}'`);
@@ -289,7 +301,7 @@ export function loadWeightsFile(path: string): LoadedModel {
       throw new Error(`${path}: ${(e as Error).message}`);
     }
     model.eval();
-    return { model, spec, options, frames, epoch: Number(metadata.epoch ?? NaN), metadata };
+    return { model, spec, options, frames, epoch: Number(metadata.epoch ?? NaN), labels, metadata };
   } finally {
     for (const t of tensors.values()) t.dispose();
   }

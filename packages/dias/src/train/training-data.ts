@@ -1,4 +1,5 @@
-// The sequences of a training run: the training split with its dense labels (fsl) or one scribble set (the weakly
+// The sequences of a training run: the training split with its dense labels (fsl; the artery labels, or with
+// data.labels av the artery/vein labels of labels_av/, 0/1/2) or one scribble set (the weakly
 // supervised recipes) -- all of it, or the labelled subset of a semi-supervised run --, a second pool for the
 // semi-supervised recipes (pseudo-labelled sequences of RPST, or the unlabelled pool with labels of 255 = ignore
 // everywhere), and the labelled validation split; each sequence resampled to T frames and z-scored over
@@ -7,6 +8,7 @@
 import { join } from 'node:path';
 import {
   ANNOTATOR_SCRIBBLE_DIR,
+  AV_LABEL_DIR,
   AUTO_SCRIBBLE_DIR,
   frameCountNote,
   openDiasDataset,
@@ -15,6 +17,7 @@ import {
   type SequenceRef,
 } from '../data/readers/dias-layout.js';
 import { zscoreFrames } from '../data/pipeline/preprocess.js';
+import type { LabelSet } from '../data/label-set.js';
 import { SCRIBBLE_UNLABELLED, type DsaSequence } from '../data/sequence.js';
 import type { ValidationSequence } from './validation.js';
 
@@ -48,6 +51,8 @@ export interface TrainingDataOptions {
   withValidation: boolean;
   /** What the training sequences must have: dense labels, or the scribbles of data.scribbles. */
   targets: 'label' | 'scribble';
+  /** data.labels: the dense label set of the training and validation sequences (default 'artery'). */
+  labels?: LabelSet;
   /** data.scribbles: 'auto', 'annotator' or a set's folder name below training/. */
   scribbles?: string;
   /** The labelled subset: the first N training sequences in id order, or these ids (default all). */
@@ -69,13 +74,23 @@ export function scribbleSetName(value: string): string {
   return value === 'auto' ? AUTO_SCRIBBLE_DIR : value === 'annotator' ? ANNOTATOR_SCRIBBLE_DIR : value;
 }
 
-function loadLabelled(ds: DiasDataset, refs: SequenceRef[], split: DiasSplit, frames: number): ValidationSequence[] {
+function loadLabelled(
+  ds: DiasDataset,
+  refs: SequenceRef[],
+  split: DiasSplit,
+  frames: number,
+  labels: LabelSet = 'artery',
+): ValidationSequence[] {
   return refs.map((ref) => {
-    if (!ref.label)
+    if (labels === 'av' && !ref.labelAv)
+      throw new Error(
+        `${join(ds.root, split, AV_LABEL_DIR, `label_s${ref.id}.png`)}: missing (data.labels av needs an artery/vein label for every ${split} sequence; dias synth --classes av writes them)`,
+      );
+    if (labels === 'artery' && !ref.label)
       throw new Error(
         `${join(ds.root, split, 'labels', `label_s${ref.id}.png`)}: missing (every ${split} sequence needs its label)`,
       );
-    const seq = ds.load(ref, { frames, scribble: false });
+    const seq = ds.load(ref, { frames, scribble: false, ...(labels === 'av' ? { labels } : {}) });
     if (seq.T !== frames) throw new Error(`sequence s${ref.id} (${split}): read ${seq.T} frames, expected ${frames}`);
     return {
       id: seq.id,
@@ -225,14 +240,15 @@ function loadAll(ds: DiasDataset, dir: string, o: TrainingDataOptions): Training
       `${join(dir, 'validation', 'images')}: no validation sequences (a run validates every validation.everyEpochs epochs; set it to 0 to train without)`,
     );
   }
-  const validation = o.withValidation ? loadLabelled(ds, ds.splits.validation, 'validation', o.frames) : [];
+  const validation = o.withValidation ? loadLabelled(ds, ds.splits.validation, 'validation', o.frames, o.labels) : [];
   const refs = labelledSubset(ds, o.labelled, o.labelledIds);
   const pool = !o.pool
     ? []
     : 'unlabelled' in o.pool
       ? loadUnlabelled(ds, o.frames)
       : loadPseudo(o.pool.pseudoDir, o.frames);
-  if (o.targets === 'label') return { training: loadLabelled(ds, refs, 'training', o.frames), pool, validation };
+  if (o.targets === 'label')
+    return { training: loadLabelled(ds, refs, 'training', o.frames, o.labels), pool, validation };
   const { sequences, coverage } = loadScribbled(ds, refs, o.scribbles ?? 'auto', o.frames);
   return { training: sequences, pool, validation, scribbles: coverage };
 }

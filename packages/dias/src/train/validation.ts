@@ -10,6 +10,10 @@
 //     loader shuffles the tiles of all sequences each epoch; we batch them in order (sequence by sequence), so the
 //     grouping is fixed from epoch to epoch;
 //   - the validation loss: the training loss of each forward batch, averaged over batches.
+// A run on the artery/vein labels (labels 'av', beyond the paper) is scored per class on the class map
+// (metrics/class-metrics.ts); a sequence's image-level metrics are the mean of its artery and vein metrics, so the
+// checkpoint choice weighs both classes alike. Its patch-level metrics score the vessels (artery or vein) against
+// the vessel probability 1 - p(background), and its loss is the 3-class training loss.
 import { fromTypedArray, type Tensor } from '@dias-ts/torch';
 import type { ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { DsaSequence } from '../data/sequence.js';
@@ -19,6 +23,8 @@ import { evaluateImage, METRIC_NAMES, type ImageMetrics } from '../metrics/metri
 import { summarizeMetrics, type MetricSummary } from '../metrics/aggregate.js';
 import { rocAuc } from '../metrics/roc-auc.js';
 import { dcAndCeLoss } from './losses/index.js';
+import { evaluateClasses } from '../metrics/class-metrics.js';
+import { AV_VESSEL_CLASSES, type LabelSet } from '../data/label-set.js';
 
 export const PATCH_METRIC_NAMES = ['DSC', 'Acc', 'Sen', 'Spe', 'IoU', 'AUC'] as const;
 export type PatchMetricName = (typeof PATCH_METRIC_NAMES)[number];
@@ -30,7 +36,7 @@ export interface ValidationSequence {
   W: number;
   /** Normalised frames [T][H][W]. */
   frames: Float32Array;
-  /** 0/1 vessel label [H][W]. */
+  /** 0/1 vessel label [H][W] (0/1/2 with the artery/vein label set). */
   label: Uint8Array;
 }
 
@@ -41,6 +47,8 @@ export interface ValidationOptions {
   blend: BlendMode;
   threshold: number;
   device: string;
+  /** The run's label set (default 'artery'). */
+  labels?: LabelSet;
 }
 
 export interface ValidationResult {
@@ -137,11 +145,20 @@ class PatchMetricBatches {
   }
 }
 
-/** The validation loss of one batch of tiles: the fsl training loss, on the first two classes of 3-class networks. */
-function tileLoss(logits: Tensor, labels: Uint8Array, n: number, P: number): number {
+/**
+ * The validation loss of one batch of tiles: the fsl training loss, on the first two classes of 3-class networks
+ * trained on vessels (the weak-supervision ones), on all classes of an artery/vein network.
+ */
+function tileLoss(logits: Tensor, labels: Uint8Array, n: number, P: number, allClasses: boolean): number {
   const target = fromTypedArray(labels.subarray(0, n * P * P), [n, P, P]).to({ device: logits.device, dtype: 'int64' });
-  const twoClass = logits.shape[1] > 2 ? logits.narrow(1, 0, 2) : logits;
+  const twoClass = logits.shape[1] > 2 && !allClasses ? logits.narrow(1, 0, 2) : logits;
   return dcAndCeLoss(twoClass, target).loss.item();
+}
+
+/** The mean of the artery and vein metrics of one sequence (NaN-skipping, as the summaries). */
+function classMean(perClass: Record<string, { metrics: ImageMetrics }>): ImageMetrics {
+  const rows = AV_VESSEL_CLASSES.map((c) => perClass[c.name].metrics);
+  return summarizeMetrics(rows, METRIC_NAMES).mean;
 }
 
 /** Validates `model` (put in eval mode here) on whole sequences; onSequence is called after each one. */
@@ -153,7 +170,9 @@ export function validate(
   onSequence?: (done: number) => void,
 ): ValidationResult {
   const P = o.patchSize;
+  const av = o.labels === 'av';
   const predictor = new Predictor(model, spec, {
+    labels: o.labels ?? 'artery',
     patchSize: P,
     stride: o.stride,
     batchSize: o.batchSize,
@@ -177,14 +196,24 @@ export function validate(
       W: s.W,
       meta: { normalised: 'zscore' },
     };
-    const map = predictor.predict(sequence, {
-      onTiles: (logits, first, n, probability) => {
-        cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
-        losses.push(tileLoss(logits, labels, n, P));
-        patchMetrics.add(probability, labels, n);
-      },
-    });
-    perSequence.push({ id: s.id, metrics: evaluateImage(map, s.label, s.W, s.H, { threshold: o.threshold }).metrics });
+    const onTiles = (logits: Tensor, first: number, n: number, probability: Float32Array) => {
+      cutLabelTiles(s.label, s.H, s.W, grid, P, first, n, labels);
+      losses.push(tileLoss(logits, labels, n, P, av));
+      // The patch metrics score vessels against vessels: an artery/vein label's classes both count as 1.
+      if (av) for (let i = 0; i < n * P * P; i++) labels[i] = labels[i] ? 1 : 0;
+      patchMetrics.add(probability, labels, n);
+    };
+    if (av) {
+      const { probabilities, classMap } = predictor.predictClasses(sequence, { onTiles });
+      const perClass = evaluateClasses(probabilities, classMap, s.label, s.W, s.H, AV_VESSEL_CLASSES);
+      perSequence.push({ id: s.id, metrics: classMean(perClass) });
+    } else {
+      const map = predictor.predict(sequence, { onTiles });
+      perSequence.push({
+        id: s.id,
+        metrics: evaluateImage(map, s.label, s.W, s.H, { threshold: o.threshold }).metrics,
+      });
+    }
     onSequence?.(perSequence.length);
   }
   patchMetrics.finish();

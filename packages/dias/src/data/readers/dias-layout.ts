@@ -17,7 +17,8 @@ import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readGrayPng, type GrayImage } from '../../image/png.js';
 import { frameMismatch } from './image-frames.js';
-import { labelFromGray, scribbleFromGray } from './masks.js';
+import { avLabelFromGray, labelFromGray, scribbleFromGray } from './masks.js';
+import type { LabelSet } from '../label-set.js';
 import { compareNatural } from './natural-order.js';
 import { resampleSequence, type ResampleOptions } from '../pipeline/temporal-resample.js';
 import type { DsaSequence } from '../sequence.js';
@@ -77,6 +78,9 @@ export interface DiasLoadOptions extends ResampleOptions {
   scribble?: string | false;
   /** Attach the dense label when there is one (default true). */
   label?: boolean;
+  /** Which dense label: 'artery' (labels/, read as 0/1; default) or 'av' (labels_av/, 0/1/2; an error when the
+   * sequence has none). */
+  labels?: LabelSet;
 }
 
 export interface DiasDataset {
@@ -288,7 +292,7 @@ function sameSize(image: GrayImage, path: string, W: number, H: number, first: s
 }
 
 /**
- * Reads one sequence: frames in time order, label 0/1, scribble 0/1/255; resampled to options.frames (default 8),
+ * Reads one sequence: frames in time order, label 0/1 (0/1/2 with labels 'av'), scribble 0/1/255; resampled to options.frames (default 8),
  * then meta.resampledFrom holds the raw frame count (and meta.warnings a line when it is outside 4 to 9).
  */
 export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}): DsaSequence {
@@ -304,7 +308,15 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   const frames = new Float32Array(images.length * n);
   images.forEach((img, i) => frames.set(img.data, i * n));
   let label: Uint8Array | undefined;
-  if (ref.label && options.label !== false) {
+  if (options.labels === 'av' && options.label !== false) {
+    if (!ref.labelAv)
+      throw new Error(
+        `sequence s${ref.id} (${ref.split}): no artery/vein label (${AV_LABEL_DIR}/label_s${ref.id}.png beside labels/; dias synth --classes av writes them)`,
+      );
+    const img = readGrayPng(ref.labelAv);
+    sameSize(img, ref.labelAv, W, H, first);
+    label = avLabelFromGray(img, ref.labelAv);
+  } else if (ref.label && options.label !== false) {
     const img = readGrayPng(ref.label);
     sameSize(img, ref.label, W, H, first);
     label = labelFromGray(img, ref.label);
@@ -340,6 +352,7 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
       frameIndices: ref.frames.map((f) => f.index),
       bitDepth: images[0].bitDepth,
       ...(scribbleSet ? { scribbleSet } : {}),
+      ...(label && options.labels === 'av' ? { labels: 'av' } : {}),
     },
   };
   const target = options.frames ?? DIAS_FRAMES;

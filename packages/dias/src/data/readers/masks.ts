@@ -89,6 +89,23 @@ export function scribbleFromGray(image: GrayImage, name: string): Uint8Array {
   return out;
 }
 
+/**
+ * An artery/vein label (labels_av/, `dias synth --classes av`): the class numbers themselves, 0 background,
+ * 1 artery, 2 vein, and nothing else (a 0/255 file is an artery label in the wrong folder, an error naming it).
+ */
+export function avLabelFromGray(image: GrayImage, name: string): Uint8Array {
+  const out = new Uint8Array(image.data.length);
+  for (let i = 0; i < image.data.length; i++) {
+    const v = image.data[i];
+    if (v !== 0 && v !== 1 && v !== 2)
+      throw new Error(
+        `${name}: artery/vein label values must be 0 (background), 1 (artery) or 2 (vein); found ${listValues(image.data)}`,
+      );
+    out[i] = v;
+  }
+  return out;
+}
+
 /** The grey levels of a file of `bits` < 8 bits from its 0..255 decoding. */
 function toLevels(data: Float32Array, bits: number): Float32Array {
   const scale = ((1 << bits) - 1) / 255;

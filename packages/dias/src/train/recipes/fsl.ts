@@ -2,6 +2,9 @@
 // DC_and_CE (cross-entropy plus 1 − the soft batch Dice of the vessels; losses/dc-and-ce.ts), computed in float32 even under
 // autocast (the softmax sums over many pixels). Trained on pseudo-labels too (RPST's students, data.pseudo): then
 // pixels labelled 255 (left out by confidence filtering) take no part in either term.
+// Beyond the paper, data.labels av trains a 3-class network on the artery/vein labels (labels_av/): the same
+// DC_and_CE, now multi-class -- cross-entropy over background, artery and vein, and the mean of the artery and the
+// vein soft batch Dice (nnU-Net's do_bg False over several foreground classes).
 import { dcAndCeLoss } from '../losses/index.js';
 import type { AugmentOptionsInput } from '../../data/pipeline/augmentation.js';
 import type { CoreTrainConfig } from '../config-core.js';
@@ -19,7 +22,7 @@ export const fslRecipe: RecipeDefinition<FslConfig> = {
   targets: 'label',
   views: 1,
   // With data.pseudo (RPST's students), the patch mix of rpst.pseudoProbability with strong augmentation.
-  settings: ['rpst.pseudoProbability', 'rpst.strongAugment'],
+  settings: ['rpst.pseudoProbability', 'rpst.strongAugment', 'data.labels'],
   secondPool: (config) =>
     config.data.pseudo !== null
       ? {
