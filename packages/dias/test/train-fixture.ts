@@ -51,6 +51,12 @@ export interface LineDatasetOptions {
   unlabelled?: number;
   /** Also write training/scribbles/label_s{n}.png: half the line pixels 1, a sparse background sample 0, the rest 255. */
   scribbles?: boolean;
+  /**
+   * Arteries and veins: the first line of a sequence is an artery (darkening from the first frame), the others
+   * veins (dark only in the second half of the frames); labels/ holds the arteries (0/255) and labels_av/ the
+   * classes (0 background, 1 artery, 2 vein; an overlap is artery), as `dias synth --classes av` writes them.
+   */
+  arteryVein?: boolean;
 }
 
 /** Writes training/ and validation/ splits (images + labels) of line sequences under root. */
@@ -64,17 +70,27 @@ export function writeLineDataset(root: string, o: LineDatasetOptions = {}): void
     ['unlabeled', o.unlabelled ?? 0],
   ] as const) {
     for (let n = 0; n < count; n++, id++) {
-      const mask = lineMask(size, 3, next);
+      // Three lines, drawn one by one: the same random draws as the three at once of the vessel-only data.
+      const lines = [lineMask(size, 1, next), lineMask(size, 1, next), lineMask(size, 1, next)];
+      const mask = lines[0].map((v, p) => v | lines[1][p] | lines[2][p]);
+      const classes = o.arteryVein ? mask.map((v, p) => (lines[0][p] ? 1 : v ? 2 : 0)) : mask;
       const noise = Array.from({ length: frames * size * size }, () => next());
       for (let k = 0; k < frames; k++) {
         const darken = 140 * Math.min(1, (k + 1) / Math.ceil(frames / 2));
+        const late = 140 * Math.max(0, (k + 1 - frames / 2) / (frames / 2));
         writePng(join(root, split, 'images', `image_s${id}_i${k}.png`), size, size, (x, y) => {
           const p = y * size + x;
-          return Math.round(190 + 30 * noise[k * size * size + p] - (mask[p] ? darken : 0));
+          const dark = classes[p] === 2 ? late : classes[p] ? darken : 0;
+          return Math.round(190 + 30 * noise[k * size * size + p] - dark);
         });
       }
-      if (split !== 'unlabeled')
-        writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) => (mask[y * size + x] ? 255 : 0));
+      if (split !== 'unlabeled') {
+        writePng(join(root, split, 'labels', `label_s${id}.png`), size, size, (x, y) =>
+          classes[y * size + x] === 1 ? 255 : 0,
+        );
+        if (o.arteryVein)
+          writePng(join(root, split, 'labels_av', `label_s${id}.png`), size, size, (x, y) => classes[y * size + x]);
+      }
       if (o.scribbles && split === 'training') {
         const pick = Array.from({ length: size * size }, () => next());
         writePng(join(root, split, 'scribbles', `label_s${id}.png`), size, size, (x, y) => {
