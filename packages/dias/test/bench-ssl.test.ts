@@ -1,5 +1,5 @@
 // `dias bench ssl` on a tiny line dataset: one RPST run per labelled count with every stage tested, the baselines
-// and the upper bound beside it, the table and the curve written.
+// and the upper bound beside it, the table and the curve written; RPST variants beside one set of baselines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -115,4 +115,52 @@ test('over seeds: RPST against its teacher and the baselines, paired on seeds an
   assert.match(md, /\| 1 \| RPST − mean teacher \| \*\*\+0\.0500/);
   const cps = md.split('\n').find((l) => l.includes('RPST − CPS'))!;
   assert.ok(cps && !cps.includes('**'), cps);
+});
+
+test('variants: RPST trained once per variant beside one set of baselines, each paired against the first', async () => {
+  const { dir, cleanup } = tempDir('dias-bench-ssl-variants-');
+  try {
+    const data = join(dir, 'data');
+    writeLineDataset(data, { training: 2, validation: 2, unlabelled: 2, size: 32 });
+    const lines: string[] = [];
+    const r = await runSslReport({
+      dataDir: data,
+      model: 'FR_UNet',
+      modelOptions: { feature_scale: 16 },
+      labelled: [1],
+      iterations: 1,
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      baseConfig: tinyConfig(data),
+      variants: [
+        { name: 'rpst', settings: [] },
+        { name: 'continue', settings: [['rpst.schedule', 'continue']] },
+      ],
+      seeds: 2,
+      out: join(dir, 'ssl.md'),
+      split: 'validation',
+      tta: false,
+      log: (l) => lines.push(l),
+      events: () => ({ log: () => {} }),
+    });
+    assert.deepEqual(
+      r.rows.map((x) => x.variant),
+      ['rpst', 'continue'],
+    );
+    const runs = join(dir, 'ssl-runs');
+    assert.equal(readRunConfig(join(runs, 'rpst-1-seed3')).rpst.schedule, 'restart');
+    assert.equal(readRunConfig(join(runs, 'rpst-continue-1-seed4')).rpst.schedule, 'continue');
+    assert.equal(readRunConfig(stagePath(join(runs, 'rpst-continue-1-seed4'), 1)).scheduler.startEpoch, 1);
+    // One mean teacher per seed, whatever the number of variants; both rows carry its results.
+    assert.equal(lines.filter((l) => /^mean-teacher with 1 labelled.*training into/.test(l)).length, 2);
+    assert.deepEqual(r.rows[0].meanTeacher, r.rows[1].meanTeacher);
+    const md = readFileSync(r.report, 'utf8');
+    assert.match(md, /\| Labelled \| RPST variant \| Teacher \| Re-train #1 \| Mean teacher \| CPS \|/);
+    assert.match(md, /^\| 1 \| continue \| [\d.]+ ± [\d.]+ \|/m);
+    assert.match(md, /\| 1 \| RPST continue − RPST rpst \| [^|]*\d\.\d{4} \[/);
+    assert.match(md, /\| 1 \| RPST rpst − CPS \|/);
+    assert.doesNotMatch(md, /RPST rpst − RPST rpst/);
+    assert.match(md, /RPST continue: as rpst with rpst\.schedule = "continue"/);
+  } finally {
+    cleanup();
+  }
 });

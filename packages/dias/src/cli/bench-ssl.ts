@@ -1,7 +1,8 @@
 // `dias bench ssl`: the flags of the semi-supervised curve (bench/ssl-report.ts).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runSslReport } from '../bench/ssl-report.js';
+import { runSslReport, type RpstVariant } from '../bench/ssl-report.js';
+import { parseAssignment } from '../train/config-assignments.js';
 import { applyConfigFile, defaultTrainConfig, type TrainConfig } from '../train/config.js';
 import { parseBudget } from './bench-report.js';
 import { UsageError } from './command.js';
@@ -10,7 +11,8 @@ import { applyThreadsFlag } from './inference-flags.js';
 import { progressEvents } from './train-progress.js';
 
 export const BENCH_SSL_USAGE = `Usage: dias bench ssl --data DIR --model NAME [--labelled 1,3,10] [--iterations 3] [--budget epochs=E,patches=P,batch=B]
-                      [--model-options JSON] [--config FILE] [--out ssl-report.md] [--runs DIR] [--no-baselines]
+                      [--model-options JSON] [--config FILE] [--variant NAME:KEY=VALUE,...]... [--out ssl-report.md]
+                      [--runs DIR] [--no-baselines]
                       [--split test] [--reuse] [--seeds N] [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
 
 The semi-supervised curve of the DIAS repository's ssl.pdf on DIR: for each labelled count N, an RPST run (a
@@ -24,6 +26,10 @@ supervision on every training sequence (the upper bound). Writes a table of test
   --budget SPEC         per RPST stage: epochs=E,patches=P,batch=B (default epochs=10,patches=2000,batch=16)
   --model-options JSON  constructor options, e.g. {"feature_scale":8}
   --config FILE         a training config every run starts from (rpst.* settings, lr, augmentation, ...)
+  --variant NAME:K=V,.. also train RPST with these settings (as --set; the RPST runs only), on the same seeds and
+                        labelled subsets beside the same baselines; a row each, paired against the first row
+                        (repeatable), e.g. --variant continue:rpst.schedule=continue
+                        --variant reinit:rpst.student=reinit --variant band:rpst.confidenceBand=0.1
   --no-baselines        RPST only (no mean teacher, CPS or full supervision)
   --reuse               keep finished runs trained with the same config
   --seeds N             train every run N times (train.seed, seed+1, ...): mean ± spread over seeds, and RPST's
@@ -40,6 +46,7 @@ export async function benchSsl(argv: string[]): Promise<number> {
       budget: { type: 'string' },
       'model-options': { type: 'string' },
       config: { type: 'string' },
+      variant: { type: 'string', multiple: true },
       out: { type: 'string' },
       runs: { type: 'string' },
       'no-baselines': { type: 'boolean' },
@@ -82,6 +89,9 @@ export async function benchSsl(argv: string[]): Promise<number> {
   const seeds = positiveIntFlag('seeds', values.seeds, 1);
   if (seeds > 20) throw new UsageError(`--seeds must be at most 20, got ${seeds}`);
   if (stride > 64) throw new UsageError(`--stride must not exceed 64, got ${stride}`);
+  const variants: RpstVariant[] | undefined = values.variant?.length
+    ? [{ name: 'rpst', settings: [] }, ...values.variant.map(parseVariant)]
+    : undefined;
   const progress = !values['no-progress'];
   const result = await runSslReport({
     dataDir: values.data,
@@ -89,6 +99,7 @@ export async function benchSsl(argv: string[]): Promise<number> {
     modelOptions,
     labelled: labelled.map(Number),
     iterations: positiveIntFlag('iterations', values.iterations, 3),
+    variants,
     budget: parseBudget(values.budget),
     baseConfig,
     out: values.out ?? 'ssl-report.md',
@@ -105,4 +116,17 @@ export async function benchSsl(argv: string[]): Promise<number> {
   });
   console.log(`report: ${result.report}`);
   return 0;
+}
+
+/** NAME:KEY=VALUE,KEY=VALUE -- a comma starts another setting only where a KEY= follows, so '[0, 7]' stays whole. */
+function parseVariant(text: string): RpstVariant {
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1)
+    throw new UsageError(`--variant ${text}: expected NAME:KEY=VALUE[,KEY=VALUE...]`);
+  const name = text.slice(0, colon).trim();
+  const settings = text
+    .slice(colon + 1)
+    .split(/,(?=\s*[A-Za-z][\w.]*=)/)
+    .map((a) => parseAssignment(`--variant ${name}:`, a.trim()));
+  return { name, settings };
 }
