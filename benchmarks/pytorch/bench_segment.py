@@ -15,6 +15,12 @@ The last line is JSON: {"seconds": {"load", "read", "predict", "write", "total"}
 `import torch` are not counted (nor are Node's on the other side). With --warm one unmeasured pass runs first in
 the same process (oneDNN's primitives made, the allocator's memory mapped), as `dias bench segment` measures its
 own side after a pass in its process.
+
+With --serve (what `dias bench segment` uses) the process stays up and answers one JSON line per request line on
+stdin, {"input": ..., "out": ...}, until stdin closes: Node then starts it once, before its own side has grown
+its heap. Starting a child process from Node forks it, and after a fork every page of the parent is
+copy-on-write, so the parent's next forward pass faulted its whole working set in again (measured: 250-290
+thousand minor faults in the 800x800 pass after a spawn, against under 5 thousand without).
 """
 import argparse
 import importlib.util
@@ -80,13 +86,19 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--official", required=True)
     p.add_argument("--weights", required=True)
-    p.add_argument("--input", required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--input")
+    p.add_argument("--out")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warm", action="store_true", help="one unmeasured pass first, in this process")
+    p.add_argument("--serve", action="store_true", help="answer request lines on stdin until it closes")
     a = p.parse_args()
+    if not a.serve and (a.input is None or a.out is None):
+        p.error("--input and --out are required (or --serve)")
     import torch
     torch.set_num_threads(a.threads)
+    if a.serve:
+        serve(a, torch)
+        return
     if a.warm:
         once(a, torch)
     seconds, name = once(a, torch)
@@ -94,6 +106,17 @@ def main():
         "seconds": seconds, "model": name, "threads": torch.get_num_threads(), "warm": a.warm,
         "implementation": f"pytorch {torch.__version__}",
     }))
+
+
+def serve(a, torch):
+    """One measured pass per request line; the first request of a size is the caller's unmeasured warm-up."""
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        a.input, a.out = request["input"], request["out"]
+        seconds, name = once(a, torch)
+        print(json.dumps({"seconds": seconds, "model": name, "threads": torch.get_num_threads()}), flush=True)
 
 
 def once(a, torch):

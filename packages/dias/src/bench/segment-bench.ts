@@ -6,11 +6,10 @@
 // each time, as a new click in a fresh `dias segment` would (Node's start and the addon's are not counted, nor is
 // Python's and `import torch` on the PyTorch side).
 //
-// The PyTorch side (benchmarks/pytorch/bench_segment.py, run as a child process with the official model code)
-// does the same steps with the same weights and input, after an unmeasured pass in its process as ours has, and
-// with glibc's allocator tuned as the addon tunes it (PYTORCH_MALLOC_TUNING); the two sides alternate within each
-// round and the medians are compared.
-import { spawnSync } from 'node:child_process';
+// The PyTorch side (bench/pytorch-side.ts: benchmarks/pytorch/bench_segment.py with the official model code, one
+// child process started before our side runs) does the same steps with the same weights and input, after an
+// unmeasured pass in its process as ours has; the two sides alternate within each round and the medians are
+// compared.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
@@ -19,6 +18,9 @@ import { writeCaseOutputs } from '../eval/case-outputs.js';
 import { thresholdProbability } from '../metrics/metrics.js';
 import { FAST_PREDICTION, Predictor, type PredictorOptions } from '../predict/predictor.js';
 import { loadWeightsFile } from '../train/run-folder.js';
+import { PytorchProcess, type PytorchSide } from './pytorch-side.js';
+
+export type { PytorchSide } from './pytorch-side.js';
 
 export interface SegmentTimes {
   load: number;
@@ -26,15 +28,6 @@ export interface SegmentTimes {
   predict: number;
   write: number;
   total: number;
-}
-
-export interface PytorchSide {
-  /** The Python interpreter (with torch), e.g. python3. */
-  python: string;
-  /** benchmarks/pytorch/bench_segment.py */
-  script: string;
-  /** A checkout of the official DIAS code (lseventeen/DIAS). */
-  official: string;
 }
 
 export interface SegmentBenchOptions {
@@ -128,92 +121,63 @@ export async function segmentOnce(
   }
 }
 
-/**
- * glibc settings equal to the addon's allocator tuning (packages/torch/native/handle.cc), given to the PyTorch
- * process so that both sides reuse freed memory alike: with glibc's defaults every large tensor is a fresh mmap
- * and PyTorch spends most of an 800x800 forward pass faulting pages in (measured 8-9 s instead of 1.35 s).
- */
-export const PYTORCH_MALLOC_TUNING = {
-  MALLOC_MMAP_THRESHOLD_: String(32 * 1024 * 1024),
-  MALLOC_TRIM_THRESHOLD_: String(1024 ** 3),
-};
-
-/** The PyTorch side once, in a child process (warm: after an unmeasured pass in it); its JSON's `seconds`. */
-export function pytorchOnce(
-  side: PytorchSide,
-  weights: string,
-  input: string,
-  outDir: string,
-  threads: number,
-): SegmentTimes {
-  const r = spawnSync(
-    side.python,
-    [
-      side.script,
-      '--warm',
-      '--official',
-      side.official,
-      '--weights',
-      weights,
-      '--input',
-      input,
-      '--out',
-      outDir,
-      '--threads',
-      String(threads),
-    ],
-    { encoding: 'utf8', env: { ...process.env, ...PYTORCH_MALLOC_TUNING } },
-  );
-  if (r.status !== 0)
-    throw new Error(
-      `${side.script} failed (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().slice(-800)}`,
-    );
-  const lines = r.stdout.trim().split('\n');
-  return (JSON.parse(lines[lines.length - 1]) as { seconds: SegmentTimes }).seconds;
-}
-
 export async function benchSegment(o: SegmentBenchOptions): Promise<SegmentBenchRow[]> {
   const T = o.frames ?? 8;
   const rounds = o.rounds ?? 3;
   const rows: SegmentBenchRow[] = [];
   mkdirSync(o.dir, { recursive: true });
-  for (const S of o.sizes) {
-    const input = join(o.dir, `input_${S}.npy`);
-    const t = fromTypedArray(benchSequence(T, S), [T, S, S]);
-    saveNpy(input, t);
-    t.dispose();
-    const ours: SegmentTimes[] = [];
-    const theirs: SegmentTimes[] = [];
-    // One unmeasured pass of each side first (page cache, lazy initialisation), then alternate, starting with
-    // the other side every second round.
-    await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
-    if (o.pytorch) pytorchOnce(o.pytorch, o.weights, input, join(o.dir, `pytorch_${S}`), o.threads);
-    for (let r = 0; r < rounds; r++) {
-      let mine: SegmentTimes;
-      let other: SegmentTimes | null = null;
-      if (o.pytorch && r % 2 === 1) {
-        other = pytorchOnce(o.pytorch, o.weights, input, join(o.dir, `pytorch_${S}`), o.threads);
-        mine = await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
-      } else {
-        mine = await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
-        if (o.pytorch) other = pytorchOnce(o.pytorch, o.weights, input, join(o.dir, `pytorch_${S}`), o.threads);
-      }
-      ours.push(mine);
-      if (other) theirs.push(other);
-      o.onRound?.(S, r, mine, other);
-    }
-    const a = medianTimes(ours);
-    const b = theirs.length ? medianTimes(theirs) : null;
-    const fastest = (ts: SegmentTimes[]) => +Math.min(...ts.map((x) => x.total)).toFixed(3);
-    rows.push({
-      size: S,
-      frames: T,
-      ours: a,
-      pytorch: b,
-      ratio: b ? +(a.total / b.total).toFixed(3) : null,
-      best: { ours: fastest(ours), pytorch: theirs.length ? fastest(theirs) : null },
-      rounds,
-    });
+  // Started first, while our heap is small: a later spawn would make our next forward pass fault its pages in again.
+  const python = o.pytorch ? new PytorchProcess(o.pytorch, o.weights, o.threads) : null;
+  try {
+    for (const S of o.sizes) rows.push(await benchSize(o, S, T, rounds, python));
+  } finally {
+    await python?.close();
   }
   return rows;
+}
+
+async function benchSize(
+  o: SegmentBenchOptions,
+  S: number,
+  T: number,
+  rounds: number,
+  python: PytorchProcess | null,
+): Promise<SegmentBenchRow> {
+  const input = join(o.dir, `input_${S}.npy`);
+  const t = fromTypedArray(benchSequence(T, S), [T, S, S]);
+  saveNpy(input, t);
+  t.dispose();
+  const ours: SegmentTimes[] = [];
+  const theirs: SegmentTimes[] = [];
+  // One unmeasured pass of each side first (page cache, lazy initialisation), then alternate, starting with
+  // the other side every second round.
+  await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
+  const theirOnce = () => python!.once(input, join(o.dir, `pytorch_${S}`));
+  if (python) await theirOnce();
+  for (let r = 0; r < rounds; r++) {
+    let mine: SegmentTimes;
+    let other: SegmentTimes | null = null;
+    if (python && r % 2 === 1) {
+      other = await theirOnce();
+      mine = await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
+    } else {
+      mine = await segmentOnce(o.weights, input, join(o.dir, `ours_${S}`), o.predict);
+      if (python) other = await theirOnce();
+    }
+    ours.push(mine);
+    if (other) theirs.push(other);
+    o.onRound?.(S, r, mine, other);
+  }
+  const a = medianTimes(ours);
+  const b = theirs.length ? medianTimes(theirs) : null;
+  const fastest = (ts: SegmentTimes[]) => +Math.min(...ts.map((x) => x.total)).toFixed(3);
+  return {
+    size: S,
+    frames: T,
+    ours: a,
+    pytorch: b,
+    ratio: b ? +(a.total / b.total).toFixed(3) : null,
+    best: { ours: fastest(ours), pytorch: theirs.length ? fastest(theirs) : null },
+    rounds,
+  };
 }
