@@ -6,12 +6,14 @@ import { DIAS_SPLITS, isDir, type DiasSplit } from '../data/readers/dias-layout.
 import { parseFrameList, selectFrames } from '../data/pipeline/preprocess.js';
 import { readSequence } from '../data/readers/read-sequence.js';
 import { renderContactSheet } from '../eval/contact-sheet.js';
+import { SCRIBBLE_KINDS, writeScribbleSet, type ScribbleKind } from '../data/scribble-set.js';
 import { writeRgbPng } from '../image/png.js';
 import { UsageError, type Command } from './command.js';
 import { existingInput, outputFile, outsideInput, positiveIntFlag, printWarnings } from './flags.js';
 
 const USAGE = `Usage: dias data check DIR [--json]
        dias data show PATH --out FILE.png [options]
+       dias data scribbles DIR --kind auto|centreline|annotator [--set NAME] [--erosion A,B] [--seed S] [--force]
 
 check  Reads every file of a DIAS release folder (training/ validation/ test/ unlabelled/, images/image_s{n}_i{k}.png,
        labels/label_s{n}.png, scribble folders under training/) or an nnU-Net folder (imagesTr/{case}_{XXXX}.png,
@@ -34,7 +36,20 @@ show   Writes a contact sheet PNG: the frames in a grid, then the minimum intens
          --subtract M    turn an unsubtracted cine into DSA: mask frame index, or 'auto' (refused for DSA)
          --tile PX       longest tile side (default 256)
          --columns N     tiles per row
-         --json          print what was written as JSON`;
+         --json          print what was written as JSON
+
+scribbles  Writes a scribble set made from the dense training labels of a DIAS-layout DIR into
+       DIR/training/NAME/label_s{n}.png (1 vessel, 0 background, 255 unlabelled), for --scribbles NAME of the weak
+       recipes and dias bench report:
+         --kind auto        the DIAS authors' recipe: each class eroded ceil(A + u (B - A)) times, then skeletonised
+         --kind centreline  the skeleton of every vessel and of the background, without erosion
+         --kind annotator   a few thick strokes with gaps over the wide vessels and the background
+         --set NAME      the folder below training/ (default scribbles_KIND)
+         --erosion A,B   auto: the erosion range (default 4,10 at 800 px, scaled to the image as dias synth does)
+         --seed S        sequence n draws from (S, n) as dias synth does: --kind auto --seed S on a dataset
+                         dias synth --seed S wrote gives its training/scribbles back (default 0)
+         --force         replace an existing folder of that name
+       Prints how much of the vessels and of the images the set covers. The folder appears whole or not at all.`;
 
 function printReport(report: DatasetReport): void {
   console.log(`${report.root}: ${report.format === 'dias' ? 'DIAS layout' : 'nnU-Net folder'}`);
@@ -150,14 +165,57 @@ async function show(argv: string[]): Promise<number> {
   return 0;
 }
 
+function scribbles(argv: string[]): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      kind: { type: 'string' },
+      set: { type: 'string' },
+      erosion: { type: 'string' },
+      seed: { type: 'string' },
+      force: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('dias data scribbles: give one DIAS-layout folder');
+  const dir = existingInput(positionals[0]);
+  const kind = values.kind as ScribbleKind | undefined;
+  if (!kind || !SCRIBBLE_KINDS.includes(kind))
+    throw new UsageError(`dias data scribbles: --kind must be one of ${SCRIBBLE_KINDS.join(', ')}`);
+  let erosion: [number, number] | undefined;
+  if (values.erosion !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*$/.exec(values.erosion);
+    if (!m || Number(m[1]) > Number(m[2]))
+      throw new UsageError(`dias data scribbles: --erosion needs A,B with 0 <= A <= B, not '${values.erosion}'`);
+    if (kind !== 'auto') throw new UsageError(`dias data scribbles: --erosion is for --kind auto, not ${kind}`);
+    erosion = [Number(m[1]), Number(m[2])];
+  }
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new UsageError(`dias data scribbles: --seed must be an integer >= 0, not '${values.seed}'`);
+  const r = writeScribbleSet(dir, {
+    kind,
+    name: values.set ?? `scribbles_${kind}`,
+    erosion,
+    seed,
+    force: values.force,
+  });
+  console.log(
+    `wrote ${r.dir}: ${r.sequences} scribbles (${kind}), on ${(100 * r.vesselCoverage).toFixed(1)}% of the vessel pixels and ${(100 * r.imageCoverage).toFixed(2)}% of the image`,
+  );
+  return 0;
+}
+
 export const dataCommand: Command = {
   name: 'data',
-  summary: 'dataset tools: integrity check of a DIAS/nnU-Net folder, contact sheet of a sequence',
+  summary:
+    'dataset tools: integrity check of a DIAS/nnU-Net folder, contact sheet of a sequence, scribble sets from labels',
   usage: USAGE,
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'check') return check(rest);
     if (sub === 'show') return show(rest);
-    throw new UsageError(`dias data: unknown subcommand '${sub ?? ''}' (check or show; dias data --help)`);
+    if (sub === 'scribbles') return scribbles(rest);
+    throw new UsageError(`dias data: unknown subcommand '${sub ?? ''}' (check, show or scribbles; dias data --help)`);
   },
 };
