@@ -8,6 +8,7 @@ import { writeLineDataset, tinyConfig } from './train-fixture.js';
 import { readLog, readRunConfig } from '../src/train/run-folder.js';
 import {
   bestPerCategory,
+  benchEntries,
   benchReportMarkdown,
   better,
   runModelReport,
@@ -100,6 +101,56 @@ describe('bench report over seeds', () => {
   });
 });
 
+test('several scribble sets: fsl once, each weak row per set, paired with its neighbour only within a set', () => {
+  const entries = benchEntries({ models: ['FR_UNet'], recipes: ['fsl', 'pce', 'sscr'], scribbles: ['auto', 'centre'] });
+  assert.deepEqual(
+    entries.map((e) => [e.label, e.group, e.recipe]),
+    [
+      ['fsl', 'full', 'fsl'],
+      ['pce [auto]', 'scribble auto', 'pce'],
+      ['sscr [auto]', 'scribble auto', 'sscr'],
+      ['pce [centre]', 'scribble centre', 'pce'],
+      ['sscr [centre]', 'scribble centre', 'sscr'],
+    ],
+  );
+  const config = tinyConfig('/d');
+  entries[4].settings!(config);
+  assert.equal(config.data.scribbles, 'centre');
+  // The ablation's own switches survive the set's.
+  const ablation = benchEntries({ models: ['FR_UNet'], ablation: 'sscr', scribbles: ['auto', 'centre'] });
+  assert.equal(ablation.length, 8);
+  const last = tinyConfig('/d');
+  ablation[4].settings!(last);
+  assert.deepEqual([last.data.scribbles, last.sscr.pseudoLabels, last.sscr.consistency], ['centre', 'none', 'none']);
+
+  const runs = [
+    [0.6, 0.7],
+    [0.62, 0.68],
+  ];
+  const rowOf = (label: string, group: string) => {
+    const seeds = runs.map(seedSummary);
+    return { ...row('FR_UNet', '2d', {}), label, group, summary: summaryOverSeeds(seeds), seedSummaries: seeds };
+  };
+  const md = benchReportMarkdown(
+    entries.map((e) => rowOf(e.label, e.group!)),
+    {
+      dataDir: '/d',
+      split: 'test',
+      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+      frames: 8,
+      patchSize: 64,
+      tta: false,
+      stride: 32,
+      threshold: 0.5,
+      figures: {},
+    },
+  );
+  assert.match(md, /\| sscr \[auto\] − pce \[auto\] \|/);
+  assert.match(md, /\| sscr \[centre\] − pce \[centre\] \|/);
+  assert.match(md, /\| pce \[centre\] − fsl \|/);
+  assert.doesNotMatch(md, /pce \[centre\] − sscr \[auto\]/);
+});
+
 describe('bench report table', () => {
   const rows = [
     row('A3', '3d', { DSC: 0.7, VC: 1.4 }),
@@ -173,6 +224,8 @@ describe('bench report table', () => {
     await rejects(['--models', 'UNet'], /--data DIR is required/);
     await rejects(['--data', '/no/such/dir', '--models', 'UNet'], /--data \/no\/such\/dir: no such folder/);
     await rejects(['--data', '.', '--models', ' , '], /--models A,B,C is required/);
+    await rejects(['--data', '.', '--models', 'UNet', '--scribbles', 'auto,,x'], /--scribbles: a list of distinct/);
+    await rejects(['--data', '.', '--models', 'UNet', '--scribbles', 'auto,auto'], /--scribbles: a list of distinct/);
     await rejects(
       ['--data', '.', '--models', 'UNet', '--model-options', 'VSS_Net={}'],
       /--model-options VSS_Net: not one of --models \(UNet\)/,

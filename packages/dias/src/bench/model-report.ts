@@ -42,6 +42,9 @@ export interface ModelReportOptions {
   recipes?: string[];
   /** An ablation instead: 'sscr' trains SSCR's parts one by one on each model. */
   ablation?: 'sscr';
+  /** Scribble sets (data.scribbles) to train every scribble row on, one row each; full supervision once. Default:
+   * the base config's one set. */
+  scribbles?: string[];
   budget: BenchBudget;
   /** The report's path (report.md); the figures go beside it. */
   out: string;
@@ -133,7 +136,30 @@ const SSCR_ABLATION: readonly {
 ];
 
 /** The runs a report trains: models (Table 2), recipes x models (Table 3) or SSCR's ablation (Table 4). */
-export function benchEntries(o: Pick<ModelReportOptions, 'models' | 'recipes' | 'ablation'>): BenchEntry[] {
+export function benchEntries(
+  o: Pick<ModelReportOptions, 'models' | 'recipes' | 'ablation' | 'scribbles'>,
+): BenchEntry[] {
+  const sets = o.scribbles ?? [];
+  if (sets.length > 1) {
+    // Set by set, so that neighbouring rows (SSCR after pCE) learn from the same scribbles; fsl once, first.
+    const single = benchEntries({ ...o, scribbles: undefined });
+    const full = single.filter((e) => e.recipe === 'fsl');
+    const weak = single.filter((e) => e.recipe !== 'fsl');
+    return [
+      ...full,
+      ...sets.flatMap((set) =>
+        weak.map((e) => ({
+          ...e,
+          label: `${e.label} [${set}]`,
+          group: `${e.group ?? 'scribble'} ${set}`,
+          settings: (c: TrainConfig) => {
+            e.settings?.(c);
+            c.data.scribbles = set;
+          },
+        })),
+      ),
+    ];
+  }
   if (o.ablation === 'sscr') {
     return o.models.flatMap((model) =>
       SSCR_ABLATION.map((step) => ({
@@ -262,13 +288,17 @@ export function pairedDifferenceCell(
   return d.low > 0 || d.high < 0 ? `**${text}**` : text;
 }
 
-/** Paired differences (same seeds, same cases) of each row against the first row and against the row before it. */
+/**
+ * Paired differences (same seeds, same cases) of each row against the first row and against the row before it (in
+ * recipe reports, only within a group: the same scribble set).
+ */
 function pairedSection(rows: readonly ModelRow[]): string[] {
   const pairs: [ModelRow, ModelRow][] = [];
   for (const [i, r] of rows.entries()) {
     if (i === 0) continue;
     pairs.push([r, rows[0]]);
-    if (i > 1) pairs.push([r, rows[i - 1]]);
+    const before = rows[i - 1];
+    if (i > 1 && (r.group === undefined || r.group === before.group)) pairs.push([r, before]);
   }
   const out = [
     '## Paired differences',
@@ -432,8 +462,12 @@ function relativeToFsl(rows: readonly ModelRow[]): string[] {
 
 /** Which scribbles the weak rows learned from. */
 function scribbleNote(configs: readonly TrainConfig[]): string {
-  const weak = configs.find((c) => c.train.recipe !== 'fsl')!;
-  return `Scribble rows learn from the training set's '${weak.data.scribbles}' scribbles (dias train --scribbles); full supervision from the dense labels; all validate on dense labels.`;
+  const sets = [...new Set(configs.filter((c) => c.train.recipe !== 'fsl').map((c) => c.data.scribbles))];
+  const which =
+    sets.length === 1
+      ? `the training set's '${sets[0]}' scribbles`
+      : `each of the training set's scribble sets ${sets.map((s) => `'${s}'`).join(', ')} (the row's [set])`;
+  return `Scribble rows learn from ${which} (dias train --scribbles); full supervision from the dense labels; all validate on dense labels.`;
 }
 
 export interface ModelReportResult {

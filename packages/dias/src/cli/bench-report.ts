@@ -11,7 +11,7 @@ import { availableDevice, labelledSplitFlag, positiveIntFlag } from './flags.js'
 import { applyThreadsFlag } from './inference-flags.js';
 
 export const BENCH_REPORT_USAGE = `Usage: dias bench report --data DIR --models A,B,C [--budget epochs=E,patches=P,batch=B] [--out report.md]
-                         [--recipes fsl,pce,sscr,... | --ablation sscr] [--scribbles SET]
+                         [--recipes fsl,pce,sscr,... | --ablation sscr] [--scribbles SET,...]
                          [--model-options NAME=JSON]... [--config FILE] [--runs DIR] [--split test] [--reuse] [--seeds N]
                          [--no-tta] [--stride N] [--threads K] [--device cpu|cuda] [--no-progress]
 
@@ -25,7 +25,9 @@ bold), a bar chart of DSC (REPORT_dsc.png) and the error maps of the first test 
                         row's DSC as a fraction of fsl's; e.g. fsl,pce,pce-dice,entropy-min,gated-crf,dmpls,sscr
   --ablation sscr       SSCR's parts one by one (Table 4): pCE; + self-training; + cross pseudo supervision;
                         + consistency
-  --scribbles SET       the scribble set of the weak recipes (auto, annotator or a folder; default auto)
+  --scribbles SET,...   the scribble set of the weak recipes (auto, annotator or a folder below training/, e.g.
+                        one dias data scribbles wrote; default auto); several: each weak row once per set,
+                        full supervision once, paired differences within a set
   --budget SPEC         epochs=E,patches=P,batch=B: epochs, random patches per epoch, batch size
                         (default epochs=10,patches=2000,batch=16)
   --model-options N=J   constructor options for model N as JSON, e.g. VSS_Net={"feature_scale":8}; repeatable
@@ -147,10 +149,13 @@ export async function benchReport(argv: string[]): Promise<number> {
   if (values.ablation !== undefined && values.ablation !== 'sscr')
     throw new UsageError(`--ablation: only sscr has an ablation, got '${values.ablation}'`);
   if (values.ablation && recipes) throw new UsageError('--ablation and --recipes exclude each other');
-  if (values.scribbles !== undefined) {
+  const scribbleSets = values.scribbles?.split(',').map((s) => s.trim());
+  if (scribbleSets && (scribbleSets.some((s) => !s) || new Set(scribbleSets).size !== scribbleSets.length))
+    throw new UsageError(`--scribbles: a list of distinct set names, got '${values.scribbles}'`);
+  if (scribbleSets?.length === 1) {
     baseConfig ??= defaultTrainConfig();
     if (!values.config) baseConfig.scheduler.stepIndex = 'updates';
-    baseConfig.data.scribbles = values.scribbles;
+    baseConfig.data.scribbles = scribbleSets[0];
   }
   // As every command: a device this machine lacks is a usage error, more threads than cores are capped (once,
   // here, so that each run's config holds the capped count).
@@ -161,6 +166,7 @@ export async function benchReport(argv: string[]): Promise<number> {
     models,
     recipes,
     ablation: values.ablation,
+    ...(scribbleSets && scribbleSets.length > 1 ? { scribbles: scribbleSets } : {}),
     budget: parseBudget(values.budget),
     out: values.out ?? 'bench-report.md',
     runsDir: values.runs,
