@@ -11,7 +11,7 @@ command it is compared with (PAIRS) and tabulates the test DSC.
     /usr/bin/python3 benchmarks/pytorch/released/parity.py --work /tmp/parity --table     # the table again
 
 Each run's test result is appended to WORK/results.jsonl (a run already there is skipped, so an interrupted
-driver continues); --table prints mean ± std over seeds per side and the difference ours − released with its
+driver continues); --teachers tests iteration 0 of the ssl runs; --table prints mean ± std over seeds per side and the difference ours − released with its
 standard error, sqrt(s_ours²/n + s_released²/n).
 """
 import argparse
@@ -35,6 +35,8 @@ PAIRS = {
     "gated-crf": ("gated CRF", ["--recipe", "gated-crf"]),
     "dmpls": ("DMPLS (UNet_CCT)", ["--recipe", "dmpls"]),
     "ssl": ("RPST, 1 labelled", ["--recipe", "rpst", "--as-released", "--labelled", "1"]),
+    # not a run of its own: the teacher (iteration 0) of each ssl run, tested by --teachers
+    "ssl-teacher": ("RPST's teacher", ["--iteration", "0"]),
 }
 
 
@@ -50,9 +52,9 @@ def sh(cmd, log):
     return time.time() - t0
 
 
-def test(run, a, log):
+def test(run, a, log, extra=()):
     cmd = ["npx", "dias", "test", "--run", run, "--checkpoint", "final", "--no-tta", "--threads", str(a.threads),
-           "--json", "--no-progress"]
+           "--json", "--no-progress", *extra]
     out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     with open(log, "a") as f:
         f.write("$ " + " ".join(cmd) + "\n" + out.stderr[-2000:])
@@ -89,24 +91,44 @@ def run_all(a):
                            "--official", a.official, "--script", pair, "--data", a.data,
                            "--work", os.path.join(a.work, "released-work"), "--out", run, "--model", model,
                            "--model-options", json.dumps(options), "--epochs", str(a.epochs), "--patches",
-                           str(a.patches), "--batch", str(a.batch), "--seed", str(seed), "--threads", str(a.threads)]
+                           str(a.patches), "--batch", str(a.batch), "--seed", str(seed), "--threads", str(a.threads),
+                           "--opts", "TRAIN.BASE_LR", str(a.lr), "TRAIN.VAL_NUM_EPOCHS", str(a.val_every)]
                 else:
                     if not os.path.isdir(data):
                         raise SystemExit(f"{data}: run a released side first (it converts the data)")
                     cmd = ["nice", "-n", "10", "npx", "dias", "train", *ours_args, "--data", data, "--model", model,
                            "--epochs", str(a.epochs), "--patches-per-epoch", str(a.patches), "--batch", str(a.batch),
                            "--warmup-epochs", "0", "--seed", str(seed), "--threads", str(a.threads), "--workers", "0",
+                           "--lr", str(a.lr), "--set", f"validation.everyEpochs={a.val_every}",
                            "--out", run, "--force", "--no-progress"]
                     cmd += [x for k, v in options.items() for x in ("--model-option", f"{k}={json.dumps(v)}")]
                 seconds = sh(cmd, log)
                 r = test(run, a, log)
                 row = {"pair": pair, "side": side, "seed": seed, "train_seconds": round(seconds, 1),
                        "mean": r["mean"], "per_case": [c.get("DSC") for c in r.get("per_case", [])],
-                       "budget": {"epochs": a.epochs, "patches": a.patches, "batch": a.batch}, "model": model,
+                       "budget": {"epochs": a.epochs, "patches": a.patches, "batch": a.batch, "lr": a.lr},
+                       "model": model,
                        "model_options": options, "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
                 with open(results, "a") as f:
                     f.write(json.dumps(row) + "\n")
                 print(f"{pair} {side} seed {seed}: DSC {r['mean']['DSC']:.4f} ({seconds:.0f} s)", flush=True)
+
+
+def teachers(a):
+    """Tests iteration 0 (the teacher) of every finished ssl run, as pair 'ssl-teacher'."""
+    results = os.path.join(a.work, "results.jsonl")
+    have = done(results)
+    with open(results) as f:
+        runs = [r for r in map(json.loads, f) if r["pair"] == "ssl"]
+    for r in runs:
+        if ("ssl-teacher", r["side"], r["seed"]) in have:
+            continue
+        run = os.path.join(a.work, "runs", f"{r['side']}-ssl-s{r['seed']}")
+        t = test(run, a, os.path.join(a.work, "logs", f"{r['side']}-ssl-s{r['seed']}.log"), ["--iteration", "0"])
+        row = {**r, "pair": "ssl-teacher", "mean": t["mean"], "per_case": [c.get("DSC") for c in t.get("per_case", [])]}
+        with open(results, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"ssl-teacher {r['side']} seed {r['seed']}: DSC {t['mean']['DSC']:.4f}", flush=True)
 
 
 def stats(xs):
@@ -150,15 +172,21 @@ def main():
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--patches", type=int, default=256)
     p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=2e-3, help="peak learning rate, both sides (released 5e-4)")
+    p.add_argument("--val-every", type=int, default=4, help="validate every N epochs, both sides (tested: final)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--table", action="store_true", help="only print the table of WORK/results.jsonl")
+    p.add_argument("--teachers", action="store_true", help="only test the teachers of the finished ssl runs")
     a = p.parse_args()
     if a.table:
+        return table(a)
+    if a.teachers:
+        teachers(a)
         return table(a)
     if not (a.official and a.data):
         raise SystemExit("--official and --data are required to run")
     a.pairs = [x for x in a.pairs.split(",") if x]
-    unknown = [x for x in a.pairs if x not in PAIRS]
+    unknown = [x for x in a.pairs if x not in PAIRS or x == "ssl-teacher"]
     if unknown:
         raise SystemExit(f"unknown pair(s) {unknown}; known: {', '.join(PAIRS)}")
     a.sides = a.sides.split(",")
