@@ -17,6 +17,7 @@ import {
   type LoadedModel,
   type WeightsChoice,
 } from '../train/run-folder.js';
+import type { LabelSet } from '../data/label-set.js';
 import { UsageError } from './command.js';
 import { availableDevice, inputFile, positiveIntFlag } from './flags.js';
 
@@ -112,6 +113,8 @@ export interface InferenceModel {
   options: ModelOptions;
   /** The frame count the model was trained on. */
   frames: number;
+  /** The label set it was trained on: 'av' models give class maps besides the vessel map. */
+  labels: LabelSet;
   weights: string;
   config?: TrainConfig;
   metadata: Record<string, string>;
@@ -207,6 +210,7 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
         scheme,
         tileSize,
         ...(values.bf16 ? { precision: 'bfloat16' as const } : {}),
+        ...(loaded.labels === 'av' ? { labels: loaded.labels } : {}),
       };
     },
     summaryExtra: () => ({
@@ -216,6 +220,7 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
       weights: path,
       epoch: Number.isFinite(loaded.epoch) ? loaded.epoch : null,
       frames,
+      ...(loaded.labels === 'av' ? { labels: loaded.labels } : {}),
     }),
   };
 }

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { DIAS_SPLITS, type DiasSplit } from '../data/readers/dias-layout.js';
 import { detectFormat, readSequence } from '../data/readers/read-sequence.js';
 import { caseOutputFiles } from '../eval/case-outputs.js';
+import { classOutputFiles } from '../eval/class-outputs.js';
 import { segmentCase } from '../eval/segment-case.js';
 import { FAST_PREDICTION, Predictor } from '../predict/predictor.js';
 import { defaultModelWeights } from '../predict/default-model.js';
@@ -38,6 +39,11 @@ z-scored, then predicted with a sliding 64x64 window (--scheme whole: the whole 
 per input: {name}_mask.png (0/255),
 {name}_prob.npy (float32), {name}_prob.png, {name}_overlay.png (the prediction's contour over the MinIP), and
 with a label (DIAS) {name}_error.png; prints the time taken and the peak memory (RSS).
+A model trained on the artery/vein labels (dias train --classes av) also writes {name}_classes.png, the class
+map as 8-bit grey holding the class numbers: 0 background, 1 artery, 2 vein (the encoding of labels_av/),
+{name}_classes_overlay.png (arteries red, veins blue over the MinIP) and {name}_classes_prob.npy (float32,
+3 x H x W: the probability of each class); its mask and prob are the vessels (artery or vein, 1 - p(background)),
+and a label scores the predicted arteries.
   --run RUN          a run folder of dias train; --checkpoint picks best (default), final or latest
   --weights FILE     a checkpoint file of dias train instead of a run folder
   --out DIR          output folder (created if missing; not inside INPUT)
@@ -110,7 +116,11 @@ async function segmentOne(
     );
   stems.add(stem);
   // Replacing earlier results is a choice the user makes, not a side effect of running the same command twice.
-  const existing = Object.values(caseOutputFiles(values.out, stem, Boolean(seq.label))).filter((f) => existsSync(f));
+  const planned = {
+    ...caseOutputFiles(values.out, stem, Boolean(seq.label) && loaded.labels !== 'av'),
+    ...(loaded.labels === 'av' ? classOutputFiles(values.out, stem) : {}),
+  };
+  const existing = Object.values(planned).filter((f) => existsSync(f));
   if (existing.length && !values.overwrite) {
     const names = existing.map((f) => basename(f)).sort();
     throw new UsageError(
@@ -150,7 +160,14 @@ async function segmentOne(
   let vessel = 0;
   for (const v of result.mask) vessel += v;
   say(`vessel pixels: ${vessel} of ${result.mask.length} (${(100 * result.vesselFraction).toFixed(2)}%)`);
-  if (metrics) say(`against the label: ${METRIC_NAMES.map((m) => `${m} ${metrics[m].toFixed(4)}`).join('  ')}`);
+  if (result.classes) {
+    const n = [0, 0, 0];
+    for (const c of result.classes.classMap) n[c]++;
+    const pct = (k: number) => `${((100 * n[k]) / result.mask.length).toFixed(2)}%`;
+    say(`artery pixels: ${n[1]} (${pct(1)}), vein pixels: ${n[2]} (${pct(2)})`);
+  }
+  const against = result.classes ? 'arteries against the label' : 'against the label';
+  if (metrics) say(`${against}: ${METRIC_NAMES.map((m) => `${m} ${metrics[m].toFixed(4)}`).join('  ')}`);
   say(`wrote ${Object.values(files).join(', ')}`);
   say(
     `time: ${seconds.total.toFixed(2)} s (load ${seconds.load.toFixed(2)}, predict ${seconds.predict.toFixed(2)}, write ${seconds.write.toFixed(2)}); peak RSS ${peakRssMb()} MB`,

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DIAS_SPLITS } from '../data/readers/dias-layout.js';
 import { testJson, testRun } from '../eval/test-run.js';
+import type { EvaluationSummary } from '../eval/report.js';
 import { METRIC_NAMES } from '../metrics/metrics.js';
 import { writeRunReport } from '../eval/run-report.js';
 import { readLog } from '../train/run-folder.js';
@@ -19,6 +20,13 @@ thresholds at 0.5 and scores DSC, Acc, Sen, Spe, IoU, AUC, clDice and VC. Writes
 summary.json, metrics.csv, summary.md, and per sequence s{n}_prob.npy, s{n}_prob.png, s{n}_mask.png,
 s{n}_error.png (TP white, FP green, FN red) and s{n}_overlay.png (contours over the MinIP). The folder is
 replaced only when the test has finished.
+
+A run trained on the artery/vein labels (dias train --classes av) is tested against labels_av/: the metrics
+above score the vessels (artery or vein), artery/ and vein/ hold the same report for each class (its pixels of
+the class map, the argmax over the classes, against the label's), summary.json adds both classes and the
+artery/vein confusion (vein predicted as artery, artery as vein: fractions of the labelled pixels), and each
+sequence gets s{n}_classes.png (0 background, 1 artery, 2 vein), s{n}_classes_overlay.png (red arteries, blue
+veins) and s{n}_classes_prob.npy (float32, 3 x H x W).
   --run RUN          a run folder of dias train (config.json, checkpoint_*.safetensors)
   --data DIR         DIAS dataset (default: the run's data.dir from config.json)
   --split S          ${DIAS_SPLITS.filter((s) => s !== 'unlabelled').join(', ')} (default test)
@@ -31,6 +39,23 @@ ${INFERENCE_FLAG_USAGE}
                      and the best, median and worst sequences (FILE_cases.png beside it)
   --json             the last line printed is {"mean": {...}, "std": {...}, "per_case": [{"id", ...}]}
   --no-progress      no progress bar`;
+
+/** An artery/vein model's test: each class's metrics (mean ± std) and how the classes are confused. */
+function printArteryVein(summary: EvaluationSummary, fmt: (v: number | null) => string): void {
+  type Stats = Record<'mean' | 'std', Record<string, number | null>>;
+  const classes = summary.classes as Record<string, Stats>;
+  const names = Object.keys(classes);
+  console.log(`  the metrics above are of the vessels (artery or vein); per class:`);
+  console.log(`         ${names.map((n) => n.padEnd(17)).join(' ')}`);
+  for (const m of METRIC_NAMES)
+    console.log(
+      `  ${m.padEnd(6)} ${names.map((n) => `${fmt(classes[n].mean[m])} ± ${fmt(classes[n].std[m])}`.padEnd(17)).join(' ')}`,
+    );
+  const c = summary.confusion as Stats;
+  console.log(
+    `  confusion: vein predicted as artery ${fmt(c.mean.vein_as_artery)} ± ${fmt(c.std.vein_as_artery)}, artery predicted as vein ${fmt(c.mean.artery_as_vein)} ± ${fmt(c.std.artery_as_vein)} (fractions of the labelled pixels)`,
+  );
+}
 
 export const testCommand: Command = {
   name: 'test',
@@ -88,6 +113,7 @@ export const testCommand: Command = {
     if (!values.json) {
       const fmt = (v: number | null) => (v === null ? 'NaN' : v.toFixed(4));
       for (const m of METRIC_NAMES) console.log(`  ${m.padEnd(6)} ${fmt(summary.mean[m])} ± ${fmt(summary.std[m])}`);
+      if (summary.labels === 'av') printArteryVein(summary, fmt);
       console.log(`${summary.n_cases} sequences in ${result.seconds.toFixed(1)} s; report: ${result.report.summaryMd}`);
     }
     loaded.model.dispose();
