@@ -9,6 +9,7 @@ import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
 import { benchSegmentCommand, BENCH_SEGMENT_USAGE } from './bench-segment.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
+import { benchAvTtp, BENCH_AV_TTP_USAGE } from './bench-av-ttp.js';
 import { UsageError, type Command } from './command.js';
 import { ProgressBar } from './progress.js';
 import { availableDevice, positiveIntFlag } from './flags.js';
@@ -38,13 +39,14 @@ const SUBCOMMANDS: Record<string, string> = {
   ssl: BENCH_SSL_USAGE,
   data: BENCH_DATA_USAGE,
   segment: BENCH_SEGMENT_USAGE,
+  'av-ttp': BENCH_AV_TTP_USAGE,
 };
 
 export const benchCommand: Command = {
   name: 'bench',
   summary:
     'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput; click-to-overlay segmentation time',
-  usage: `Usage: dias bench train|report|ssl|data|segment [options]      dias bench SUBCOMMAND --help for one of them
+  usage: `Usage: dias bench train|report|ssl|data|segment|av-ttp [options]      dias bench SUBCOMMAND --help for one of them
 
 ${Object.values(SUBCOMMANDS).join('\n\n')}`,
   subcommandUsage: (sub) => SUBCOMMANDS[sub],
@@ -54,9 +56,10 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
     if (sub === 'data') return benchData(rest);
     if (sub === 'ssl') return benchSsl(rest);
     if (sub === 'segment') return benchSegmentCommand(rest);
+    if (sub === 'av-ttp') return benchAvTtp(rest);
     if (sub !== 'train')
       throw new UsageError(
-        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl, data or segment; see dias bench --help)`,
+        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl, data, segment or av-ttp; see dias bench --help)`,
       );
     const { values } = parseArgs({
       args: rest,
