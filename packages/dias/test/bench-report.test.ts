@@ -58,6 +58,19 @@ function seedSummary(perCase: number[]): EvaluationSummary {
   return { mean, std: mean, n_cases: perCase.length, metric_per_case } as unknown as EvaluationSummary;
 }
 
+/** The report's settings for the tables built from made-up seed summaries. */
+const SEEDS_META = {
+  dataDir: '/d',
+  split: 'test' as const,
+  budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+  frames: 8,
+  patchSize: 64,
+  tta: false,
+  stride: 32,
+  threshold: 0.5,
+  figures: {},
+};
+
 describe('bench report over seeds', () => {
   // Three seeds x four cases: B is A + 0.03 on every pair (a clear difference), C is A with noise around it.
   const a = [
@@ -82,17 +95,7 @@ describe('bench report over seeds', () => {
   });
 
   test('paired differences: a clear one in bold with an interval that leaves out 0, a null one without', () => {
-    const md = benchReportMarkdown([seeded('A', a), seeded('B', b), seeded('C', c)], {
-      dataDir: '/d',
-      split: 'test',
-      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
-      frames: 8,
-      patchSize: 64,
-      tta: false,
-      stride: 32,
-      threshold: 0.5,
-      figures: {},
-    });
+    const md = benchReportMarkdown([seeded('A', a), seeded('B', b), seeded('C', c)], SEEDS_META);
     assert.match(md, /Mean over 3 training seeds/);
     assert.match(md, /\| B − A \| \*\*\+0\.0300 \[\+0\.0300, \+0\.0300\]\*\*/);
     const cMinusA = md.split('\n').find((l) => l.startsWith('| C − A |'))!;
@@ -133,17 +136,7 @@ test('several scribble sets: fsl once, each weak row per set, paired with its ne
   };
   const md = benchReportMarkdown(
     entries.map((e) => rowOf(e.label, e.group!)),
-    {
-      dataDir: '/d',
-      split: 'test',
-      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
-      frames: 8,
-      patchSize: 64,
-      tta: false,
-      stride: 32,
-      threshold: 0.5,
-      figures: {},
-    },
+    SEEDS_META,
   );
   assert.match(md, /\| sscr \[auto\] − pce \[auto\] \|/);
   assert.match(md, /\| sscr \[centre\] − pce \[centre\] \|/);

@@ -4,11 +4,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSslReport, sslReportMarkdown } from '../src/bench/ssl-report.js';
+import { runSslReport, sslReportMarkdown, type SslReportOptions } from '../src/bench/ssl-report.js';
 import type { EvaluationSummary } from '../src/eval/report.js';
 import { readRunConfig, stagePath } from '../src/train/run-folder.js';
 import { tempDir } from './data-fixture.js';
 import { tinyConfig, writeLineDataset } from './train-fixture.js';
+
+/** A report over DIR/data (one RPST student, one-epoch stages of two steps), its log lines into `lines`. */
+function tinySsl(dir: string, lines: string[]): Omit<SslReportOptions, 'labelled'> {
+  const data = join(dir, 'data');
+  return {
+    dataDir: data,
+    model: 'FR_UNet',
+    modelOptions: { feature_scale: 16 },
+    iterations: 1,
+    budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
+    baseConfig: tinyConfig(data),
+    out: join(dir, 'ssl.md'),
+    split: 'validation',
+    tta: false,
+    log: (l) => lines.push(l),
+    events: () => ({ log: () => {} }),
+  };
+}
 
 test('bench ssl: RPST stages per labelled count, mean teacher, CPS and the upper bound; table and curve', async () => {
   const { dir, cleanup } = tempDir('dias-bench-ssl-');
@@ -16,20 +34,7 @@ test('bench ssl: RPST stages per labelled count, mean teacher, CPS and the upper
     const data = join(dir, 'data');
     writeLineDataset(data, { training: 2, validation: 2, unlabelled: 2, size: 32 });
     const lines: string[] = [];
-    const r = await runSslReport({
-      dataDir: data,
-      model: 'FR_UNet',
-      modelOptions: { feature_scale: 16 },
-      labelled: [1, 2],
-      iterations: 1,
-      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
-      baseConfig: tinyConfig(data),
-      out: join(dir, 'ssl.md'),
-      split: 'validation',
-      tta: false,
-      log: (l) => lines.push(l),
-      events: () => ({ log: () => {} }),
-    });
+    const r = await runSslReport({ ...tinySsl(dir, lines), labelled: [1, 2] });
     assert.deepEqual(
       r.rows.map((x) => x.labelled),
       [1, 2],
@@ -124,23 +129,13 @@ test('variants: RPST trained once per variant beside one set of baselines, each 
     writeLineDataset(data, { training: 2, validation: 2, unlabelled: 2, size: 32 });
     const lines: string[] = [];
     const r = await runSslReport({
-      dataDir: data,
-      model: 'FR_UNet',
-      modelOptions: { feature_scale: 16 },
+      ...tinySsl(dir, lines),
       labelled: [1],
-      iterations: 1,
-      budget: { epochs: 1, patchesPerEpoch: 8, batchSize: 4 },
-      baseConfig: tinyConfig(data),
       variants: [
         { name: 'rpst', settings: [] },
         { name: 'continue', settings: [['rpst.schedule', 'continue']] },
       ],
       seeds: 2,
-      out: join(dir, 'ssl.md'),
-      split: 'validation',
-      tta: false,
-      log: (l) => lines.push(l),
-      events: () => ({ log: () => {} }),
     });
     assert.deepEqual(
       r.rows.map((x) => x.variant),
