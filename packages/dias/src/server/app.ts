@@ -30,6 +30,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { nextRoutes } from './routes/next.js';
 import { defaultWebDir, pageRoutes } from './routes/page.js';
 import { perfusionRoutes } from './routes/perfusion.js';
+import { classMapRoutes } from './routes/classes.js';
 import { pixelRoutes } from './routes/pixels.js';
 import { predictionRoutes } from './routes/predictions.js';
 import { scribbleRoutes } from './routes/scribbles.js';
@@ -156,6 +157,7 @@ export function buildServer(options: ServerOptions): DiasServer {
     trainRoutes,
     nextRoutes,
     perfusionRoutes,
+    classMapRoutes,
   ])
     void app.register(routes(ctx));
   void app.register(pageRoutes(ctx.webDir));

@@ -50,6 +50,8 @@ serveInWorker((data) => {
       const predictor = new Predictor(loaded.model, loaded.spec, {
         ...modeSettings(request.mode),
         frames: loaded.frames,
+        // An artery/vein run also stores its class map (segmentCase), which GET .../classes serves.
+        labels: loaded.labels,
       });
       const result = segmentCase(predictor, seq, {
         outDir: request.outDir,

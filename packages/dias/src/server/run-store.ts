@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { readProbabilityMap } from '../eval/read-maps.js';
 import { readRunConfig, runPath, weightsRunDir, type WeightsChoice } from '../train/run-folder.js';
 import type { TrainConfig } from '../train/config.js';
+import type { LabelSet } from '../data/label-set.js';
 import type { Datastore } from './datastore.js';
 import { HttpError, realInside, safeName } from './safe-paths.js';
 
@@ -17,6 +18,8 @@ export interface RunInfo {
   name: string;
   model: string;
   recipe: string;
+  /** The label set it was trained on: 'av' runs store artery/vein class maps beside their probabilities. */
+  labels: LabelSet;
   frames: number;
   epochs: number | null;
   finished: boolean;
@@ -121,6 +124,7 @@ export class RunStore {
       name,
       model: config.model.name,
       recipe: config.train.recipe,
+      labels: config.data.labels,
       frames: config.data.frames,
       epochs,
       finished,
@@ -148,6 +152,16 @@ export class RunStore {
       return undefined;
     const tested = join(weightsRunDir(dir, config), `test_${split}`, `${stem}_prob.npy`);
     return existsSync(tested) ? realInside(this.realRoot!, tested, `the prediction of run '${name}'`) : undefined;
+  }
+
+  /**
+   * The stored class map of an artery/vein run (`{stem}_classes.png` beside the probability, eval/class-outputs.ts),
+   * or undefined when the run has no stored prediction of the sequence or is not an artery/vein run.
+   */
+  classMapFile(name: string, data: Datastore, stem: string, split: string | null): string | undefined {
+    const prob = this.predictionFile(name, data, stem, split);
+    const file = prob?.replace(/_prob\.npy$/, '_classes.png');
+    return file && existsSync(file) ? realInside(this.realRoot!, file, `the class map of run '${name}'`) : undefined;
   }
 
   /** The stored probability map, H x W, or undefined when there is none. */

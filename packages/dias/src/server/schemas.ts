@@ -22,6 +22,7 @@ export const QUERY = {
   scored: closed({ run: text, threshold: text }),
   next: closed({ run: text, split: text }),
   perfusion: closed({ map: text, format: text }),
+  classes: closed({ run: text }),
 };
 
 export const BODY = {
