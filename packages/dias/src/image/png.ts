@@ -1,6 +1,8 @@
-// PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA, through fast-png. Errors name the file.
+// PNG in and out: 8- and 16-bit grey, grey+alpha, RGB and RGBA read through fast-png; 8-bit grey, RGB and RGBA
+// written through png-encode.ts (Node's zlib: faster). Errors name the file.
 import { readFileBytes, writeFileAtomic } from '@dias-ts/torch';
-import { decode, encode } from 'fast-png';
+import { decode } from 'fast-png';
+import { encodePng8 } from './png-encode.js';
 import { checkPixelCount } from './pixel-limit.js';
 
 export interface GrayImage {
@@ -94,16 +96,16 @@ export function readGrayPng(path: string): GrayImage {
 export function encodeGrayPng(width: number, height: number, data: ArrayLike<number>): Uint8Array {
   const pixels = new Uint8Array(width * height);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, Math.min(255, Math.round(data[i])));
-  return encode({ width, height, data: pixels, channels: 1, depth: 8 });
+  return encodePng8(width, height, 1, pixels);
 }
 
 export function encodeRgbPng(image: RgbImage): Uint8Array {
-  return encode({ width: image.width, height: image.height, data: image.data, channels: 3, depth: 8 });
+  return encodePng8(image.width, image.height, 3, image.data);
 }
 
 /** RGBA bytes (width x height x 4) as an 8-bit PNG: overlays with transparency. */
 export function encodeRgbaPng(width: number, height: number, data: Uint8Array): Uint8Array {
-  return encode({ width, height, data, channels: 4, depth: 8 });
+  return encodePng8(width, height, 4, data);
 }
 
 /** Writes 8-bit grey atomically. */
