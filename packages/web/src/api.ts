@@ -25,6 +25,11 @@ export interface RunEntry {
   finished?: boolean;
   /** Mean metrics per tested split (`dias test`), or null. */
   metrics?: Record<string, Record<string, number | null>> | null;
+  /** The shipped default model (run ':default'): not a run folder, so nothing to fine-tune from. */
+  builtin?: boolean;
+  /** What the run chooser shows instead of the name. */
+  title?: string;
+  note?: string;
 }
 
 export interface RecipeEntry {
@@ -36,6 +41,7 @@ export interface RecipeEntry {
 export interface ServerInfo {
   version: string;
   dataset: { path: string; name: string; layout: string; sequences: number; canTrain: boolean; annotatorSet: string };
+  /** The run folders, newest first, then the default model when the server has one (see api.info). */
   runs: RunEntry[];
   recipes: RecipeEntry[];
   /** The training job of the server, running or last ended (a job object), or null. */
@@ -148,7 +154,12 @@ export const urls = {
 };
 
 export const api = {
-  info: () => getJson<ServerInfo>('/api/info'),
+  // The server lists the default model apart from the run folders; the page offers it last among them, so a trained
+  // run stays the first choice and a server without runs segments with the default model at once.
+  info: async () => {
+    const info = await getJson<ServerInfo & { defaultModel?: RunEntry | null }>('/api/info');
+    return { ...info, runs: [...info.runs, ...(info.defaultModel ? [info.defaultModel] : [])] } as ServerInfo;
+  },
   datastore: () => getJson<{ sequences: SequenceEntry[] }>('/api/datastore').then((d) => d.sequences),
   next: () => getJson<{ id: string; run: string; entropy: number }>('/api/next'),
   /** Predicts the sequences still to annotate that have no stored map yet (null job: none missing). */

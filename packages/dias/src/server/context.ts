@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { DsaSequence } from '../data/sequence.js';
 import { runPath, weightsRunDir, type WeightsChoice } from '../train/run-folder.js';
 import type { Datastore, SequenceEntry } from './datastore.js';
+import { DEFAULT_MODEL_RUN, DefaultModelStore } from './default-model-store.js';
 import type { InferenceService, InferMode } from './inference.js';
 import type { Job, JobRegistry } from './jobs.js';
 import type { NextSampleStrategy } from './next-sample.js';
@@ -27,7 +28,14 @@ export class ServerContext {
     readonly nextSample: NextSampleStrategy,
     /** The built page's folder. */
     readonly webDir: string,
+    /** The shipped model, run ':default' (default-model-store.ts says where its maps go). */
+    readonly defaultModel: DefaultModelStore = new DefaultModelStore(),
   ) {}
+
+  /** The run names that may have stored maps: the run folders, newest first, then the default model. */
+  runNames(): string[] {
+    return [...this.runs.names(), ...(this.defaultModel.available ? [DEFAULT_MODEL_RUN] : [])];
+  }
 
   /** How a sequence's values go out as pixels (computed once per loaded sequence). */
   encodingOf(seq: DsaSequence): PixelEncoding {
@@ -45,6 +53,10 @@ export class ServerContext {
 
   /** The run's weights file for `which`, checked to exist (404 names what the run has). */
   weightsOf(run: string, which: WeightsChoice): string {
+    if (run === DEFAULT_MODEL_RUN) {
+      if (which !== 'best') throw new HttpError(404, `the default model has only one checkpoint (best), not ${which}`);
+      return this.defaultModel.weights();
+    }
     const file = runPath(weightsRunDir(this.runs.dir(run), this.runs.config(run)), which);
     if (!existsSync(file)) throw new HttpError(404, `run '${run}' has no checkpoint_${which} yet`);
     return file;
@@ -65,7 +77,7 @@ export class ServerContext {
   async predictionOf(id: string, run: string | undefined) {
     if (!run) throw new HttpError(400, 'run: required (?run=NAME)');
     const entry = await this.datastore.entry(id);
-    const map = this.runs.prediction(run, this.datastore, outputStem(this.datastore, entry.id), entry.split);
+    const map = this.storedPrediction(run, entry);
     if (!map) throw new HttpError(404, `run '${run}' has no prediction of sequence ${entry.id} yet (POST /api/infer)`);
     if (map.width !== entry.width || map.height !== entry.height)
       throw new HttpError(
@@ -75,9 +87,20 @@ export class ServerContext {
     return { entry, map };
   }
 
+  /** The stored probability map of the sequence by `run` (a run folder or the default model), or undefined. */
+  storedPrediction(run: string, e: SequenceEntry) {
+    const stem = outputStem(this.datastore, e.id);
+    return run === DEFAULT_MODEL_RUN
+      ? this.defaultModel.prediction(this.datastore, stem)
+      : this.runs.prediction(run, this.datastore, stem, e.split);
+  }
+
   /** Whether `run` has a stored map of the sequence. */
   hasPrediction(run: string, e: SequenceEntry): boolean {
-    return this.runs.predictionFile(run, this.datastore, outputStem(this.datastore, e.id), e.split) !== undefined;
+    const stem = outputStem(this.datastore, e.id);
+    return run === DEFAULT_MODEL_RUN
+      ? this.defaultModel.predictionFile(this.datastore, stem) !== undefined
+      : this.runs.predictionFile(run, this.datastore, stem, e.split) !== undefined;
   }
 
   async labelled(id: string) {
@@ -94,10 +117,14 @@ export class ServerContext {
       {
         dataRoot: this.datastore.root,
         sequence: entry.id,
-        runDir: this.runs.dir(run),
+        // An empty runDir makes the worker load the default model (inference-worker.ts).
+        runDir: run === DEFAULT_MODEL_RUN ? '' : this.runs.dir(run),
         checkpoint,
         mode,
-        outDir: this.runs.predictionDir(run, this.datastore),
+        outDir:
+          run === DEFAULT_MODEL_RUN
+            ? this.defaultModel.predictionDir(this.datastore)
+            : this.runs.predictionDir(run, this.datastore),
         stem: outputStem(this.datastore, entry.id),
       },
       (r) => ({

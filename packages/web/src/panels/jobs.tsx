@@ -91,8 +91,8 @@ export function SegmentPanel(props: {
         <select value={props.run} onChange={(e) => props.setRun(e.currentTarget.value)} data-testid="run-select">
           {props.runs.length === 0 && <option value="">(no runs)</option>}
           {props.runs.map((r) => (
-            <option value={r.name}>
-              {r.name}
+            <option value={r.name} title={r.note}>
+              {r.title ?? r.name}
               {r.model ? ` · ${r.model}` : ''}
             </option>
           ))}
@@ -278,9 +278,11 @@ export function TrainPanel(props: {
         Start from
         <select value={base} onChange={(e) => setBase(e.currentTarget.value)}>
           <option value="">scratch</option>
-          {props.runs.map((r) => (
-            <option value={r.name}>{r.name}</option>
-          ))}
+          {props.runs
+            .filter((r) => !r.builtin)
+            .map((r) => (
+              <option value={r.name}>{r.name}</option>
+            ))}
         </select>
       </label>
       <label class="row">

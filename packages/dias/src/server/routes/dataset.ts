@@ -16,7 +16,7 @@ function recipeList() {
 
 export function datasetRoutes(ctx: ServerContext): FastifyPluginAsync {
   const { datastore, runs } = ctx;
-  const withPredictions = (e: SequenceEntry, names = runs.names()) => {
+  const withPredictions = (e: SequenceEntry, names = ctx.runNames()) => {
     const predictions = names.filter((r) => {
       try {
         return ctx.hasPrediction(r, e);
@@ -52,6 +52,8 @@ export function datasetRoutes(ctx: ServerContext): FastifyPluginAsync {
           canTrain: datastore.layout === 'dias',
         },
         runs: runInfos,
+        // The shipped model, run ':default' for every request that names a run (null when not installed).
+        defaultModel: ctx.defaultModel.info(),
         brokenRuns,
         runsDir: runs.root,
         recipes: recipeList(),
@@ -60,7 +62,7 @@ export function datasetRoutes(ctx: ServerContext): FastifyPluginAsync {
     });
 
     app.get('/api/datastore', { schema: { querystring: QUERY.none } }, async () => {
-      const names = runs.names();
+      const names = ctx.runNames();
       return {
         sequences: (await datastore.entries()).map((e) => withPredictions(e, names)),
         skipped: datastore.listFolder().skipped,

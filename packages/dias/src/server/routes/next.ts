@@ -4,22 +4,22 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DIAS_SPLITS, type DiasSplit } from '../../data/readers/dias-layout.js';
 import type { ServerContext } from '../context.js';
+import { DEFAULT_MODEL_RUN } from '../default-model-store.js';
 import type { Job } from '../jobs.js';
-import { outputStem } from '../run-store.js';
 import type { Query } from '../replies.js';
 import { HttpError } from '../safe-paths.js';
 import { BODY, QUERY } from '../schemas.js';
 
 export function nextRoutes(ctx: ServerContext): FastifyPluginAsync {
-  const { datastore, runs } = ctx;
+  const { datastore } = ctx;
 
-  /** The run to rank by: the one asked for, else the newest with a best checkpoint. */
+  /** The run to rank by: the one asked for, else the newest with a best checkpoint, else the default model. */
   const runOf = (asked: string | undefined): string => {
-    const run = asked ?? ctx.newestTrainedRun();
+    const run = asked ?? ctx.newestTrainedRun() ?? (ctx.defaultModel.available ? DEFAULT_MODEL_RUN : undefined);
     if (!run)
       throw new HttpError(
         404,
-        'no run with a checkpoint to rank the sequences by (train one, or start with --runs DIR)',
+        'no run with a checkpoint to rank the sequences by, and no default model (train one, or start with --runs DIR)',
       );
     ctx.weightsOf(run, 'best');
     return run;
@@ -79,7 +79,7 @@ export function nextRoutes(ctx: ServerContext): FastifyPluginAsync {
         .filter((c) => c.stored)
         .map(({ entry: e }) => ({
           id: e.id,
-          prob: runs.prediction(run, datastore, outputStem(datastore, e.id), e.split)!.data,
+          prob: ctx.storedPrediction(run, e)!.data,
         }));
       if (stored.length === 0)
         throw new HttpError(
