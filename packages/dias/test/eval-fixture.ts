@@ -6,6 +6,7 @@ import { manualSeed } from '@dias-ts/torch';
 import { createModel, findModel } from '../src/models/registry.js';
 import type { ModelOptions } from '../src/models/model-spec.js';
 import { defaultTrainConfig } from '../src/train/config.js';
+import type { LabelSet } from '../src/data/label-set.js';
 import { runPath, saveWeightsFile, writeRunConfig, type WeightsChoice } from '../src/train/run-folder.js';
 import { writePng } from './data-fixture.js';
 
@@ -46,6 +47,8 @@ export interface TinyRun {
   dataDir?: string;
   checkpoints?: WeightsChoice[];
   seed?: number;
+  /** 'av': a run trained on the artery/vein labels (3 classes; the config and the weights say so). */
+  labels?: LabelSet;
 }
 
 /** A run folder as dias train writes it (config.json and checkpoint_*.safetensors); returns the model's options. */
@@ -53,7 +56,12 @@ export function writeTinyRun(runDir: string, o: TinyRun = {}): ModelOptions {
   const name = o.model ?? 'FR_UNet';
   const frames = o.frames ?? 8;
   const spec = findModel(name);
-  const options = o.options ?? { ...spec.defaults, feature_scale: 16, num_channels: frames };
+  const options = o.options ?? {
+    ...spec.defaults,
+    feature_scale: 16,
+    num_channels: frames,
+    ...(o.labels === 'av' ? { num_classes: 3 } : {}),
+  };
   manualSeed(o.seed ?? 1);
   const model = createModel(spec.name, options);
   mkdirSync(runDir, { recursive: true });
@@ -61,9 +69,10 @@ export function writeTinyRun(runDir: string, o: TinyRun = {}): ModelOptions {
   config.model = { name: spec.name, options };
   config.data.dir = o.dataDir ?? '';
   config.data.frames = frames;
+  if (o.labels) config.data.labels = o.labels;
   writeRunConfig(runDir, config);
   for (const which of o.checkpoints ?? ['best', 'final', 'latest']) {
-    saveWeightsFile(runPath(runDir, which), model, { model: spec.name, options, frames, epoch: 3 });
+    saveWeightsFile(runPath(runDir, which), model, { model: spec.name, options, frames, epoch: 3, labels: o.labels });
   }
   model.dispose();
   return options;

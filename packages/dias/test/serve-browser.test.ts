@@ -1,7 +1,8 @@
 // The viewer page in a real browser: Debian's chromium driven by playwright-core against an in-process `dias serve`
 // on a small synthetic dataset. It plays the cine, draws a vessel and a background stroke, saves, reloads and sees
 // them, checks the PNG on disk holds exactly those pixels in the DIAS encoding; segments the sequence with a run and
-// sees the overlay and the error map; starts a short training job from the scribbles and watches its progress.
+// sees the overlay and the error map; starts a short training job from the scribbles and watches its progress. On
+// synthetic complete runs it shows a parametric map and an artery/vein run's class map in two colours.
 // With DIAS_SCREENSHOT_DIR=docs it also trains a small model on the labels first (about half a minute) so that the
 // README's pictures (docs/viewer-*.png) show a real segmentation; otherwise the run has random weights and the
 // screenshots go to a temporary folder. Skips, saying why, without chromium or the built page.
@@ -11,6 +12,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { decode } from 'fast-png';
 import { fromTypedArray, saveNpy } from '@dias-ts/torch';
 import { getPreset } from '../src/data/synth/presets.js';
 import { writeDataset } from '../src/data/synth/write-dataset.js';
@@ -371,6 +373,81 @@ test(
       assert.equal(await page.getByTestId('error').count(), 0);
     } finally {
       await wide.app.close();
+    }
+  },
+);
+
+test(
+  'complete runs: the parametric map with its legend, and an artery/vein run segmenting in two colours',
+  { skip, timeout: 120_000 },
+  async () => {
+    const folder = join(dir, 'complete');
+    const o = getPreset('small');
+    Object.assign(o, {
+      width: 96,
+      height: 96,
+      frames: [20, 20],
+      completeRun: true,
+      classes: 'av',
+      counts: { training: 1, validation: 0, test: 0, unlabeled: 0 },
+    });
+    await writeDataset({ out: folder, seed: 3, preset: 'tiny', options: o, workers: 1 });
+    const avRuns = join(dir, 'av-runs');
+    writeTinyRun(join(avRuns, 'av'), { dataDir: folder, frames: 8, labels: 'av' });
+    const srv = await startServer({ data: folder, runs: avRuns, host: '127.0.0.1', port: 0 });
+    try {
+      const get = async (path: string) => new Uint8Array(await (await fetch(new URL(path, srv.url))).arrayBuffer());
+      await page.goto(srv.url);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobal).diasViewer?.loadedFrames() === 20);
+      await page.getByTestId('overlay-scribble').uncheck();
+
+      // Time to peak: the page paints the server's colour overlay where a pixel has a value, with its legend.
+      await page.getByTestId('perfusion-select').selectOption('ttp');
+      await page.getByTestId('perfusion-legend').waitFor();
+      const ttp = decode(await get('/api/sequences/s0/perfusion?map=ttp'));
+      // A pixel with a value and a clearly dominant colour channel: the page shows that channel dominant there.
+      const channels = (i: number) => [0, 1, 2].map((c) => ttp.data[4 * i + c]);
+      const dominant = (rgb: number[]) => rgb.indexOf(Math.max(...rgb));
+      const clear = (rgb: number[]) => Math.max(...rgb) - [...rgb].sort((x, y) => y - x)[1] > 60;
+      const valued = [...Array(96 * 96).keys()].find((i) => ttp.data[4 * i + 3] === 255 && clear(channels(i)));
+      assert.ok(valued !== undefined, 'a pixel of the time-to-peak map with a clear colour');
+      const want = dominant(channels(valued));
+      await pixelUntil(
+        (valued % 96) + 0.5,
+        Math.floor(valued / 96) + 0.5,
+        // Blended with the frame underneath at the layer's opacity: the same channel leads, by less.
+        (p) => dominant(p.slice(0, 3)) === want && Math.max(...p.slice(0, 3)) - Math.min(...p.slice(0, 3)) > 30,
+        `the map's colour (channel ${want})`,
+      );
+      await page.getByTestId('perfusion-select').selectOption('');
+
+      // An artery/vein run: after segmenting, its class map is the prediction layer, arteries red, veins blue.
+      await page.getByTestId('run-select').selectOption('av');
+      await page.getByTestId('segment').click();
+      await page
+        .getByTestId('progress')
+        .filter({ hasText: /done in/ })
+        .waitFor({ timeout: 60_000 });
+      const classes = decodeGrayPng(await get('/api/sequences/s0/classes?run=av'));
+      await page.getByTestId('legend-av').waitFor();
+      let checked = 0;
+      for (const [c, red] of [
+        [1, true],
+        [2, false],
+      ] as const) {
+        const i = classes.data.findIndex((v) => v === c);
+        if (i < 0) continue;
+        checked++;
+        await pixelUntil(
+          (i % 96) + 0.5,
+          Math.floor(i / 96) + 0.5,
+          ([r, , b]) => (red ? r > b + 40 : b > r + 40),
+          `class ${c} ${red ? 'red' : 'blue'}`,
+        );
+      }
+      assert.ok(checked > 0, 'the class map holds arteries or veins');
+    } finally {
+      await srv.app.close();
     }
   },
 );

@@ -21,6 +21,8 @@ export interface RunEntry {
   name: string;
   model?: string;
   recipe?: string;
+  /** 'av': trained on the artery/vein labels, its predictions come with a class map (urls.classes). */
+  labels?: 'artery' | 'av';
   epochs?: number;
   finished?: boolean;
   /** Mean metrics per tested split (`dias test`), or null. */
@@ -149,6 +151,8 @@ export const urls = {
   /** The annotator's own set: other sets (simulated scribbles, say) are not the annotator's to edit. */
   scribble: (id: string) => `${seq(id)}/scribble?set=${encodeURIComponent(annotatorSet)}`,
   prediction: (id: string, run: string) => `${seq(id)}/prediction?run=${encodeURIComponent(run)}`,
+  /** An artery/vein run's class map (0 background, 1 artery, 2 vein). */
+  classes: (id: string, run: string) => `${seq(id)}/classes?run=${encodeURIComponent(run)}`,
   jobEvents: (job: string) => `/api/jobs/${encodeURIComponent(job)}/events`,
   jobCancel: (job: string) => `/api/jobs/${encodeURIComponent(job)}/cancel`,
 };

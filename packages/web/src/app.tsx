@@ -117,7 +117,14 @@ export function App() {
   const { entry, selected, info, data } = seq;
   const cine = useCine(entry);
   const display = useDisplay(renderers, data, cine, seq.loaded, compareReady);
-  const overlays = useOverlays(renderers, seq, run, compareRun, compareReady);
+  const overlays = useOverlays(
+    renderers,
+    seq,
+    run,
+    compareRun,
+    compareReady,
+    (name) => info?.runs.find((r) => r.name === name)?.labels === 'av',
+  );
   const scribble = useScribble(seq, overlays);
   const perfusion = usePerfusion(renderers, seq, overlays, compareReady);
   useKeyboard(viewerKeys(cine, scribble, renderers, entry?.frames ?? 0));
@@ -161,6 +168,7 @@ export function App() {
           compareRun={compareRun}
           setCompareRun={setCompareRun}
           arteryVein={!!d?.labelAv}
+          arteryVeinRun={info?.runs.find((r) => r.name === run)?.labels === 'av'}
         />
         <PerfusionPanel perfusion={perfusion} overlays={overlays} sequence={selected} />
         <ScribblePanel scribble={scribble} entry={entry} />

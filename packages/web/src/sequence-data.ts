@@ -15,6 +15,8 @@ export class SequenceData {
   label: Uint8Array | null = null;
   /** The artery/vein label (0 background, 1 artery, 2 vein), where the dataset has one. */
   labelAv: Uint8Array | null = null;
+  /** Artery/vein runs' class maps (0 background, 1 artery, 2 vein) by run; null where a run has none. */
+  readonly classMaps = new Map<string, Uint8Array | null>();
   scribble: ScribbleLayer;
   readonly predictions = new Map<string, Uint8Array | null>();
   closed = false;
@@ -97,10 +99,21 @@ export class SequenceData {
 
   /** The run's probability map (0..255), fetched once; null when the run has none for this sequence. */
   async prediction(run: string, reload = false): Promise<Uint8Array | null> {
+    // A new prediction comes with a new class map (an artery/vein run): fetched again when next asked for.
+    if (reload) this.classMaps.delete(run);
     if (!reload && this.predictions.has(run)) return this.predictions.get(run)!;
     const img = await api.gray(urls.prediction(this.entry.id, run));
     const data = img ? this.checkSize(`run ${run}'s prediction`, img) : null;
     if (!this.closed) this.predictions.set(run, data);
+    return data;
+  }
+
+  /** An artery/vein run's class map, fetched once; null when it has none for this sequence. */
+  async classes(run: string): Promise<Uint8Array | null> {
+    if (this.classMaps.has(run)) return this.classMaps.get(run)!;
+    const img = await api.gray(urls.classes(this.entry.id, run));
+    const data = img ? this.checkSize(`run ${run}'s class map`, img) : null;
+    if (!this.closed) this.classMaps.set(run, data);
     return data;
   }
 }

@@ -1,5 +1,6 @@
 // The overlay layers of both canvases: the label, the chosen runs' probabilities and error maps, the scribbles,
-// each shown or hidden with its own opacity.
+// each shown or hidden with its own opacity. An artery/vein run's prediction layer is its class map in the two
+// colours of the artery/vein label (red artery, blue vein), its error map that of its vessels (artery or vein).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { arteryVeinOverlay, errorOverlay, labelOverlay, probabilityOverlay, scribbleOverlay } from '../overlays.js';
 import type { LayerName, Renderer, Renderers } from '../renderer.js';
@@ -25,6 +26,8 @@ export function useOverlays(
   run: string,
   compareRun: string,
   compareReady: number,
+  /** Whether a run was trained on the artery/vein labels (its predictions come with a class map). */
+  isArteryVein: (run: string) => boolean = () => false,
 ): Overlays {
   const [overlays, setOverlays] = useState<OverlayState>({
     perfusion: { on: false, opacity: 0.85 },
@@ -51,16 +54,20 @@ export function useOverlays(
         if (!r) continue;
         const stored = d.predictions.has(name) || !!entry?.predictions.includes(name);
         const prob = name && stored ? await d.prediction(name).catch(() => null) : null;
+        const classes = prob && isArteryVein(name) ? await d.classes(name).catch(() => null) : null;
         if (cancelled || d.closed) return;
         r.setSize(d.width, d.height);
         if (d.labelAv) arteryVeinOverlay(d.labelAv, r.layer('label').pixels.data);
         else labelOverlay(d.label ?? new Uint8Array(0), r.layer('label').pixels.data);
         r.commitLayer('label');
-        if (prob) probabilityOverlay(prob, r.layer('prediction').pixels.data);
+        if (classes) arteryVeinOverlay(classes, r.layer('prediction').pixels.data);
+        else if (prob) probabilityOverlay(prob, r.layer('prediction').pixels.data);
         else r.layer('prediction').pixels.data.fill(0);
         r.commitLayer('prediction');
         if (prob && r === renderers.current.main) shownPrediction.current = { run: name, draws: r.draws };
-        if (prob && d.label) errorOverlay(prob, d.label, r.layer('error').pixels.data);
+        // An artery/vein run finds veins too: its vessels are scored against the artery/vein label's vessels.
+        const truth = classes && d.labelAv ? d.labelAv.map((v) => (v ? 255 : 0)) : d.label;
+        if (prob && truth) errorOverlay(prob, truth, r.layer('error').pixels.data);
         else r.layer('error').pixels.data.fill(0);
         r.commitLayer('error');
       }
@@ -69,7 +76,17 @@ export function useOverlays(
     return () => {
       cancelled = true;
     };
-  }, [selected, run, compareRun, seq.sequences, seq.dataVersion, compareReady]);
+    // Redrawn when the server's run list (/api/info) tells an artery/vein run apart, which may come after the map.
+  }, [
+    selected,
+    run,
+    compareRun,
+    seq.sequences,
+    seq.dataVersion,
+    compareReady,
+    isArteryVein(run),
+    isArteryVein(compareRun),
+  ]);
   useEffect(() => {
     const d = data.current;
     for (const r of [renderers.current.main, renderers.current.compare]) {

@@ -15,12 +15,14 @@ export function OverlaysPanel(props: {
   setCompareRun: (run: string) => void;
   /** The label shown is the artery/vein one (two colours). */
   arteryVein?: boolean;
+  /** The run shown was trained on the artery/vein labels: its prediction is a class map in the same colours. */
+  arteryVeinRun?: boolean;
 }) {
   const { overlays, setOverlay } = props.overlays;
   const { entry, run } = props;
   const layers: [LayerName, string, Rgba, boolean][] = [
     ['label', 'Label', COLORS.label, !!entry?.label],
-    ['prediction', 'Probability', COLORS.probability, !!run],
+    ['prediction', props.arteryVeinRun ? 'Artery/vein map' : 'Probability', COLORS.probability, !!run],
     ['error', 'Error map', COLORS.falseNegative, !!entry?.label && !!run],
     ['scribble', 'Scribbles', COLORS.vessel, true],
   ];
@@ -48,7 +50,7 @@ export function OverlaysPanel(props: {
           />
         </label>
       ))}
-      {props.arteryVein && overlays.label.on && (
+      {((props.arteryVein && overlays.label.on) || (props.arteryVeinRun && overlays.prediction.on)) && (
         <div class="legend" data-testid="legend-av">
           <Swatch color={COLORS.artery} /> artery <Swatch color={COLORS.vein} /> vein
         </div>
