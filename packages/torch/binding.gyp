@@ -9,7 +9,8 @@
         "native/ops_shape.cc",
         "native/ops_nn.cc",
         "native/bench.cc",
-        "native/distributed.cc"
+        "native/distributed.cc",
+        "native/cpu_allocator.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -301,7 +301,7 @@ static void tuneAllocator() {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   // Once per process (mallopt is process-wide); a function-local static is initialised thread-safely, and worker
   // threads load the addon concurrently.
-  static const bool tuned = (tuneAllocator(), true);
+  static const bool tuned = (tuneAllocator(), installCachingCpuAllocator(), true);
   (void)tuned;
   DIAS_EXPORT(exports, dispose);
   DIAS_EXPORT(exports, isDisposed);
@@ -319,6 +319,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerNN(env, exports);
   registerBench(env, exports);
   registerDistributed(env, exports);
+  registerCpuAllocator(env, exports);
   return exports;
 }
 

@@ -73,5 +73,9 @@ void registerShape(Napi::Env env, Napi::Object exports);
 void registerNN(Napi::Env env, Napi::Object exports);
 void registerBench(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
+void registerCpuAllocator(Napi::Env env, Napi::Object exports);
+// cpu_allocator.cc: the caching allocator of large CPU tensors, installed once per process at load.
+void installCachingCpuAllocator();
+size_t cachingCpuAllocatorInUse();
 
 }  // namespace dias

@@ -328,15 +328,17 @@ DIAS_FN(runtimeInfo) {
   out.Set("config", at::show_config());
   return out;
 }
-// heapInUse: bytes the C heap has handed out and not had back; unlike the resident set it does not move with
-// fragmentation or with freed memory kept for reuse, so a leak shows in it alone (null where the C library cannot
-// tell). reportedToGc: the bytes V8 counts as held by JavaScript objects (tensors left to the GC).
+// heapInUse: bytes the C heap and the caching allocator of large tensors have handed out and not had back; unlike
+// the resident set it does not move with fragmentation or with freed memory kept for reuse, so a leak shows in it
+// alone (null where the C library cannot tell). reportedToGc: the bytes V8 counts as held by JavaScript objects (tensors left to the GC).
 DIAS_FN(memoryInfo) {
   Napi::Env env = info.Env();
   auto out = Napi::Object::New(env);
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
   struct mallinfo2 stats = mallinfo2();
-  out.Set("heapInUse", Napi::Number::New(env, static_cast<double>(stats.uordblks + stats.hblkhd)));
+  // Large tensors live in the caching allocator's own mappings (cpu_allocator.cc), which mallinfo2 does not see.
+  out.Set("heapInUse",
+          Napi::Number::New(env, static_cast<double>(stats.uordblks + stats.hblkhd + cachingCpuAllocatorInUse())));
 #else
   out.Set("heapInUse", env.Null());
 #endif

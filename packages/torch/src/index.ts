@@ -8,12 +8,14 @@ export { noGrad, enableGrad, isGradEnabled, inferenceMode, grad } from './autogr
 export {
   runtimeInfo,
   memoryInfo,
+  cpuCacheInfo,
   setNumThreads,
   getNumThreads,
   defaultThreadCount,
   cuda,
   type RuntimeInfo,
   type MemoryInfo,
+  type CpuCacheInfo,
 } from './runtime.js';
 export { autocast, GradScaler, type GradScalerOptions } from './amp.js';
 export * as F from './ops/functional.js';
