@@ -1,6 +1,7 @@
 // `dias serve` with no --runs segments with the shipped default model, run ':default' (server/default-model-store.ts):
 // the inference worker loads it for a request with no run folder, the map it serves is the one the Predictor
-// gives here with the same weights, and its files land in the cache folder (DIAS_CACHE_DIR), nowhere else.
+// gives here with the same weights, and its files land in the cache folder (DIAS_CACHE_DIR), nowhere else; the
+// warm-up `dias serve` runs at start predicts without writing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
@@ -36,6 +37,17 @@ after(async () => {
 });
 
 const listing = (root: string) => (readdirSync(root, { recursive: true }) as string[]).sort();
+
+test('the warm-up loads the default model and predicts the first sequence, writing nothing', async () => {
+  const before = listing(data);
+  const w = await server.warmUp();
+  assert.ok(w, 'warmed up');
+  assert.equal(w.run, DEFAULT_MODEL_RUN);
+  assert.equal(w.sequence, '0');
+  assert.ok(w.seconds > 0);
+  assert.equal(existsSync(cache), false);
+  assert.deepEqual(listing(data), before);
+});
 
 test('no --runs: the default model is offered, segments in the worker, and its map is the Predictor map', async () => {
   const info = (await server.app.inject({ url: '/api/info' })).json();

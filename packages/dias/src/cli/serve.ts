@@ -7,7 +7,7 @@ import { startServer } from '../server/app.js';
 import { UsageError, type Command } from './command.js';
 import { existingInput } from './flags.js';
 
-const USAGE = `Usage: dias serve --data DIR [--runs DIR] [--port 8765] [--host 127.0.0.1] [--token T] [--open]
+const USAGE = `Usage: dias serve --data DIR [--runs DIR] [--port 8765] [--host 127.0.0.1] [--token T] [--open] [--no-warm]
 
 Serves one dataset and the run folders under --runs to the browser: a cine viewer with window/level, MinIP,
 overlays of labels, predictions and error maps, a scribble annotator that saves into the dataset, segmentation
@@ -21,6 +21,11 @@ interrupted (Ctrl-C). The JSON API is described in docs/server-api.md.
   --token T       required on every request (header Authorization: Bearer T, X-Dias-Token, or the cookie the
                   printed URL sets); also DIAS_SERVE_TOKEN
   --open          open the page in the default browser
+  --no-warm       do not warm the model up at start: by default the inference worker loads the newest trained
+                  run (else the default model) and predicts the first sequence once, writing nothing, so that the
+                  first segmentation asked for is as fast as the next ones
+Without --runs (or before anything is trained) the viewer segments with the default model, run ':default'; its
+maps are kept in DIAS_CACHE_DIR, else $XDG_CACHE_HOME/dias, else ~/.cache/dias.
 Scribbles are saved as training/scribbles_annotator/label_s{n}.png (1 vessel, 0 background, 255 unlabelled);
 the version replaced is kept in training/scribbles_annotator/.history/.`;
 
@@ -54,6 +59,7 @@ export const serveCommand: Command = {
         host: { type: 'string' },
         token: { type: 'string' },
         open: { type: 'boolean' },
+        'no-warm': { type: 'boolean' },
       },
     });
     if (positionals.length)
@@ -86,6 +92,12 @@ export const serveCommand: Command = {
     console.log(`dias serve: ${datastore.root} (${datastore.layout})${values.runs ? `, runs in ${values.runs}` : ''}`);
     console.log(url);
     if (values.open) openBrowser(url);
+    // After the browser's opener: starting a child forks this process, and pages of the heap the warm-up grows would
+    // then all fault in again on the next forward pass (bench/pytorch-side.ts measured it).
+    if (!values['no-warm'])
+      void served.warmUp().then((w) => {
+        if (w) console.log(`dias serve: ${w.run} warmed up on sequence ${w.sequence} (${w.seconds.toFixed(1)} s)`);
+      });
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -60,6 +60,8 @@ export interface DiasServer {
   datastore: Datastore;
   runs: RunStore;
   jobs: JobRegistry;
+  /** Loads the likeliest model into the inference worker and predicts once (ServerContext.warmUp). */
+  warmUp: ServerContext['warmUp'];
 }
 
 /** Who may ask: the token when one is set, else a loopback Host (DNS rebinding); access.ts says why. */
@@ -161,7 +163,7 @@ export function buildServer(options: ServerOptions): DiasServer {
   ])
     void app.register(routes(ctx));
   void app.register(pageRoutes(ctx.webDir));
-  return { app, datastore, runs, jobs };
+  return { app, datastore, runs, jobs, warmUp: () => ctx.warmUp() };
 }
 
 export interface ListenOptions extends ServerOptions {

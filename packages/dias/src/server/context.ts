@@ -109,6 +109,25 @@ export class ServerContext {
     return { seq, label: seq.label };
   }
 
+  /**
+   * Warms the inference worker up (inference.ts, WarmRequest) with the model a first click would most likely use --
+   * the newest trained run, else the default model -- on the first readable sequence, in fast mode. Resolves with
+   * the run, the sequence and the seconds taken, or null when there is nothing to warm or it failed.
+   */
+  async warmUp(): Promise<{ run: string; sequence: string; seconds: number } | null> {
+    const run = this.newestTrainedRun() ?? (this.defaultModel.available ? DEFAULT_MODEL_RUN : undefined);
+    const first = (await this.datastore.entries()).find((e) => e.width > 0);
+    if (run === undefined || !first) return null;
+    const seconds = await this.inference.warm({
+      dataRoot: this.datastore.root,
+      sequence: first.id,
+      runDir: run === DEFAULT_MODEL_RUN ? '' : this.runs.dir(run),
+      checkpoint: 'best',
+      mode: 'fast',
+    });
+    return seconds === null ? null : { run, sequence: first.id, seconds };
+  }
+
   /** Starts an inference job; returns at once with the job and a promise of its end. */
   startInfer(run: string, mode: InferMode, checkpoint: WeightsChoice, entry: SequenceEntry) {
     const job: Job = this.jobs.create('infer', { run, sequence: entry.id, mode, checkpoint });

@@ -5,6 +5,8 @@
 // writes (eval/segment-case.ts, the same function). The last model loaded stays loaded until its weights file changes,
 // so only the first request pays the load. A request with an empty runDir uses the default model that ships with
 // the package (predict/default-model.ts; trained on synthetic data only), for a viewer with no trained run yet.
+// `dias serve` warms it up at start (warm: load and predict once, writing nothing), so that the first click does not
+// pay libtorch's first forward pass.
 import { statSync } from 'node:fs';
 import { serveInWorker } from '@dias-ts/torch';
 import { segmentCase } from '../eval/segment-case.js';
@@ -22,7 +24,14 @@ import {
 } from '../train/run-folder.js';
 import { Datastore } from './datastore.js';
 import { CANCELLED, CancelFlag } from './worker-job.js';
-import { modeSettings, type InferProgress, type InferRequest, type InferResult, type WorkerInit } from './inference.js';
+import {
+  modeSettings,
+  type InferProgress,
+  type InferRequest,
+  type InferResult,
+  type WarmRequest,
+  type WorkerInit,
+} from './inference.js';
 
 serveInWorker((data) => {
   const { port, cancel } = data as WorkerInit;
@@ -41,6 +50,21 @@ serveInWorker((data) => {
   };
 
   return {
+    /** Loads the model and predicts the sequence, writing nothing: the next request of that size is then warm. */
+    async warm(request: WarmRequest): Promise<number> {
+      const t0 = performance.now();
+      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);
+      stores.set(request.dataRoot, store);
+      const seq = await store.load(request.sequence);
+      const loaded = model(request.runDir, request.checkpoint);
+      new Predictor(loaded.model, loaded.spec, {
+        ...modeSettings(request.mode),
+        frames: loaded.frames,
+        labels: loaded.labels,
+      }).predict(seq);
+      return +((performance.now() - t0) / 1000).toFixed(3);
+    },
+
     async predict(request: InferRequest): Promise<InferResult> {
       const t0 = performance.now();
       const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);

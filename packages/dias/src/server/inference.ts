@@ -42,6 +42,18 @@ export interface InferResult {
   metrics: Record<string, number | null> | null;
 }
 
+/**
+ * A warm-up: load the model and predict one sequence without writing anything, so that the first click of the
+ * viewer does not pay libtorch's first forward pass (oneDNN's kernels for that size, the allocator's memory).
+ */
+export interface WarmRequest {
+  dataRoot: string;
+  sequence: string;
+  runDir: string;
+  checkpoint: WeightsChoice;
+  mode: InferMode;
+}
+
 /** Progress messages on the port the worker gets. */
 export interface InferProgress {
   job: string;
@@ -105,6 +117,23 @@ export class InferenceService {
         return await runInWorker<InferResult>(job, this.start(), 'predict', inWorker, { result: onResult });
       } finally {
         this.onProgress.delete(job.id);
+      }
+    };
+    const next = this.queue.then(work, work);
+    this.queue = next;
+    return next;
+  }
+
+  /**
+   * Queues a warm-up (WarmRequest) before any later request; resolves with its seconds, or null when it failed
+   * (a warm-up is a courtesy: the request it prepares for reports its own errors).
+   */
+  warm(request: WarmRequest): Promise<number | null> {
+    const work = async () => {
+      try {
+        return await (await this.start()).call<number>('warm', request);
+      } catch {
+        return null;
       }
     };
     const next = this.queue.then(work, work);
