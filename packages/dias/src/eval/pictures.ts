@@ -89,7 +89,10 @@ export function errorMap(
 /** The inner boundary of a mask: its pixels with an edge neighbour outside it (or on the image edge); 8-connected. */
 export function maskContour(mask: ArrayLike<number>, width: number, height: number): Uint8Array {
   const inner = binaryErode(mask, width, height, 1, 4);
-  return Uint8Array.from({ length: mask.length }, (_, i) => (mask[i] && !inner[i] ? 1 : 0));
+  // A plain loop: Uint8Array.from with a callback took about a third of an 800x800 overlay's time.
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] && !inner[i] ? 1 : 0;
+  return out;
 }
 
 export interface OverlayOptions {
@@ -140,7 +143,9 @@ export function contourOverlay(
       l = label?.[i];
     if (!p && !l) continue;
     const c = p && l ? bothColor : p ? predColor : labelColor;
-    image.data.set(c, 3 * i);
+    image.data[3 * i] = c[0];
+    image.data[3 * i + 1] = c[1];
+    image.data[3 * i + 2] = c[2];
   }
   return image;
 }
