@@ -31,25 +31,31 @@ export function zscoreSequence(seq: DsaSequence): DsaSequence {
   return { ...seq, frames: zscoreFrames(seq.frames), meta: { ...seq.meta, normalised: 'zscore' } };
 }
 
-function projection(seq: DsaSequence, step: (acc: number, v: number) => number): Float32Array {
+// A comparison in the loop rather than Math.min/Math.max through a function argument: 8 frames of 800x800 took
+// about 110 ms that way, the viewer's slowest step after the forward pass. NaN propagates as with Math.min/max.
+function projection(seq: DsaSequence, kind: 'min' | 'max'): Float32Array {
   const n = seq.H * seq.W;
   if (seq.T < 1) throw new Error(`${seq.source}: a projection needs at least one frame`);
   const out = seq.frames.slice(0, n);
+  const min = kind === 'min';
   for (let t = 1; t < seq.T; t++) {
     const f = seq.frames.subarray(t * n, (t + 1) * n);
-    for (let p = 0; p < n; p++) out[p] = step(out[p], f[p]);
+    for (let p = 0; p < n; p++) {
+      const v = f[p];
+      if ((min ? v < out[p] : v > out[p]) || v !== v) out[p] = v;
+    }
   }
   return out;
 }
 
 /** Minimum intensity over time, H x W: where contrast passed at any time (vessels are dark). */
 export function minIntensityProjection(seq: DsaSequence): Float32Array {
-  return projection(seq, Math.min);
+  return projection(seq, 'min');
 }
 
 /** Maximum intensity over time, H x W. */
 export function maxIntensityProjection(seq: DsaSequence): Float32Array {
-  return projection(seq, Math.max);
+  return projection(seq, 'max');
 }
 
 /** Mean over time, H x W. */
