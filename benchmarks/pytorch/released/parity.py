@@ -154,7 +154,7 @@ def table(a, metrics=("DSC", "Sen", "clDice")):
             mr, sr, n = stats([rel[s]["mean"][metric] for s in seeds])
             mo, so, _ = stats([ours[s]["mean"][metric] for s in seeds])
             se = math.sqrt(sr**2 / n + so**2 / n)
-            head = (f"`{pair}`", " ".join(PAIRS[pair][1]), ",".join(map(str, seeds))) if i == 0 else ("", "", "")
+            head = (f"`{pair}`", "`" + " ".join(PAIRS[pair][1]) + "`", ",".join(map(str, seeds))) if i == 0 else ("", "", "")
             print(f"| {head[0]} | {head[1]} | {head[2]} | {metric} | {mr:.3f} ± {sr:.3f} | {mo:.3f} ± {so:.3f} | "
                   f"{mo - mr:+.3f} ± {se:.3f} |")
 
