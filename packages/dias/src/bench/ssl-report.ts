@@ -379,7 +379,7 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     figure: relative(dirname(out), figure),
     upperBound,
     notes: [
-      `RPST${variants.length > 1 ? ` (${variants[0].name})` : ''}: teacher on the first N training sequences (id order), then ${o.iterations} students, each on a patch mix (probability ${first.pseudoProbability} pseudo-labelled with strong augmentation) ${first.student === 'continue' ? 'continuing from its teacher' : 're-initialised'}, ${first.schedule === 'continue' ? 'all stages on one warm-up and cosine schedule' : 'each stage with its own warm-up and cosine schedule'}${first.confidenceBand > 0 ? `, pixels within ${first.confidenceBand} of 0.5 left out of the pseudo-labels` : ''}.`,
+      `RPST${variants.length > 1 ? ` (${variants[0].name})` : ''}: teacher on the first N training sequences (id order), then ${o.iterations} student${o.iterations === 1 ? '' : 's'}, each on a patch mix (probability ${first.pseudoProbability} pseudo-labelled with strong augmentation) ${first.student === 'continue' ? 'continuing from its teacher' : 're-initialised'}, ${first.schedule === 'continue' ? 'all stages on one warm-up and cosine schedule' : 'each stage with its own warm-up and cosine schedule'}${first.confidenceBand > 0 ? `, pixels within ${first.confidenceBand} of 0.5 left out of the pseudo-labels` : ''}.`,
       ...variants
         .slice(1)
         .map(
