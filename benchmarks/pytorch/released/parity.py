@@ -29,8 +29,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 PAIRS = {
     "pcedice": ("pCE + Dice", ["--recipe", "pce-dice"]),
     "sscr": ("SSCR", ["--recipe", "sscr", "--as-released"]),
-    "sscr-ablation": ("SSCR, cross pseudo-labels", ["--recipe", "sscr", "--as-released",
-                                                   "--set", "sscr.pseudoLabels=cross"]),
+    # --as-released would set pseudoLabels back to self: its other settings, one by one
+    "sscr-ablation": ("SSCR, cross pseudo-labels", ["--recipe", "sscr", "--set", "sscr.pseudoLabels=cross",
+                                                   "--set", "sscr.consistency=as-released",
+                                                   "--set", "validation.select=final"]),
     "entropy-mini": ("entropy minimisation", ["--recipe", "entropy-min"]),
     "gated-crf": ("gated CRF", ["--recipe", "gated-crf"]),
     "dmpls": ("DMPLS (UNet_CCT)", ["--recipe", "dmpls"]),
