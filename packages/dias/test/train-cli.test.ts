@@ -157,6 +157,21 @@ test('dias train --recipe sscr --as-released: the released settings; --as-releas
       ['self', 'as-released', 'final'],
     );
     assert.ok(existsSync(join(run, 'checkpoint_final.B.safetensors')));
+    // A setting on the command line wins over the preset (it was silently overwritten).
+    const crossRun = join(dir, 'released-cross');
+    const cross = dias(
+      ...common,
+      '--recipe',
+      'sscr',
+      '--as-released',
+      '--set',
+      'sscr.pseudoLabels=cross',
+      '--out',
+      crossRun,
+    );
+    assert.equal(cross.status, 0, cross.stderr);
+    const crossConfig = readRunConfig(crossRun);
+    assert.deepEqual([crossConfig.sscr.pseudoLabels, crossConfig.sscr.consistency], ['cross', 'as-released']);
 
     const fsl = dias(...common, '--as-released', '--out', join(dir, 'fsl'));
     assert.equal(fsl.status, 2);

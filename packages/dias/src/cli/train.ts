@@ -83,7 +83,8 @@ official default is FR_UNet), mixed precision (CUDA only) and the checkpoint cho
   --iterations K        rpst.iterations: RPST students after the teacher (3)
   --as-released         sscr: the released wsl_train_sscr.py (self pseudo-labels, a consistency term without
                         gradient, the final epoch exported; docs/weak-supervision.md); rpst: the released
-                        ssl_train.py (one student, no strong augmentation, final weights; docs/semi-supervision.md)
+                        ssl_train.py (one student, no strong augmentation, final weights; docs/semi-supervision.md);
+                        over --config, under the flags and --set given with it
   --out RUN             run folder to create (refused if it exists and is not empty, unless --resume or --force)
   --model NAME          zoo model by official name or alias (see dias models); default VSS_Net
   --model-option K=V    a constructor option, official snake_case name (repeatable), e.g. feature_scale=8,
@@ -334,6 +335,9 @@ export const trainCommand: Command = {
                 .join(', ')} (train.recipe is ${config.train.recipe})`,
             );
           for (const [key, value] of changes) setConfigValue(config, key, value, '--as-released');
+          // The preset replaces our defaults and the config file, not what the command line itself asks for:
+          // `--as-released --set sscr.pseudoLabels=cross` is the released script with cross pseudo-labels.
+          for (const [flag, key, value] of settings) applyAssignment(config, key, value, flag);
         }
         checkRecipeSettings(config);
         config = finalizeTrainConfig(config);
