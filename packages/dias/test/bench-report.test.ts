@@ -110,10 +110,10 @@ test('several scribble sets: fsl once, each weak row per set, paired with its ne
     entries.map((e) => [e.label, e.group, e.recipe]),
     [
       ['fsl', 'full', 'fsl'],
-      ['pce [auto]', 'scribble auto', 'pce'],
-      ['sscr [auto]', 'scribble auto', 'sscr'],
-      ['pce [centre]', 'scribble centre', 'pce'],
-      ['sscr [centre]', 'scribble centre', 'sscr'],
+      ['pce (auto)', 'scribble auto', 'pce'],
+      ['sscr (auto)', 'scribble auto', 'sscr'],
+      ['pce (centre)', 'scribble centre', 'pce'],
+      ['sscr (centre)', 'scribble centre', 'sscr'],
     ],
   );
   const config = tinyConfig('/d');
@@ -138,10 +138,10 @@ test('several scribble sets: fsl once, each weak row per set, paired with its ne
     entries.map((e) => rowOf(e.label, e.group!)),
     SEEDS_META,
   );
-  assert.match(md, /\| sscr \[auto\] − pce \[auto\] \|/);
-  assert.match(md, /\| sscr \[centre\] − pce \[centre\] \|/);
-  assert.match(md, /\| pce \[centre\] − fsl \|/);
-  assert.doesNotMatch(md, /pce \[centre\] − sscr \[auto\]/);
+  assert.match(md, /\| sscr \(auto\) − pce \(auto\) \|/);
+  assert.match(md, /\| sscr \(centre\) − pce \(centre\) \|/);
+  assert.match(md, /\| pce \(centre\) − fsl \|/);
+  assert.doesNotMatch(md, /pce \(centre\) − sscr \(auto\)/);
 });
 
 describe('bench report table', () => {

@@ -150,7 +150,7 @@ export function benchEntries(
       ...sets.flatMap((set) =>
         weak.map((e) => ({
           ...e,
-          label: `${e.label} [${set}]`,
+          label: `${e.label} (${set})`,
           group: `${e.group ?? 'scribble'} ${set}`,
           settings: (c: TrainConfig) => {
             e.settings?.(c);
@@ -466,7 +466,7 @@ function scribbleNote(configs: readonly TrainConfig[]): string {
   const which =
     sets.length === 1
       ? `the training set's '${sets[0]}' scribbles`
-      : `each of the training set's scribble sets ${sets.map((s) => `'${s}'`).join(', ')} (the row's [set])`;
+      : `each of the training set's scribble sets ${sets.map((s) => `'${s}'`).join(', ')} (the set in parentheses after the recipe)`;
   return `Scribble rows learn from ${which} (dias train --scribbles); full supervision from the dense labels; all validate on dense labels.`;
 }
 
