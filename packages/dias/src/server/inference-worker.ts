@@ -49,34 +49,33 @@ serveInWorker((data) => {
     return cached.loaded;
   };
 
+  /** The request's sequence and a predictor of its (cached) model. */
+  const prepare = async (request: WarmRequest) => {
+    const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);
+    stores.set(request.dataRoot, store);
+    const seq = await store.load(request.sequence);
+    const loaded = model(request.runDir, request.checkpoint);
+    const predictor = new Predictor(loaded.model, loaded.spec, {
+      ...modeSettings(request.mode),
+      frames: loaded.frames,
+      // An artery/vein run also stores its class map (segmentCase), which GET .../classes serves.
+      labels: loaded.labels,
+    });
+    return { seq, predictor };
+  };
+
   return {
     /** Loads the model and predicts the sequence, writing nothing: the next request of that size is then warm. */
     async warm(request: WarmRequest): Promise<number> {
       const t0 = performance.now();
-      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);
-      stores.set(request.dataRoot, store);
-      const seq = await store.load(request.sequence);
-      const loaded = model(request.runDir, request.checkpoint);
-      new Predictor(loaded.model, loaded.spec, {
-        ...modeSettings(request.mode),
-        frames: loaded.frames,
-        labels: loaded.labels,
-      }).predict(seq);
+      const { seq, predictor } = await prepare(request);
+      predictor.predict(seq);
       return +((performance.now() - t0) / 1000).toFixed(3);
     },
 
     async predict(request: InferRequest): Promise<InferResult> {
       const t0 = performance.now();
-      const store = stores.get(request.dataRoot) ?? Datastore.open(request.dataRoot, 1);
-      stores.set(request.dataRoot, store);
-      const seq = await store.load(request.sequence);
-      const loaded = model(request.runDir, request.checkpoint);
-      const predictor = new Predictor(loaded.model, loaded.spec, {
-        ...modeSettings(request.mode),
-        frames: loaded.frames,
-        // An artery/vein run also stores its class map (segmentCase), which GET .../classes serves.
-        labels: loaded.labels,
-      });
+      const { seq, predictor } = await prepare(request);
       const result = segmentCase(predictor, seq, {
         outDir: request.outDir,
         stem: request.stem,
