@@ -298,6 +298,12 @@ test('finalizing resolves the model and checks settings against each other', () 
     [(c) => (c.train.amp = true), 'train.amp', /CUDA only/],
     [(c) => (c.data.augment = { blurr: true } as never), 'data.augment', /unknown family 'blurr'/],
     [(c) => (c.scheduler.warmupEpochs = 200), 'scheduler.warmupEpochs', /must not exceed train\.epochs/],
+    [(c) => (c.scheduler.startEpoch = 4), 'scheduler.startEpoch', /needs scheduler\.totalEpochs/],
+    [
+      (c) => Object.assign(c.scheduler, { startEpoch: 4, totalEpochs: 5 }),
+      'scheduler.totalEpochs',
+      /the run would outlast its schedule/,
+    ],
   ];
   for (const [change, key, reason] of checks) {
     const c = base();

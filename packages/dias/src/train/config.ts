@@ -205,6 +205,12 @@ export function finalizeTrainConfig(input: TrainConfig, source?: string): TrainC
     );
   }
   const { startEpoch, totalEpochs } = c.scheduler;
+  // Without a length, a run starting inside its schedule would lie past its end and train at minLr throughout.
+  if (startEpoch > 0 && totalEpochs === null)
+    fail(
+      'scheduler.startEpoch',
+      `(${startEpoch}) needs scheduler.totalEpochs, the length of the schedule it continues`,
+    );
   if (totalEpochs !== null && startEpoch + c.train.epochs > totalEpochs) {
     fail(
       'scheduler.totalEpochs',
