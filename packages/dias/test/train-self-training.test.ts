@@ -230,7 +230,7 @@ test("rpst.schedule continue: the stages' learning rates are one run's over all 
     const set = tinyConfig(data, (c) => {
       c.train.recipe = 'rpst';
       c.rpst.schedule = 'continue';
-      c.scheduler.startEpoch = 3;
+      Object.assign(c.scheduler, { startEpoch: 3, totalEpochs: 10 });
     });
     assert.throws(() => finalizeTrainConfig(set), /rpst\.schedule: continue sets each stage's scheduler\.startEpoch/);
   } finally {
