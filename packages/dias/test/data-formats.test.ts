@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeNpy, parseNpy } from '../src/data/readers/npy-array.js';
+import { encodeNpyHeader } from '@dias-ts/torch';
 import { openNnunetFolder } from '../src/data/readers/nnunet-folder.js';
 import { checkDataset } from '../src/data/readers/dataset-check.js';
 import { detectFormat, readSequence } from '../src/data/readers/read-sequence.js';
@@ -60,6 +61,35 @@ describe('.npy stacks', () => {
       cleanup();
     }
   });
+});
+
+test('every numeric dtype reads the values written, whether its data is aligned in memory or not', () => {
+  // One array per dtype, little-endian as numpy writes them, with values at each type's edges; each parsed from
+  // its own buffer (data aligned) and from a copy at an odd offset (unaligned: the fast path must copy first).
+  const cases: [string, number, (v: DataView, o: number, x: number) => void, number[]][] = [
+    ['<f4', 4, (v, o, x) => v.setFloat32(o, x, true), [-1.5, 0, 3.25, 1e30]],
+    ['<f8', 8, (v, o, x) => v.setFloat64(o, x, true), [-2.5, 1 / 3, 1e300, 7]],
+    ['|u1', 1, (v, o, x) => v.setUint8(o, x), [0, 1, 128, 255]],
+    ['|i1', 1, (v, o, x) => v.setInt8(o, x), [-128, -1, 0, 127]],
+    ['|b1', 1, (v, o, x) => v.setUint8(o, x), [0, 1, 1, 0]],
+    ['<u2', 2, (v, o, x) => v.setUint16(o, x, true), [0, 258, 40000, 65535]],
+    ['<i2', 2, (v, o, x) => v.setInt16(o, x, true), [-32768, -2, 513, 32767]],
+    ['<u4', 4, (v, o, x) => v.setUint32(o, x, true), [0, 65536, 3e9, 4294967295]],
+    ['<i4', 4, (v, o, x) => v.setInt32(o, x, true), [-2147483648, -7, 70000, 2147483647]],
+    ['<i8', 8, (v, o, x) => v.setBigInt64(o, BigInt(x), true), [-(2 ** 40), -1, 0, 2 ** 40]],
+  ];
+  for (const [descr, size, write, values] of cases) {
+    const header = encodeNpyHeader(descr, [2, 2]);
+    const bytes = new Uint8Array(header.length + values.length * size);
+    bytes.set(header);
+    const view = new DataView(bytes.buffer);
+    values.forEach((x, i) => write(view, header.length + i * size, x));
+    const want = Array.from(Float32Array.from(values));
+    assert.deepEqual(Array.from(parseNpy(bytes).data), want, descr);
+    const shifted = new Uint8Array(bytes.length + 1);
+    shifted.set(bytes, 1);
+    assert.deepEqual(Array.from(parseNpy(shifted.subarray(1)).data), want, `${descr} at an odd offset`);
+  }
 });
 
 describe('nnU-Net folder', () => {

@@ -1,6 +1,7 @@
 // .npy arrays as plain Float32Array rather than tensors, for the data tools (checks, contact sheets, conversions),
 // which work on JS arrays; @dias-ts/torch's loadNpy is the tensor path for training. The header is the engine's
 // parser, so both read the same files with the same errors.
+import { endianness } from 'node:os';
 import { checkNpyDataLength, encodeNpyHeader, parseNpyHeader, readFileBytes } from '@dias-ts/torch';
 import { checkPixelCount } from '../../image/pixel-limit.js';
 
@@ -27,6 +28,31 @@ const READERS: Record<string, [number, Reader]> = {
   u8: [8, (v, o) => Number(v.getBigUint64(o, true))],
 };
 
+// The dtypes a typed array can view directly: on a little-endian host, a C-order array of one of these converts to
+// float32 in one native copy (Float32Array.set), about 10x faster than a DataView read per element (an 800x800x8
+// uint8 stack: ~5 ms against ~50 ms, on every click of the viewer).
+type TypedArrayClass =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint32ArrayConstructor
+  | Int32ArrayConstructor;
+const TYPED: Record<string, TypedArrayClass> = {
+  f4: Float32Array,
+  f8: Float64Array,
+  u1: Uint8Array,
+  i1: Int8Array,
+  b1: Uint8Array,
+  u2: Uint16Array,
+  i2: Int16Array,
+  u4: Uint32Array,
+  i4: Int32Array,
+};
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
 export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
   const header = parseNpyHeader(bytes, name);
   const { descr, shape, count } = header;
@@ -41,7 +67,16 @@ export function parseNpy(bytes: Uint8Array, name = '<npy>'): NpyArray {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const start = header.dataOffset;
   const data = new Float32Array(count);
-  if (!header.fortranOrder || shape.length < 2) {
+  const Typed = TYPED[descr.slice(1)];
+  if (Typed && LITTLE_ENDIAN_HOST && (!header.fortranOrder || shape.length < 2)) {
+    const at = bytes.byteOffset + start;
+    // A typed view needs an offset that is a multiple of the element size; otherwise view a copy of the data.
+    const view =
+      at % size === 0
+        ? new Typed(bytes.buffer as ArrayBuffer, at, count)
+        : new Typed(bytes.slice(start, start + count * size).buffer, 0, count);
+    data.set(view);
+  } else if (!header.fortranOrder || shape.length < 2) {
     for (let i = 0; i < count; i++) data[i] = read(view, start + i * size);
   } else {
     // Column-major: element (i0, i1, ...) sits at i0 + d0 * (i1 + d1 * (...)).

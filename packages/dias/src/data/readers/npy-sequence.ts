@@ -30,7 +30,9 @@ export function readNpySequence(path: string, options: NpySequenceOptions = {}):
   if (shape.length !== 3) throw new Error(`${path}: shape (${arr.shape.join(', ')}) is not (T, H, W) or (H, W)`);
   const [T, H, W] = shape;
   if (T < 1 || H < 1 || W < 1) throw new Error(`${path}: empty array (${arr.shape.join(', ')})`);
-  for (let i = 0; i < arr.data.length; i++) {
+  // Only floating-point files can hold NaN or infinities (a float64 beyond float32's range becomes one here).
+  const floating = /f\d$/.test(arr.descr);
+  for (let i = 0; floating && i < arr.data.length; i++) {
     if (!Number.isFinite(arr.data[i]))
       throw new Error(`${path}: value ${arr.data[i]} at flat index ${i} is not finite`);
   }
