@@ -1,10 +1,12 @@
 // Integrity report of a dataset folder, in the spirit of nnU-Net's dataset integrity check: it reads every file
 // and lists every problem it finds (it does not stop at the first): unreadable or corrupt files, frames of
-// different sizes or bit depths, labels or scribbles that do not match their frames, label values other than 0/255 (or 0/1),
-// scribble values other than 0/1/255, artery/vein label values other than 0/1/2, labels or scribbles without images, frame numbering and counts (from the
-// layout reader), and summarises counts, sizes, frame counts and value sets per split.
+// different sizes or bit depths, labels or scribbles that do not match their frames, label values other than 0/255
+// (or 0/1), scribble values other than 0/1/255, artery/vein label values other than 0/1/2, labels or scribbles
+// without images, frame numbering and counts (from the layout reader), frame-time sidecars that do not parse, do
+// not increase or do not count the frames, and summarises counts, sizes, frame counts and value sets per split.
 import { DIAS_SPLITS, openDiasDataset, type DatasetProblem } from './dias-layout.js';
 import { firstFrameGray, frameMismatch, readImageFrames, type ImageFrames } from './image-frames.js';
+import { readFrameTimes } from './frame-times.js';
 import { distinctValues, labelFromGray, scribbleFromGray } from './masks.js';
 import { isNnunetFolder, openNnunetFolder } from './nnunet-folder.js';
 
@@ -38,6 +40,8 @@ interface Item {
   label?: string;
   /** The artery/vein label (labels_av/), 0 background, 1 artery, 2 vein. */
   labelAv?: string;
+  /** The frame-time sidecar (images/image_s{n}.frame_times.json). */
+  frameTimes?: string;
   scribbles: Record<string, string>;
 }
 
@@ -76,6 +80,13 @@ function checkItem(item: Item, summary: SplitSummary, problems: DatasetProblem[]
     }
   }
   bump(summary.frameCounts, String(frameCount));
+  if (item.frameTimes) {
+    try {
+      readFrameTimes(item.frameTimes, frameCount);
+    } catch (e) {
+      problems.push({ path: item.frameTimes, problem: (e as Error).message.replace(`${item.frameTimes}: `, '') });
+    }
+  }
   if (ref) {
     bump(summary.sizes, `${ref.image.width}x${ref.image.height}`);
     bump(summary.bitDepths, String(ref.image.bitDepth));
@@ -163,6 +174,7 @@ export function checkDataset(dir: string, onItem?: (done: number, total: number)
         frames: r.frames.map((f) => f.path),
         label: r.label,
         ...(r.labelAv ? { labelAv: r.labelAv } : {}),
+        ...(r.frameTimes ? { frameTimes: r.frameTimes } : {}),
         scribbles: r.scribbles,
       })),
     );

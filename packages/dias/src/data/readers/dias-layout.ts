@@ -12,10 +12,17 @@
 //   scribbles    any folder under training/, one or two levels deep (training/scribbles/, training/wsl/label_luo/,
 //                ...), other than images/, labels/ and the unlabelled pool, holding PNGs whose names end in s{n}.png
 //                (label_s3.png, scribble_s3.png, s3.png). Its name is its path below training/.
+//   frame times  not in the DIAS release (its sequences have none). A sequence may carry its own acquisition times
+//                as images/image_s{n}.frame_times.json (or .txt) beside its frames, in the sidecar formats of
+//                frame-times.ts (the stem.frame_times.json rule of .npy stacks, with the stem image_s{n});
+//                `dias synth --complete-run --layout dias` writes them. Such a sequence is a run read in time, so
+//                it may have 4 to 64 frames (TIMED_FRAME_RANGE) instead of DIAS's 4 to 9; when some sequences of a
+//                dataset have frame times, one without is a problem. A bad sidecar is an error naming it on load.
 // Opening only lists names (cheap); load() reads one sequence; data-check.ts reads everything.
 import { readdirSync, statSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readGrayPng, type GrayImage } from '../../image/png.js';
+import { readFrameTimes } from './frame-times.js';
 import { frameMismatch } from './image-frames.js';
 import { avLabelFromGray, labelFromGray, scribbleFromGray } from './masks.js';
 import type { LabelSet } from '../label-set.js';
@@ -36,6 +43,8 @@ export const DIAS_SPLITS: readonly DiasSplit[] = ['training', 'validation', 'tes
 export const DIAS_FRAME_RANGE: readonly [number, number] = [4, 9];
 /** The frame count the authors resampled every sequence to. */
 export const DIAS_FRAMES = 8;
+/** Frames of a sequence with its own frame times (a complete run): DIAS's minimum to the most a run trains on. */
+export const TIMED_FRAME_RANGE: readonly [number, number] = [4, 64];
 
 const SPLIT_NAMES: Record<DiasSplit, string[]> = {
   training: ['training', 'train'],
@@ -46,6 +55,17 @@ const SPLIT_NAMES: Record<DiasSplit, string[]> = {
 const FRAME_NAME = /^image_s(\d+)_i(\d+)\.png$/i;
 const LABEL_NAME = /^label_s(\d+)\.png$/i;
 const SCRIBBLE_NAME = /(?:^|_)s(\d+)\.png$/i;
+const FRAME_TIMES_NAME = /^image_s(\d+)\.frame_times\.(?:json|txt)$/i;
+
+/** The frame-time sidecar a sequence of the DIAS layout may have, beside its frames (see the file comment). */
+export function diasFrameTimesPath(imagesDir: string, id: number): string {
+  return join(imagesDir, `image_s${id}.frame_times.json`);
+}
+
+/** The frame counts a sequence may have: DIAS's 4 to 9, or 4 to 64 when it has its own frame times. */
+export function frameRangeOf(timed: boolean): readonly [number, number] {
+  return timed ? TIMED_FRAME_RANGE : DIAS_FRAME_RANGE;
+}
 
 export interface FrameRef {
   /** k in image_s{n}_i{k}.png. */
@@ -62,6 +82,8 @@ export interface SequenceRef {
   label?: string;
   /** The artery/vein label (labels_av/label_s{n}.png), when the split has one. */
   labelAv?: string;
+  /** The sequence's frame-time sidecar (images/image_s{n}.frame_times.json), when it has one. */
+  frameTimes?: string;
   /** Scribble file per scribble set name. */
   scribbles: Record<string, string>;
 }
@@ -123,16 +145,26 @@ export function isDiasRoot(dir: string): boolean {
   return DIAS_SPLITS.some((s) => childDirs(dir, SPLIT_NAMES[s]).length > 0);
 }
 
-/** Frame files of one folder grouped by sequence id; names that do not fit become problems. */
+/** Frame files of one folder grouped by sequence id, and the frame-time sidecars among them (into `times`);
+ * names that do not fit become problems. */
 function scanFrames(
   dir: string,
   problems: DatasetProblem[],
+  times: Map<number, string>,
   skipDirs: Set<string> = new Set(),
 ): Map<number, FrameRef[]> {
   const byId = new Map<number, FrameRef[]>();
   for (const name of listDir(dir)) {
     const path = join(dir, name);
     if (skipDirs.has(name.toLowerCase()) || isDir(path)) continue;
+    const t = FRAME_TIMES_NAME.exec(name);
+    if (t) {
+      const id = Number(t[1]);
+      const before = times.get(id);
+      if (before !== undefined) problems.push({ path, problem: `second frame-time file for s${id} (also ${before})` });
+      else times.set(id, path);
+      continue;
+    }
     const m = FRAME_NAME.exec(name);
     if (!m) {
       problems.push({ path, problem: 'not a frame name (expected image_s{n}_i{k}.png)' });
@@ -157,13 +189,18 @@ function scanFrames(
         path: join(dir, `image_s${id}_i*.png`),
         problem: `frames ${missing.map((k) => `i${k}`).join(', ')} missing (frames are numbered from i0)`,
       });
-    const [lo, hi] = DIAS_FRAME_RANGE;
+    const timed = times.has(id);
+    const [lo, hi] = frameRangeOf(timed);
     if (list.length < lo || list.length > hi)
       problems.push({
         path: join(dir, `image_s${id}_i*.png`),
-        problem: `${list.length} frames; DIAS sequences have ${lo} to ${hi}`,
+        problem: timed
+          ? `${list.length} frames; a sequence with frame times has ${lo} to ${hi}`
+          : `${list.length} frames; DIAS sequences have ${lo} to ${hi}`,
       });
   }
+  for (const [id, path] of times)
+    if (!byId.has(id)) problems.push({ path, problem: `frame times without images (no image_s${id}_i*.png)` });
   return byId;
 }
 
@@ -219,8 +256,9 @@ export function openDiasDataset(dir: string): DiasDataset {
     const imagesDir = join(splitDir, 'images');
     const labelled = split !== 'unlabelled';
     let frames: Map<number, FrameRef[]>;
-    if (isDir(imagesDir)) frames = scanFrames(imagesDir, problems);
-    else if (!labelled) frames = scanFrames(splitDir, problems, new Set(['labels']));
+    const times = new Map<number, string>();
+    if (isDir(imagesDir)) frames = scanFrames(imagesDir, problems, times);
+    else if (!labelled) frames = scanFrames(splitDir, problems, times, new Set(['labels']));
     else {
       problems.push({ path: imagesDir, problem: 'missing (every split keeps its frames in images/)' });
       frames = new Map();
@@ -242,7 +280,16 @@ export function openDiasDataset(dir: string): DiasDataset {
         problems.push({ path: list[0].path, problem: `sequence id s${id} is also in ${before}` });
       else seen.set(id, split);
       const labelAv = avLabels.get(id);
-      splits[split].push({ split, id, frames: list, label, ...(labelAv ? { labelAv } : {}), scribbles: {} });
+      const frameTimes = times.get(id);
+      splits[split].push({
+        split,
+        id,
+        frames: list,
+        label,
+        ...(labelAv ? { labelAv } : {}),
+        ...(frameTimes ? { frameTimes } : {}),
+        scribbles: {},
+      });
     }
   };
 
@@ -266,6 +313,16 @@ export function openDiasDataset(dir: string): DiasDataset {
     }
   }
   for (const split of DIAS_SPLITS) splits[split].sort((a, b) => a.id - b.id);
+  // Frame times are all or nothing: a run without its times would be read in frame indices beside the others.
+  const all = DIAS_SPLITS.flatMap((s) => splits[s]);
+  const timed = all.find((r) => r.frameTimes !== undefined);
+  if (timed)
+    for (const r of all)
+      if (r.frameTimes === undefined)
+        problems.push({
+          path: diasFrameTimesPath(dirname(r.frames[0].path), r.id),
+          problem: `missing: s${r.id} has no frame times, but other sequences have theirs (e.g. ${timed.frameTimes})`,
+        });
 
   return {
     root: dir,
@@ -307,6 +364,8 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   const n = W * H;
   const frames = new Float32Array(images.length * n);
   images.forEach((img, i) => frames.set(img.data, i * n));
+  // Read before resampling, which maps the times along with the frames (temporal-resample.ts).
+  const frameTimes = ref.frameTimes !== undefined ? readFrameTimes(ref.frameTimes, images.length) : undefined;
   let label: Uint8Array | undefined;
   if (options.labels === 'av' && options.label !== false) {
     if (!ref.labelAv)
@@ -351,6 +410,7 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
       split: ref.split,
       frameIndices: ref.frames.map((f) => f.index),
       bitDepth: images[0].bitDepth,
+      ...(frameTimes ? { frameTimes } : {}),
       ...(scribbleSet ? { scribbleSet } : {}),
       ...(label && options.labels === 'av' ? { labels: 'av' } : {}),
     },
@@ -358,11 +418,12 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
   const target = options.frames ?? DIAS_FRAMES;
   if (target === 'native' || target === seq.T) return seq;
   const out = resampleSequence(seq, target, options);
-  // Resampling is what the authors did, but from a count outside the release's range (1 frame, a 20-frame cine)
-  // it is a guess that data check flags; the loaded sequence says so instead of hiding it.
-  const [lo, hi] = DIAS_FRAME_RANGE;
+  // Resampling is what the authors did, but from a count outside the release's range (1 frame, a 20-frame cine
+  // without times) it is a guess that data check flags; the loaded sequence says so instead of hiding it. A run
+  // with its own frame times is resampled by the same index arithmetic (frame k at index k, whatever its time).
+  const [lo, hi] = frameRangeOf(frameTimes !== undefined);
   const odd = seq.T < lo || seq.T > hi;
-  const warning = `s${ref.id} (${ref.split}): ${seq.T} frame${seq.T === 1 ? '' : 's'} resampled to ${target}; DIAS sequences have ${lo} to ${hi} (dias data check flags it)`;
+  const warning = `s${ref.id} (${ref.split}): ${seq.T} frame${seq.T === 1 ? '' : 's'} resampled to ${target}; ${frameTimes ? 'sequences with frame times have' : 'DIAS sequences have'} ${lo} to ${hi} (dias data check flags it)`;
   return {
     ...out,
     meta: { ...out.meta, resampledFrom: seq.T, ...(odd ? { warnings: [...(out.meta.warnings ?? []), warning] } : {}) },
@@ -375,7 +436,10 @@ export function loadDiasSequence(ref: SequenceRef, options: DiasLoadOptions = {}
  */
 export function frameCountNote(sequences: Pick<DsaSequence, 'id' | 'meta'>[], target: number): string | undefined {
   const [lo, hi] = DIAS_FRAME_RANGE;
-  const odd = sequences.filter(({ meta: { resampledFrom: n } }) => n !== undefined && (n < lo || n > hi));
+  const odd = sequences.filter(({ meta: { resampledFrom: n, frameTimes } }) => {
+    const [a, b] = frameRangeOf(frameTimes !== undefined);
+    return n !== undefined && (n < a || n > b);
+  });
   if (!odd.length) return undefined;
   const list = odd.map(({ id, meta: { resampledFrom: n } }) => `s${id} (${n} frame${n === 1 ? '' : 's'})`).join(', ');
   return `${odd.length} sequence${odd.length === 1 ? '' : 's'} resampled to ${target} frames from counts outside DIAS's ${lo} to ${hi}: ${list}; dias data check flags them`;
