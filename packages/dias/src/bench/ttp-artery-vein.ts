@@ -7,11 +7,14 @@
 // the class map as a one-hot probability, so AUC is that of a hard prediction). Not from the DIAS paper or code,
 // which have no veins; the parametric-DSA literature colours vessels by time to peak in the same way.
 //
-// Frame times: the sequence's own (DICOM, a sidecar), else those `dias synth` records per sequence in the
-// dataset's dataset.json (frameTimesMs), else none (an error naming the sequence). A DIAS-layout sequence's first
-// frame is the perfusion baseline, as `dias perfusion` takes it: in the synthetic DIAS-layout sequences it already
-// holds some arterial contrast (the first frame is 0.3-1.1 s into the bolus), one reason this baseline misses
-// proximal arteries; `coverage` reports the share of labelled vessel pixels that get a time to peak at all.
+// Frame times: the sequence's own (DICOM, a sidecar; in the DIAS layout images/image_s{n}.frame_times.json, which
+// `dias synth --complete-run --layout dias` writes per run), else those `dias synth` records per sequence in the
+// dataset's dataset.json (frameTimesMs), else none (an error naming the sequence). A dataset.json entry that is
+// not a list of numbers, or whose count is not the sequence's, is an error naming dataset.json. A DIAS-layout
+// sequence's first frame is the perfusion baseline, as `dias perfusion` takes it: in the synthetic DIAS-layout
+// sequences of 4-9 frames it already holds some arterial contrast (the first frame is 0.3-1.1 s into the bolus),
+// one reason this baseline misses proximal arteries there (a complete run's first frame is before the contrast);
+// `coverage` reports the share of labelled vessel pixels that get a time to peak at all.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDiasDataset, type DiasSplit } from '../data/readers/dias-layout.js';
@@ -51,10 +54,10 @@ export function ttpClassMap(ttp: Float32Array, thresholdMs: number): Uint8Array 
 }
 
 /** The frame times dias synth recorded for each sequence id in DIR/dataset.json, if there are any. */
-function synthFrameTimes(dir: string): Map<number, number[]> {
+function synthFrameTimes(dir: string): { path: string; times: Map<number, number[]> } {
   const path = join(dir, 'dataset.json');
   const out = new Map<number, number[]>();
-  if (!existsSync(path)) return out;
+  if (!existsSync(path)) return { path, times: out };
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
@@ -62,23 +65,27 @@ function synthFrameTimes(dir: string): Map<number, number[]> {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
   }
   const sequences = (parsed as { sequences?: unknown }).sequences;
-  if (!Array.isArray(sequences)) return out;
+  if (!Array.isArray(sequences)) return { path, times: out };
   for (const s of sequences as { id?: unknown; frameTimesMs?: unknown }[]) {
-    if (typeof s.id === 'number' && Array.isArray(s.frameTimesMs) && s.frameTimesMs.every((t) => typeof t === 'number'))
-      out.set(s.id, s.frameTimesMs);
+    if (typeof s.id !== 'number' || s.frameTimesMs === undefined) continue;
+    if (!Array.isArray(s.frameTimesMs) || !s.frameTimesMs.every((t) => typeof t === 'number' && Number.isFinite(t)))
+      throw new Error(`${path}: sequence s${s.id}: frameTimesMs is not a list of numbers (ms)`);
+    out.set(s.id, s.frameTimesMs as number[]);
   }
-  return out;
+  return { path, times: out };
 }
 
 /** The baseline's view of every sequence of `splits`: the artery/vein label and the time-to-peak map. */
 export function loadTtpSamples(dir: string, splits: readonly DiasSplit[]): TtpSample[] {
   const ds = openDiasDataset(dir);
-  const times = synthFrameTimes(dir);
+  const { path, times } = synthFrameTimes(dir);
   const out: TtpSample[] = [];
   for (const split of splits) {
     for (const ref of ds.splits[split]) {
       const seq: DsaSequence = ds.load(ref, { frames: 'native', scribble: false, labels: 'av' });
-      const fallback = times.get(ref.id);
+      const fallback = seq.meta.frameTimes ? undefined : times.get(ref.id);
+      if (fallback && fallback.length !== seq.T)
+        throw new Error(`${path}: sequence s${ref.id}: ${fallback.length} frame times for its ${seq.T} frames`);
       const { maps } = perfusionMaps(seq, fallback ? { frameTimes: fallback } : {});
       out.push({ id: `s${ref.id}`, W: seq.W, H: seq.H, label: seq.label!, ttp: maps.ttp });
     }

@@ -10,11 +10,12 @@ import { UsageError } from './command.js';
 export const BENCH_AV_TTP_USAGE = `Usage: dias bench av-ttp --data DIR [--fit training,validation] [--split test] [--json]
 
 The artery/vein baseline that needs no training: each sequence's time to peak as dias perfusion computes it
-(first frame as the baseline; frame times from the sequence, else from dias synth's dataset.json); a pixel with a
-time to peak is artery before the threshold and vein after it, the others background. The threshold is the
-1%-quantile of the fitting splits' times to peak that gives them the best mean of artery and vein DSC; the test
-split is scored with it per class (every metric; AUC of the hard class map) with the artery/vein confusion, as
-dias test scores a model trained with --classes av. Needs labels_av/ (dias synth --classes av).
+(first frame as the baseline; frame times from the sequence: its images/image_s{n}.frame_times.json, which dias
+synth --complete-run --layout dias writes per run, else from dias synth's dataset.json); a pixel with a time to
+peak is artery before the threshold and vein after it, the others background. The threshold is the 1%-quantile
+of the fitting splits' times to peak that gives them the best mean of artery and vein DSC; the test split is scored
+with it per class (every metric; AUC of the hard class map) with the artery/vein confusion, as dias test scores a
+model trained with --classes av. Needs labels_av/ (dias synth --classes av).
   --data DIR        a DIAS-layout dataset with artery/vein labels
   --fit SPLITS      the splits the threshold is chosen on (default training,validation)
   --split S         the split scored (default test)
