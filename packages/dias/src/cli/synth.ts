@@ -44,6 +44,12 @@ Options:
                        label.png (0/255 artery), truth/label_av.png (with --classes av), truth/arrival_ms.npy and
                        truth/ttp_ms.npy (always); no splits or scribbles
   --runs N             with --complete-run: how many runs (default 8)
+  --layout runs|dias   with --complete-run: runs (default) writes the frame folders above; dias writes the runs in
+                       the DIAS layout with splits (--training/--validation/--test/--unlabelled, default the
+                       preset's), labels, scribbles, labels_av/ with --classes av, timing/ with --timing-maps, and
+                       each run's own frame times beside its frames: {split}/images/image_s{n}.frame_times.json;
+                       dias train and dias test read it (resampled to --frames T), dias bench av-ttp and dias
+                       perfusion --id N use each run's times
   --training N         sequences per split (also --validation, --test, --unlabelled; --unlabeled works too)
   --density X          vessel density multiplier (default 1)
   --noise X            noise multiplier (default 1)
@@ -109,6 +115,7 @@ export const synthCommand: Command = {
         'timing-maps': { type: 'boolean' },
         'complete-run': { type: 'boolean' },
         runs: { type: 'string' },
+        layout: { type: 'string' },
         training: { type: 'string' },
         validation: { type: 'string' },
         test: { type: 'string' },
@@ -151,21 +158,33 @@ export const synthCommand: Command = {
     if (values.classes === 'av') options.classes = 'av';
     if (values['timing-maps']) options.timingMaps = true;
     const complete = values['complete-run'] ?? false;
+    const layout = values.layout;
+    if (layout !== undefined && layout !== 'runs' && layout !== 'dias')
+      throw new UsageError(`dias synth: --layout must be runs or dias, not '${layout}'`);
+    if (layout !== undefined && !complete)
+      throw new UsageError('dias synth: --layout needs --complete-run (DIAS sequences are always in the DIAS layout)');
+    const runFolders = complete && layout !== 'dias';
     if (complete) {
       options.completeRun = true;
-      options.timingMaps = true;
+      if (layout === 'dias') options.layout = 'dias';
+      // Frame folders always carry their timing truth; the DIAS layout writes it when asked, as for any DIAS set.
+      if (runFolders) options.timingMaps = true;
       options.frames = [...COMPLETE_RUN_DEFAULT_FRAMES];
       const splitFlag = (['training', 'validation', 'test', 'unlabeled', 'unlabelled'] as const).find(
         (k) => values[k] !== undefined,
       );
-      if (splitFlag)
+      if (splitFlag && runFolders)
         throw new UsageError(
-          `dias synth: --${splitFlag} does not apply to --complete-run (runs have no splits; use --runs N)`,
+          `dias synth: --${splitFlag} does not apply to --complete-run's frame folders (no splits; use --runs N, or --layout dias for splits)`,
+        );
+      if (values.runs !== undefined && !runFolders)
+        throw new UsageError(
+          'dias synth: --runs does not apply to --layout dias (give --training/--validation/--test/--unlabelled)',
         );
     } else if (values.runs !== undefined) throw new UsageError('dias synth: --runs needs --complete-run');
     if (values.frames !== undefined) options.frames = frameRange(values.frames);
     const runs = int(values.runs, '--runs', 1) ?? 8;
-    options.counts = complete
+    options.counts = runFolders
       ? { training: runs, validation: 0, test: 0, unlabeled: 0 }
       : {
           training: int(values.training, '--training', 0) ?? options.counts.training,
@@ -233,7 +252,7 @@ export const synthCommand: Command = {
       }
       const seconds = (performance.now() - start) / 1000;
       Object.assign(result, { seed, preset: presetName, counts: c, seconds: Math.round(seconds * 10) / 10 });
-      if (!values.json && complete) {
+      if (!values.json && runFolders) {
         console.log(
           `wrote ${total} complete runs of ${options.width}x${options.height} (${options.frames[0]}-${options.frames[1]} frames) to ${values.out} in ${seconds.toFixed(1)} s`,
         );

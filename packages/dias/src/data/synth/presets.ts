@@ -49,6 +49,12 @@ export interface SynthOptions {
    * the late venous phase, one frame folder per run with its frame times (write-dataset.ts).
    */
   completeRun?: boolean;
+  /**
+   * Where complete runs go: 'runs' (default), one frame folder per run; 'dias', the DIAS layout with its splits,
+   * each sequence's frame times beside its frames (images/image_s{n}.frame_times.json), so that `dias train` and
+   * `dias test` read them like any DIAS set (write-dataset.ts).
+   */
+  layout?: 'runs' | 'dias';
   /** Write the timing truth (arrival, time to peak; truth.ts) of each sequence as .npy maps. */
   timingMaps?: boolean;
 }
@@ -126,6 +132,9 @@ export function validateOptions(o: SynthOptions): void {
         : `frames ${a === b ? a : `${a}-${b}`}: raw frames per sequence must lie in ${lo}..${hi}, as in the DIAS layout (dias data check flags other counts; --complete-run writes runs of ${COMPLETE_RUN_FRAME_RANGE[0]}..${COMPLETE_RUN_FRAME_RANGE[1]} frames)`,
     );
   }
+  if (o.layout !== undefined && o.layout !== 'runs' && o.layout !== 'dias')
+    throw new Error(`layout must be runs or dias, got ${String(o.layout)}`);
+  if (o.layout === 'dias' && !o.completeRun) throw new Error('layout dias is for complete runs (completeRun)');
   if (o.classes !== undefined && o.classes !== 'artery' && o.classes !== 'av')
     throw new Error(`classes must be artery or av, got ${String(o.classes)}`);
   for (const k of ['training', 'validation', 'test', 'unlabeled'] as const)
