@@ -77,9 +77,9 @@ export function cutTile(
   tw: number,
   out: Float32Array = new Float32Array(T * th * tw),
 ): Float32Array {
-  out.fill(0);
   const rows = Math.min(th, H - y0);
   const cols = Math.min(tw, W - x0);
+  if (rows < th || cols < tw) out.fill(0); // the zero padding past the frame's edge
   for (let t = 0; t < T; t++) {
     for (let r = 0; r < rows; r++) {
       const src = t * H * W + (y0 + r) * W + x0;
