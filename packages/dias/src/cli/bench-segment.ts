@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { getNumThreads } from '@dias-ts/torch';
 import { benchSegment, type SegmentTimes } from '../bench/segment-bench.js';
+import { bfloat16Warning } from '../predict/cpu-bfloat16.js';
 import { defaultModelWeights } from '../predict/default-model.js';
 import { UsageError } from './command.js';
 import { inputFile, positiveIntFlag } from './flags.js';
@@ -77,6 +78,8 @@ export async function benchSegmentCommand(argv: string[]): Promise<number> {
   const threads = getNumThreads();
   const dir = mkdtempSync(join(tmpdir(), 'dias-bench-segment-'));
   const say = (s: string) => (values.json ? console.error(s) : console.log(s));
+  const slowBf16 = values.bf16 ? bfloat16Warning('cpu') : null;
+  if (slowBf16) console.error(`warning: ${slowBf16}`);
   try {
     const rows = await benchSegment({
       weights,

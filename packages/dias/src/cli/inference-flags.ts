@@ -4,6 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { noGrad, scope, setNumThreads } from '@dias-ts/torch';
 import type { BlendMode } from '../data/pipeline/sliding-window.js';
+import { bfloat16Warning } from '../predict/cpu-bfloat16.js';
 import { PREDICTION_SCHEMES, type PredictionScheme, type PredictorOptions } from '../predict/predictor.js';
 import type { ModelOptions, ModelSpec, SegmentationModel } from '../models/model-spec.js';
 import type { TrainConfig } from '../train/config.js';
@@ -199,6 +200,8 @@ function wrap(loaded: LoadedModel & { config?: TrainConfig }, path: string): Inf
         loaded.model.to(wanted);
         device = wanted;
       }
+      const slowBf16 = values.bf16 ? bfloat16Warning(device) : null;
+      if (slowBf16) console.error(`warning: ${slowBf16}`);
       return {
         stride,
         blend,
