@@ -1,10 +1,10 @@
 // `dias serve` with no --runs segments with the shipped default model, run ':default' (server/default-model-store.ts):
 // the inference worker loads it for a request with no run folder, the map it serves is the one the Predictor
 // gives here with the same weights, and its files land in the cache folder (DIAS_CACHE_DIR), nowhere else; the
-// warm-up `dias serve` runs at start predicts without writing.
+// warm-up `dias serve` runs at start segments into a scratch folder it removes, writing nothing anywhere else.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDiasSequence, openDiasDataset } from '../src/data/readers/dias-layout.js';
 import { defaultModelWeights } from '../src/predict/default-model.js';
@@ -19,26 +19,33 @@ import { writeTinyDataset } from './eval-fixture.js';
 const { dir, cleanup } = tempDir('dias-server-default-');
 const data = join(dir, 'data');
 const cache = join(dir, 'cache');
+const scratch = join(dir, 'tmp');
 const [W, H] = [64, 48];
 const SCRIPT = { 'x-dias-request': '1' };
 let server: DiasServer;
 const savedCacheEnv = process.env.DIAS_CACHE_DIR;
+const savedTmpEnv = process.env.TMPDIR;
 
 before(() => {
   writeTinyDataset(data, { splits: { training: 1, test: 1 } });
   process.env.DIAS_CACHE_DIR = cache;
+  // The worker's os.tmpdir(), to see the warm-up's scratch folder go (the worker copies the environment at start).
+  mkdirSync(scratch);
+  process.env.TMPDIR = scratch;
   server = buildServer({ data });
 });
 after(async () => {
   await server?.app.close();
   if (savedCacheEnv === undefined) delete process.env.DIAS_CACHE_DIR;
   else process.env.DIAS_CACHE_DIR = savedCacheEnv;
+  if (savedTmpEnv === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpEnv;
   cleanup();
 });
 
 const listing = (root: string) => (readdirSync(root, { recursive: true }) as string[]).sort();
 
-test('the warm-up loads the default model and predicts the first sequence, writing nothing', async () => {
+test('the warm-up loads the default model and segments the first sequence, leaving nothing written', async () => {
   const before = listing(data);
   const w = await server.warmUp();
   assert.ok(w, 'warmed up');
@@ -47,6 +54,12 @@ test('the warm-up loads the default model and predicts the first sequence, writi
   assert.ok(w.seconds > 0);
   assert.equal(existsSync(cache), false);
   assert.deepEqual(listing(data), before);
+  // (tsx, when the tests run from source, keeps its cache there too.)
+  assert.deepEqual(
+    readdirSync(scratch).filter((name) => name.startsWith('dias-warm-')),
+    [],
+    'the scratch folder is removed',
+  );
 });
 
 test('no --runs: the default model is offered, segments in the worker, and its map is the Predictor map', async () => {

@@ -43,8 +43,9 @@ export interface InferResult {
 }
 
 /**
- * A warm-up: load the model and predict one sequence without writing anything, so that the first click of the
- * viewer does not pay libtorch's first forward pass (oneDNN's kernels for that size, the allocator's memory).
+ * A warm-up: load the model and segment one sequence into a scratch folder (removed after; nothing is left in the
+ * data or run folders), so that the first click of the viewer does not pay libtorch's first forward pass (oneDNN's
+ * kernels for that size, the allocator's memory) nor the first run of the writing code.
  */
 export interface WarmRequest {
   dataRoot: string;
