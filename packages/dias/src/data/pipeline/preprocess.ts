@@ -18,25 +18,12 @@ export function meanStd(values: ArrayLike<number>): { mean: number; std: number 
   return { mean, std: Math.sqrt(sq / n) };
 }
 
-/**
- * (x - mean) / (std + 1e-8) over the whole sequence; the same sums in the same order as meanStd, so the same bits.
- * Its own loops rather than meanStd's: meanStd is called with several array types, and V8 then compiles its loops
- * for any of them; here they see only a Float32Array (an 800x800x8 sequence: about 25 ms against 55-120 ms).
- */
+/** (x - mean) / (std + 1e-8) over the whole sequence. */
 export function zscoreFrames(frames: Float32Array): Float32Array {
-  const n = frames.length;
-  const out = new Float32Array(n);
-  if (n === 0) return out;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += frames[i];
-  const mean = sum / n;
-  let sq = 0;
-  for (let i = 0; i < n; i++) {
-    const d = frames[i] - mean;
-    sq += d * d;
-  }
-  const scale = 1 / (Math.sqrt(sq / n) + 1e-8);
-  for (let i = 0; i < n; i++) out[i] = (frames[i] - mean) * scale;
+  const { mean, std } = meanStd(frames);
+  const scale = 1 / (std + 1e-8);
+  const out = new Float32Array(frames.length);
+  for (let i = 0; i < frames.length; i++) out[i] = (frames[i] - mean) * scale;
   return out;
 }
 
