@@ -28,6 +28,7 @@ import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
 import { trainRun, type TrainEvents } from '../train/index.js';
+import { findRecipe } from '../train/recipes/index.js';
 
 export interface BenchBudget {
   epochs: number;
@@ -179,9 +180,10 @@ export function benchEntries(
     return o.models.map((model) => ({ label: model, model, recipe: 'fsl' }));
   return o.models.flatMap((given) =>
     recipes.map((recipe) => {
-      // DMPLS is defined on UNet_CCT's two decoders, whatever the other rows train.
-      const model = recipe === 'dmpls' ? 'UNet_CCT' : given;
-      const name = recipe === 'dmpls' && findModel(given).name !== 'UNet_CCT' ? `${recipe} (UNet_CCT)` : recipe;
+      // A recipe defined on one architecture (DMPLS: UNet_CCT) trains it, whatever the other rows train.
+      const own = findRecipe(recipe).model;
+      const model = own ?? given;
+      const name = own && findModel(given).name !== own ? `${recipe} (${own})` : recipe;
       return {
         label: o.models.length > 1 ? `${name} / ${given}` : name,
         group: recipe === 'fsl' ? 'full' : 'scribble',

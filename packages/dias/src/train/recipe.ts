@@ -115,6 +115,11 @@ export interface RecipeDefinition<C extends CoreTrainConfig = CoreTrainConfig> {
   asReleased?: readonly (readonly [string, unknown])[];
   /** Trained in stages of ordinary runs by self-training.ts (RPST), each stage another recipe's run. */
   stages?: StagedTraining<C>;
+  /**
+   * The one architecture the recipe is defined on, if any (DMPLS: UNet_CCT's two decoders): a benchmark that
+   * compares recipes trains it on that model whatever model the other rows train.
+   */
+  model?: string;
   /** Checks that the architecture suits the recipe (throws a message naming why not). */
   checkModel?(spec: ModelSpec): void;
   create(config: C): Recipe;

@@ -23,6 +23,7 @@ export const dmplsRecipe: RecipeDefinition<CoreTrainConfig & { dmpls: DmplsSetti
   targets: 'scribble',
   views: 1,
   settings: ['data.scribbles', 'dmpls'],
+  model: 'UNet_CCT',
   section: { key: 'dmpls', defaults: { pseudoWeight: 0.5 } satisfies DmplsSettings, schema: { pseudoWeight: weight } },
   checkModel(spec) {
     if (spec.name !== 'UNet_CCT')
