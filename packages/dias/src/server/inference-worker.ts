@@ -69,8 +69,8 @@ serveInWorker((data) => {
   return {
     /**
      * Loads the model and segments the sequence as a request would, into a scratch folder removed afterwards: the
-     * next request of that size is then warm, its writing too (a warm-up that only predicted left the first click
-     * 0.3-0.5 s slower than the next at 800x800x8: the PNG and metric code's first run).
+     * next request of that size is then warm, its writing code too (after a warm-up that only predicted, the first
+     * click at 800x800x8 was 0.25-0.65 s slower than the next; README, click-to-overlay).
      */
     async warm(request: WarmRequest): Promise<number> {
       const t0 = performance.now();
