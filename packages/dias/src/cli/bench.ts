@@ -7,6 +7,7 @@ import { benchTrainStep } from '../bench/train-step-bench.js';
 import { findModel } from '../models/registry.js';
 import { benchData, BENCH_DATA_USAGE } from './bench-data.js';
 import { benchSegmentCommand, BENCH_SEGMENT_USAGE } from './bench-segment.js';
+import { benchClickCommand, BENCH_CLICK_USAGE } from './bench-click.js';
 import { benchReport, BENCH_REPORT_USAGE } from './bench-report.js';
 import { benchSsl, BENCH_SSL_USAGE } from './bench-ssl.js';
 import { benchAvTtp, BENCH_AV_TTP_USAGE } from './bench-av-ttp.js';
@@ -39,14 +40,15 @@ const SUBCOMMANDS: Record<string, string> = {
   ssl: BENCH_SSL_USAGE,
   data: BENCH_DATA_USAGE,
   segment: BENCH_SEGMENT_USAGE,
+  click: BENCH_CLICK_USAGE,
   'av-ttp': BENCH_AV_TTP_USAGE,
 };
 
 export const benchCommand: Command = {
   name: 'bench',
   summary:
-    'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput; click-to-overlay segmentation time',
-  usage: `Usage: dias bench train|report|ssl|data|segment|av-ttp [options]      dias bench SUBCOMMAND --help for one of them
+    'benchmarks: training step and inference speed of a model; a trained-and-tested model comparison; the semi-supervised curve; data throughput; click-to-overlay segmentation time, alone and through the server',
+  usage: `Usage: dias bench train|report|ssl|data|segment|click|av-ttp [options]      dias bench SUBCOMMAND --help for one of them
 
 ${Object.values(SUBCOMMANDS).join('\n\n')}`,
   subcommandUsage: (sub) => SUBCOMMANDS[sub],
@@ -56,10 +58,11 @@ ${Object.values(SUBCOMMANDS).join('\n\n')}`,
     if (sub === 'data') return benchData(rest);
     if (sub === 'ssl') return benchSsl(rest);
     if (sub === 'segment') return benchSegmentCommand(rest);
+    if (sub === 'click') return benchClickCommand(rest);
     if (sub === 'av-ttp') return benchAvTtp(rest);
     if (sub !== 'train')
       throw new UsageError(
-        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl, data, segment or av-ttp; see dias bench --help)`,
+        `dias bench: unknown benchmark '${sub ?? ''}' (train, report, ssl, data, segment, click or av-ttp; see dias bench --help)`,
       );
     const { values } = parseArgs({
       args: rest,
