@@ -50,10 +50,22 @@ export function renderBarChart(bars: readonly Bar[], o: BarChartOptions = {}): R
   const row = th + 8 * s;
   const titleH = o.title ? th + 6 * s : 0;
   const legend = groups.filter((g) => g !== '');
-  const legendH = legend.length ? th + 6 * s : 0;
   const x0 = 6 * s + labelW + 4 * s;
   const y0 = 4 * s + titleH;
-  const width = x0 + plotW + valueW + 6 * s;
+  // The legend's entries run left to right under the plot and wrap onto further rows where they would pass the
+  // right edge (long group names such as 'SCRIBBLE SCRIBBLES_CENTRELINE' were cut off on one row); the picture
+  // widens only for an entry wider than all of it.
+  const entryW = (g: string) => th + 3 * s + textWidth(g, s);
+  const width = Math.max(x0 + plotW + valueW + 6 * s, 12 * s + Math.max(0, ...legend.map(entryW)));
+  const legendX = legend.some((g) => x0 + entryW(g) > width - 6 * s) ? 6 * s : x0;
+  const legendRows: { g: string; x: number }[][] = [];
+  for (const g of legend) {
+    const last = legendRows.at(-1);
+    const end = last ? last[last.length - 1].x + entryW(last[last.length - 1].g) + 10 * s : Infinity;
+    if (last && end + entryW(g) <= width - 6 * s) last.push({ g, x: end });
+    else legendRows.push([{ g, x: legendX }]);
+  }
+  const legendH = legendRows.length * (th + 6 * s);
   const height = y0 + bars.length * row + th + 8 * s + legendH;
   const canvas = new RgbCanvas(width, height, [255, 255, 255]);
   const px = (v: number) => x0 + Math.round(((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo || 1)) * plotW);
@@ -88,12 +100,12 @@ export function renderBarChart(bars: readonly Bar[], o: BarChartOptions = {}): R
     drawText(canvas, b.value.toFixed(4), Math.min(textX, width - valueW), y, INK, s);
   });
   canvas.fillRect({ x: x0 - 1, y: y0, width: 1, height: bars.length * row + 1 }, INK);
-  let lx = x0;
-  const ly = axisY + th + 8 * s;
-  for (const g of legend) {
-    canvas.fillRect({ x: lx, y: ly, width: th, height: th }, color(g));
-    drawText(canvas, g, lx + th + 3 * s, ly, INK, s);
-    lx += th + 3 * s + textWidth(g, s) + 10 * s;
-  }
+  legendRows.forEach((entries, r) => {
+    const ly = axisY + th + 8 * s + r * (th + 6 * s);
+    for (const { g, x } of entries) {
+      canvas.fillRect({ x, y: ly, width: th, height: th }, color(g));
+      drawText(canvas, g, x + th + 3 * s, ly, INK, s);
+    }
+  });
   return canvas.toImage();
 }
