@@ -5,6 +5,7 @@
 //
 // The benchmark only speaks HTTP through `ClickClient`; the command builds the server and hands its in-process
 // client in (benchmarks do not import the server: the layering in ../shared/ARCHITECTURE.md).
+import { medianSeconds } from './medians.js';
 
 export interface ClickReply {
   status: number;
@@ -62,15 +63,8 @@ export async function clickOnce(client: ClickClient, target: ClickTarget): Promi
   return { post: s(t1 - t0), events: s(t2 - t1), png: s(t3 - t2), total: s(t3 - t0), worker };
 }
 
-export function medianClick(clicks: readonly ClickTimes[]): ClickTimes {
-  const median = (xs: number[]) => {
-    const v = [...xs].sort((a, b) => a - b);
-    const m = v.length >> 1;
-    return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-  };
-  const keys = ['post', 'events', 'png', 'total', 'worker'] as const;
-  return Object.fromEntries(keys.map((k) => [k, +median(clicks.map((c) => c[k])).toFixed(3)])) as unknown as ClickTimes;
-}
+export const medianClick = (clicks: readonly ClickTimes[]) =>
+  medianSeconds(clicks, ['post', 'events', 'png', 'total', 'worker'] as const);
 
 /** `clicks` clicks one after another on the same sequence (each segments it again). */
 export async function benchClicks(

@@ -18,6 +18,7 @@ import { writeCaseOutputs } from '../eval/case-outputs.js';
 import { thresholdProbability } from '../metrics/metrics.js';
 import { FAST_PREDICTION, Predictor, type PredictorOptions } from '../predict/predictor.js';
 import { loadWeightsFile } from '../train/run-folder.js';
+import { medianSeconds } from './medians.js';
 import { PytorchProcess, type PytorchSide } from './pytorch-side.js';
 
 export type { PytorchSide } from './pytorch-side.js';
@@ -80,16 +81,7 @@ export function benchSequence(T: number, S: number): Float32Array {
   return out;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function medianTimes(ts: SegmentTimes[]): SegmentTimes {
-  const keys = ['load', 'read', 'predict', 'write', 'total'] as const;
-  return Object.fromEntries(keys.map((k) => [k, +median(ts.map((t) => t[k])).toFixed(3)])) as unknown as SegmentTimes;
-}
+const medianTimes = (ts: SegmentTimes[]) => medianSeconds(ts, ['load', 'read', 'predict', 'write', 'total'] as const);
 
 /** Our side once: load, read, predict, write (seconds). */
 export async function segmentOnce(
