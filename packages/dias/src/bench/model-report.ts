@@ -26,9 +26,10 @@ import { findModel } from '../models/registry.js';
 import { minIntensityProjection } from '../data/pipeline/preprocess.js';
 import { openDiasDataset } from '../data/readers/dias-layout.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
-import { loadRunModel, readLog, readRunConfig, runPath } from '../train/run-folder.js';
+import { loadRunModel, readLog, runPath } from '../train/run-folder.js';
 import { trainRun, type TrainEvents } from '../train/index.js';
 import { findRecipe } from '../train/recipes/index.js';
+import { finishedRunDifferences, reuseLine } from './run-reuse.js';
 
 export interface BenchBudget {
   epochs: number;
@@ -420,15 +421,6 @@ function safeName(name: string): string {
   return name.replace(/[^\w.-]+/g, '_');
 }
 
-function finishedWithSameConfig(runDir: string, config: TrainConfig): boolean {
-  if (!existsSync(runPath(runDir, 'final')) || !existsSync(runPath(runDir, 'best'))) return false;
-  try {
-    return JSON.stringify(readRunConfig(runDir)) === JSON.stringify(config);
-  } catch {
-    return false;
-  }
-}
-
 /** MinIP then each model's error map for the first test sequence, in one panel. */
 function errorPanel(
   rows: readonly ModelRow[],
@@ -498,8 +490,10 @@ async function trainAndTest(
   step: string,
   t: { split: DiasSplit; tta: boolean; stride: number; log: (line: string) => void },
 ): Promise<SeedRun> {
-  const reused = Boolean(o.reuse) && finishedWithSameConfig(runDir, config);
-  t.log(`${step}: ${reused ? `reusing the finished run in ${runDir}` : `training into ${runDir}`}`);
+  // Without checkpoint_best a run is not finished enough to test.
+  const differences = o.reuse && existsSync(runPath(runDir, 'best')) ? finishedRunDifferences(runDir, config) : null;
+  const reused = differences !== null && differences.length === 0;
+  t.log(reuseLine(step, runDir, differences));
   const runLog = (l: string) => t.log(`  ${l}`);
   if (!reused) await trainRun({ config, runDir, force: true, events: o.events?.(runLog) ?? { log: runLog } });
   const history = readLog(runDir);

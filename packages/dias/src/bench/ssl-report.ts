@@ -6,6 +6,7 @@
 // labelled count, and a figure like ssl.pdf (DSC per iteration, one line per labelled count, the baselines as
 // flat lines). With variants (--variant NAME:KEY=VALUE,...), RPST is trained once per variant on the same seeds and
 // labelled subsets, beside the same baselines, and each variant is compared, paired, with the first.
+import { finishedRunDifferences, reuseLine } from './run-reuse.js';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { writeFileAtomic } from '@dias-ts/torch';
@@ -19,7 +20,7 @@ import type { ModelOptions } from '../models/model-spec.js';
 import { defaultTrainConfig, finalizeTrainConfig, type TrainConfig } from '../train/config.js';
 import { applyAssignment } from '../train/config-assignments.js';
 import { trainRun, type TrainEvents } from '../train/index.js';
-import { loadRunModel, readRunConfig, runPath, stagePath } from '../train/run-folder.js';
+import { loadRunModel, stagePath } from '../train/run-folder.js';
 import { pairedDifferenceCell, summaryOverSeeds, type BenchBudget } from './model-report.js';
 
 export interface SslReportOptions {
@@ -146,15 +147,6 @@ function checkVariants(variants: readonly RpstVariant[]): void {
 
 /** rpst-N for the variant named 'rpst' (the runs of reports without variants), rpst-NAME-N for the others. */
 const variantFolder = (v: RpstVariant) => (v.name === 'rpst' ? 'rpst' : `rpst-${v.name}`);
-
-function finished(runDir: string, config: TrainConfig, lastStage: string): boolean {
-  if (!existsSync(runPath(lastStage, 'final'))) return false;
-  try {
-    return JSON.stringify(readRunConfig(runDir)) === JSON.stringify(config);
-  } catch {
-    return false;
-  }
-}
 
 /** The table and notes (pure: rows in, Markdown out). */
 export function sslReportMarkdown(
@@ -302,11 +294,9 @@ export async function runSslReport(o: SslReportOptions): Promise<SslReportResult
     }
   };
   const train = async (config: TrainConfig, runDir: string, lastStage: string, what: string) => {
-    if (o.reuse && finished(runDir, config, lastStage)) {
-      log(`${what}: reusing the finished run in ${runDir}`);
-      return;
-    }
-    log(`${what}: training into ${runDir}`);
+    const differences = o.reuse ? finishedRunDifferences(runDir, config, lastStage) : null;
+    log(reuseLine(what, runDir, differences));
+    if (differences && differences.length === 0) return;
     await trainRun({ config, runDir, force: true, events: o.events?.('  ') ?? { log: (l) => log(`  ${l}`) } });
   };
 
