@@ -25,7 +25,7 @@ test('a finished run is reused for its own config only; another config is named,
   assert.match(reuseLine('[1/2] fsl', run, []), /reusing the finished run/);
 
   const other = structuredClone(config);
-  other.train.threads = config.train.threads + 1;
+  other.train.threads = (config.train.threads ?? 1) + 1;
   const differences = finishedRunDifferences(run, other);
   assert.deepEqual(differences, ['train.threads']);
   assert.equal(
