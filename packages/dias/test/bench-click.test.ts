@@ -75,3 +75,10 @@ test('bench click: a request the server refuses is an error naming it and its st
     /POST \/api\/infer: HTTP 404: .*no sequence nope/,
   );
 });
+
+test('bench click: a size past the pixel limit is refused before anything is built', async () => {
+  await assert.rejects(
+    benchClickCommand(['--size', '200000', '--clicks', '1']),
+    /dias bench click: --size 200000 --frames 8 is .* pixels, more than the limit/,
+  );
+});

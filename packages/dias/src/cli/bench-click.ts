@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { fromTypedArray, getNumThreads, saveNpy } from '@dias-ts/torch';
 import { benchClicks, type ClickClient, type ClickTimes } from '../bench/click-bench.js';
 import { benchSequence } from '../bench/segment-bench.js';
+import { checkPixelCount } from '../image/pixel-limit.js';
 import { buildServer } from '../server/app.js';
 import { DEFAULT_MODEL_RUN } from '../server/default-model-store.js';
 import { positiveIntFlag } from './flags.js';
@@ -46,6 +47,8 @@ export async function benchClickCommand(argv: string[]): Promise<number> {
   const S = positiveIntFlag('size', values.size, 800);
   const T = positiveIntFlag('frames', values.frames, 8);
   const clicks = positiveIntFlag('clicks', values.clicks, 5);
+  // A size past the readers' pixel limit is refused before any memory is taken for it.
+  checkPixelCount('dias bench click', `--size ${S} --frames ${T}`, S * S * T);
   applyThreadsFlag(values.threads);
   const say = (s: string) => (values.json ? console.error(s) : console.log(s));
   const scratch = mkdtempSync(join(tmpdir(), 'dias-bench-click-'));
